@@ -1,0 +1,89 @@
+"""Response envelopes and request-body parsing per the contract (REFERENCE §1.5, §1.6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, request
+
+from .errors import ApiError
+from .store import public
+
+
+def _json_response(payload: dict[str, Any], status: int, headers: dict[str, str] | None = None):
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def is_style_b() -> bool:
+    """GET /teams and every /webhooks route add ``success`` + ``timestamp`` (REFERENCE §1.6)."""
+    path = request.path.rstrip("/")
+    if path.startswith("/v2/webhooks"):
+        return True
+    return path == "/v2/teams" and request.method == "GET"
+
+
+def _decorate(payload: dict[str, Any], success: bool) -> dict[str, Any]:
+    if is_style_b():
+        payload = {"success": success, **payload}
+        payload["timestamp"] = current_app.config["SANDBOX_STORE"].clock.now_ms()
+    return payload
+
+
+def single(data: Any, message: str, status: int = 200) -> Response:
+    """``{message, data}`` — ``data`` passes through :func:`public`."""
+    return _json_response(_decorate({"message": message, "data": public(data)}, True), status)
+
+
+def created(data: Any, message: str) -> Response:
+    """201 for every create (REFERENCE §13 #40)."""
+    return single(data, message, status=201)
+
+
+def listing(
+    items: list[dict[str, Any]],
+    *,
+    has_more: bool,
+    total: int,
+    next_cursor: str | None,
+    message: str,
+) -> Response:
+    """``{message, data[], has_more, total_results, next?}`` — ``next`` only with more."""
+    payload: dict[str, Any] = {
+        "message": message,
+        "data": [public(item) for item in items],
+        "has_more": has_more,
+        "total_results": total,
+    }
+    if has_more and next_cursor:
+        payload["next"] = next_cursor
+    return _json_response(_decorate(payload, True), 200)
+
+
+def error_response(error: ApiError) -> Response:
+    return _json_response(_decorate(error.body(), False), error.status, error.headers)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; an empty body is ``{}`` (REFERENCE §1.5).
+
+    Anything that is not a JSON object with a JSON content type is 400 invalid_request_body.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if not request.mimetype or request.mimetype != "application/json":
+        raise ApiError(
+            "invalid_request_body", "The request body must be JSON (Content-Type: application/json)"
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid_request_body", "The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError("invalid_request_body", "The request body must be a JSON object")
+    return body

@@ -1,0 +1,1 @@
+"""One blueprint per API resource, each mounted under ``/v2``."""

@@ -1,0 +1,96 @@
+"""Services: the product/service catalogue used by items (REFERENCE §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from .. import events
+from ..builders import build_service
+from ..context import caller
+from ..errors import not_found
+from ..http import created, json_body, listing, single
+from ..paging import paginate, parse_list_params
+from ..taxes import check_taxes
+from ..validation import PRODUCT_KEY_RE, Checker
+
+bp = Blueprint("services", __name__, url_prefix="/v2")
+
+
+def _fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validated ServiceInput fields (only those sent when ``partial``)."""
+    check = Checker()
+    out: dict[str, Any] = {}
+    required = not partial
+    if required or "description" in body:
+        out["description"] = check.string(body, "description", required=True, max_length=1000)
+    if required or "unit_price" in body:
+        out["unit_price"] = check.number(body, "unit_price", required=True, minimum=0)
+    if required or "product_key" in body:
+        key = check.string(body, "product_key", required=True)
+        if key and not PRODUCT_KEY_RE.match(key):
+            check.add("product_key", f"'{key}' is not a valid SAT product key (8 digits)")
+        out["product_key"] = key
+    if required or "unit_key" in body:
+        out["unit_key"] = check.string(body, "unit_key", required=True, max_length=3)
+    for name in ("unit_name", "sku"):
+        if name in body:
+            out[name] = check.string(body, name, max_length=255)
+    if "taxes" in body:
+        out["taxes"] = check_taxes(check, body.get("taxes"), "taxes")
+    check.raise_if_any()
+    return out
+
+
+def _get(service_id: str) -> dict[str, Any]:
+    who = caller()
+    service = who.store.get("services", service_id, who.team_id, who.livemode)
+    if service is None:
+        raise not_found("Service")
+    return service
+
+
+@bp.get("/services")
+def list_services():
+    who = caller()
+    params = parse_list_params()
+    page, has_more, total, cursor = paginate(
+        who.store.all("services", who.team_id, who.livemode), params,
+        name_of=lambda s: s["description"])
+    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
+                   message="Services retrieved successfully")
+
+
+@bp.get("/services/<service_id>")
+def get_service(service_id: str):
+    return single(_get(service_id), "Service retrieved successfully")
+
+
+@bp.post("/services")
+def create_service():
+    who = caller()
+    fields = _fields(json_body(), partial=False)
+    service = build_service(who.store, who.team_id, who.livemode, fields)
+    who.store.add("services", service["id"], service)
+    events.emit(who.store, who.team_id, who.livemode, "service.created", service)
+    return created(service, "Service created successfully")
+
+
+@bp.put("/services/<service_id>")
+def update_service(service_id: str):
+    who = caller()
+    service = _get(service_id)
+    fields = _fields(json_body(), partial=True)
+    service.update(fields)
+    events.emit(who.store, who.team_id, who.livemode, "service.updated", service)
+    return single(service, "Service updated successfully")
+
+
+@bp.delete("/services/<service_id>")
+def delete_service(service_id: str):
+    who = caller()
+    service = _get(service_id)
+    who.store.remove("services", service["id"])
+    events.emit(who.store, who.team_id, who.livemode, "service.deleted", service)
+    return single({"id": service["id"], "deleted": True}, "Service deleted successfully")
