@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 
-from .faults import Faults, FaultRule, HangRule
+from .faults import FaultRule, Faults, HangRule
 from .seed import seed
 from .server import demo_keys, start_sandbox
 from .store import Clock, Store

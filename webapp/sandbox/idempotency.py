@@ -23,7 +23,8 @@ def idempotent(route: str, body: dict[str, Any], handler: Callable[[], Response]
     if key is None:
         return handler()
     if not isinstance(key, str) or not key or len(key) > 255:
-        raise field_error("invalid_field_value", "idempotency_key", "must be text of 1 to 255 characters")
+        raise field_error("invalid_field_value", "idempotency_key",
+                          "must be text of 1 to 255 characters")
     who = caller()
     slot = (who.team_id, who.livemode, route, key)
     fingerprint = hashlib.sha256(

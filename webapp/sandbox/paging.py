@@ -46,7 +46,8 @@ def parse_limit(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise field_error("invalid_field_value", "limit", "must be a whole number from 1 to 100") from None
+        raise field_error("invalid_field_value", "limit",
+                          "must be a whole number from 1 to 100") from None
     if not 1 <= value <= MAX_LIMIT:
         raise field_error("invalid_field_value", "limit", "must be from 1 to 100")
     return value

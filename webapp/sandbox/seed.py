@@ -239,7 +239,8 @@ def _seed_clients(store: Store, rng: random.Random, team: dict[str, Any], livemo
             use = "D01" if regime == "605" else rng.choice(["G03", "G01"])
             if regime == "606":
                 use = "G03"
-            specs.append({"name": f"{first} {last}", "legal_name": _plain(f"{first} {last}").upper(),
+            specs.append({"name": f"{first} {last}",
+                          "legal_name": _plain(f"{first} {last}").upper(),
                           "tax_id": _rfc_for_person(rng, first, last), "tax_system": regime,
                           "use": use,
                           "email": f"{_plain(first).lower()}.{index}@correo.mx",

@@ -85,7 +85,7 @@ class Store:
 
     def new_uuid(self) -> str:
         """A fiscal UUID, upper case, 8-4-4-4-12 (REFERENCE §1.11)."""
-        raw = "%032X" % self.rng.getrandbits(128)
+        raw = f"{self.rng.getrandbits(128):032X}"
         value = f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-A{raw[17:20]}-{raw[20:]}"
         return value if value not in self.objects["invoices"] else self.new_uuid()
 
