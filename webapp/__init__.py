@@ -1,0 +1,76 @@
+"""The gigstack back office: a Flask + htmx dashboard over the gigstack API v2.
+
+``create_app(config=None)`` is the factory (``flask --app webapp`` finds it; gunicorn runs
+``webapp:create_app()``). Without ``GIGSTACK_API_KEY`` the app runs on the built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, redirect, url_for
+
+from . import config as config_module
+from .errors import register_error_handlers
+from .extensions import csrf, htmx
+from .upstream import Upstream, build_upstream
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the dashboard; ``config`` overrides settings read from the environment."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(config_module.load(config))
+    _ensure_secret_key(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    register_error_handlers(app)
+    _register_upstream(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Production needs SECRET_KEY; on the sandbox a throwaway one is fine."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("GIGSTACK_API_KEY") or app.config["APP_ENV"] == "production":
+        raise RuntimeError("SECRET_KEY must be set when the dashboard uses the real API")
+    app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+
+
+def _register_upstream(app: Flask) -> None:
+    upstream: Upstream = app.config.get("GIGSTACK_UPSTREAM") or build_upstream(app.config)
+    app.extensions["gigstack"] = upstream
+    if upstream.sandbox is not None:
+        atexit.register(upstream.close)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .teams.routes import bp as teams_bp
+
+    app.register_blueprint(teams_bp)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("teams.index"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .formatting import register as register_formatting
+
+    register_formatting(app)
+
+    @app.context_processor
+    def upstream_context() -> dict[str, Any]:
+        upstream: Upstream = app.extensions["gigstack"]
+        return {"upstream": upstream}

@@ -1,0 +1,28 @@
+# The README's commands. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m webapp
+
+test: $(STAMP)
+	$(BIN)/ruff check webapp tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check webapp tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""``python -m webapp`` — what ``make run`` starts: the dashboard, on the sandbox by default."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from werkzeug.serving import run_simple
+
+from . import create_app
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    port = int(os.environ.get("PORT", "5000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    app = create_app()
+    upstream = app.extensions["gigstack"]
+    print(f"\n  gigstack back office: http://{host}:{port}/", flush=True)
+    print(f"  running against: {upstream.label}", flush=True)
+    if upstream.is_sandbox:
+        print("  to use the real API: GIGSTACK_API_KEY=<your key> make run"
+              "  (optional GIGSTACK_API_URL, default https://api.gigstack.io/v2)\n", flush=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Template filters: dates in America/Mexico_City, money as MXN in es-MX style."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+MEXICO_CITY = ZoneInfo("America/Mexico_City")
+
+
+def local_datetime(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """An aware datetime shown in Mexico City time; empty for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value / 1000 if value > 10**12 else value, MEXICO_CITY)
+    if not isinstance(value, datetime):
+        return str(value)
+    return value.astimezone(MEXICO_CITY).strftime(fmt)
+
+
+def local_date(value: Any) -> str:
+    return local_datetime(value, "%d/%m/%Y")
+
+
+def money(value: Any, currency: str = "MXN") -> str:
+    """``$1,234.50 MXN`` — es-MX uses a comma for thousands and a point for decimals."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f} {currency}"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(money, "money")
