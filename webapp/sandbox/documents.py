@@ -37,6 +37,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -252,7 +253,10 @@ def _receiver(invoice: dict[str, Any], issuer_zip: str) -> dict[str, str]:
     is_payment = _invoice_type(invoice) == "P"
     return {
         "rfc": rfc,
-        "name": _s(client.get("legal_name")) or _s(client.get("name")),
+        # Nombre is required by cfdv40: fall back to SAT's wording for the generic RFC.
+        "name": _s(client.get("legal_name"))
+        or _s(client.get("name"))
+        or ("PUBLICO EN GENERAL" if rfc == "XAXX010101000" else rfc),
         "email": _s(client.get("email")),
         "zip": zip_code or DEFAULT_ZIP,
         "regime": _s(extra.get("tax_system"))
@@ -736,6 +740,7 @@ def _tax_label(line: TaxLine) -> str:
     return f"{'Ret. ' if line.withholding else ''}{line.kind} {rate}"
 
 
+@cache
 def _page_count_canvas(canvas_cls: type) -> type:
     """A canvas that defers pages so the footer can say ``Página n de N`` (one pass, no guess)."""
 
