@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint bench venv clean
 
 venv: $(STAMP)
 
@@ -18,11 +18,14 @@ run: $(STAMP)
 	$(BIN)/python -m webapp
 
 test: $(STAMP)
-	$(BIN)/ruff check webapp tests
+	$(BIN)/ruff check webapp tests bench
 	$(BIN)/pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale $${SCALE:-40}
+
 lint: $(STAMP)
-	$(BIN)/ruff check webapp tests
+	$(BIN)/ruff check webapp tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
