@@ -51,7 +51,7 @@ log = logging.getLogger("webapp.gigstack")
 DEFAULT_BASE_URL = "https://api.gigstack.io/v2"
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 DEFAULT_BUDGET = 20.0
-USER_AGENT = "gigstack-backoffice/0.1 (+https://github.com/; python-requests)"
+USER_AGENT = "gigstack-backoffice/0.1 python-requests"
 
 Transform = Callable[[Any], Any]
 
