@@ -127,14 +127,15 @@ def raw_live(sandbox: SandboxServer, keys: dict[str, dict[str, Any]]) -> RawAPI:
 
 
 @pytest.fixture
-def teams(sandbox: SandboxServer, keys: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """Team ids by role: partner, subs (list, by seed order), outsider, eku (no CSD yet)."""
+def teams(sandbox: SandboxServer, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Seeded team ids: partner, subs (seed order), outsider, eku (the CSD-less SAT taxpayer)."""
     store = sandbox.store
     partner = keys["partner_test"]["team"]
     outsider = keys["outsider_test"]["team"]
-    subs = [t["id"] for t in store.teams.values()
+    seeded = [store.teams[i] for i in store.extras["seeded_team_ids"]]
+    subs = [t["id"] for t in seeded
             if t["_billing"] == store.teams[partner]["_billing"] and t["id"] != partner]
-    eku = next(t["id"] for t in store.teams.values() if t["tax_id"] == "EKU9003173C9")
+    eku = next(t["id"] for t in seeded if t["tax_id"] == "EKU9003173C9")
     return {"partner": partner, "outsider": outsider, "subs": subs, "eku": eku}
 
 

@@ -74,10 +74,16 @@ class ContractMiddleware:
                       if type(e).__name__ not in OUTSIDE_CONTRACT]
             if errors:
                 self.recorder.add(f"request {label}: {_explain(errors)}")
+        skipped = set(OUTSIDE_CONTRACT)
+        if response.mimetype != "application/json":
+            # openapi-core 0.23 cannot check file bodies against `type: string` +
+            # `contentMediaType` (it wants `format: binary`); status and headers are still
+            # checked, and the file tests assert the bytes themselves.
+            skipped.add("InvalidData")
         errors = [
             _describe(e) for e in spec.iter_response_errors(openapi_request,
                                                             WerkzeugOpenAPIResponse(response))
-            if type(e).__name__ not in OUTSIDE_CONTRACT
+            if type(e).__name__ not in skipped
         ]
         if errors:
             body = response.get_data()[:400]

@@ -156,6 +156,7 @@ def seed(store: Store, *, scale: int = 1) -> Store:
                                            token=make_key(team["id"], livemode, key_id))
             del index
         all_teams = [*teams, outsider]
+        store.extras["seeded_team_ids"] = [team["id"] for team in all_teams]
         for team in all_teams:
             for name in ("A", "B", "NC"):
                 builders.build_series(store, team["id"], name,
