@@ -115,3 +115,12 @@ def test_injected_fault_and_reset(raw, faults):
     assert response.headers["Retry-After"] == "2"
     assert response.json()["error"] == "service_unavailable"
     assert raw.get("/services").status_code == 200
+
+
+def test_same_second_objects_list_newest_first(raw, frozen_clock):
+    frozen_clock(1_785_000_000)
+    made = [raw.post("/services", json={"description": f"Mismo segundo {i}", "unit_price": 1,
+                                        "product_key": "84111506", "unit_key": "E48"}
+                     ).json()["data"]["id"] for i in range(3)]
+    listed = [s["id"] for s in raw.get("/services", params={"limit": 100}).json()["data"]]
+    assert [i for i in listed if i in made] == made[::-1]

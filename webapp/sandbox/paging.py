@@ -99,7 +99,7 @@ def _decode(cursor: str, fingerprint: str) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         state = json.loads(raw)
         key, fp = state["k"], state["f"]
-        if not isinstance(key, list) or len(key) != 2:
+        if not isinstance(key, list) or len(key) not in (2, 3):
             raise ValueError
     except (ValueError, KeyError, TypeError):
         raise field_error("invalid_field_value", "next", "is not a valid cursor") from None
@@ -136,7 +136,8 @@ def paginate(
             return [name_of(obj).casefold(), id_of(obj)]
     else:
         def sort_key(obj: dict[str, Any]) -> list[Any]:
-            return [created_of(obj), id_of(obj)]
+            # insertion order (``_seq``) orders objects created within the same second
+            return [created_of(obj), obj.get("_seq", 0), id_of(obj)]
 
     keyed = sorted(((sort_key(obj), obj) for obj in selected), key=lambda pair: pair[0])
     if params.sort == "desc":

@@ -74,6 +74,7 @@ class Store:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self._sequence = 0
 
     # ids -----------------------------------------------------------------------------
     def new_id(self, prefix: str, length: int = 14) -> str:
@@ -103,6 +104,8 @@ class Store:
         """Store a new object; ``obj`` carries ``team`` (or private ``_team`` when the output
         schema has no team field) and ``livemode`` if mode-scoped."""
         assert kind in KINDS, kind
+        self._sequence += 1
+        obj.setdefault("_seq", self._sequence)  # insertion order breaks created_at ties
         self.objects[kind][obj_id] = obj
         self.scoped[self.scope_key(kind, team_of(obj), obj.get("livemode"))][obj_id] = obj
         return obj
