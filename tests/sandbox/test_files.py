@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 
 from tests.sandbox.test_invoices_support import ITEM, company, create, who
+from tests.support.tools import require_tool
 from webapp.sandbox import invoicing
 from webapp.sandbox.invoicing_files import file_url
 
@@ -164,8 +163,7 @@ def test_cancelled_invoice_files_are_still_served(raw):
 
 
 def test_pdf_renders_with_pdftoppm(raw, tmp_path):
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    require_tool("pdftoppm")
     inv = create(raw)
     path = tmp_path / "invoice.pdf"
     path.write_bytes(requests.get(_links(raw, inv["uuid"])["pdf"], timeout=30).content)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from tests.support.tools import require_tool
 from webapp.sandbox.documents import money, render_invoice_pdf, render_invoice_xml
 
 NS = {
@@ -554,9 +554,7 @@ def test_pdf_is_deterministic() -> None:
 
 
 def test_pdf_text_with_pdftotext() -> None:
-    exe = shutil.which("pdftotext")
-    if not exe:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    exe = require_tool("pdftotext")
     out = subprocess.run(
         [exe, "-", "-"],
         input=render_invoice_pdf(make_invoice(), TEAM),
@@ -570,9 +568,7 @@ def test_pdf_text_with_pdftotext() -> None:
 
 
 def test_pdf_renders_with_pdftoppm(tmp_path: Path) -> None:
-    exe = shutil.which("pdftoppm")
-    if not exe:
-        pytest.skip("pdftoppm (poppler-utils) not installed")
+    exe = require_tool("pdftoppm")
     src = tmp_path / "invoice.pdf"
     src.write_bytes(render_invoice_pdf(make_payment(), TEAM))
     subprocess.run(
