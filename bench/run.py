@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from webapp import create_app
 from webapp.sandbox import start_sandbox
+from webapp.sandbox.server import QuietRequestHandler
 
 API_TARGETS = [
     ("GET /teams", "/teams", {"limit": 100}),
@@ -57,7 +58,8 @@ def main() -> int:
     key = sandbox.key("partner_test")
     app = create_app({"GIGSTACK_SANDBOX_URL": sandbox.api_url, "GIGSTACK_SANDBOX_KEY": key,
                       "SECRET_KEY": "bench"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=QuietRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     app_origin = f"http://127.0.0.1:{server.server_port}"
 
