@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from webapp.sandbox import events
-from webapp.sandbox.store import public
+from tests.sandbox.conftest import assert_api_error
 
 ITEM = {"description": "Consultoría", "unit_price": 100, "product_key": "81111500",
         "unit_key": "E48", "taxes": [{"type": "IVA", "rate": 0.16}]}
@@ -56,29 +55,6 @@ def _force_status(sandbox, payment_id: str, status: str) -> None:
     """Put a payment in a status the API reaches only through a processor (test setup)."""
     with sandbox.store.lock:
         sandbox.store.objects["payments"][payment_id]["status"] = status
-
-
-def _assert_error(response, status: int, code: str, field: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error"] == code
-    if field is not None:
-        assert field in [d["field"] for d in body["details"]], body
-    return body
-
-
-@pytest.fixture
-def emitted(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
-    """Every event the sandbox fires during the test, as (type, object at that moment)."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    real = events.emit
-
-    def record(store, team_id, livemode, event_type, obj):
-        seen.append((event_type, public(obj)))
-        return real(store, team_id, livemode, event_type, obj)
-
-    monkeypatch.setattr(events, "emit", record)
-    return seen
 
 
 @pytest.fixture
@@ -207,7 +183,7 @@ def test_ppd_invoice_id_pays_an_existing_invoice_in_parts(raw, client):
     response = raw.post("/payments/register", json={
         "client": {"id": client["id"]}, "items": [half], "payment_form": "03",
         "automation_type": "ppd_invoice_and_complement", "ppd_invoice_id": invoice["uuid"]})
-    body = _assert_error(response, 400, "business_rule_violation", "ppd_invoice_id")
+    body = assert_api_error(response, 400, "business_rule_violation", "ppd_invoice_id")
     assert body["details"][0]["message"] == ("the payment total 580.00 is above the invoice's "
                                              "outstanding balance 0.00")
     assert _count(raw, client_id=client["id"]) == before
@@ -220,18 +196,18 @@ def test_ppd_invoice_id_rules(raw, client):
     base = {"client": {"id": client["id"]}, "items": [ITEM], "payment_form": "03",
             "automation_type": "ppd_invoice_and_complement"}
     unknown = raw.post("/payments/register", json={**base, "ppd_invoice_id": "nope"})
-    body = _assert_error(unknown, 400, "invalid_field_value", "ppd_invoice_id")
+    body = assert_api_error(unknown, 400, "invalid_field_value", "ppd_invoice_id")
     assert body["message"] == "ppd_invoice_id: No income invoice with uuid 'nope' in this team"
     not_ppd = raw.post("/payments/register", json={**base, "ppd_invoice_id": pue["uuid"]})
-    _assert_error(not_ppd, 400, "business_rule_violation", "ppd_invoice_id")
+    assert_api_error(not_ppd, 400, "business_rule_violation", "ppd_invoice_id")
     wrong_automation = raw.post("/payments/register", json={
         **base, "automation_type": "pue_invoice", "ppd_invoice_id": ppd["uuid"]})
-    body = _assert_error(wrong_automation, 400, "business_rule_violation", "ppd_invoice_id")
+    body = assert_api_error(wrong_automation, 400, "business_rule_violation", "ppd_invoice_id")
     assert body["details"][0]["message"] == ("is only used with automation_type "
                                              "ppd_invoice_and_complement")
     usd = raw.post("/payments/register", json={**base, "ppd_invoice_id": ppd["uuid"],
                                                 "currency": "USD", "exchange_rate": 17.5})
-    _assert_error(usd, 400, "business_rule_violation", "ppd_invoice_id")
+    assert_api_error(usd, 400, "business_rule_violation", "ppd_invoice_id")
     assert raw.get(f"/invoices/income/{ppd['uuid']}").json()["data"]["last_balance"] == 1160
 
 
@@ -272,7 +248,7 @@ def test_rule_failure_inside_automation_fires_invoice_failed(raw, emitted):
 def test_register_validation_lists_every_field(raw):
     before = _count(raw)
     response = raw.post("/payments/register", json={"items": [], "automation_type": "magic"})
-    body = _assert_error(response, 400, "validation_failed")
+    body = assert_api_error(response, 400, "validation_failed")
     fields = {d["field"]: d["message"] for d in body["details"]}
     assert fields["client"] == "is required"
     assert fields["items"] == "must have at least 1 item"
@@ -285,7 +261,7 @@ def test_register_rejects_99_with_invoicing_automations(raw, client):
     before = _count(raw, client_id=client["id"])
     for automation in ("pue_invoice", "payment", "receipt", "ppd_invoice_and_complement"):
         response = _register(raw, client["id"], payment_form="99", automation_type=automation)
-        body = _assert_error(response, 400, "business_rule_violation", "payment_form")
+        body = assert_api_error(response, 400, "business_rule_violation", "payment_form")
         assert "99 (por definir) cannot be used with automation_type" in body["message"]
     ok = _register(raw, client["id"], payment_form="99")
     assert ok.status_code == 201
@@ -294,10 +270,10 @@ def test_register_rejects_99_with_invoicing_automations(raw, client):
 
 def test_register_bad_payment_form_and_currency(raw, client):
     response = _register(raw, client["id"], payment_form="77")
-    body = _assert_error(response, 400, "invalid_field_value", "payment_form")
+    body = assert_api_error(response, 400, "invalid_field_value", "payment_form")
     assert body["message"] == "payment_form: '77' is not a valid payment form (c_FormaPago code)"
     response = _register(raw, client["id"], currency="USD")
-    body = _assert_error(response, 400, "missing_required_field", "exchange_rate")
+    body = assert_api_error(response, 400, "missing_required_field", "exchange_rate")
     assert body["message"] == "exchange_rate: is required when currency is USD"
     usd = _register(raw, client["id"], currency="usd", exchange_rate=17.25).json()["data"]
     assert (usd["currency"], usd["exchange_rate"]) == ("USD", 17.25)
@@ -307,14 +283,14 @@ def test_inline_client_is_not_stored_when_the_request_fails(raw):
     name = f"Nuevo {_rfc()}"
     response = raw.post("/payments/register", json={
         "client": {"name": name}, "items": [ITEM], "payment_form": "nope"})
-    _assert_error(response, 400, "invalid_field_value", "payment_form")
+    assert_api_error(response, 400, "invalid_field_value", "payment_form")
     found = raw.get("/clients/search", params={"q": name}).json()
     assert found["total_results"] == 0
 
 
 def test_invoice_config_series_must_exist(raw, client):
     response = _register(raw, client["id"], invoice_config={"serie": "ZZZ"})
-    body = _assert_error(response, 400, "invalid_field_value", "invoice_config.serie")
+    body = assert_api_error(response, 400, "invalid_field_value", "invoice_config.serie")
     assert body["details"][0]["message"] == "'ZZZ' is not a series of this team"
     payment = _register(raw, client["id"], automation_type="pue_invoice",
                         invoice_config={"serie": "b"}).json()["data"]
@@ -353,14 +329,14 @@ def test_allowed_payment_methods_accept_strings_objects_and_bank(raw, client):
 def test_stripe_methods_need_stripe(raw, client, method):
     before = _count(raw, client_id=client["id"])
     response = _request(raw, client["id"], allowed_payment_methods=["spei", method])
-    body = _assert_error(response, 400, "business_rule_violation", "allowed_payment_methods[1]")
+    body = assert_api_error(response, 400, "business_rule_violation", "allowed_payment_methods[1]")
     assert "needs a connected Stripe account" in body["message"]
     assert _count(raw, client_id=client["id"]) == before
 
 
 def test_unknown_payment_method(raw, client):
     response = _request(raw, client["id"], allowed_payment_methods=["paypal"])
-    body = _assert_error(response, 400, "invalid_field_value", "allowed_payment_methods[0]")
+    body = assert_api_error(response, 400, "invalid_field_value", "allowed_payment_methods[0]")
     assert body["details"][0]["message"] == ("'paypal' is not a payment method (card, spei, "
                                              "bank, oxxo or stripe-spei)")
 
@@ -382,7 +358,7 @@ def test_idempotency_replays_and_conflicts(raw, client, route):
     assert first.json()["data"]["idempotency_key"] == key
     assert _count(raw, client_id=client["id"]) == before
     other = raw.post(route, json={**body, "items": [{**ITEM, "unit_price": 5}]})
-    _assert_error(other, 409, "resource_conflict")
+    assert_api_error(other, 409, "resource_conflict")
     assert _count(raw, client_id=client["id"]) == before
 
 
@@ -390,10 +366,10 @@ def test_idempotency_replays_and_conflicts(raw, client, route):
 
 
 def test_get_unknown_and_other_mode_is_404(raw, raw_live, client):
-    body = _assert_error(raw.get("/payments/payment_nope"), 404, "resource_not_found")
+    body = assert_api_error(raw.get("/payments/payment_nope"), 404, "resource_not_found")
     assert body["message"] == "Payment not found"
     payment = _register(raw, client["id"]).json()["data"]
-    _assert_error(raw_live.get(f"/payments/{payment['id']}"), 404, "resource_not_found")
+    assert_api_error(raw_live.get(f"/payments/{payment['id']}"), 404, "resource_not_found")
 
 
 def test_list_filters(raw, sandbox, client):
@@ -415,7 +391,7 @@ def test_list_filters(raw, sandbox, client):
     assert ids(tax_id=other["tax_id"], status="canceled") == {cancelled["id"]}
     assert ids(tax_id=other["tax_id"], status="requires_payment_method") == {link["id"]}
     response = raw.get("/payments", params={"status": "paid"})
-    body = _assert_error(response, 400, "invalid_field_value", "status")
+    body = assert_api_error(response, 400, "invalid_field_value", "status")
     assert body["details"][0]["message"] == "'paid' is not a valid payment status"
     listed = raw.get("/payments", params={"limit": 3}).json()
     assert listed["message"] == "Payments retrieved successfully"
@@ -464,7 +440,7 @@ def test_mark_paid_refused_from_other_statuses(raw, sandbox, client, status):
     _force_status(sandbox, payment["id"], status)
     before = _payment(raw, payment["id"])
     response = raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "03"})
-    body = _assert_error(response, 409, "resource_conflict")
+    body = assert_api_error(response, 409, "resource_conflict")
     assert body["message"].startswith(f"A {status} payment cannot be marked as paid")
     assert _payment(raw, payment["id"]) == before
 
@@ -472,14 +448,14 @@ def test_mark_paid_refused_from_other_statuses(raw, sandbox, client, status):
 def test_mark_paid_validation(raw, client):
     payment = _request(raw, client["id"], automation_type="pue_invoice").json()["data"]
     missing = raw.post(f"/payments/{payment['id']}/paid", json={})
-    body = _assert_error(missing, 400, "missing_required_field", "payment_form")
+    body = assert_api_error(missing, 400, "missing_required_field", "payment_form")
     assert body["message"] == "payment_form: is required"
-    _assert_error(raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "XX"}),
+    assert_api_error(raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "XX"}),
                   400, "invalid_field_value", "payment_form")
     ninety_nine = raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "99"})
-    _assert_error(ninety_nine, 400, "business_rule_violation", "payment_form")
+    assert_api_error(ninety_nine, 400, "business_rule_violation", "payment_form")
     assert _payment(raw, payment["id"]) == payment
-    _assert_error(raw.post("/payments/payment_nope/paid", json={"payment_form": "03"}),
+    assert_api_error(raw.post("/payments/payment_nope/paid", json={"payment_form": "03"}),
                   404, "resource_not_found")
 
 
@@ -500,7 +476,7 @@ def test_partial_then_full_refund(raw, client, frozen_clock, emitted):
     assert refund == {"id": refund["id"], "amount": 16, "reason": "Ajuste",
                       "external_processor_refund": True, "created_at": now}
     too_much = raw.post(f"/payments/{payment['id']}/refund", json={"amount": 100.01})
-    body = _assert_error(too_much, 400, "invalid_field_value", "amount")
+    body = assert_api_error(too_much, 400, "invalid_field_value", "amount")
     assert body["details"][0]["message"] == "must not exceed the refundable remainder 100.00 MXN"
     rest = raw.post(f"/payments/{payment['id']}/refund")  # no body: the whole remainder
     assert rest.status_code == 200
@@ -510,7 +486,7 @@ def test_partial_then_full_refund(raw, client, frozen_clock, emitted):
     assert data["refunds"][1]["reason"] is None
     assert data["refunds"][1]["external_processor_refund"] is False
     again = raw.post(f"/payments/{payment['id']}/refund", json={})
-    _assert_error(again, 409, "resource_conflict")
+    assert_api_error(again, 409, "resource_conflict")
     assert [t for t, _ in emitted] == ["payment.updated", "payment.updated"]
 
 
@@ -524,7 +500,7 @@ def test_single_full_refund(raw, client):
 def test_refund_amount_must_be_positive_number(raw, client, amount):
     payment = _register(raw, client["id"]).json()["data"]
     response = raw.post(f"/payments/{payment['id']}/refund", json={"amount": amount})
-    _assert_error(response, 400, "invalid_field_value", "amount")
+    assert_api_error(response, 400, "invalid_field_value", "amount")
     assert _payment(raw, payment["id"])["refunds"] == []
 
 
@@ -534,7 +510,7 @@ def test_refund_only_from_succeeded(raw, sandbox, client, status):
     payment = _request(raw, client["id"]).json()["data"]
     _force_status(sandbox, payment["id"], status)
     response = raw.post(f"/payments/{payment['id']}/refund")
-    body = _assert_error(response, 409, "resource_conflict")
+    body = assert_api_error(response, 409, "resource_conflict")
     assert body["message"].startswith(f"A {status} payment cannot be refunded")
 
 
@@ -560,13 +536,13 @@ def test_cancel_refused(raw, sandbox, client, status):
     payment = _request(raw, client["id"]).json()["data"]
     _force_status(sandbox, payment["id"], status)
     response = raw.delete(f"/payments/{payment['id']}")
-    body = _assert_error(response, 409, "resource_conflict")
+    body = assert_api_error(response, 409, "resource_conflict")
     assert body["message"].startswith(f"A {status} payment cannot be cancelled")
     assert _payment(raw, payment["id"])["status"] == status
 
 
 def test_cancel_unknown_is_404(raw):
-    _assert_error(raw.delete("/payments/payment_nope"), 404, "resource_not_found")
+    assert_api_error(raw.delete("/payments/payment_nope"), 404, "resource_not_found")
 
 
 # --------------------------------------------------------------------------- update
@@ -591,12 +567,12 @@ def test_update_items_other_fields_are_refused(raw, client):
     item_id = payment["items"][0]["id"]
     response = raw.put(f"/payments/{payment['id']}", json={
         "items": [{"id": item_id, "description": "X", "unit_price": 1}]})
-    body = _assert_error(response, 400, "invalid_field_value", "items[0].unit_price")
+    body = assert_api_error(response, 400, "invalid_field_value", "items[0].unit_price")
     assert body["details"][0]["message"] == ("cannot be changed: only an item's description "
                                              "may be updated")
     unknown = raw.put(f"/payments/{payment['id']}", json={
         "items": [{"id": "item_nope", "description": "X"}]})
-    body = _assert_error(unknown, 400, "invalid_field_value", "items[0].id")
+    body = assert_api_error(unknown, 400, "invalid_field_value", "items[0].id")
     assert body["details"][0]["message"] == "No item with id 'item_nope' in this payment"
     assert _payment(raw, payment["id"]) == payment
 
@@ -604,10 +580,10 @@ def test_update_items_other_fields_are_refused(raw, client):
 def test_update_needs_a_field(raw, client):
     payment = _request(raw, client["id"]).json()["data"]
     response = raw.put(f"/payments/{payment['id']}", json={"metadata": {"a": 1}})
-    body = _assert_error(response, 400, "missing_required_field", "items")
+    body = assert_api_error(response, 400, "missing_required_field", "items")
     assert body["details"][0]["message"] == ("send at least one of items, automation_type or "
                                              "client")
-    _assert_error(raw.put("/payments/payment_nope", json={"automation_type": "none"}),
+    assert_api_error(raw.put("/payments/payment_nope", json={"automation_type": "none"}),
                   404, "resource_not_found")
 
 
@@ -621,7 +597,7 @@ def test_adding_automation_to_succeeded_payment_fires_it(raw, client, emitted):
     assert len(after["invoices"]) == 1
     assert [t for t, _ in emitted] == ["invoice.created", "payment.updated"]
     again = raw.put(f"/payments/{payment['id']}", json={"automation_type": "receipt"})
-    body = _assert_error(again, 400, "business_rule_violation", "automation_type")
+    body = assert_api_error(again, 400, "business_rule_violation", "automation_type")
     assert body["details"][0]["message"] == ("the payment already has automation_type "
                                              "pue_invoice; it can only be set while it is none")
     assert _payment(raw, payment["id"]) == after
@@ -662,11 +638,11 @@ def test_update_client_patch_merges_into_master(raw, client, emitted):
 def test_update_client_id_is_immutable_and_fields_validated(raw, client):
     payment = _request(raw, client["id"]).json()["data"]
     response = raw.put(f"/payments/{payment['id']}", json={"client": {"id": "client_other"}})
-    body = _assert_error(response, 400, "invalid_field_value", "client.id")
+    body = assert_api_error(response, 400, "invalid_field_value", "client.id")
     assert body["details"][0]["message"].startswith("cannot be changed")
     bad = raw.put(f"/payments/{payment['id']}", json={
         "client": {"email": "not-an-email", "tax_id": "ABC"}})
-    body = _assert_error(bad, 400, "validation_failed")
+    body = assert_api_error(bad, 400, "validation_failed")
     assert {d["field"] for d in body["details"]} == {"client.email", "client.tax_id"}
     assert raw.get(f"/clients/{client['id']}").json()["data"] == client
     assert _payment(raw, payment["id"]) == payment

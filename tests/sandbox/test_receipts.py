@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from webapp.sandbox import events
+from tests.sandbox.conftest import assert_api_error
 from webapp.sandbox.receipts_logic import default_periodicity, period_end
-from webapp.sandbox.store import public
 
 MX = ZoneInfo("America/Mexico_City")
 ITEM = {"description": "Café 1 kg", "unit_price": 400, "product_key": "50201706",
@@ -53,28 +52,6 @@ def _receipt(raw, receipt_id: str) -> dict[str, Any]:
 
 def _count(raw, **params: Any) -> int:
     return raw.get("/receipts", params={"limit": 1, **params}).json()["total_results"]
-
-
-def _assert_error(response, status: int, code: str, field: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error"] == code
-    if field is not None:
-        assert field in [d["field"] for d in body["details"]], body
-    return body
-
-
-@pytest.fixture
-def emitted(monkeypatch) -> list[tuple[str, dict[str, Any]]]:
-    seen: list[tuple[str, dict[str, Any]]] = []
-    real = events.emit
-
-    def record(store, team_id, livemode, event_type, obj):
-        seen.append((event_type, public(obj)))
-        return real(store, team_id, livemode, event_type, obj)
-
-    monkeypatch.setattr(events, "emit", record)
-    return seen
 
 
 @pytest.fixture
@@ -206,15 +183,15 @@ def test_create_with_client_and_options(raw, client):
 def test_create_validation_changes_nothing(raw, client):
     before = _count(raw, client_id=client["id"])
     response = _create(raw, client={"id": client["id"]}, payment_form="99")
-    body = _assert_error(response, 400, "business_rule_violation", "payment_form")
+    body = assert_api_error(response, 400, "business_rule_violation", "payment_form")
     assert body["message"].startswith("payment_form: 99 (por definir) is not allowed on a receipt")
     response = _create(raw, client={"id": client["id"]}, periodicity="year")
-    body = _assert_error(response, 400, "invalid_field_value", "periodicity")
+    body = assert_api_error(response, 400, "invalid_field_value", "periodicity")
     assert body["details"][0]["message"] == ("'year' is not a valid periodicity (day, week, "
                                              "two_weeks, month or two_months)")
     response = raw.post("/receipts", json={"client": {"id": "client_nope"},
                                            "items": [{"unit_price": -1}]})
-    body = _assert_error(response, 400, "validation_failed")
+    body = assert_api_error(response, 400, "validation_failed")
     fields = {d["field"] for d in body["details"]}
     assert {"client.id", "items[0].unit_price", "items[0].description"} <= fields
     assert _count(raw, client_id=client["id"]) == before
@@ -229,15 +206,15 @@ def test_receipt_idempotency(raw, client):
     assert again.json() == first.json()
     assert _count(raw, client_id=client["id"]) == 1
     conflict = raw.post("/receipts", json={**body, "payment_form": "01"})
-    _assert_error(conflict, 409, "resource_conflict")
+    assert_api_error(conflict, 409, "resource_conflict")
     assert _count(raw, client_id=client["id"]) == 1
 
 
 def test_unknown_receipt_is_404(raw, raw_live):
-    body = _assert_error(raw.get("/receipts/receipt_nope"), 404, "resource_not_found")
+    body = assert_api_error(raw.get("/receipts/receipt_nope"), 404, "resource_not_found")
     assert body["message"] == "Receipt not found"
     receipt = _create(raw).json()["data"]
-    _assert_error(raw_live.get(f"/receipts/{receipt['id']}"), 404, "resource_not_found")
+    assert_api_error(raw_live.get(f"/receipts/{receipt['id']}"), 404, "resource_not_found")
 
 
 # --------------------------------------------------------------------------- expiry on read
@@ -270,7 +247,7 @@ def test_expired_receipt_can_be_cancelled_not_stamped(raw, client, frozen_clock,
     receipt = _create(raw, client={"id": client["id"]}, periodicity="day").json()["data"]
     frozen_clock(_mx(2026, 5, 29, 0, 0, 0))
     stamp = raw.post(f"/receipts/{receipt['id']}/stamp")
-    body = _assert_error(stamp, 409, "resource_conflict")
+    body = assert_api_error(stamp, 409, "resource_conflict")
     assert body["message"] == "An expired receipt cannot be stamped (only pending ones)"
     emitted.clear()
     response = raw.delete(f"/receipts/{receipt['id']}")
@@ -298,9 +275,9 @@ def test_stamp_pending_receipt(raw, client, frozen_clock, emitted):
     assert invoice["client"]["id"] == client["id"]
     assert [t for t, _ in emitted] == ["invoice.created", "receipt.completed"]
     again = raw.post(f"/receipts/{receipt['id']}/stamp")
-    _assert_error(again, 409, "resource_conflict")
+    assert_api_error(again, 409, "resource_conflict")
     cancel = raw.delete(f"/receipts/{receipt['id']}")
-    body = _assert_error(cancel, 409, "resource_conflict")
+    body = assert_api_error(cancel, 409, "resource_conflict")
     assert body["message"] == ("A completed receipt cannot be cancelled (only pending or "
                                "expired ones)")
     assert _receipt(raw, receipt["id"]) == data
@@ -316,7 +293,7 @@ def test_stamp_uses_invoice_config(raw, client):
 def test_stamp_without_client_is_a_business_rule(raw):
     receipt = _create(raw).json()["data"]
     response = raw.post(f"/receipts/{receipt['id']}/stamp")
-    body = _assert_error(response, 400, "business_rule_violation", "client")
+    body = assert_api_error(response, 400, "business_rule_violation", "client")
     assert "público en general" in body["message"]
     assert _receipt(raw, receipt["id"]) == receipt
 
@@ -325,7 +302,7 @@ def test_stamp_with_incomplete_client_is_a_business_rule(raw):
     client = _client(raw, tax_id=None, tax_system=None, use=None)
     receipt = _create(raw, client={"id": client["id"]}).json()["data"]
     response = raw.post(f"/receipts/{receipt['id']}/stamp")
-    body = _assert_error(response, 400, "business_rule_violation")
+    body = assert_api_error(response, 400, "business_rule_violation")
     assert {d["field"] for d in body["details"]} == {"client.tax_id", "client.tax_system"}
     assert body["message"] == ("The receipt cannot be invoiced: the client has no RFC (tax_id); "
                                "the client has no tax regime (tax_system)")
@@ -338,7 +315,7 @@ def test_stamp_rejected_by_sat_changes_nothing(raw, sandbox, client, emitted):
         sandbox.store.objects["clients"][client["id"]]["is_valid"] = False
     emitted.clear()
     response = raw.post(f"/receipts/{receipt['id']}/stamp")
-    _assert_error(response, 422, "cfdi_service_error")
+    assert_api_error(response, 422, "cfdi_service_error")
     assert _receipt(raw, receipt["id"]) == receipt
     assert [t for t, _ in emitted] == ["invoice.failed"]
 
@@ -349,12 +326,12 @@ def test_cancel_pending_then_twice(raw, emitted):
     first = raw.delete(f"/receipts/{receipt['id']}")
     assert first.status_code == 200 and first.json()["data"]["status"] == "cancelled"
     second = raw.delete(f"/receipts/{receipt['id']}")
-    body = _assert_error(second, 409, "resource_conflict")
+    body = assert_api_error(second, 409, "resource_conflict")
     assert body["message"] == ("A cancelled receipt cannot be cancelled (only pending or "
                                "expired ones)")
-    _assert_error(raw.post(f"/receipts/{receipt['id']}/stamp"), 409, "resource_conflict")
+    assert_api_error(raw.post(f"/receipts/{receipt['id']}/stamp"), 409, "resource_conflict")
     assert [t for t, _ in emitted] == ["receipt.updated"]
-    _assert_error(raw.delete("/receipts/receipt_nope"), 404, "resource_not_found")
+    assert_api_error(raw.delete("/receipts/receipt_nope"), 404, "resource_not_found")
 
 
 # --------------------------------------------------------------------------- lists
@@ -376,7 +353,7 @@ def test_list_filters_and_created_range(raw, client, frozen_clock):
                                              "status": "canceled"}).json()
     assert [r["id"] for r in cancelled["data"]] == [b["id"]]
     bad = raw.get("/receipts", params={"status": "stamped"})
-    body = _assert_error(bad, 400, "invalid_field_value", "status")
+    body = assert_api_error(bad, 400, "invalid_field_value", "status")
     assert body["details"][0]["message"] == "'stamped' is not a valid receipt status"
 
 
@@ -463,14 +440,14 @@ def test_stamp_pending_receipts_needs_fiscal_data(raw, overrides, fields):
     client = _client(raw, **overrides)
     receipt = _create(raw, client={"id": client["id"]}).json()["data"]
     response = raw.post(f"/clients/{client['id']}/stamp-pending-receipts")
-    body = _assert_error(response, 400, "business_rule_violation")
+    body = assert_api_error(response, 400, "business_rule_violation")
     assert {d["field"] for d in body["details"]} == fields
     assert _receipt(raw, receipt["id"]) == receipt
 
 
 def test_stamp_pending_receipts_unknown_client(raw):
     response = raw.post("/clients/client_nope/stamp-pending-receipts")
-    body = _assert_error(response, 404, "resource_not_found")
+    body = assert_api_error(response, 404, "resource_not_found")
     assert body["message"] == "Client not found"
 
 
