@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.conftest import assert_api_error
+from tests.support.asserts import assert_api_error
 
 ITEM = {"description": "Consultoría", "unit_price": 100, "product_key": "81111500",
         "unit_key": "E48", "taxes": [{"type": "IVA", "rate": 0.16}]}

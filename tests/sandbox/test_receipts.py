@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.sandbox.conftest import assert_api_error
+from tests.support.asserts import assert_api_error
 from webapp.sandbox.receipts_logic import default_periodicity, period_end
 
 MX = ZoneInfo("America/Mexico_City")
