@@ -99,3 +99,33 @@ def test_frozen_clock_stamps_new_objects(raw, frozen_clock):
     created = raw.post("/services", json={"description": "Reloj", "unit_price": 1,
                                           "product_key": "84111506", "unit_key": "E48"}).json()
     assert created["data"]["created_at"] == now
+
+
+def test_an_unexpected_error_is_a_json_500_without_internals(keys):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from webapp.sandbox import create_sandbox_app
+    from webapp.sandbox.server import QuietRequestHandler
+
+    app = create_sandbox_app(test_mode=True)
+
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.add_url_rule("/v2/boom", "boom", boom)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        token = app.config["SANDBOX_STORE"].key_by_name("partner_test").token
+        response = requests.get(f"http://127.0.0.1:{server.server_port}/v2/boom",
+                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    finally:
+        server.shutdown()
+    assert response.status_code == 500
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"message": "Internal server error",
+                               "error": "internal_server_error"}
+    assert "secret internals" not in response.text
