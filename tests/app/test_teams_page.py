@@ -26,6 +26,7 @@ def test_teams_page_lists_partner_and_sub_teams(client, sandbox, teams):
     assert outsider["tax_id"] not in html
     assert "Sin CSD" in html and "Conectado" in html
     assert "Prueba" in html
+    assert html.count("Equipo de la llave") == 1
 
 
 def test_htmx_request_gets_only_the_rows(client):
