@@ -1,7 +1,9 @@
 """Settings from the environment (12-factor): one class per mode, no secret defaulted.
 
 ``GIGSTACK_API_KEY`` decides where the dashboard points: with a key, the real API (or
-``GIGSTACK_API_URL``); without one, the built-in sandbox with demo data.
+``GIGSTACK_API_URL``); without one, the built-in sandbox with demo data. The environment is
+read when an app is created, not at import time, so a value set later (e.g. by gunicorn's
+master before it forks workers) is seen.
 """
 
 from __future__ import annotations
@@ -11,31 +13,31 @@ from typing import Any
 
 DEFAULT_API_URL = "https://api.gigstack.io/v2"
 
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+# name -> (type, default) of every setting that may come from the environment
+ENVIRONMENT: dict[str, tuple[type, Any]] = {
+    "SECRET_KEY": (str, None),
+    "GIGSTACK_API_KEY": (str, None),
+    "GIGSTACK_API_URL": (str, DEFAULT_API_URL),
+    # a sandbox already running elsewhere (gunicorn's master, ``python -m webapp.sandbox``)
+    "GIGSTACK_SANDBOX_URL": (str, None),
+    "GIGSTACK_SANDBOX_KEY": (str, None),
+    "SANDBOX_KEY_NAME": (str, "partner_test"),
+    "SANDBOX_PORT": (int, 0),
+    "SANDBOX_SCALE": (int, 1),
+    "GIGSTACK_TIMEOUT_CONNECT": (float, 3.05),
+    "GIGSTACK_TIMEOUT_READ": (float, 10.0),
+    "GIGSTACK_BUDGET_SECONDS": (float, 20.0),
+}
 
 
 class Config:
-    """Settings common to every mode."""
+    """Settings common to every mode (environment values are layered on top by :func:`load`)."""
 
-    SECRET_KEY: str | None = _env("SECRET_KEY")
-    GIGSTACK_API_KEY: str | None = _env("GIGSTACK_API_KEY")
-    GIGSTACK_API_URL: str = _env("GIGSTACK_API_URL", DEFAULT_API_URL) or DEFAULT_API_URL
-    # A sandbox already running elsewhere (gunicorn's master, ``python -m webapp.sandbox``).
-    GIGSTACK_SANDBOX_URL: str | None = _env("GIGSTACK_SANDBOX_URL")
-    GIGSTACK_SANDBOX_KEY: str | None = _env("GIGSTACK_SANDBOX_KEY")
-    SANDBOX_KEY_NAME: str = _env("SANDBOX_KEY_NAME", "partner_test") or "partner_test"
-    SANDBOX_PORT: int = int(_env("SANDBOX_PORT", "0") or 0)
-    SANDBOX_SCALE: int = int(_env("SANDBOX_SCALE", "1") or 1)
-    GIGSTACK_TIMEOUT_CONNECT: float = float(_env("GIGSTACK_TIMEOUT_CONNECT", "3.05") or 3.05)
-    GIGSTACK_TIMEOUT_READ: float = float(_env("GIGSTACK_TIMEOUT_READ", "10") or 10)
-    GIGSTACK_BUDGET_SECONDS: float = float(_env("GIGSTACK_BUDGET_SECONDS", "20") or 20)
-    PAGE_SIZE: int = 25
+    PAGE_SIZE = 25
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     TESTING = False
+    READ_ENVIRONMENT = True
 
 
 class DevelopmentConfig(Config):
@@ -43,11 +45,11 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
+    """Tests pass what they need explicitly; the developer's environment is ignored."""
+
     TESTING = True
+    READ_ENVIRONMENT = False
     SECRET_KEY = "test-secret-key-not-for-production"
-    GIGSTACK_API_KEY = None
-    GIGSTACK_SANDBOX_URL = None
-    GIGSTACK_SANDBOX_KEY = None
 
 
 class ProductionConfig(Config):
@@ -61,12 +63,25 @@ CONFIGS: dict[str, type[Config]] = {
 }
 
 
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Typed settings from the environment; unset or empty variables take their default."""
+    env = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name, (kind, default) in ENVIRONMENT.items():
+        raw = env.get(name)
+        settings[name] = kind(raw) if raw not in (None, "") else default
+    return settings
+
+
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The settings for ``APP_ENV`` (default development) with ``overrides`` applied."""
     overrides = dict(overrides or {})
-    env = overrides.pop("APP_ENV", None) or _env("APP_ENV", "development")
-    base = CONFIGS.get(env or "development", DevelopmentConfig)
-    settings = {name: getattr(base, name) for name in dir(base) if name.isupper()}
-    settings["APP_ENV"] = env
+    env_name = overrides.pop("APP_ENV", None) or os.environ.get("APP_ENV") or "development"
+    base = CONFIGS.get(env_name, DevelopmentConfig)
+    defaults = {name: default for name, (_, default) in ENVIRONMENT.items()}
+    settings = {**defaults, **{n: getattr(base, n) for n in dir(base) if n.isupper()}}
+    if base.READ_ENVIRONMENT:
+        settings.update(from_environment())
+    settings["APP_ENV"] = env_name
     settings.update(overrides)
     return settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +15,8 @@ import requests
 
 from webapp import create_app
 from webapp.sandbox.keys import make_key
+from webapp.sandbox.seed import seed
+from webapp.sandbox.store import Clock, Store
 from webapp.upstream import build_upstream
 
 
@@ -77,10 +80,26 @@ def test_gunicorn_workers_share_one_sandbox_started_by_the_master(tmp_path):
                 pass
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
-        pages = [requests.get(f"http://127.0.0.1:{port}/teams/", timeout=10) for _ in range(6)]
+        # change state through the master's sandbox: every worker must see it
+        master_sandbox = _master_sandbox_url(process)
+        key = seed(Store(clock=Clock())).key_by_name("partner_test").token
+        created = requests.post(f"{master_sandbox}/teams", timeout=10,
+                                headers={"Authorization": f"Bearer {key}"},
+                                json={"brand": {"alias": "Equipo Compartido"}})
+        assert created.status_code == 201, created.text
+        pages = [requests.get(f"http://127.0.0.1:{port}/teams/", timeout=10) for _ in range(8)]
         assert all(p.status_code == 200 and "SANDBOX" in p.text for p in pages)
+        assert all("Equipo Compartido" in p.text for p in pages)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        _, stderr = process.communicate(timeout=20)
-    log = stderr.decode()
-    assert log.count("sandbox for all workers at") == 1
+        process.communicate(timeout=20)
+
+
+def _master_sandbox_url(process: subprocess.Popen) -> str:
+    """Read gunicorn's log until the master says where its sandbox listens."""
+    assert process.stderr is not None
+    for line in iter(process.stderr.readline, b""):
+        match = re.search(rb"sandbox for all workers at (\S+)", line)
+        if match:
+            return match.group(1).decode()
+    raise AssertionError("gunicorn never logged its sandbox")
