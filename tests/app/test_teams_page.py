@@ -67,3 +67,12 @@ def test_api_key_never_rendered(client, keys):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_upstream_error_on_htmx_request_is_a_banner_fragment(client, faults):
+    faults({"rules": [{"method": "GET", "path": "/teams", "status": 502}]})
+    response = client.get("/teams/", headers={"HX-Request": "true", "HX-Target": "teams-list"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "<html" not in html
+    assert 'role="alert"' in html and "Reintentar" in html
