@@ -190,20 +190,14 @@ def resolve_items(who: Caller, value: Any, check: Checker, field: str = "items",
     if value is None:
         check.add(field, "is required", "missing_required_field")
         return []
-    if not isinstance(value, list):
-        check.add(field, "must be a list of items")
-        return []
-    if not value:
+    if isinstance(value, list) and not value:
         check.add(field, "must have at least 1 item", "missing_required_field")
         return []
     settings = (who.team.get("settings") or {}) if team_defaults else {}
     out = []
-    for index, raw in enumerate(value):
-        path = f"{field}[{index}]"
-        if not isinstance(raw, dict):
-            check.add(path, "must be an item object")
-            continue
-        item = _resolve_item(who, raw, check.nested(path), settings)
+    for _, raw, sub in check.each_object(value, field, list_message="must be a list of items",
+                                         item_message="must be an item object"):
+        item = _resolve_item(who, raw, sub, settings)
         if item is not None:
             out.append(item)
     return out
@@ -424,16 +418,11 @@ def _payment_rules(check: Checker, method: str | None, form: str | None
 def _related_rules(who: Caller, check: Checker, value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
-    if not isinstance(value, list):
-        check.add("related_documents", "must be a list of {relationship, documents}")
-        return []
     out = []
-    for index, raw in enumerate(value):
-        path = f"related_documents[{index}]"
-        if not isinstance(raw, dict):
-            check.add(path, "must be an object {relationship, documents}")
-            continue
-        sub = check.nested(path)
+    for _, raw, sub in check.each_object(
+            value, "related_documents",
+            list_message="must be a list of {relationship, documents}",
+            item_message="must be an object {relationship, documents}"):
         relationship = sub.catalogue(raw, "relationship", "invoice_relationships",
                                      required=True, what="relationship code")
         if relationship and not catalogs.get("invoice_relationships",

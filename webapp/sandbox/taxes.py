@@ -14,16 +14,9 @@ def check_taxes(check: Checker, value: Any, field: str) -> list[dict[str, Any]]:
     """Validate a Tax[] and return it normalised (upper-case type, defaults filled)."""
     if value is None:
         return []
-    if not isinstance(value, list):
-        check.add(field, "must be a list of taxes")
-        return []
     out = []
-    for index, raw in enumerate(value):
-        path = f"{field}[{index}]"
-        if not isinstance(raw, dict):
-            check.add(path, "must be a tax object")
-            continue
-        sub = check.nested(path)
+    for _, raw, sub in check.each_object(value, field, list_message="must be a list of taxes",
+                                         item_message="must be a tax object"):
         kind = raw.get("type")
         kind = kind.upper() if isinstance(kind, str) else kind
         if kind is None:

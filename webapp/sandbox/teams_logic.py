@@ -63,12 +63,8 @@ def _check_add_members(check: Checker, store: Store, body: dict[str, Any]
     """``add_members[{id, role}]``: existing users only (unknown id → 400 naming the path)."""
     items = check.array(body, "add_members")
     out: list[tuple[dict[str, Any], str]] = []
-    for index, item in enumerate(items or []):
-        name = f"add_members[{index}]"
-        if not isinstance(item, dict):
-            check.add(name, "must be an object with id and role")
-            continue
-        sub = check.nested(name)
+    for _, item, sub in check.each_object(items or [], "add_members", list_message="must be a list",
+                                          item_message="must be an object with id and role"):
         user_id = sub.string(item, "id", required=True)
         role = check_role(sub, item)
         user = store.users.get(user_id) if user_id else None

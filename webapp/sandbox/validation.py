@@ -8,7 +8,7 @@ specific code when there is one problem, ``validation_failed`` listing all of th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from webapp import catalogs
@@ -55,6 +55,23 @@ class Checker:
         child = Checker(self.path(prefix))
         child.problems = self.problems
         return child
+
+    def each_object(self, value: Any, field: str, *, list_message: str, item_message: str
+                    ) -> Iterator[tuple[int, dict[str, Any], Checker]]:
+        """Each object of a list field with a checker nested at ``field[i]``.
+
+        A value that is not a list, or an entry that is not an object, is reported (with the
+        given messages) instead of yielded.
+        """
+        if not isinstance(value, list):
+            self.add(field, list_message)
+            return
+        for index, raw in enumerate(value):
+            path = f"{field}[{index}]"
+            if not isinstance(raw, dict):
+                self.add(path, item_message)
+                continue
+            yield index, raw, self.nested(path)
 
     def __bool__(self) -> bool:
         return bool(self.problems)

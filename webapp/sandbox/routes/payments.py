@@ -212,17 +212,11 @@ def register_payment():
 def _check_item_patches(check: Checker, value: Any, payment: dict[str, Any]
                         ) -> dict[str, str]:
     """``items[]`` of an update: ``{id, description}`` only, ids of this payment's items."""
-    if not isinstance(value, list):
-        check.add("items", "must be a list of {id, description}")
-        return {}
     known = {item["id"] for item in payment["items"]}
     out: dict[str, str] = {}
-    for index, raw in enumerate(value):
-        path = f"items[{index}]"
-        if not isinstance(raw, dict):
-            check.add(path, "must be an object {id, description}")
-            continue
-        sub = check.nested(path)
+    for _, raw, sub in check.each_object(value, "items",
+                                         list_message="must be a list of {id, description}",
+                                         item_message="must be an object {id, description}"):
         for name in sorted(set(raw) - UPDATE_ITEM_FIELDS):
             sub.add(name, "cannot be changed: only an item's description may be updated")
         item_id = sub.string(raw, "id", required=True)
