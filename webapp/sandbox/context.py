@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import g, request
 
-from .errors import ApiError
+from .errors import ApiError, not_found
 from .keys import KeyRecord, decode_claims
 from .store import Store
 
@@ -27,6 +27,13 @@ class Caller:
     @property
     def team(self) -> dict[str, Any]:
         return self.store.teams[self.team_id]
+
+    def object(self, kind: str, obj_id: str, what: str) -> dict[str, Any]:
+        """An object of the target team (and mode); 404 "<what> not found" otherwise."""
+        obj = self.store.get(kind, obj_id, self.team_id, self.livemode)
+        if obj is None:
+            raise not_found(what)
+        return obj
 
     def authorize_team(self, team_id: str) -> dict[str, Any]:
         """The team ``team_id`` if this key may act on it; 404 / 403 otherwise."""

@@ -160,6 +160,12 @@ def paginate(
     return [obj for _, obj in page], has_more, total, next_cursor
 
 
+def client_name_of(document: dict[str, Any]) -> str:
+    """``order_by=name`` for documents (invoices, payments, receipts): the client's name."""
+    client = document.get("client") or {}
+    return str(client.get("name") or client.get("legal_name") or "")
+
+
 class _Reverse:
     """Inverts ordering so bisect works on a descending list."""
 

@@ -33,11 +33,7 @@ PORTAL_LINK_SECONDS = 5 * 86400  # REFERENCE §2.8
 
 
 def _get(client_id: str) -> dict[str, Any]:
-    who = caller()
-    client = who.store.get("clients", client_id, who.team_id, who.livemode)
-    if client is None:
-        raise not_found("Client")
-    return client
+    return caller().object("clients", client_id, "Client")
 
 
 def _emit(event_type: str, client: dict[str, Any]) -> None:

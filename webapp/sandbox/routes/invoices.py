@@ -19,7 +19,7 @@ from ..errors import ApiError, field_error, not_found
 from ..http import created, json_body, listing, single
 from ..idempotency import idempotent
 from ..invoicing_files import FILE_KINDS, file_urls
-from ..paging import paginate, parse_limit, parse_list_params
+from ..paging import client_name_of, paginate, parse_limit, parse_list_params
 from ..validation import Checker, choice_filter, enum_filter, passthrough
 
 bp = Blueprint("invoices", __name__, url_prefix="/v2")
@@ -43,10 +43,6 @@ def _get(who: Caller, uuid: str, kind: str | None = None) -> dict[str, Any]:
         raise not_found("Invoice")
     return invoice
 
-
-def _client_name(invoice: dict[str, Any]) -> str:
-    client = invoice.get("client") or {}
-    return str(client.get("name") or client.get("legal_name") or "")
 
 
 # --------------------------------------------------------------------------- lists
@@ -85,7 +81,7 @@ def _list(kind: str):
     params = parse_list_params(filters=LIST_FILTERS[kind])
     page, has_more, total, cursor = paginate(
         who.store.all("invoices", who.team_id, who.livemode), params,
-        id_of=lambda inv: inv["uuid"], name_of=_client_name,
+        id_of=lambda inv: inv["uuid"], name_of=client_name_of,
         matches=_matches(kind, params.filters))
     return listing(page, has_more=has_more, total=total, next_cursor=cursor,
                    message="Invoices retrieved successfully")

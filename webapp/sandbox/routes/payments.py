@@ -15,11 +15,11 @@ from .. import events, invoicing
 from .. import payments_logic as logic
 from ..clients_logic import apply_client_update, validate_client_fields
 from ..context import Caller, caller
-from ..errors import field_error, not_found
+from ..errors import field_error
 from ..http import created, json_body, listing, single
 from ..idempotency import idempotent
 from ..money import compute_totals, round2
-from ..paging import paginate, parse_list_params
+from ..paging import client_name_of, paginate, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("payments", __name__, url_prefix="/v2")
@@ -35,15 +35,8 @@ UPDATE_ITEM_FIELDS = frozenset({"id", "description"})
 
 
 def _get(who: Caller, payment_id: str) -> dict[str, Any]:
-    payment = who.store.get("payments", payment_id, who.team_id, who.livemode)
-    if payment is None:
-        raise not_found("Payment")
-    return payment
+    return who.object("payments", payment_id, "Payment")
 
-
-def _client_name(payment: dict[str, Any]) -> str:
-    client = payment.get("client") or {}
-    return str(client.get("name") or client.get("legal_name") or "")
 
 
 def _matches(filters: dict[str, str]):
@@ -71,7 +64,7 @@ def list_payments():
     params = parse_list_params(filters=LIST_FILTERS)
     page, has_more, total, cursor = paginate(
         who.store.all("payments", who.team_id, who.livemode), params,
-        name_of=_client_name, matches=_matches(params.filters))
+        name_of=client_name_of, matches=_matches(params.filters))
     return listing(page, has_more=has_more, total=total, next_cursor=cursor,
                    message="Payments retrieved successfully")
 

@@ -14,11 +14,11 @@ from .. import invoicing
 from .. import payments_logic as payments
 from .. import receipts_logic as logic
 from ..context import Caller, caller
-from ..errors import ApiError, not_found
+from ..errors import ApiError
 from ..http import created, json_body, listing, single
 from ..idempotency import idempotent
 from ..money import compute_totals
-from ..paging import paginate, parse_list_params
+from ..paging import client_name_of, paginate, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("receipts", __name__, url_prefix="/v2")
@@ -30,15 +30,8 @@ BULK_LIMIT = 100
 
 
 def _get(who: Caller, receipt_id: str) -> dict[str, Any]:
-    receipt = who.store.get("receipts", receipt_id, who.team_id, who.livemode)
-    if receipt is None:
-        raise not_found("Receipt")
-    return receipt
+    return who.object("receipts", receipt_id, "Receipt")
 
-
-def _client_name(receipt: dict[str, Any]) -> str:
-    client = receipt.get("client") or {}
-    return str(client.get("name") or client.get("legal_name") or "")
 
 
 # --------------------------------------------------------------------------- read
@@ -59,7 +52,7 @@ def list_receipts():
 
     views = [logic.view(r, now) for r in who.store.all("receipts", who.team_id, who.livemode)]
     page, has_more, total, cursor = paginate(
-        views, params, created_of=lambda r: r["created"], name_of=_client_name, matches=match)
+        views, params, created_of=lambda r: r["created"], name_of=client_name_of, matches=match)
     return listing(page, has_more=has_more, total=total, next_cursor=cursor,
                    message="Receipts retrieved successfully")
 
@@ -144,9 +137,7 @@ def cancel_receipt(receipt_id: str):
 def stamp_pending_receipts(client_id: str):
     """Each of up to 100 pending receipts, oldest first, becomes its own PUE CFDI (§2.9)."""
     who = caller()
-    client = who.store.get("clients", client_id, who.team_id, who.livemode)
-    if client is None:
-        raise not_found("Client")
+    client = who.object("clients", client_id, "Client")
     json_body()  # no body expected; a malformed one is still 400 invalid_request_body
     gaps = logic.fiscal_gaps(client)
     if gaps:

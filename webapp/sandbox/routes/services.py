@@ -9,7 +9,6 @@ from flask import Blueprint
 from .. import events
 from ..builders import build_service
 from ..context import caller
-from ..errors import not_found
 from ..http import created, json_body, listing, single
 from ..paging import paginate, parse_list_params
 from ..taxes import check_taxes
@@ -44,11 +43,7 @@ def _fields(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 
 
 def _get(service_id: str) -> dict[str, Any]:
-    who = caller()
-    service = who.store.get("services", service_id, who.team_id, who.livemode)
-    if service is None:
-        raise not_found("Service")
-    return service
+    return caller().object("services", service_id, "Service")
 
 
 @bp.get("/services")

@@ -14,7 +14,6 @@ from flask import Blueprint
 from webapp import catalogs
 
 from ..context import caller
-from ..errors import not_found
 from ..http import created, json_body, listing, single
 from ..paging import paginate, parse_list_params
 from ..validation import Checker, choice_filter
@@ -120,11 +119,7 @@ def _fields(body: dict[str, Any], *, partial: bool, current: dict[str, Any] | No
 
 
 def _get(webhook_id: str) -> dict[str, Any]:
-    who = caller()
-    hook = who.store.get("webhooks", webhook_id, who.team_id)
-    if hook is None:
-        raise not_found("Webhook")
-    return hook
+    return caller().object("webhooks", webhook_id, "Webhook")
 
 
 @bp.get("/webhooks")
