@@ -82,14 +82,17 @@ def _bool(value: Any, path: str, ctx: Context) -> Any:
     return value
 
 
-def _text(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
-          strip: bool = False) -> Leaf:
+def _string_check(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
+                  strip: bool = False, upper: bool = False) -> Validate:
+    """A text value, optionally stripped / upper-cased, matching ``pattern`` or a catalogue."""
     def validate(value: Any, path: str, ctx: Context) -> Any:
         if not isinstance(value, str):
             ctx.check.add(path, "must be text")
             return INVALID
         if strip:
             value = value.strip()
+        if upper:
+            value = value.upper()
         if pattern is not None and not pattern.match(value):
             ctx.check.add(path, f"'{value}' is not {hint}")
             return INVALID
@@ -100,7 +103,12 @@ def _text(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str
                 return INVALID
             return code
         return value
-    return Leaf(validate, text=True)
+    return validate
+
+
+def _text(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
+          strip: bool = False) -> Leaf:
+    return Leaf(_string_check(pattern, hint, catalogue, strip=strip), text=True)
 
 
 def _int(minimum: int, maximum: int | None = None) -> Leaf:
@@ -150,22 +158,7 @@ def _list(item: Validate) -> Leaf:
 
 def _string_item(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
                  upper: bool = False) -> Validate:
-    def validate(value: Any, path: str, ctx: Context) -> Any:
-        if not isinstance(value, str):
-            ctx.check.add(path, "must be text")
-            return INVALID
-        value = value.strip().upper() if upper else value.strip()
-        if pattern is not None and not pattern.match(value):
-            ctx.check.add(path, f"'{value}' is not {hint}")
-            return INVALID
-        if catalogue:
-            code = catalogs.canonical(catalogue, value)
-            if code is None:
-                ctx.check.add(path, f"'{value}' is not {hint}")
-                return INVALID
-            return code
-        return value
-    return validate
+    return _string_check(pattern, hint, catalogue, strip=True, upper=upper)
 
 
 def _free_object(value: Any, path: str, ctx: Context) -> Any:
