@@ -8,6 +8,7 @@ with plain ``requests`` are checked on the response side only.
 
 from __future__ import annotations
 
+import io
 import threading
 from functools import cache
 from typing import Any
@@ -59,8 +60,8 @@ class ContractMiddleware:
         if not (path.startswith("/v2") or path.startswith("/files/")):
             return self.app(environ, start_response)
         request = Request(environ)
-        request.get_data(cache=True)  # keep the body for both the app and the validator
-        environ["wsgi.input"] = __import__("io").BytesIO(request.get_data())
+        body = request.get_data(cache=True)  # read once: the validator and the app both need it
+        environ["wsgi.input"] = io.BytesIO(body)
         response = Response.from_app(self.app, environ)
         self._check(request, response)
         return response(environ, start_response)
