@@ -11,11 +11,13 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from webapp import catalogs
+
 from . import builders
 from .keys import KeyRecord, make_key
 from .seed_documents import seed_documents
 from .store import Store
-from .validation import rfc_person
+from .validation import ZIP_RE, is_generic_rfc, rfc_person
 
 # Seeded objects are dated in the six months before this instant (2026-11-01 12:00 CST).
 SEED_ANCHOR = int(datetime(2026, 11, 1, 18, 0, tzinfo=UTC).timestamp())
@@ -147,14 +149,13 @@ def seed(store: Store, *, scale: int = 1) -> Store:
         for team, user in zip(teams[1:], users[3:9], strict=True):
             builders.add_member(team, user, "admin")
         builders.add_member(outsider, users[-1], "admin")
-        for index, name in enumerate(KEY_NAMES):
+        for name in KEY_NAMES:
             team = partner if name.startswith("partner") else outsider
             livemode = name.endswith("live")
             key_id = f"key_{name}_{rng.randrange(16**8):08x}"
             store.keys[key_id] = KeyRecord(name=name, key_id=key_id, team=team["id"],
                                            livemode=livemode,
                                            token=make_key(team["id"], livemode, key_id))
-            del index
         all_teams = [*teams, outsider]
         store.extras["seeded_team_ids"] = [team["id"] for team in all_teams]
         for team in all_teams:
@@ -258,10 +259,6 @@ def _seed_clients(store: Store, rng: random.Random, team: dict[str, Any], livemo
 
 def sat_check(client: dict[str, Any]) -> bool:
     """The sandbox's SAT check (REFERENCE §2.7): RFC, legal name, regime fit, postal code."""
-    from webapp import catalogs
-
-    from .validation import ZIP_RE, is_generic_rfc
-
     rfc = client.get("tax_id") or ""
     regime = client.get("tax_system") or ""
     zip_code = (client.get("address") or {}).get("zip") or ""
