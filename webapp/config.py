@@ -27,6 +27,15 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "GIGSTACK_TIMEOUT_CONNECT": (float, 3.05),
     "GIGSTACK_TIMEOUT_READ": (float, 10.0),
     "GIGSTACK_BUDGET_SECONDS": (float, 20.0),
+    # the back office's own tables (staff, audit); SQLite under instance/ when unset
+    "DATABASE_URL": (str, None),
+    # demo admin ensured by ``make run`` on the sandbox (never with a real key)
+    "DEMO_ADMIN_EMAIL": (str, "admin@demo.gigstack.test"),
+    "DEMO_ADMIN_PASSWORD": (str, "demo-gigstack-2026"),
+    # where Flask-Limiter keeps its counters (e.g. redis://…); memory:// is per process
+    "RATELIMIT_STORAGE_URI": (str, "memory://"),
+    # behind a TLS-terminating router (Heroku): trust one hop of X-Forwarded-*
+    "TRUST_PROXY_HOPS": (int, 0),
 }
 
 
@@ -34,10 +43,28 @@ class Config:
     """Settings common to every mode (environment values are layered on top by :func:`load`)."""
 
     PAGE_SIZE = 25
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
     TESTING = False
     READ_ENVIRONMENT = True
+    # session cookie: HttpOnly, Lax, Secure whenever the request came over HTTPS
+    # (webapp.auth.sessions); idle and absolute limits are enforced on the server as well
+    SESSION_COOKIE_NAME = "backoffice_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_SECONDS = 30 * 60
+    SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+    REMEMBER_COOKIE_DURATION = 0
+    # OWASP 2023: PBKDF2-HMAC-SHA256 with at least 600,000 iterations
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
+    SIGN_IN_LIMITS = "10 per minute;100 per hour"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BABEL_DEFAULT_LOCALE = "es_MX"
+    BABEL_DEFAULT_TIMEZONE = "America/Mexico_City"
+    LANGUAGES = {"es_MX": "Español", "en": "English"}
+    # how long the list of teams the key reaches is reused before asking gigstack again
+    TEAM_LIST_TTL_SECONDS = 60
 
 
 class DevelopmentConfig(Config):
@@ -50,10 +77,15 @@ class TestingConfig(Config):
     TESTING = True
     READ_ENVIRONMENT = False
     SECRET_KEY = "test-secret-key-not-for-production"
+    # a real hash, cheaper: the suite signs in hundreds of times
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    DATABASE_URL = "sqlite://"
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    # Heroku-like routers terminate TLS and add one X-Forwarded-For/-Proto hop
+    TRUST_PROXY_HOPS = 1
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -64,13 +96,25 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Typed settings from the environment; unset or empty variables take their default."""
+    """Typed settings that are set (non-empty) in the environment; the rest keep their default."""
     env = os.environ if environ is None else environ
     settings: dict[str, Any] = {}
-    for name, (kind, default) in ENVIRONMENT.items():
+    for name, (kind, _default) in ENVIRONMENT.items():
         raw = env.get(name)
-        settings[name] = kind(raw) if raw not in (None, "") else default
+        if raw not in (None, ""):
+            settings[name] = kind(raw)
     return settings
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """SQLAlchemy URL: ``DATABASE_URL`` (Heroku's ``postgres://`` accepted) or instance SQLite."""
+    if not url:
+        return f"sqlite:///{os.path.join(instance_path, 'backoffice.sqlite3')}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
 
 def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from sqlalchemy.orm import DeclarativeBase
 
+
+class Model(DeclarativeBase):
+    """Base of the back office's own tables (staff, audit); gigstack holds the business data."""
+
+
+db = SQLAlchemy(model_class=Model)
+migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()
+login_manager = LoginManager()
+babel = Babel()
+# limits are declared on the views that need them (sign-in); nothing is limited by default
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

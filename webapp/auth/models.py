@@ -1,0 +1,117 @@
+"""The ``staff`` table: who may sign in to the back office, with which role and teams."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.clock import utcnow
+from webapp.dbtypes import UtcDateTime
+from webapp.extensions import db
+
+from .roles import ROLES, Role
+
+# verified against when the email is unknown, so both failures take the same time
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def _new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class Staff(UserMixin, db.Model):
+    """A staff member. ``team_ids`` None means every team the API key reaches."""
+
+    __tablename__ = "staff"
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="ck_staff_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.VIEWER.value)
+    active: Mapped[bool] = mapped_column(default=True)
+    team_ids: Mapped[list[str] | None] = mapped_column(sa.JSON, nullable=True, default=None)
+    locale: Mapped[str] = mapped_column(sa.String(8), default="es_MX")
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    # rotated on sign-out, password reset and deactivation: old session cookies stop working
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=_new_nonce)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), nullable=True)
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the staff id plus the session nonce (see :meth:`end_sessions`)."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive staff cannot sign in
+        return bool(self.active)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def can(self, role: Role) -> bool:
+        """True when this staff member's role is ``role`` or above."""
+        return self.role_enum.at_least(role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role_enum is Role.ADMIN
+
+    def may_use_team(self, team_id: str | None) -> bool:
+        """Limited staff act only on their teams; unlimited staff on any the key reaches."""
+        return bool(team_id) and (self.team_ids is None or team_id in self.team_ids)
+
+    # -- passwords and sessions -------------------------------------------------------------
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_password(password)
+        self.end_sessions()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """Invalidate every session cookie issued so far (sign-out, reset, deactivation)."""
+        self.session_nonce = _new_nonce()
+
+    @classmethod
+    def by_email(cls, email: str) -> Staff | None:
+        return db.session.scalar(sa.select(cls).where(cls.email == normalize_email(email)))
+
+    def __repr__(self) -> str:
+        return f"<Staff {self.id} {self.email} {self.role}>"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash with the configured method (PBKDF2-SHA256, 600,000 iterations in production)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def verify_credentials(email: str, password: str) -> Staff | None:
+    """The staff member whose email and password match, else None — in the same time either way.
+
+    Inactive accounts are returned too (the caller explains they are disabled, which is only
+    said to someone who knows the password).
+    """
+    staff = Staff.by_email(email)
+    if staff is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
+        check_password_hash(dummy, password)
+        return None
+    return staff if staff.check_password(password) else None

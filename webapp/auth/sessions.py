@@ -1,0 +1,69 @@
+"""The signed session cookie: what it holds, how long it lives, when it is Secure.
+
+It holds Flask-Login's staff id (with a nonce that sign-out rotates), the selected team, the
+CSRF token and two timestamps — never an API key. Idle (30 min) and absolute (12 h) limits
+are enforced here on the server, not only by the cookie's expiry.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, login_user, logout_user
+
+from webapp.clock import now_seconds, utcnow
+from webapp.extensions import db
+
+from .models import Staff
+
+STARTED = "started"
+SEEN = "seen"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def start(staff: Staff) -> None:
+    """Sign ``staff`` in with a brand-new session (nothing carried over from before)."""
+    session.clear()
+    login_user(staff, remember=False)
+    session.permanent = True
+    session[STARTED] = session[SEEN] = int(now_seconds())
+    staff.last_sign_in_at = utcnow()
+    db.session.commit()
+
+
+def end() -> None:
+    """Sign out: this cookie (and any copy of it) stops working."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def expire_stale() -> None:
+    """``before_request``: sign out sessions idle for too long or older than the maximum."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return
+    now = int(now_seconds())
+    started, seen = session.get(STARTED), session.get(SEEN)
+    config = current_app.config
+    if (started is None or seen is None
+            or now - seen > config["SESSION_IDLE_SECONDS"]
+            or now - started > config["SESSION_ABSOLUTE_SECONDS"]):
+        logout_user()
+        session.clear()
+        g.session_expired = True
+        return
+    session[SEEN] = now
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_IDLE_SECONDS"]
+    app.before_request(expire_stale)

@@ -1,0 +1,38 @@
+"""Wiring of sign-in into the app: Flask-Login, the session rules, the blueprint, the CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from webapp.extensions import db, login_manager
+
+from . import sessions
+from .access import enforce_sign_in, unauthorized_response
+from .models import Staff
+
+
+def load_staff(session_id: str) -> Staff | None:
+    """Flask-Login's loader: ``<id>:<nonce>``; a rotated nonce or a disabled account is nobody."""
+    staff_id, _, nonce = (session_id or "").partition(":")
+    if not staff_id.isdigit() or not nonce:
+        return None
+    staff = db.session.get(Staff, int(staff_id))
+    if staff is None or staff.session_nonce != nonce or not staff.active:
+        return None
+    if staff.is_demo and current_app.config.get("GIGSTACK_API_KEY"):
+        return None  # demo accounts exist for the sandbox only
+    return staff
+
+
+def init_app(app: Flask) -> None:
+    from .cli import staff_cli
+    from .routes import bp
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_staff)
+    login_manager.unauthorized_handler(unauthorized_response)
+    sessions.init_app(app)          # before enforce_sign_in: an expired session is anonymous
+    app.before_request(enforce_sign_in)
+    app.register_blueprint(bp)
+    app.cli.add_command(staff_cli)
