@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean translations
 
 venv: $(STAMP)
 
@@ -19,10 +19,24 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check webapp tests bench
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
+	  echo "browser tests: using $${CHROMIUM:-/usr/bin/chromium}"; \
+	else \
+	  echo "browser tests: SKIPPED — Chromium not found at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium)"; \
+	fi
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale $${SCALE:-40}
+
+# after changing UI text: refresh the catalogue, translate the new Spanish entries, compile
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --ignore-dirs=".* node_modules" \
+	  --project gigstack-backoffice -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check webapp tests bench

@@ -1,4 +1,6 @@
-"""gunicorn settings (Procfile). On the sandbox, the master starts ONE sandbox for all workers.
+"""gunicorn settings (Procfile). On the sandbox, the master starts ONE sandbox for all workers
+and prepares the demo (database schema, demo admin). With a real key, the Procfile's release
+phase migrates the database instead.
 
 Workers are forked after ``on_starting``, so they inherit ``GIGSTACK_SANDBOX_URL`` / ``_KEY``
 and all talk to the same sandbox state over loopback (DESIGN.md, "The sandbox").
@@ -27,3 +29,11 @@ def on_starting(server):
     os.environ["GIGSTACK_SANDBOX_KEY"] = key
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(32))
     server.log.info("sandbox for all workers at %s", api_url)
+    # a demo deployment: migrate the database and ensure the demo admin once, before forking
+    from webapp import create_app, database
+    from webapp.auth.demo import ensure_demo_admin
+
+    app = create_app()
+    database.upgrade(app)
+    server.log.info("demo admin: %s", ensure_demo_admin(app))
+    app.extensions["gigstack"].client.close()

@@ -11,11 +11,12 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask
 
 from . import config as config_module
+from . import database, i18n, security
 from .errors import register_error_handlers
-from .extensions import csrf, htmx
+from .extensions import csrf, htmx, limiter
 from .upstream import Upstream, build_upstream
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.update(config_module.load(config))
     _ensure_secret_key(app)
+    security.init_app(app)
+    database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
     register_error_handlers(app)
     _register_upstream(app)
+    _register_auth(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     return app
@@ -51,16 +57,26 @@ def _register_upstream(app: Flask) -> None:
         atexit.register(upstream.close)
 
 
+def _register_auth(app: Flask) -> None:
+    from .auth.setup import init_app as init_auth
+    from .shell import scope
+
+    init_auth(app)
+    scope.init_app(app)
+
+
 def _register_blueprints(app: Flask) -> None:
+    from .audit.routes import bp as audit_bp
+    from .auth.access import public
+    from .shell.routes import bp as shell_bp
     from .teams.routes import bp as teams_bp
 
+    app.register_blueprint(shell_bp)
     app.register_blueprint(teams_bp)
-
-    @app.get("/")
-    def index():
-        return redirect(url_for("teams.index"))
+    app.register_blueprint(audit_bp)
 
     @app.get("/healthz")
+    @public
     def healthz():
         return {"status": "ok"}
 
@@ -71,6 +87,13 @@ def _register_template_helpers(app: Flask) -> None:
     register_formatting(app)
 
     @app.context_processor
-    def upstream_context() -> dict[str, Any]:
+    def shell_context() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        from .shell.context import template_helpers
+        from .shell.navigation import NAVIGATION
+
         upstream: Upstream = app.extensions["gigstack"]
-        return {"upstream": upstream}
+        return {"upstream": upstream, "navigation": NAVIGATION,
+                "html_lang": i18n.html_lang(str(get_locale() or "es_MX")),
+                "languages": app.config["LANGUAGES"], **template_helpers()}

@@ -8,7 +8,8 @@ import sys
 
 from werkzeug.serving import run_simple
 
-from . import create_app
+from . import create_app, database
+from .auth.demo import ensure_demo_admin
 
 
 def main() -> int:
@@ -17,9 +18,14 @@ def main() -> int:
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
     app = create_app()
+    database.upgrade(app)
+    demo = ensure_demo_admin(app)
     upstream = app.extensions["gigstack"]
     print(f"\n  gigstack back office: http://{host}:{port}/", flush=True)
     print(f"  running against: {upstream.label}", flush=True)
+    if demo is not None:
+        print(f"  demo admin: {demo} (password: DEMO_ADMIN_PASSWORD, see README)",
+              flush=True)
     if upstream.is_sandbox:
         print("  to use the real API: GIGSTACK_API_KEY=<your key> make run"
               "  (optional GIGSTACK_API_URL, default https://api.gigstack.io/v2)\n", flush=True)

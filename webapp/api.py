@@ -1,10 +1,15 @@
-"""The views' access to the API client (one per process, built in the factory)."""
+"""The views' access to the API client (one per process, built in the factory).
+
+Views call :func:`api`: the client bound to the team the staff member selected, so every
+call carries ``team`` (gigstack Connect). Only the team directory uses :func:`unscoped_api`.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app
 
 from webapp.gigstack import GigstackClient
+from webapp.gigstack.client import TeamScope
 
 from .upstream import Upstream
 
@@ -13,6 +18,16 @@ def upstream() -> Upstream:
     return current_app.extensions["gigstack"]
 
 
-def api() -> GigstackClient:
-    """The pooled client of this process."""
+def unscoped_api() -> GigstackClient:
+    """The pooled client of this process, acting as the key's own team."""
     return upstream().client
+
+
+def api() -> TeamScope:
+    """The client bound to the selected team; 403 when the staff member may use no team."""
+    from webapp.shell.scope import selected_team
+
+    team = selected_team()
+    if team is None:
+        abort(403, description="no_team_in_scope")
+    return upstream().client.for_team(team.id)

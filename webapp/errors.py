@@ -1,14 +1,24 @@
-"""Error pages: upstream failures become a clear banner with a retry path, never a trace."""
+"""Error answers: a full page for browsers, a banner fragment for htmx; never a trace.
+
+htmx requests get the fragment ``_partials/error_banner.html`` with the header
+``X-Backoffice-Error`` so ``static/js/app.js`` shows it in the page's banner area instead of
+swapping it into the target.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.gigstack import (
     CircuitOpen,
+    ConnectionFailed,
     Forbidden,
     GigstackError,
     NotFound,
@@ -20,47 +30,146 @@ from webapp.gigstack import (
 
 log = logging.getLogger(__name__)
 
+ERROR_HEADER = "X-Backoffice-Error"
 
-def describe_upstream_error(error: GigstackError) -> tuple[int, str, str]:
-    """(status for our page, title, explanation) in the operator's language."""
+
+@dataclass
+class ErrorView:
+    """What an error page says: in the operator's language, with a way forward."""
+
+    status: int
+    title: str
+    detail: str
+    code: str | None = None
+    retry_url: str | None = None   # "Try again" repeats the same GET
+    back_url: str | None = None    # "Go back" returns to the page the form was on
+
+
+def is_htmx() -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def render_error(view: ErrorView):
+    """The full error page, or the banner fragment for htmx requests."""
+    if is_htmx():
+        body = render_template("_partials/error_banner.html", error=view)
+        return body, view.status, {ERROR_HEADER: str(view.status)}
+    return render_template("errors/page.html", error=view), view.status
+
+
+def _same_site_referrer() -> str | None:
+    """The page the user came from, when it is on this site (a way back to what they typed)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _retry_url() -> str | None:
+    if request.method != "GET":
+        return None
+    if is_htmx() and request.headers.get("HX-Current-URL"):
+        current = urlsplit(request.headers["HX-Current-URL"])
+        return current.path + (f"?{current.query}" if current.query else "")
+    return request.full_path.rstrip("?")
+
+
+def describe_upstream_error(error: GigstackError) -> ErrorView:
+    """gigstack failures: a clear title, what happened, and a retry path."""
+    retry = _retry_url()
     if isinstance(error, CircuitOpen):
-        return 503, "gigstack no responde", (
-            "Varias solicitudes seguidas fallaron; esperamos unos segundos antes de volver "
-            "a intentar.")
+        return ErrorView(503, _("gigstack is not responding"), _(
+            "Several requests in a row failed; we wait a few seconds before trying again."),
+            error.code, retry)
     if isinstance(error, Timeout):
-        return 504, "gigstack tardó demasiado", "La solicitud no recibió respuesta a tiempo."
+        return ErrorView(504, _("gigstack took too long"),
+                         _("The request got no answer in time."), error.code, retry)
     if isinstance(error, RateLimited):
-        wait = f" Intenta de nuevo en {int(error.retry_after)} s." if error.retry_after else ""
-        return 429, "Demasiadas solicitudes", "gigstack pidió esperar." + wait
-    if isinstance(error, Unavailable):
-        return 502, "gigstack no está disponible", (
-            "No pudimos comunicarnos con gigstack. Puede ser momentáneo.")
+        detail = _("gigstack asked us to wait.")
+        if error.retry_after:
+            detail += " " + _("Try again in %(seconds)d s.", seconds=int(error.retry_after))
+        return ErrorView(429, _("Too many requests"), detail, error.code, retry)
+    if isinstance(error, ConnectionFailed | Unavailable):
+        return ErrorView(502, _("gigstack unreachable"), _(
+            "We could not reach gigstack. It may be momentary."), error.code, retry)
     if isinstance(error, Unauthorized):
-        return 502, "Llave de API rechazada", (
-            "gigstack rechazó la llave de API configurada. Revisa GIGSTACK_API_KEY.")
+        return ErrorView(502, _("API key rejected"), _(
+            "gigstack rejected the configured API key. Check GIGSTACK_API_KEY."),
+            error.code, retry)
     if isinstance(error, Forbidden):
-        return 403, "Sin acceso a este equipo", "La llave de API no puede actuar sobre ese equipo."
+        return ErrorView(403, _("No access to this team"),
+                         _("The API key cannot act on that team."), error.code, retry)
     if isinstance(error, NotFound):
-        return 404, "No encontrado", "gigstack no encontró lo que buscas."
-    return 502, "gigstack respondió con un error", error.message
+        return ErrorView(404, _("Not found"), _("gigstack did not find what you are looking for."),
+                         error.code, retry)
+    return ErrorView(502, _("gigstack answered with an error"), error.message, error.code, retry)
+
+
+def describe_http_error(error: HTTPException) -> ErrorView:
+    status = error.code or 500
+    back = _same_site_referrer()
+    if isinstance(error, CSRFError):
+        return ErrorView(400, _("This form expired"), _(
+            "The page was open for too long or its security token is missing. Go back, "
+            "reload the page and send it again."), "csrf", back_url=back)
+    if status == 403:
+        detail = {
+            "no_team_in_scope": _("Your account is not allowed to act on any team the API key "
+                                  "reaches. Ask an administrator to review your teams."),
+            "team_out_of_scope": _("That team is not among the teams your account may use."),
+        }.get(error.description or "", _(
+            "Your role does not allow this action. Ask an administrator if you need it."))
+        return ErrorView(403, _("Access denied"), detail, "forbidden", back_url=back)
+    if status == 404:
+        return ErrorView(404, _("Page not found"), _(
+            "The address does not exist or is no longer available."), "not_found")
+    if status == 405:
+        return ErrorView(405, _("Method not allowed"), _(
+            "This address does not accept that kind of request."), "method_not_allowed")
+    if status == 429:
+        return ErrorView(429, _("Too many attempts"), _(
+            "You made too many requests in a short time. Wait a minute and try again."),
+            "rate_limited", retry_url=_retry_url())
+    if status == 413:
+        return ErrorView(413, _("File too large"), _("The file you sent is too large."),
+                         "too_large", back_url=back)
+    if status >= 500:
+        return _server_error()
+    return ErrorView(status, _("Invalid request"), _(
+        "The request could not be understood. Reload the page and try again."),
+        "bad_request", back_url=back)
+
+
+def _server_error() -> ErrorView:
+    return ErrorView(500, _("Something went wrong"), _(
+        "An unexpected error happened. It was logged; try again in a moment."),
+        "internal_error", retry_url=_retry_url())
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(GigstackError)
     def upstream_error(error: GigstackError):
-        status, title, detail = describe_upstream_error(error)
         log.warning("upstream error on %s %s: %s (%s)", request.method, request.path,
                     type(error).__name__, error.code)
-        template = "_partials/upstream_error.html" if getattr(request, "htmx", None) \
-            else "errors/upstream.html"
-        return render_template(template, title=title, detail=detail, code=error.code,
-                               retry_url=request.full_path.rstrip("?")), status
+        return render_error(describe_upstream_error(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_template("errors/http.html", error=error), error.code or 500
+        if error.code == 429 and request.endpoint == "auth.sign_in":
+            from webapp.auth.routes import throttled_sign_in
+
+            return throttled_sign_in()
+        if isinstance(error, CSRFError) and request.endpoint == "auth.sign_in":
+            from webapp.auth.routes import expired_sign_in_form
+
+            return expired_sign_in_form()
+        return render_error(describe_http_error(error))
 
     @app.errorhandler(Exception)
     def crash(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return render_template("errors/http.html", error=None), 500
+        return render_error(_server_error())
+

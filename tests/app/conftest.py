@@ -1,18 +1,58 @@
-"""Fixtures for the dashboard: the Flask app wired to the session sandbox over HTTP."""
+"""Fixtures for the dashboard: the Flask app wired to the session sandbox over HTTP, its own
+database (in-memory SQLite, migrated with Alembic), staff accounts and signed-in clients."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
-from webapp import create_app
+from webapp import create_app, database
+from webapp.auth.models import Staff
+from webapp.extensions import db
+
+PASSWORD = "correct horse battery staple"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def make_app(api_url: str, key: str, **overrides) -> Flask:
-    return create_app({"APP_ENV": "testing", "GIGSTACK_SANDBOX_URL": api_url,
-                       "GIGSTACK_SANDBOX_KEY": key, "WTF_CSRF_ENABLED": True, **overrides})
+def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
+    """A testing app on ``api_url`` with a migrated, empty database."""
+    app = create_app({"APP_ENV": "testing", "GIGSTACK_SANDBOX_URL": api_url,
+                      "GIGSTACK_SANDBOX_KEY": key, "WTF_CSRF_ENABLED": True, **overrides})
+    database.upgrade(app)
+    return app
+
+
+def add_staff(app: Flask, email: str, role: str = "viewer", *, password: str = PASSWORD,
+              name: str | None = None, team_ids: list[str] | None = None,
+              active: bool = True) -> int:
+    """Create a staff member directly in the database; returns its id."""
+    with app.app_context():
+        staff = Staff(email=email, name=name or email.split("@")[0].title(), role=role,
+                      team_ids=team_ids, active=active)
+        staff.set_password(password)
+        db.session.add(staff)
+        db.session.commit()
+        return staff.id
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    """The CSRF token a page of ``path`` carries (as a browser would read it)."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra: str):
+    """Post the sign-in form the way a browser does (token read from the form)."""
+    token = csrf_token(client)
+    return client.post("/sign-in", data={"csrf_token": token, "email": email,
+                                         "password": password, **extra})
 
 
 @pytest.fixture
@@ -23,5 +63,38 @@ def app(sandbox, keys) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app):
+def client(app) -> FlaskClient:
+    """An anonymous browser."""
     return app.test_client()
+
+
+@pytest.fixture
+def signed_in(app) -> Callable[..., FlaskClient]:
+    """``signed_in("operator", team_ids=[...])``: a new browser signed in with that role."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "admin", **staff: Any) -> FlaskClient:
+        email = staff.pop("email", None) or f"{role}{next(counter)}@staff.test"
+        add_staff(app, email, role, **staff)
+        browser = app.test_client()
+        response = sign_in(browser, email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        browser.staff_email = email  # type: ignore[attr-defined]
+        return browser
+
+    return make
+
+
+@pytest.fixture
+def admin(signed_in) -> FlaskClient:
+    return signed_in("admin")
+
+
+@pytest.fixture
+def operator(signed_in) -> FlaskClient:
+    return signed_in("operator")
+
+
+@pytest.fixture
+def viewer(signed_in) -> FlaskClient:
+    return signed_in("viewer")

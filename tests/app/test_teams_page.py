@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import socket
 
-from tests.app.conftest import make_app
+from tests.app.conftest import add_staff, make_app, sign_in
 
 
-def test_root_redirects_to_teams(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/teams/")
-
-
-def test_teams_page_lists_partner_and_sub_teams(client, sandbox, teams):
-    response = client.get("/teams/")
+def test_teams_page_lists_partner_and_sub_teams(viewer, sandbox, teams):
+    response = viewer.get("/teams/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "SANDBOX" in html
@@ -29,17 +23,17 @@ def test_teams_page_lists_partner_and_sub_teams(client, sandbox, teams):
     assert html.count("Equipo de la llave") == 1
 
 
-def test_htmx_request_gets_only_the_rows(client):
-    response = client.get("/teams/", headers={"HX-Request": "true", "HX-Target": "teams-list"})
+def test_htmx_request_gets_only_the_rows(viewer):
+    response = viewer.get("/teams/", headers={"HX-Request": "true", "HX-Target": "teams-list"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html
     assert 'id="teams-table"' in html
 
 
-def test_upstream_5xx_shows_banner_with_retry(client, faults):
+def test_upstream_5xx_shows_banner_with_retry(viewer, faults):
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 503}]})
-    response = client.get("/teams/?next=")
+    response = viewer.get("/teams/?next=")
     html = response.get_data(as_text=True)
     assert response.status_code == 502
     assert "gigstack no está disponible" in html
@@ -52,7 +46,10 @@ def test_refused_connection_shows_banner(keys):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = make_app(f"http://127.0.0.1:{port}/v2", keys["partner_test"]["key"])
-    response = app.test_client().get("/teams/")
+    add_staff(app, "viewer@staff.test")
+    browser = app.test_client()
+    assert sign_in(browser, "viewer@staff.test").status_code == 302
+    response = browser.get("/teams/")
     html = response.get_data(as_text=True)
     assert response.status_code in (502, 503)
     assert "Reintentar" in html
@@ -60,8 +57,8 @@ def test_refused_connection_shows_banner(keys):
     app.extensions["gigstack"].close()
 
 
-def test_api_key_never_rendered(client, keys):
-    html = client.get("/teams/").get_data(as_text=True)
+def test_api_key_never_rendered(viewer, keys):
+    html = viewer.get("/teams/").get_data(as_text=True)
     assert keys["partner_test"]["key"] not in html
 
 
@@ -69,9 +66,9 @@ def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_upstream_error_on_htmx_request_is_a_banner_fragment(client, faults):
+def test_upstream_error_on_htmx_request_is_a_banner_fragment(viewer, faults):
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 502}]})
-    response = client.get("/teams/", headers={"HX-Request": "true", "HX-Target": "teams-list"})
+    response = viewer.get("/teams/", headers={"HX-Request": "true", "HX-Target": "teams-list"})
     html = response.get_data(as_text=True)
     assert response.status_code == 502
     assert "<html" not in html

@@ -13,7 +13,8 @@ import time
 import pytest
 import requests
 
-from webapp import create_app
+from tests.app.conftest import add_staff, sign_in
+from webapp import create_app, database
 from webapp.sandbox.keys import make_key
 from webapp.sandbox.seed import seed
 from webapp.sandbox.store import Clock, Store
@@ -26,7 +27,11 @@ def test_without_key_an_embedded_sandbox_starts_and_answers():
     try:
         assert upstream.is_sandbox and upstream.sandbox is not None
         assert upstream.base_url.startswith("http://127.0.0.1:")
-        html = app.test_client().get("/teams/").get_data(as_text=True)
+        database.upgrade(app)
+        add_staff(app, "viewer@staff.test")
+        browser = app.test_client()
+        assert sign_in(browser, "viewer@staff.test").status_code == 302
+        html = browser.get("/teams/").get_data(as_text=True)
         assert "SANDBOX" in html and "Cumbre Digital" in html
     finally:
         upstream.close()
@@ -64,7 +69,8 @@ def test_gunicorn_workers_share_one_sandbox_started_by_the_master(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GIGSTACK_", "SANDBOX_", "SECRET_KEY"))}
-    env.update(PORT=str(port), WEB_CONCURRENCY="2")
+    env.update(PORT=str(port), WEB_CONCURRENCY="2",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'backoffice.sqlite3'}")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     process = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "--bind",
                                 f"127.0.0.1:{port}", "webapp:create_app()"], env=env,
@@ -87,7 +93,16 @@ def test_gunicorn_workers_share_one_sandbox_started_by_the_master(tmp_path):
                                 headers={"Authorization": f"Bearer {key}"},
                                 json={"brand": {"alias": "Equipo Compartido"}})
         assert created.status_code == 201, created.text
-        pages = [requests.get(f"http://127.0.0.1:{port}/teams/", timeout=10) for _ in range(8)]
+        # the master prepared the database and the demo admin; sign in as a browser would
+        browser = requests.Session()
+        form = browser.get(f"http://127.0.0.1:{port}/sign-in", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        signed = browser.post(f"http://127.0.0.1:{port}/sign-in", timeout=10,
+                              allow_redirects=False,
+                              data={"csrf_token": token, "email": "admin@demo.gigstack.test",
+                                    "password": "demo-gigstack-2026"})
+        assert signed.status_code == 302, signed.text[:300]
+        pages = [browser.get(f"http://127.0.0.1:{port}/teams/", timeout=10) for _ in range(8)]
         assert all(p.status_code == 200 and "SANDBOX" in p.text for p in pages)
         assert all("Equipo Compartido" in p.text for p in pages)
     finally:

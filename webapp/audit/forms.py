@@ -1,0 +1,23 @@
+"""The audit filters form: a GET form, so the filters live in the URL."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # read-only GET
+
+    staff = SelectField(_l("Staff member"), choices=[], validate_choice=False)
+    team = SelectField(_l("Team"), choices=[], validate_choice=False)
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("“To” must be on or after “From”."))

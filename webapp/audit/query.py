@@ -1,0 +1,42 @@
+"""Filtering the audit log: the same filters drive the page and the CSV export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from webapp.formatting import MEXICO_CITY
+
+from .models import AuditEntry
+
+
+@dataclass
+class AuditFilters:
+    """What the URL asks for; ``staff_id`` is forced to the viewer's own id for non-admins."""
+
+    staff_id: int | None = None
+    team: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def statement(self) -> sa.Select:
+        """Newest first. Dates are whole days in Mexico City time, both ends included."""
+        query = sa.select(AuditEntry)
+        if self.staff_id is not None:
+            query = query.where(AuditEntry.staff_id == self.staff_id)
+        if self.team:
+            query = query.where(AuditEntry.team == self.team)
+        if self.action:
+            query = query.where(AuditEntry.action == self.action)
+        if self.date_from:
+            query = query.where(AuditEntry.at >= _start_of(self.date_from))
+        if self.date_to:
+            query = query.where(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
+        return query.order_by(AuditEntry.id.desc())
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, MEXICO_CITY).astimezone(UTC)

@@ -1,0 +1,98 @@
+"""The audit log page and its CSV export. Admins see everyone's entries, others their own."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.auth.access import requires
+from webapp.auth.models import Staff
+from webapp.auth.roles import Role
+from webapp.extensions import db
+from webapp.formatting import MEXICO_CITY
+from webapp.pages import render_page
+
+from .forms import AuditFilterForm
+from .models import AuditEntry
+from .query import AuditFilters
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+CSV_COLUMNS = ("id", "at", "actor", "team", "action", "object_type", "object_id", "outcome",
+               "reason", "remote_addr")
+# a cell starting with one of these is text, not a formula, when the CSV opens in a spreadsheet
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
+    form = AuditFilterForm(request.args)
+    form.staff.choices = [("", _("Everyone"))] + [
+        (str(s.id), f"{s.name} <{s.email}>")
+        for s in db.session.scalars(sa.select(Staff).order_by(Staff.name))]
+    teams = db.session.scalars(sa.select(AuditEntry.team).where(AuditEntry.team.is_not(None))
+                               .distinct().order_by(AuditEntry.team)).all()
+    form.team.choices = [("", _("All teams"))] + [(t, t) for t in teams]
+    actions = db.session.scalars(sa.select(AuditEntry.action).distinct()
+                                 .order_by(AuditEntry.action)).all()
+    form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
+    valid = form.validate()
+    staff_value = form.staff.data or ""
+    filters = AuditFilters(
+        staff_id=int(staff_value) if staff_value.isdigit() else None,
+        team=form.team.data or None, action=form.action.data or None,
+        date_from=form.date_from.data if valid or not form.date_from.errors else None,
+        date_to=form.date_to.data if valid else None)
+    if not current_user.is_admin:
+        filters.staff_id = current_user.id  # others see only their own entries
+    return form, filters
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """Newest first, 50 a page; ``before`` (an entry id) is the cursor, kept in the URL."""
+    form, filters = _filters_from_request()
+    query = filters.statement()
+    before = request.args.get("before", "")
+    if before.isdigit():
+        query = query.where(AuditEntry.id < int(before))
+    rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    next_args = {**args, "before": rows[-1].id} if has_more and rows else None
+    return render_page("audit/page.html", "audit/_rows.html", form=form, rows=rows,
+                       next_args=next_args, filter_args=args, first_page=not before)
+
+
+@bp.get("/export.csv")
+@requires(Role.VIEWER)
+def export_csv():
+    """The filtered rows as CSV (UTF-8 with BOM so spreadsheets read accents right)."""
+    _form, filters = _filters_from_request()
+    rows = db.session.scalars(filters.statement().limit(EXPORT_LIMIT))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for entry in rows:
+        writer.writerow([_cell(entry, column) for column in CSV_COLUMNS])
+    stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+
+
+def _cell(entry: AuditEntry, column: str) -> str:
+    value = getattr(entry, column)
+    if column == "at":
+        return value.astimezone(MEXICO_CITY).isoformat(timespec="seconds") if value else ""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text

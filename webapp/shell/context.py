@@ -1,0 +1,53 @@
+"""Template helpers of the shell: the switcher's state, "this page" and role names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+
+from webapp.auth.access import safe_next
+from webapp.gigstack import GigstackError
+
+from . import scope
+from .scope import TeamChoice
+
+ROLE_LABELS = {"admin": _l("Administrator"), "operator": _l("Operator"), "viewer": _l("Viewer")}
+
+
+@dataclass
+class SwitcherState:
+    selected: TeamChoice | None = None
+    teams: list[TeamChoice] = field(default_factory=list)
+    error: bool = False
+
+
+def team_switcher() -> SwitcherState:
+    """The switcher's data; a gigstack outage leaves the page usable (error pages included)."""
+    if "switcher_state" not in g:
+        try:
+            g.switcher_state = SwitcherState(scope.selected_team(), scope.allowed_teams())
+        except GigstackError:
+            g.switcher_state = SwitcherState(error=True)
+    return g.switcher_state
+
+
+def here() -> str:
+    """The page the user is looking at (for htmx fragments: the page that asked for them)."""
+    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") else None
+    if current:
+        parts = urlsplit(current)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        path = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return safe_next(path) or "/"
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def template_helpers() -> dict:
+    return {"team_switcher": team_switcher, "here": here, "role_label": role_label}

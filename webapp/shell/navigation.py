@@ -1,0 +1,40 @@
+"""The main navigation: one entry per area, in the order operators work through them.
+
+An entry whose endpoint is not registered yet (its issue has not landed) is shown as
+"coming soon" rather than as a link to nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object          # a lazy gettext string
+    endpoint: str
+    blueprint: str
+
+    @property
+    def available(self) -> bool:
+        return self.endpoint in current_app.view_functions
+
+    @property
+    def current(self) -> bool:
+        return request.blueprint == self.blueprint
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem(_l("Teams"), "teams.index", "teams"),
+    NavItem(_l("Users"), "users.index", "users"),
+    NavItem(_l("Clients"), "clients.index", "clients"),
+    NavItem(_l("Services"), "services.index", "services"),
+    NavItem(_l("Invoices"), "invoices.index", "invoices"),
+    NavItem(_l("Payments"), "payments.index", "payments"),
+    NavItem(_l("Receipts"), "receipts.index", "receipts"),
+    NavItem(_l("Webhooks"), "webhooks.index", "webhooks"),
+    NavItem(_l("Audit"), "audit.index", "audit"),
+)

@@ -1,0 +1,93 @@
+"""Home (the selected team at a glance), the team switcher and the language choice."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.api import api
+from webapp.audit import record
+from webapp.auth.access import public, requires, safe_next, signed_in
+from webapp.auth.roles import Role
+from webapp.extensions import db
+
+from . import scope
+
+bp = Blueprint("shell", __name__)
+
+RECENT = 5
+SWITCHER_LIMIT = 50
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def home():
+    """The selected team: its details plus its latest invoices and clients (3 calls at once)."""
+    team = scope.selected_team()
+    if team is None:
+        abort(403, description="no_team_in_scope")
+    client = api()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        details = pool.submit(client.teams.get, team.id)
+        invoices = pool.submit(client.invoices.list, "income", limit=RECENT)
+        clients = pool.submit(client.clients.list, limit=RECENT)
+        details, invoices, clients = details.result(), invoices.result(), clients.result()
+    return render_template("shell/home.html", team=team, details=details,
+                           invoices=invoices, clients=clients)
+
+
+@bp.get("/team/options")
+@signed_in
+def team_options():
+    """The switcher's list, filtered by what was typed (name, RFC or id)."""
+    query = request.args.get("q", "")
+    teams = [team for team in scope.allowed_teams() if team.matches(query)]
+    return render_template("shell/_team_options.html", teams=teams[:SWITCHER_LIMIT],
+                           more=max(0, len(teams) - SWITCHER_LIMIT), query=query)
+
+
+@bp.post("/team")
+@signed_in
+def switch_team():
+    """Act on another team from now on; refused (403) outside the staff member's scope."""
+    team = scope.find_allowed(request.form.get("team", ""))
+    if team is None:
+        record("team.switch", object_type="team", object_id=request.form.get("team", "")[:128],
+               outcome="team_out_of_scope")
+        abort(403, description="team_out_of_scope")
+    previous = scope.selected_team_id()
+    scope.select(team)
+    record("team.switch", team=team.id, object_type="team", object_id=team.id,
+           reason=f"from {previous}" if previous and previous != team.id else None)
+    return _back()
+
+
+@bp.post("/account/language")
+@signed_in
+def set_language():
+    """Save the staff member's language (Spanish or English)."""
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    if current_user.locale != locale:
+        current_user.locale = locale
+        db.session.commit()
+        record("staff.language", object_type="staff", object_id=current_user.email,
+               reason=locale)
+    return _back()
+
+
+def _back():
+    """Back to the page the form was sent from (a full reload for htmx: everything changes)."""
+    target = safe_next(request.form.get("next")) or url_for("shell.home")
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    return current_app.send_static_file("favicon.svg")
