@@ -9,6 +9,7 @@ loopback; every loop is bounded by ``--requests``.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import threading
 import time
@@ -16,7 +17,9 @@ import time
 import requests
 from werkzeug.serving import make_server
 
-from webapp import create_app
+from webapp import create_app, database
+from webapp.auth.models import Staff
+from webapp.extensions import db
 from webapp.sandbox import start_sandbox
 from webapp.sandbox.server import QuietRequestHandler
 
@@ -30,7 +33,14 @@ API_TARGETS = [
     ("GET /payments", "/payments", {"limit": 100}),
     ("GET /receipts", "/receipts", {"limit": 100}),
 ]
-PAGE_TARGETS = [("page /teams/", "/teams/")]
+PAGE_TARGETS = [
+    ("page / (home: team + invoices + clients)", "/"),
+    ("page /teams/", "/teams/"),
+    ("page /audit/", "/audit/"),
+    ("fragment /team/options?q=kemper", "/team/options?q=kemper"),
+]
+BENCH_EMAIL = "bench@backoffice.test"
+BENCH_PASSWORD = "bench-password-not-secret"
 
 
 def timed(session: requests.Session, url: str, params: dict, headers: dict,
@@ -57,7 +67,13 @@ def main() -> int:
     invoices = len(sandbox.store.objects["invoices"])
     key = sandbox.key("partner_test")
     app = create_app({"GIGSTACK_SANDBOX_URL": sandbox.api_url, "GIGSTACK_SANDBOX_KEY": key,
-                      "SECRET_KEY": "bench"})
+                      "SECRET_KEY": "bench", "DATABASE_URL": "sqlite://"})
+    database.upgrade(app)
+    with app.app_context():
+        staff = Staff(email=BENCH_EMAIL, name="Bench", role="admin")
+        staff.set_password(BENCH_PASSWORD)
+        db.session.add(staff)
+        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True,
                          request_handler=QuietRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -69,8 +85,15 @@ def main() -> int:
     rows = []
     for label, path, params in API_TARGETS:
         rows.append((label, timed(session, sandbox.api_url + path, params, auth, args.requests)))
+    browser = requests.Session()
+    form = browser.get(app_origin + "/sign-in", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    signed = browser.post(app_origin + "/sign-in", allow_redirects=False, timeout=30, data={
+        "csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD})
+    if signed.status_code != 302:
+        raise SystemExit(f"bench sign-in failed: {signed.status_code}")
     for label, path in PAGE_TARGETS:
-        rows.append((label, timed(session, app_origin + path, {}, {}, args.requests)))
+        rows.append((label, timed(browser, app_origin + path, {}, {}, args.requests)))
     print(f"{'target':<42} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for label, samples in rows:
         ordered = sorted(samples)
