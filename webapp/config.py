@@ -54,6 +54,10 @@ class Config:
     SESSION_IDLE_SECONDS = 30 * 60
     SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
     REMEMBER_COOKIE_DURATION = 0
+    # CSRF is checked after sign-in (webapp.auth.setup), so an expired session on a POST is
+    # sent to sign-in rather than refused as a stale form; a token lives as long as the session
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
     # OWASP 2023: PBKDF2-HMAC-SHA256 with at least 600,000 iterations
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:600000"
     SIGN_IN_LIMITS = "10 per minute;100 per hour"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from webapp.extensions import db, login_manager
+from webapp.extensions import csrf, db, login_manager
 
 from . import sessions
 from .access import enforce_sign_in, unauthorized_response
@@ -24,6 +24,12 @@ def load_staff(session_id: str) -> Staff | None:
     return staff
 
 
+def protect_csrf() -> None:
+    """``before_request`` after the sign-in check: every unsafe request needs a valid token."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect(apply_exemptions=True)
+
+
 def init_app(app: Flask) -> None:
     from .cli import staff_cli
     from .routes import bp
@@ -34,5 +40,6 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized_response)
     sessions.init_app(app)          # before enforce_sign_in: an expired session is anonymous
     app.before_request(enforce_sign_in)
+    app.before_request(protect_csrf)
     app.register_blueprint(bp)
     app.cli.add_command(staff_cli)
