@@ -42,13 +42,13 @@ def _get(email: str) -> Staff:
     return staff
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, email: str) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        check_new_password(password)
+        check_new_password(password, email)
     except PasswordRejected as problem:
         raise click.ClickException(str(problem)) from None
     return password
@@ -74,7 +74,7 @@ def create(email: str, name: str, role: str, teams: tuple[str, ...],
         raise click.ClickException(f"{email} already exists (use set-role / reset-password)")
     staff = Staff(email=email, name=name.strip(), role=role,
                   team_ids=list(teams) if teams else None)
-    staff.set_password(_read_password(password_stdin))
+    staff.set_password(_read_password(password_stdin, email))
     db.session.add(staff)
     db.session.commit()
     _audit("staff.create", staff)
@@ -152,7 +152,7 @@ def activate(email: str) -> None:
 def reset_password(email: str, password_stdin: bool) -> None:
     """Set a new password (ends the account's sessions)."""
     staff = _get(email)
-    staff.set_password(_read_password(password_stdin))
+    staff.set_password(_read_password(password_stdin, staff.email))
     db.session.commit()
     _audit("staff.reset_password", staff)
     click.echo(f"password of {staff.email} changed; their sessions were ended")
@@ -168,5 +168,9 @@ def purge_demo() -> None:
     if not current_app.config.get("GIGSTACK_API_KEY"):
         click.echo("sandbox mode: the demo admin is kept")
         return
+    demo_emails = db.session.scalars(sa.select(Staff.email).where(Staff.is_demo.is_(True))).all()
     ensure_demo_admin(current_app._get_current_object())
+    for demo_email in demo_emails:  # deleted rows: audited by email, like every other change
+        record("staff.purge_demo", staff=None, actor=_actor(), object_type="staff",
+               object_id=demo_email)
     click.echo("no demo account remains")

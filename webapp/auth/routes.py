@@ -30,6 +30,7 @@ def _submitted_account() -> str:
 
 
 def _failed(response) -> bool:
+    """Only failed attempts count: an office signing in together is never throttled."""
     return response.status_code == FAILED
 
 
@@ -40,7 +41,8 @@ def _demo_allowed(staff: Staff) -> bool:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_sign_in_limits, methods=["POST"], key_func=get_remote_address)
+@limiter.limit(_sign_in_limits, methods=["POST"], key_func=get_remote_address,
+               deduct_when=_failed)
 @limiter.limit(_sign_in_limits, methods=["POST"], key_func=_submitted_account,
                deduct_when=_failed)
 def sign_in():

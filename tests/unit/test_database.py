@@ -1,0 +1,121 @@
+"""The back office's own database: the URL it is given, and migrations that build exactly the
+tables the models describe (and take them down again)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade
+
+from webapp import create_app, database
+from webapp.config import database_url
+from webapp.extensions import db
+from webapp.sandbox.keys import make_key
+
+HEAD = "43a6c64c56e4"
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("postgres://user:pw@db.example:5432/backoffice",
+     "postgresql+psycopg://user:pw@db.example:5432/backoffice"),
+    ("postgresql://user:pw@db.example/backoffice",
+     "postgresql+psycopg://user:pw@db.example/backoffice"),
+    ("postgresql+psycopg://user:pw@db.example/backoffice",
+     "postgresql+psycopg://user:pw@db.example/backoffice"),
+    ("sqlite:////var/data/backoffice.sqlite3", "sqlite:////var/data/backoffice.sqlite3"),
+    ("sqlite:///relative.sqlite3", "sqlite:///relative.sqlite3"),
+    ("sqlite://", "sqlite://"),
+])
+def test_database_url_is_normalized_for_sqlalchemy(given, expected):
+    assert database_url(given, "/srv/app/instance") == expected
+
+
+@pytest.mark.parametrize("unset", [None, ""])
+def test_database_url_defaults_to_sqlite_under_instance(unset):
+    expected = "sqlite:///" + os.path.join("/srv/app/instance", "backoffice.sqlite3")
+    assert database_url(unset, "/srv/app/instance") == expected
+
+
+def file_app(path):
+    """A testing app on a SQLite file; the API is never called here."""
+    return create_app({
+        "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}",
+        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+
+
+def schema_diffs(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def tables(app) -> set[str]:
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
+
+
+def revision(app) -> str | None:
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrations_build_the_models_on_a_fresh_file_and_go_back_to_base(tmp_path):
+    path = tmp_path / "fresh.sqlite3"
+    app = file_app(path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{path}"
+    assert not path.exists() or tables(app) == set()
+
+    database.upgrade(app)
+    assert path.exists()
+    assert tables(app) == {"staff", "audit_entries", "alembic_version"}
+    assert revision(app) == HEAD
+    assert schema_diffs(app) == []  # the migration and the models agree (types included)
+
+    with app.app_context():
+        downgrade(directory=database.MIGRATIONS, revision="base")
+    assert tables(app) == {"alembic_version"}
+    assert revision(app) is None
+
+    database.upgrade(app)  # and up again
+    assert schema_diffs(app) == []
+    assert revision(app) == HEAD
+
+
+def test_upgrade_twice_is_harmless(tmp_path):
+    app = file_app(tmp_path / "twice.sqlite3")
+    database.upgrade(app)
+    with app.app_context():
+        db.session.execute(sa.text(
+            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'viewer', 1, 'es_MX', 0, "
+            "'n', '2026-01-01 00:00:00')"))
+        db.session.commit()
+    database.upgrade(app)
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM staff")) == 1
+
+
+def test_role_constraint_is_in_the_migrated_schema(tmp_path):
+    app = file_app(tmp_path / "roles.sqlite3")
+    database.upgrade(app)
+    with app.app_context(), pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.text(
+            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', 1, 'es_MX', 0, "
+            "'n', '2026-01-01 00:00:00')"))
+        db.session.commit()
+
+
+def test_default_database_is_instance_sqlite():
+    app = create_app({
+        "APP_ENV": "testing", "DATABASE_URL": None,
+        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+    expected = os.path.join(app.instance_path, "backoffice.sqlite3")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
+    assert os.path.isdir(app.instance_path)
