@@ -69,11 +69,13 @@ def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.access import public
     from .shell.routes import bp as shell_bp
+    from .staff.routes import bp as staff_bp
     from .teams.routes import bp as teams_bp
 
     app.register_blueprint(shell_bp)
     app.register_blueprint(teams_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(staff_bp)
 
     @app.get("/healthz")
     @public

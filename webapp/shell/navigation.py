@@ -1,7 +1,7 @@
 """The main navigation: one entry per area, in the order operators work through them.
 
 An entry whose endpoint is not registered yet (its issue has not landed) is shown as
-"coming soon" rather than as a link to nothing.
+"coming soon" rather than as a link to nothing. Admin-only entries are not shown to others.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ class NavItem:
     label: object          # a lazy gettext string
     endpoint: str
     blueprint: str
+    admin_only: bool = False  # e.g. staff management: hidden from operators and viewers
+
+    def shown_to(self, user) -> bool:
+        return not self.admin_only or bool(getattr(user, "is_admin", False))
 
     @property
     def available(self) -> bool:
@@ -37,4 +41,5 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Receipts"), "receipts.index", "receipts"),
     NavItem(_l("Webhooks"), "webhooks.index", "webhooks"),
     NavItem(_l("Audit"), "audit.index", "audit"),
+    NavItem(_l("Staff"), "staff.index", "staff", admin_only=True),
 )

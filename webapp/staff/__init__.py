@@ -1,0 +1,1 @@
+"""Staff management in the dashboard (admins only): the web side of ``flask staff …``."""

@@ -1,0 +1,272 @@
+"""Staff management for admins: list, create, edit (role, teams, active) and set a password.
+
+The same rules as ``flask staff …`` (webapp/auth/cli.py) and the same audit actions where they
+overlap. Passwords go to ``Staff.set_password`` only: never to the audit, the log or a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
+
+from webapp.audit import record
+from webapp.auth.access import requires
+from webapp.auth.models import Staff, normalize_email
+from webapp.auth.roles import ROLES, Role
+from webapp.extensions import db
+from webapp.gigstack import GigstackError
+from webapp.pages import render_page
+from webapp.shell.scope import TeamChoice, directory
+
+from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, StaffFilterForm
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+INVALID = 422  # status of a form sent back with field errors
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _reachable_teams() -> tuple[list[TeamChoice], bool]:
+    """The teams the key reaches, and whether gigstack answered (the page works without it)."""
+    try:
+        return directory().all(), True
+    except GigstackError as error:
+        log.warning("staff pages: team list unavailable (%s)", type(error).__name__)
+        return [], False
+
+
+def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) -> None:
+    """Teams to choose from; ids the account already has but the key no longer lists stay."""
+    choices = [SelectChoice(t.id, f"{t.name} · {t.tax_id}" if t.tax_id else t.name)
+               for t in teams]
+    known = {t.id for t in teams}
+    choices += [SelectChoice(team_id) for team_id in current or [] if team_id not in known]
+    form.teams.choices = choices
+
+
+def _teams_text(team_ids: list[str] | None) -> str:
+    """As the CLI writes it in the audit: ``all``, ``none`` or comma-separated ids."""
+    return "all" if team_ids is None else (",".join(team_ids) or "none")
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _to_list():
+    """After a change: back to the list (a full navigation for htmx, the menu may change)."""
+    target = url_for("staff.index")
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+def _invalid(page: str, fragment: str, target: str, **context: Any):
+    """A form with field errors: the page again (or, for htmx, the form in place)."""
+    body = render_page(page, fragment, **context)
+    headers = {}
+    if request.headers.get("HX-Request"):
+        headers = {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
+    return body, INVALID, headers
+
+
+def _staff_or_404(staff_id: int) -> Staff:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        abort(404)
+    return staff
+
+
+def other_active_admins(staff: Staff) -> int:
+    """Active admins besides ``staff`` who can sign in (demo ones only on the sandbox)."""
+    query = sa.select(sa.func.count()).select_from(Staff).where(
+        Staff.role == Role.ADMIN.value, Staff.active.is_(True), Staff.id != staff.id)
+    if current_app.config.get("GIGSTACK_API_KEY"):
+        query = query.where(Staff.is_demo.is_(False))
+    return db.session.scalar(query) or 0
+
+
+def protection_errors(staff: Staff, role: str, active: bool, actor_id: int) -> dict[str, list]:
+    """Field errors for changes that would lock admins out: self-demotion, self-deactivation
+    and removing the last active admin. Empty when the change is allowed."""
+    demoting = staff.role == Role.ADMIN.value and role != Role.ADMIN.value
+    deactivating = staff.active and not active
+    errors: dict[str, list] = {}
+    if staff.id == actor_id:
+        if demoting:
+            errors.setdefault("role", []).append(
+                _("You cannot remove your own administrator role. Ask another administrator."))
+        if deactivating:
+            errors.setdefault("active", []).append(
+                _("You cannot deactivate your own account. Ask another administrator."))
+    removes_admin = staff.role == Role.ADMIN.value and staff.active and (demoting or deactivating)
+    if removes_admin and other_active_admins(staff) == 0:
+        errors.setdefault("role" if demoting else "active", []).append(
+            _("This is the last active administrator. Make another staff member an "
+              "administrator first."))
+    return errors
+
+
+def _edit_data(staff: Staff) -> dict[str, Any]:
+    return {"name": staff.name, "role": staff.role, "active": staff.active,
+            "teams_mode": "all" if staff.team_ids is None else SOME_TEAMS,
+            "teams": list(staff.team_ids or [])}
+
+
+def _edit_context(staff: Staff, form: StaffEditForm | None = None,
+                  password_form: PasswordForm | None = None) -> dict[str, Any]:
+    teams, teams_ok = _reachable_teams()
+    if form is None:
+        form = StaffEditForm(formdata=None, data=_edit_data(staff))
+    if password_form is None:
+        password_form = PasswordForm(formdata=None)
+    _offer_teams(form, teams, staff.team_ids)
+    return {"staff": staff, "form": form, "teams_ok": teams_ok, "password_form": password_form}
+
+
+# -- views --------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires(Role.ADMIN)
+def index():
+    """Everyone who may sign in (or could again); filters live in the URL."""
+    filters = StaffFilterForm(request.args)
+    query = sa.select(Staff).order_by(sa.func.lower(Staff.name), Staff.email)
+    text = (filters.q.data or "").strip()
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%")\
+            .replace("_", "\\_") + "%"
+        query = query.where(sa.or_(sa.func.lower(Staff.name).like(pattern, escape="\\"),
+                                   Staff.email.like(pattern, escape="\\")))
+    if filters.role.data in ROLES:
+        query = query.where(Staff.role == filters.role.data)
+    rows = db.session.scalars(query).all()
+    teams, teams_ok = _reachable_teams()
+    return render_page("staff/page.html", "staff/_rows.html", rows=rows, filters=filters,
+                       team_names={team.id: team.name for team in teams}, teams_ok=teams_ok)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def create():
+    """A new account with its first password; a repeated email is a field error."""
+    form = StaffCreateForm()
+    teams, teams_ok = _reachable_teams()
+    _offer_teams(form, teams, None)
+    if form.validate_on_submit():
+        staff = _create(form)
+        if staff is not None:
+            record("staff.create", object_type="staff", object_id=staff.email,
+                   reason=f"role: {staff.role}; teams: {_teams_text(staff.team_ids)}")
+            flash(_("%(email)s can now sign in.", email=staff.email), "info")
+            return _to_list()
+    context = {"form": form, "teams_ok": teams_ok}
+    if form.is_submitted():
+        return _invalid("staff/new.html", "staff/_create_form.html", "staff-form", **context)
+    return render_page("staff/new.html", "staff/_create_form.html", **context)
+
+
+def _create(form: StaffCreateForm) -> Staff | None:
+    """Insert the account, or add the email error if it exists (also when two requests race)."""
+    email = normalize_email(form.email.data)
+    taken = _("A staff member with this email already exists.")
+    if Staff.by_email(email) is not None:
+        form.email.errors = [*form.email.errors, taken]
+        return None
+    staff = Staff(email=email, name=form.name.data, role=form.role.data,
+                  team_ids=form.team_ids())
+    staff.set_password(form.password.data)
+    db.session.add(staff)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, taken]
+        return None
+    return staff
+
+
+@bp.route("/<int:staff_id>/edit", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def edit(staff_id: int):
+    """Name, role, team limits and the active flag; deactivating ends the account's sessions."""
+    staff = _staff_or_404(staff_id)
+    form = StaffEditForm(data=_edit_data(staff))
+    context = _edit_context(staff, form=form)
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return _invalid("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
+        return render_page("staff/edit.html", "staff/_edit_form.html", **context)
+    errors = protection_errors(staff, form.role.data, form.active.data, current_user.id)
+    if errors:
+        for name, messages in errors.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        return _invalid("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
+    changes = _apply(staff, form)
+    db.session.commit()
+    if changes:
+        record("staff.update", object_type="staff", object_id=staff.email,
+               reason="; ".join(changes))
+        flash(_("Changes to %(email)s saved.", email=staff.email), "info")
+    return _to_list()
+
+
+def _apply(staff: Staff, form: StaffEditForm) -> list[str]:
+    """Copy the form onto ``staff``; what changed, as the audit reason reads it."""
+    changes = []
+    name, role, active, team_ids = form.name.data, form.role.data, form.active.data, \
+        form.team_ids()
+    if name != staff.name:
+        changes.append(f"name: {staff.name} → {name}")
+        staff.name = name
+    if role != staff.role:
+        changes.append(f"role: {staff.role} → {role}")
+        staff.role = role
+    if _limits_differ(team_ids, staff.team_ids):
+        changes.append(f"teams: {_teams_text(staff.team_ids)} → {_teams_text(team_ids)}")
+        staff.team_ids = team_ids
+    if active != staff.active:
+        changes.append(f"active: {_yes_no(staff.active)} → {_yes_no(active)}")
+        staff.active = active
+        if not active:
+            staff.end_sessions()
+            changes.append("sessions ended")
+    return changes
+
+
+def _limits_differ(new: list[str] | None, old: list[str] | None) -> bool:
+    """Order does not matter: the same teams saved again are not a change."""
+    if new is None or old is None:
+        return new is not old
+    return set(new) != set(old)
+
+
+@bp.post("/<int:staff_id>/password")
+@requires(Role.ADMIN)
+def set_password(staff_id: int):
+    """A new password typed twice; every session of the account ends."""
+    staff = _staff_or_404(staff_id)
+    password_form = PasswordForm()
+    password_form.password_email = staff.email
+    if password_form.validate_on_submit():
+        staff.set_password(password_form.password.data)
+        db.session.commit()
+        record("staff.reset_password", object_type="staff", object_id=staff.email,
+               reason="sessions ended")
+        flash(_("Password of %(email)s changed; their sessions were ended.", email=staff.email),
+              "info")
+        return _to_list()
+    context = _edit_context(staff, password_form=password_form)
+    return _invalid("staff/edit.html", "staff/_password_form.html", "password-form", **context)
