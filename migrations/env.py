@@ -11,8 +11,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# keep the app's loggers (the default would disable every logger configured so far)
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# configure logging from alembic.ini only when run on its own: inside the app (``flask db``,
+# ``make run``, tests) the app's logging stays as it is
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.auth.access import safe_next
 from webapp.gigstack import (
     CircuitOpen,
     ConnectionFailed,
@@ -65,16 +66,19 @@ def _same_site_referrer() -> str | None:
     parts = urlsplit(referrer)
     if parts.netloc and parts.netloc != request.host:
         return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def _retry_url() -> str | None:
+    """The page to load again (for htmx: the page the user is on); GET requests only."""
     if request.method != "GET":
         return None
     if is_htmx() and request.headers.get("HX-Current-URL"):
         current = urlsplit(request.headers["HX-Current-URL"])
-        return current.path + (f"?{current.query}" if current.query else "")
-    return request.full_path.rstrip("?")
+        page = safe_next(current.path + (f"?{current.query}" if current.query else ""))
+        if page:
+            return page
+    return safe_next(request.full_path.rstrip("?")) or "/"
 
 
 def describe_upstream_error(error: GigstackError) -> ErrorView:
