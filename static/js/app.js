@@ -1,10 +1,26 @@
 /* The back office's only script (served from /static: the CSP forbids inline script).
  * htmx does not swap 4xx/5xx answers by default; we show them in the #flash banner area
- * instead of losing them, and say so when the server cannot be reached at all. */
+ * instead of losing them, and say so when the server cannot be reached at all. Banners there
+ * can be dismissed. The topbar menus are plain <details>; we only add what a menu is expected
+ * to do: close on a click elsewhere and on Escape. */
 (function () {
   "use strict";
 
   function flash() { return document.getElementById("flash"); }
+
+  /* A "Dismiss" button on every #flash banner (the label comes from the page, translated). */
+  function addDismiss() {
+    var area = flash();
+    if (!area) { return; }
+    area.querySelectorAll(".banner").forEach(function (banner) {
+      if (banner.querySelector(".banner-dismiss")) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button banner-dismiss";
+      button.textContent = document.body.dataset.msgDismiss || "×";
+      banner.appendChild(button);
+    });
+  }
 
   function showText(message) {
     var area = flash();
@@ -14,6 +30,7 @@
     banner.setAttribute("role", "alert");
     banner.textContent = message;
     area.replaceChildren(banner);
+    addDismiss();
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -33,6 +50,8 @@
     showText(document.body.dataset.msgError.replace("{status}", String(xhr.status)));
   });
 
+  document.addEventListener("htmx:afterSwap", addDismiss);
+
   document.addEventListener("htmx:beforeRequest", function () {
     var area = flash();
     if (area && area.querySelector("[data-error-status]")) { area.replaceChildren(); }
@@ -41,4 +60,31 @@
   function unreachable() { showText(document.body.dataset.msgNetwork); }
   document.addEventListener("htmx:sendError", unreachable);
   document.addEventListener("htmx:timeout", unreachable);
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    var dismiss = target.closest(".banner-dismiss");
+    if (dismiss && flash() && flash().contains(dismiss)) {
+      dismiss.closest(".banner").remove();
+    }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(target)) { menu.removeAttribute("open"); }
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      var hadFocus = menu.contains(document.activeElement);
+      menu.removeAttribute("open");
+      if (hadFocus) { menu.querySelector("summary").focus(); }
+    });
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", addDismiss);
+  } else {
+    addDismiss();
+  }
 })();

@@ -1,0 +1,56 @@
+"""What a person does in the shell, as Playwright steps (shared by the browser tests).
+
+Expected texts are the Spanish msgstr of webapp/translations/es_MX (Spanish is the default).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+WRONG_CREDENTIALS = "Correo o contraseña incorrectos."
+SIGNED_OUT = "Cerraste sesión."
+SESSION_EXPIRED = "Tu sesión expiró. Vuelve a iniciar sesión para continuar."
+SANDBOX_BANNER = "SANDBOX — datos de demostración, nada llega a gigstack ni al SAT"
+LATEST_INVOICES_ES = "Facturas recientes"
+LATEST_INVOICES_EN = "Latest invoices"
+GIGSTACK_UNREACHABLE = "gigstack no está disponible"
+
+OWN_TEAM = ("Cumbre Digital", "OCD180312QX5")
+KEMPER = ("Escuela Kemper", "EKU9003173C9")
+
+
+def sign_in(page: Any, email: str, password: str) -> None:
+    """Fill and send the sign-in form (from wherever the page is)."""
+    if "/sign-in" not in page.url:
+        page.goto("/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#sign-in-form button[type=submit]")
+
+
+def expect_home(page: Any, name: str, tax_id: str) -> None:
+    """The home page of team ``name``: title, switcher label and its RFC in the facts."""
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.get_by_test_id("current-team")).to_have_text(name)
+    expect(page.get_by_test_id("team-facts")).to_contain_text(tax_id)
+
+
+def open_team_switcher(page: Any) -> Any:
+    """Open the <details> switcher; returns its search box."""
+    page.locator("#team-switcher > summary").click()
+    search = page.locator("#team-search")
+    expect(search).to_be_visible()
+    return search
+
+
+def open_user_menu(page: Any) -> None:
+    page.locator(".user-menu > summary").click()
+    expect(page.get_by_test_id("sign-out")).to_be_visible()
+
+
+def flash_alert(page: Any) -> Any:
+    return page.locator("#flash [role=alert]")
