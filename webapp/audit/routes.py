@@ -37,10 +37,12 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     form.staff.choices = [("", _("Everyone"))] + [
         (str(s.id), f"{s.name} <{s.email}>")
         for s in db.session.scalars(sa.select(Staff).order_by(Staff.name))]
-    teams = db.session.scalars(sa.select(AuditEntry.team).where(AuditEntry.team.is_not(None))
+    # others choose among their own entries' teams and actions (never what others did)
+    mine = sa.true() if current_user.is_admin else AuditEntry.staff_id == current_user.id
+    teams = db.session.scalars(sa.select(AuditEntry.team).where(AuditEntry.team.is_not(None), mine)
                                .distinct().order_by(AuditEntry.team)).all()
     form.team.choices = [("", _("All teams"))] + [(t, t) for t in teams]
-    actions = db.session.scalars(sa.select(AuditEntry.action).distinct()
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(mine).distinct()
                                  .order_by(AuditEntry.action)).all()
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
     valid = form.validate()

@@ -15,6 +15,8 @@ from cachetools import TTLCache
 from flask import Flask, current_app, g, session
 from flask_login import current_user
 
+from webapp.clock import now_seconds
+
 SESSION_KEY = "team"
 
 
@@ -41,10 +43,13 @@ def team_choice(team: dict[str, Any]) -> TeamChoice:
 
 
 class TeamDirectory:
-    """The teams the key reaches, fetched from gigstack at most once per TTL per process."""
+    """The teams the key reaches, fetched from gigstack at most once per TTL per process.
+
+    The TTL runs on the app's clock (``CLOCK``), like session expiry, so tests can pass it.
+    """
 
     def __init__(self, ttl_seconds: float) -> None:
-        self._cache: TTLCache = TTLCache(maxsize=1, ttl=ttl_seconds)
+        self._cache: TTLCache = TTLCache(maxsize=1, ttl=ttl_seconds, timer=now_seconds)
         self._lock = threading.Lock()
 
     def all(self) -> list[TeamChoice]:
