@@ -31,7 +31,7 @@ RANGE_ERROR = "“Hasta” debe ser igual o posterior a “Desde”."
 
 ROW = re.compile(
     r"<tr>\s*<td>(?P<when>.*?)</td>\s*<td>(?P<who>.*?)</td>\s*"
-    r'<td class="mono">(?P<team>.*?)</td>\s*<td class="mono">(?P<action>.*?)</td>\s*'
+    r'<td class="team">(?P<team>.*?)</td>\s*<td class="mono">(?P<action>.*?)</td>\s*'
     r"<td>(?P<object>.*?)</td>\s*<td>(?P<outcome>.*?)</td>\s*<td>(?P<reason>.*?)</td>\s*</tr>",
     re.S)
 
@@ -146,22 +146,22 @@ def test_sign_in_switch_language_and_sign_out_are_recorded(app, clock, sandbox, 
     sign_in_entry, switch, language, sign_out = found
     assert sign_in_entry.team is None
     assert (switch.team, switch.object_type, switch.object_id) == (target, "team", target)
-    assert switch.reason == f"from {teams['partner']}"
+    assert switch.reason == f"{teams['partner']} → {target}"
     assert (language.team, language.object_type, language.object_id, language.reason) == (
         target, "staff", "ana@staff.test", "en")
     assert sign_out.team == target
 
 
 def test_failed_sign_ins_are_recorded_with_their_outcome(app, clock):
-    add_staff(app, "bea@staff.test")
+    bea = add_staff(app, "bea@staff.test")
     add_staff(app, "off@staff.test", active=False)
     browser = app.test_client()
     assert sign_in(browser, "bea@staff.test", "wrong password").status_code == 401
     assert sign_in(browser, "Nobody@Staff.test", "whatever").status_code == 401
     assert sign_in(browser, "off@staff.test").status_code == 403
     found = [(e.staff_id, e.actor, e.outcome) for e in entries(app, action="auth.sign_in")]
-    # a wrong password names the address typed, like an unknown one (same answer for both)
-    assert found[0] == (None, "bea@staff.test", "invalid_credentials")
+    # a wrong password is filed under the account it targets; an unknown email under nobody
+    assert found[0] == (bea, "bea@staff.test", "invalid_credentials")
     assert found[1] == (None, "nobody@staff.test", "invalid_credentials")
     assert found[2][1:] == ("off@staff.test", "account_disabled")
 
@@ -531,3 +531,33 @@ def test_filter_choices_of_others_come_from_their_own_entries_only(app, clock, t
     everything = admin.get("/audit/").get_data(as_text=True)
     assert '<option value="secret.action">' in everything
     assert f'<option value="{teams["subs"][5]}">' in everything
+
+
+def test_page_names_the_team_next_to_its_id(app, clock, teams):
+    add_staff(app, "tea@staff.test", "viewer")
+    browser = app.test_client()
+    assert sign_in(browser, "tea@staff.test").status_code == 302
+    token = csrf_token(browser, "/")
+    assert browser.post("/team", data={"csrf_token": token, "team": teams["subs"][0]}
+                        ).status_code == 302
+    found = rows(browser.get("/audit/?action=team.switch").get_data(as_text=True))
+    assert len(found) == 1
+    with app.app_context():
+        listed = app.extensions["team_directory"].all()
+    expected = next(team.name for team in listed if team.id == teams["subs"][0])
+    assert found[0]["team"].startswith(html_lib.escape(expected))
+    assert found[0]["team"].endswith(f'<span class="mono muted">{teams["subs"][0]}</span>')
+
+
+def test_a_bad_from_date_keeps_a_good_to_date(app, clock):
+    add_staff(app, "dee@staff.test", "viewer")
+    write(app, clock, datetime(2026, 5, 10, 18, tzinfo=UTC), "test.early",
+          email="dee@staff.test")
+    write(app, clock, datetime(2026, 5, 25, 18, tzinfo=UTC), "test.late",
+          email="dee@staff.test")
+    browser = app.test_client()
+    assert sign_in(browser, "dee@staff.test").status_code == 302
+    html = browser.get("/audit/?date_from=not-a-date&date_to=2026-05-15").get_data(as_text=True)
+    actions = [row["action"] for row in rows(html)]
+    assert "test.early" in actions and "test.late" not in actions
+    assert 'id="date_from-errors"' in html

@@ -16,7 +16,9 @@ from webapp.auth.models import Staff
 from webapp.auth.roles import Role
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
+from webapp.gigstack import GigstackError
 from webapp.pages import render_page
+from webapp.shell.scope import directory
 
 from .forms import AuditFilterForm
 from .models import AuditEntry
@@ -32,6 +34,14 @@ CSV_COLUMNS = ("id", "at", "actor", "team", "action", "object_type", "object_id"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def team_names() -> dict[str, str]:
+    """Team id → name for the teams the key reaches; ids alone if gigstack is unreachable."""
+    try:
+        return {team.id: team.name for team in directory().all()}
+    except GigstackError:
+        return {}
+
+
 def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     form = AuditFilterForm(request.args)
     form.staff.choices = [("", _("Everyone"))] + [
@@ -41,17 +51,18 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     mine = sa.true() if current_user.is_admin else AuditEntry.staff_id == current_user.id
     teams = db.session.scalars(sa.select(AuditEntry.team).where(AuditEntry.team.is_not(None), mine)
                                .distinct().order_by(AuditEntry.team)).all()
-    form.team.choices = [("", _("All teams"))] + [(t, t) for t in teams]
+    names = team_names()
+    form.team.choices = [("", _("All teams"))] + [(t, names.get(t, t)) for t in teams]
     actions = db.session.scalars(sa.select(AuditEntry.action).where(mine).distinct()
                                  .order_by(AuditEntry.action)).all()
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
-    valid = form.validate()
+    form.validate()  # a bad date is reported next to its field and ignored; the rest apply
     staff_value = form.staff.data or ""
     filters = AuditFilters(
         staff_id=int(staff_value) if staff_value.isdigit() else None,
         team=form.team.data or None, action=form.action.data or None,
-        date_from=form.date_from.data if valid or not form.date_from.errors else None,
-        date_to=form.date_to.data if valid else None)
+        date_from=None if form.date_from.errors else form.date_from.data,
+        date_to=None if form.date_to.errors else form.date_to.data)
     if not current_user.is_admin:
         filters.staff_id = current_user.id  # others see only their own entries
     return form, filters
@@ -72,7 +83,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     next_args = {**args, "before": rows[-1].id} if has_more and rows else None
     return render_page("audit/page.html", "audit/_rows.html", form=form, rows=rows,
-                       next_args=next_args, filter_args=args, first_page=not before)
+                       next_args=next_args, filter_args=args, first_page=not before,
+                       team_names=team_names())
 
 
 @bp.get("/export.csv")

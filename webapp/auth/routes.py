@@ -57,8 +57,9 @@ def sign_in():
         staff = verify_credentials(form.email.data, form.password.data)
         if staff is None or not _demo_allowed(staff):
             error = _("Wrong email or password.")
-            record("auth.sign_in", actor=normalize_email(form.email.data), staff=staff,
-                   team=None, outcome="invalid_credentials")
+            # filed under the account the email names (if any): its owner and admins see it
+            record("auth.sign_in", actor=normalize_email(form.email.data),
+                   staff=staff or Staff.by_email(form.email.data), outcome="invalid_credentials")
             status = FAILED
         elif not staff.active:
             error = _("This account is disabled. Ask an administrator to enable it again.")

@@ -60,7 +60,7 @@ def switch_team():
     previous = scope.selected_team_id()
     scope.select(team)
     record("team.switch", team=team.id, object_type="team", object_id=team.id,
-           reason=f"from {previous}" if previous and previous != team.id else None)
+           reason=f"{previous} → {team.id}" if previous and previous != team.id else None)
     return _back()
 
 
