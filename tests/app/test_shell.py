@@ -325,7 +325,7 @@ def test_home_shows_amounts_and_dates_in_mexican_format(admin, sandbox, teams):
     html = admin.get("/").get_data(as_text=True)
     table = re.search(r'<table class="table" id="home-invoices">(.*?)</table>', html, re.S)
     assert table
-    rows = re.findall(r"<tr>\s*<td[^>]*>.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*"
+    rows = re.findall(r"<tr>\s*<td[^>]*>.*?</td>\s*<td>.*?</td>\s*<td[^>]*>(.*?)</td>\s*"
                       r"<td>(.*?)</td>\s*</tr>", table.group(1), re.S)
     assert rows, "the partner team has invoices in the sandbox"
     store = sandbox.store

@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from .roles import Role
@@ -101,8 +101,6 @@ def sign_in_url(reason: str | None = None) -> str:
 
 def unauthorized_response() -> Any:
     """Anonymous request to a protected view: redirect (HX-Redirect for htmx) to sign-in."""
-    from flask import g
-
     reason = "expired" if g.get("session_expired") else None
     target = sign_in_url(reason)
     if request.headers.get("HX-Request"):
