@@ -84,17 +84,16 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
     from .formatting import register as register_formatting
+    from .shell.context import template_helpers
+    from .shell.navigation import NAVIGATION
 
     register_formatting(app)
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:
-        from flask_babel import get_locale
-
-        from .shell.context import template_helpers
-        from .shell.navigation import NAVIGATION
-
         upstream: Upstream = app.extensions["gigstack"]
         return {"upstream": upstream, "navigation": NAVIGATION,
                 "html_lang": i18n.html_lang(str(get_locale() or "es_MX")),
