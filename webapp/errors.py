@@ -28,6 +28,7 @@ from webapp.gigstack import (
     Unauthorized,
     Unavailable,
 )
+from webapp.pages import htmx_page_path
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,9 @@ def _retry_url() -> str | None:
     """The page to load again (for htmx: the page the user is on); GET requests only."""
     if request.method != "GET":
         return None
-    if is_htmx() and request.headers.get("HX-Current-URL"):
-        current = urlsplit(request.headers["HX-Current-URL"])
-        page = safe_next(current.path + (f"?{current.query}" if current.query else ""))
-        if page:
-            return page
+    page = safe_next(htmx_page_path())
+    if page:
+        return page
     return safe_next(request.full_path.rstrip("?")) or "/"
 
 

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.pages import htmx_page_path
+
 from .roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,10 +94,8 @@ def safe_next(target: str | None) -> str | None:
 
 def sign_in_url(reason: str | None = None) -> str:
     """Where anonymous visitors go, remembering the page they asked for (GET only)."""
-    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
-    if request.headers.get("HX-Request") and request.headers.get("HX-Current-URL"):
-        current = urlsplit(request.headers["HX-Current-URL"])
-        next_path = current.path + (f"?{current.query}" if current.query else "")
+    next_path = htmx_page_path() or (
+        request.full_path.rstrip("?") if request.method == "GET" else None)
     return url_for("auth.sign_in", next=safe_next(next_path), reason=reason)
 
 

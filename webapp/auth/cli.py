@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from webapp.audit import record
 from webapp.extensions import db
 
-from .models import Staff, normalize_email
+from .models import Staff, normalize_email, teams_text
 from .passwords import PasswordRejected, check_new_password
 from .roles import ROLES
 
@@ -54,10 +54,6 @@ def _read_password(from_stdin: bool, email: str) -> str:
     return password
 
 
-def _teams_text(staff: Staff) -> str:
-    return "all" if staff.team_ids is None else (",".join(staff.team_ids) or "none")
-
-
 @staff_cli.command("create")
 @click.option("--email", required=True, help="Sign-in email (unique).")
 @click.option("--name", required=True, help="Full name shown in the audit log.")
@@ -78,7 +74,7 @@ def create(email: str, name: str, role: str, teams: tuple[str, ...],
     db.session.add(staff)
     db.session.commit()
     _audit("staff.create", staff)
-    click.echo(f"created {email} ({role}, teams: {_teams_text(staff)})")
+    click.echo(f"created {email} ({role}, teams: {teams_text(staff.team_ids)})")
 
 
 @staff_cli.command("list")
@@ -93,7 +89,7 @@ def list_staff() -> None:
         last = staff.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if staff.last_sign_in_at \
             else "never"
         click.echo(f"{staff.email:32} {staff.name[:24]:24} {staff.role:9} "
-                   f"{'yes' if staff.active else 'no':6} {last:17} {_teams_text(staff)}")
+                   f"{'yes' if staff.active else 'no':6} {last:17} {teams_text(staff.team_ids)}")
 
 
 @staff_cli.command("set-role")
@@ -119,8 +115,8 @@ def set_teams(email: str, teams: tuple[str, ...], all_teams: bool) -> None:
     staff = _get(email)
     staff.team_ids = None if all_teams else list(dict.fromkeys(teams))
     db.session.commit()
-    _audit("staff.set_teams", staff, reason=_teams_text(staff))
-    click.echo(f"{staff.email} teams: {_teams_text(staff)}")
+    _audit("staff.set_teams", staff, reason=teams_text(staff.team_ids))
+    click.echo(f"{staff.email} teams: {teams_text(staff.team_ids)}")
 
 
 @staff_cli.command("deactivate")

@@ -93,6 +93,11 @@ class Staff(UserMixin, db.Model):
         return f"<Staff {self.id} {self.email} {self.role}>"
 
 
+def teams_text(team_ids: list[str] | None) -> str:
+    """A team limit in words for the audit and the CLI: ``all``, ``none`` or comma-separated ids."""
+    return "all" if team_ids is None else (",".join(team_ids) or "none")
+
+
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 

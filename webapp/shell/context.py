@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from webapp.auth.access import safe_next
 from webapp.gigstack import GigstackError
+from webapp.pages import htmx_page_path
 
 from . import scope
 from .scope import TeamChoice
@@ -36,11 +36,8 @@ def team_switcher() -> SwitcherState:
 
 def here() -> str:
     """The page the user is looking at (for htmx fragments: the page that asked for them)."""
-    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") else None
-    if current:
-        parts = urlsplit(current)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-    else:
+    path = htmx_page_path()
+    if path is None:
         path = request.full_path.rstrip("?") if request.method == "GET" else request.path
     return safe_next(path) or "/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.api import api
@@ -12,6 +12,7 @@ from webapp.audit import record
 from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
 from webapp.extensions import db
+from webapp.pages import navigate
 
 from . import scope
 
@@ -81,10 +82,7 @@ def set_language():
 
 def _back():
     """Back to the page the form was sent from (a full reload for htmx: everything changes)."""
-    target = safe_next(request.form.get("next")) or url_for("shell.home")
-    if request.headers.get("HX-Request"):
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    return navigate(safe_next(request.form.get("next")) or url_for("shell.home"))
 
 
 @bp.get("/favicon.ico")

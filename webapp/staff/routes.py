@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -18,11 +18,11 @@ from wtforms import SelectChoice
 
 from webapp.audit import record
 from webapp.auth.access import requires
-from webapp.auth.models import Staff, normalize_email
+from webapp.auth.models import Staff, normalize_email, teams_text
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
 from webapp.gigstack import GigstackError
-from webapp.pages import render_page
+from webapp.pages import navigate, render_page
 from webapp.shell.scope import TeamChoice, directory
 
 from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, StaffFilterForm
@@ -55,21 +55,13 @@ def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) 
     form.teams.choices = choices
 
 
-def _teams_text(team_ids: list[str] | None) -> str:
-    """As the CLI writes it in the audit: ``all``, ``none`` or comma-separated ids."""
-    return "all" if team_ids is None else (",".join(team_ids) or "none")
-
-
 def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
 def _to_list():
     """After a change: back to the list (a full navigation for htmx, the menu may change)."""
-    target = url_for("staff.index")
-    if request.headers.get("HX-Request"):
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target)
+    return navigate(url_for("staff.index"))
 
 
 def _invalid(page: str, fragment: str, target: str, **context: Any):
@@ -169,7 +161,7 @@ def create():
         staff = _create(form)
         if staff is not None:
             record("staff.create", object_type="staff", object_id=staff.email,
-                   reason=f"role: {staff.role}; teams: {_teams_text(staff.team_ids)}")
+                   reason=f"role: {staff.role}; teams: {teams_text(staff.team_ids)}")
             flash(_("%(email)s can now sign in.", email=staff.email), "info")
             return _to_list()
     context = {"form": form, "teams_ok": teams_ok}
@@ -235,7 +227,7 @@ def _apply(staff: Staff, form: StaffEditForm) -> list[str]:
         changes.append(f"role: {staff.role} → {role}")
         staff.role = role
     if _limits_differ(team_ids, staff.team_ids):
-        changes.append(f"teams: {_teams_text(staff.team_ids)} → {_teams_text(team_ids)}")
+        changes.append(f"teams: {teams_text(staff.team_ids)} → {teams_text(team_ids)}")
         staff.team_ids = team_ids
     if active != staff.active:
         changes.append(f"active: {_yes_no(staff.active)} → {_yes_no(active)}")
