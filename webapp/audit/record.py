@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from webapp.extensions import db
 from webapp.gigstack import GigstackError
+from webapp.shell.scope import selected_team_id
 
 from .models import OK, AuditEntry
 
@@ -24,8 +25,6 @@ def record(action: str, *, team: str | None = None, object_type: str | None = No
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user
     if team is None and has_request_context():
-        from webapp.shell.scope import selected_team_id
-
         team = selected_team_id()
     entry = AuditEntry(
         staff_id=getattr(staff, "id", None),

@@ -76,10 +76,13 @@ def directory() -> TeamDirectory:
 
 
 def allowed_teams() -> list[TeamChoice]:
-    """The teams the signed-in staff member may see and act on."""
+    """The teams the signed-in staff member may see and act on (worked out once a request)."""
     if not current_user.is_authenticated:
         return []
-    return [team for team in directory().all() if current_user.may_use_team(team.id)]
+    if "allowed_teams" not in g:
+        g.allowed_teams = [team for team in directory().all()
+                           if current_user.may_use_team(team.id)]
+    return g.allowed_teams
 
 
 def find_allowed(team_id: str | None) -> TeamChoice | None:
