@@ -133,6 +133,8 @@ class GigstackClient(_ResourceGroups):
         retry_policy: RetryPolicy | None = None,
         pool_maxsize: int = 20,
         user_agent: str = USER_AGENT,
+        call_headers: Callable[[], Mapping[str, str]] | None = None,
+        on_attempt: Callable[[float], None] | None = None,
     ) -> None:
         if not api_key or not isinstance(api_key, str):
             raise ValueError("an API key is required")
@@ -151,6 +153,10 @@ class GigstackClient(_ResourceGroups):
         self._clock = clock
         self.breaker = breaker or CircuitBreaker(clock=clock)
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
+        # per-call hooks for the host app: extra headers (a request id) and an observer told
+        # the wall time of every attempt (Server-Timing); neither ever sees the key
+        self._call_headers = call_headers
+        self._on_attempt = on_attempt
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
@@ -372,6 +378,8 @@ class GigstackClient(_ResourceGroups):
         secret = self._key.reveal()
         headers = dict(self._headers)
         if authenticated:
+            if self._call_headers is not None:
+                headers.update(self._call_headers())
             headers["Authorization"] = f"Bearer {secret}"
         else:
             headers["Accept"] = "*/*"
@@ -469,8 +477,8 @@ class GigstackClient(_ResourceGroups):
             last_error = error
             self._sleep(delay)
 
-    @staticmethod
     def _log_attempt(
+        self,
         method: str,
         target: str,
         outcome: int | str,
@@ -478,7 +486,10 @@ class GigstackClient(_ResourceGroups):
         attempt: int,
         level: int = logging.INFO,
     ) -> None:
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed = time.perf_counter() - started
+        if self._on_attempt is not None:
+            self._on_attempt(elapsed)
+        elapsed_ms = elapsed * 1000
         log.log(
             level,
             "gigstack %s %s -> %s in %.0f ms (attempt %d)",
