@@ -1,29 +1,42 @@
-# The README's commands. Everything runs inside .venv, created on first use.
+# The README's commands. Everything runs inside .venv, installed from the lock on first use
+# (and again whenever the lock changes): exact versions with hashes, so two machines a month
+# apart get the same packages.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements-dev.txt
+# the resolver used by `make lock` / `make upgrade` (the lock itself installs with plain pip)
+UV_VERSION := 0.13.9
+UV := .venv-lock/bin/uv
+COMPILE = $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command "make lock"
 
-.PHONY: run test lint bench venv clean translations
+.PHONY: run test lint bench venv clean translations lock upgrade
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) tools/check_lock.py
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m webapp
 
 test: $(STAMP)
-	$(BIN)/ruff check webapp tests bench
+	$(BIN)/ruff check webapp tests bench tools
 	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
 	  echo "browser tests: using $${CHROMIUM:-/usr/bin/chromium}"; \
 	else \
 	  echo "browser tests: SKIPPED — Chromium not found at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium)"; \
 	fi
+	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then echo "database tests: SQLite and $${TEST_DATABASE_URL%%://*}"; \
+	else echo "database tests: SQLite only — PostgreSQL SKIPPED (set TEST_DATABASE_URL=postgresql://…)"; fi
+	@if [ -n "$${TEST_REDIS_URL:-}" ]; then echo "shared-state tests: Redis at $${TEST_REDIS_URL}"; \
+	else echo "shared-state tests: Redis SKIPPED (set TEST_REDIS_URL=redis://…)"; fi
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -39,7 +52,21 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 lint: $(STAMP)
-	$(BIN)/ruff check webapp tests bench
+	$(BIN)/ruff check webapp tests bench tools
+
+$(UV):
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet uv==$(UV_VERSION)
+
+# after editing pyproject.toml: resolve again, keeping every pin that still fits
+lock: $(UV)
+	$(COMPILE) -o requirements.txt
+	$(COMPILE) --extra dev -o requirements-dev.txt
+
+# on purpose, e.g. monthly: every package to the newest version pyproject.toml allows
+upgrade: $(UV)
+	$(COMPILE) --upgrade -o requirements.txt
+	$(COMPILE) --upgrade --extra dev -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock .pytest_cache .ruff_cache
