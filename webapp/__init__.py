@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from . import cache, database, i18n, observability, security
 from . import config as config_module
-from . import database, i18n, security
 from .errors import register_error_handlers
 from .extensions import csrf, htmx, limiter
 from .upstream import Upstream, build_upstream
@@ -26,9 +26,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the dashboard; ``config`` overrides settings read from the environment."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.update(config_module.load(config))
+    config_module.check(app.config)
     _ensure_secret_key(app)
+    observability.init_app(app)
     security.init_app(app)
     database.init_app(app)
+    database.check_reachable(app)
+    cache.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -42,12 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _ensure_secret_key(app: Flask) -> None:
-    """Production needs SECRET_KEY; on the sandbox a throwaway one is fine."""
-    if app.config.get("SECRET_KEY"):
-        return
-    if app.config.get("GIGSTACK_API_KEY") or app.config["APP_ENV"] == "production":
-        raise RuntimeError("SECRET_KEY must be set when the dashboard uses the real API")
-    app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+    """On the sandbox in development a throwaway key is fine (``config.check`` refused the
+    rest); several processes must share one, which gunicorn.conf.py sees to."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
 
 
 def _register_upstream(app: Flask) -> None:
@@ -67,7 +69,7 @@ def _register_auth(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
-    from .auth.access import public
+    from .health import bp as health_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
     from .teams.routes import bp as teams_bp
@@ -76,11 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
-
-    @app.get("/healthz")
-    @public
-    def healthz():
-        return {"status": "ok"}
+    app.register_blueprint(health_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -13,6 +13,19 @@ from typing import Any
 
 DEFAULT_API_URL = "https://api.gigstack.io/v2"
 
+
+class ConfigError(SystemExit):
+    """A setting that makes starting pointless: exits with its one-line message, no trace."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"configuration error: {message}")
+
+
+def flag(raw: str) -> bool:
+    """``1/true/yes/on`` (any case) is on; anything else is off."""
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
 # name -> (type, default) of every setting that may come from the environment
 ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "SECRET_KEY": (str, None),
@@ -32,10 +45,23 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     # demo admin ensured by ``make run`` on the sandbox (never with a real key)
     "DEMO_ADMIN_EMAIL": (str, "admin@demo.gigstack.test"),
     "DEMO_ADMIN_PASSWORD": (str, "demo-gigstack-2026"),
-    # where Flask-Limiter keeps its counters (e.g. redis://…); memory:// is per process
-    "RATELIMIT_STORAGE_URI": (str, "memory://"),
+    # shared state for several processes: sign-in throttle counts and every cache; unset =
+    # per-process memory (fine for one dyno)
+    "REDIS_URL": (str, None),
+    # Heroku Data for Redis serves rediss:// with a self-signed certificate: encrypt, but do
+    # not verify it (set by app.json; never needed for a Redis with a real certificate)
+    "REDIS_TLS_SKIP_VERIFY": (flag, False),
+    # where Flask-Limiter keeps its counters; defaults to REDIS_URL, else memory://
+    "RATELIMIT_STORAGE_URI": (str, None),
     # behind a TLS-terminating router (Heroku): trust one hop of X-Forwarded-*
     "TRUST_PROXY_HOPS": (int, 0),
+    # "json" (one object a line, production default) or "text" (development default)
+    "LOG_FORMAT": (str, None),
+    "LOG_LEVEL": (str, "INFO"),
+    # production refuses SQLite (ephemeral disk); a throwaway benchmark may allow it
+    "ALLOW_SQLITE": (flag, False),
+    # pooled connections to gigstack per process: at least the server's threads per worker
+    "GIGSTACK_POOL_MAXSIZE": (int, 32),
 }
 
 
@@ -69,6 +95,15 @@ class Config:
     LANGUAGES = {"es_MX": "Español", "en": "English"}
     # how long the list of teams the key reaches is reused before asking gigstack again
     TEAM_LIST_TTL_SECONDS = 60
+    # sign-in throttling when Redis is unreachable: per-process counts instead (still
+    # throttled, never a 500); a Redis that hangs is given up on quickly
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
+    CACHE_KEY_PREFIX = "backoffice:"
+    CACHE_DEFAULT_TIMEOUT = 300
+    # /readyz: how long each dependency may take to answer
+    READY_TIMEOUT_SECONDS = 2.0
 
 
 class DevelopmentConfig(Config):
@@ -125,11 +160,53 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The settings for ``APP_ENV`` (default development) with ``overrides`` applied."""
     overrides = dict(overrides or {})
     env_name = overrides.pop("APP_ENV", None) or os.environ.get("APP_ENV") or "development"
-    base = CONFIGS.get(env_name, DevelopmentConfig)
+    if env_name not in CONFIGS:
+        raise ConfigError(f"APP_ENV={env_name!r} is not one of {', '.join(CONFIGS)}")
+    base = CONFIGS[env_name]
     defaults = {name: default for name, (_, default) in ENVIRONMENT.items()}
     settings = {**defaults, **{n: getattr(base, n) for n in dir(base) if n.isupper()}}
     if base.READ_ENVIRONMENT:
         settings.update(from_environment())
     settings["APP_ENV"] = env_name
     settings.update(overrides)
+    return derive(settings)
+
+
+def derive(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings that follow from others: one ``REDIS_URL`` moves throttle and caches to Redis."""
+    redis_url = settings.get("REDIS_URL")
+    timeout = settings["REDIS_SOCKET_TIMEOUT_SECONDS"]
+    if not settings.get("RATELIMIT_STORAGE_URI"):
+        settings["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    if settings["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "socket_connect_timeout": timeout, "socket_timeout": timeout,
+            **redis_tls_options(settings["RATELIMIT_STORAGE_URI"], settings)})
+    # the Redis client itself is made (and pinged) by webapp.cache when the app is built
+    settings.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    if not settings.get("LOG_FORMAT"):
+        settings["LOG_FORMAT"] = "json" if settings["APP_ENV"] == "production" else "text"
     return settings
+
+
+def redis_tls_options(url: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """redis-py options for ``REDIS_TLS_SKIP_VERIFY`` on a ``rediss://`` URL."""
+    if url.startswith("rediss://") and settings.get("REDIS_TLS_SKIP_VERIFY"):
+        return {"ssl_cert_reqs": "none"}
+    return {}
+
+
+def check(settings: dict[str, Any]) -> None:
+    """Refuse to start on settings that cannot work (one line naming the setting)."""
+    production = settings["APP_ENV"] == "production"
+    if not settings.get("SECRET_KEY") and (production or settings.get("GIGSTACK_API_KEY")):
+        raise ConfigError(
+            "SECRET_KEY is not set; production and a real API key need one long random value "
+            "shared by every process (e.g. `openssl rand -base64 48`)")
+    if production and not settings.get("ALLOW_SQLITE") and \
+            not (settings.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql")):
+        raise ConfigError(
+            "DATABASE_URL must point at PostgreSQL in production (SQLite on an ephemeral disk "
+            "loses every staff account and the audit log at each restart)")
+    if settings.get("LOG_FORMAT") not in {"json", "text"}:
+        raise ConfigError(f"LOG_FORMAT={settings.get('LOG_FORMAT')!r} is not json or text")

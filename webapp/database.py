@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 
-from webapp.config import database_url
+from webapp.config import ConfigError, database_url
 from webapp.extensions import db, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -18,11 +19,36 @@ def init_app(app: Flask) -> None:
                                                          app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+    if is_server(app):
+        # a dropped connection (add-on maintenance) is replaced, not served as a 500; a
+        # database that does not answer fails the request in seconds, not minutes
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            "pool_pre_ping": True, "connect_args": {"connect_timeout": 5}})
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+
+
+def is_server(app: Flask) -> bool:
+    """A database server (PostgreSQL), as opposed to a SQLite file or memory."""
+    return not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def check_reachable(app: Flask) -> None:
+    """A database server that does not answer is a one-line start-up error."""
+    if not is_server(app):
+        return
+    with app.app_context():
+        url = db.engine.url
+        try:
+            with db.engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            cause = type(getattr(exc, "orig", None) or exc).__name__
+            raise ConfigError(f"DATABASE_URL: the database at {url.host}:{url.port or 5432} "
+                              f"does not answer ({cause})") from None
 
 
 def upgrade(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,4 +25,6 @@ htmx = Htmx()
 login_manager = LoginManager()
 babel = Babel()
 # limits are declared on the views that need them (sign-in); nothing is limited by default
+# per process (SimpleCache) or Redis, chosen by REDIS_URL (webapp.config.derive)
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,6 +1,7 @@
 """Which team the signed-in staff member acts on (gigstack Connect's ``team`` parameter).
 
-The teams the API key reaches are listed once and reused for ``TEAM_LIST_TTL_SECONDS``;
+The teams the API key reaches are listed once and reused for ``TEAM_LIST_TTL_SECONDS``
+(in the app's cache: shared by every process when ``REDIS_URL`` is set);
 a staff member limited to some teams only ever sees and uses those. The selection lives in
 the session (``team``) and every API call of the request carries it (:func:`webapp.api.api`).
 """
@@ -11,11 +12,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cachetools import TTLCache
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, has_request_context, session
 from flask_login import current_user
 
+from webapp import cache
 from webapp.clock import now_seconds
+from webapp.gigstack.errors import GigstackError, Timeout
 
 SESSION_KEY = "team"
 
@@ -42,33 +44,95 @@ def team_choice(team: dict[str, Any]) -> TeamChoice:
                       legal_name=legal_name, tax_id=team.get("tax_id") or "")
 
 
-class TeamDirectory:
-    """The teams the key reaches, fetched from gigstack at most once per TTL per process.
+class _Flight:
+    """One fetch of the team list under way; other requests wait for its outcome."""
 
-    The TTL runs on the app's clock (``CLOCK``), like session expiry, so tests can pass it.
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.teams: list[TeamChoice] | None = None
+        self.error: GigstackError | None = None
+
+
+class TeamDirectory:
+    """The teams the key reaches, fetched from gigstack at most once per TTL.
+
+    Kept in the app's cache (per process, or Redis shared by every process) with the time it
+    was fetched; the TTL runs on the app's clock (``CLOCK``), like session expiry, so tests can
+    pass it. Concurrent requests that find it stale share one fetch instead of queueing behind
+    each other, and a request whose fetch failed does not ask again (its error page included);
+    the client's circuit breaker makes later requests fail fast while gigstack is down.
     """
 
-    def __init__(self, ttl_seconds: float) -> None:
-        self._cache: TTLCache = TTLCache(maxsize=1, ttl=ttl_seconds, timer=now_seconds)
-        self._lock = threading.Lock()
+    def __init__(self, app: Flask, ttl_seconds: float) -> None:
+        self._app = app
+        self.ttl_seconds = ttl_seconds
+        self._lock = threading.Lock()  # guards _flight, never held over I/O
+        self._flight: _Flight | None = None
+
+    def _cache_key(self) -> str:
+        info = self._app.extensions["gigstack"].key_info
+        return f"teams:{info.key_id or info.team}:{'live' if info.is_live else 'test'}"
+
+    def cached(self) -> list[TeamChoice] | None:
+        """The list if a fresh copy is at hand, without ever calling gigstack."""
+        entry = cache.get(self._cache_key())
+        if entry and now_seconds() - entry[0] < self.ttl_seconds:
+            return entry[1]
+        return None
 
     def all(self) -> list[TeamChoice]:
-        with self._lock:
-            teams = self._cache.get("teams")
-            if teams is None:
-                from webapp.api import unscoped_api
-
-                listed = unscoped_api().teams.iter(limit=100, order_by="name", sort="asc")
-                teams = self._cache["teams"] = [team_choice(team) for team in listed]
+        """The list, fetched when stale; raises the gigstack error when it cannot be had."""
+        teams = self.cached()
+        if teams is not None:
             return teams
+        if has_request_context() and "team_list_error" in g:
+            raise g.team_list_error
+        try:
+            return self._shared_fetch()
+        except GigstackError as exc:
+            if has_request_context():
+                g.team_list_error = exc
+            raise
+
+    def _shared_fetch(self) -> list[TeamChoice]:
+        with self._lock:
+            flight, leading = self._flight, self._flight is None
+            if leading:
+                flight = self._flight = _Flight()
+        if not leading:
+            budget = current_app.extensions["gigstack"].client.budget_seconds
+            if not flight.done.wait(timeout=budget + 1):
+                raise Timeout("the list of teams is taking too long")
+            if flight.error is not None:
+                raise flight.error
+            return flight.teams or []
+        try:
+            flight.teams = self._fetch()
+            return flight.teams
+        except GigstackError as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._flight = None
+            flight.done.set()
+
+    def _fetch(self) -> list[TeamChoice]:
+        from webapp.api import unscoped_api
+
+        listed = unscoped_api().teams.iter(limit=100, order_by="name", sort="asc")
+        teams = [team_choice(team) for team in listed]
+        cache.put(self._cache_key(), (now_seconds(), teams), self.ttl_seconds)
+        return teams
 
     def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        """Drop the list (after the dashboard's own change to a team, or in tests)."""
+        with self._app.app_context():
+            cache.forget(self._cache_key())
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["team_directory"] = TeamDirectory(app.config["TEAM_LIST_TTL_SECONDS"])
+    app.extensions["team_directory"] = TeamDirectory(app, app.config["TEAM_LIST_TTL_SECONDS"])
 
 
 def directory() -> TeamDirectory:
