@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
 from werkzeug.serving import run_simple
 
-from . import create_app, database
+from . import create_app, database, logs
 from .auth.demo import ensure_demo_admin
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(os.environ.get("LOG_FORMAT") or "text", os.environ.get("LOG_LEVEL", "INFO"))
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
     app = create_app()

@@ -212,6 +212,20 @@ class GigstackClient(_ResourceGroups):
 
     # -- public request helpers -------------------------------------------------------------
 
+    def ping(self, timeout: float) -> bool:
+        """Whether gigstack answers a light authenticated call within ``timeout`` seconds.
+
+        For readiness probes: one try, no retries, outside the breaker's accounting.
+        """
+        headers = dict(self._headers, Authorization=f"Bearer {self._key.reveal()}")
+        try:
+            response = self.session.get(self.base_url + "/teams", params={"limit": 1},
+                                        headers=headers, timeout=(timeout, timeout))
+        except requests.exceptions.RequestException:
+            return False
+        return response.status_code < 400
+
+
     def request(
         self,
         method: str,

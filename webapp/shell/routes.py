@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
@@ -13,6 +11,7 @@ from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
 from webapp.extensions import db
 from webapp.pages import navigate
+from webapp.parallel import gather
 
 from . import scope
 
@@ -30,11 +29,10 @@ def home():
     if team is None:
         abort(403, description="no_team_in_scope")
     client = api()
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        details = pool.submit(client.teams.get, team.id)
-        invoices = pool.submit(client.invoices.list, "income", limit=RECENT)
-        clients = pool.submit(client.clients.list, limit=RECENT)
-        details, invoices, clients = details.result(), invoices.result(), clients.result()
+    details, invoices, clients = gather(
+        lambda: client.teams.get(team.id),
+        lambda: client.invoices.list("income", limit=RECENT),
+        lambda: client.clients.list(limit=RECENT))
     return render_template("shell/home.html", team=team, details=details,
                            invoices=invoices, clients=clients)
 
