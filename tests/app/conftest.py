@@ -1,5 +1,10 @@
 """Fixtures for the dashboard: the Flask app wired to the session sandbox over HTTP, its own
-database (in-memory SQLite, migrated with Alembic), staff accounts and signed-in clients."""
+database (in-memory SQLite, migrated with Alembic), staff accounts and signed-in clients.
+
+A module or test marked ``databases`` runs again on PostgreSQL, one marked ``state_stores``
+again with Redis as the shared state (throttle counts, caches): every app the test builds with
+:func:`make_app` uses the variant's stores.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support import stores
 from webapp import create_app, database
 from webapp.auth.models import Staff
 from webapp.extensions import db
@@ -19,10 +25,47 @@ PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+# the stores of the running test's variant, and the apps it built (their pools are closed after)
+_STORES: dict[str, Any] = {}
+_BUILT: list[Flask] = []
+VARIANTS = {"sqlite": ("sqlite", "memory"), "postgresql": ("postgresql", "memory"),
+            "redis": ("sqlite", "redis")}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    variants = ["sqlite"]
+    if metafunc.definition.get_closest_marker("databases"):
+        variants.append("postgresql")
+    if metafunc.definition.get_closest_marker("state_stores"):
+        variants.append("redis")
+    if len(variants) > 1:
+        metafunc.parametrize("store_variant", variants, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
+    """SQLite and process memory, or (by marker) PostgreSQL or Redis, for every app built."""
+    name = getattr(request, "param", "sqlite")
+    database_kind, state_kind = VARIANTS[name]
+    _STORES.clear()
+    if database_kind == "postgresql":
+        _STORES["DATABASE_URL"] = stores.postgres_url()
+    if state_kind == "redis":
+        _STORES["REDIS_URL"] = stores.redis_url()
+    yield name
+    _STORES.clear()
+    while _BUILT:
+        built = _BUILT.pop()
+        with built.app_context():
+            db.engine.dispose()
+
+
 def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
     """A testing app on ``api_url`` with a migrated, empty database."""
     app = create_app({"APP_ENV": "testing", "GIGSTACK_SANDBOX_URL": api_url,
-                      "GIGSTACK_SANDBOX_KEY": key, "WTF_CSRF_ENABLED": True, **overrides})
+                      "GIGSTACK_SANDBOX_KEY": key, "WTF_CSRF_ENABLED": True,
+                      **_STORES, **overrides})
+    _BUILT.append(app)
     database.upgrade(app)
     return app
 

@@ -26,6 +26,8 @@ from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.gigstack import NotFound
 
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
 T0 = datetime(2026, 5, 20, 18, 0, tzinfo=UTC)  # 12:00 in Mexico City
 RANGE_ERROR = "“Hasta” debe ser igual o posterior a “Desde”."
 

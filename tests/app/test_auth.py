@@ -22,6 +22,8 @@ from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
 NOW = 1_780_000_000  # 2026-05-28T20:26:40Z
 FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"[^>]*id="sign-in-form"')
 
@@ -221,6 +223,7 @@ def test_disabled_account_is_told_so_only_with_the_right_password(client, app):
 # -- throttling -------------------------------------------------------------------------------
 
 
+@pytest.mark.state_stores  # and with Redis counting
 def test_eleventh_failure_on_one_account_is_throttled_from_any_address(client, app):
     add_staff(app, "ana@staff.test")
     for n in range(10):
@@ -245,6 +248,7 @@ def test_eleventh_failure_on_one_account_is_throttled_from_any_address(client, a
         == 302
 
 
+@pytest.mark.state_stores  # and with Redis counting
 def test_one_address_trying_many_accounts_is_throttled(sandbox, keys):
     app = limited_app(sandbox, keys, "3 per minute")
     add_staff(app, "ana@staff.test")
@@ -267,6 +271,7 @@ def test_one_address_trying_many_accounts_is_throttled(sandbox, keys):
     app.extensions["gigstack"].close()
 
 
+@pytest.mark.state_stores  # and with Redis counting
 def test_other_accounts_failures_do_not_block_a_good_sign_in(sandbox, keys):
     app = limited_app(sandbox, keys, "3 per minute")
     add_staff(app, "ana@staff.test")
@@ -283,6 +288,7 @@ def test_other_accounts_failures_do_not_block_a_good_sign_in(sandbox, keys):
     app.extensions["gigstack"].close()
 
 
+@pytest.mark.state_stores  # and with Redis counting
 def test_good_sign_ins_do_not_count_against_the_account(sandbox, keys):
     app = limited_app(sandbox, keys, "3 per minute")
     add_staff(app, "ana@staff.test")

@@ -24,8 +24,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTMX = {"HX-Request": "true"}
 
 # the only routes an anonymous visitor may reach
-PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "healthz", "shell.favicon"}
-PUBLIC_RULES = {"/sign-in", "/static/<path:filename>", "/healthz", "/favicon.ico"}
+PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "health.healthz", "health.readyz",
+                    "shell.favicon"}
+PUBLIC_RULES = {"/sign-in", "/static/<path:filename>", "/healthz", "/readyz", "/favicon.ico"}
 # unsafe routes any signed-in staff member may use: their own session, not the teams' data
 PERSONAL_ENDPOINTS = {"auth.sign_out", "shell.switch_team", "shell.set_language"}
 # Flask-Login's keys, Flask's own permanence flag (session.permanent) and ours

@@ -13,6 +13,8 @@ from tests.app.conftest import PASSWORD, add_staff, csrf_token, make_app, sign_i
 from webapp.auth.models import Staff
 from webapp.extensions import db
 
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
 COOKIE = "backoffice_session"
 MINUTE = 60
 START = 1_780_000_000.0

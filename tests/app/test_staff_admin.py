@@ -20,6 +20,8 @@ from webapp.extensions import db
 from webapp.shell.scope import team_choice
 from webapp.staff.routes import protection_errors
 
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
 NEW_PASSWORD = "a brand new passphrase 42"
 HTMX_FORM = {"HX-Request": "true", "HX-Target": "staff-form"}
 

@@ -15,6 +15,8 @@ from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
 NEW_PASSWORD = "a long enough new password"
 OPERATOR = "ops-tester"  # the shell user the audit log names
 ACTOR = f"cli:{OPERATOR}"

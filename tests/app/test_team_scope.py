@@ -308,6 +308,7 @@ def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, sandbox,
 
 # -- the team list is cached ---------------------------------------------------------------
 
+@pytest.mark.state_stores  # and cached in Redis
 def test_team_list_is_fetched_once_within_the_ttl(app, admin, signed_in, teams, upstream_log):
     operator = signed_in("operator", team_ids=teams["subs"][:3])
     upstream_log.clear()
@@ -320,6 +321,7 @@ def test_team_list_is_fetched_once_within_the_ttl(app, admin, signed_in, teams, 
     assert upstream_log.team_listings() == 1
 
 
+@pytest.mark.state_stores  # and cached in Redis
 def test_team_list_is_fetched_again_after_the_ttl(sandbox, keys, teams):
     now = [1_780_000_000.0]
     app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: now[0],

@@ -11,8 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade
 
+from tests.support import stores
 from webapp import create_app, database
-from webapp.config import database_url
+from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
@@ -119,3 +120,73 @@ def test_default_database_is_instance_sqlite():
     expected = os.path.join(app.instance_path, "backoffice.sqlite3")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
     assert os.path.isdir(app.instance_path)
+
+
+# -- the same migrations on PostgreSQL (TEST_DATABASE_URL; mandatory in CI) --------------------
+
+def server_app(url: str):
+    return create_app({
+        "APP_ENV": "testing", "DATABASE_URL": url,
+        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+
+
+@pytest.fixture
+def postgres_app():
+    app = server_app(stores.postgres_url())
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_migrations_on_postgresql_build_the_models_and_go_back_to_base(postgres_app):
+    app = postgres_app
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert tables(app) == set()
+    database.upgrade(app)
+    assert tables(app) == {"staff", "audit_entries", "alembic_version"}
+    assert revision(app) == HEAD
+    assert schema_diffs(app) == []
+
+    with app.app_context():
+        downgrade(directory=database.MIGRATIONS, revision="base")
+    assert tables(app) == {"alembic_version"}
+    assert revision(app) is None
+
+    database.upgrade(app)
+    assert schema_diffs(app) == []
+    assert revision(app) == HEAD
+
+
+def test_role_constraint_holds_on_postgresql(postgres_app):
+    database.upgrade(postgres_app)
+    with postgres_app.app_context(), pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.text(
+            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', true, 'es_MX', "
+            "false, 'n', '2026-01-01 00:00:00+00')"))
+        db.session.commit()
+
+
+def test_postgresql_refuses_a_nul_byte_that_sqlite_stores(postgres_app, tmp_path):
+    """Why the forms refuse NUL bytes before any query (tests/app cover each form)."""
+    database.upgrade(postgres_app)
+    with postgres_app.app_context(), pytest.raises(sa.exc.DataError):
+        db.session.execute(sa.text("SELECT count(*) FROM staff WHERE email = :email"),
+                           {"email": "a\x00@b.test"})
+    sqlite = file_app(tmp_path / "nul.sqlite3")
+    database.upgrade(sqlite)
+    with sqlite.app_context():
+        assert db.session.execute(sa.text("SELECT count(*) FROM staff WHERE email = :email"),
+                                  {"email": "a\x00@b.test"}).scalar() == 0
+
+
+def test_an_unreachable_postgresql_is_a_one_line_start_up_error():
+    with pytest.raises(ConfigError, match=r"^configuration error: DATABASE_URL: .*127\.0\.0\.1:9"):
+        server_app("postgresql://user:secret@127.0.0.1:9/backoffice")
+
+
+def test_the_start_up_error_never_shows_the_database_password():
+    with pytest.raises(ConfigError) as refused:
+        server_app("postgresql://user:s3cr3t-pw@127.0.0.1:9/backoffice")
+    assert "s3cr3t-pw" not in str(refused.value)

@@ -1,0 +1,113 @@
+"""Several processes on one Redis (``REDIS_URL``) share sign-in throttle counts and cached data;
+Redis going away while the app runs is never a 500."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.app.conftest import PASSWORD, add_staff, make_app, sign_in
+from tests.app.test_production import CSRF, browser_sign_in
+from tests.support import stores
+from tests.support.processes import gunicorn
+from webapp import create_app
+from webapp import database as db_module
+
+
+@pytest.fixture
+def sandbox_team_listings(sandbox):
+    """How many times the sandbox was asked for the list of teams (GET /v2/teams)."""
+    seen: list[str] = []
+    inner = sandbox.app.wsgi_app
+
+    def recording(environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"].endswith("/v2/teams"):
+            seen.append(environ.get("QUERY_STRING", ""))
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = recording
+    yield seen
+    sandbox.app.wsgi_app = inner
+
+
+def failed_sign_in(url: str, email: str) -> int:
+    browser = requests.Session()
+    form = browser.get(f"{url}/sign-in", timeout=10).text
+    return browser.post(f"{url}/sign-in", timeout=10, allow_redirects=False,
+                        data={"csrf_token": CSRF.search(form).group(1), "email": email,
+                              "password": "not the password at all"}).status_code
+
+
+def test_two_processes_share_throttle_counts_and_cached_data(sandbox, keys, tmp_path,
+                                                             sandbox_team_listings):
+    redis_url = stores.redis_url()
+    database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
+    setup = create_app({"APP_ENV": "testing", "DATABASE_URL": database,
+                        "GIGSTACK_SANDBOX_URL": sandbox.api_url,
+                        "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"]})
+    db_module.upgrade(setup)
+    add_staff(setup, "shared@staff.test", "viewer")
+    add_staff(setup, "target@staff.test", "viewer")
+    setup.extensions["gigstack"].close()
+    settings = {"WEB_CONCURRENCY": "1", "SECRET_KEY": "s" * 48, "DATABASE_URL": database,
+                "REDIS_URL": redis_url, "GIGSTACK_SANDBOX_URL": sandbox.api_url,
+                "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"]}
+    with gunicorn(**settings) as first, gunicorn(**settings) as second:
+        # cached data: the list of teams fetched by the first process serves the second
+        browser = browser_sign_in(first.url, "shared@staff.test", PASSWORD)
+        assert browser.get(f"{first.url}/audit/", timeout=10).status_code == 200
+        assert len(sandbox_team_listings) == 1
+        page = browser.get(f"{second.url}/audit/", timeout=10)
+        assert page.status_code == 200 and "Cumbre Digital" in page.text
+        assert len(sandbox_team_listings) == 1
+        # throttle counts: 5 failures on each process are the 10 the account is allowed
+        statuses = [failed_sign_in(server.url, "target@staff.test")
+                    for server in (first, second) for _ in range(5)]
+        assert statuses == [401] * 10
+        assert failed_sign_in(first.url, "target@staff.test") == 429
+        assert failed_sign_in(second.url, "target@staff.test") == 429
+
+
+def test_redis_going_away_is_never_a_500(sandbox, keys, tmp_path):
+    """Caching fails open (a miss: ask gigstack), throttling falls back to per-process counts
+    (still throttled): locking everyone out of sign-in during a Redis outage would be worse."""
+    redis_url, redis_process = stores.start_redis_server(tmp_path)
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], REDIS_URL=redis_url)
+    try:
+        add_staff(app, "calm@staff.test", "viewer")
+        add_staff(app, "target@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "calm@staff.test").status_code == 302
+        assert browser.get("/").status_code == 200  # fills the cache
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        app.extensions["team_directory"].forget()  # a delete that fails is logged, not raised
+        home = browser.get("/")
+        assert home.status_code == 200 and "Cumbre Digital" in home.get_data(as_text=True)
+        assert browser.get("/teams/").status_code == 200
+        statuses = [sign_in(app.test_client(), "target@staff.test", "wrong password!!").status_code
+                    for _ in range(11)]
+        assert statuses == [401] * 10 + [429]
+    finally:
+        if redis_process.poll() is None:
+            redis_process.kill()
+        app.extensions["gigstack"].close()
+
+
+def test_a_team_list_cached_in_redis_is_stored_under_the_apps_prefix(sandbox, keys, tmp_path):
+    import redis
+
+    redis_url, redis_process = stores.start_redis_server(tmp_path)
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], REDIS_URL=redis_url)
+    try:
+        add_staff(app, "viewer@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "viewer@staff.test").status_code == 302
+        browser.get("/audit/")
+        stored = [key.decode() for key in redis.Redis.from_url(redis_url).keys("*")]
+        assert any(re.fullmatch(r"backoffice:teams:.+:test", key) for key in stored), stored
+    finally:
+        redis_process.kill()
+        app.extensions["gigstack"].close()
