@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Flask
 
-from . import cache, database, i18n, observability, security
+from . import cache, database, i18n, observability, security, static_files
 from . import config as config_module
 from .errors import register_error_handlers
-from .extensions import csrf, htmx, limiter
+from .extensions import compress, csrf, htmx, limiter
 from .upstream import Upstream, build_upstream
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.load(config))
     config_module.check(app.config)
     _ensure_secret_key(app)
+    compress.init_app(app)  # first registered, so its after_request runs last
     observability.init_app(app)
     security.init_app(app)
     database.init_app(app)
@@ -42,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_auth(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    static_files.init_app(app)
+    security.trust_proxy(app)
     return app
 
 

@@ -102,6 +102,13 @@ class Config:
     REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
     CACHE_KEY_PREFIX = "backoffice:"
     CACHE_DEFAULT_TIMEOUT = 300
+    # responses: Brotli, else gzip; small ones are not worth it
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = ["text/html", "text/csv", "application/json", "text/plain"]
     # /readyz: how long each dependency may take to answer
     READY_TIMEOUT_SECONDS = 2.0
 

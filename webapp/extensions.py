@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +19,8 @@ class Model(DeclarativeBase):
     """Base of the back office's own tables (staff, audit); gigstack holds the business data."""
 
 
+# brotli or gzip for pages and fragments (static files come compressed from WhiteNoise)
+compress = Compress()
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 csrf = CSRFProtect()

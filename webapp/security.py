@@ -17,14 +17,20 @@ CONTENT_SECURITY_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def baseline_headers(secure: bool) -> dict[str, str]:
+    """The headers every answer carries, pages and static files alike."""
+    headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY,
+               "X-Content-Type-Options": "nosniff",
+               "Referrer-Policy": "strict-origin-when-cross-origin",
+               "X-Frame-Options": "DENY"}
+    if secure:
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    headers["X-Frame-Options"] = "DENY"
-    if request.is_secure:
-        headers["Strict-Transport-Security"] = HSTS
+    headers.update(baseline_headers(request.is_secure))
     if request.endpoint != "static" and current_user.is_authenticated:
         # pages with a team's data must not stay in shared or back/forward caches
         headers["Cache-Control"] = "no-store"
@@ -33,7 +39,11 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
+
+
+def trust_proxy(app: Flask) -> None:
+    """Outermost WSGI layer: the router's X-Forwarded-* make HTTPS visible to all inside."""
     hops = int(app.config.get("TRUST_PROXY_HOPS") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.after_request(add_security_headers)
