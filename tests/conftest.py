@@ -7,6 +7,7 @@ during which a violation happened fails (see ``_contract_guard``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -147,3 +148,34 @@ def api(sandbox: SandboxServer, keys: dict[str, dict[str, Any]]):
     client = GigstackClient(keys["partner_test"]["key"], base_url=sandbox.api_url)
     yield client
     client.close()
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """One request as the sandbox received it."""
+
+    method: str
+    path: str
+    query: str
+    request_id: str | None
+
+    @property
+    def is_team_listing(self) -> bool:
+        return self.method == "GET" and self.path.endswith("/v2/teams")
+
+
+@pytest.fixture
+def sandbox_requests(sandbox: SandboxServer) -> Iterator[list[SandboxRequest]]:
+    """Every request the sandbox receives during the test, read on the sandbox's side."""
+    seen: list[SandboxRequest] = []
+    inner = sandbox.app.wsgi_app
+
+    def recording(environ, start_response):
+        seen.append(SandboxRequest(environ["REQUEST_METHOD"], environ["PATH_INFO"],
+                                   environ.get("QUERY_STRING", ""),
+                                   environ.get("HTTP_X_REQUEST_ID")))
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = recording
+    yield seen
+    sandbox.app.wsgi_app = inner

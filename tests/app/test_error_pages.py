@@ -216,14 +216,21 @@ def test_500_logs_the_exception_but_shows_no_trace(browser, caplog):
 
 # -- gigstack unreachable ------------------------------------------------------------------
 
-def test_gigstack_5xx_shows_unreachable_page_with_retry(browser, faults):
+def test_gigstack_5xx_shows_unreachable_page_with_retry(app, browser, faults, sandbox_requests):
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 503}]})
+    app.extensions["team_directory"].forget()
     html = _full_page(browser.get("/?from=menu"), 502, "gigstack no está disponible",
                       "No pudimos conectar con gigstack. Puede ser algo momentáneo.")
     assert _button(html, "Reintentar") == "/?from=menu"
     assert "service_unavailable" in html
-    # the frame still renders: the switcher says its list is unavailable
-    assert "La lista de equipos no está disponible en este momento." in html
+    # the frame still renders without asking gigstack again: the switcher's options load
+    # when its menu is opened
+    assert 'hx-trigger="toggle once from:#team-switcher"' in html
+    assert "Cargando equipos…" in html
+    # the view's one call (retried by the client, GET being safe); none by the frame
+    api_calls = [r for r in sandbox_requests if r.path.startswith("/v2/")]
+    assert all(r.is_team_listing for r in api_calls) and len(api_calls) == 4
+    assert len({r.request_id for r in api_calls}) == 1
 
 
 @pytest.fixture
@@ -245,11 +252,13 @@ def test_refused_connection_shows_unreachable_page(unreachable_app):
                       "No pudimos conectar con gigstack. Puede ser algo momentáneo.")
     assert "connection_failed" in html
     assert _button(html, "Reintentar") == "/"
-    # pages that need nothing from gigstack stay usable, with the switcher's own notice
+    # pages that need nothing from gigstack stay usable; the switcher loads when opened
     audit = browser.get("/audit/")
     assert audit.status_code == 200
-    assert "La lista de equipos no está disponible en este momento." in audit.get_data(
-        as_text=True)
+    assert "Cargando equipos…" in audit.get_data(as_text=True)
+    options = browser.get("/team/options", headers={"HX-Request": "true"})
+    # refused again (or by the open circuit breaker), as a banner fragment
+    assert options.status_code in (502, 503) and options.headers["X-Backoffice-Error"]
 
 
 def test_refused_connection_on_htmx_is_a_banner(unreachable_app):

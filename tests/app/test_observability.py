@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-
-import pytest
 
 from webapp.observability import RequestIdFilter, current_request_id
 
@@ -14,38 +11,22 @@ TIMING = re.compile(r'app;dur=[\d.]+, cpu;dur=[\d.]+, upstream;dur=[\d.]+, '
                     r'upstream-max;dur=[\d.]+, upstream-calls;desc="(\d+)"')
 
 
-@pytest.fixture
-def sandbox_request_ids(sandbox) -> Iterator[list[str | None]]:
-    """The X-Request-ID of every request the sandbox receives (read on the sandbox side)."""
-    seen: list[str | None] = []
-    inner = sandbox.app.wsgi_app
-
-    def recording(environ, start_response):
-        seen.append(environ.get("HTTP_X_REQUEST_ID"))
-        return inner(environ, start_response)
-
-    sandbox.app.wsgi_app = recording
-    yield seen
-    sandbox.app.wsgi_app = inner
-
-
-def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin,
-                                                               sandbox_request_ids):
+def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin, sandbox_requests):
     app.extensions["team_directory"].forget()
     answer = admin.get("/", headers={"X-Request-ID": "0f6a1c7e-router-id"})
     assert answer.status_code == 200
     assert answer.headers["X-Request-ID"] == "0f6a1c7e-router-id"
     # the team list, then the team, its invoices and clients in parallel threads
-    assert sandbox_request_ids == ["0f6a1c7e-router-id"] * 4
+    assert [r.request_id for r in sandbox_requests] == ["0f6a1c7e-router-id"] * 4
 
 
-def test_without_a_sane_id_the_app_makes_one_per_request(app, admin, sandbox_request_ids):
+def test_without_a_sane_id_the_app_makes_one_per_request(app, admin, sandbox_requests):
     first = admin.get("/", headers={"X-Request-ID": "bad id <script>"})
     second = admin.get("/")
     made = first.headers["X-Request-ID"], second.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made[0]) and re.fullmatch(r"[0-9a-f]{32}", made[1])
     assert made[0] != made[1]
-    assert set(sandbox_request_ids) == set(made)
+    assert {r.request_id for r in sandbox_requests} == set(made)
 
 
 def test_server_timing_counts_the_upstream_calls_of_the_page(app, admin):

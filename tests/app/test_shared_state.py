@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import requests
 
 from tests.app.conftest import PASSWORD, add_staff, make_app, sign_in
@@ -14,22 +13,6 @@ from tests.support import stores
 from tests.support.processes import gunicorn
 from webapp import create_app
 from webapp import database as db_module
-
-
-@pytest.fixture
-def sandbox_team_listings(sandbox):
-    """How many times the sandbox was asked for the list of teams (GET /v2/teams)."""
-    seen: list[str] = []
-    inner = sandbox.app.wsgi_app
-
-    def recording(environ, start_response):
-        if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"].endswith("/v2/teams"):
-            seen.append(environ.get("QUERY_STRING", ""))
-        return inner(environ, start_response)
-
-    sandbox.app.wsgi_app = recording
-    yield seen
-    sandbox.app.wsgi_app = inner
 
 
 def failed_sign_in(url: str, email: str) -> int:
@@ -41,7 +24,7 @@ def failed_sign_in(url: str, email: str) -> int:
 
 
 def test_two_processes_share_throttle_counts_and_cached_data(sandbox, keys, tmp_path,
-                                                             sandbox_team_listings):
+                                                             sandbox_requests):
     redis_url = stores.redis_url()
     database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
     setup = create_app({"APP_ENV": "testing", "DATABASE_URL": database,
@@ -58,10 +41,10 @@ def test_two_processes_share_throttle_counts_and_cached_data(sandbox, keys, tmp_
         # cached data: the list of teams fetched by the first process serves the second
         browser = browser_sign_in(first.url, "shared@staff.test", PASSWORD)
         assert browser.get(f"{first.url}/audit/", timeout=10).status_code == 200
-        assert len(sandbox_team_listings) == 1
+        assert sum(r.is_team_listing for r in sandbox_requests) == 1
         page = browser.get(f"{second.url}/audit/", timeout=10)
         assert page.status_code == 200 and "Cumbre Digital" in page.text
-        assert len(sandbox_team_listings) == 1
+        assert sum(r.is_team_listing for r in sandbox_requests) == 1
         # throttle counts: 5 failures on each process are the 10 the account is allowed
         statuses = [failed_sign_in(server.url, "target@staff.test")
                     for server in (first, second) for _ in range(5)]

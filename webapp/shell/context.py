@@ -8,7 +8,6 @@ from flask import g, request
 from flask_babel import lazy_gettext as _l
 
 from webapp.auth.access import safe_next
-from webapp.gigstack import GigstackError
 from webapp.pages import htmx_page_path
 
 from . import scope
@@ -21,16 +20,20 @@ ROLE_LABELS = {"admin": _l("Administrator"), "operator": _l("Operator"), "viewer
 class SwitcherState:
     selected: TeamChoice | None = None
     teams: list[TeamChoice] = field(default_factory=list)
-    error: bool = False
+    # no list at hand (gigstack slow or down): the options load when the menu is opened
+    lazy: bool = False
+    team_id: str | None = None
 
 
 def team_switcher() -> SwitcherState:
-    """The switcher's data; a gigstack outage leaves the page usable (error pages included)."""
+    """The switcher's data, never waiting on gigstack: pages that need nothing from it (and
+    error pages) answer at once whatever state gigstack is in."""
     if "switcher_state" not in g:
-        try:
-            g.switcher_state = SwitcherState(scope.selected_team(), scope.allowed_teams())
-        except GigstackError:
-            g.switcher_state = SwitcherState(error=True)
+        teams = scope.allowed_teams_at_hand()
+        if teams is None:
+            g.switcher_state = SwitcherState(lazy=True, team_id=scope.selected_team_id())
+        else:
+            g.switcher_state = SwitcherState(scope.selected_team(), teams)
     return g.switcher_state
 
 

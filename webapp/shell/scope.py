@@ -9,6 +9,8 @@ the session (``team``) and every API call of the request carries it (:func:`weba
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from flask_login import current_user
 from webapp import cache
 from webapp.clock import now_seconds
 from webapp.gigstack.errors import GigstackError, Timeout
+from webapp.parallel import submit
 
 SESSION_KEY = "team"
 
@@ -63,22 +66,55 @@ class TeamDirectory:
     the client's circuit breaker makes later requests fail fast while gigstack is down.
     """
 
-    def __init__(self, app: Flask, ttl_seconds: float) -> None:
+    # a stale copy is still good for names and for pages that need nothing else from gigstack
+    STALE_SECONDS = 24 * 60 * 60
+
+    def __init__(self, app: Flask, ttl_seconds: float, wait_seconds: float = 1.5) -> None:
         self._app = app
         self.ttl_seconds = ttl_seconds
+        self.wait_seconds = wait_seconds
         self._lock = threading.Lock()  # guards _flight, never held over I/O
         self._flight: _Flight | None = None
+        self._background: Future | None = None
 
     def _cache_key(self) -> str:
         info = self._app.extensions["gigstack"].key_info
         return f"teams:{info.key_id or info.team}:{'live' if info.is_live else 'test'}"
 
-    def cached(self) -> list[TeamChoice] | None:
-        """The list if a fresh copy is at hand, without ever calling gigstack."""
+    def cached(self, stale_ok: bool = False) -> list[TeamChoice] | None:
+        """The list if a fresh (or, with ``stale_ok``, any) copy is at hand; never calls."""
         entry = cache.get(self._cache_key())
-        if entry and now_seconds() - entry[0] < self.ttl_seconds:
+        if entry and (stale_ok or now_seconds() - entry[0] < self.ttl_seconds):
             return entry[1]
         return None
+
+    def without_waiting(self) -> list[TeamChoice] | None:
+        """For pages that need nothing else from gigstack: any copy at hand (refreshed in the
+        background when stale); with none, a fetch waited for ``wait_seconds`` at most.
+
+        None when no list can be had that quickly (this request's fetch failed, or gigstack
+        is slow); the fetch goes on in the background for the next page.
+        """
+        teams = self.cached(stale_ok=True)
+        if self.cached() is None and not (has_request_context() and "team_list_error" in g):
+            pending = self._background = submit(self._refresh_quietly)
+            if teams is None:
+                try:
+                    teams = pending.result(timeout=self.wait_seconds)
+                except FutureTimeout:
+                    teams = None
+        return teams
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait for the last background refresh (tests; nothing needs it to finish)."""
+        if self._background is not None:
+            self._background.result(timeout=timeout)
+
+    def _refresh_quietly(self) -> list[TeamChoice] | None:
+        try:
+            return self._shared_fetch()
+        except GigstackError:
+            return None  # the next page that needs the list says so
 
     def all(self) -> list[TeamChoice]:
         """The list, fetched when stale; raises the gigstack error when it cannot be had."""
@@ -95,12 +131,13 @@ class TeamDirectory:
             raise
 
     def _shared_fetch(self) -> list[TeamChoice]:
+        """One fetch at a time per process: later callers wait for the one under way."""
         with self._lock:
             flight, leading = self._flight, self._flight is None
             if leading:
                 flight = self._flight = _Flight()
         if not leading:
-            budget = current_app.extensions["gigstack"].client.budget_seconds
+            budget = self._app.extensions["gigstack"].client.budget_seconds
             if not flight.done.wait(timeout=budget + 1):
                 raise Timeout("the list of teams is taking too long")
             if flight.error is not None:
@@ -122,7 +159,8 @@ class TeamDirectory:
 
         listed = unscoped_api().teams.iter(limit=100, order_by="name", sort="asc")
         teams = [team_choice(team) for team in listed]
-        cache.put(self._cache_key(), (now_seconds(), teams), self.ttl_seconds)
+        cache.put(self._cache_key(), (now_seconds(), teams),
+                  max(self.ttl_seconds, self.STALE_SECONDS))
         return teams
 
     def forget(self) -> None:
@@ -146,6 +184,19 @@ def allowed_teams() -> list[TeamChoice]:
     if "allowed_teams" not in g:
         g.allowed_teams = [team for team in directory().all()
                            if current_user.may_use_team(team.id)]
+    return g.allowed_teams
+
+
+def allowed_teams_at_hand() -> list[TeamChoice] | None:
+    """:func:`allowed_teams` without waiting on gigstack (for the frame of every page, error
+    pages included): None when no list is at hand."""
+    if not current_user.is_authenticated:
+        return []
+    if "allowed_teams" not in g:
+        teams = directory().without_waiting()
+        if teams is None:
+            return None
+        g.allowed_teams = [team for team in teams if current_user.may_use_team(team.id)]
     return g.allowed_teams
 
 

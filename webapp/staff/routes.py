@@ -21,7 +21,6 @@ from webapp.auth.access import requires
 from webapp.auth.models import Staff, normalize_email, teams_text
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
-from webapp.gigstack import GigstackError
 from webapp.pages import navigate, render_page
 from webapp.shell.scope import TeamChoice, directory
 
@@ -38,12 +37,13 @@ INVALID = 422  # status of a form sent back with field errors
 
 
 def _reachable_teams() -> tuple[list[TeamChoice], bool]:
-    """The teams the key reaches, and whether gigstack answered (the page works without it)."""
-    try:
-        return directory().all(), True
-    except GigstackError as error:
-        log.warning("staff pages: team list unavailable (%s)", type(error).__name__)
+    """The teams the key reaches, and whether a list was at hand: staff pages never wait on
+    gigstack (they work without it)."""
+    teams = directory().without_waiting()
+    if teams is None:
+        log.warning("staff pages: team list unavailable")
         return [], False
+    return teams, True
 
 
 def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) -> None:

@@ -1,0 +1,74 @@
+"""Pages that hold when gigstack does not: the back office's own pages never wait on it, and
+users who arrive together while gigstack is slow share one call instead of queueing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+
+class HeldListings:
+    """Holds every GET /v2/teams in the sandbox until released; counts them."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.arrived = threading.Semaphore(0)
+        self.count = 0
+
+
+@pytest.fixture
+def held_team_listings(sandbox) -> Iterator[HeldListings]:
+    held = HeldListings()
+    inner = sandbox.app.wsgi_app
+
+    def holding(environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"].endswith("/v2/teams"):
+            held.count += 1
+            held.arrived.release()
+            held.release.wait(timeout=30)
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = holding
+    yield held
+    held.release.set()
+    sandbox.app.wsgi_app = inner
+
+
+def test_audit_and_staff_pages_answer_while_gigstack_hangs(app, admin, held_team_listings):
+    app.extensions["team_directory"].forget()
+    audit = admin.get("/audit/")
+    assert held_team_listings.arrived.acquire(timeout=10)  # a background fetch is under way
+    staff = admin.get("/staff/")
+    # both answered while the team list was still held by gigstack
+    assert not held_team_listings.release.is_set()
+    assert audit.status_code == 200 and staff.status_code == 200
+    assert "Cargando equipos…" in audit.get_data(as_text=True)
+    held_team_listings.release.set()
+    app.extensions["team_directory"].settle()
+    assert held_team_listings.count == 1  # one fetch for both pages, in the background
+    assert "Cumbre Digital" in admin.get("/audit/").get_data(as_text=True)
+
+
+def test_users_arriving_together_share_one_team_list_call(app, signed_in,
+                                                          held_team_listings):
+    browsers = [signed_in("viewer") for _ in range(4)]
+    app.extensions["team_directory"].forget()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pages = [pool.submit(browser.get, "/") for browser in browsers]
+        assert held_team_listings.arrived.acquire(timeout=10)
+        held_team_listings.release.set()
+        statuses = [page.result(timeout=30).status_code for page in pages]
+    assert statuses == [200] * 4
+    assert held_team_listings.count == 1
+
+
+def test_a_fresh_list_is_used_without_any_background_call(app, admin, held_team_listings):
+    held_team_listings.release.set()
+    app.extensions["team_directory"].forget()
+    assert admin.get("/").status_code == 200  # fetches the list
+    assert admin.get("/audit/").status_code == 200
+    app.extensions["team_directory"].settle()
+    assert held_team_listings.count == 1
