@@ -77,3 +77,17 @@ def forget(key: str) -> None:
         cache.delete(key)
     except Exception as exc:
         log.warning("cache delete failed: %s", type(exc).__name__)
+
+
+def remember(key: str, timeout: float, produce: Any) -> Any:
+    """The cached value of ``key``, or ``produce()`` stored for ``timeout`` seconds.
+
+    For reads of gigstack that are safe to reuse briefly; the dashboard's own writes call
+    :func:`forget` on the same key. A None result is not cached.
+    """
+    value = get(key)
+    if value is None:
+        value = produce()
+        if value is not None:
+            put(key, value, timeout)
+    return value

@@ -344,3 +344,24 @@ def test_staff_locale_column_defaults_to_spanish(app):
     staff_id = add_staff(app, "default-locale@staff.test")
     with app.app_context():
         assert db.session.get(Staff, staff_id).locale == "es_MX"
+
+
+def test_team_details_are_reused_briefly_and_per_team(app, admin, teams, sandbox_requests):
+    from webapp.teams.details import forget_team
+
+    def details_calls() -> list[str]:
+        return [r.path.rsplit("/", 1)[-1] for r in sandbox_requests
+                if r.method == "GET" and "/v2/teams/" in r.path]
+
+    admin.get("/")
+    admin.get("/")
+    assert details_calls() == [teams["partner"]]
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      admin.get("/audit/").get_data(as_text=True)).group(1)
+    admin.post("/team", data={"csrf_token": token, "team": teams["subs"][0]})
+    admin.get("/")
+    assert details_calls() == [teams["partner"], teams["subs"][0]]
+    with app.app_context():
+        forget_team(teams["subs"][0])  # what the dashboard's own edit of a team does
+    admin.get("/")
+    assert details_calls() == [teams["partner"], teams["subs"][0], teams["subs"][0]]

@@ -49,8 +49,8 @@ def upstream_log(app) -> UpstreamLog:
 
 
 def _switcher_ids(html: str) -> list[str]:
-    """The teams offered by the switcher (one form per team)."""
-    return re.findall(r'<input type="hidden" name="team" value="([^"]+)">', html)
+    """The teams offered by the switcher (a submit button per team)."""
+    return re.findall(r'<button type="submit" name="team" value="([^"]+)"', html)
 
 
 def _current_team(html: str) -> str:

@@ -18,6 +18,9 @@ from .models import Staff
 
 STARTED = "started"
 SEEN = "seen"
+# "seen" is rewritten at most this often: the idle limit is kept to the minute, and most
+# requests leave the cookie as it is (no re-signing, no Set-Cookie)
+SEEN_GRANULARITY_SECONDS = 60
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -60,10 +63,13 @@ def expire_stale() -> None:
         session.clear()
         g.session_expired = True
         return
-    session[SEEN] = now
+    if now - seen >= SEEN_GRANULARITY_SECONDS:
+        session[SEEN] = now
 
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_IDLE_SECONDS"]
+    # the cookie is sent again only when the session changed (see SEEN_GRANULARITY_SECONDS)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.before_request(expire_stale)

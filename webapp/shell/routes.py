@@ -12,6 +12,7 @@ from webapp.auth.roles import Role
 from webapp.extensions import db
 from webapp.pages import navigate
 from webapp.parallel import gather
+from webapp.teams.details import team_details
 
 from . import scope
 
@@ -24,13 +25,17 @@ SWITCHER_LIMIT = 50
 @bp.get("/")
 @requires(Role.VIEWER)
 def home():
-    """The selected team: its details plus its latest invoices and clients (3 calls at once)."""
+    """The selected team: its details plus its latest invoices and clients.
+
+    Upstream calls, at once: ``GET /teams/{id}`` (cached 30 s), ``GET /invoices/income``,
+    ``GET /clients``; plus ``GET /teams`` when the team list is stale.
+    """
     team = scope.selected_team()
     if team is None:
         abort(403, description="no_team_in_scope")
     client = api()
     details, invoices, clients = gather(
-        lambda: client.teams.get(team.id),
+        lambda: team_details(client, team.id),
         lambda: client.invoices.list("income", limit=RECENT),
         lambda: client.clients.list(limit=RECENT))
     return render_template("shell/home.html", team=team, details=details,
