@@ -21,7 +21,9 @@ class Model(DeclarativeBase):
 
 # brotli or gzip for pages and fragments (static files come compressed from WhiteNoise)
 compress = Compress()
-db = SQLAlchemy(model_class=Model)
+# objects stay readable after a commit: the request's staff row is loaded, then its connection
+# goes back to the pool before the page waits on gigstack (webapp.auth.setup.load_staff)
+db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()

@@ -72,3 +72,40 @@ def test_a_fresh_list_is_used_without_any_background_call(app, admin, held_team_
     assert admin.get("/audit/").status_code == 200
     app.extensions["team_directory"].settle()
     assert held_team_listings.count == 1
+
+
+def test_no_database_connection_is_held_while_a_page_waits_on_gigstack(sandbox, keys,
+                                                                       tmp_path):
+    """16 threads a worker waiting on gigstack must not hold 16 database connections."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+    from webapp.extensions import db
+
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"],
+                   DATABASE_URL=f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    held = threading.Event()
+    waiting = threading.Event()
+    inner = sandbox.app.wsgi_app
+
+    def holding(environ, start_response):
+        if environ["PATH_INFO"].endswith("/v2/clients"):
+            waiting.set()
+            held.wait(timeout=30)
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = holding
+    try:
+        add_staff(app, "pool@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "pool@staff.test").status_code == 302
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            page = pool.submit(browser.get, "/")
+            assert waiting.wait(timeout=10)
+            with app.app_context():
+                in_use = db.engine.pool.checkedout()
+            held.set()
+            assert page.result(timeout=30).status_code == 200
+        assert in_use == 0
+    finally:
+        held.set()
+        sandbox.app.wsgi_app = inner
+        app.extensions["gigstack"].close()

@@ -17,6 +17,9 @@ def load_staff(session_id: str) -> Staff | None:
     if not staff_id.isdigit() or not nonce:
         return None
     staff = db.session.get(Staff, int(staff_id))
+    # end the read's transaction now: the connection is not held while the page waits on
+    # gigstack (seconds, with 16 threads a worker); the row stays loaded (expire_on_commit)
+    db.session.commit()
     if staff is None or staff.session_nonce != nonce or not staff.active:
         return None
     if staff.is_demo and current_app.config.get("GIGSTACK_API_KEY"):
