@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
+from webapp.forms import BackofficeForm
 
-class AuditFilterForm(FlaskForm):
+
+class AuditFilterForm(BackofficeForm):
     class Meta:
         csrf = False  # read-only GET
 

@@ -33,10 +33,12 @@ class AuditFilters:
             query = query.where(AuditEntry.action == self.action)
         if self.date_from:
             query = query.where(AuditEntry.at >= _start_of(self.date_from))
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # up to 9999-12-31 is no limit at all
             query = query.where(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
         return query.order_by(AuditEntry.id.desc())
 
 
 def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, MEXICO_CITY).astimezone(UTC)
+    """Midnight in Mexico City, in UTC (days at the ends of the calendar are clamped)."""
+    clamped = min(max(day, date.min + timedelta(days=1)), date.max - timedelta(days=1))
+    return datetime.combine(clamped, time.min, MEXICO_CITY).astimezone(UTC)

@@ -10,6 +10,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from webapp.extensions import db
+from webapp.forms import FORBIDDEN
 from webapp.gigstack import GigstackError
 from webapp.shell.scope import selected_team_id
 
@@ -28,16 +29,21 @@ def record(action: str, *, team: str | None = None, object_type: str | None = No
         team = selected_team_id()
     entry = AuditEntry(
         staff_id=getattr(staff, "id", None),
-        actor=actor or getattr(staff, "email", None) or "anonymous",
-        team=team, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        outcome=outcome, reason=(reason or None),
+        actor=_storable(actor or getattr(staff, "email", None) or "anonymous"),
+        team=_storable(team), action=action, object_type=object_type,
+        object_id=_storable(None if object_id is None else str(object_id)),
+        outcome=outcome, reason=_storable(reason or None),
         remote_addr=request.remote_addr if has_request_context() else None)
     db.session.add(entry)
     db.session.commit()
     log.info("audit: %s %s %s/%s by %s -> %s", action, team or "-", object_type or "-",
              object_id or "-", entry.actor, outcome)
     return entry
+
+
+def _storable(text: str | None) -> str | None:
+    """What a visitor typed, recorded as it was but for characters no database stores."""
+    return None if text is None else FORBIDDEN.sub("\ufffd", text)
 
 
 @contextmanager

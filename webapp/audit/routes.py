@@ -16,6 +16,7 @@ from webapp.auth.models import Staff
 from webapp.auth.roles import Role
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
+from webapp.forms import parse_id
 from webapp.pages import render_page
 from webapp.shell.scope import directory
 
@@ -53,13 +54,15 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     actions = db.session.scalars(sa.select(AuditEntry.action).where(mine).distinct()
                                  .order_by(AuditEntry.action)).all()
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
-    form.validate()  # a bad date is reported next to its field and ignored; the rest apply
-    staff_value = form.staff.data or ""
+    form.validate()  # a bad value is reported next to its field and ignored; the rest apply
+
+    def accepted(field):
+        return None if field.errors else (field.data or None)
+
     filters = AuditFilters(
-        staff_id=int(staff_value) if staff_value.isdigit() else None,
-        team=form.team.data or None, action=form.action.data or None,
-        date_from=None if form.date_from.errors else form.date_from.data,
-        date_to=None if form.date_to.errors else form.date_to.data)
+        staff_id=parse_id(accepted(form.staff)), team=accepted(form.team),
+        action=accepted(form.action), date_from=accepted(form.date_from),
+        date_to=accepted(form.date_to))
     if not current_user.is_admin:
         filters.staff_id = current_user.id  # others see only their own entries
     return form, filters
@@ -71,9 +74,9 @@ def index():
     """Newest first, 50 a page; ``before`` (an entry id) is the cursor, kept in the URL."""
     form, filters = _filters_from_request()
     query = filters.statement()
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEntry.id < int(before))
+    before = parse_id(request.args.get("before"))
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from webapp.forms import has_forbidden
 from webapp.pages import htmx_page_path
 
 from .roles import Role
@@ -82,8 +83,8 @@ def enforce_sign_in() -> Any:
 
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site (never another host), else None."""
-    if not target:
-        return None
+    if not target or has_forbidden(target) or any(c in target for c in "\r\n\t"):
+        return None  # control characters (CR/LF would even split the redirect's header)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

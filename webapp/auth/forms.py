@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
+
+from webapp.forms import BackofficeForm
 
 # shape only: internal domains (e.g. .local) are fine, deliverability is not our concern
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+$"
 
 
-class SignInForm(FlaskForm):
+class SignInForm(BackofficeForm):
     email = EmailField(_l("Email"), validators=[
         DataRequired(_l("Type your email.")),
         Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),

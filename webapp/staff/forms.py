@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH, PasswordRejected, check_new_password
 from webapp.auth.roles import Role
+from webapp.forms import BackofficeForm
 from webapp.shell.context import ROLE_LABELS
 
 ALL_TEAMS = "all"
@@ -95,7 +95,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class StaffCreateForm(_Access, _Password, FlaskForm):
+class StaffCreateForm(_Access, _Password, BackofficeForm):
     email = EmailField(_l("Email"), filters=[_strip], validators=[
         DataRequired(_l("Type the email address.")),
         Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
@@ -108,16 +108,16 @@ class StaffCreateForm(_Access, _Password, FlaskForm):
         super().validate_password(field)
 
 
-class StaffEditForm(_Access, FlaskForm):
+class StaffEditForm(_Access, BackofficeForm):
     name = _name_field()
     active = BooleanField(_l("Active (may sign in)"))
 
 
-class PasswordForm(_Password, FlaskForm):
+class PasswordForm(_Password, BackofficeForm):
     password, confirm = _password_fields()
 
 
-class StaffFilterForm(FlaskForm):
+class StaffFilterForm(BackofficeForm):
     class Meta:
         csrf = False  # read-only GET: the filters live in the URL
 

@@ -21,6 +21,7 @@ from webapp.auth.access import requires
 from webapp.auth.models import Staff, normalize_email, teams_text
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
+from webapp.forms import MAX_ID
 from webapp.pages import navigate, render_page
 from webapp.shell.scope import TeamChoice, directory
 
@@ -135,8 +136,9 @@ def _edit_context(staff: Staff, form: StaffEditForm | None = None,
 def index():
     """Everyone who may sign in (or could again); filters live in the URL."""
     filters = StaffFilterForm(request.args)
+    filters.validate()  # a refused value is said next to its field and not searched for
     query = sa.select(Staff).order_by(sa.func.lower(Staff.name), Staff.email)
-    text = (filters.q.data or "").strip()
+    text = "" if filters.q.errors else (filters.q.data or "").strip()
     if text:
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%")\
             .replace("_", "\\_") + "%"
@@ -190,7 +192,7 @@ def _create(form: StaffCreateForm) -> Staff | None:
     return staff
 
 
-@bp.route("/<int:staff_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/<int(max={MAX_ID}):staff_id>/edit", methods=["GET", "POST"])
 @requires(Role.ADMIN)
 def edit(staff_id: int):
     """Name, role, team limits and the active flag; deactivating ends the account's sessions."""
@@ -245,7 +247,7 @@ def _limits_differ(new: list[str] | None, old: list[str] | None) -> bool:
     return set(new) != set(old)
 
 
-@bp.post("/<int:staff_id>/password")
+@bp.post(f"/<int(max={MAX_ID}):staff_id>/password")
 @requires(Role.ADMIN)
 def set_password(staff_id: int):
     """A new password typed twice; every session of the account ends."""

@@ -1,0 +1,173 @@
+"""Anything typed into a URL or form gets a page or a field message, never a 500 — on SQLite
+and on PostgreSQL, which refuses NUL bytes and integers past 2**31 - 1 that SQLite takes."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+
+from tests.app.conftest import csrf_token
+from tests.app.hostile import HOSTILE_SETTINGS, NASTY, no_server_error
+from webapp.audit.models import AuditEntry
+from webapp.auth.models import Staff
+from webapp.extensions import db
+
+pytestmark = pytest.mark.databases  # and on PostgreSQL
+
+NOT_ALLOWED = "Contiene un carácter que no se permite aquí."
+
+
+def field_errors(html: str, field_id: str) -> str:
+    block = re.search(rf'id="{field_id}".*?(?=<div class="field|</form>)', html, re.S)
+    assert block, f"no field #{field_id}"
+    return block.group(0)
+
+
+# -- NUL bytes never reach the database ------------------------------------------------------
+
+def test_a_nul_in_the_sign_in_email_is_a_field_message_anonymously(app, client):
+    token = csrf_token(client)
+    answer = client.post("/sign-in", data={"csrf_token": token, "email": "ana\x00@staff.test",
+                                           "password": "whatever it is"})
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert NOT_ALLOWED in field_errors(html, "email")
+    assert 'value="ana@staff.test"' in html  # kept, without the NUL
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_nul_bytes_do_not_count_against_the_sign_in_limits(app, client):
+    for _ in range(12):
+        token = csrf_token(client)
+        answer = client.post("/sign-in", data={"csrf_token": token, "email": "x\x00@y.test",
+                                               "password": "whatever it is"})
+        assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("param", ["team", "action", "staff"])
+def test_a_nul_in_an_audit_filter_is_said_and_not_applied(admin, param):
+    answer = admin.get(f"/audit/?{param}=a%00b")
+    assert answer.status_code == 200
+    assert NOT_ALLOWED in field_errors(answer.get_data(as_text=True), param)
+    assert admin.get(f"/audit/export.csv?{param}=a%00b").status_code == 200
+
+
+def test_a_nul_in_the_staff_search_is_said_and_not_searched(admin):
+    answer = admin.get("/staff/?q=ana%00")
+    assert answer.status_code == 200
+    assert NOT_ALLOWED in field_errors(answer.get_data(as_text=True), "q")
+
+
+def test_a_nul_in_a_new_staff_members_fields_keeps_the_rest(app, admin):
+    token = csrf_token(admin, "/staff/new")
+    answer = admin.post("/staff/new", data={
+        "csrf_token": token, "email": "nul@staff.test", "name": "Ana\x00 Pérez",
+        "role": "viewer", "password": "a long enough passphrase",
+        "confirm": "a long enough passphrase"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert NOT_ALLOWED in field_errors(html, "name")
+    assert 'value="nul@staff.test"' in html and 'value="Ana Pérez"' in html
+    with app.app_context():
+        assert Staff.by_email("nul@staff.test") is None
+
+
+def test_a_nul_team_switch_is_refused_and_audited_without_the_nul(app, admin):
+    token = csrf_token(admin, "/audit/")
+    answer = admin.post("/team", data={"csrf_token": token, "team": "team\x00x"})
+    assert answer.status_code == 403
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "team.switch")).one()
+    assert entry.object_id == "team\ufffdx" and entry.outcome == "team_out_of_scope"
+
+
+# -- numbers, dates and ids from the URL -----------------------------------------------------
+
+@pytest.mark.parametrize("query", [
+    "before=²³", "before=99999999999999999999", "before=0", "before=-5",
+    "staff=²³", "staff=99999999999999999999", "date_to=9999-12-31", "date_from=0001-01-01",
+    "date_from=9999-12-31&date_to=9999-12-31", "date_to=0001-01-01",
+])
+def test_audit_numbers_and_dates_out_of_range_are_pages_not_errors(admin, query):
+    assert admin.get(f"/audit/?{query}").status_code == 200
+    assert admin.get(f"/audit/export.csv?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/staff/99999999999999999999/edit",
+                                  "/staff/2147483648/edit", "/staff/0/edit"])
+def test_staff_ids_no_row_can_have_are_not_found(admin, path):
+    assert admin.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("next_value", ["/audit/\r\nSet-Cookie: x=1", "/audit/\n",
+                                        "/\x00audit/", "/audit/\t"])
+def test_a_next_with_control_characters_goes_to_a_safe_page(app, client, admin, next_value):
+    from tests.app.conftest import add_staff
+
+    add_staff(app, "next@staff.test")
+    token = csrf_token(client)
+    signed = client.post("/sign-in", data={"csrf_token": token, "email": "next@staff.test",
+                                           "password": "correct horse battery staple",
+                                           "next": next_value})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/"
+    assert client.get("/sign-in?next=" + quote(next_value)).status_code == 302
+    token = csrf_token(admin, "/audit/")
+    for path, data in [("/account/language", {"locale": "en"}),
+                       ("/team", {"team": app.extensions["gigstack"].key_info.team})]:
+        answer = admin.post(path, data={"csrf_token": token, "next": next_value, **data})
+        assert answer.status_code == 302, path
+        assert "\n" not in answer.headers["Location"] and "\r" not in answer.headers["Location"]
+
+
+# -- property-based: whatever is typed, no 500 ------------------------------------------------
+
+@HOSTILE_SETTINGS
+@given(email=NASTY, password=NASTY, next_value=NASTY)
+def test_sign_in_form_survives_anything(client, email, password, next_value):
+    token = csrf_token(client)
+    no_server_error(client.post("/sign-in", data={"csrf_token": token, "email": email,
+                                                  "password": password, "next": next_value}),
+                    "sign-in")
+
+
+@HOSTILE_SETTINGS
+@given(staff=NASTY, team=NASTY, action=NASTY, date_from=NASTY, date_to=NASTY, before=NASTY)
+def test_audit_filters_survive_anything(admin, staff, team, action, date_from, date_to,
+                                        before):
+    query = {"staff": staff, "team": team, "action": action, "date_from": date_from,
+             "date_to": date_to, "before": before}
+    no_server_error(admin.get("/audit/", query_string=query), "audit")
+    no_server_error(admin.get("/audit/export.csv", query_string=query), "audit export")
+
+
+@HOSTILE_SETTINGS
+@given(q=NASTY, role=NASTY, switcher=NASTY)
+def test_searches_survive_anything(admin, q, role, switcher):
+    no_server_error(admin.get("/staff/", query_string={"q": q, "role": role}), "staff")
+    no_server_error(admin.get("/team/options", query_string={"q": switcher},
+                              headers={"HX-Request": "true"}), "switcher")
+
+
+@HOSTILE_SETTINGS
+@given(email=NASTY, name=NASTY, role=NASTY, password=NASTY, teams=NASTY)
+def test_staff_form_survives_anything(admin, email, name, role, password, teams):
+    token = csrf_token(admin, "/staff/new")
+    no_server_error(admin.post("/staff/new", data={
+        "csrf_token": token, "email": email, "name": name, "role": role, "password": password,
+        "confirm": password, "teams": teams}), "staff create")
+
+
+@HOSTILE_SETTINGS
+@given(team=NASTY, locale=NASTY, next_value=NASTY)
+def test_switch_and_language_survive_anything(admin, team, locale, next_value):
+    token = csrf_token(admin, "/audit/")
+    no_server_error(admin.post("/team", data={"csrf_token": token, "team": team,
+                                              "next": next_value}), "team switch")
+    no_server_error(admin.post("/account/language", data={
+        "csrf_token": token, "locale": locale, "next": next_value}), "language")
