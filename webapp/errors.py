@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from webapp.gigstack import (
     Timeout,
     Unauthorized,
     Unavailable,
+    ValidationError,
 )
 from webapp.pages import htmx_page_path
 
@@ -108,7 +109,24 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
     if isinstance(error, NotFound):
         return ErrorView(404, _("Not found"), _("gigstack did not find what you are looking for."),
                          error.code, retry)
+    if isinstance(error, ValidationError) and _is_our_cursor(error):
+        # the visitor's own input (an old, cut or edited link), not gigstack's failure
+        return ErrorView(400, _("This page of the list is no longer valid"), _(
+            "The page marker in the address is not valid: the link may be old, cut or edited. "
+            "Start again from the first page."), "invalid_cursor", retry_url=_first_page())
     return ErrorView(502, _("gigstack answered with an error"), error.message, error.code, retry)
+
+
+def _is_our_cursor(error: ValidationError) -> bool:
+    """gigstack refused the list cursor this request carried in its URL (``?next=``)."""
+    return "next" in error.field_errors and bool(request.args.get("next"))
+
+
+def _first_page() -> str:
+    """This list without its cursor: the first page, every filter kept."""
+    args = {key: value for key, value in request.args.items(multi=True) if key != "next"}
+    query = urlencode(args)
+    return safe_next(request.path + (f"?{query}" if query else "")) or "/"
 
 
 def describe_http_error(error: HTTPException) -> ErrorView:

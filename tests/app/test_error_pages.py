@@ -306,3 +306,12 @@ def test_expired_form_token_is_a_full_page(browser, teams):
                       "La página estuvo abierta demasiado tiempo o le falta su token de "
                       "seguridad.")
     assert _button(html, "Regresar") == "/teams/"
+
+
+def test_a_bad_list_cursor_is_the_visitors_input_not_gigstacks_failure(admin):
+    answer = admin.get("/teams/?next=not-a-cursor&limit=5")
+    html = _full_page(answer, 400, "Esta página de la lista ya no es válida",
+                      "El marcador de página de la dirección no es válido")
+    assert _button(html, "Reintentar") == "/teams/?limit=5"
+    banner = admin.get("/teams/?next=not-a-cursor", headers={"HX-Request": "true"})
+    assert banner.status_code == 400 and banner.headers["X-Backoffice-Error"]
