@@ -109,6 +109,9 @@ class Config:
     COMPRESS_LEVEL = 6
     COMPRESS_MIN_SIZE = 500
     COMPRESS_MIMETYPES = ["text/html", "text/csv", "application/json", "text/plain"]
+    # all the gigstack calls of one web request together: under gunicorn's 25 s and the
+    # router's 30 s, whatever the page does (each call also has GIGSTACK_BUDGET_SECONDS)
+    PAGE_BUDGET_SECONDS = 22.0
     # /readyz: how long each dependency may take to answer
     READY_TIMEOUT_SECONDS = 2.0
 

@@ -17,7 +17,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 log = logging.getLogger("webapp.access")
 
@@ -31,6 +31,7 @@ class Trace:
     """One request's id and clocks; shared with the threads that make its parallel calls."""
 
     request_id: str
+    budget_seconds: float = 22.0
     started: float = field(default_factory=time.perf_counter)
     cpu_started: float = field(default_factory=time.thread_time)
     upstream_calls: int = 0
@@ -43,6 +44,9 @@ class Trace:
             self.upstream_calls += 1
             self.upstream_seconds += seconds
             self.upstream_max_seconds = max(self.upstream_max_seconds, seconds)
+
+    def time_left(self) -> float:
+        return self.budget_seconds - (time.perf_counter() - self.started)
 
     def server_timing(self) -> str:
         wall = (time.perf_counter() - self.started) * 1000
@@ -71,6 +75,14 @@ def upstream_headers() -> dict[str, str]:
     return {REQUEST_ID_HEADER: request_id} if request_id else {}
 
 
+def time_left() -> float | None:
+    """Seconds left of the current request's budget for gigstack calls (None outside one):
+    however many calls a page makes in a row, it answers before the platform's router cuts
+    it off (30 s on Heroku)."""
+    trace = _current.get()
+    return trace.time_left() if trace is not None else None
+
+
 def record_upstream(seconds: float) -> None:
     """The gigstack client's attempt observer: counts towards the current request."""
     trace = _current.get()
@@ -89,7 +101,8 @@ class RequestIdFilter(logging.Filter):
 
 def _begin() -> None:
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    trace = Trace(request_id=given if _SANE_ID.match(given) else uuid.uuid4().hex)
+    trace = Trace(request_id=given if _SANE_ID.match(given) else uuid.uuid4().hex,
+                  budget_seconds=current_app.config["PAGE_BUDGET_SECONDS"])
     g.trace_token = _current.set(trace)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from webapp.gigstack import GigstackClient, KeyInfo, decode_key
-from webapp.observability import record_upstream, upstream_headers
+from webapp.observability import record_upstream, time_left, upstream_headers
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def build_upstream(config: dict[str, Any]) -> Upstream:
                  config.get("GIGSTACK_TIMEOUT_READ", 10.0)),
         budget_seconds=config.get("GIGSTACK_BUDGET_SECONDS", 20.0),
         pool_maxsize=config.get("GIGSTACK_POOL_MAXSIZE", 32),
-        call_headers=upstream_headers, on_attempt=record_upstream)
+        call_headers=upstream_headers, on_attempt=record_upstream, time_left=time_left)
     upstream = Upstream(client=client, base_url=base_url, is_sandbox=is_sandbox,
                         key_info=decode_key(key), sandbox=sandbox)
     log.info("dashboard upstream: %s", upstream.label)

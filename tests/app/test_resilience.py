@@ -109,3 +109,32 @@ def test_no_database_connection_is_held_while_a_page_waits_on_gigstack(sandbox, 
         held.set()
         sandbox.app.wsgi_app = inner
         app.extensions["gigstack"].close()
+
+
+def test_a_page_gives_up_on_gigstack_within_its_own_budget(sandbox, keys):
+    """Calls in a row share the request's budget: the page answers before the router's cut."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], PAGE_BUDGET_SECONDS=1.0)
+    released = threading.Event()
+    inner = sandbox.app.wsgi_app
+
+    def holding(environ, start_response):
+        if environ["PATH_INFO"].endswith("/v2/clients"):
+            released.wait(timeout=30)
+        return inner(environ, start_response)
+
+    try:
+        add_staff(app, "budget@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "budget@staff.test").status_code == 302
+        sandbox.app.wsgi_app = holding
+        answer = browser.get("/")
+        answered_while_held = not released.is_set()
+        released.set()
+        assert answer.status_code == 504 and answered_while_held
+        assert "gigstack tardó demasiado" in answer.get_data(as_text=True)
+    finally:
+        released.set()
+        sandbox.app.wsgi_app = inner
+        app.extensions["gigstack"].close()

@@ -4,7 +4,8 @@ After ``failure_threshold`` consecutive upstream failures (5xx, timeouts, connec
 the breaker opens: calls fail at once with :class:`CircuitOpen` for ``cooldown`` seconds, which
 keeps dashboard pages fast and gives gigstack room to recover. Then one trial call is let
 through (half-open): success closes the breaker, failure opens it again. 4xx answers prove the
-API is alive, so they count as successes.
+API is alive, so they count as successes — except 429: repeated "slow down" answers open it too,
+for at least as long as the last ``Retry-After`` asked.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class CircuitBreaker:
         self._state = CLOSED
         self._failures = 0
         self._opened_at = 0.0
+        self._wait_at_least = 0.0  # the longest Retry-After among the current failures
         self._trial_in_flight = False
 
     @property
@@ -88,23 +90,31 @@ class CircuitBreaker:
                 log.info("circuit %s closed", self.name)
             self._state = CLOSED
             self._failures = 0
+            self._wait_at_least = 0.0
             self._trial_in_flight = False
 
-    def record_failure(self) -> None:
-        """An upstream failure: count it, and open when the threshold (or a trial) fails."""
+    def record_failure(self, retry_after: float | None = None) -> None:
+        """An upstream failure: count it, and open when the threshold (or a trial) fails.
+
+        ``retry_after`` (a 429's ``Retry-After``) keeps it open at least that long.
+        """
         with self._lock:
             self._failures += 1
             self._trial_in_flight = False
+            if retry_after:
+                self._wait_at_least = max(self._wait_at_least, retry_after)
             if self._state == HALF_OPEN or self._failures >= self.failure_threshold:
+                wait = max(self.cooldown, self._wait_at_least)
                 if self._state != OPEN:
                     log.warning(
                         "circuit %s opened after %d failures; cooling down %.0f s",
                         self.name,
                         self._failures,
-                        self.cooldown,
+                        wait,
                     )
                 self._state = OPEN
-                self._opened_at = self._clock()
+                # the cooldown is measured from _opened_at: push it so that it lasts `wait`
+                self._opened_at = self._clock() + (wait - self.cooldown)
 
     def release(self) -> None:
         """The call ended without telling us anything about upstream health (a local error)."""

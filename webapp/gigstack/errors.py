@@ -9,12 +9,16 @@ CLI learnt to cope with (REFERENCE §1.7) — into the right class.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 Detail = dict[str, str]
+
+# an API error code (``invalid_field_value``); anything else in ``error`` is a sentence
+CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 class GigstackError(Exception):
@@ -52,10 +56,12 @@ class GigstackError(Exception):
         return out
 
     def scrub(self, secret: str) -> None:
-        """Remove a secret the server may have echoed back, so it never reaches a log or page."""
+        """Remove a secret the server may have echoed back — in the message, the code (an
+        ``error`` string becomes the code) or any detail — so it never reaches a log or page."""
         if not secret:
             return
         self.message = self.message.replace(secret, "***")
+        self.code = self.code.replace(secret, "***")
         self.args = (self.message,)
         self.details = [
             {k: v.replace(secret, "***") if isinstance(v, str) else v for k, v in d.items()}
@@ -270,21 +276,30 @@ def parse_error(
     code: str | None = None
     message: str | None = None
     raw_details: Any = None
+    field: Any = None
     if isinstance(data, Mapping):
         error = data.get("error")
-        if isinstance(error, str):
-            code = error or None
+        if isinstance(error, str) and error:
+            if CODE_SHAPE.fullmatch(error):
+                code = error
+            else:  # a human sentence, not a code: it is what the user should read
+                message = error
         elif isinstance(error, Mapping):
             err_code = error.get("code")
             code = str(err_code) if err_code else None
             err_msg = error.get("message")
             message = str(err_msg) if err_msg else None
             raw_details = error.get("details")
+            field = error.get("field")
         top_msg = data.get("message")
         if message is None and isinstance(top_msg, str) and top_msg:
             message = top_msg
         if data.get("details") is not None:
             raw_details = data.get("details")
+        if field is None:
+            field = data.get("field")
+        if isinstance(data.get("code"), str) and code is None:
+            code = data["code"]
 
     status_cls, status_code = class_for_status(status)
     if 200 <= status < 300:
@@ -292,10 +307,14 @@ def parse_error(
     cls = CODE_CLASSES.get(code or "", status_cls)
     if status == 422 and issubclass(cls, ValidationError):
         cls = CfdiRejected
+    details = _normalize_details(raw_details)
+    if isinstance(field, str) and field and not any(d["field"] == field for d in details):
+        # a field named beside the message lands on that field, like ``details`` do
+        details.append({"field": field, "message": message or ""})
     return cls(
         message or f"API error {status}",
         code=code or status_code,
         status=status,
-        details=_normalize_details(raw_details),
+        details=details,
         retry_after=parse_retry_after(headers),
     )

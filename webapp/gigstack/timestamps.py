@@ -101,9 +101,13 @@ def normalize_times(obj: Any, fields: Iterable[str] = TIME_FIELDS) -> Any:
     return _walk(obj, names)
 
 
+_CONTAINERS = (dict, list)
+
+
 def _walk(obj: Any, names: frozenset[str]) -> Any:
+    # scalars are copied without a call each: most values of a response are scalars
     if isinstance(obj, list):
-        return [_walk(item, names) for item in obj]
+        return [_walk(item, names) if isinstance(item, _CONTAINERS) else item for item in obj]
     if isinstance(obj, dict):
         out: dict[str, Any] = {}
         for key, value in obj.items():
@@ -114,8 +118,10 @@ def _walk(obj: Any, names: frozenset[str]) -> Any:
                     out[key] = to_datetime(value)
                 except (ValueError, TypeError):
                     out[key] = _walk(value, names)
-            else:
+            elif isinstance(value, _CONTAINERS):
                 out[key] = _walk(value, names)
+            else:
+                out[key] = value
         return out
     return obj
 
