@@ -1,107 +1,418 @@
-"""The benchmark: start a sandbox (``--scale``) and the dashboard, time pages and API lists.
+"""The benchmark: what users feel, with real latency, many users and the production server.
 
-    python -m bench.run --scale 40 --requests 30
+    python -m bench.run                     # make bench: 20 users, 100 ± 10 ms upstream
+    python -m bench.run --users 5 --seconds 5 --phases load
 
-Prints one table: per target, requests, p50 / p95 / max in milliseconds. Traffic stays on
-loopback; every loop is bounded by ``--requests``.
+It starts the sandbox as its own process with injected latency, and the dashboard under
+gunicorn exactly as the Procfile does (``APP_ENV=production``, gunicorn.conf.py's workers and
+threads), signs in N staff members, and drives every page and fragment of :data:`PAGES` for a
+bounded time. Per page it reports the server time (``Server-Timing: app``), the upstream calls
+the page made, the ratio of server time to the slowest single upstream call of that page, the
+app's CPU per request, and the page's gzip bytes; overall req/s and RSS per worker. Phases:
+``load`` (N users), ``single`` (1 user) and ``zero`` (1 user, no upstream latency: the app's
+own cost). A markdown table goes to stdout and JSON to ``bench/results/``. Every loop is
+bounded in time, all traffic stays on loopback, and every process started is stopped.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
+import os
 import re
+import secrets
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import requests
-from werkzeug.serving import make_server
 
-from webapp import create_app, database
-from webapp.auth.models import Staff
-from webapp.extensions import db
-from webapp.sandbox import start_sandbox
-from webapp.sandbox.server import QuietRequestHandler
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "bench-password-not-secret"
+ROUTER = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}  # as Heroku's router
+HTMX = {"HX-Request": "true"}
+TIMING = re.compile(r"([\w-]+);(?:dur=([\d.]+))?(?:;?desc=\"?([^\",]*)\"?)?")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
-API_TARGETS = [
-    ("GET /teams", "/teams", {"limit": 100}),
-    ("GET /clients", "/clients", {"limit": 100}),
-    ("GET /invoices/income", "/invoices/income", {"limit": 100}),
-    ("GET /invoices/income?status=cancelled", "/invoices/income",
-     {"limit": 100, "status": "cancelled"}),
-    ("GET /invoices/search?q=A-1", "/invoices/search", {"q": "A-1"}),
-    ("GET /payments", "/payments", {"limit": 100}),
-    ("GET /receipts", "/receipts", {"limit": 100}),
+
+@dataclass(frozen=True)
+class Page:
+    """One page or fragment to drive: later issues add theirs here."""
+
+    name: str
+    path: str
+    headers: dict = field(default_factory=dict)
+    upstream: bool = True  # does it need gigstack (for the latency targets)?
+
+
+PAGES = [
+    Page("home /", "/"),
+    Page("teams /teams/", "/teams/"),
+    Page("teams rows (htmx)", "/teams/", {**HTMX, "HX-Target": "teams-list"}),
+    Page("switcher search (htmx)", "/team/options?q=a", HTMX, upstream=False),
+    Page("audit /audit/", "/audit/", upstream=False),
+    Page("audit rows (htmx)", "/audit/?action=auth.sign_in", {**HTMX, "HX-Target": "audit-list"},
+         upstream=False),
+    Page("staff /staff/", "/staff/", upstream=False),
+    Page("staff new", "/staff/new", upstream=False),
+    Page("staff edit", "/staff/{staff_id}/edit", upstream=False),
+    Page("readyz", "/readyz"),
 ]
-PAGE_TARGETS = [
-    ("page / (home: team + invoices + clients)", "/"),
-    ("page /teams/", "/teams/"),
-    ("page /audit/", "/audit/"),
-    ("fragment /team/options?q=kemper", "/team/options?q=kemper"),
-]
-BENCH_EMAIL = "bench@backoffice.test"
-BENCH_PASSWORD = "bench-password-not-secret"
 
 
-def timed(session: requests.Session, url: str, params: dict, headers: dict,
-          count: int) -> list[float]:
-    samples = []
-    for _ in range(count):
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+class Browser:
+    """A signed-in staff member. The production session cookie is Secure, so it is sent by
+    hand (requests keeps Secure cookies off plain http), as the router's HTTPS would allow."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.cookie = ""
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        # over HTTPS, Flask-WTF also wants a same-site Referer on forms, as browsers send it
+        headers = {**ROUTER, "Referer": self.origin.replace("http:", "https:") + path,
+                   **kwargs.pop("headers", {})}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        answer = self.http.request(method, self.origin + path, headers=headers, timeout=30,
+                                   allow_redirects=False, **kwargs)
+        for name, value in answer.cookies.items():
+            self.cookie = f"{name}={value}"
+        self.http.cookies.clear()
+        return answer
+
+    def sign_in(self, email: str) -> None:
+        token = CSRF.search(self.request("GET", "/sign-in").text).group(1)
+        answer = self.request("POST", "/sign-in",
+                              data={"csrf_token": token, "email": email, "password": PASSWORD})
+        if answer.status_code != 302:
+            raise SystemExit(f"sign-in of {email} failed: {answer.status_code}")
+
+
+def server_timing(header: str) -> dict[str, float]:
+    values = {}
+    for name, duration, desc in TIMING.findall(header or ""):
+        values[name] = float(duration) if duration else float(desc or 0)
+    return values
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
+
+
+class Stack:
+    """The sandbox process and gunicorn, started and always stopped."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.processes: list[subprocess.Popen] = []
+        self.folder = tempfile.mkdtemp(prefix="backoffice-bench-")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("GIGSTACK_", "SANDBOX_", "DATABASE_URL", "REDIS_URL"))}
+
+    def start(self) -> None:
+        args = self.args
+        python = sys.executable
+        sandbox_port = free_port()
+        self.sandbox = f"http://127.0.0.1:{sandbox_port}"
         started = time.perf_counter()
-        response = session.get(url, params=params, headers=headers, timeout=30)
-        samples.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.text[:200]}")
-    return samples
+        self.spawn([python, "-m", "webapp.sandbox", "--port", str(sandbox_port),
+                    "--scale", str(args.scale), "--test-mode"])
+        wait_for(self.sandbox + "/_sandbox/keys", 300)
+        self.seeded_seconds = time.perf_counter() - started
+        keys = requests.get(self.sandbox + "/_sandbox/keys", timeout=10).json()
+        key = keys["partner_test"]["key"] if isinstance(keys["partner_test"], dict) \
+            else keys["partner_test"]
+        self.env.update(
+            APP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48), LOG_LEVEL="WARNING",
+            DATABASE_URL=os.environ.get("BENCH_DATABASE_URL")
+            or f"sqlite:///{self.folder}/bench.sqlite3",
+            ALLOW_SQLITE="1", GIGSTACK_SANDBOX_URL=self.sandbox + "/v2",
+            GIGSTACK_SANDBOX_KEY=key, PYTHONPATH=str(ROOT))
+        if os.environ.get("BENCH_REDIS_URL"):
+            self.env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+        self.prepare_database()
+        port = free_port()
+        self.origin = f"http://127.0.0.1:{port}"
+        self.gunicorn = self.spawn(
+            [str(Path(python).with_name("gunicorn")), "-c", "gunicorn.conf.py", "--bind",
+             f"127.0.0.1:{port}", "webapp:create_app()"])
+        wait_for(self.origin + "/healthz")
+
+    def spawn(self, command: list[str]) -> subprocess.Popen:
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def prepare_database(self) -> None:
+        """Migrate and create one admin per user (the master does this only for the demo)."""
+        script = (
+            "import sys\n"
+            "from webapp import create_app, database\n"
+            "from webapp.auth.models import Staff\n"
+            "from webapp.extensions import db\n"
+            "app = create_app(); database.upgrade(app)\n"
+            "with app.app_context():\n"
+            f"    for n in range({self.args.users}):\n"
+            "        staff = Staff(email=f'bench{n}@backoffice.test', name=f'Bench {n}', "
+            "role='admin')\n"
+            f"        staff.set_password({PASSWORD!r}); db.session.add(staff)\n"
+            "    db.session.commit()\n"
+            "app.extensions['gigstack'].close()\n")
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def latency(self, milliseconds: int, jitter: int) -> None:
+        requests.put(self.sandbox + "/_sandbox/faults", timeout=10,
+                     json={"latency_ms": milliseconds, "jitter_ms": jitter}).raise_for_status()
+
+    def workers(self) -> list[int]:
+        """gunicorn's worker processes: the master's children."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.gunicorn.pid:
+                    found.append(int(entry.name))
+        return found
+
+    @staticmethod
+    def rss_mb(pid: int) -> float:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    @staticmethod
+    def cpu_seconds(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: float) -> dict:
+    """Every browser loops over the pages (each starting elsewhere) until time is up."""
+    samples: dict[str, list[dict]] = defaultdict(list)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    workers = stack.workers()
+    cpu_before = sum(stack.cpu_seconds(pid) for pid in workers)
+
+    def user(index: int, browser: Browser) -> None:
+        turn = index
+        while time.monotonic() < stop_at:
+            page = pages[turn % len(pages)]
+            turn += 1
+            started = time.perf_counter()
+            answer = browser.request("GET", page.path, headers=page.headers)
+            took = (time.perf_counter() - started) * 1000
+            timing = server_timing(answer.headers.get("Server-Timing", ""))
+            with lock:
+                samples[page.name].append({"client_ms": took, "status": answer.status_code,
+                                           **timing})
+
+    threads = [threading.Thread(target=user, args=(n, b)) for n, b in enumerate(browsers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    total = sum(len(rows) for rows in samples.values())
+    cpu_after = sum(stack.cpu_seconds(pid) for pid in workers)
+    return {"samples": samples, "seconds": elapsed, "requests": total,
+            "rps": total / elapsed if elapsed else 0.0,
+            "worker_cpu_ms_per_request": (cpu_after - cpu_before) * 1000 / max(total, 1),
+            "rss_mb": [round(stack.rss_mb(pid), 1) for pid in workers]}
+
+
+def sizes(browser: Browser, page: Page) -> tuple[int, int]:
+    """gzip bytes of the page's HTML on the wire, and of the JS + CSS it references."""
+    answer = browser.http.request("GET", browser.origin + page.path, stream=True, timeout=30,
+                                  headers={**ROUTER, **page.headers, "Cookie": browser.cookie,
+                                           "Accept-Encoding": "gzip"}, allow_redirects=False)
+    raw = answer.raw.read(decode_content=False)
+    html = gzip.decompress(raw) if answer.headers.get("Content-Encoding") == "gzip" else raw
+    if answer.headers.get("Content-Encoding") != "gzip":
+        raw = gzip.compress(raw)
+    assets = 0
+    for url in re.findall(rb'(?:<script[^>]+src|<link[^>]+href)="(/static/[^"]+\.(?:js|css))"',
+                          html):
+        asset = browser.http.get(browser.origin + url.decode(), stream=True, timeout=30,
+                                 headers={"Accept-Encoding": "gzip"})
+        assets += len(asset.raw.read(decode_content=False))
+    return len(raw), assets
+
+
+def summarize(phase: dict, pages: list[Page]) -> list[dict]:
+    rows = []
+    for page in pages:
+        runs = phase["samples"].get(page.name, [])
+        ok = [r for r in runs if r["status"] < 400]
+        app = [r.get("app", r["client_ms"]) for r in ok]
+        slowest = [r["upstream-max"] for r in ok if r.get("upstream-max")]
+        slowest_p50 = statistics.median(slowest) if slowest else None
+        p50, p95 = (percentile(app, 0.5), percentile(app, 0.95)) if app else (None, None)
+        rows.append({
+            "page": page.name, "requests": len(runs), "errors": len(runs) - len(ok),
+            "p50_ms": p50, "p95_ms": p95, "max_ms": max(app) if app else None,
+            "client_p50_ms": percentile([r["client_ms"] for r in ok], 0.5) if ok else None,
+            "upstream_calls": statistics.median([r.get("upstream-calls", 0) for r in ok])
+            if ok else None,
+            "slowest_upstream_ms": slowest_p50,
+            "p50_ratio": p50 / slowest_p50 if slowest_p50 and p50 else None,
+            "p95_ratio": p95 / slowest_p50 if slowest_p50 and p95 else None,
+            "cpu_ms": statistics.median([r.get("cpu", 0) for r in ok]) if ok else None,
+            "upstream": page.upstream})
+    return rows
+
+
+def fmt(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def table(title: str, rows: list[dict], phase: dict, page_sizes: dict) -> str:
+    lines = [f"\n### {title}: {phase['requests']} requests in {phase['seconds']:.1f} s, "
+             f"{phase['rps']:.1f} req/s, worker CPU {phase['worker_cpu_ms_per_request']:.1f} "
+             f"ms/request, RSS per worker {', '.join(f'{m:.0f}' for m in phase['rss_mb'])} MB\n",
+             "| page | n | err | p50 ms | p95 ms | max ms | upstream calls | slowest upstream "
+             "ms | p50 × | p95 × | CPU ms | HTML gzip B | JS+CSS gzip B |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        html, assets = page_sizes.get(row["page"], (None, None))
+        lines.append(
+            f"| {row['page']} | {row['requests']} | {row['errors']} | {fmt(row['p50_ms'])} | "
+            f"{fmt(row['p95_ms'])} | {fmt(row['max_ms'])} | {fmt(row['upstream_calls'], 0)} | "
+            f"{fmt(row['slowest_upstream_ms'])} | {fmt(row['p50_ratio'], 2)} | "
+            f"{fmt(row['p95_ratio'], 2)} | {fmt(row['cpu_ms'])} | {html or '—'} | "
+            f"{assets or '—'} |")
+    return "\n".join(lines)
+
+
+def targets(load: dict, rows: list[dict], page_sizes: dict) -> list[str]:
+    """The issue's targets, said met or missed (reported, never asserted)."""
+    said = []
+    for row in rows:
+        slowest = row["slowest_upstream_ms"]
+        if row["upstream"] and slowest and row["p50_ms"] is not None:
+            ok50 = row["p50_ms"] <= 1.15 * slowest + 10
+            ok95 = row["p95_ms"] <= 1.3 * slowest + 25
+            said.append(f"- {row['page']}: p50 ≤ 1.15×+10 ms {'met' if ok50 else 'MISSED'}, "
+                        f"p95 ≤ 1.3×+25 ms {'met' if ok95 else 'MISSED'}")
+        if row["cpu_ms"] is not None and row["cpu_ms"] > 5:
+            said.append(f"- {row['page']}: app CPU {row['cpu_ms']:.1f} ms > 5 ms MISSED")
+    said.append(f"- mix: {load['rps']:.0f} req/s (target ≥ 120) "
+                f"{'met' if load['rps'] >= 120 else 'MISSED'}")
+    worst_rss = max(load["rss_mb"] or [0])
+    said.append(f"- RSS per worker ≤ 120 MB: {worst_rss:.0f} MB "
+                f"{'met' if worst_rss <= 120 else 'MISSED'}")
+    heaviest = max((assets for _, assets in page_sizes.values() if assets), default=0)
+    said.append(f"- JS + CSS per page ≤ 25 KB gzip: {heaviest / 1024:.1f} KB "
+                f"{'met' if heaviest <= 25 * 1024 else 'MISSED'}")
+    return said
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="gigstack back office benchmark")
-    parser.add_argument("--scale", type=int, default=40)
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--scale", type=int, default=40, help="sandbox demo data multiplier")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30, help="length of the load phase")
+    parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--jitter-ms", type=int, default=10)
+    parser.add_argument("--phases", default="load,single,zero",
+                        help="comma-separated: load (N users), single (1 user), zero (no latency)")
     args = parser.parse_args()
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
 
-    started = time.perf_counter()
-    sandbox = start_sandbox(scale=args.scale)
-    seeded = time.perf_counter() - started
-    invoices = len(sandbox.store.objects["invoices"])
-    key = sandbox.key("partner_test")
-    app = create_app({"GIGSTACK_SANDBOX_URL": sandbox.api_url, "GIGSTACK_SANDBOX_KEY": key,
-                      "SECRET_KEY": "bench", "DATABASE_URL": "sqlite://"})
-    database.upgrade(app)
-    with app.app_context():
-        staff = Staff(email=BENCH_EMAIL, name="Bench", role="admin")
-        staff.set_password(BENCH_PASSWORD)
-        db.session.add(staff)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app_origin = f"http://127.0.0.1:{server.server_port}"
-
-    print(f"sandbox scale {args.scale}: {invoices} invoices, seeded in {seeded:.2f} s")
-    session = requests.Session()
-    auth = {"Authorization": f"Bearer {key}"}
-    rows = []
-    for label, path, params in API_TARGETS:
-        rows.append((label, timed(session, sandbox.api_url + path, params, auth, args.requests)))
-    browser = requests.Session()
-    form = browser.get(app_origin + "/sign-in", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    signed = browser.post(app_origin + "/sign-in", allow_redirects=False, timeout=30, data={
-        "csrf_token": token, "email": BENCH_EMAIL, "password": BENCH_PASSWORD})
-    if signed.status_code != 302:
-        raise SystemExit(f"bench sign-in failed: {signed.status_code}")
-    for label, path in PAGE_TARGETS:
-        rows.append((label, timed(browser, app_origin + path, {}, {}, args.requests)))
-    print(f"{'target':<42} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for label, samples in rows:
-        ordered = sorted(samples)
-        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-        print(f"{label:<42} {len(samples):>4} {statistics.median(samples):>8.1f} "
-              f"{p95:>8.1f} {ordered[-1]:>8.1f}")
-    server.shutdown()
-    sandbox.shutdown()
+    stack = Stack(args)
+    try:
+        stack.start()
+        print(f"sandbox scale {args.scale} ready in {stack.seeded_seconds:.1f} s; gunicorn "
+              f"workers {stack.workers()} at {stack.origin}; latency {args.latency_ms} ± "
+              f"{args.jitter_ms} ms", flush=True)
+        browsers = [Browser(stack.origin) for _ in range(args.users)]
+        for n, browser in enumerate(browsers):
+            browser.sign_in(f"bench{n}@backoffice.test")
+        staff_id = re.search(r"/staff/(\d+)/edit", browsers[0].request("GET", "/staff/").text)
+        pages = [Page(p.name, p.path.format(staff_id=staff_id.group(1) if staff_id else 1),
+                      p.headers, p.upstream) for p in PAGES]
+        stack.latency(args.latency_ms, args.jitter_ms)
+        page_sizes = {page.name: sizes(browsers[0], page) for page in pages}
+        results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args),
+                         "phases": {}}
+        output = []
+        plan = {"load": (browsers, args.latency_ms, args.jitter_ms, args.seconds),
+                "single": (browsers[:1], args.latency_ms, args.jitter_ms, args.seconds / 2),
+                "zero": (browsers[:1], 0, 0, args.seconds / 2)}
+        for name in phases:
+            users, latency, jitter, seconds = plan[name]
+            stack.latency(latency, jitter)
+            for page in pages:  # warm caches and connections once, outside the timing
+                users[0].request("GET", page.path, headers=page.headers)
+            phase = drive(stack, users, pages, seconds)
+            rows = summarize(phase, pages)
+            title = {"load": f"{len(users)} users, {latency} ± {jitter} ms upstream",
+                     "single": f"1 user, {latency} ± {jitter} ms upstream",
+                     "zero": "1 user, no upstream latency (the app's own cost)"}[name]
+            output.append(table(title, rows, phase, page_sizes))
+            results["phases"][name] = {k: v for k, v in phase.items() if k != "samples"}
+            results["phases"][name]["rows"] = rows
+            if name == "load":
+                results["targets"] = targets(phase, rows, page_sizes)
+        print("\n".join(output))
+        if "targets" in results:
+            print("\nTargets (reported, not asserted):\n" + "\n".join(results["targets"]))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+        path.write_text(json.dumps(results, indent=2, default=str))
+        print(f"\nJSON: {path.relative_to(ROOT)}")
+    finally:
+        stack.stop()
     return 0
 
 
