@@ -67,9 +67,10 @@ def create_sandbox_app(store: Store | None = None, *, test_mode: bool = False,
         if error.code == 404:
             return error_response(ApiError("resource_not_found", "Route not found"))
         if error.code == 405:
+            allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
             return error_response(ApiError("operation_not_allowed",
                                            f"Method {request.method} not allowed on this path",
-                                           status=405))
+                                           status=405, headers={"Allow": allowed}))
         if error.code == 413:
             return error_response(ApiError("file_upload_error",
                                            "The request is larger than the 6 MiB limit"))

@@ -56,7 +56,8 @@ def open_link(store: Store, token: str, expires: str | None, signature: str | No
     except ValueError:
         raise forbidden from None
     expected = _signature(store, token, expires_at)
-    if not signature or not hmac.compare_digest(expected, signature):
+    # compare_digest refuses non-ASCII text: such a signature is simply wrong
+    if not signature or not signature.isascii() or not hmac.compare_digest(expected, signature):
         raise forbidden
     if store.clock.now() > expires_at:
         raise ApiError("forbidden", "This file link has expired; ask for a new one")

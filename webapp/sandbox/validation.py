@@ -23,6 +23,12 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PRODUCT_KEY_RE = re.compile(r"^[0-9]{8}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
+# The largest amount, price or quantity accepted. SAT's CFDI schema allows amounts of 18
+# integer digits (t_Importe); a real invoice or payment never comes near 10^15 MXN, and
+# beyond ~10^26 the money arithmetic (Decimal at 28 digits) fails, so refuse far before that.
+# Inferred: the real service's bound is not documented; change it here.
+MAX_NUMBER = 1e15
+
 
 def rfc_person(rfc: str) -> str | None:
     """``moral`` (12 chars), ``fisica`` (13) or None when the RFC is not well formed."""
@@ -128,8 +134,11 @@ class Checker:
             if required:
                 self.add(name, "is required", "missing_required_field")
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
             self.add(name, "must be a number")
+            return None
+        if abs(value) > MAX_NUMBER:
+            self.add(name, f"must be at most {MAX_NUMBER:.0e} in size")
             return None
         if minimum is not None and value < minimum:
             self.add(name, f"must be >= {minimum:g}")
@@ -146,6 +155,8 @@ class Checker:
             if required:
                 self.add(name, "is required", "missing_required_field")
             return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON cannot tell 5.0 from 5
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(name, "must be a whole number")
             return None

@@ -159,7 +159,8 @@ def delete_client(client_id: str):
 @bp.post("/clients/validate/<client_id>")
 def validate_client(client_id: str):
     """Fresh SAT check; ``customer.updated`` only when the result changed (REFERENCE §2.7)."""
-    client = _get(client_id)  # no body: anything sent is ignored
+    json_body()  # none is needed; one that is not a JSON object is refused like anywhere
+    client = _get(client_id)
     before = (client.get("is_valid"), dict(client.get("efos") or {}))
     refresh_sat_status(client)
     if (client["is_valid"], client["efos"]) != before:
