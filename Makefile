@@ -40,7 +40,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --scale $${SCALE:-40}
+	$(BIN)/python -m bench.run --scale $${SCALE:-40} --users $${USERS:-20} --seconds $${BENCH_SECONDS:-30}
 
 # after changing UI text: refresh the catalogue, translate the new Spanish entries, compile
 translations: $(STAMP)

@@ -27,8 +27,8 @@ timeout = 25
 graceful_timeout = 20
 keepalive = 5
 # recycle workers now and then, staggered, so a slow leak never reaches the dyno's limit
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 # the app logs one line per request itself, with its request id and upstream calls
 accesslog = None
 logconfig_dict = gunicorn_logconfig(

@@ -214,14 +214,22 @@ class Stack:
 
     @staticmethod
     def rss_mb(pid: int) -> float:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        """VmRSS of a worker (NaN if it was recycled meanwhile)."""
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
         return float("nan")
 
     @staticmethod
     def cpu_seconds(pid: int) -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        """User + system CPU of a worker (0 if it was recycled meanwhile)."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
@@ -302,12 +310,14 @@ def summarize(phase: dict, pages: list[Page]) -> list[dict]:
             "page": page.name, "requests": len(runs), "errors": len(runs) - len(ok),
             "p50_ms": p50, "p95_ms": p95, "max_ms": max(app) if app else None,
             "client_p50_ms": percentile([r["client_ms"] for r in ok], 0.5) if ok else None,
-            "upstream_calls": statistics.median([r.get("upstream-calls", 0) for r in ok])
-            if ok else None,
+            "upstream_calls": statistics.median([r["upstream-calls"] for r in ok
+                                                 if "upstream-calls" in r])
+            if any("upstream-calls" in r for r in ok) else None,
             "slowest_upstream_ms": slowest_p50,
             "p50_ratio": p50 / slowest_p50 if slowest_p50 and p50 else None,
             "p95_ratio": p95 / slowest_p50 if slowest_p50 and p95 else None,
-            "cpu_ms": statistics.median([r.get("cpu", 0) for r in ok]) if ok else None,
+            "cpu_ms": statistics.median([r["cpu"] for r in ok if "cpu" in r])
+            if any("cpu" in r for r in ok) else None,
             "upstream": page.upstream})
     return rows
 
