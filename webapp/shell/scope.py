@@ -81,12 +81,17 @@ class TeamDirectory:
         info = self._app.extensions["gigstack"].key_info
         return f"teams:{info.key_id or info.team}:{'live' if info.is_live else 'test'}"
 
+    def _copy(self) -> tuple[list[TeamChoice], bool] | None:
+        """The copy at hand and whether it is still fresh; None without one. Never calls."""
+        entry = cache.get(self._cache_key())
+        if not entry:
+            return None
+        return entry[1], now_seconds() - entry[0] < self.ttl_seconds
+
     def cached(self, stale_ok: bool = False) -> list[TeamChoice] | None:
         """The list if a fresh (or, with ``stale_ok``, any) copy is at hand; never calls."""
-        entry = cache.get(self._cache_key())
-        if entry and (stale_ok or now_seconds() - entry[0] < self.ttl_seconds):
-            return entry[1]
-        return None
+        copy = self._copy()
+        return copy[0] if copy and (stale_ok or copy[1]) else None
 
     def without_waiting(self) -> list[TeamChoice] | None:
         """For pages that need nothing else from gigstack: any copy at hand (refreshed in the
@@ -95,8 +100,10 @@ class TeamDirectory:
         None when no list can be had that quickly (this request's fetch failed, or gigstack
         is slow); the fetch goes on in the background for the next page.
         """
-        teams = self.cached(stale_ok=True)
-        if self.cached() is None and not (has_request_context() and "team_list_error" in g):
+        copy = self._copy()
+        teams = copy[0] if copy else None
+        fresh = bool(copy and copy[1])
+        if not fresh and not (has_request_context() and "team_list_error" in g):
             pending = self._background = submit(self._refresh_quietly)
             if teams is None:
                 try:
