@@ -103,13 +103,16 @@ class TeamDirectory:
         copy = self._copy()
         teams = copy[0] if copy else None
         fresh = bool(copy and copy[1])
-        if not fresh and not (has_request_context() and "team_list_error" in g):
+        in_request = has_request_context()
+        if not fresh and not (in_request and ("team_list_error" in g or "team_list_waited" in g)):
             pending = self._background = submit(self._refresh_quietly)
             if teams is None:
                 try:
                     teams = pending.result(timeout=self.wait_seconds)
                 except FutureTimeout:
                     teams = None
+                    if in_request:  # waited once in this request: not again (frame, names…)
+                        g.team_list_waited = True
         return teams
 
     def settle(self, timeout: float = 30) -> None:
