@@ -37,6 +37,8 @@ def configure(kind: str, level: str = "INFO") -> None:
         named = logging.getLogger(name)
         named.handlers[:] = []
         named.propagate = True
+    # the app logs each request itself (webapp.access, with its id): not the dev server too
+    logging.getLogger("werkzeug").setLevel("WARNING")
 
 
 def gunicorn_logconfig(kind: str, level: str = "INFO") -> dict[str, Any]:
