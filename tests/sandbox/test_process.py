@@ -102,12 +102,8 @@ def test_frozen_clock_stamps_new_objects(raw, frozen_clock):
 
 
 def test_an_unexpected_error_is_a_json_500_without_internals(keys):
-    import threading
-
-    from werkzeug.serving import make_server
-
     from webapp.sandbox import create_sandbox_app
-    from webapp.sandbox.server import QuietRequestHandler
+    from webapp.sandbox.server import serve
 
     app = create_sandbox_app(test_mode=True)
 
@@ -115,12 +111,10 @@ def test_an_unexpected_error_is_a_json_500_without_internals(keys):
         raise RuntimeError("secret internals")
 
     app.add_url_rule("/v2/boom", "boom", boom)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve(app)
     try:
         token = app.config["SANDBOX_STORE"].key_by_name("partner_test").token
-        response = requests.get(f"http://127.0.0.1:{server.server_port}/v2/boom",
+        response = requests.get(f"{server.api_url}/boom",
                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
     finally:
         server.shutdown()

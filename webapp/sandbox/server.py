@@ -2,34 +2,33 @@
 
 Used by the dashboard (no API key configured), by the tests and by the benchmark. Under
 gunicorn the master process starts one for all workers (see ``gunicorn.conf.py``).
+
+The server is waitress: it keeps HTTP/1.1 connections alive as the real API does (Werkzeug's
+development server closes every one, so each call paid a new connection), and runs requests
+on a pool of threads large enough for injected latency and hangs.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress.server import create_server
 
 from .app import create_sandbox_app
 from .store import Store
 
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """Access lines go to the ``webapp.sandbox.access`` logger at DEBUG, not to stderr."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("webapp.sandbox.access").debug(
-            "%s %s %s", self.command, self.path.split("?", 1)[0], code)
+# requests handled at once: latency and hang faults hold a thread each
+THREADS = 48
+CONNECTION_LIMIT = 1000
 
 
 @dataclass
 class SandboxServer:
     """A running sandbox: its origin, API base URL, demo keys and a way to stop it."""
 
-    server: BaseWSGIServer
+    server: Any  # a waitress server
     thread: threading.Thread
     app: Any
     store: Store
@@ -38,7 +37,7 @@ class SandboxServer:
 
     @property
     def port(self) -> int:
-        return self.server.server_port
+        return self.server.effective_port
 
     @property
     def origin(self) -> str:
@@ -56,9 +55,16 @@ class SandboxServer:
         return self.store.key_by_name(name).token
 
     def shutdown(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        """Close the listening socket and every connection, in the server's own thread."""
+        sockets = self.extras["socket_map"]
+
+        def close_everything() -> None:
+            for dispatcher in list(sockets.values()):
+                dispatcher.close()
+
+        self.server.trigger.pull_trigger(close_everything)
         self.thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown(timeout=5)
 
 
 def demo_keys(store: Store) -> dict[str, dict[str, Any]]:
@@ -73,12 +79,17 @@ def demo_keys(store: Store) -> dict[str, dict[str, Any]]:
 def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, test_mode: bool = False,
                   scale: int = 1, store: Store | None = None) -> SandboxServer:
     """Start a seeded sandbox on ``host:port`` (0 = any free port) and return at once."""
-    app = create_sandbox_app(store, test_mode=test_mode, scale=scale)
-    server = make_server(host, port, app, threaded=True,
-                         request_handler=QuietRequestHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="gigstack-sandbox",
-                              daemon=True)
+    return serve(create_sandbox_app(store, test_mode=test_mode, scale=scale), host, port)
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
+    """Serve a sandbox app in a background thread (keep-alive, a pool of threads)."""
+    sockets: dict = {}
+    server = create_server(app, map=sockets, host=host, port=port, threads=THREADS,
+                           connection_limit=CONNECTION_LIMIT, ident="gigstack-sandbox",
+                           expose_tracebacks=False)
+    thread = threading.Thread(target=server.run, name="gigstack-sandbox", daemon=True)
     thread.start()
     return SandboxServer(server=server, thread=thread, app=app,
-                         store=app.config["SANDBOX_STORE"], host=host)
+                         store=app.config["SANDBOX_STORE"], host=host,
+                         extras={"socket_map": sockets})
