@@ -55,7 +55,10 @@ class SandboxServer:
         return self.store.key_by_name(name).token
 
     def shutdown(self) -> None:
-        """Close the listening socket and every connection, in the server's own thread."""
+        """Close the listening socket and every connection, in the server's own thread.
+        Calling it again (an explicit stop, then the one registered at exit) does nothing."""
+        if not self.thread.is_alive():
+            return
         sockets = self.extras["socket_map"]
 
         def close_everything() -> None:

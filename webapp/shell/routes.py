@@ -61,7 +61,8 @@ def switch_team():
         record("team.switch", object_type="team", object_id=request.form.get("team", "")[:128],
                outcome="team_out_of_scope")
         abort(403, description="team_out_of_scope")
-    previous = scope.selected_team_id()
+    current = scope.selected_team()  # the session's, or the default the pages showed
+    previous = current.id if current else None
     scope.select(team)
     record("team.switch", team=team.id, object_type="team", object_id=team.id,
            reason=f"{previous} → {team.id}" if previous and previous != team.id else None)
