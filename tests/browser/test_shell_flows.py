@@ -236,3 +236,23 @@ def test_csp_watch_catches_an_inline_script(page, watch):
     page.evaluate("window.__cspViolations.length = 0")
     watch.violations.clear()
     watch.csp_console.clear()
+
+
+def test_switcher_loads_its_teams_when_opened_after_gigstack_was_down(page, staff, live_server,
+                                                                     faults, shot):
+    """A page that needs nothing from gigstack answers at once while it is down; the switcher
+    asks for its teams only when opened."""
+    faults({"rules": [{"method": "GET", "path": "/teams", "status": 503}]})
+    sign_in(page, *staff)
+    page.goto("/audit/")
+    expect(page.locator("h1")).to_have_text("Registro de auditoría")
+    expect(page.get_by_test_id("current-team")).to_have_text("—")
+    faults({"rules": []})  # gigstack is back before the menu is opened…
+    live_server.app.extensions["gigstack"].client.breaker.reset()  # …and its 30 s are over
+
+    open_team_switcher(page)
+    options = page.locator("#team-options .team-option")
+    expect(options).to_have_count(SEEDED_TEAMS)
+    shot("10-switcher-loaded-on-open.png")
+    options.filter(has_text=KEMPER[0]).click()
+    expect(page.get_by_test_id("current-team")).to_have_text(KEMPER[0])
