@@ -7,9 +7,7 @@ with :func:`webapp.audit.record` as the views do.
 
 from __future__ import annotations
 
-import csv
 import html as html_lib
-import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +17,7 @@ import sqlalchemy as sa
 from flask_login import login_user
 
 from tests.app.conftest import add_staff, csrf_token, sign_in
+from tests.app.helpers import input_value, read_csv
 from webapp.api import unscoped_api
 from webapp.audit import audited, record
 from webapp.audit.models import AuditEntry
@@ -101,22 +100,9 @@ def object_ids(html: str) -> list[str]:
             for r in rows(html)]
 
 
-def input_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
-    assert tag, f"no input {name}"
-    value = re.search(r'value="([^"]*)"', tag.group(0))
-    return html_lib.unescape(value.group(1)) if value else None
-
-
 def link(html: str, text: str) -> str | None:
     match = re.search(rf'<a class="button" href="([^"]+)"[^>]*>[^<]*{text}', html)
     return html_lib.unescape(match.group(1)) if match else None
-
-
-def read_csv(response) -> list[dict[str, str]]:
-    body = response.get_data()
-    assert body.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 # -- what is recorded ----------------------------------------------------------------------

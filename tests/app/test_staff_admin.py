@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.app.conftest import PASSWORD, add_staff, csrf_token, sign_in
-from webapp.audit.models import AuditEntry
+from tests.app.helpers import audit_rows as audit
 from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.shell.scope import team_choice
@@ -65,16 +65,6 @@ def password_works(app, email: str, password: str) -> bool:
 def staff_count(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count()).select_from(Staff))
-
-
-def audit(app, action: str | None = None) -> list[AuditEntry]:
-    with app.app_context():
-        query = sa.select(AuditEntry).order_by(AuditEntry.id)
-        if action:
-            query = query.where(AuditEntry.action == action)
-        rows = db.session.scalars(query).all()
-        db.session.expunge_all()
-        return rows
 
 
 def creation(**overrides) -> dict:

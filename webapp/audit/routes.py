@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
-
 import sqlalchemy as sa
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.auth.access import requires
 from webapp.auth.models import Staff
 from webapp.auth.roles import Role
+from webapp.exports import csv_response
 from webapp.extensions import db
-from webapp.formatting import MEXICO_CITY
 from webapp.forms import parse_id
-from webapp.pages import render_page
+from webapp.pages import list_url, render_page
 from webapp.shell.scope import directory
 
 from .forms import AuditFilterForm
@@ -28,10 +24,9 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+EXPORT_CHUNK = 1_000
 CSV_COLUMNS = ("id", "at", "actor", "team", "action", "object_type", "object_id", "outcome",
                "reason", "remote_addr")
-# a cell starting with one of these is text, not a formula, when the CSV opens in a spreadsheet
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def team_names() -> dict[str, str]:
@@ -80,33 +75,33 @@ def index():
     rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    args = {k: v for k, v in request.args.items() if k != "before" and v}
-    next_args = {**args, "before": rows[-1].id} if has_more and rows else None
+    links = {"first": list_url("before") if before else None,
+             "next": list_url("before", str(rows[-1].id)) if has_more and rows else None}
+    filter_args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_page("audit/page.html", "audit/_rows.html", form=form, rows=rows,
-                       next_args=next_args, filter_args=args, first_page=not before,
-                       team_names=team_names())
+                       links=links, filter_args=filter_args, team_names=team_names())
 
 
 @bp.get("/export.csv")
 @requires(Role.VIEWER)
 def export_csv():
-    """The filtered rows as CSV (UTF-8 with BOM so spreadsheets read accents right)."""
+    """The filtered rows as CSV, read and written a chunk at a time (``EXPORT_LIMIT`` at most)."""
     _form, filters = _filters_from_request()
-    rows = db.session.scalars(filters.statement().limit(EXPORT_LIMIT))
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for entry in rows:
-        writer.writerow([_cell(entry, column) for column in CSV_COLUMNS])
-    stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+    return csv_response("audit", CSV_COLUMNS, _export_rows(filters))
 
 
-def _cell(entry: AuditEntry, column: str) -> str:
-    value = getattr(entry, column)
-    if column == "at":
-        return value.astimezone(MEXICO_CITY).isoformat(timespec="seconds") if value else ""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def _export_rows(filters: AuditFilters):
+    """Newest first in chunks of ``EXPORT_CHUNK`` by id (keyset): memory stays flat, and each
+    chunk is its own query, so nothing holds a cursor open while the download is written."""
+    before, sent = None, 0
+    while sent < EXPORT_LIMIT:
+        query = filters.statement()
+        if before is not None:
+            query = query.where(AuditEntry.id < before)
+        chunk = db.session.scalars(query.limit(min(EXPORT_CHUNK, EXPORT_LIMIT - sent))).all()
+        for entry in chunk:
+            yield [getattr(entry, column) for column in CSV_COLUMNS]
+        db.session.expunge_all()
+        if len(chunk) < EXPORT_CHUNK:
+            return
+        before, sent = chunk[-1].id, sent + len(chunk)

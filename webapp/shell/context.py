@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from flask import g, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from webapp.auth.access import safe_next
+from webapp.auth.roles import Role
 from webapp.pages import htmx_page_path
 
 from . import scope
@@ -49,5 +51,10 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+def may(role: str) -> bool:
+    """Whether the signed-in staff member's role is ``role`` or above (buttons, links)."""
+    return bool(current_user.is_authenticated and current_user.can(Role(role)))
+
+
 def template_helpers() -> dict:
-    return {"team_switcher": team_switcher, "here": here, "role_label": role_label}
+    return {"team_switcher": team_switcher, "here": here, "role_label": role_label, "may": may}

@@ -22,7 +22,7 @@ from webapp.auth.models import Staff, normalize_email, teams_text
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
 from webapp.forms import MAX_ID
-from webapp.pages import navigate, render_page
+from webapp.pages import form_failed, navigate, render_page
 from webapp.shell.scope import TeamChoice, directory
 
 from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, StaffFilterForm
@@ -30,8 +30,6 @@ from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, Sta
 log = logging.getLogger(__name__)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-INVALID = 422  # status of a form sent back with field errors
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -63,15 +61,6 @@ def _yes_no(value: bool) -> str:
 def _to_list():
     """After a change: back to the list (a full navigation for htmx, the menu may change)."""
     return navigate(url_for("staff.index"))
-
-
-def _invalid(page: str, fragment: str, target: str, **context: Any):
-    """A form with field errors: the page again (or, for htmx, the form in place)."""
-    body = render_page(page, fragment, **context)
-    headers = {}
-    if request.headers.get("HX-Request"):
-        headers = {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
-    return body, INVALID, headers
 
 
 def _staff_or_404(staff_id: int) -> Staff:
@@ -168,7 +157,7 @@ def create():
             return _to_list()
     context = {"form": form, "teams_ok": teams_ok}
     if form.is_submitted():
-        return _invalid("staff/new.html", "staff/_create_form.html", "staff-form", **context)
+        return form_failed("staff/new.html", "staff/_create_form.html", "staff-form", **context)
     return render_page("staff/new.html", "staff/_create_form.html", **context)
 
 
@@ -201,13 +190,13 @@ def edit(staff_id: int):
     context = _edit_context(staff, form=form)
     if not form.validate_on_submit():
         if form.is_submitted():
-            return _invalid("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
+            return form_failed("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
         return render_page("staff/edit.html", "staff/_edit_form.html", **context)
     errors = protection_errors(staff, form.role.data, form.active.data, current_user.id)
     if errors:
         for name, messages in errors.items():
             getattr(form, name).errors = [*getattr(form, name).errors, *messages]
-        return _invalid("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
+        return form_failed("staff/edit.html", "staff/_edit_form.html", "staff-form", **context)
     changes = _apply(staff, form)
     db.session.commit()
     if changes:
@@ -263,4 +252,4 @@ def set_password(staff_id: int):
               "info")
         return _to_list()
     context = _edit_context(staff, password_form=password_form)
-    return _invalid("staff/edit.html", "staff/_password_form.html", "password-form", **context)
+    return form_failed("staff/edit.html", "staff/_password_form.html", "password-form", **context)

@@ -1,0 +1,79 @@
+"""What every screen test needs: post a form as a browser does, htmx headers, the audit rows,
+read CSV downloads and pick values out of pages."""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from tests.app.conftest import csrf_token
+from webapp.audit.models import AuditEntry
+from webapp.extensions import db
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, *,
+              token_page: str = "/audit/", htmx: str | None = None, **kwargs: Any):
+    """POST ``data`` with the CSRF token a page carries (``htmx``: the target id, sent the way
+    htmx sends it)."""
+    token = csrf_token(client, token_page)
+    headers = kwargs.pop("headers", {})
+    if htmx is not None:
+        headers.update(htmx_headers(htmx))
+    return client.post(path, data={"csrf_token": token, **(data or {})}, headers=headers,
+                       **kwargs)
+
+
+def htmx_headers(target: str | None = None, current_url: str | None = None) -> dict[str, str]:
+    """The headers htmx adds to a request aimed at element ``target``."""
+    headers = {"HX-Request": "true"}
+    if target:
+        headers["HX-Target"] = target
+    if current_url:
+        headers["HX-Current-URL"] = f"http://localhost{current_url}"
+    return headers
+
+
+def audit_rows(app, action: str | None = None, **where: Any) -> list[AuditEntry]:
+    """Audit entries, oldest first, optionally of one action and matching ``where``."""
+    with app.app_context():
+        query = sa.select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        for name, value in where.items():
+            query = query.where(getattr(AuditEntry, name) == value)
+        found = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return found
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    """A CSV download's rows; fails when it lacks the UTF-8 BOM spreadsheets need."""
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode()), "CSV without its UTF-8 BOM"
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def input_value(html: str, name: str) -> str | None:
+    """The value of the input named ``name`` (None when it has none)."""
+    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert tag, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return html_lib.unescape(value.group(1)) if value else None
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The messages shown next to field ``field_id`` ('' when none)."""
+    match = re.search(rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
+                      html, re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+
+
+def text_of(html: str) -> str:
+    """The page's visible text, tags dropped and whitespace collapsed (for ``in`` checks)."""
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))

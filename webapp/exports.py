@@ -1,0 +1,48 @@
+"""CSV exports: streamed row by row (never a whole list in memory), UTF-8 with a BOM so
+spreadsheets read accents right, and every cell formula-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import Response, stream_with_context
+
+from webapp.formatting import MEXICO_CITY
+
+# a cell starting with one of these is text, not a formula, when the CSV opens in a spreadsheet
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell as text: empty for None, Mexico City ISO time for datetimes, formulas defused."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(MEXICO_CITY).isoformat(timespec="seconds")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield "\ufeff" + buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(cell) for cell in row])
+        yield buffer.getvalue()
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A download named ``<name>-<YYYYmmdd-HHMM>.csv`` (Mexico City time), streamed: ``rows``
+    may be a generator that pages through gigstack or the database as it is written."""
+    stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
+    return Response(stream_with_context(_lines(header, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+                             "Cache-Control": "no-store"})
