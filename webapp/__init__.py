@@ -75,13 +75,17 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
-    from .teams.routes import bp as teams_bp
+    from .teams import csd, directory, members, overview, scoped, series, settings
+    from .users.routes import bp as users_bp
 
     app.register_blueprint(shell_bp)
-    app.register_blueprint(teams_bp)
+    for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
+                      users_bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)
+    scoped.init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -92,6 +96,10 @@ def _register_template_helpers(app: Flask) -> None:
     from .shell.navigation import NAVIGATION
 
     register_formatting(app)
+    # globals, not context: imported macros (role-aware buttons) see them too
+    from .shell.context import may
+
+    app.jinja_env.globals["may"] = may
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The views' access to the API client (one per process, built in the factory).
 
-Views call :func:`api`: the client bound to the team the staff member selected, so every
-call carries ``team`` (gigstack Connect). Only the team directory uses :func:`unscoped_api`.
+Views call :func:`api`: the client bound to the team in the page's URL, so every call
+carries ``team`` (gigstack Connect). Only the team directory uses :func:`unscoped_api`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def unscoped_api() -> GigstackClient:
 
 
 def api() -> TeamScope:
-    """The client bound to the selected team; 403 when the staff member may use no team."""
+    """The client bound to this request's team (on team pages, the one in the URL, already
+    checked); 403 when the staff member may use no team."""
     from webapp.shell.scope import selected_team
 
     team = selected_team()

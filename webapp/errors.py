@@ -144,6 +144,10 @@ def describe_http_error(error: HTTPException) -> ErrorView:
         }.get(error.description or "", _(
             "Your role does not allow this action. Ask an administrator if you need it."))
         return ErrorView(403, _("Access denied"), detail, "forbidden", back_url=back)
+    if status == 409 and error.description == "already_sent":
+        return ErrorView(409, _("Already sent"), _(
+            "This form was already sent and gigstack is still answering it. Wait a moment and "
+            "reload the page to see the result."), "already_sent", back_url=back)
     if status == 404:
         return ErrorView(404, _("Page not found"), _(
             "The address does not exist or is no longer available."), "not_found")

@@ -56,7 +56,8 @@ def form_failed(page_template: str, fragment_template: str, target: str, *,
     headers: dict[str, str] = {}
     if is_htmx():
         body = render_template(fragment_template, **context)
-        headers = {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"}
+        headers = {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML",
+                   "HX-Reselect": f"#{target}"}
     else:
         body = render_template(page_template, **context)
     return body, INVALID, headers

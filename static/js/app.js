@@ -2,7 +2,8 @@
  * htmx does not swap 4xx/5xx answers by default; we show them in the #flash banner area
  * instead of losing them, and say so when the server cannot be reached at all. Banners there
  * can be dismissed. The topbar menus are plain <details>; we only add what a menu is expected
- * to do: close on a click elsewhere and on Escape. */
+ * to do: close on a click elsewhere and on Escape. A [data-copy] button copies the value of
+ * the input it names (links shown once). */
 (function () {
   "use strict";
 
@@ -64,6 +65,18 @@
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
     if (!target) { return; }
+    var copy = target.closest("[data-copy]");
+    if (copy) {   // copy a shown-once link; select it too, for browsers without clipboard
+      var source = document.querySelector(copy.getAttribute("data-copy"));
+      if (source) {
+        source.select();
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(source.value).then(function () {
+            copy.textContent = copy.dataset.copied || copy.textContent;
+          }, function () { /* selected: the user copies by hand */ });
+        }
+      }
+    }
     var dismiss = target.closest(".banner-dismiss");
     if (dismiss && flash() && flash().contains(dismiss)) {
       dismiss.closest(".banner").remove();

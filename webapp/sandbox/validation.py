@@ -12,12 +12,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from webapp import catalogs
+from webapp.sat.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL, is_generic_rfc, rfc_person  # noqa: F401 (re-exported)
 
 from .errors import ApiError
 
-RFC_MORAL = re.compile(r"^[A-ZÑ&]{3}[0-9]{6}[A-Z0-9]{3}$")
-RFC_FISICA = re.compile(r"^[A-ZÑ&]{4}[0-9]{6}[A-Z0-9]{3}$")
-GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
 ZIP_RE = re.compile(r"^[0-9]{5}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PRODUCT_KEY_RE = re.compile(r"^[0-9]{8}$")
@@ -28,19 +26,6 @@ CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 # beyond ~10^26 the money arithmetic (Decimal at 28 digits) fails, so refuse far before that.
 # Inferred: the real service's bound is not documented; change it here.
 MAX_NUMBER = 1e15
-
-
-def rfc_person(rfc: str) -> str | None:
-    """``moral`` (12 chars), ``fisica`` (13) or None when the RFC is not well formed."""
-    if RFC_MORAL.match(rfc):
-        return "moral"
-    if RFC_FISICA.match(rfc):
-        return "fisica"
-    return None
-
-
-def is_generic_rfc(rfc: str | None) -> bool:
-    return bool(rfc) and rfc in GENERIC_RFCS
 
 
 class Checker:

@@ -58,11 +58,15 @@ class CsdError(ValueError):
     message next to the right input; ``code`` is the gigstack error code.
     """
 
-    def __init__(self, field: str, code: str, message: str) -> None:
+    def __init__(self, field: str, code: str, message: str, reason: str = "",
+                 **params: object) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.code = code
         self.message = message
+        # which rule refused it (``fiel``, ``expired``…) and its facts, for translated messages
+        self.reason = reason or code
+        self.params = params
 
     @property
     def status(self) -> int:
@@ -142,7 +146,8 @@ def load_private_key(data: bytes, password: str) -> PrivateKeyTypes:
     """
     algorithm = _der.encrypted_pkcs8_algorithm(data)
     if algorithm is None or not algorithm.startswith((_PKCS5_PREFIX, _PKCS12_PBE_PREFIX)):
-        raise CsdError("key", "invalid_file_format", _not_a_key_message(data))
+        raise CsdError("key", "invalid_file_format", _not_a_key_message(data),
+                       reason="not_a_key")
     try:
         # surrogatepass: a malformed form value must end as "wrong password", not a crash.
         secret = password.encode("utf-8", "surrogatepass")
@@ -153,6 +158,7 @@ def load_private_key(data: bytes, password: str) -> PrivateKeyTypes:
             "invalid_file_format",
             "The private key (.key) is encrypted with an algorithm that is not supported; "
             "upload the .key file exactly as SAT issued it.",
+            reason="key_algorithm",
         ) from exc
     except (ValueError, TypeError):
         # The structure is a valid encrypted PKCS#8, so a failure here means the password.
@@ -163,7 +169,8 @@ def load_private_key(data: bytes, password: str) -> PrivateKeyTypes:
         )
         if password != password.strip():
             message += " Note: the password entered starts or ends with a space."
-        raise CsdError("keyPass", "invalid_field_value", message) from None
+        raise CsdError("keyPass", "invalid_field_value", message, reason="wrong_password",
+                       spaces=password != password.strip()) from None
 
 
 def check_csd(
@@ -186,12 +193,15 @@ def check_csd(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not cer:
-        raise CsdError("cert", "missing_required_field", "The certificate file (.cer) is missing.")
+        raise CsdError("cert", "missing_required_field", "The certificate file (.cer) is missing.",
+                       reason="cert_missing")
     if not key:
-        raise CsdError("key", "missing_required_field", "The private key file (.key) is missing.")
+        raise CsdError("key", "missing_required_field", "The private key file (.key) is missing.",
+                       reason="key_missing")
     if not password:
         raise CsdError(
-            "keyPass", "missing_required_field", "The password of the private key is missing."
+            "keyPass", "missing_required_field", "The password of the private key is missing.",
+            reason="password_missing"
         )
     for part, data, label, typical in (
         ("cert", cer, "certificate (.cer)", "1.5 KB"),
@@ -203,6 +213,7 @@ def check_csd(
                 "file_upload_error",
                 f"The {label} file is {_size(len(data))}; the limit is {_size(max_file_bytes)}. "
                 f"A SAT {label} is about {typical}: check that the right file was chosen.",
+                reason="too_large", size=_size(len(data)), limit=_size(max_file_bytes),
             )
 
     cert = _load_certificate(cer)
@@ -216,6 +227,7 @@ def check_csd(
             f"The private key (.key) does not belong to the certificate (.cer) number "
             f"{info.certificate_number or '(unknown)'}. Upload the .key that was issued together "
             f"with this .cer.",
+            reason="key_mismatch", number=info.certificate_number or "",
         )
     if info.is_fiel:
         raise CsdError(
@@ -224,6 +236,7 @@ def check_csd(
             "This is an e.firma (FIEL) certificate, not a CSD. The e.firma cannot seal invoices "
             "and must not be uploaded here. Request a CSD (Certificado de Sello Digital) in SAT's "
             "CertiSAT / Certifica using the e.firma, then upload the CSD's .cer and .key.",
+            reason="fiel",
         )
     if require_sat_issuer and not info.is_sat_issued:
         raise CsdError(
@@ -231,6 +244,7 @@ def check_csd(
             "invalid_field_value",
             f"The certificate was not issued by SAT (issuer: {info.issuer_name or 'unknown'}). "
             f"Upload the CSD downloaded from SAT's CertiSAT.",
+            reason="not_sat", issuer=info.issuer_name or "",
         )
     if info.persona is None:
         raise CsdError(
@@ -238,12 +252,14 @@ def check_csd(
             "invalid_field_value",
             "The certificate does not carry a valid RFC (subject x500UniqueIdentifier); "
             "it is not a SAT CSD.",
+            reason="no_rfc",
         )
     if now < info.not_before:
         raise CsdError(
             "cert",
             "invalid_field_value",
             f"The certificate is not valid yet: it starts on {_when(info.not_before)}.",
+            reason="not_yet_valid", starts=info.not_before,
         )
     if now > info.not_after:
         raise CsdError(
@@ -252,6 +268,7 @@ def check_csd(
             f"The certificate expired on {info.not_after:%Y-%m-%d} (valid from "
             f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}). Upload a current CSD; "
             f"a new one can be requested in SAT's CertiSAT.",
+            reason="expired", ended=info.not_after, started=info.not_before,
         )
     if expected_rfc is not None and normalize_rfc(expected_rfc):
         expected = normalize_rfc(expected_rfc)
@@ -261,6 +278,7 @@ def check_csd(
                 "invalid_field_value",
                 f"The certificate belongs to RFC {info.rfc}, but this team's RFC is {expected}. "
                 f"Upload the CSD of {expected}.",
+                reason="other_rfc", rfc=info.rfc, expected=expected,
             )
     return info
 
@@ -277,7 +295,8 @@ def _load_certificate(data: bytes) -> x509.Certificate:
             return x509.load_der_x509_certificate(data)
     except ValueError:
         pass
-    raise CsdError("cert", "invalid_file_format", _not_a_cert_message(data))
+    raise CsdError("cert", "invalid_file_format", _not_a_cert_message(data),
+                   reason="not_a_certificate")
 
 
 def _not_a_cert_message(data: bytes) -> str:

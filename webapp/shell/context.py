@@ -57,4 +57,4 @@ def may(role: str) -> bool:
 
 
 def template_helpers() -> dict:
-    return {"team_switcher": team_switcher, "here": here, "role_label": role_label, "may": may}
+    return {"team_switcher": team_switcher, "here": here, "role_label": role_label}

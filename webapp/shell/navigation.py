@@ -1,6 +1,7 @@
 """The main navigation: one entry per area, in the order operators work through them.
 
-An entry whose endpoint is not registered yet (its issue has not landed) is shown as
+Team areas link to the team of the page (or the last team used). An entry whose endpoint
+is not registered yet (its issue has not landed) is shown as
 "coming soon" rather than as a link to nothing. Admin-only entries are not shown to others.
 """
 
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 class NavItem:
     label: object          # a lazy gettext string
     endpoint: str
-    blueprint: str
+    blueprint: str | tuple[str, ...]
     admin_only: bool = False  # e.g. staff management: hidden from operators and viewers
 
     def shown_to(self, user) -> bool:
@@ -28,11 +29,13 @@ class NavItem:
 
     @property
     def current(self) -> bool:
-        return request.blueprint == self.blueprint
+        owned = (self.blueprint,) if isinstance(self.blueprint, str) else self.blueprint
+        return request.blueprint in owned
 
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Teams"), "teams.index", "teams"),
+    NavItem(_l("Overview"), "team.show", ("team", "csd", "settings", "series", "members")),
     NavItem(_l("Users"), "users.index", "users"),
     NavItem(_l("Clients"), "clients.index", "clients"),
     NavItem(_l("Services"), "services.index", "services"),

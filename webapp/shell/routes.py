@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+import re
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
 from webapp.extensions import db
 from webapp.pages import navigate
-from webapp.parallel import gather
-from webapp.teams.details import team_details
 
 from . import scope
 
@@ -25,21 +24,11 @@ SWITCHER_LIMIT = 50
 @bp.get("/")
 @requires(Role.VIEWER)
 def home():
-    """The selected team: its details plus its latest invoices and clients.
-
-    Upstream calls, at once: ``GET /teams/{id}`` (cached 30 s), ``GET /invoices/income``,
-    ``GET /clients``; plus ``GET /teams`` when the team list is stale.
-    """
+    """To the last team used (kept in the session) if still allowed, else the key's own."""
     team = scope.selected_team()
     if team is None:
         abort(403, description="no_team_in_scope")
-    client = api()
-    details, invoices, clients = gather(
-        lambda: team_details(client, team.id),
-        lambda: client.invoices.list("income", limit=RECENT),
-        lambda: client.clients.list(limit=RECENT))
-    return render_template("shell/home.html", team=team, details=details,
-                           invoices=invoices, clients=clients)
+    return redirect(url_for("team.show", team_id=team.id))
 
 
 @bp.get("/team/options")
@@ -66,7 +55,8 @@ def switch_team():
     scope.select(team)
     record("team.switch", team=team.id, object_type="team", object_id=team.id,
            reason=f"{previous} → {team.id}" if previous and previous != team.id else None)
-    return _back()
+    return navigate(same_area(safe_next(request.form.get("next")), team.id)
+                    or url_for("team.show", team_id=team.id))
 
 
 @bp.post("/account/language")
@@ -82,6 +72,26 @@ def set_language():
         record("staff.language", object_type="staff", object_id=current_user.email,
                reason=locale)
     return _back()
+
+
+TEAM_PAGE = re.compile(r"^/teams/(?P<team>[^/?#]+)/(?P<area>[a-z-]+)?")
+
+
+def same_area(path: str | None, team_id: str) -> str | None:
+    """The chosen team's page of the area ``path`` showed (``/teams/A/series/…`` →
+    ``/teams/B/series/``): objects belong to one team, so only the area carries over.
+    Pages outside any team (audit, staff, the directory) stay as they are."""
+    if not path:
+        return None
+    match = TEAM_PAGE.match(path)
+    if match is None:
+        return path
+    area = match.group("area")
+    if not area:
+        return url_for("team.show", team_id=team_id)
+    leaf = f"/{area}" if path.rstrip("/").endswith(f"/{area}") and not path.endswith("/") \
+        else f"/{area}/"
+    return f"/teams/{team_id}{leaf}"
 
 
 def _back():

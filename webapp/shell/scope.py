@@ -8,6 +8,7 @@ the session (``team``) and every API call of the request carries it (:func:`weba
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,6 +21,7 @@ from flask_login import current_user
 from webapp import cache
 from webapp.clock import now_seconds
 from webapp.gigstack.errors import GigstackError, Timeout
+from webapp.gigstack.timestamps import to_datetime
 from webapp.parallel import submit
 
 SESSION_KEY = "team"
@@ -27,12 +29,18 @@ SESSION_KEY = "team"
 
 @dataclass(frozen=True)
 class TeamChoice:
-    """What the switcher needs of a team."""
+    """What the switcher and the team directory need of a team (kept in the cache)."""
 
     id: str
     name: str
     legal_name: str
     tax_id: str
+    tax_system: str = ""
+    zip: str = ""
+    csd_completed: bool = False
+    csd_expires_at: float | None = None
+    default_series: str = ""
+    created_at: float | None = None
 
     def matches(self, query: str) -> bool:
         needle = query.strip().casefold()
@@ -43,8 +51,21 @@ class TeamChoice:
 def team_choice(team: dict[str, Any]) -> TeamChoice:
     brand = team.get("brand") or {}
     legal_name = team.get("legal_name") or ""
-    return TeamChoice(id=team["id"], name=brand.get("alias") or legal_name or team["id"],
-                      legal_name=legal_name, tax_id=team.get("tax_id") or "")
+    sat = team.get("sat") or {}
+    series = ((team.get("settings") or {}).get("default_series") or {}).get("income") or {}
+    return TeamChoice(
+        id=team["id"], name=brand.get("alias") or legal_name or team["id"],
+        legal_name=legal_name, tax_id=team.get("tax_id") or "",
+        tax_system=team.get("tax_system") or "", zip=(team.get("address") or {}).get("zip") or "",
+        csd_completed=bool(sat.get("completed")),
+        csd_expires_at=_seconds(sat.get("csd_expires_at")),
+        default_series=series.get("serie") or "" if isinstance(series, dict) else "",
+        created_at=_seconds(team.get("created_at")))
+
+
+def _seconds(value: Any) -> float | None:
+    moment = to_datetime(value) if value not in (None, "") else None
+    return moment.timestamp() if moment else None
 
 
 class _Flight:
@@ -215,7 +236,8 @@ def find_allowed(team_id: str | None) -> TeamChoice | None:
 
 
 def selected_team() -> TeamChoice | None:
-    """The team of this request: the session's choice if still allowed, else the first allowed.
+    """The team of this request: the one in its URL (team pages), else the last team used
+    (kept in the session) if still allowed, else the key's own, else the first allowed.
 
     Computed once per request. None when the staff member may use no team at all.
     """
@@ -232,12 +254,55 @@ def selected_team() -> TeamChoice | None:
 
 
 def selected_team_id() -> str | None:
-    """The team the session acts on, as stored (no call to gigstack: safe in error paths)."""
+    """The team of this request without calling gigstack (safe in error paths and for
+    ``url_for``): the URL's, else the last one used, else the key's own."""
     if "selected_team" in g:
         return g.selected_team.id if g.selected_team else None
-    return session.get(SESSION_KEY)
+    if has_request_context() and session.get(SESSION_KEY):
+        return session.get(SESSION_KEY)
+    return current_app.extensions["gigstack"].key_info.team
+
+
+# a team id as gigstack makes them (``team_`` + opaque); anything else cannot name a team
+TEAM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class TeamRefused(Exception):
+    """The URL names a team this staff member may not open (or the key does not reach)."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+def enter_team(team_id: str) -> TeamChoice:
+    """Make the URL's team the team of this request (and the last one used).
+
+    Allowed when the staff member's limits include it and the key reaches it: found in the
+    team list at hand, else confirmed with ``GET /teams/{id}`` (a team made minutes ago by a
+    colleague). Raises :class:`TeamRefused` otherwise; other gigstack failures propagate.
+    """
+    from webapp.api import unscoped_api
+    from webapp.gigstack.errors import Forbidden, NotFound
+    from webapp.teams.details import team_details
+
+    if not TEAM_ID.fullmatch(team_id or ""):
+        raise TeamRefused("team_not_found")
+    if not current_user.may_use_team(team_id):
+        raise TeamRefused("team_out_of_scope")
+    teams = directory().without_waiting() or []
+    chosen = next((team for team in teams if team.id == team_id), None)
+    if chosen is None:
+        try:
+            chosen = team_choice(team_details(unscoped_api(), team_id))
+        except (NotFound, Forbidden):
+            raise TeamRefused("team_not_found") from None
+    select(chosen)
+    return chosen
 
 
 def select(team: TeamChoice) -> None:
-    session[SESSION_KEY] = team.id
+    """``team`` is this request's, and the last one used (the session is written on change)."""
+    if session.get(SESSION_KEY) != team.id:
+        session[SESSION_KEY] = team.id
     g.selected_team = team

@@ -1,0 +1,176 @@
+"""The team directory (``/teams/``), team creation and the regime picker.
+
+Every team the key reaches, within the staff member's limits, from the cached team list
+(one ``GET /teams`` walk per ``TEAM_LIST_TTL_SECONDS``, shared by the switcher): tabs with
+counts, search, sort and page all run on that copy, so the page costs no upstream call
+while the copy is fresh.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from webapp import catalogs, once
+from webapp.api import unscoped_api
+from webapp.audit import record
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.exports import csv_response
+from webapp.formatting import local_date
+from webapp.gigstack import GigstackError
+from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.shell import scope
+from webapp.shell.scope import TeamChoice
+
+from .forms import DirectoryFilterForm, TeamCreateForm, regime_choices, team_payload
+from .readiness import csd_state, missing_fiscal_data
+
+bp = Blueprint("teams", __name__, url_prefix="/teams")
+
+PAGE_SIZE = 50
+
+
+def _csd(team: TeamChoice):
+    return csd_state(team.csd_completed, team.csd_expires_at)
+
+
+def _fiscal_missing(team: TeamChoice) -> bool:
+    return missing_fiscal_data(team.legal_name, team.tax_id, team.tax_system, team.zip)
+
+
+TABS: dict[str, tuple[object, Callable[[TeamChoice], bool]]] = {
+    "all": (_l("All"), lambda team: True),
+    "ready": (_l("Ready to invoice"), lambda team: not _fiscal_missing(team)
+              and _csd(team).usable and bool(team.default_series)),
+    "missing-csd": (_l("Missing CSD"), lambda team: _csd(team).status in ("missing", "expired")),
+    "expiring": (_l("CSD expiring within 30 days"), lambda team: _csd(team).status == "expiring"),
+    "missing-fiscal": (_l("Missing fiscal data"), _fiscal_missing),
+}
+SORTS: dict[str, tuple[Callable[[TeamChoice], object], bool]] = {
+    "name": (lambda team: team.name.casefold(), False),
+    "rfc": (lambda team: team.tax_id, False),
+    "created": (lambda team: team.created_at or 0, False),
+    "-created": (lambda team: team.created_at or 0, True),
+    "csd": (lambda team: team.csd_expires_at or math.inf, False),
+}
+CSV_COLUMNS = ("id", "alias", "legal_name", "rfc", "regime", "postal_code", "csd_status",
+               "csd_expires", "default_series", "created")
+
+
+def _filtered(form: DirectoryFilterForm) -> tuple[str, list[TeamChoice], dict[str, int]]:
+    """The tab, the rows of the tab matching the search in the chosen order, and tab counts."""
+    tab = request.args.get("tab", "all")
+    if tab not in TABS:
+        tab = "all"
+    query = "" if form.q.errors else (form.q.data or "")
+    matching = [team for team in scope.allowed_teams() if team.matches(query)]
+    counts = {name: sum(1 for team in matching if rule(team)) for name, (_, rule) in TABS.items()}
+    key, reverse = SORTS.get(form.sort.data or "name", SORTS["name"])
+    rows = sorted((team for team in matching if TABS[tab][1](team)), key=key, reverse=reverse)
+    return tab, rows, counts
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """Upstream calls: ``GET /teams`` (every page) only when the cached list is stale."""
+    form = DirectoryFilterForm(request.args)
+    form.validate()
+    tab, rows, counts = _filtered(form)
+    page = _page_number(len(rows))
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    links = {"first": list_url("page") if page > 1 else None,
+             "next": list_url("page", str(page + 1)) if page * PAGE_SIZE < len(rows) else None}
+    tabs = [(list_url("page", tab=None if name == "all" else name), label, counts[name],
+             name == tab) for name, (label, _) in TABS.items()]
+    return render_page("teams/page.html", "teams/_rows.html", form=form, rows=shown,
+                       total=len(rows), links=links, tabs=tabs, tab=tab,
+                       csd_of=_csd, regime_name=_regime_name)
+
+
+def _page_number(count: int) -> int:
+    text = request.args.get("page", "1")
+    number = int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
+    last = max(1, math.ceil(count / PAGE_SIZE))
+    return min(max(number, 1), last)
+
+
+def _regime_name(code: str) -> str:
+    entry = catalogs.get("tax_regimes", code) if code else None
+    return entry["name"] if entry else code
+
+
+@bp.get("/export.csv")
+@requires(Role.VIEWER)
+def export_csv():
+    """The filtered rows of the tab as CSV (same search and sort as the page)."""
+    form = DirectoryFilterForm(request.args)
+    form.validate()
+    _tab, rows, _counts = _filtered(form)
+    return csv_response("teams", CSV_COLUMNS, (
+        [team.id, team.name, team.legal_name, team.tax_id, team.tax_system, team.zip,
+         _csd(team).status, local_date(team.csd_expires_at) if team.csd_expires_at else "",
+         team.default_series, local_date(team.created_at) if team.created_at else ""]
+        for team in rows))
+
+
+@bp.get("/regimes")
+@requires(Role.VIEWER)
+def regime_options():
+    """The regime ``<option>``s that fit the RFC typed so far (htmx, no upstream call)."""
+    rfc = request.args.get("tax_id", "")[:20]
+    return render_template("teams/_regime_options.html", choices=regime_choices(rfc),
+                           selected=request.args.get("tax_system", ""))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new():
+    """Create a team in the key's billing account (Connect). Upstream calls: ``POST /teams``.
+
+    With "generate onboarding link" the answer shows the link once (never redirected to,
+    stored or logged).
+    """
+    form = TeamCreateForm()
+    form.offer_regimes()
+    if not form.is_submitted():
+        form.once.data = once.issue()
+        return render_page("teams/new.html", "teams/_form.html", form=form)
+    if not form.validate():
+        return form_failed("teams/new.html", "teams/_form.html", "team-form", form=form)
+    claim = once.claim(form.once.data)
+    if not claim.fresh:
+        return _repeat(claim.result)
+    try:
+        team = unscoped_api().teams.create(team_payload(form))
+    except (ValidationError, Conflict) as error:
+        once.release(form.once.data)
+        record("team.create", object_type="team", outcome=error.code)
+        unplaced = apply_api_errors(form, error)
+        return form_failed("teams/new.html", "teams/_form.html", "team-form", form=form,
+                           error=" ".join(unplaced) or error.message)
+    except GigstackError:
+        once.release(form.once.data)
+        raise
+    record("team.create", team=team["id"], object_type="team", object_id=team["id"],
+           reason="onboarding link generated" if team.get("onboarding_url") else None)
+    scope.directory().forget()
+    overview = url_for("team.show", team_id=team["id"])
+    once.done(form.once.data, overview)
+    if team.get("onboarding_url"):
+        body = render_page("teams/created.html", "teams/_created.html", team=team,
+                           link=team["onboarding_url"])
+        return body, 201, {"Cache-Control": "no-store"}
+    return navigate(overview)
+
+
+def _repeat(result: str | None):
+    """The same form sent again: to what the first attempt made, or wait for it."""
+    if result:
+        return navigate(result)
+    abort(409, description="already_sent")

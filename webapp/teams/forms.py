@@ -1,0 +1,173 @@
+"""Team forms: create and edit (TeamCreateInput / TeamUpdateInput), delete, directory filters.
+
+Regime choices follow the persona type the RFC implies (12 characters moral, 13 física); the
+catalogue is local data. :func:`team_payload` sends only what changed on edit (REFERENCE
+§1.13: PUT is partial, ``null`` clears, ``brand.alias`` / ``address.country`` ride along
+whenever their group is sent).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from webapp import catalogs
+from webapp.forms import BackofficeForm
+from webapp.sat.rfc import rfc_person
+
+ZIP = re.compile(r"^[0-9]{5}$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+ADDRESS_FIELDS = ("street", "exterior", "interior", "neighborhood", "municipality", "city",
+                  "state", "zip", "country")
+BRAND_FIELDS = ("alias", "primary_color", "secondary_color")
+TOP_FIELDS = ("legal_name", "tax_id", "tax_system", "support_email", "support_phone")
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def regime_choices(rfc: str | None) -> list[tuple[str, str]]:
+    """Regimes that fit the RFC's persona type (all of them while the RFC is unknown)."""
+    person = rfc_person(upper(rfc or "")) if rfc else None
+    entries = [e for e in catalogs.entries("tax_regimes") if person is None or e.get(person)]
+    return [("", _l("Choose a regime"))] + [(e["code"], f"{e['code']} — {e['name']}")
+                                            for e in entries]
+
+
+class TeamForm(BackofficeForm):
+    """The fields shared by create and edit, grouped as the API groups them."""
+
+    once = HiddenField()
+    alias = StringField(_l("Display name (alias)"), filters=[strip],
+                        validators=[Length(max=120)])
+    legal_name = StringField(_l("Legal name (razón social)"), filters=[strip],
+                             validators=[Length(max=254)],
+                             description=_l("As registered at SAT, without the company type "
+                                            "(SA DE CV)."))
+    tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
+    tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
+    street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
+    exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
+    interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
+    neighborhood = StringField(_l("Neighbourhood (colonia)"), filters=[strip],
+                               validators=[Length(max=120)])
+    municipality = StringField(_l("Municipality"), filters=[strip], validators=[Length(max=120)])
+    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
+    state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
+    zip = StringField(_l("Fiscal postal code"), filters=[strip], validators=[
+        Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))])
+    country = StringField(_l("Country"), filters=[upper], default="MEX",
+                          validators=[Length(max=60)])
+    support_email = EmailField(_l("Support e-mail"), filters=[strip], validators=[
+        Optional(), Email(_l("Type a valid e-mail address."))])
+    support_phone = StringField(_l("Support phone"), filters=[strip], validators=[Length(max=40)])
+    primary_color = StringField(_l("Primary colour"), filters=[strip], validators=[
+        Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))])
+    secondary_color = StringField(_l("Secondary colour"), filters=[strip], validators=[
+        Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))])
+    generate_onboarding_url = BooleanField(_l("Generate an onboarding link (Connect)"))
+
+    def offer_regimes(self) -> None:
+        self.tax_system.choices = regime_choices(self.tax_id.data)
+
+    def validate_alias(self, field: Field) -> None:
+        if not field.data and not self.legal_name.data:
+            raise ValidationError(_l("Type a display name or a legal name."))
+
+    def validate_tax_id(self, field: Field) -> None:
+        if field.data and rfc_person(field.data) is None:
+            raise ValidationError(_l("An RFC has 12 characters (persona moral) or 13 (persona "
+                                     "física): letters, 6 digits of date, 3 characters."))
+
+    def validate_tax_system(self, field: Field) -> None:
+        if not field.data:
+            return
+        entry = catalogs.get("tax_regimes", field.data)
+        if entry is None:
+            raise ValidationError(_l("Choose a regime from the list."))
+        person = rfc_person(self.tax_id.data or "")
+        if person and not entry.get(person):
+            raise ValidationError(
+                _l("Regime %(code)s is not for a persona moral.", code=field.data)
+                if person == "moral" else
+                _l("Regime %(code)s is not for a persona física.", code=field.data))
+
+
+class TeamCreateForm(TeamForm):
+    add_master_team_members = BooleanField(_l("Add the members of the key's own team"))
+
+
+class TeamEditForm(TeamForm):
+    pass
+
+
+def form_data(team: dict[str, Any]) -> dict[str, Any]:
+    """A Team object as the form's initial data."""
+    brand = team.get("brand") or {}
+    address = team.get("address") or {}
+    data = {name: team.get(name) or "" for name in TOP_FIELDS}
+    data.update({name: brand.get(name) or "" for name in BRAND_FIELDS})
+    data.update({name: address.get(name) or "" for name in ADDRESS_FIELDS})
+    data["country"] = data["country"] or "MEX"
+    return data
+
+
+def team_payload(form: TeamForm, original: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The TeamCreateInput (``original`` None) or the partial TeamUpdateInput of what changed;
+    an emptied field is sent as ``null`` (cleared)."""
+    before = form_data(original) if original is not None else {}
+
+    def changed(name: str) -> bool:
+        value = getattr(form, name).data or ""
+        return value != before.get(name, "") if original is not None else bool(value)
+
+    def value(name: str) -> Any:
+        return getattr(form, name).data or None
+
+    payload: dict[str, Any] = {name: value(name) for name in TOP_FIELDS if changed(name)}
+    brand = {name: value(name) for name in BRAND_FIELDS if changed(name)}
+    if brand:
+        payload["brand"] = {**brand, "alias": value("alias") or value("legal_name")}
+    address = {name: value(name) for name in ADDRESS_FIELDS if changed(name)}
+    if address:
+        payload["address"] = {**address, "country": value("country") or "MEX"}
+    if form.generate_onboarding_url.data:
+        payload["generate_onboarding_url"] = True
+    if isinstance(form, TeamCreateForm) and form.add_master_team_members.data:
+        payload["add_master_team_members"] = True
+    return payload
+
+
+class TeamDeleteForm(BackofficeForm):
+    confirm_rfc = StringField(_l("Type the team's RFC to confirm"), filters=[upper],
+                              validators=[DataRequired(_l("Type the RFC."))])
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
+        DataRequired(_l("Say why the team is deleted.")), Length(max=500)])
+
+
+class DirectoryFilterForm(BackofficeForm):
+    class Meta:
+        csrf = False  # read-only GET: the filters live in the URL
+
+    q = SearchField(_l("Name, RFC or id"), filters=[strip], validators=[Length(max=100)])
+    sort = SelectField(_l("Sort by"), validate_choice=False, default="name", choices=[
+        ("name", _l("Name")), ("rfc", "RFC"), ("-created", _l("Newest first")),
+        ("created", _l("Oldest first")), ("csd", _l("CSD expiry (soonest first)"))])

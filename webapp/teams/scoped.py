@@ -1,0 +1,64 @@
+"""Blueprints whose pages live under ``/teams/<team_id>/…`` (DESIGN.md, "URLs").
+
+The team id comes off the URL before the view runs (``url_value_preprocessor``), is checked
+against the staff member's limits and the key's reach (404 for both, the same page, recorded
+in the audit log), and ``url_for`` fills it in again (``url_defaults``). Views never take the
+team from the session: they ask :func:`webapp.api.api` for the client bound to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, g
+from flask_login import current_user
+
+from webapp.shell import scope
+
+URL_TEAM = "url_team_id"
+
+
+def team_blueprint(name: str, import_name: str, path: str = "") -> Blueprint:
+    """A blueprint mounted at ``/teams/<team_id><path>`` whose views see the team checked."""
+    bp = Blueprint(name, import_name, url_prefix=f"/teams/<team_id>{path}")
+    bp.url_value_preprocessor(take_team_id)
+    bp.before_request(check_team)
+    return bp
+
+
+def take_team_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Views do not receive ``team_id``: it is the request's team, checked before they run."""
+    if values and "team_id" in values:
+        g.setdefault(URL_TEAM, values.pop("team_id"))
+
+
+def check_team() -> None:
+    """404 (recorded) for a team outside the staff member's limits or the key's reach.
+
+    Runs after sign-in is enforced (app before-request hooks run first), so anonymous
+    visitors are sent to sign in and learn nothing about the team.
+    """
+    team_id = g.get(URL_TEAM)
+    if team_id is None or not current_user.is_authenticated:
+        return
+    try:
+        scope.enter_team(team_id)
+    except scope.TeamRefused as refused:
+        from webapp.audit import record
+
+        record("team.open", object_type="team", object_id=team_id[:128],
+               outcome=refused.outcome)
+        abort(404)
+
+
+def fill_team_id(endpoint: str, values: dict[str, Any]) -> None:
+    """``url_for`` on a team page keeps its team; elsewhere it uses the last team used."""
+    if "team_id" in values or not current_app.url_map.is_endpoint_expecting(endpoint, "team_id"):
+        return
+    team_id = scope.selected_team_id()
+    if team_id:
+        values["team_id"] = team_id
+
+
+def init_app(app: Flask) -> None:
+    app.url_defaults(fill_team_id)
