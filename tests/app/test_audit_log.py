@@ -525,7 +525,7 @@ def test_page_names_the_team_next_to_its_id(app, clock, teams):
     add_staff(app, "tea@staff.test", "viewer")
     browser = app.test_client()
     assert sign_in(browser, "tea@staff.test").status_code == 302
-    token = csrf_token(browser, "/")
+    token = csrf_token(browser, "/audit/")
     assert browser.post("/team", data={"csrf_token": token, "team": teams["subs"][0]}
                         ).status_code == 302
     found = rows(browser.get("/audit/?action=team.switch").get_data(as_text=True))

@@ -119,7 +119,7 @@ def test_sign_in_ignores_a_next_that_is_not_a_local_path(client, app, target):
 def test_email_is_matched_whatever_its_case(client, app):
     add_staff(app, "ana@staff.test")
     assert sign_in(client, "Ana@Staff.TEST").status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/audit/").status_code == 200
 
 
 def test_signed_in_staff_visiting_sign_in_go_home(viewer):
@@ -155,7 +155,7 @@ def test_unknown_email_and_wrong_password_look_the_same(client, app):
     entries = audit(app, "auth.sign_in")
     assert [(e.actor, e.outcome) for e in entries] == [
         ("nobody@staff.test", "invalid_credentials"), ("ana@staff.test", "invalid_credentials")]
-    assert client.get("/").status_code == 302  # still nobody
+    assert client.get("/audit/").status_code == 302  # still nobody
 
 
 def test_wrong_password_does_not_set_last_sign_in(client, app):
@@ -214,7 +214,7 @@ def test_disabled_account_is_told_so_only_with_the_right_password(client, app):
     assert right.status_code == 403
     assert disabled in right.get_data(as_text=True)
     assert text(app, "Wrong email or password.") not in right.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not signed in
+    assert client.get("/audit/").status_code == 302  # not signed in
     assert [e.outcome for e in audit(app, "auth.sign_in")] == [
         "invalid_credentials", "account_disabled"]
     assert staff_row(app, "off@staff.test").last_sign_in_at is None
@@ -284,7 +284,7 @@ def test_other_accounts_failures_do_not_block_a_good_sign_in(sandbox, keys):
     browser = app.test_client()
     response = post_sign_in(browser, "ana@staff.test", PASSWORD, addr="192.0.2.10")
     assert response.status_code == 302
-    assert browser.get("/", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 200
+    assert browser.get("/audit/", environ_base={"REMOTE_ADDR": "192.0.2.10"}).status_code == 200
     app.extensions["gigstack"].close()
 
 
@@ -347,7 +347,7 @@ def test_demo_admin_on_the_sandbox_is_created_and_repaired(sandbox, keys):
     assert (demo.role, demo.active, demo.is_demo) == ("admin", True, True)
     browser = app.test_client()
     assert sign_in(browser, "demo@sandbox.test", "demo password 2026").status_code == 302
-    assert browser.get("/").status_code == 200
+    assert browser.get("/audit/").status_code == 200
     # someone changed it: a rerun puts back the configured password, role and state
     with app.app_context():
         staff = Staff.by_email("demo@sandbox.test")
@@ -389,7 +389,7 @@ def test_real_key_removes_demo_accounts_and_their_sessions(sandbox, keys, tmp_pa
     replay = real.test_client()
     replay.set_cookie("backoffice_session", demo_cookie)
     assert replay.get("/sign-in").status_code == 200  # anonymous: the form, not home
-    response = replay.get("/")
+    response = replay.get("/audit/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
     control = real.test_client()  # a non-demo session carries over with the same secret

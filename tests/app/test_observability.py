@@ -11,18 +11,20 @@ TIMING = re.compile(r'app;dur=[\d.]+, cpu;dur=[\d.]+, upstream;dur=[\d.]+, '
                     r'upstream-max;dur=[\d.]+, upstream-calls;desc="(\d+)"')
 
 
-def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin, sandbox_requests):
+def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin, sandbox_requests,
+                                                                teams):
     app.extensions["team_directory"].forget()
-    answer = admin.get("/", headers={"X-Request-ID": "0f6a1c7e-router-id"})
+    answer = admin.get(f"/teams/{teams['partner']}/",
+                       headers={"X-Request-ID": "0f6a1c7e-router-id"})
     assert answer.status_code == 200
     assert answer.headers["X-Request-ID"] == "0f6a1c7e-router-id"
-    # the team list, then the team, its invoices and clients in parallel threads
+    # the team list, then the team, its series and integrations in parallel threads
     assert [r.request_id for r in sandbox_requests] == ["0f6a1c7e-router-id"] * 4
 
 
 def test_without_a_sane_id_the_app_makes_one_per_request(app, admin, sandbox_requests):
     first = admin.get("/", headers={"X-Request-ID": "bad id <script>"})
-    second = admin.get("/")
+    second = admin.get("/", follow_redirects=True)
     made = first.headers["X-Request-ID"], second.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made[0]) and re.fullmatch(r"[0-9a-f]{32}", made[1])
     assert made[0] != made[1]
@@ -30,9 +32,9 @@ def test_without_a_sane_id_the_app_makes_one_per_request(app, admin, sandbox_req
 
 
 def test_server_timing_counts_the_upstream_calls_of_the_page(app, admin):
-    admin.get("/")  # the team list and the team's details are cached from here on
-    timing = TIMING.fullmatch(admin.get("/").headers["Server-Timing"])
-    assert timing and timing.group(1) == "2"  # latest invoices and clients
+    admin.get("/", follow_redirects=True)  # the team list and the team's details are cached from here on
+    timing = TIMING.fullmatch(admin.get("/", follow_redirects=True).headers["Server-Timing"])
+    assert timing and timing.group(1) == "2"  # the team's series and integrations
     audit = TIMING.fullmatch(admin.get("/audit/").headers["Server-Timing"])
     assert audit and audit.group(1) == "0"
 

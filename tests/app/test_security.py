@@ -48,6 +48,8 @@ def dummy_url(app: Flask, rule: Rule) -> str:
         return _DUMMIES[converter]
 
     url = _VARIABLE.sub(fill, rule.rule)
+    if url.startswith("/teams/dummy/"):  # a team the key reaches: role checks come next
+        url = url.replace("/teams/dummy/", f"/teams/{app.extensions['gigstack'].key_info.team}/", 1)
     method = min(rule.methods - {"HEAD", "OPTIONS"}, default="GET")
     matched, _ = app.url_map.bind("localhost").match(url, method=method)
     assert matched == rule.endpoint, f"dummy URL {url} does not reach {rule.endpoint}"

@@ -43,7 +43,7 @@ def test_unsafe_routes_refuse_missing_and_forged_csrf_tokens(app, admin, signed_
         "shell.set_language": {"locale": "en", "next": "/teams/"},
     }
     other_admin = signed_in("admin")
-    assert admin.get("/").status_code == 200  # selects the key's own team
+    assert admin.get("/", follow_redirects=True).status_code == 200  # selects the key's own team
     before = session_data(app, admin)
     assert before["team"] == teams["partner"]
     audit_before = _audit_count(app)

@@ -98,7 +98,7 @@ def test_security_headers_on_every_kind_of_response(app, client, admin, teams):
         "404": client.get("/no-such-page"),
     }
     signed_in = {
-        "home": admin.get("/"),
+        "home": admin.get("/", follow_redirects=True),
         "teams": admin.get("/teams/"),
         "audit": admin.get("/audit/"),
         "teams fragment": admin.get("/teams/", headers={**HTMX, "HX-Target": "teams-list"}),

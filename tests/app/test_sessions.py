@@ -85,13 +85,13 @@ def test_activity_within_30_minutes_keeps_the_session(timed_app, clock):
     browser = signed_in_browser(timed_app)
     for _ in range(4):  # 4 × 29 min: every request renews the idle limit
         clock.advance(29 * MINUTE)
-        assert browser.get("/").status_code == 200
+        assert browser.get("/audit/").status_code == 200
     assert session_of(timed_app, browser)["seen"] == int(clock.now)
 
 
 def test_31_minutes_idle_sends_to_sign_in_as_expired(timed_app, clock):
     browser = signed_in_browser(timed_app)
-    assert browser.get("/").status_code == 200
+    assert browser.get("/audit/").status_code == 200
     clock.advance(31 * MINUTE)
     response = browser.get("/teams/")
     assert_sent_to_sign_in(response, expired=True)
@@ -100,7 +100,7 @@ def test_31_minutes_idle_sends_to_sign_in_as_expired(timed_app, clock):
     assert "Tu sesión expiró. Vuelve a iniciar sesión para continuar." in page
     assert "_user_id" not in session_of(timed_app, browser)
     clock.advance(1)
-    assert_sent_to_sign_in(browser.get("/"))  # signed out for good, not only once
+    assert_sent_to_sign_in(browser.get("/audit/"))  # signed out for good, not only once
 
 
 def test_expired_htmx_request_gets_401_with_hx_redirect(timed_app, clock):
@@ -121,7 +121,7 @@ def test_session_ends_after_12_hours_despite_activity(timed_app, clock):
         clock.advance(29 * MINUTE)
         assert browser.get("/team/options").status_code == 200
     clock.advance(25 * MINUTE)  # 12 h 01 min after sign-in, 25 min after the last request
-    assert_sent_to_sign_in(browser.get("/"), expired=True)
+    assert_sent_to_sign_in(browser.get("/audit/"), expired=True)
 
 
 # -- a new session at sign-in -----------------------------------------------------------------
@@ -146,9 +146,9 @@ def test_sign_in_replaces_the_session_it_was_given(app, teams):
     assert "planted" not in content and "team" not in content
     assert content["started"] == content["seen"] > 1
     assert content.get("csrf_token") != token  # the pre-sign-in CSRF token is gone too
-    assert browser.get("/").status_code == 200
+    assert browser.get("/audit/").status_code == 200
     assert session_of(app, browser)["team"] == teams["partner"]  # the default, not the plant
-    assert_sent_to_sign_in(replayed(app, before).get("/"))  # the old cookie is still nobody
+    assert_sent_to_sign_in(replayed(app, before).get("/audit/"))  # the old cookie is still nobody
 
 
 # -- cookies that stop working ----------------------------------------------------------------
@@ -157,13 +157,13 @@ def test_sign_in_replaces_the_session_it_was_given(app, teams):
 def test_a_copied_cookie_dies_at_sign_out(app):
     browser = signed_in_browser(app)
     copy = cookie_value(browser)
-    assert replayed(app, copy).get("/").status_code == 200  # a copy works while signed in
-    response = browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/")})
+    assert replayed(app, copy).get("/audit/").status_code == 200  # a copy works while signed in
+    response = browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/audit/")})
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in?reason=signed_out"
-    assert_sent_to_sign_in(browser.get("/"))
-    assert_sent_to_sign_in(replayed(app, copy).get("/"))
-    assert signed_in_browser(app, "bea@staff.test").get("/").status_code == 200
+    assert_sent_to_sign_in(browser.get("/audit/"))
+    assert_sent_to_sign_in(replayed(app, copy).get("/audit/"))
+    assert signed_in_browser(app, "bea@staff.test").get("/audit/").status_code == 200
 
 
 def test_password_reset_ends_existing_sessions(app):
@@ -172,8 +172,8 @@ def test_password_reset_ends_existing_sessions(app):
     with app.app_context():
         Staff.by_email("ana@staff.test").set_password("a brand new password")
         db.session.commit()
-    assert_sent_to_sign_in(browser.get("/"))
-    assert_sent_to_sign_in(replayed(app, copy).get("/"))
+    assert_sent_to_sign_in(browser.get("/audit/"))
+    assert_sent_to_sign_in(replayed(app, copy).get("/audit/"))
     assert sign_in(browser, "ana@staff.test").status_code == 401  # old password refused
     assert sign_in(browser, "ana@staff.test", "a brand new password").status_code == 302
 
@@ -183,10 +183,10 @@ def test_deactivation_ends_existing_sessions(app):
     copy = cookie_value(browser)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["staff", "deactivate", "ana@staff.test"]).exit_code == 0
-    assert_sent_to_sign_in(browser.get("/"))
+    assert_sent_to_sign_in(browser.get("/audit/"))
     assert runner.invoke(args=["staff", "activate", "ana@staff.test"]).exit_code == 0
     # enabled again: the account may sign in anew, but the old cookies stay dead
-    assert_sent_to_sign_in(replayed(app, copy).get("/"))
+    assert_sent_to_sign_in(replayed(app, copy).get("/audit/"))
     assert sign_in(browser, "ana@staff.test").status_code == 302
 
 
@@ -199,8 +199,8 @@ def test_no_remember_me_cookie_is_ever_set(app):
     remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     steps = [lambda: browser.get("/sign-in"),
              lambda: sign_in(browser, "ana@staff.test", remember="y", remember_me="1"),
-             lambda: browser.get("/"),
-             lambda: browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/")})]
+             lambda: browser.get("/audit/"),
+             lambda: browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/audit/")})]
     set_cookies = []
     for step in steps:
         set_cookies += step().headers.getlist("Set-Cookie")
@@ -231,7 +231,7 @@ def test_cookie_is_secure_over_https(app):
 
 def test_session_holds_only_the_staff_id_team_csrf_token_and_times(app, keys, teams):
     browser = signed_in_browser(app)
-    assert browser.get("/").status_code == 200
+    assert browser.get("/audit/").status_code == 200
     raw = cookie_value(browser)
     content = session_of(app, browser)
     with app.app_context():

@@ -63,11 +63,11 @@ def test_redis_going_away_is_never_a_500(sandbox, keys, tmp_path):
         add_staff(app, "target@staff.test", "viewer")
         browser = app.test_client()
         assert sign_in(browser, "calm@staff.test").status_code == 302
-        assert browser.get("/").status_code == 200  # fills the cache
+        assert browser.get("/", follow_redirects=True).status_code == 200  # fills the cache
         redis_process.terminate()
         redis_process.wait(timeout=10)
         app.extensions["team_directory"].forget()  # a delete that fails is logged, not raised
-        home = browser.get("/")
+        home = browser.get("/", follow_redirects=True)
         assert home.status_code == 200 and "Cumbre Digital" in home.get_data(as_text=True)
         assert browser.get("/teams/").status_code == 200
         statuses = [sign_in(app.test_client(), "target@staff.test", "wrong password!!").status_code

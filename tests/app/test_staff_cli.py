@@ -236,16 +236,16 @@ def test_deactivate_ends_sessions_and_activate_allows_sign_in_again(app):
     add_staff(app, "ana@staff.test")
     browser = app.test_client()
     assert sign_in(browser, "ana@staff.test").status_code == 302
-    assert browser.get("/").status_code == 200
+    assert browser.get("/audit/").status_code == 200
     result = run(app, "deactivate", "ana@staff.test")
     assert result.exit_code == 0 and "ana@staff.test deactivated" in result.output
     assert staff(app, "ana@staff.test").active is False
-    assert browser.get("/").status_code == 302
+    assert browser.get("/audit/").status_code == 302
     assert sign_in(app.test_client(), "ana@staff.test").status_code == 403
     only_entry(app, "staff.deactivate")
     result = run(app, "activate", "ana@staff.test")
     assert result.exit_code == 0 and "ana@staff.test activated" in result.output
-    assert browser.get("/").status_code == 302  # the old session stays ended
+    assert browser.get("/audit/").status_code == 302  # the old session stays ended
     assert sign_in(browser, "ana@staff.test").status_code == 302
     only_entry(app, "staff.activate")
 
@@ -259,7 +259,7 @@ def test_reset_password_prompted_ends_sessions(app):
     assert result.exit_code == 0, result.output
     assert "their sessions were ended" in result.output
     assert_no_secret(result, NEW_PASSWORD, PASSWORD)
-    assert browser.get("/").status_code == 302
+    assert browser.get("/audit/").status_code == 302
     assert sign_in(app.test_client(), "ana@staff.test").status_code == 401
     assert sign_in(app.test_client(), "ana@staff.test", NEW_PASSWORD).status_code == 302
     entry = only_entry(app, "staff.reset_password")

@@ -18,8 +18,7 @@ def test_teams_page_lists_partner_and_sub_teams(viewer, sandbox, teams):
         assert team["brand"]["alias"] in html
     outsider = sandbox.store.teams[teams["outsider"]]
     assert outsider["tax_id"] not in html
-    assert "Sin CSD" in html and "Conectado" in html
-    assert "Prueba" in html
+    assert "Sin CSD" in html and "Válido" in html
     assert html.count("Equipo de la llave") == 1
 
 

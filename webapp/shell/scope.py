@@ -254,13 +254,17 @@ def selected_team() -> TeamChoice | None:
 
 
 def selected_team_id() -> str | None:
-    """The team of this request without calling gigstack (safe in error paths and for
-    ``url_for``): the URL's, else the last one used, else the key's own."""
+    """The team of this request without calling gigstack (safe in error paths): the URL's,
+    else the last one used; None before any."""
     if "selected_team" in g:
         return g.selected_team.id if g.selected_team else None
-    if has_request_context() and session.get(SESSION_KEY):
-        return session.get(SESSION_KEY)
-    return current_app.extensions["gigstack"].key_info.team
+    return session.get(SESSION_KEY) if has_request_context() else None
+
+
+def link_team_id() -> str | None:
+    """The team a link to a team page goes to when the page has none: the last one used,
+    else the key's own (never calls gigstack)."""
+    return selected_team_id() or current_app.extensions["gigstack"].key_info.team
 
 
 # a team id as gigstack makes them (``team_`` + opaque); anything else cannot name a team

@@ -55,7 +55,7 @@ def fill_team_id(endpoint: str, values: dict[str, Any]) -> None:
     """``url_for`` on a team page keeps its team; elsewhere it uses the last team used."""
     if "team_id" in values or not current_app.url_map.is_endpoint_expecting(endpoint, "team_id"):
         return
-    team_id = scope.selected_team_id()
+    team_id = scope.link_team_id()
     if team_id:
         values["team_id"] = team_id
 
