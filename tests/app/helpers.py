@@ -77,3 +77,8 @@ def field_error(html: str, field_id: str) -> str:
 def text_of(html: str) -> str:
     """The page's visible text, tags dropped and whitespace collapsed (for ``in`` checks)."""
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def home(client: FlaskClient):
+    """``/`` followed to where it leads (the overview of the last team used)."""
+    return client.get("/", follow_redirects=True)

@@ -14,6 +14,7 @@ import pytest
 from flask import render_template_string
 
 from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
+from tests.app.helpers import home
 from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.formatting import local_date, local_datetime, money
@@ -181,7 +182,7 @@ def test_live_key_shows_no_mode_banner(sandbox, keys, teams, kind):
             add_staff(app, "viewer@staff.test")
             browser = app.test_client()
             assert sign_in(browser, "viewer@staff.test").status_code == 302
-            response = browser.get("/", follow_redirects=True)
+            response = home(browser)
             assert response.status_code == 200
             assert _mode_banner(response.get_data(as_text=True)) is None
     finally:
@@ -194,7 +195,7 @@ def test_live_key_shows_no_mode_banner(sandbox, keys, teams, kind):
                                              ("operator", "Operador"), ("viewer", "Consulta")])
 def test_user_menu_shows_name_role_languages_and_sign_out(signed_in, role, label):
     browser = signed_in(role, name="Lucía Pérez")
-    menu = _user_menu(browser.get("/", follow_redirects=True).get_data(as_text=True))
+    menu = _user_menu(home(browser).get_data(as_text=True))
     assert re.search(r'<strong data-testid="user-name">Lucía Pérez</strong>', menu)
     assert f'<span class="menu-label">{label}</span>' in menu
     assert browser.staff_email in menu
@@ -245,14 +246,14 @@ def test_switching_to_english_changes_the_page_and_persists_across_sessions(app,
     # a new browser, a new session: still English
     other = app.test_client()
     assert sign_in(other, "lang@staff.test").status_code == 302
-    html = other.get("/", follow_redirects=True).get_data(as_text=True)
+    html = home(other).get_data(as_text=True)
     assert _html_lang(html) == "en" and "Fiscal data" in html
     # other staff members keep Spanish
-    assert _html_lang(signed_in("viewer").get("/", follow_redirects=True).get_data(as_text=True)) == "es-MX"
+    assert _html_lang(home(signed_in("viewer")).get_data(as_text=True)) == "es-MX"
 
     # and back to Spanish
     assert _set_language(other, "es_MX").status_code == 302
-    assert _html_lang(other.get("/", follow_redirects=True).get_data(as_text=True)) == "es-MX"
+    assert _html_lang(home(other).get_data(as_text=True)) == "es-MX"
     with app.app_context():
         assert Staff.by_email("lang@staff.test").locale == "es_MX"
 
@@ -345,15 +346,15 @@ def test_team_details_are_reused_briefly_and_per_team(app, admin, teams, sandbox
         return [r.path.rsplit("/", 1)[-1] for r in sandbox_requests
                 if r.method == "GET" and r.path.rsplit("/", 1)[-1].startswith("team_")]
 
-    admin.get("/", follow_redirects=True)
-    admin.get("/", follow_redirects=True)
+    home(admin)
+    home(admin)
     assert details_calls() == [teams["partner"]]
     token = re.search(r'name="csrf_token" value="([^"]+)"',
                       admin.get("/audit/").get_data(as_text=True)).group(1)
     admin.post("/team", data={"csrf_token": token, "team": teams["subs"][0]})
-    admin.get("/", follow_redirects=True)
+    home(admin)
     assert details_calls() == [teams["partner"], teams["subs"][0]]
     with app.app_context():
         forget_team(teams["subs"][0])  # what the dashboard's own edit of a team does
-    admin.get("/", follow_redirects=True)
+    home(admin)
     assert details_calls() == [teams["partner"], teams["subs"][0], teams["subs"][0]]

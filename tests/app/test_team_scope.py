@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
+from tests.app.helpers import home
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import Staff
 from webapp.extensions import db
@@ -91,7 +92,7 @@ def _audit(app, action: str) -> list[AuditEntry]:
 # -- the switcher --------------------------------------------------------------------------
 
 def test_switcher_lists_exactly_the_teams_the_key_reaches(admin, sandbox, teams):
-    html = admin.get("/", follow_redirects=True).get_data(as_text=True)
+    html = home(admin).get_data(as_text=True)
     offered = _switcher_ids(html)
     assert len(offered) == 7 == len(set(offered))
     assert set(offered) == {teams["partner"], *teams["subs"]}
@@ -153,7 +154,7 @@ def test_switcher_search_needs_sign_in(client):
 
 def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams, upstream_log):
     partner = _team(sandbox, teams["partner"])
-    before = admin.get("/", follow_redirects=True).get_data(as_text=True)
+    before = home(admin).get_data(as_text=True)
     assert _facts(before)["RFC"] == partner["tax_id"]
 
     target = _team(sandbox, next(t for t in teams["subs"] if t != teams["eku"]))
@@ -161,9 +162,9 @@ def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams
     assert response.status_code == 302 and response.headers["Location"] == "/teams/"
 
     upstream_log.clear()
-    home = admin.get("/")
-    assert home.headers["Location"] == f"/teams/{target['id']}/"
-    html = admin.get(home.headers["Location"]).get_data(as_text=True)
+    landing = admin.get("/")
+    assert landing.headers["Location"] == f"/teams/{target['id']}/"
+    html = admin.get(landing.headers["Location"]).get_data(as_text=True)
     facts = _facts(html)
     assert facts["RFC"] == target["tax_id"] and facts["ID del equipo"] == target["id"]
     assert _current_team(html) == target["brand"]["alias"]
@@ -181,7 +182,7 @@ def test_switch_is_kept_for_the_session_and_pages_after_it(admin, sandbox, teams
     for path in ["/", "/teams/", "/audit/"]:
         html = admin.get(path, follow_redirects=True).get_data(as_text=True)
         assert _current_team(html) == target["brand"]["alias"]
-    assert _facts(admin.get("/", follow_redirects=True).get_data(as_text=True))["RFC"] == "EKU9003173C9"
+    assert _facts(home(admin).get_data(as_text=True))["RFC"] == "EKU9003173C9"
 
 
 def test_switch_from_htmx_asks_for_a_full_reload(admin, sandbox, teams):
@@ -189,13 +190,13 @@ def test_switch_from_htmx_asks_for_a_full_reload(admin, sandbox, teams):
     response = _switch(admin, target, next_path="/audit/", **{"HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/audit/"
-    assert _facts(admin.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == target
+    assert _facts(home(admin).get_data(as_text=True))["ID del equipo"] == target
 
 
 def test_switch_needs_csrf(admin, sandbox, teams):
     response = admin.post("/team", data={"team": teams["subs"][0]})
     assert response.status_code == 400
-    assert _facts(admin.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == teams["partner"]
+    assert _facts(home(admin).get_data(as_text=True))["ID del equipo"] == teams["partner"]
 
 
 @pytest.mark.parametrize("which", ["outsider", "unknown"])
@@ -204,7 +205,7 @@ def test_switch_to_a_team_the_key_does_not_reach_is_refused(app, admin, teams, w
     response = _switch(admin, team_id)
     assert response.status_code == 403
     assert OUT_OF_SCOPE in response.get_data(as_text=True)
-    assert _facts(admin.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == teams["partner"]
+    assert _facts(home(admin).get_data(as_text=True))["ID del equipo"] == teams["partner"]
     [entry] = _audit(app, "team.switch")
     assert entry.outcome == "team_out_of_scope" and entry.object_id == team_id
 
@@ -214,9 +215,9 @@ def test_switch_to_a_team_the_key_does_not_reach_is_refused(app, admin, teams, w
 def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, teams):
     allowed = teams["subs"][:2]
     browser = signed_in("operator", team_ids=allowed)
-    home = browser.get("/", follow_redirects=True)
-    html = home.get_data(as_text=True)
-    assert home.status_code == 200
+    overview = home(browser)
+    html = overview.get_data(as_text=True)
+    assert overview.status_code == 200
     assert sorted(_switcher_ids(html)) == sorted(allowed)
     assert _facts(html)["ID del equipo"] in allowed
     for team_id in [teams["partner"], *teams["subs"][2:], teams["outsider"]]:
@@ -235,7 +236,7 @@ def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, team
 def test_limited_staff_switching_outside_scope_gets_403_and_is_audited(app, signed_in, teams):
     allowed = teams["subs"][:2]
     browser = signed_in("operator", email="limited@staff.test", team_ids=allowed)
-    selected = _facts(browser.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"]
+    selected = _facts(home(browser).get_data(as_text=True))["ID del equipo"]
 
     response = _switch(browser, teams["partner"])
     html = response.get_data(as_text=True)
@@ -243,7 +244,7 @@ def test_limited_staff_switching_outside_scope_gets_403_and_is_audited(app, sign
     assert "Acceso denegado" in html and OUT_OF_SCOPE in html
     assert "Traceback" not in html
     # still on the team it had
-    assert _facts(browser.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == selected
+    assert _facts(home(browser).get_data(as_text=True))["ID del equipo"] == selected
 
     [entry] = _audit(app, "team.switch")
     assert entry.outcome == "team_out_of_scope"
@@ -253,7 +254,7 @@ def test_limited_staff_switching_outside_scope_gets_403_and_is_audited(app, sign
     # inside the scope it works and is audited as ok
     other = next(t for t in allowed if t != selected)
     assert _switch(browser, other).status_code == 302
-    assert _facts(browser.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == other
+    assert _facts(home(browser).get_data(as_text=True))["ID del equipo"] == other
     assert [e.outcome for e in _audit(app, "team.switch")] == ["team_out_of_scope", "ok"]
 
 
@@ -261,14 +262,14 @@ def test_session_team_no_longer_allowed_falls_back_to_an_allowed_one(app, signed
     first, second = teams["subs"][:2]
     browser = signed_in("viewer", email="narrowed@staff.test", team_ids=[first, second])
     assert _switch(browser, second).status_code == 302
-    assert _facts(browser.get("/", follow_redirects=True).get_data(as_text=True))["ID del equipo"] == second
+    assert _facts(home(browser).get_data(as_text=True))["ID del equipo"] == second
 
     # an administrator narrows the account while its session is open
     with app.app_context():
         staff = Staff.by_email("narrowed@staff.test")
         staff.team_ids = [first]
         db.session.commit()
-    html = browser.get("/", follow_redirects=True).get_data(as_text=True)
+    html = home(browser).get_data(as_text=True)
     assert _facts(html)["ID del equipo"] == first
     assert _switcher_ids(html) == [first]
     # and the session now holds the allowed team (later pages agree without re-checking)
@@ -278,7 +279,7 @@ def test_session_team_no_longer_allowed_falls_back_to_an_allowed_one(app, signed
 
 def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, sandbox, teams):
     browser = signed_in("operator", team_ids=[teams["outsider"]])
-    response = browser.get("/", follow_redirects=True)
+    response = home(browser)
     html = response.get_data(as_text=True)
     assert response.status_code == 403
     assert "<html" in html and "Acceso denegado" in html
@@ -303,7 +304,7 @@ def test_team_list_is_fetched_once_within_the_ttl(app, admin, signed_in, teams, 
         for path in ["/", "/audit/", "/team/options?q=a", "/", "/no-such-page"]:
             assert browser.get(path, follow_redirects=True).status_code in (200, 404)
     assert _switch(admin, teams["subs"][0]).status_code == 302
-    assert admin.get("/", follow_redirects=True).status_code == 200
+    assert home(admin).status_code == 200
     assert upstream_log.team_listings() == 1
 
 
@@ -317,7 +318,7 @@ def test_team_list_is_fetched_again_after_the_ttl(sandbox, keys, teams):
         add_staff(app, "ttl@staff.test", "viewer")
         browser = app.test_client()
         assert sign_in(browser, "ttl@staff.test").status_code == 302
-        browser.get("/", follow_redirects=True)
+        home(browser)
         now[0] += 30
         browser.get("/audit/")
         assert log.team_listings() == 1

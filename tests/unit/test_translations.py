@@ -41,8 +41,13 @@ def test_every_ui_string_has_a_spanish_translation(tmp_path):
 
 def _messages(catalog) -> dict:
     """id -> translation of every translated, non-fuzzy message (what gettext would serve)."""
-    return {message.id: message.string for message in catalog
+    return {_key(message.id): _key(message.string) for message in catalog
             if message.id and message.string and not message.fuzzy}
+
+
+def _key(value):
+    """Plural messages come back as lists from .mo files and tuples from .po files."""
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _compiled(path: Path) -> dict:
