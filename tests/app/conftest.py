@@ -141,3 +141,25 @@ def operator(signed_in) -> FlaskClient:
 @pytest.fixture
 def viewer(signed_in) -> FlaskClient:
     return signed_in("viewer")
+
+
+@pytest.fixture
+def restore_sandbox(sandbox):
+    """For tests that change seeded teams (CSD, members, deletes): the seed comes back after."""
+    import requests
+
+    yield sandbox
+    requests.post(f"{sandbox.origin}/_sandbox/reset", timeout=30).raise_for_status()
+
+
+@pytest.fixture
+def english():
+    """``english(browser)``: switch a signed-in browser to English (assertions read English)."""
+    def switch(browser: FlaskClient) -> FlaskClient:
+        token = csrf_token(browser, "/audit/")
+        answer = browser.post("/account/language",
+                              data={"csrf_token": token, "locale": "en", "next": "/audit/"})
+        assert answer.status_code == 302
+        return browser
+
+    return switch

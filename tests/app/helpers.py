@@ -82,3 +82,11 @@ def text_of(html: str) -> str:
 def home(client: FlaskClient):
     """``/`` followed to where it leads (the overview of the last team used)."""
     return client.get("/", follow_redirects=True)
+
+
+def facts(html: str, testid: str = "team-facts") -> dict[str, str]:
+    """The label → value pairs of a facts list (``data-testid`` names it)."""
+    block = re.search(rf'<dl class="facts" data-testid="{testid}">(.*?)</dl>', html, re.S)
+    assert block, f"no facts {testid}"
+    pairs = re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", block.group(1), re.S)
+    return {html_lib.unescape(k): html_lib.unescape(v.strip()) for k, v in pairs}
