@@ -22,9 +22,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from webapp import catalogs
+from webapp.auth.forms import EMAIL_SHAPE
 from webapp.forms import BackofficeForm
 from webapp.sat.rfc import rfc_person
 
@@ -77,7 +78,7 @@ class TeamForm(BackofficeForm):
     country = StringField(_l("Country"), filters=[upper], default="MEX",
                           validators=[Length(max=60)])
     support_email = EmailField(_l("Support e-mail"), filters=[strip], validators=[
-        Optional(), Email(_l("Type a valid e-mail address."))])
+        Optional(), Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address."))])
     support_phone = StringField(_l("Support phone"), filters=[strip], validators=[Length(max=40)])
     primary_color = StringField(_l("Primary colour"), filters=[strip], validators=[
         Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))])

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
+from webapp.auth.forms import EMAIL_SHAPE
 from webapp.forms import BackofficeForm
 from webapp.teams.forms import strip
 from webapp.teams.members import role_choices
@@ -28,8 +29,8 @@ class _Profile:
 class UserCreateForm(_Profile, BackofficeForm):
     once = HiddenField()
     email = EmailField(_l("E-mail"), filters=[strip], validators=[
-        DataRequired(_l("Type the e-mail address.")), Email(_l("Type a valid e-mail address.")),
-        Length(max=254)])
+        DataRequired(_l("Type the e-mail address.")),
+        Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")), Length(max=254)])
     auto_join = BooleanField(_l("Add to this team"), default=True)
     role = SelectField(_l("Role in this team"), choices=role_choices, default="viewer")
 
