@@ -1,0 +1,48 @@
+"""The screen kit: gigstack's field errors land on the form fields they name."""
+
+from __future__ import annotations
+
+from flask import Flask
+from wtforms import FieldList, Form, FormField, StringField
+
+from webapp.gigstack.errors import ValidationError
+from webapp.pages import api_field_name, apply_api_errors
+
+
+class _Item(Form):
+    product_key = StringField()
+
+
+class _Address(Form):
+    zip = StringField()
+
+
+class _Invoice(Form):
+    password = StringField()
+    address = FormField(_Address)
+    items = FieldList(FormField(_Item), min_entries=3)
+
+
+def _error(*details: tuple[str, str]) -> ValidationError:
+    return ValidationError("Invalid request", code="validation_failed", status=400,
+                           details=[{"field": f, "message": m} for f, m in details])
+
+
+def test_paths_become_wtforms_names():
+    assert api_field_name("address.zip") == "address-zip"
+    assert api_field_name("items[2].product_key") == "items-2-product_key"
+    assert api_field_name("keyPass") == "keyPass"
+
+
+def test_errors_land_on_nested_rows_aliases_and_the_rest_is_returned():
+    with Flask(__name__).test_request_context():
+        form = _Invoice()
+        unplaced = apply_api_errors(form, _error(
+            ("items[2].product_key", "unknown product key"), ("address.zip", "not 5 digits"),
+            ("keyPass", "wrong password"), ("currency", "not ISO"), ("", "something else")),
+            {"keyPass": "password"})
+    assert form.items[2].product_key.errors == ["unknown product key"]
+    assert not form.items[0].product_key.errors
+    assert form.address.zip.errors == ["not 5 digits"]
+    assert form.password.errors == ["wrong password"]
+    assert unplaced == ["currency: not ISO", "something else"]
