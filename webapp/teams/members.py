@@ -82,23 +82,35 @@ def index():
     return render_page("members/page.html", "members/_rows.html", **_context())
 
 
+LOOKUP_TEAMS = 20  # teams whose users are searched for an e-mail, at most
+
+
 def find_user_id(text: str) -> str | None:
     """A user id as typed, or the id of the user with that e-mail among the users visible to
-    the key (its own team's and this team's)."""
+    the key: gigstack has no user search, and ``GET /users`` lists one team's members, so the
+    key's team and the other teams at hand are asked together (up to ``LOOKUP_TEAMS``)."""
     if "@" not in text:
         return text
     wanted = text.casefold()
-    for client in (api(), unscoped_api()):
-        for user in client.users.iter(limit=100):
-            if (user.get("email") or "").casefold() == wanted:
-                return user.get("id")
-    return None
+    client = unscoped_api()
+    team_ids = [None, *[t.id for t in scope.allowed_teams() if t.id != client.key_info.team]]
+
+    def lookup(team_id: str | None) -> str | None:
+        users = client.users.iter(limit=100, team=team_id) if team_id else \
+            client.users.iter(limit=100)
+        return next((u.get("id") for u in users
+                     if (u.get("email") or "").casefold() == wanted), None)
+
+    found = gather(*[lambda team_id=team_id: lookup(team_id)
+                     for team_id in team_ids[:LOOKUP_TEAMS]])
+    return next((user_id for user_id in found if user_id), None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def new():
-    """Upstream calls: ``GET /users`` (to find an e-mail), ``POST /teams/{id}/add-member``."""
+    """Upstream calls: ``GET /users`` of the teams at hand, together (only for an e-mail),
+    then ``POST /teams/{id}/add-member``."""
     form = MemberAddForm()
     if not form.is_submitted():
         return navigate(url_for("members.index"))
