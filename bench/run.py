@@ -57,9 +57,25 @@ class Page:
 
 
 PAGES = [
-    Page("home /", "/"),
+    Page("home / (redirect)", "/"),
     Page("teams /teams/", "/teams/"),
     Page("teams rows (htmx)", "/teams/", {**HTMX, "HX-Target": "teams-list"}),
+    Page("teams missing-csd tab", "/teams/?tab=missing-csd&q=a"),
+    Page("teams export.csv", "/teams/export.csv"),
+    Page("teams new", "/teams/new"),
+    Page("regime options (htmx)", "/teams/regimes?tax_id=EKU9003173C9", HTMX, upstream=False),
+    Page("team overview", "/teams/{team}/"),
+    Page("team edit", "/teams/{team}/edit"),
+    Page("team csd", "/teams/{team}/csd"),
+    Page("team settings", "/teams/{team}/settings"),
+    Page("series", "/teams/{team}/series/"),
+    Page("series edit", "/teams/{team}/series/{series_id}/edit"),
+    Page("series preview (htmx)", "/teams/{team}/series/{series_id}/edit?live=5&test=9",
+         {**HTMX, "HX-Target": "series-preview"}),
+    Page("members", "/teams/{team}/members/"),
+    Page("users", "/teams/{team}/users/"),
+    Page("users search (htmx)", "/teams/{team}/users/?q=a", {**HTMX, "HX-Target": "users-list"}),
+    Page("user detail", "/teams/{team}/users/{user_id}"),
     Page("switcher search (htmx)", "/team/options?q=a", HTMX, upstream=False),
     Page("audit /audit/", "/audit/", upstream=False),
     Page("audit rows (htmx)", "/audit/?action=auth.sign_in", {**HTMX, "HX-Target": "audit-list"},
@@ -69,6 +85,19 @@ PAGES = [
     Page("staff edit", "/staff/{staff_id}/edit", upstream=False),
     Page("readyz", "/readyz"),
 ]
+
+
+def discover_ids(browser: Browser) -> dict[str, str]:
+    """Ids the page paths need: a staff row, the key's team, one of its series and users."""
+    def first(pattern: str, path: str, default: str) -> str:
+        found = re.search(pattern, browser.request("GET", path).text)
+        return found.group(1) if found else default
+
+    staff_id = first(r"/staff/(\d+)/edit", "/staff/", "1")
+    team = browser.request("GET", "/").headers.get("Location", "/teams/x/").split("/")[2]
+    return {"staff_id": staff_id, "team": team,
+            "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
+            "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x")}
 
 
 def free_port() -> int:
@@ -388,9 +417,8 @@ def main() -> int:
         browsers = [Browser(stack.origin) for _ in range(args.users)]
         for n, browser in enumerate(browsers):
             browser.sign_in(f"bench{n}@backoffice.test")
-        staff_id = re.search(r"/staff/(\d+)/edit", browsers[0].request("GET", "/staff/").text)
-        pages = [Page(p.name, p.path.format(staff_id=staff_id.group(1) if staff_id else 1),
-                      p.headers, p.upstream) for p in PAGES]
+        ids = discover_ids(browsers[0])
+        pages = [Page(p.name, p.path.format(**ids), p.headers, p.upstream) for p in PAGES]
         stack.latency(args.latency_ms, args.jitter_ms)
         page_sizes = {page.name: sizes(browsers[0], page) for page in pages}
         results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args),

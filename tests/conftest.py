@@ -56,6 +56,13 @@ def reset_sandbox(sandbox: SandboxServer) -> SandboxServer:
 
 
 @pytest.fixture
+def restore_sandbox(sandbox: SandboxServer) -> Iterator[SandboxServer]:
+    """For tests that change seeded teams (CSD, members, deletes): the seed comes back after."""
+    yield sandbox
+    requests.post(f"{sandbox.origin}/_sandbox/reset", timeout=30).raise_for_status()
+
+
+@pytest.fixture
 def faults(sandbox: SandboxServer) -> Iterator[Any]:
     """Set sandbox faults for one test: ``faults({"rules": [...]})``; cleared afterwards."""
     def apply(settings: dict[str, Any]) -> None:

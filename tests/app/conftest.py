@@ -144,15 +144,6 @@ def viewer(signed_in) -> FlaskClient:
 
 
 @pytest.fixture
-def restore_sandbox(sandbox):
-    """For tests that change seeded teams (CSD, members, deletes): the seed comes back after."""
-    import requests
-
-    yield sandbox
-    requests.post(f"{sandbox.origin}/_sandbox/reset", timeout=30).raise_for_status()
-
-
-@pytest.fixture
 def english():
     """``english(browser)``: switch a signed-in browser to English (assertions read English)."""
     def switch(browser: FlaskClient) -> FlaskClient:

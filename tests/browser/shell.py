@@ -14,8 +14,8 @@ WRONG_CREDENTIALS = "Correo o contraseña incorrectos."
 SIGNED_OUT = "Cerraste sesión."
 SESSION_EXPIRED = "Tu sesión expiró. Vuelve a iniciar sesión para continuar."
 SANDBOX_BANNER = "SANDBOX — datos de demostración, nada llega a gigstack ni al SAT"
-LATEST_INVOICES_ES = "Facturas recientes"
-LATEST_INVOICES_EN = "Latest invoices"
+FISCAL_DATA_ES = "Datos fiscales"
+FISCAL_DATA_EN = "Fiscal data"
 GIGSTACK_UNREACHABLE = "gigstack no está disponible"
 
 OWN_TEAM = ("Cumbre Digital", "OCD180312QX5")
@@ -32,8 +32,9 @@ def sign_in(page: Any, email: str, password: str) -> None:
 
 
 def expect_home(page: Any, name: str, tax_id: str) -> None:
-    """The home page of team ``name``: title, switcher label and its RFC in the facts."""
-    expect(page).to_have_url(re.compile(r"/$"))
+    """The overview of team ``name`` (where ``/`` leads): title, switcher label and its RFC in
+    the facts."""
+    expect(page).to_have_url(re.compile(r"/teams/team_[A-Za-z0-9]+/$"))
     expect(page.locator("h1")).to_have_text(name)
     expect(page.get_by_test_id("current-team")).to_have_text(name)
     expect(page.get_by_test_id("team-facts")).to_contain_text(tax_id)

@@ -16,8 +16,8 @@ from tests.app.conftest import PASSWORD
 from .shell import (
     GIGSTACK_UNREACHABLE,
     KEMPER,
-    LATEST_INVOICES_EN,
-    LATEST_INVOICES_ES,
+    FISCAL_DATA_EN,
+    FISCAL_DATA_ES,
     OWN_TEAM,
     SANDBOX_BANNER,
     SESSION_EXPIRED,
@@ -47,7 +47,7 @@ def test_sign_in_lands_on_home_of_the_selected_team(page, staff, shot):
     expect_home(page, *OWN_TEAM)
     expect(page.locator("html")).to_have_attribute("lang", "es-MX")
     expect(page.locator(".mode-sandbox")).to_have_text(SANDBOX_BANNER)
-    expect(page.get_by_role("heading", name=LATEST_INVOICES_ES)).to_be_visible()
+    expect(page.get_by_role("heading", name=FISCAL_DATA_ES)).to_be_visible()
     expect(page.get_by_test_id("user-name")).to_have_text("Ana Operadora")
     shot("03-home.png")
 
@@ -89,7 +89,7 @@ def test_switch_team_through_the_searchable_switcher(page, staff, shot):
     options.first.click()
 
     expect_home(page, *KEMPER)
-    expect(page.get_by_test_id("team-facts")).to_contain_text("Sin CSD")
+    expect(page.get_by_test_id("csd-facts")).to_contain_text("Sin CSD")
     shot("04-team-switched.png")
 
     page.reload()  # the choice lives in the session
@@ -103,7 +103,7 @@ def test_switch_language_to_english_and_back(page, staff, shot):
     open_user_menu(page)
     page.locator("button[name=locale][value=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name=LATEST_INVOICES_EN)).to_be_visible()
+    expect(page.get_by_role("heading", name=FISCAL_DATA_EN)).to_be_visible()
     expect(page.locator(".mode-sandbox")).to_contain_text("SANDBOX — demo data")
     expect(page.get_by_test_id("sign-out")).to_have_text("Sign out")
     expect_home(page, *OWN_TEAM)
@@ -113,7 +113,7 @@ def test_switch_language_to_english_and_back(page, staff, shot):
     expect(page.locator("button[name=locale][value=en]")).to_have_attribute("aria-pressed", "true")
     page.locator("button[name=locale][value=es_MX]").click()
     expect(page.locator("html")).to_have_attribute("lang", "es-MX")
-    expect(page.get_by_role("heading", name=LATEST_INVOICES_ES)).to_be_visible()
+    expect(page.get_by_role("heading", name=FISCAL_DATA_ES)).to_be_visible()
     expect(page.get_by_test_id("sign-out")).to_have_text("Cerrar sesión")
 
 
@@ -191,7 +191,9 @@ def test_htmx_error_answer_shows_in_the_flash_banner(page, staff, live_server, f
     expect(alert).to_be_visible()
     expect(alert).to_contain_text(GIGSTACK_UNREACHABLE)
     expect(alert).to_have_attribute("data-error-status", "502")
-    expect(alert.get_by_role("link", name="Reintentar")).to_have_attribute("href", "/")
+    # "try again" reloads the page the user is on (the team's overview)
+    expect(alert.get_by_role("link", name="Reintentar")).to_have_attribute(
+        "href", re.compile(r"^/teams/team_[A-Za-z0-9]+/$"))
     expect(options).to_have_count(SEEDED_TEAMS)  # the target kept its content
     page.locator("h1").click()  # a click elsewhere closes the menu that covered the banner
     expect(page.locator("#team-switcher[open]")).to_have_count(0)
