@@ -171,3 +171,57 @@ def test_switch_and_language_survive_anything(admin, team, locale, next_value):
                                               "next": next_value}), "team switch")
     no_server_error(admin.post("/account/language", data={
         "csrf_token": token, "locale": locale, "next": next_value}), "language")
+
+
+# -- the team screens --------------------------------------------------------------------------
+
+@HOSTILE_SETTINGS
+@given(q=NASTY, sort=NASTY, tab=NASTY, page=NASTY)
+def test_team_directory_survives_anything(admin, q, sort, tab, page):
+    query = {"q": q, "sort": sort, "tab": tab, "page": page}
+    no_server_error(admin.get("/teams/", query_string=query), "directory")
+    no_server_error(admin.get("/teams/export.csv", query_string=query), "directory export")
+    no_server_error(admin.get("/teams/regimes", query_string={"tax_id": q}), "regimes")
+
+
+@HOSTILE_SETTINGS
+@given(team=NASTY, rest=NASTY)
+def test_team_ids_in_urls_survive_anything(admin, team, rest):
+    answer = admin.get(f"/teams/{quote(team, safe='')}/{quote(rest, safe='')}")
+    no_server_error(answer, "team url")
+    assert answer.status_code in (200, 301, 302, 308, 400, 404, 405)
+
+
+@HOSTILE_SETTINGS
+@given(q=NASTY, role=NASTY, cursor=NASTY, live=NASTY, test=NASTY)
+def test_team_lists_and_previews_survive_anything(admin, teams, q, role, cursor, live, test):
+    base = f"/teams/{teams['partner']}"
+    no_server_error(admin.get(f"{base}/users/", query_string={"q": q, "role": role}), "users")
+    no_server_error(admin.get(f"{base}/users/", query_string={"next": cursor}), "users cursor")
+    series = admin.get(f"{base}/series/").get_data(as_text=True)
+    series_id = re.search(r"/series/([^/\"]+)/edit", series).group(1)
+    no_server_error(admin.get(f"{base}/series/{series_id}/edit",
+                              query_string={"live": live, "test": test},
+                              headers={"HX-Request": "true", "HX-Target": "series-preview"}),
+                    "series preview")
+
+
+@HOSTILE_SETTINGS
+@given(alias=NASTY, legal_name=NASTY, tax_id=NASTY, regime=NASTY, email=NASTY, color=NASTY)
+def test_team_forms_survive_anything(admin, teams, alias, legal_name, tax_id, regime, email,
+                                     color):
+    """Always one refused field (the postal code), so nothing is ever written upstream."""
+    token = csrf_token(admin, "/teams/new")
+    data = {"csrf_token": token, "alias": alias, "legal_name": legal_name, "tax_id": tax_id,
+            "tax_system": regime, "support_email": email, "primary_color": color,
+            "zip": "ABCDE", "once": alias}
+    for path in ("/teams/new", f"/teams/{teams['subs'][0]}/edit"):
+        answer = admin.post(path, data=data)
+        no_server_error(answer, path)
+        assert answer.status_code == 422
+    settings = {"csrf_token": token, "product_key": "1", "default_description": alias,
+                "emails-invoices_bcc": email, "use": regime, "eom_ppd_threshold_days": tax_id,
+                "avoid_receipts": color}
+    answer = admin.post(f"/teams/{teams['subs'][0]}/settings", data=settings)
+    no_server_error(answer, "settings")
+    assert answer.status_code == 422

@@ -14,10 +14,10 @@ from playwright.sync_api import expect
 from tests.app.conftest import PASSWORD
 
 from .shell import (
-    GIGSTACK_UNREACHABLE,
-    KEMPER,
     FISCAL_DATA_EN,
     FISCAL_DATA_ES,
+    GIGSTACK_UNREACHABLE,
+    KEMPER,
     OWN_TEAM,
     SANDBOX_BANNER,
     SESSION_EXPIRED,
