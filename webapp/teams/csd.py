@@ -30,7 +30,7 @@ from webapp.shell import scope
 from .csd_messages import FIELD_OF_PART, csd_message
 from .details import forget_team, team_details
 from .readiness import csd_state
-from .scoped import team_blueprint
+from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("csd", __name__, "/csd")
 
@@ -65,7 +65,7 @@ def _context(team: dict, form: CsdForm, **extra):
 @requires(Role.VIEWER)
 def show():
     """Upstream calls: ``GET /teams/{id}`` (cached 30 s)."""
-    team = team_details(api(), scope.selected_team().id)
+    team = team_details(api(), current_team_id())
     return render_page("teams/csd.html", "teams/_csd_form.html", **_context(team, CsdForm()))
 
 
@@ -73,7 +73,7 @@ def show():
 @requires(Role.OPERATOR)
 def upload_csd():
     """Check locally, then ``POST /teams/{id}/sat-connection``; shows gigstack's answer."""
-    team_id = scope.selected_team().id
+    team_id = current_team_id()
     team = team_details(api(), team_id)
     form = CsdForm()
     failed = _("The CSD was not uploaded. Files are not kept: choose them again.")

@@ -25,7 +25,7 @@ from webapp.shell import scope
 
 from .details import team_details
 from .forms import strip
-from .scoped import team_blueprint
+from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("members", __name__, "/members")
 
@@ -50,16 +50,13 @@ class MemberRemoveForm(BackofficeForm):
         DataRequired(_l("Say why the member is removed.")), Length(max=500)])
 
 
-def _team_id() -> str:
-    return scope.selected_team().id
-
 
 def _members() -> list[dict]:
-    return list(api().teams.members(_team_id()))
+    return list(api().teams.members(current_team_id()))
 
 
 def _context(**extra):
-    client, team_id = api(), _team_id()
+    client, team_id = api(), current_team_id()
     members, team = gather(lambda: list(client.teams.members(team_id)),
                            lambda: team_details(client, team_id))
     return {"rows": members, "owner": team.get("owner"),
@@ -130,7 +127,7 @@ def new():
         return form_failed("members/page.html", "members/_add_form.html", "member-form",
                            **_context(add_form=form))
     try:
-        api().teams.add_member(_team_id(), user_id, form.role.data)
+        api().teams.add_member(current_team_id(), user_id, form.role.data)
     except (ValidationError, NotFound) as error:
         once.release(form.once.data)
         record("member.create", object_type="user", object_id=user_id, outcome=error.code)
@@ -161,7 +158,7 @@ def edit(user_id: str):
         abort(400)
     if form.role.data != member.get("role"):
         try:
-            api().teams.add_member(_team_id(), user_id, form.role.data)
+            api().teams.add_member(current_team_id(), user_id, form.role.data)
         except ValidationError as error:
             record("member.update", object_type="user", object_id=user_id, outcome=error.code)
             raise
@@ -186,7 +183,7 @@ def delete(user_id: str):
         return form_failed("members/delete.html", "members/_confirm.html", "member-delete",
                            **context)
     try:
-        api().teams.remove_member(_team_id(), user_id)
+        api().teams.remove_member(current_team_id(), user_id)
     except (Forbidden, ValidationError) as error:
         record("member.delete", object_type="user", object_id=user_id, outcome=error.code,
                reason=form.reason.data)

@@ -24,13 +24,10 @@ from webapp.shell import scope
 from .details import forget_team, team_details
 from .forms import TeamDeleteForm, TeamEditForm, form_data, team_payload
 from .readiness import checklist, csd_state, is_ready
-from .scoped import team_blueprint
+from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("team", __name__)
 
-
-def current_team_id() -> str:
-    return scope.selected_team().id
 
 
 @bp.get("/")

@@ -60,5 +60,10 @@ def fill_team_id(endpoint: str, values: dict[str, Any]) -> None:
         values["team_id"] = team_id
 
 
+def current_team_id() -> str:
+    """The id of the team in this request's URL (checked before the view ran)."""
+    return g.selected_team.id
+
+
 def init_app(app: Flask) -> None:
     app.url_defaults(fill_team_id)

@@ -23,10 +23,9 @@ from webapp.auth.roles import Role
 from webapp.forms import BackofficeForm
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import apply_api_errors, form_failed, navigate, render_page
-from webapp.shell import scope
 
 from .forms import strip
-from .scoped import team_blueprint
+from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("series", __name__, "/series")
 
@@ -63,9 +62,6 @@ class SeriesEditForm(BackofficeForm):
             raise FieldError(_l("Lowering a counter may reuse folios: say why."))
 
 
-def _team_id() -> str:
-    return scope.selected_team().id
-
 
 def next_folio(series: dict, mode: str) -> str:
     """``A-13`` for a series A whose ``mode`` counter is 12."""
@@ -76,7 +72,7 @@ def next_folio(series: dict, mode: str) -> str:
 @requires(Role.VIEWER)
 def index():
     """Upstream calls: ``GET /teams/{id}/series`` (all in one page)."""
-    rows = api().teams.series(_team_id())
+    rows = api().teams.series(current_team_id())
     return render_page("series/page.html", "series/_rows.html", rows=rows,
                        next_folio=next_folio, live=api().key_info.is_live)
 
@@ -97,7 +93,7 @@ def new():
             return navigate(claim.result)
         abort(409, description="already_sent")
     try:
-        created = api().teams.create_series(_team_id(), form.series.data, form.live.data,
+        created = api().teams.create_series(current_team_id(), form.series.data, form.live.data,
                                             form.test.data)
     except (ValidationError, Conflict) as error:
         once.release(form.once.data)
@@ -122,7 +118,8 @@ def new():
 
 
 def _series_or_404(series_id: str) -> dict:
-    found = next((s for s in api().teams.series(_team_id()) if s.get("id") == series_id), None)
+    rows = api().teams.series(current_team_id())
+    found = next((s for s in rows if s.get("id") == series_id), None)
     if found is None:
         abort(404)
     return found
@@ -159,7 +156,7 @@ def edit(series_id: str):
                         for mode, value in changes.items())
     reason = f"{summary}; {form.reason.data}" if form.reason.data else summary
     try:
-        api().teams.update_series(_team_id(), series_id, **changes)
+        api().teams.update_series(current_team_id(), series_id, **changes)
     except ValidationError as error:
         record("series.update", object_type="series", object_id=series_id,
                outcome=error.code, reason=reason)

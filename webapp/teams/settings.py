@@ -30,7 +30,7 @@ from webapp.shell import scope
 
 from .details import forget_team
 from .forms import strip
-from .scoped import team_blueprint
+from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("settings", __name__, "/settings")
 
@@ -213,7 +213,7 @@ def changed_payload(form: Any, current: dict[str, Any]) -> dict[str, Any]:
 def edit():
     """Upstream calls, at once: ``GET /teams/{id}/settings``, ``GET /teams/{id}/series``;
     on save ``PUT /teams/{id}/settings`` with the changed fields only (operators)."""
-    team_id = scope.selected_team().id
+    team_id = current_team_id()
     client = api()
     current, series = gather(lambda: client.teams.settings(team_id),
                              lambda: client.teams.series(team_id))
