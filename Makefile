@@ -12,7 +12,7 @@ UV := .venv-lock/bin/uv
 COMPILE = $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--quiet --custom-compile-command "make lock"
 
-.PHONY: run test lint bench venv clean translations lock upgrade
+.PHONY: run test lint bench venv clean translations lock upgrade catalogs
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale $${SCALE:-40} --users $${USERS:-20} --seconds $${BENCH_SECONDS:-30}
+
+# the SAT catalogues (product and unit keys, postal codes) from a pinned python-satcfdi wheel
+catalogs: $(STAMP)
+	$(BIN)/python tools/build_sat_catalogs.py
 
 # after changing UI text: refresh the catalogue, translate the new Spanish entries, compile
 translations: $(STAMP)

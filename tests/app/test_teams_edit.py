@@ -71,6 +71,7 @@ def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator,
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("tax_id", "ABC", "Un RFC tiene 12 caracteres"),
     ("zip", "0670", "El código postal tiene 5 dígitos."),
+    ("zip", "00003", "00003 no es un código postal del catálogo del SAT."),
     ("tax_system", "612", "El régimen 612 no es para persona moral."),
     ("support_email", "no-es-correo", "Escribe un correo válido."),
     ("primary_color", "azul", "Un color se escribe #RRGGBB."),

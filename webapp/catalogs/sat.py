@@ -1,0 +1,114 @@
+"""The big SAT catalogues — c_ClaveProdServ, c_ClaveUnidad, c_CodigoPostal — as local data.
+
+``data/sat.sqlite3`` is generated from python-satcfdi's catalogue by ``make catalogs``
+(``tools/build_sat_catalogs.py``); it is read-only here, opened once per thread, and every
+lookup or search is an indexed query or one scan of a few MB: well under the 50 ms a picker
+may take, and never a call to gigstack.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+from . import DATA_DIR
+
+DATABASE = DATA_DIR / "sat.sqlite3"
+SEARCH_LIMIT = 20
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@dataclass(frozen=True)
+class PostalCode:
+    code: str
+    state: str
+    municipality: str
+
+
+def _connection() -> sqlite3.Connection:
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        connection = sqlite3.connect(f"file:{DATABASE}?mode=ro&immutable=1", uri=True)
+        _local.connection = connection
+    return connection
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how descriptions are searched."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _get(table: str, code: str | None) -> Entry | None:
+    if not code:
+        return None
+    row = _connection().execute(f"SELECT code, name FROM {table} WHERE code = ?",  # noqa: S608
+                                (code.strip(),)).fetchone()
+    return Entry(*row) if row else None
+
+
+def _search(table: str, text: str, limit: int) -> list[Entry]:
+    """By code prefix when the text starts like a code, else every word in the description."""
+    text = (text or "").strip()[:80]
+    if not text:
+        return []
+    words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+             for w in fold(text).split()][:6]
+    code_hit = _connection().execute(
+        f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\' ORDER BY code "  # noqa: S608
+        "LIMIT ?", (words[0].upper() + "%", limit)).fetchall() if len(words) == 1 else []
+    rest = limit - len(code_hit)
+    found = [Entry(*row) for row in code_hit]
+    if rest > 0:
+        where = " AND ".join("folded LIKE ? ESCAPE '\\'" for _ in words)
+        rows = _connection().execute(
+            f"SELECT code, name FROM {table} WHERE {where} ORDER BY length(name), code "  # noqa: S608
+            "LIMIT ?", [*(f"%{w}%" for w in words), rest + len(code_hit)]).fetchall()
+        seen = {entry.code for entry in found}
+        found += [Entry(*row) for row in rows if row[0] not in seen][:rest]
+    return found
+
+
+def product_key(code: str | None) -> Entry | None:
+    """One c_ClaveProdServ entry (``84111506``), or None when SAT has no such key."""
+    return _get("product_keys", code)
+
+
+def unit_key(code: str | None) -> Entry | None:
+    """One c_ClaveUnidad entry (``E48``), or None."""
+    return _get("unit_keys", code)
+
+
+def search_product_keys(text: str, limit: int = SEARCH_LIMIT) -> list[Entry]:
+    return _search("product_keys", text, limit)
+
+
+def search_unit_keys(text: str, limit: int = SEARCH_LIMIT) -> list[Entry]:
+    return _search("unit_keys", text, limit)
+
+
+def postal_code(code: str | None) -> PostalCode | None:
+    """A c_CodigoPostal entry with its state and municipality codes, or None."""
+    if not code or len(code) != 5 or not code.isascii() or not code.isdigit():
+        return None
+    row = _connection().execute("SELECT code, state, municipality FROM postal_codes "
+                                "WHERE code = ?", (code,)).fetchone()
+    return PostalCode(*row) if row else None
+
+
+def source() -> str:
+    """Where the data came from (``satcfdi 26.10.1``)."""
+    row = _connection().execute("SELECT value FROM source WHERE name = 'package'").fetchone()
+    return row[0] if row else "unknown"
