@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, current_app
 
 from webapp.formatting import MEXICO_CITY
 
@@ -41,8 +41,20 @@ def _lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """A download named ``<name>-<YYYYmmdd-HHMM>.csv`` (Mexico City time), streamed: ``rows``
-    may be a generator that pages through gigstack or the database as it is written."""
+    may be a generator that pages through gigstack or the database as it is written.
+
+    The rows are read under an app context of their own, pushed only while the body is being
+    sent (``stream_with_context`` would keep the request's pushed from now until the body is
+    read, leaking it into whatever runs next on this thread if it never is); anything a
+    generator needs from the request must be taken before it is returned.
+    """
     stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(_lines(header, rows)), mimetype="text/csv",
+    app = current_app._get_current_object()
+
+    def body() -> Iterator[str]:
+        with app.app_context():
+            yield from _lines(header, rows)
+
+    return Response(body(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
                              "Cache-Control": "no-store"})
