@@ -3,7 +3,8 @@
  * instead of losing them, and say so when the server cannot be reached at all. Banners there
  * can be dismissed. The topbar menus are plain <details>; we only add what a menu is expected
  * to do: close on a click elsewhere and on Escape. A [data-copy] button copies the value of
- * the input it names (links shown once). */
+ * the input it names (links shown once); a [data-pick-target] button (catalogue pickers) puts
+ * its value in the input it names. */
 (function () {
   "use strict";
 
@@ -75,6 +76,19 @@
             copy.textContent = copy.dataset.copied || copy.textContent;
           }, function () { /* selected: the user copies by hand */ });
         }
+      }
+    }
+    var pick = target.closest("[data-pick-target]");
+    if (pick) {   // a catalogue picker's choice fills its input and closes the list
+      var input = document.querySelector(pick.getAttribute("data-pick-target"));
+      if (input) {
+        input.value = pick.dataset.pickValue;
+        var shown = document.getElementById(input.id + "-picked");
+        if (shown) { shown.textContent = pick.dataset.pickLabel || ""; }
+        var list = pick.closest(".picks");
+        if (list && list.parentElement) { list.parentElement.replaceChildren(); }
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        input.focus();
       }
     }
     var dismiss = target.closest(".banner-dismiss");

@@ -1,0 +1,167 @@
+"""Services of a team (REFERENCE §3): list, create, edit, delete, with SAT key pickers and
+the taxes editor. Mounted at ``/teams/<team_id>/services``."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+
+from webapp import once
+from webapp.api import api
+from webapp.audit import record
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.catalogs import sat
+from webapp.gigstack import GigstackError
+from webapp.gigstack.errors import NotFound, ValidationError
+from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.teams.scoped import team_blueprint
+
+from .forms import ServiceDeleteForm, ServiceFilterForm, ServiceForm, changed, form_data
+from .taxes import price_preview
+
+bp = team_blueprint("services", __name__, "/services")
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 2000  # services walked when searching (the API has no service search)
+FRAGMENTS = {"service-form": "services/_form.html", "price-preview": "services/_preview.html"}
+
+
+def _matches(service: dict, text: str) -> bool:
+    haystack = " ".join(str(service.get(k) or "") for k in
+                        ("description", "sku", "product_key", "unit_key")).casefold()
+    return all(word in haystack for word in text.casefold().split())
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """Upstream calls: ``GET /services?team=`` one page (cursor in the URL); with a search,
+    every page (filtered here: gigstack has no service search)."""
+    form = ServiceFilterForm(request.args)
+    form.validate()
+    text = "" if form.q.errors else (form.q.data or "")
+    cursor = request.args.get("next") or None
+    if text:
+        rows = []
+        for service in api().services.iter(limit=100):
+            if _matches(service, text):
+                rows.append(service)
+            if len(rows) >= SEARCH_LIMIT:
+                break
+        total, links = len(rows), {"first": None, "next": None}
+    else:
+        page = api().services.list(limit=PAGE_SIZE, next=cursor)
+        rows, total = list(page), page.total_results
+        links = {"first": list_url("next") if cursor else None,
+                 "next": list_url("next", page.next) if page.has_more and page.next else None}
+    return render_page("services/page.html", "services/_rows.html", form=form, rows=rows,
+                       total=total, links=links, product=sat.product_key)
+
+
+def _context(form: ServiceForm, service: dict | None = None, kept: list | None = None):
+    return {"form": form, "service": service, "kept": kept or [],
+            "preview": price_preview(float(form.unit_price.data or 0) if not
+                                     form.unit_price.errors else 0, form.taxes(kept)),
+            "product": sat.product_key(form.product_key.data),
+            "unit": sat.unit_key(form.unit_key.data)}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new():
+    """Upstream calls: ``POST /services?team=`` on save (none while the form is refused)."""
+    if request.method == "GET" and request.args:  # the price preview as the form changes
+        form = ServiceForm(request.args, meta={"csrf": False})
+        form.validate()
+        form.once.data = form.once.data or once.issue()
+        return render_page("services/new.html", FRAGMENTS, **_context(form))
+    form = ServiceForm()
+    if not form.is_submitted():
+        form.once.data = once.issue()
+        return render_page("services/new.html", FRAGMENTS, **_context(form))
+    if not form.validate():
+        return form_failed("services/new.html", "services/_form.html", "service-form",
+                           **_context(form))
+    claim = once.claim(form.once.data)
+    if not claim.fresh:
+        if claim.result:
+            return navigate(claim.result)
+        abort(409, description="already_sent")
+    try:
+        service = api().services.create(form.payload())
+    except ValidationError as error:
+        once.release(form.once.data)
+        record("service.create", object_type="service", outcome=error.code)
+        unplaced = apply_api_errors(form, error)
+        return form_failed("services/new.html", "services/_form.html", "service-form",
+                           error=" ".join(unplaced) or None, **_context(form))
+    except GigstackError:
+        once.release(form.once.data)
+        raise
+    record("service.create", object_type="service", object_id=service.get("id"),
+           reason=service.get("description"))
+    target = url_for("services.index")
+    once.done(form.once.data, target)
+    return navigate(target)
+
+
+def _service_or_404(service_id: str) -> dict:
+    try:
+        return api().services.get(service_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<service_id>/edit", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def edit(service_id: str):
+    """Upstream calls: ``GET /services/{id}``; on save ``PUT /services/{id}`` with only the
+    changed fields."""
+    service = _service_or_404(service_id)
+    data, kept = form_data(service)
+    if request.method == "GET" and request.args:
+        form = ServiceForm(request.args, meta={"csrf": False})
+        form.validate()
+        return render_page("services/edit.html", FRAGMENTS, **_context(form, service, kept))
+    form = ServiceForm(data=data)
+    context = _context(form, service, kept)
+    if not form.is_submitted():
+        return render_page("services/edit.html", FRAGMENTS, **context)
+    if not form.validate():
+        return form_failed("services/edit.html", "services/_form.html", "service-form",
+                           **context)
+    payload = changed(form.payload(kept), service)
+    if payload:
+        try:
+            api().services.update(service_id, payload)
+        except ValidationError as error:
+            record("service.update", object_type="service", object_id=service_id,
+                   outcome=error.code)
+            unplaced = apply_api_errors(form, error)
+            return form_failed("services/edit.html", "services/_form.html", "service-form",
+                               error=" ".join(unplaced) or None, **_context(form, service, kept))
+        record("service.update", object_type="service", object_id=service_id,
+               reason="changed: " + ", ".join(sorted(payload)))
+    return navigate(url_for("services.index"))
+
+
+@bp.route("/<service_id>/delete", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def delete(service_id: str):
+    """A reason is asked; invoices keep their own copy of the item. Upstream calls:
+    ``GET /services/{id}``, ``DELETE /services/{id}``."""
+    service = _service_or_404(service_id)
+    form = ServiceDeleteForm()
+    context = {"form": form, "service": service}
+    if not form.is_submitted():
+        return render_page("services/delete.html", "services/_confirm.html", **context)
+    if not form.validate():
+        return form_failed("services/delete.html", "services/_confirm.html", "service-delete",
+                           **context)
+    api().services.delete(service_id)
+    record("service.delete", object_type="service", object_id=service_id,
+           reason=form.reason.data)
+    flash(_("Service %(name)s was deleted.", name=service.get("description") or service_id),
+          "info")
+    return navigate(url_for("services.index"))
