@@ -159,3 +159,18 @@ def test_create_a_user_and_a_login_link(page, staff, kemper, shot, reseed):
     expect(page.locator("#login-link-value")).to_have_value(re.compile(r"^https?://"))
     expect(page.get_by_test_id("login-link")).to_contain_text("Vence el")
     shot("23-login-link.png")
+
+
+def test_regime_choices_follow_the_rfc_typed(page, staff):
+    sign_in(page, *staff)
+    page.goto("/teams/new")
+    regime = page.locator("#tax_system")
+    page.locator("#tax_id").press_sequentially("FUNK671228PH6", delay=10)
+    expect(regime.locator('option[value="612"]')).to_have_count(1)
+    expect(regime.locator('option[value="601"]')).to_have_count(0)
+    page.fill("#tax_id", "")
+    page.locator("#tax_id").press_sequentially("PLU200101AB1", delay=10)
+    expect(regime.locator('option[value="601"]')).to_have_count(1)
+    expect(regime.locator('option[value="612"]')).to_have_count(0)
+    regime.select_option("601")
+    expect(page.locator("#tax_system")).to_have_count(1)  # the select itself stays
