@@ -73,6 +73,7 @@ def _register_auth(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .catalogs.routes import bp as catalogs_bp
+    from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(shell_bp)
     for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
-                      users_bp, services_bp, catalogs_bp):
+                      users_bp, clients_bp, services_bp, catalogs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)

@@ -1,0 +1,188 @@
+"""Client forms with CFDI 4.0's rules (REFERENCE §2, §12.1): persona física or moral from the
+RFC's length, regimes that fit it, CFDI uses the regime allows, a real SAT postal code, and
+the generic RFCs with their fixed regime and use. Only changed fields are sent on edit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import ValidationError as FieldError
+
+from webapp import catalogs
+from webapp.auth.forms import EMAIL_SHAPE
+from webapp.catalogs import sat
+from webapp.forms import BackofficeForm
+from webapp.sat.rfc import GENERIC_RFCS, rfc_person
+from webapp.teams.forms import ZIP, regime_choices, strip, upper
+
+# público en general / extranjero: SAT fixes their regime and use (CFDI 4.0)
+GENERIC_REGIME, GENERIC_USE = "616", "S01"
+EMAILS = re.compile(r"^\s*([^@\s,]+@[^@\s,]+\s*(,\s*[^@\s,]+@[^@\s,]+\s*)*)?$")
+ADDRESS_FIELDS = ("street", "exterior", "interior", "neighborhood", "city", "state", "zip",
+                  "country")
+TOP_FIELDS = ("name", "legal_name", "company", "email", "phone", "tax_id", "tax_system", "use")
+
+
+def use_choices(regime: str | None) -> list[tuple[str, Any]]:
+    """CFDI uses the regime allows (all of them while no regime is chosen)."""
+    entries = [e for e in catalogs.entries("cfdi_uses")
+               if not regime or regime in (e.get("regimes") or [])]
+    return [("", _l("Choose a CFDI use"))] + [(e["code"], f"{e['code']} — {e['name']}")
+                                              for e in entries]
+
+
+def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
+    if rfc and rfc.strip().upper() in GENERIC_RFCS:
+        entry = catalogs.get("tax_regimes", GENERIC_REGIME) or {"name": ""}
+        return [(GENERIC_REGIME, f"{GENERIC_REGIME} — {entry['name']}")]
+    return regime_choices(rfc)
+
+
+class ClientForm(BackofficeForm):
+    once = HiddenField()
+    legal_name = StringField(_l("Legal name (as at SAT)"), filters=[strip], validators=[
+        DataRequired(_l("Type the legal name as the CSF shows it.")), Length(max=254)],
+        description=_l("Without the company type (SA DE CV): CFDI 4.0 compares it with SAT."))
+    name = StringField(_l("Display name"), filters=[strip], validators=[Length(max=254)])
+    company = StringField(_l("Company"), filters=[strip], validators=[Length(max=254)])
+    tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
+    tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
+    use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[
+        Optional(), Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
+        Length(max=254)])
+    bcc = StringField(_l("Copy to (bcc)"), filters=[strip], validators=[
+        Length(max=2000), Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas."))],
+        description=_l("Several addresses separated by commas."))
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
+    zip = StringField(_l("Fiscal postal code"), filters=[strip], validators=[
+        Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))])
+    street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
+    exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
+    interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
+    neighborhood = StringField(_l("Neighbourhood (colonia)"), filters=[strip],
+                               validators=[Length(max=120)])
+    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
+    state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
+    country = StringField(_l("Country"), filters=[upper], default="MEX",
+                          validators=[Length(max=60)])
+
+    def offer_choices(self) -> None:
+        """Regimes for the RFC typed; uses for the regime chosen (generic RFCs: fixed)."""
+        if self.tax_id.data in GENERIC_RFCS:
+            self.tax_system.data = GENERIC_REGIME
+            self.use.data = self.use.data if self.use.data in ("S01", "CP01") else GENERIC_USE
+        self.tax_system.choices = client_regime_choices(self.tax_id.data)
+        self.use.choices = use_choices(self.tax_system.data)
+
+    @property
+    def generic(self) -> bool:
+        return self.tax_id.data in GENERIC_RFCS
+
+    def validate_tax_id(self, field: Field) -> None:
+        if field.data and field.data not in GENERIC_RFCS and rfc_person(field.data) is None:
+            raise FieldError(_l("An RFC has 12 characters (persona moral) or 13 (persona "
+                                "física): letters, 6 digits of date, 3 characters."))
+
+    def validate_tax_system(self, field: Field) -> None:
+        if not field.data:
+            return
+        entry = catalogs.get("tax_regimes", field.data)
+        if entry is None:
+            raise FieldError(_l("Choose a regime from the list."))
+        if self.generic and field.data != GENERIC_REGIME:
+            raise FieldError(_l("A generic RFC always uses regime 616."))
+        person = rfc_person(self.tax_id.data or "") if not self.generic else None
+        if person and not entry.get(person):
+            raise FieldError(
+                _l("Regime %(code)s is not for a persona moral.", code=field.data)
+                if person == "moral" else
+                _l("Regime %(code)s is not for a persona física.", code=field.data))
+
+    def validate_use(self, field: Field) -> None:
+        if not field.data:
+            return
+        entry = catalogs.get("cfdi_uses", field.data)
+        if entry is None:
+            raise FieldError(_l("Choose a CFDI use from the list."))
+        regime = self.tax_system.data
+        if regime and regime not in (entry.get("regimes") or []):
+            raise FieldError(_l("Use %(use)s is not allowed for regime %(regime)s.",
+                                use=field.data, regime=regime))
+
+    def validate_zip(self, field: Field) -> None:
+        if field.data and ZIP.match(field.data) and sat.postal_code(field.data) is None:
+            raise FieldError(_l("%(code)s is not a postal code in SAT's catalogue.",
+                                code=field.data))
+
+
+def form_data(client: dict[str, Any]) -> dict[str, Any]:
+    address = client.get("address") or {}
+    data = {name: client.get(name) or "" for name in TOP_FIELDS}
+    data.update({name: address.get(name) or "" for name in ADDRESS_FIELDS})
+    data["bcc"] = ", ".join(client.get("bcc") or [])
+    data["country"] = data["country"] or "MEX"
+    return data
+
+
+def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ClientInput (``original`` None) or the partial update of what changed (``null`` clears)."""
+    before = form_data(original) if original is not None else {}
+
+    def changed(name: str) -> bool:
+        value = getattr(form, name).data or ""
+        return value != before.get(name, "") if original is not None else bool(value)
+
+    payload: dict[str, Any] = {name: getattr(form, name).data or None
+                               for name in TOP_FIELDS if changed(name)}
+    if changed("bcc"):
+        payload["bcc"] = [part.strip() for part in (form.bcc.data or "").split(",")
+                          if part.strip()]
+    address = {name: getattr(form, name).data or None for name in ADDRESS_FIELDS
+               if changed(name)}
+    if address:
+        payload["address"] = {**address, "country": form.country.data or "MEX"}
+    if original is None and not payload.get("name"):
+        payload["name"] = form.legal_name.data
+    return payload
+
+
+class ClientDeleteForm(BackofficeForm):
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
+        DataRequired(_l("Say why the client is deleted.")), Length(max=500)])
+
+
+class ClientFilterForm(BackofficeForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name, legal name, RFC or e-mail"), filters=[strip],
+                    validators=[Length(max=200)])
+    validity = SelectField(_l("SAT check"), validate_choice=False, choices=[
+        ("", _l("Any")), ("valid", _l("Valid")), ("invalid", _l("Invalid"))])
+    efos = SelectField(_l("EFOS list"), validate_choice=False, choices=[
+        ("", _l("Any")), ("listed", _l("On the EFOS list")), ("clear", _l("Not listed"))])
+    persona = SelectField(_l("Persona"), validate_choice=False, choices=[
+        ("", _l("Any")), ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))])
+    sort = SelectField(_l("Sort by"), validate_choice=False, default="-created", choices=[
+        ("-created", _l("Newest first")), ("created", _l("Oldest first")),
+        ("name", _l("Name (A–Z)")), ("-name", _l("Name (Z–A)"))])
+
+
+class ConfirmForm(BackofficeForm):
+    """A POST that only needs its CSRF token (validate, portal link, stamp receipts)."""
+
+    confirm = BooleanField()

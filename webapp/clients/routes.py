@@ -1,0 +1,350 @@
+"""Clients of a team (REFERENCE §2): list, search, filters, CSV, detail with its documents,
+validate, customer-portal link, stamp pending receipts, create, edit, delete.
+
+Mounted at ``/teams/<team_id>/clients``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+
+from webapp import catalogs, once
+from webapp.api import api
+from webapp.audit import record
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.exports import csv_response
+from webapp.gigstack import GigstackError
+from webapp.gigstack.errors import Conflict, NotFound, ValidationError
+from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.parallel import gather
+from webapp.sat.rfc import GENERIC_RFCS, rfc_person
+from webapp.teams.scoped import team_blueprint
+
+from .forms import (
+    ClientDeleteForm,
+    ClientFilterForm,
+    ClientForm,
+    client_payload,
+    form_data,
+)
+
+bp = team_blueprint("clients", __name__, "/clients")
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 100      # the search endpoint's most per call; it never pages (§2.2)
+WALK_LIMIT = 5000       # clients walked when a filter the API lacks is applied
+PANEL_SIZE = 5
+SORTS = {"-created": ("timestamp", "desc"), "created": ("timestamp", "asc"),
+         "name": ("name", "asc"), "-name": ("name", "desc")}
+CSV_COLUMNS = ("id", "name", "legal_name", "rfc", "regime", "use", "email", "phone",
+               "postal_code", "sat_check", "efos", "created")
+
+
+def _filters(form: ClientFilterForm) -> dict[str, str]:
+    return {name: getattr(form, name).data or "" for name in ("validity", "efos", "persona")
+            if not getattr(form, name).errors}
+
+
+def keep(client: dict[str, Any], filters: dict[str, str]) -> bool:
+    """The filters gigstack's list does not take, applied to one client."""
+    if filters.get("validity") and bool(client.get("is_valid")) != (
+            filters["validity"] == "valid"):
+        return False
+    listed = (client.get("efos") or {}).get("is_valid") is False
+    if filters.get("efos") and listed != (filters["efos"] == "listed"):
+        return False
+    if filters.get("persona"):
+        rfc = client.get("tax_id") or ""
+        person = None if rfc in GENERIC_RFCS else rfc_person(rfc)
+        if person != filters["persona"]:
+            return False
+    return True
+
+
+def _matching(client_api: Any, query: str, filters: dict[str, str], order: tuple[str, str]
+              ) -> Iterator[dict[str, Any]]:
+    """Every matching client, page by page (the search endpoint when a text is given)."""
+    if query:
+        found = client_api.clients.search(query, limit=SEARCH_LIMIT)
+        yield from (c for c in found if keep(c, filters))
+        return
+    pages = client_api.clients.iter(limit=100, order_by=order[0], sort=order[1])
+    for walked, client in enumerate(pages, start=1):
+        if keep(client, filters):
+            yield client
+        if walked >= WALK_LIMIT:
+            return
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """Upstream calls: ``GET /clients?team=`` one page (cursor and sort in the URL); with a
+    text, ``GET /clients/search`` (one call, up to 100, "more matched" said plainly); with a
+    filter gigstack lacks (SAT check, EFOS, persona), the pages walked and filtered here."""
+    form = ClientFilterForm(request.args)
+    form.validate()
+    query = "" if form.q.errors else (form.q.data or "")
+    filters = {k: v for k, v in _filters(form).items() if v}
+    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    cursor = request.args.get("next") or None
+    more_matched = False
+    client_api = api()
+    if query:
+        found = client_api.clients.search(query, limit=SEARCH_LIMIT)
+        rows = [c for c in found if keep(c, filters)]
+        more_matched = bool(found.has_more)
+        total, links = len(rows), {"first": None, "next": None}
+    elif filters:
+        rows = list(_matching(client_api, "", filters, order))
+        total, links = len(rows), {"first": None, "next": None}
+    else:
+        page = client_api.clients.list(limit=PAGE_SIZE, next=cursor, order_by=order[0],
+                                       sort=order[1])
+        rows, total = list(page), page.total_results
+        links = {"first": list_url("next") if cursor else None,
+                 "next": list_url("next", page.next) if page.has_more and page.next else None}
+    return render_page("clients/page.html", "clients/_rows.html", form=form, rows=rows,
+                       total=total, links=links, more_matched=more_matched,
+                       search_limit=SEARCH_LIMIT, export_args=_export_args())
+
+
+def _export_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k != "next" and v}
+
+
+@bp.get("/export.csv")
+@requires(Role.VIEWER)
+def export_csv():
+    """Every matching client, streamed page by page (never the whole list in memory)."""
+    form = ClientFilterForm(request.args)
+    form.validate()
+    query = "" if form.q.errors else (form.q.data or "")
+    filters = {k: v for k, v in _filters(form).items() if v}
+    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    client_api = api()  # bound now: the rows are read after the view returned
+    record("client.export", object_type="client", reason=f"q={query!r}; filters={filters}")
+
+    def rows() -> Iterator[list[Any]]:
+        for client in _matching(client_api, query, filters, order):
+            address = client.get("address") or {}
+            yield [client.get("id"), client.get("name"), client.get("legal_name"),
+                   client.get("tax_id"), client.get("tax_system"), client.get("use"),
+                   client.get("email"), client.get("phone"), address.get("zip"),
+                   "valid" if client.get("is_valid") else "invalid",
+                   "listed" if (client.get("efos") or {}).get("is_valid") is False else "",
+                   client.get("created_at")]
+
+    return csv_response("clients", CSV_COLUMNS, rows())
+
+
+def _client_or_404(client_id: str) -> dict[str, Any]:
+    try:
+        return api().clients.get(client_id)
+    except NotFound:
+        abort(404)
+
+
+def problems(client: dict[str, Any]) -> list[str]:
+    """What keeps this client from being invoiced, in words (from the data at hand)."""
+    found = []
+    rfc = client.get("tax_id") or ""
+    if not rfc:
+        found.append(_("No RFC."))
+    elif rfc not in GENERIC_RFCS and rfc_person(rfc) is None:
+        found.append(_("The RFC %(rfc)s is not well formed.", rfc=rfc))
+    if not client.get("legal_name"):
+        found.append(_("No legal name."))
+    regime = catalogs.get("tax_regimes", client.get("tax_system") or "")
+    person = rfc_person(rfc) if rfc and rfc not in GENERIC_RFCS else None
+    if not regime:
+        found.append(_("No tax regime."))
+    elif person and not regime.get(person):
+        found.append(_("Regime %(code)s does not fit the RFC's persona type.",
+                       code=client.get("tax_system")))
+    if not (client.get("address") or {}).get("zip"):
+        found.append(_("No fiscal postal code."))
+    if (client.get("efos") or {}).get("is_valid") is False:
+        found.append(_("The RFC is on SAT's EFOS list (simulated operations)."))
+    return found
+
+
+def _panel(call) -> dict[str, Any]:
+    """One panel of the detail page: its rows, or the error that kept it empty."""
+    try:
+        return {"rows": list(call()), "error": None}
+    except GigstackError as error:
+        return {"rows": [], "error": error}
+
+
+@bp.get("/<client_id>")
+@requires(Role.VIEWER)
+def show(client_id: str):
+    """Upstream calls, at once: ``GET /clients/{id}``, the client's latest income invoices,
+    payments and receipts (each panel fails on its own)."""
+    client_api = api()
+    client, invoices, payments, receipts = gather(
+        lambda: _client_or_404(client_id),
+        lambda: _panel(lambda: client_api.invoices.list("income", client_id=client_id,
+                                                        limit=PANEL_SIZE)),
+        lambda: _panel(lambda: client_api.payments.list(client_id=client_id, limit=PANEL_SIZE)),
+        lambda: _panel(lambda: client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE)))
+    return render_page("clients/show.html", {"client-actions": "clients/_actions.html"},
+                       **_show_context(client, invoices=invoices, payments=payments,
+                                       receipts=receipts))
+
+
+def _show_context(client: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"client": client, "problems": problems(client),
+            "regime": catalogs.label("tax_regimes", client.get("tax_system")),
+            "use": catalogs.label("cfdi_uses", client.get("use")), **extra}
+
+
+@bp.post("/<client_id>/validate")
+@requires(Role.OPERATOR)
+def validate(client_id: str):
+    """Upstream calls: ``POST /clients/validate/{id}``; shows the fresh result."""
+    try:
+        client = api().clients.validate(client_id)
+    except NotFound:
+        abort(404)
+    record("client.validate", object_type="client", object_id=client_id,
+           reason="valid" if client.get("is_valid") else "invalid")
+    return render_page("clients/action.html", "clients/_actions.html",
+                       **_show_context(client, notice=_(
+                           "SAT check done: the fiscal data are valid.") if client.get(
+                           "is_valid") else _("SAT check done: the fiscal data are not valid.")))
+
+
+@bp.post("/<client_id>/portal-link")
+@requires(Role.OPERATOR)
+def portal_link(client_id: str):
+    """Upstream calls: ``GET /clients/{id}``, ``POST /clients/customerportal``. Shown once,
+    audited without the URL."""
+    client = _client_or_404(client_id)
+    link = api().clients.portal_link(id=client_id)
+    record("client.portal_link", object_type="client", object_id=client_id,
+           reason="link shown once")
+    body = render_page("clients/action.html", "clients/_actions.html",
+                       **_show_context(client, link=link))
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/<client_id>/stamp-pending-receipts", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def stamp_pending_receipts(client_id: str):
+    """GET: how many receipts are pending (``GET /receipts?status=pending&client_id=``), to
+    confirm; POST: ``POST /clients/{id}/stamp-pending-receipts`` and the result per receipt."""
+    client_api = api()
+    client, pending = gather(
+        lambda: _client_or_404(client_id),
+        lambda: client_api.receipts.list(status="pending", client_id=client_id, limit=1))
+    count = pending.total_results if pending.total_results is not None else len(pending)
+    context = _show_context(client, pending=count)
+    if request.method == "GET":
+        return render_page("clients/stamp.html", "clients/_stamp.html", **context)
+    try:
+        result = client_api.clients.stamp_pending_receipts(client_id)
+    except ValidationError as error:
+        record("client.stamp_pending_receipts", object_type="client", object_id=client_id,
+               outcome=error.code)
+        return form_failed("clients/stamp.html", "clients/_stamp.html", "stamp-receipts",
+                           error=error.message, **context)
+    record("client.stamp_pending_receipts", object_type="client", object_id=client_id,
+           reason=f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
+                  f"remaining {result.get('remaining')}")
+    return render_page("clients/stamp.html", "clients/_stamp.html", result=result, **context)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new():
+    """Upstream calls: ``POST /clients?team=`` on save (none while the form is refused)."""
+    form = ClientForm()
+    if request.method == "GET" and request.args:  # choices refreshed as the RFC/regime change
+        form = ClientForm(request.args, meta={"csrf": False})
+    form.offer_choices()
+    if not form.is_submitted():
+        form.once.data = form.once.data or once.issue()
+        return render_page("clients/new.html", {"client-form": "clients/_form.html",
+                                                "fiscal-fields": "clients/_fiscal.html"},
+                           form=form, client=None)
+    if not form.validate():
+        return form_failed("clients/new.html", "clients/_form.html", "client-form", form=form,
+                           client=None)
+    claim = once.claim(form.once.data)
+    if not claim.fresh:
+        if claim.result:
+            return navigate(claim.result)
+        abort(409, description="already_sent")
+    try:
+        client = api().clients.create(client_payload(form))
+    except (ValidationError, Conflict) as error:
+        once.release(form.once.data)
+        record("client.create", object_type="client", outcome=error.code)
+        unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
+        return form_failed("clients/new.html", "clients/_form.html", "client-form", form=form,
+                           client=None, error=" ".join(unplaced) or None)
+    except GigstackError:
+        once.release(form.once.data)
+        raise
+    record("client.create", object_type="client", object_id=client.get("id"),
+           reason=client.get("tax_id"))
+    target = url_for("clients.show", client_id=client["id"])
+    once.done(form.once.data, target)
+    return navigate(target)
+
+
+@bp.route("/<client_id>/edit", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def edit(client_id: str):
+    """Upstream calls: ``GET /clients/{id}``; on save ``PUT /clients/{id}`` with only the
+    changed fields."""
+    client = _client_or_404(client_id)
+    form = ClientForm(data=form_data(client))
+    if request.method == "GET" and request.args:
+        form = ClientForm(request.args, meta={"csrf": False})
+    form.offer_choices()
+    context = {"form": form, "client": client}
+    fragments = {"client-form": "clients/_form.html", "fiscal-fields": "clients/_fiscal.html"}
+    if not form.is_submitted():
+        return render_page("clients/edit.html", fragments, **context)
+    if not form.validate():
+        return form_failed("clients/edit.html", "clients/_form.html", "client-form", **context)
+    payload = client_payload(form, client)
+    if payload:
+        try:
+            api().clients.update(client_id, payload)
+        except ValidationError as error:
+            record("client.update", object_type="client", object_id=client_id,
+                   outcome=error.code)
+            unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
+            return form_failed("clients/edit.html", "clients/_form.html", "client-form",
+                               error=" ".join(unplaced) or None, **context)
+        record("client.update", object_type="client", object_id=client_id,
+               reason="changed: " + ", ".join(sorted(payload)))
+    return navigate(url_for("clients.show", client_id=client_id))
+
+
+@bp.route("/<client_id>/delete", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def delete(client_id: str):
+    """A reason and a confirmation naming the client; invoices keep their copy.
+    Upstream calls: ``GET /clients/{id}``, ``DELETE /clients/{id}``."""
+    client = _client_or_404(client_id)
+    form = ClientDeleteForm()
+    context = {"form": form, "client": client}
+    if not form.is_submitted():
+        return render_page("clients/delete.html", "clients/_confirm.html", **context)
+    if not form.validate():
+        return form_failed("clients/delete.html", "clients/_confirm.html", "client-delete",
+                           **context)
+    api().clients.delete(client_id)
+    record("client.delete", object_type="client", object_id=client_id, reason=form.reason.data)
+    flash(_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id), "info")
+    return navigate(url_for("clients.index"))
