@@ -80,6 +80,15 @@ PAGES = [
     Page("users new", "/teams/{team}/users/new", upstream=False),
     Page("member remove (confirm)", "/teams/{team}/members/{user_id}/delete"),
     Page("team delete (confirm)", "/teams/{team}/delete"),
+    Page("clients", "/teams/{team}/clients/"),
+    Page("clients search (htmx)", "/teams/{team}/clients/?q=servicios",
+         {**HTMX, "HX-Target": "clients-list"}),
+    Page("clients filtered (walks pages)", "/teams/{team}/clients/?validity=valid"),
+    Page("clients export.csv", "/teams/{team}/clients/export.csv"),
+    Page("client detail", "/teams/{team}/clients/{client_id}"),
+    Page("client edit", "/teams/{team}/clients/{client_id}/edit"),
+    Page("client fiscal fields (htmx)", "/teams/{team}/clients/new?tax_id=XAXX010101000",
+         {**HTMX, "HX-Target": "fiscal-fields"}, upstream=False),
     Page("services", "/teams/{team}/services/"),
     Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
          {**HTMX, "HX-Target": "services-list"}),
@@ -112,7 +121,8 @@ def discover_ids(browser: Browser) -> dict[str, str]:
     team = browser.request("GET", "/").headers.get("Location", "/teams/x/").split("/")[2]
     return {"staff_id": staff_id, "team": team,
             "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
-            "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x")}
+            "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x"),
+            "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x")}
 
 
 def free_port() -> int:

@@ -1,0 +1,52 @@
+"""Clients in Chromium: search by RFC, a client with the generic RFC (its regime and use fixed
+as the RFC is typed), the CSV export. Strict CSP, no console errors."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.shell import sign_in
+
+
+def test_search_a_client_by_rfc(page, staff, teams, shot):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/clients/")
+    page.fill("#q", "EFO150101AB7")
+    page.get_by_role("button", name="Filtrar").click()
+    rows = page.locator("#clients-table tbody tr[data-client]")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=EFO150101AB7"))
+    shot("27-client-search.png")
+    rows.get_by_role("link").click()
+    expect(page.get_by_test_id("client-state")).to_contain_text("En la lista EFOS")
+    shot("28-client-detail.png")
+
+
+def test_create_a_client_with_the_generic_rfc(page, staff, teams, shot, restore_sandbox):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/clients/new")
+    page.fill("#legal_name", "VENTAS DE MOSTRADOR")
+    page.fill("#tax_id", "XAXX010101000")
+    page.locator("#tax_id").blur()
+    expect(page.locator("#fiscal-fields")).to_contain_text("RFC genérico")
+    expect(page.locator("#tax_system")).to_have_value("616")
+    expect(page.locator("#use")).to_have_value("S01")
+    page.fill("#zip", "06600")
+    shot("29-client-generic-rfc.png")
+    page.get_by_role("button", name="Crear cliente").click()
+    expect(page).to_have_url(re.compile(r"/clients/client_\w+$"))
+    expect(page.get_by_test_id("client-facts")).to_contain_text("616")
+
+
+def test_export_the_clients_csv(page, staff, teams, shot):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/clients/?validity=valid")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exportar CSV").click()
+    saved = download.value
+    assert re.fullmatch(r"clients-\d{8}-\d{4}\.csv", saved.suggested_filename)
+    body = open(saved.path(), "rb").read()
+    assert body.startswith("\ufeff".encode()) and b"sat_check" in body
+    shot("30-clients-export.png")
