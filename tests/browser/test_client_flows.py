@@ -4,6 +4,7 @@ as the RFC is typed), the CSV export. Strict CSP, no console errors."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -47,6 +48,6 @@ def test_export_the_clients_csv(page, staff, teams, shot):
         page.get_by_role("link", name="Exportar CSV").click()
     saved = download.value
     assert re.fullmatch(r"clients-\d{8}-\d{4}\.csv", saved.suggested_filename)
-    body = open(saved.path(), "rb").read()
+    body = Path(saved.path()).read_bytes()
     assert body.startswith("\ufeff".encode()) and b"sat_check" in body
     shot("30-clients-export.png")
