@@ -69,8 +69,9 @@ class Config:
     """Settings common to every mode (environment values are layered on top by :func:`load`)."""
 
     PAGE_SIZE = 25
-    # uploads: a CSD pair (1 MiB a file at most) or a CSF PDF (5 MiB); more is refused (413)
-    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    # uploads: a CSD pair (1 MiB a file at most) or a CSF PDF (5 MiB). Files up to this size
+    # reach the form, which says on the field what the limit is; beyond it, a 413 page
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     TESTING = False
     READ_ENVIRONMENT = True
     # session cookie: HttpOnly, Lax, Secure whenever the request came over HTTPS

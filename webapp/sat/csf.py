@@ -100,10 +100,12 @@ _SECTION_ENDS = ("OBLIGACIONES:", "ACTIVIDADESECONOMICAS:", "SUSDATOSPERSONALES"
 class CsfError(ValueError):
     """A CSF upload that cannot be used, with the gigstack error code it maps to."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # which rule refused it (``not_pdf``, ``image_only``…), for translated messages
+        self.reason = reason or code
 
     @property
     def status(self) -> int:
@@ -151,15 +153,17 @@ def is_valid_rfc(value: str) -> bool:
 def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> CsfData:
     """Read a CSF PDF or raise the :class:`CsfError` gigstack would answer with."""
     if not data:
-        raise CsfError("missing_required_field", "No file was uploaded: choose the CSF PDF.")
+        raise CsfError("missing_required_field", "No file was uploaded: choose the CSF PDF.",
+                       "missing")
     if len(data) > max_bytes:
         raise CsfError(
             "file_upload_error",
             f"The file ({len(data):,} bytes) is over the {max_bytes / (1024 * 1024):g} MiB limit. "
             f"A CSF downloaded from SAT is well under 1 MiB: check that the right file was chosen.",
+            "too_large",
         )
     if not data.startswith(b"%PDF-"):
-        raise CsfError("invalid_file_format", _not_a_pdf_message(data))
+        raise CsfError("invalid_file_format", _not_a_pdf_message(data), "not_pdf")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -167,6 +171,7 @@ def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_P
                 "invalid_file_format",
                 "The PDF is password-protected. Upload the CSF exactly as downloaded from SAT, "
                 "without a password.",
+                "encrypted",
             )
         page_count = len(reader.pages)
         if page_count > max_pages:
@@ -174,6 +179,7 @@ def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_P
                 "invalid_file_format",
                 f"The PDF has {page_count} pages; a Constancia de Situación Fiscal has 2 or 3. "
                 f"Upload only the CSF downloaded from SAT.",
+                "too_many_pages",
             )
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except CsfError:
@@ -182,12 +188,14 @@ def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_P
         raise CsfError(
             "invalid_file_format",
             "The PDF is damaged or cannot be read. Download the CSF from SAT again and upload it.",
+            "damaged",
         ) from exc
     if not any(ch.isalnum() for ch in text):
         raise CsfError(
             "invalid_file_format",
             "The PDF has no text: it looks like a scanned copy or a photo. Upload the PDF "
             "downloaded from SAT (sat.gob.mx → Constancia de Situación Fiscal).",
+            "image_only",
         )
     return parse_csf_text(text)
 
@@ -201,7 +209,8 @@ def parse_csf_text(text: str) -> CsfData:
     if "CONSTANCIADESITUACIONFISCAL" not in compact or (
         "DATOSDEIDENTIFICACIONDELCONTRIBUYENTE" not in compact
     ):
-        raise CsfError("invalid_file_format", _not_a_csf_message(compact))
+        raise CsfError("invalid_file_format", _not_a_csf_message(compact),
+                       "cedula" if "CEDULADEDATOSFISCALES" in compact else "not_csf")
 
     values = _label_values(lines, folded)
     cadena, cadena_rfc, cadena_date = _cadena(lines, folded)
@@ -215,12 +224,14 @@ def parse_csf_text(text: str) -> CsfData:
         raise CsfError(
             "invalid_file_format",
             "No RFC was found in the document. Upload the complete CSF PDF downloaded from SAT.",
+            "no_rfc",
         )
     if not is_valid_rfc(rfc):
         raise CsfError(
             "invalid_file_format",
             f"The RFC in the document ({rfc[:20]}) is not a valid RFC (12 characters for a "
             f"company, 13 for a person).",
+            "bad_rfc",
         )
     persona = "moral" if len(rfc) == 12 else "fisica"
     warnings: list[str] = []

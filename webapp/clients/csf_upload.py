@@ -1,0 +1,207 @@
+"""CSF upload: read the Constancia de Situación Fiscal here first, show what it says (and, for
+an existing client, what would change), then — on confirmation — upload it to gigstack.
+
+Between the preview and the confirmation the PDF waits in the app's cache under a one-time
+token of this staff member (15 minutes at most): a failed upload can be retried without
+choosing the file again, and the PDF is dropped as soon as the upload that uses it succeeds.
+Refusals the file itself explains (not a PDF, over 5 MiB, a scan, not a CSF, another RFC)
+never reach gigstack.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from flask import abort, flash, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms import HiddenField
+from wtforms.validators import ValidationError as FieldError
+
+from webapp import cache, catalogs
+from webapp.api import api
+from webapp.audit import record
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.clock import utcnow
+from webapp.formatting import MEXICO_CITY
+from webapp.forms import BackofficeForm
+from webapp.gigstack import GigstackError
+from webapp.pages import form_failed, navigate, render_page
+from webapp.sat.csf import MAX_BYTES, CsfData, CsfError, parse_csf
+from webapp.teams.scoped import current_team_id
+
+from .routes import _client_or_404, bp  # the CSF views live on the clients blueprint
+
+PENDING_SECONDS = 15 * 60
+MAX_AGE_DAYS = 90  # "older than 3 months"
+
+
+class CsfForm(BackofficeForm):
+    file = FileField(_l("Constancia de Situación Fiscal (PDF)"))
+
+    def validate_file(self, field) -> None:
+        if not field.data:
+            raise FieldError(_l("Choose the CSF PDF."))
+
+
+class ConfirmForm(BackofficeForm):
+    token = HiddenField()
+
+
+def csf_message(error: CsfError) -> str:
+    """Why the file cannot be used, in the operator's language."""
+    return {
+        "missing": _("Choose the CSF PDF."),
+        "too_large": _("The file is over %(limit)s MiB. A CSF downloaded from SAT weighs far "
+                       "less: check that you chose the right file.", limit=MAX_BYTES // 2**20),
+        "not_pdf": _("The file is not a PDF. Upload the CSF PDF downloaded from SAT; photos "
+                     "and scans are not accepted."),
+        "encrypted": _("The PDF is password-protected. Upload the CSF as SAT gives it."),
+        "too_many_pages": _("The PDF has too many pages for a CSF. Upload only the CSF."),
+        "damaged": _("The PDF is damaged or cannot be read. Download the CSF again."),
+        "image_only": _("The PDF has no text: it looks like a scan or a photo. Upload the PDF "
+                        "downloaded from SAT."),
+        "cedula": _("This is a Cédula de Datos Fiscales, not a Constancia de Situación "
+                    "Fiscal."),
+        "not_csf": _("The PDF is not a Constancia de Situación Fiscal."),
+        "no_rfc": _("No RFC was found in the document."),
+        "bad_rfc": _("The RFC in the document is not a valid RFC."),
+    }.get(error.reason, error.message)
+
+
+def preview_of(data: CsfData, today: date) -> dict[str, Any]:
+    """What the CSF says, plus the warnings a reviewer must see (plain data for the cache)."""
+    warnings = []
+    if data.issued_on is None:
+        warnings.append(_("The issue date was not found in the CSF."))
+    elif (today - data.issued_on).days > MAX_AGE_DAYS:
+        warnings.append(_("The CSF was issued on %(day)s, more than 3 months ago: ask the "
+                          "client for a recent one.", day=data.issued_on.strftime("%d/%m/%Y")))
+    if data.status and data.status != "ACTIVO":
+        warnings.append(_("The taxpayer's status at SAT is %(status)s, not ACTIVO.",
+                          status=data.status))
+    if data.cedula_rfc and data.cedula_rfc.replace(" ", "").upper() != data.rfc:
+        warnings.append(_("The RFC at the top of the CSF differs from the one in its data: the "
+                          "document may have been altered."))
+    return {"rfc": data.rfc, "persona": data.persona, "name": data.name,
+            "regime_code": data.regime_code,
+            "regimes": [{"code": r.code, "name": r.name, "active": r.active}
+                        for r in data.regimes],
+            "zip": data.zip, "status": data.status,
+            "issued_on": data.issued_on.strftime("%d/%m/%Y") if data.issued_on else None,
+            "warnings": warnings}
+
+
+def diff_of(client: dict[str, Any], preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """Field by field: the client's value now and the CSF's."""
+    rows = [
+        (_("RFC"), client.get("tax_id"), preview["rfc"]),
+        (_("Legal name"), client.get("legal_name"), preview["name"]),
+        (_("Tax regime"), catalogs.label("tax_regimes", client.get("tax_system")),
+         catalogs.label("tax_regimes", preview["regime_code"])),
+        (_("Fiscal postal code"), (client.get("address") or {}).get("zip"), preview["zip"]),
+    ]
+    return [{"label": label, "now": now or "", "csf": csf or "",
+             "changes": (now or "") != (csf or "") and bool(csf)} for label, now, csf in rows]
+
+
+def _key(token: str) -> str:
+    return f"csf:{getattr(current_user, 'id', 'anon')}:{token[:64]}"
+
+
+def _today() -> date:
+    return utcnow().astimezone(MEXICO_CITY).date()
+
+
+def _start(client: dict[str, Any] | None):
+    """GET: the file form. POST: read the file, then the preview (or the reasons it is not
+    usable, without any call to gigstack)."""
+    form = CsfForm()
+    context = {"form": form, "client": client}
+    if not form.is_submitted():
+        return render_page("clients/csf.html", "clients/_csf_form.html", **context)
+    if not form.validate():
+        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
+    pdf = form.file.data.read(MAX_BYTES + 1)
+    try:
+        data = parse_csf(pdf)
+    except CsfError as error:
+        form.file.errors.append(csf_message(error))
+        record("client.csf", object_type="client", object_id=(client or {}).get("id"),
+               outcome=f"refused_locally:{error.reason}")
+        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
+    preview = preview_of(data, _today())
+    if client and client.get("tax_id") and client["tax_id"] != data.rfc:
+        form.file.errors.append(_("This CSF belongs to RFC %(csf)s, but the client's RFC is "
+                                  "%(client)s: nothing was changed.", csf=data.rfc,
+                                  client=client["tax_id"]))
+        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
+    token = secrets.token_urlsafe(16)
+    cache.put(_key(token), {"pdf": pdf, "preview": preview, "team": current_team_id(),
+                            "client_id": (client or {}).get("id")}, PENDING_SECONDS)
+    return render_page("clients/csf_preview.html", "clients/_csf_preview.html",
+                       **_preview_context(token, preview, client))
+
+
+def _preview_context(token: str, preview: dict[str, Any], client: dict[str, Any] | None,
+                     **extra: Any) -> dict[str, Any]:
+    confirm = ConfirmForm(formdata=None, data={"token": token})
+    return {"token": token, "preview": preview, "client": client, "confirm": confirm,
+            "diff": diff_of(client, preview) if client else None,
+            "regime": catalogs.label("tax_regimes", preview["regime_code"]), **extra}
+
+
+@bp.route("/csf", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def upload_csf():
+    """A client from a CSF (or the client with its RFC, updated). No upstream call until the
+    preview is confirmed."""
+    return _start(None)
+
+
+@bp.route("/<client_id>/csf", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def client_csf(client_id: str):
+    """Update one client from its CSF. Upstream calls: ``GET /clients/{id}`` (for the diff)."""
+    return _start(_client_or_404(client_id))
+
+
+@bp.post("/csf/confirm")
+@requires(Role.OPERATOR)
+def confirm_csf():
+    """Upstream calls: ``POST /clients/csf`` (multipart, ``client_id`` when updating). A
+    failure keeps the preview for a retry; success drops the PDF."""
+    form = ConfirmForm()
+    token = form.token.data or ""
+    if not form.validate() or not token:
+        abort(400)
+    pending = cache.get(_key(token))
+    if not pending or pending.get("team") != current_team_id():
+        flash(_("That CSF preview expired (15 minutes). Choose the file again."), "error")
+        return navigate(url_for("clients.upload_csf"))
+    if pending.get("done"):
+        return navigate(pending["done"])  # a double click: the first one made it
+    client = _client_or_404(pending["client_id"]) if pending.get("client_id") else None
+    try:
+        made = api().clients.upload_csf(pending["pdf"], client_id=pending.get("client_id"))
+    except GigstackError as error:
+        record("client.csf", object_type="client", object_id=pending.get("client_id"),
+               outcome=error.code)
+        message = error.message if error.status and error.status < 500 else _(
+            "gigstack could not take the CSF right now. Nothing changed; try again.")
+        return form_failed("clients/csf_preview.html", "clients/_csf_preview.html",
+                           "csf-preview", error=message,
+                           **_preview_context(token, pending["preview"], client))
+    target = url_for("clients.show", client_id=made["id"])
+    cache.put(_key(token), {"done": target, "team": current_team_id()}, PENDING_SECONDS)
+    record("client.csf", object_type="client", object_id=made["id"],
+           reason=f"from CSF of {pending['preview']['rfc']}"
+                  + ("; updated" if pending.get("client_id") else ""))
+    flash(_("The CSF was uploaded: %(name)s is up to date with SAT's data.",
+            name=made.get("legal_name") or made["id"]), "info")
+    return navigate(target)
