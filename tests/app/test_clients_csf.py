@@ -69,7 +69,9 @@ def test_unusable_files_are_refused_before_any_call(operator_on, teams, sandbox_
 def test_the_preview_says_what_the_csf_says(operator_on, teams, sandbox_requests, pdf, rfc,
                                            regime):
     sandbox_requests.clear()
-    html = _upload(operator_on, _base(teams) + "csf", pdf).get_data(as_text=True)
+    html = _upload(operator_on, _base(teams) + "csf", pdf, htmx="csf-page").get_data(
+        as_text=True)
+    assert 'id="csf-page"' in html  # what the upload form's hx-select takes
     facts = text_of(re.search(r'data-testid="csf-facts">(.*?)</dl>', html, re.S).group(1))
     assert rfc in facts and regime in facts and "ACTIVO" in facts and "20/01/2026" in facts
     assert "más de 3 meses" not in html

@@ -51,3 +51,30 @@ def test_export_the_clients_csv(page, staff, teams, shot):
     body = Path(saved.path()).read_bytes()
     assert body.startswith("\ufeff".encode()) and b"sat_check" in body
     shot("30-clients-export.png")
+
+
+def test_fix_a_clients_regime_through_the_csf_diff(page, staff, teams, api, shot, tmp_path,
+                                                   restore_sandbox):
+    from datetime import date, timedelta
+
+    from webapp.sat import synthetic_csf
+
+    client = api.clients.create({"legal_name": "ESCUELA KEMPER URGATE", "tax_id": "EKU9003173C9",
+                                 "tax_system": "603", "address": {"zip": "42501"}},
+                                team=teams["partner"])
+    pdf = tmp_path / "constancia.pdf"
+    pdf.write_bytes(synthetic_csf.moral_eku(issued_on=date.today() - timedelta(days=10)))
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/clients/{client['id']}")
+    page.get_by_role("link", name="Actualizar desde su CSF").click()
+    page.set_input_files("#file", str(pdf))
+    page.get_by_role("button", name="Leer la CSF").click()
+    changed = page.locator('#csf-diff tr[data-changes="yes"]')
+    expect(changed).to_have_count(1)
+    expect(changed).to_contain_text("603")
+    expect(changed).to_contain_text("601")
+    shot("31-csf-diff.png")
+    page.get_by_role("button", name="Subir a gigstack y actualizar el cliente").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{client['id']}$"))
+    expect(page.get_by_test_id("client-facts")).to_contain_text("601 — General de Ley")
+    shot("32-csf-applied.png")

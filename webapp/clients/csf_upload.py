@@ -14,7 +14,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, url_for
+from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -144,8 +144,8 @@ def _start(client: dict[str, Any] | None):
     token = secrets.token_urlsafe(16)
     cache.put(_key(token), {"pdf": pdf, "preview": preview, "team": current_team_id(),
                             "client_id": (client or {}).get("id")}, PENDING_SECONDS)
-    return render_page("clients/csf_preview.html", "clients/_csf_preview.html",
-                       **_preview_context(token, preview, client))
+    # the whole page: the upload form asked htmx to take #csf-page out of it
+    return render_template("clients/csf_preview.html", **_preview_context(token, preview, client))
 
 
 def _preview_context(token: str, preview: dict[str, Any], client: dict[str, Any] | None,
