@@ -225,3 +225,40 @@ def test_team_forms_survive_anything(admin, teams, alias, legal_name, tax_id, re
     answer = admin.post(f"/teams/{teams['subs'][0]}/settings", data=settings)
     no_server_error(answer, "settings")
     assert answer.status_code == 422
+
+
+# -- clients, services and the catalogue pickers ------------------------------------------------
+
+@HOSTILE_SETTINGS
+@given(q=NASTY, validity=NASTY, efos=NASTY, persona=NASTY, sort=NASTY)
+def test_client_lists_survive_anything(admin, teams, q, validity, efos, persona, sort):
+    base = f"/teams/{teams['partner']}/clients/"
+    query = {"q": q, "validity": validity, "efos": efos, "persona": persona, "sort": sort}
+    no_server_error(admin.get(base, query_string=query), "clients")
+    no_server_error(admin.get(base + "export.csv", query_string=query), "clients export")
+
+
+@HOSTILE_SETTINGS
+@given(q=NASTY, field=NASTY, price=NASTY, iva=NASTY, ieps=NASTY)
+def test_services_and_pickers_survive_anything(admin, teams, q, field, price, iva, ieps):
+    base = f"/teams/{teams['partner']}/services/"
+    no_server_error(admin.get(base, query_string={"q": q}), "services")
+    for catalogue in ("product-keys", "unit-keys"):
+        no_server_error(admin.get(f"/catalogs/{catalogue}",
+                                  query_string={"field": field, "q": q}), catalogue)
+    no_server_error(admin.get(base + "new", query_string={
+        "unit_price": price, "iva": iva, "ieps": ieps, "product_key": q},
+        headers={"HX-Request": "true", "HX-Target": "price-preview"}), "price preview")
+
+
+@HOSTILE_SETTINGS
+@given(legal_name=NASTY, tax_id=NASTY, regime=NASTY, use=NASTY, email=NASTY, bcc=NASTY)
+def test_client_form_survives_anything(admin, teams, legal_name, tax_id, regime, use, email,
+                                       bcc):
+    """Always one refused field (the postal code), so nothing is ever written upstream."""
+    token = csrf_token(admin, "/audit/")
+    answer = admin.post(f"/teams/{teams['partner']}/clients/new", data={
+        "csrf_token": token, "legal_name": legal_name, "tax_id": tax_id, "tax_system": regime,
+        "use": use, "email": email, "bcc": bcc, "zip": "ABCDE"})
+    no_server_error(answer, "client create")
+    assert answer.status_code == 422

@@ -62,10 +62,12 @@ class ServiceForm(BackofficeForm):
                                 code=field.data))
 
     def taxes(self, kept: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-        """The Tax[] the editor shows, plus the taxes it could not show (kept as they were)."""
-        ieps = float(self.ieps.data) if self.ieps.data else None
-        return taxes_from_choices(self.iva.data or "", self.iva_withheld.data or "",
-                                  self.isr_withheld.data or "", ieps,
+        """The Tax[] the editor shows, plus the taxes it could not show (kept as they were).
+
+        Only choices the editor offers count (the preview runs on unvalidated input too)."""
+        ieps = float(self.ieps.data) if self.ieps.data and not self.ieps.errors else None
+        return taxes_from_choices(_offered(self.iva), _offered(self.iva_withheld),
+                                  _offered(self.isr_withheld), ieps,
                                   bool(self.inclusive.data)) + list(kept or [])
 
     def payload(self, kept: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -78,6 +80,12 @@ class ServiceForm(BackofficeForm):
         if self.unit_name.data:
             body["unit_name"] = self.unit_name.data
         return body
+
+
+def _offered(field: SelectField) -> str:
+    """The field's value when it is one of its choices, else "" (none)."""
+    offered = {str(value) for value, *_ in field.iter_choices()}
+    return field.data if isinstance(field.data, str) and field.data in offered else ""
 
 
 def form_data(service: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
