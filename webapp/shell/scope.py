@@ -2,8 +2,10 @@
 
 The teams the API key reaches are listed once and reused for ``TEAM_LIST_TTL_SECONDS``
 (in the app's cache: shared by every process when ``REDIS_URL`` is set);
-a staff member limited to some teams only ever sees and uses those. The selection lives in
-the session (``team``) and every API call of the request carries it (:func:`webapp.api.api`).
+a staff member limited to some teams only ever sees and uses those. A team page's team comes
+from its URL (:func:`enter_team`, called by :mod:`webapp.teams.scoped`) and every API call of
+the request carries it (:func:`webapp.api.api`); the session only remembers the last team used,
+where ``/`` goes.
 """
 
 from __future__ import annotations
