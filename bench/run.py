@@ -89,6 +89,12 @@ PAGES = [
     Page("client edit", "/teams/{team}/clients/{client_id}/edit"),
     Page("client fiscal fields (htmx)", "/teams/{team}/clients/new?tax_id=XAXX010101000",
          {**HTMX, "HX-Target": "fiscal-fields"}, upstream=False),
+    Page("invoices income", "/teams/{team}/invoices/"),
+    Page("invoices rows PPD (htmx)", "/teams/{team}/invoices/?payment_method=PPD",
+         {**HTMX, "HX-Target": "invoices-list"}),
+    Page("invoices search", "/teams/{team}/invoices/?q=A-1"),
+    Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}"),
+    Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf"),
     Page("services", "/teams/{team}/services/"),
     Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
          {**HTMX, "HX-Target": "services-list"}),
@@ -122,7 +128,8 @@ def discover_ids(browser: Browser) -> dict[str, str]:
     return {"staff_id": staff_id, "team": team,
             "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
             "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x"),
-            "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x")}
+            "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x"),
+            "invoice_uuid": first(r'data-invoice="([^"]+)"', f"/teams/{team}/invoices/", "x")}
 
 
 def free_port() -> int:

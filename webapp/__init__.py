@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from .clients import csf_upload  # noqa: F401 (its views join the clients blueprint)
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
+    from .invoices.routes import bp as invoices_bp
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(shell_bp)
     for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
-                      users_bp, clients_bp, services_bp, catalogs_bp):
+                      users_bp, clients_bp, services_bp, invoices_bp, catalogs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)

@@ -168,15 +168,16 @@ class Invoices(Resource):
                 raise NotFound(f"invoice has no {file_type} file", code="file_not_found") from None
             return self.download(url)
 
-    def zip(self, uuid: str, *, team: str | None = None) -> bytes:
-        """A ZIP with ``<uuid>.pdf`` and ``<uuid>.xml`` (no ZIP route exists, §13 #44)."""
+    def downloads(self, uuid: str, *, team: str | None = None) -> dict[str, Download]:
+        """Every file of the invoice (``pdf``, ``xml``) from one set of links."""
         links = self.files(uuid, team=team)
         if not links:
             raise NotFound("invoice has no files", code="file_not_found")
+        return {file_type: self._download_fresh(uuid, file_type, links, team)
+                for file_type in FILE_TYPES if file_type in links}
+
+    def zip(self, uuid: str, *, team: str | None = None) -> bytes:
+        """A ZIP with ``<uuid>.pdf`` and ``<uuid>.xml`` (no ZIP route exists, §13 #44)."""
         stem = safe_stem(uuid)
-        members: dict[str, bytes] = {}
-        for file_type in FILE_TYPES:
-            if file_type in links:
-                download = self._download_fresh(uuid, file_type, links, team)
-                members[f"{stem}.{file_type}"] = download.content
-        return build_zip(members)
+        return build_zip({f"{stem}.{file_type}": download.content
+                          for file_type, download in self.downloads(uuid, team=team).items()})

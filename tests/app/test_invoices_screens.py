@@ -1,0 +1,125 @@
+"""Invoices: lists per type with filters in the URL, search by UUID prefix / folio / RFC, the
+detail page, and downloads under good names (the XML byte for byte, the PDF renders, the ZIP
+holds both). Viewers may download."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pytest
+
+from tests.app.helpers import htmx_headers, text_of
+from tests.support.tools import require_tool
+
+pytestmark = pytest.mark.databases
+
+TFD = "{http://www.sat.gob.mx/TimbreFiscalDigital}TimbreFiscalDigital"
+
+
+def _base(teams) -> str:
+    return f"/teams/{teams['partner']}/invoices/"
+
+
+def _invoices(sandbox, team_id: str) -> list[dict]:
+    with sandbox.store.lock:
+        return list(sandbox.store.scoped[("invoices", team_id, False)].values())
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-invoice="([^"]+)">', html)
+
+
+def _one(sandbox, teams, **where) -> dict:
+    return next(inv for inv in _invoices(sandbox, teams["partner"])
+                if all(inv.get(k) == v for k, v in where.items()))
+
+
+@pytest.mark.parametrize(("path", "kind"), [("", "I"), ("egress/", "E"), ("payment/", "P")])
+def test_each_tab_lists_its_type(viewer, sandbox, teams, path, kind):
+    html = viewer.get(_base(teams) + path).get_data(as_text=True)
+    listed = _rows(html)
+    assert listed
+    types = {inv["uuid"]: inv["invoice_type"] for inv in _invoices(sandbox, teams["partner"])}
+    assert {types[uuid] for uuid in listed} == {kind}
+
+
+def test_filters_live_in_the_url_and_apply(viewer, sandbox, teams):
+    ppd = viewer.get(_base(teams), query_string={"payment_method": "PPD"}).get_data(as_text=True)
+    methods = {inv["uuid"]: inv.get("payment_method") for inv in _invoices(sandbox,
+                                                                             teams["partner"])}
+    assert _rows(ppd) and {methods[u] for u in _rows(ppd)} == {"PPD"}
+    assert "Saldo PPD" in ppd
+    cancelled = viewer.get(_base(teams), query_string={"status": "cancelled"})
+    statuses = {inv["uuid"]: inv["status"] for inv in _invoices(sandbox, teams["partner"])}
+    assert {statuses[u] for u in _rows(cancelled.get_data(as_text=True))} <= {"cancelled"}
+    fragment = viewer.get(_base(teams), query_string={"series": "A"},
+                          headers=htmx_headers("invoices-list")).get_data(as_text=True)
+    assert "<html" not in fragment and _rows(fragment)
+
+
+@pytest.mark.parametrize("how", ["uuid_prefix", "folio", "rfc"])
+def test_one_search_box_finds_by_uuid_folio_or_rfc(viewer, sandbox, teams, how):
+    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+    query = {"uuid_prefix": invoice["uuid"][:8],
+             "folio": f"{invoice['series']}-{invoice['folio_number']}",
+             "rfc": invoice["client"]["tax_id"]}[how]
+    html = viewer.get(_base(teams), query_string={"q": query}).get_data(as_text=True)
+    assert invoice["uuid"] in _rows(html)
+
+
+def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, sandbox, teams):
+    invoice = _one(sandbox, teams, invoice_type="I", payment_method="PPD")
+    html = viewer.get(_base(teams) + invoice["uuid"]).get_data(as_text=True)
+    text = text_of(html)
+    assert invoice["uuid"] in text and invoice["client"]["tax_id"] in text
+    assert "99 — " in text or "Por definir" in text  # the payment form's catalogue name
+    assert "Complementos de pago" in text and "Saldo aún sin pagar" in text
+    item = invoice["items"][0]
+    assert item["product_key"] in html
+
+
+def test_another_teams_invoice_is_not_found(viewer, sandbox, teams):
+    other = _invoices(sandbox, teams["subs"][2])[0]
+    assert viewer.get(_base(teams) + other["uuid"]).status_code == 404
+    assert viewer.get(_base(teams) + "not-a-uuid/pdf").status_code == 404
+
+
+def test_downloads_under_good_names(viewer, sandbox, teams, tmp_path):
+    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+    rfc = sandbox.store.teams[teams["partner"]]["tax_id"]
+    stem = f"{rfc}_{invoice['series']}{invoice['folio_number']}_{invoice['uuid']}"
+    pdf = viewer.get(f"{_base(teams)}{invoice['uuid']}/pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.headers["Content-Disposition"] == f'attachment; filename="{stem}.pdf"'
+    xml = viewer.get(f"{_base(teams)}{invoice['uuid']}/xml")
+    root = ET.fromstring(xml.get_data())
+    assert root.find(f".//{TFD}").get("UUID") == invoice["uuid"]
+    archive = zipfile.ZipFile(io.BytesIO(viewer.get(f"{_base(teams)}{invoice['uuid']}/zip")
+                                         .get_data()))
+    assert sorted(archive.namelist()) == [f"{stem}.pdf", f"{stem}.xml"]
+    assert archive.read(f"{stem}.xml") == xml.get_data()  # byte for byte
+    require_tool("pdftoppm")
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(pdf.get_data())
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    assert list(tmp_path.glob("page*.png"))
+
+
+def test_the_file_url_never_reaches_the_browser(viewer, sandbox, teams):
+    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+    answer = viewer.get(f"{_base(teams)}{invoice['uuid']}/pdf")
+    assert "signature=" not in str(answer.headers) and "/files/" not in str(answer.headers)
+    page = viewer.get(_base(teams) + invoice["uuid"]).get_data(as_text=True)
+    assert "signature=" not in page
+
+
+def test_gigstack_down_is_a_banner(viewer, teams, faults):
+    faults({"rules": [{"method": "GET", "path": "/invoices/income", "status": 503,
+                       "retry_after": 0}]})
+    answer = viewer.get(_base(teams))
+    assert answer.status_code == 502 and "Reintentar" in answer.get_data(as_text=True)

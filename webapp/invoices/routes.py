@@ -1,0 +1,178 @@
+"""Invoices of a team (REFERENCE §4, §11): lists per type with filters, search, detail and
+downloads. Mounted at ``/teams/<team_id>/invoices``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from webapp import catalogs
+from webapp.api import api
+from webapp.audit.models import AuditEntry
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.catalogs import sat
+from webapp.extensions import db
+from webapp.formatting import MEXICO_CITY
+from webapp.gigstack import GigstackError
+from webapp.gigstack.errors import NotFound
+from webapp.gigstack.files import build_zip, safe_stem
+from webapp.pages import list_url, render_page
+from webapp.parallel import gather
+from webapp.teams.details import team_details
+from webapp.teams.scoped import current_team_id, team_blueprint
+
+from .forms import InvoiceFilterForm
+
+bp = team_blueprint("invoices", __name__, "/invoices")
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 100
+KINDS = {"income": "I", "egress": "E", "payment": "P"}
+SORTS = {"-created": ("timestamp", "desc"), "created": ("timestamp", "asc"),
+         "name": ("name", "asc"), "-name": ("name", "desc")}
+TAB_LABELS = (("income", _l("Income (I)")), ("egress", _l("Egress (E)")),
+              ("payment", _l("Payment complements (P)")))
+MEDIA = {"pdf": "application/pdf", "xml": "application/xml", "zip": "application/zip"}
+
+
+def _day_bound(day, end: bool = False) -> int:
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time.min, MEXICO_CITY)
+    return int(moment.timestamp()) - (1 if end else 0)
+
+
+def _list(kind: str):
+    """Upstream calls: one page of ``GET /invoices/{kind}`` (filters, sort and cursor in the
+    URL; PPD filtered here too, the API may ignore it); with a text, one
+    ``GET /invoices/search`` (up to 100, every type, said when more matched)."""
+    form = InvoiceFilterForm(request.args)
+    form.validate()
+    text = "" if form.q.errors else (form.q.data or "").strip()
+    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    cursor = request.args.get("next") or None
+    client = api()
+    more_matched = False
+    if text:
+        found = client.invoices.search(text, limit=SEARCH_LIMIT)
+        rows, more_matched = list(found), bool(found.has_more)
+        total, links = len(rows), {"first": None, "next": None}
+    else:
+        params: dict[str, Any] = {}
+        if not form.date_from.errors and form.date_from.data:
+            params["created_gte"] = _day_bound(form.date_from.data)
+        if not form.date_to.errors and form.date_to.data:
+            params["created_lte"] = _day_bound(form.date_to.data, end=True)
+        method = form.payment_method.data if kind != "payment" else None
+        page = client.invoices.list(
+            kind, status=form.status.data or None, client_id=form.client_id.data or None,
+            series=form.series.data or None, payment_method=method or None, limit=PAGE_SIZE,
+            next=cursor, order_by=order[0], sort=order[1], **params)
+        rows = [r for r in page if not method or r.get("payment_method") == method]
+        total = page.total_results
+        links = {"first": list_url("next") if cursor else None,
+                 "next": list_url("next", page.next) if page.has_more and page.next else None}
+    tabs = [(url_for_kind(name), label, None, name == kind) for name, label in TAB_LABELS]
+    return render_page("invoices/page.html", "invoices/_rows.html", form=form, rows=rows,
+                       total=total, links=links, kind=kind, tabs=tabs,
+                       more_matched=more_matched, search_limit=SEARCH_LIMIT)
+
+
+def url_for_kind(kind: str) -> str:
+    return url_for({"income": "invoices.index", "egress": "invoices.egress",
+                    "payment": "invoices.payment"}[kind])
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    return _list("income")
+
+
+@bp.get("/egress/")
+@requires(Role.VIEWER)
+def egress():
+    return _list("egress")
+
+
+@bp.get("/payment/")
+@requires(Role.VIEWER)
+def payment():
+    return _list("payment")
+
+
+def find_invoice(uuid: str) -> dict[str, Any]:
+    """The invoice with this UUID, whatever its type (the three gets run at once)."""
+    client = api()
+
+    def get(kind: str):
+        try:
+            return client.invoices.get(uuid, kind)
+        except NotFound:
+            return None
+
+    found = next((inv for inv in gather(*[lambda k=k: get(k) for k in KINDS]) if inv), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _kind_of(invoice: dict[str, Any]) -> str:
+    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"),
+                                                              "income")
+
+
+@bp.get("/<uuid>")
+@requires(Role.VIEWER)
+def show(uuid: str):
+    """Upstream calls, at once: ``GET /invoices/{income|egress|payment}/{uuid}``; then, for a
+    PPD invoice, ``GET /invoices/payment?invoice_id=`` (its complements). Catalogue names are
+    local data; the audit trail is the back office's own."""
+    invoice = find_invoice(uuid)
+    complements: list[dict[str, Any]] = []
+    if invoice.get("payment_method") == "PPD":
+        try:
+            complements = list(api().invoices.list("payment", invoice_id=invoice["uuid"],
+                                                   limit=100))
+        except GigstackError:
+            complements = []
+    trail = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "invoice", AuditEntry.object_id == invoice["uuid"],
+        AuditEntry.team == current_team_id()).order_by(AuditEntry.id.desc()).limit(50)).all()
+    return render_page("invoices/show.html", "invoices/_detail.html", invoice=invoice,
+                       complements=complements, trail=trail, name_of=_catalog_name,
+                       product=sat.product_key, unit=sat.unit_key)
+
+
+def _catalog_name(catalogue: str, code: str | None) -> str:
+    return catalogs.label(catalogue, code) if code else "—"
+
+
+def download_name(invoice: dict[str, Any], issuer_rfc: str, extension: str) -> str:
+    """``<RFC emisor>_<series><folio>_<UUID>.<ext>``."""
+    folio = f"{invoice.get('series') or ''}{invoice.get('folio_number') or ''}"
+    return safe_stem(f"{issuer_rfc or 'RFC'}_{folio}_{invoice['uuid']}") + f".{extension}"
+
+
+@bp.get("/<uuid>/<any(pdf, xml, zip):file_type>")
+@requires(Role.VIEWER)
+def download(uuid: str, file_type: str):
+    """The PDF, the XML (byte for byte what gigstack returned) or a ZIP of both, under a good
+    name. Upstream calls: the invoice, ``GET /invoices/{uuid}/files`` and the signed file
+    URL(s) — fetched here, never handed to the browser; an expired link is asked again once."""
+    invoice = find_invoice(uuid)
+    client = api()
+    issuer = team_details(client, current_team_id()).get("tax_id") or ""
+    if file_type == "zip":
+        content = build_zip({download_name(invoice, issuer, kind): got.content
+                             for kind, got in client.invoices.downloads(invoice["uuid"]).items()})
+    else:
+        content = client.invoices.download_file(invoice["uuid"], file_type).content
+    name = download_name(invoice, issuer, file_type)
+    return Response(content, mimetype=MEDIA[file_type], headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})
