@@ -123,3 +123,79 @@ def test_gigstack_down_is_a_banner(viewer, teams, faults):
                        "retry_after": 0}]})
     answer = viewer.get(_base(teams))
     assert answer.status_code == 502 and "Reintentar" in answer.get_data(as_text=True)
+
+
+# -- send and cancel -------------------------------------------------------------------------
+
+def test_send_prefills_the_client_and_says_who_received_it(app, operator, sandbox, teams):
+    from tests.app.helpers import audit_rows, field_error, input_value, post_form
+
+    invoice = next(inv for inv in _invoices(sandbox, teams["partner"])
+                   if inv["invoice_type"] == "I" and inv["client"].get("email"))
+    path = f"{_base(teams)}{invoice['uuid']}/send"
+    assert invoice["client"]["email"] in input_value(operator.get(path).get_data(as_text=True),
+                                                     "emails")
+    bad = post_form(operator, path, {"emails": "uno@ejemplo.mx, no-es-correo"})
+    assert bad.status_code == 422
+    assert "separados por comas" in field_error(bad.get_data(as_text=True), "emails")
+    sent = post_form(operator, path, {"emails": "conta@ejemplo.mx, dueno@ejemplo.mx"},
+                     htmx="send-form")
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 200 and "conta@ejemplo.mx" in html and "dueno@ejemplo.mx" in html
+    assert audit_rows(app, "invoice.send")[-1].object_id == invoice["uuid"]
+
+
+def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(app, operator, sandbox,
+                                                                      teams, restore_sandbox):
+    from collections import Counter
+
+    from tests.app.helpers import audit_rows, field_error, post_form
+
+    valid = [inv for inv in _invoices(sandbox, teams["partner"])
+             if inv["invoice_type"] == "I" and inv["status"] == "valid"]
+    by_client = Counter(inv["client"]["id"] for inv in valid)
+    client_id = next(cid for cid, count in by_client.items() if count >= 2)
+    target, substitute = [inv for inv in valid if inv["client"]["id"] == client_id][:2]
+    path = f"{_base(teams)}{target['uuid']}/cancel"
+    page = operator.get(path).get_data(as_text=True)
+    assert substitute["uuid"] in page and "La venta o el servicio no se realizó." in page
+    missing = post_form(operator, path, {"motive": "01", "reason": "folio duplicado"})
+    assert missing.status_code == 422
+    assert "necesita la factura que sustituye" in field_error(missing.get_data(as_text=True),
+                                                             "substitution_uuid")
+    no_reason = post_form(operator, path, {"motive": "02", "reason": ""})
+    assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
+    done = post_form(operator, path, {"motive": "01", "substitution_uuid": substitute["uuid"],
+                                      "reason": "folio duplicado"})
+    assert done.status_code == 302
+    stored = _one(sandbox, teams, uuid=target["uuid"])
+    assert stored["status"] == "cancelled" and stored["substitution_uuid"] == substitute["uuid"]
+    entry = audit_rows(app, "invoice.cancel")[-1]
+    assert entry.outcome == "ok" and "motive 01" in entry.reason
+    trail = operator.get(f"{_base(teams)}{target['uuid']}").get_data(as_text=True)
+    assert "invoice.cancel" in trail  # the detail page's back-office trail
+    again = operator.get(path).get_data(as_text=True)
+    assert "ya está cancelada" in again
+
+
+def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, sandbox,
+                                                                    teams):
+    from tests.app.helpers import post_form
+
+    target = _one(sandbox, teams, invoice_type="I", status="valid")
+    answer = post_form(operator, f"{_base(teams)}{target['uuid']}/cancel",
+                       {"motive": "01", "substitution_uuid": target["uuid"],
+                        "reason": "prueba"})
+    assert answer.status_code == 422
+    assert _one(sandbox, teams, uuid=target["uuid"])["status"] == "valid"
+
+
+def test_viewers_may_download_but_not_send_or_cancel(viewer, sandbox, teams):
+    from tests.app.helpers import post_form
+
+    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+    assert viewer.get(f"{_base(teams)}{invoice['uuid']}/xml").status_code == 200
+    for verb in ("send", "cancel"):
+        assert viewer.get(f"{_base(teams)}{invoice['uuid']}/{verb}").status_code == 403
+        assert post_form(viewer, f"{_base(teams)}{invoice['uuid']}/{verb}",
+                         {"motive": "02"}).status_code == 403

@@ -4,15 +4,18 @@ downloads. Mounted at ``/teams/<team_id>/invoices``.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, request, url_for
+from flask import Response, abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
 from webapp.api import api
+from webapp.audit import record
 from webapp.audit.models import AuditEntry
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -20,14 +23,14 @@ from webapp.catalogs import sat
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import NotFound
+from webapp.gigstack.errors import Conflict, NotFound, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
-from webapp.pages import list_url, render_page
+from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
 from webapp.parallel import gather
 from webapp.teams.details import team_details
 from webapp.teams.scoped import current_team_id, team_blueprint
 
-from .forms import InvoiceFilterForm
+from .forms import MOTIVE_HELP, CancelForm, InvoiceFilterForm, SendForm
 
 bp = team_blueprint("invoices", __name__, "/invoices")
 
@@ -176,3 +179,97 @@ def download(uuid: str, file_type: str):
     return Response(content, mimetype=MEDIA[file_type], headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-store"})
+
+
+@bp.route("/<uuid>/send", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def send(uuid: str):
+    """Recipients pre-filled from the client (e-mail and bcc), each address checked here.
+    Upstream calls: the invoice and ``GET /clients/{id}``; on send ``POST /invoices/{uuid}/send``.
+    """
+    invoice = find_invoice(uuid)
+    client_ref = invoice.get("client") or {}
+    form = SendForm()
+    if not form.is_submitted():
+        known = [client_ref.get("email")] if client_ref.get("email") else []
+        if client_ref.get("id"):
+            # the invoice's own copy of the e-mail is enough to start from if this fails
+            with suppress(GigstackError):
+                known += api().clients.get(client_ref["id"]).get("bcc") or []
+        form.emails.data = ", ".join(dict.fromkeys(e for e in known if e))
+    context = {"form": form, "invoice": invoice}
+    if not form.is_submitted():
+        return render_page("invoices/send.html", "invoices/_send.html", **context)
+    if not form.validate():
+        return form_failed("invoices/send.html", "invoices/_send.html", "send-form", **context)
+    try:
+        result = api().invoices.send(invoice["uuid"], form.addresses())
+    except ValidationError as error:
+        record("invoice.send", object_type="invoice", object_id=invoice["uuid"],
+               outcome=error.code)
+        unplaced = apply_api_errors(form, error)
+        return form_failed("invoices/send.html", "invoices/_send.html", "send-form",
+                           error=" ".join(unplaced) or error.message, **context)
+    recipients = result.get("recipients") or form.addresses()
+    record("invoice.send", object_type="invoice", object_id=invoice["uuid"],
+           reason="to " + ", ".join(recipients))
+    return render_page("invoices/send.html", "invoices/_send.html", sent=recipients, **context)
+
+
+def _substitutes(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """Valid invoices of the same client and type (not this one): what motive 01 can name."""
+    client_id = (invoice.get("client") or {}).get("id")
+    if not client_id:
+        return []
+    page = api().invoices.list(_kind_of(invoice), status="valid", client_id=client_id,
+                               limit=100)
+    return [inv for inv in page if inv.get("uuid") != invoice["uuid"]]
+
+
+@bp.route("/<uuid>/cancel", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def cancel(uuid: str):
+    """Motive 01–04 each explained; 01 names a valid substitute of the same client; a reason;
+    in live mode the series-folio typed. Upstream calls: the invoice, the client's valid
+    invoices (for 01); on confirm ``DELETE /invoices/{uuid}``."""
+    invoice = find_invoice(uuid)
+    live = api().key_info.is_live
+    folio = f"{invoice.get('series') or ''}-{invoice.get('folio_number') or ''}"
+    form = CancelForm()
+    form.motive.choices = [("", _("Choose a motive"))] + [
+        (m["code"], f"{m['code']} — {m['name']}") for m in catalogs.entries("cancellation_motives")]
+    substitutes = _substitutes(invoice) if invoice.get("status") == "valid" else []
+    form.substitution_uuid.choices = [("", _("Choose the invoice that replaces it"))] + [
+        (s["uuid"], f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
+                    f"{s.get('total')} · {s['uuid'][:8]}") for s in substitutes]
+    context = {"form": form, "invoice": invoice, "live": live, "folio": folio,
+               "motive_help": MOTIVE_HELP}
+    if not form.is_submitted():
+        return render_page("invoices/cancel.html", "invoices/_cancel.html", **context)
+    form.validate()
+    if form.motive.data not in {m["code"] for m in catalogs.entries("cancellation_motives")}:
+        form.motive.errors = [*form.motive.errors, _("Choose a motive from the list.")]
+    if form.motive.data == "01" and not form.substitution_uuid.data:
+        form.substitution_uuid.errors = [_("Motive 01 needs the invoice that replaces this "
+                                           "one. Issue it first, then choose it here.")]
+    if live and (form.confirm_folio.data or "").strip().upper() != folio.upper():
+        form.confirm_folio.errors = [_("Type %(folio)s to confirm.", folio=folio)]
+    if form.errors:
+        return form_failed("invoices/cancel.html", "invoices/_cancel.html", "cancel-form",
+                           **context)
+    substitute = form.substitution_uuid.data if form.motive.data == "01" else None
+    try:
+        cancelled = api().invoices.cancel(invoice["uuid"], form.motive.data, substitute)
+    except (ValidationError, Conflict) as error:
+        record("invoice.cancel", object_type="invoice", object_id=invoice["uuid"],
+               outcome=error.code, reason=form.reason.data)
+        unplaced = apply_api_errors(form, error, {"replacement": "substitution_uuid"})
+        return form_failed("invoices/cancel.html", "invoices/_cancel.html", "cancel-form",
+                           error=" ".join(unplaced) or error.message, **context)
+    record("invoice.cancel", object_type="invoice", object_id=invoice["uuid"],
+           reason=f"motive {form.motive.data}"
+                  + (f", substitute {substitute}" if substitute else "")
+                  + f": {form.reason.data}")
+    flash(_("Invoice %(folio)s cancelled: SAT status %(status)s.", folio=folio,
+            status=cancelled.get("cancellation_status") or "—"), "info")
+    return navigate(url_for("invoices.show", uuid=invoice["uuid"]))
