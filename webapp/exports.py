@@ -43,17 +43,23 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
     """A download named ``<name>-<YYYYmmdd-HHMM>.csv`` (Mexico City time), streamed: ``rows``
     may be a generator that pages through gigstack or the database as it is written.
 
-    The rows are read under an app context of their own, pushed only while the body is being
-    sent (``stream_with_context`` would keep the request's pushed from now until the body is
-    read, leaking it into whatever runs next on this thread if it never is); anything a
-    generator needs from the request must be taken before it is returned.
+    Each chunk is made under an app context of its own, pushed only while that chunk is being
+    made and popped before it is handed on: nothing stays pushed between chunks, so a body
+    read halfway or never (a client gone, a test that only looks at headers) leaks no context
+    into whatever runs next on the thread. Anything a generator needs from the request must
+    be taken before it is returned.
     """
     stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
     app = current_app._get_current_object()
+    lines = _lines(header, rows)
 
     def body() -> Iterator[str]:
-        with app.app_context():
-            yield from _lines(header, rows)
+        while True:
+            with app.app_context():
+                chunk = next(lines, None)
+            if chunk is None:
+                return
+            yield chunk
 
     return Response(body(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
