@@ -95,6 +95,7 @@ PAGES = [
     Page("invoices search", "/teams/{team}/invoices/?q=A-1"),
     Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}"),
     Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf"),
+    Page("invoice new", "/teams/{team}/invoices/new"),
     Page("services", "/teams/{team}/services/"),
     Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
          {**HTMX, "HX-Target": "services-list"}),

@@ -55,3 +55,33 @@ def test_cancel_with_motive_01_choosing_the_substitute(page, staff, sandbox, tea
     expect(page.locator("#flash")).to_contain_text("cancelada")
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("Cancelada")
     shot("36-invoice-cancelled.png")
+
+
+def test_issue_an_invoice_with_a_service_item_and_a_free_item(page, staff, sandbox, teams, shot,
+                                                              restore_sandbox):
+    with sandbox.store.lock:
+        client = next(c for c in sandbox.store.scoped[("clients", teams["partner"], False)]
+                      .values() if c.get("is_valid") and c.get("tax_system") == "601")
+        service = next(iter(sandbox.store.scoped[("services", teams["partner"], False)]
+                            .values()))
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/invoices/")
+    page.get_by_role("link", name="Emitir una factura de ingreso").click()
+    page.fill("#client_id", client["id"])
+    page.locator("#client_id").blur()
+    expect(page.get_by_test_id("invoice-client")).to_contain_text(client["tax_id"])
+    page.select_option("#items-0-service", service["id"])
+    expect(page.get_by_test_id("invoice-total")).not_to_have_text("$0.00 MXN")
+    page.get_by_role("button", name="Agregar un concepto").click()
+    expect(page.locator(".invoice-item")).to_have_count(2)
+    page.fill("#items-1-description", "Visita extra")
+    page.fill("#items-1-product_key", "81111500")
+    page.fill("#items-1-unit_key", "E48")
+    page.fill("#items-1-unit_price", "1000")
+    page.locator("#items-1-unit_price").blur()
+    expect(page.get_by_test_id("prestamp-report")).to_have_attribute("data-blocking", "0")
+    shot("37-issue-invoice-totals.png")
+    page.get_by_role("button", name="Timbrar factura").click()
+    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}$"))
+    expect(page.locator("#invoice-items tbody tr")).to_have_count(2)
+    shot("38-invoice-issued.png")
