@@ -76,7 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from .clients import csf_upload  # noqa: F401 (its views join the clients blueprint)
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
-    from .invoices import issue  # noqa: F401 (its view joins the invoices blueprint)
+    from .invoices import credit_note, issue  # noqa: F401 (their views join the blueprint)
     from .invoices.routes import bp as invoices_bp
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp

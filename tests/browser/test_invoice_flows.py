@@ -85,3 +85,16 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(page, staff, sandb
     expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}$"))
     expect(page.locator("#invoice-items tbody tr")).to_have_count(2)
     shot("38-invoice-issued.png")
+
+
+def test_issue_a_credit_note(page, staff, sandbox, teams, shot, restore_sandbox):
+    invoice = _valid_income(sandbox, teams["partner"])[0]
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/invoices/{invoice['uuid']}")
+    page.get_by_role("link", name="Emitir nota de crédito").click()
+    expect(page.get_by_test_id("credit-total")).to_contain_text("Total de la nota de crédito")
+    shot("39-credit-note.png")
+    page.get_by_role("button", name="Emitir nota de crédito").click()
+    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}$"))
+    expect(page.get_by_test_id("invoice-facts")).to_contain_text("E")
+    shot("40-credit-note-issued.png")
