@@ -11,6 +11,12 @@ from playwright.sync_api import expect
 from tests.browser.shell import sign_in
 
 
+def htmx_idle(page) -> None:
+    """Wait until htmx has no request, swap or settle under way."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def _valid_income(sandbox, team_id: str) -> list[dict]:
     with sandbox.store.lock:
         return [inv for inv in sandbox.store.scoped[("invoices", team_id, False)].values()
@@ -70,10 +76,12 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(page, staff, sandb
     page.fill("#client_id", client["id"])
     page.locator("#client_id").blur()
     expect(page.get_by_test_id("invoice-client")).to_contain_text(client["tax_id"])
+    htmx_idle(page)  # the new form is wired before the next change is made
     page.select_option("#items-0-service", service["id"])
     expect(page.get_by_test_id("invoice-total")).not_to_have_text("$0.00 MXN")
     page.get_by_role("button", name="Agregar un concepto").click()
     expect(page.locator(".invoice-item")).to_have_count(2)
+    htmx_idle(page)
     page.fill("#items-1-description", "Visita extra")
     page.fill("#items-1-product_key", "81111500")
     page.fill("#items-1-unit_key", "E48")
