@@ -177,7 +177,9 @@ class TeamDirectory:
                 raise flight.error
             return flight.teams or []
         try:
-            flight.teams = self._fetch()
+            # another fetch may have finished between this caller's look and its lead
+            fresh = self.cached()
+            flight.teams = fresh if fresh is not None else self._fetch()
             return flight.teams
         except GigstackError as exc:
             flight.error = exc
