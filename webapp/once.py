@@ -13,9 +13,11 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from flask import abort
 from flask_login import current_user
 
 from webapp.extensions import cache
+from webapp.pages import navigate
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,14 @@ def claim(token: str | None) -> Claim:
     if value is None:  # expired between add and get
         return Claim(True)
     return Claim(False, None if value == PENDING else value)
+
+
+def repeated(claim: Claim):
+    """The answer to a form sent again: to what the first attempt made, or — while that one
+    is still under way — a 409 page asking to wait."""
+    if claim.result:
+        return navigate(claim.result)
+    abort(409, description="already_sent")
 
 
 def done(token: str | None, result: str) -> None:

@@ -279,9 +279,7 @@ def new():
                            client=None)
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        if claim.result:
-            return navigate(claim.result)
-        abort(409, description="already_sent")
+        return once.repeated(claim)
     try:
         client = api().clients.create(client_payload(form))
     except (ValidationError, Conflict) as error:

@@ -85,9 +85,7 @@ def new():
                            **_context(form))
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        if claim.result:
-            return navigate(claim.result)
-        abort(409, description="already_sent")
+        return once.repeated(claim)
     try:
         service = api().services.create(form.payload())
     except ValidationError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs, once
@@ -145,7 +145,7 @@ def new():
         return form_failed("teams/new.html", "teams/_form.html", "team-form", form=form)
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        return _repeat(claim.result)
+        return once.repeated(claim)
     try:
         team = unscoped_api().teams.create(team_payload(form))
     except (ValidationError, Conflict) as error:
@@ -168,9 +168,3 @@ def new():
         return body, 201, {"Cache-Control": "no-store"}
     return navigate(overview)
 
-
-def _repeat(result: str | None):
-    """The same form sent again: to what the first attempt made, or wait for it."""
-    if result:
-        return navigate(result)
-    abort(409, description="already_sent")

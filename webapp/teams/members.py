@@ -116,9 +116,7 @@ def new():
                            **_context(add_form=form))
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        if claim.result:
-            return navigate(claim.result)
-        abort(409, description="already_sent")
+        return once.repeated(claim)
     user_id = find_user_id(form.user.data)
     if user_id is None:
         once.release(form.once.data)

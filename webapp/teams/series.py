@@ -89,9 +89,7 @@ def new():
         return form_failed("series/new.html", "series/_form.html", "series-form", form=form)
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        if claim.result:
-            return navigate(claim.result)
-        abort(409, description="already_sent")
+        return once.repeated(claim)
     try:
         created = api().teams.create_series(current_team_id(), form.series.data, form.live.data,
                                             form.test.data)

@@ -85,9 +85,7 @@ def new():
         return form_failed("users/new.html", "users/_form.html", "user-form", form=form)
     claim = once.claim(form.once.data)
     if not claim.fresh:
-        if claim.result:
-            return navigate(claim.result)
-        abort(409, description="already_sent")
+        return once.repeated(claim)
     try:
         user = api().users.create(form.payload())
     except (ValidationError, Conflict) as error:
