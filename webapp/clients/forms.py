@@ -23,10 +23,17 @@ from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
-from webapp.catalogs import sat
 from webapp.forms import BackofficeForm
 from webapp.sat.rfc import GENERIC_RFCS, rfc_person
-from webapp.teams.forms import ZIP, regime_choices, strip, upper
+from webapp.teams.forms import (
+    RFC_SHAPE_MESSAGE,
+    ZIP,
+    check_postal_code,
+    check_regime,
+    regime_choices,
+    strip,
+    upper,
+)
 
 # público en general / extranjero: SAT fixes their regime and use (CFDI 4.0)
 GENERIC_REGIME, GENERIC_USE = "616", "S01"
@@ -94,23 +101,12 @@ class ClientForm(BackofficeForm):
 
     def validate_tax_id(self, field: Field) -> None:
         if field.data and field.data not in GENERIC_RFCS and rfc_person(field.data) is None:
-            raise FieldError(_l("An RFC has 12 characters (persona moral) or 13 (persona "
-                                "física): letters, 6 digits of date, 3 characters."))
+            raise FieldError(RFC_SHAPE_MESSAGE)
 
     def validate_tax_system(self, field: Field) -> None:
-        if not field.data:
-            return
-        entry = catalogs.get("tax_regimes", field.data)
-        if entry is None:
-            raise FieldError(_l("Choose a regime from the list."))
-        if self.generic and field.data != GENERIC_REGIME:
+        check_regime(field.data, None if self.generic else rfc_person(self.tax_id.data or ""))
+        if field.data and self.generic and field.data != GENERIC_REGIME:
             raise FieldError(_l("A generic RFC always uses regime 616."))
-        person = rfc_person(self.tax_id.data or "") if not self.generic else None
-        if person and not entry.get(person):
-            raise FieldError(
-                _l("Regime %(code)s is not for a persona moral.", code=field.data)
-                if person == "moral" else
-                _l("Regime %(code)s is not for a persona física.", code=field.data))
 
     def validate_use(self, field: Field) -> None:
         if not field.data:
@@ -124,9 +120,7 @@ class ClientForm(BackofficeForm):
                                 use=field.data, regime=regime))
 
     def validate_zip(self, field: Field) -> None:
-        if field.data and ZIP.match(field.data) and sat.postal_code(field.data) is None:
-            raise FieldError(_l("%(code)s is not a postal code in SAT's catalogue.",
-                                code=field.data))
+        check_postal_code(field.data)
 
 
 def form_data(client: dict[str, Any]) -> dict[str, Any]:

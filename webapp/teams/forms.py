@@ -46,6 +46,29 @@ def upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+RFC_SHAPE_MESSAGE = _l("An RFC has 12 characters (persona moral) or 13 (persona física): "
+                       "letters, 6 digits of date, 3 characters.")
+
+
+def check_postal_code(code: str | None) -> None:
+    """Five digits (checked by the field's pattern) must also be a SAT postal code."""
+    if code and ZIP.match(code) and sat.postal_code(code) is None:
+        raise ValidationError(_l("%(code)s is not a postal code in SAT's catalogue.", code=code))
+
+
+def check_regime(code: str | None, person: str | None) -> None:
+    """A regime of the catalogue that fits the persona type (any while it is unknown)."""
+    if not code:
+        return
+    entry = catalogs.get("tax_regimes", code)
+    if entry is None:
+        raise ValidationError(_l("Choose a regime from the list."))
+    if person and not entry.get(person):
+        raise ValidationError(
+            _l("Regime %(code)s is not for a persona moral.", code=code) if person == "moral"
+            else _l("Regime %(code)s is not for a persona física.", code=code))
+
+
 def regime_choices(rfc: str | None) -> list[tuple[str, str]]:
     """Regimes that fit the RFC's persona type (all of them while the RFC is unknown)."""
     person = rfc_person(upper(rfc or "")) if rfc else None
@@ -95,27 +118,14 @@ class TeamForm(BackofficeForm):
             raise ValidationError(_l("Type a display name or a legal name."))
 
     def validate_zip(self, field: Field) -> None:
-        if field.data and ZIP.match(field.data) and sat.postal_code(field.data) is None:
-            raise ValidationError(_l("%(code)s is not a postal code in SAT's catalogue.",
-                                     code=field.data))
+        check_postal_code(field.data)
 
     def validate_tax_id(self, field: Field) -> None:
         if field.data and rfc_person(field.data) is None:
-            raise ValidationError(_l("An RFC has 12 characters (persona moral) or 13 (persona "
-                                     "física): letters, 6 digits of date, 3 characters."))
+            raise ValidationError(RFC_SHAPE_MESSAGE)
 
     def validate_tax_system(self, field: Field) -> None:
-        if not field.data:
-            return
-        entry = catalogs.get("tax_regimes", field.data)
-        if entry is None:
-            raise ValidationError(_l("Choose a regime from the list."))
-        person = rfc_person(self.tax_id.data or "")
-        if person and not entry.get(person):
-            raise ValidationError(
-                _l("Regime %(code)s is not for a persona moral.", code=field.data)
-                if person == "moral" else
-                _l("Regime %(code)s is not for a persona física.", code=field.data))
+        check_regime(field.data, rfc_person(self.tax_id.data or ""))
 
 
 class TeamCreateForm(TeamForm):
