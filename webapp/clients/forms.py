@@ -9,7 +9,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField,
     EmailField,
     Field,
     HiddenField,
@@ -175,8 +174,3 @@ class ClientFilterForm(BackofficeForm):
         ("-created", _l("Newest first")), ("created", _l("Oldest first")),
         ("name", _l("Name (A–Z)")), ("-name", _l("Name (Z–A)"))])
 
-
-class ConfirmForm(BackofficeForm):
-    """A POST that only needs its CSRF token (validate, portal link, stamp receipts)."""
-
-    confirm = BooleanField()
