@@ -54,6 +54,7 @@ class Page:
     path: str
     headers: dict = field(default_factory=dict)
     upstream: bool = True  # does it need gigstack (for the latency targets)?
+    form: dict | None = None  # sent as a POST (with the browser's CSRF token) when given
 
 
 PAGES = [
@@ -96,6 +97,13 @@ PAGES = [
     Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}"),
     Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf"),
     Page("invoice new", "/teams/{team}/invoices/new"),
+    Page("invoice totals refresh (htmx POST)", "/teams/{team}/invoices/new",
+         {**HTMX, "HX-Target": "invoice-summary"}, form={
+             "action": "refresh", "idempotency_key": "bench", "client_id": "{client_id}",
+             "items-0-description": "Consultoría", "items-0-quantity": "3",
+             "items-0-unit_price": "1250.50", "items-0-product_key": "81111500",
+             "items-0-unit_key": "E48", "items-0-iva": "0.16", "items-0-isr_withheld": "0.1",
+             "payment_method": "PUE", "payment_form": "03", "use": "G03", "currency": "MXN"}),
     Page("services", "/teams/{team}/services/"),
     Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
          {**HTMX, "HX-Target": "services-list"}),
@@ -173,6 +181,15 @@ class Browser:
             self.cookie = f"{name}={value}"
         self.http.cookies.clear()
         return answer
+
+    def hit(self, page: Page) -> requests.Response:
+        """The page's request: a GET, or a POST of its form with this session's CSRF token."""
+        if page.form is None:
+            return self.request("GET", page.path, headers=page.headers)
+        if not getattr(self, "csrf", None):
+            self.csrf = CSRF.search(self.request("GET", "/teams/").text).group(1)
+        return self.request("POST", page.path, headers=page.headers,
+                            data={**page.form, "csrf_token": self.csrf})
 
     def sign_in(self, email: str) -> None:
         token = CSRF.search(self.request("GET", "/sign-in").text).group(1)
@@ -319,7 +336,7 @@ def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: flo
             page = pages[turn % len(pages)]
             turn += 1
             started = time.perf_counter()
-            answer = browser.request("GET", page.path, headers=page.headers)
+            answer = browser.hit(page)
             took = (time.perf_counter() - started) * 1000
             timing = server_timing(answer.headers.get("Server-Timing", ""))
             with lock:
@@ -436,6 +453,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30, help="length of the load phase")
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--jitter-ms", type=int, default=10)
+    parser.add_argument("--only", default="", help="drive only pages whose name contains this")
     parser.add_argument("--phases", default="load,single,zero",
                         help="comma-separated: load (N users), single (1 user), zero (no latency)")
     args = parser.parse_args()
@@ -451,9 +469,11 @@ def main() -> int:
         for n, browser in enumerate(browsers):
             browser.sign_in(f"bench{n}@backoffice.test")
         ids = discover_ids(browsers[0])
-        pages = [Page(p.name, p.path.format(**ids), p.headers, p.upstream) for p in PAGES]
+        pages = [Page(p.name, p.path.format(**ids), p.headers, p.upstream,
+                      {k: v.format(**ids) for k, v in p.form.items()} if p.form else None)
+                 for p in PAGES if args.only in p.name]
         stack.latency(args.latency_ms, args.jitter_ms)
-        page_sizes = {page.name: sizes(browsers[0], page) for page in pages}
+        page_sizes = {page.name: sizes(browsers[0], page) for page in pages if page.form is None}
         results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args),
                          "phases": {}}
         output = []
@@ -464,7 +484,7 @@ def main() -> int:
             users, latency, jitter, seconds = plan[name]
             stack.latency(latency, jitter)
             for page in pages:  # warm caches and connections once, outside the timing
-                users[0].request("GET", page.path, headers=page.headers)
+                users[0].hit(page)
             phase = drive(stack, users, pages, seconds)
             rows = summarize(phase, pages)
             title = {"load": f"{len(users)} users, {latency} ± {jitter} ms upstream",

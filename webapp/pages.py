@@ -56,11 +56,16 @@ def form_failed(page_template: str, fragment_template: str, target: str, *,
     headers: dict[str, str] = {}
     if is_htmx():
         body = render_template(fragment_template, **context)
-        headers = {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML",
-                   "HX-Reselect": f"#{target}"}
+        headers = swap_whole(target)
     else:
         body = render_template(page_template, **context)
     return body, INVALID, headers
+
+
+def swap_whole(target: str) -> dict[str, str]:
+    """Headers that make an htmx answer replace the element ``#target`` whole, whatever the
+    request aimed at (a form whose fields changed on the server, a form with errors)."""
+    return {"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML", "HX-Reselect": f"#{target}"}
 
 
 def api_field_name(path: str) -> str:

@@ -6,10 +6,11 @@ Mounted at ``/teams/<team_id>/clients``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import catalogs, once
@@ -112,6 +113,30 @@ def index():
     return render_page("clients/page.html", "clients/_rows.html", form=form, rows=rows,
                        total=total, links=links, more_matched=more_matched,
                        search_limit=SEARCH_LIMIT, export_args=_export_args())
+
+
+PICKS_LIMIT = 8
+PICK_FIELD = re.compile(r"[a-z][a-z0-9_-]{0,40}")
+
+
+@bp.get("/picks")
+@requires(Role.VIEWER)
+def picks():
+    """A client picker's matches as the user types (``?field=`` the input a pick fills, the
+    text in ``?<field>_search=`` or ``?q=``). Upstream calls: one ``GET /clients/search``."""
+    field = request.args.get("field", "")
+    if not PICK_FIELD.fullmatch(field):
+        abort(400)
+    text = (request.args.get(f"{field}_search") or request.args.get("q") or "").strip()
+    entries = []
+    if len(text) >= 2:
+        for client in api().clients.search(text[:200], limit=PICKS_LIMIT):
+            label = f"{client.get('legal_name') or client.get('name') or '—'} · " \
+                    f"{client.get('tax_id') or '—'}"
+            entries.append({"code": client["id"], "name": label, "label": label,
+                            "hide_code": True})
+    return render_template("catalogs/_picks.html", entries=entries, field=field, query=text,
+                           empty=_("No client of this team matches “%(query)s”.", query=text))
 
 
 def _export_args() -> dict[str, str]:

@@ -1,11 +1,13 @@
-"""Issue an income invoice: client, items (from a service or free), payment, use, currency,
-series with its next folio, totals computed here as the API computes them, a pre-stamp report,
-and one idempotency key made when the form was opened — a double click, a retry after a
-timeout or a resubmitted form issue one invoice.
+"""Issue an income invoice, or a free egress one (a credit note typed by hand): client picked
+as you type, items (a service fills its row, or free with the SAT key pickers), payment, use,
+currency, series with its next folio, totals computed here as the API computes them, a
+pre-stamp report, and one idempotency key made when the form was opened — a double click, a
+retry after a timeout or a resubmitted form issue one invoice.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +23,7 @@ from wtforms import (
     HiddenField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -33,21 +36,37 @@ from webapp.catalogs import sat
 from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.pages import (
+    apply_api_errors,
+    form_failed,
+    htmx_target,
+    navigate,
+    render_page,
+    swap_whole,
+)
 from webapp.parallel import gather
 from webapp.sandbox.money import compute_totals
-from webapp.services.taxes import iva_choices, taxes_from_choices, withholding_choices
+from webapp.services.taxes import (
+    choices_from_taxes,
+    iva_choices,
+    taxes_from_choices,
+    withholding_choices,
+)
 from webapp.teams.details import team_details
+from webapp.teams.readiness import csd_state
 from webapp.teams.scoped import current_team_id
 
 from .routes import bp
 
 MAX_ITEMS = 50
 CURRENCIES = ("MXN", "USD", "EUR")
+UUID_SHAPE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                        r"[0-9A-Fa-f]{12}")
 
 
 class ItemForm(Form):
     service = SelectField(_l("From a service"), choices=[], validate_choice=False)
+    applied = HiddenField()   # the service whose values the row shows (refilled on a new pick)
     description = StringField(_l("Description"), validators=[Length(max=1000)])
     quantity = DecimalField(_l("Quantity"), places=None, default=Decimal(1),
                             validators=[Optional()])
@@ -63,7 +82,8 @@ class ItemForm(Form):
 
 class InvoiceForm(BackofficeForm):
     idempotency_key = HiddenField()
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
+    replaces = HiddenField()   # the invoice this one substitutes (motive 01, relationship 04)
+    client_id = StringField(_l("Client"), validators=[Length(max=64)])
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
     payment_method = SelectField(_l("Payment method"), choices=[
         ("PUE", "PUE — Pago en una sola exhibición"),
@@ -77,6 +97,24 @@ class InvoiceForm(BackofficeForm):
     confirm_live = BooleanField()
 
 
+class EgressForm(InvoiceForm):
+    """A free egress invoice: the same form, plus the documents it relates to."""
+
+    relationship = SelectField(_l("Relationship"), validate_choice=False, default="01",
+                               choices=lambda: [("", _l("None"))] + [
+                                   (e["code"], f"{e['code']} — {e['name']}")
+                                   for e in catalogs.entries("invoice_relationships")
+                                   if e.get("cfdi40_valid", True)])
+    related_uuids = TextAreaField(_l("Related invoices (UUIDs)"), validators=[Length(max=2000)],
+                                  description=_l("One or more UUIDs, separated by commas or "
+                                                 "spaces."))
+
+    def uuids(self) -> list[str]:
+        return list(dict.fromkeys(part for part in re.split(r"[\s,;]+",
+                                                           self.related_uuids.data or "")
+                                  if part))
+
+
 def _number(value: Any) -> float:
     try:
         return float(value or 0)
@@ -87,9 +125,12 @@ def _number(value: Any) -> float:
 def item_payload(item: ItemForm, services: dict[str, dict]) -> dict[str, Any]:
     """The ItemInput of one row (a service fills what the row leaves empty)."""
     service = services.get(item.service.data or "") or {}
-    taxes = taxes_from_choices(item.iva.data or "", item.iva_withheld.data or "",
-                               item.isr_withheld.data or "", None, False) \
-        if not service or item.product_key.data else service.get("taxes") or []
+    shown = (item.iva.data or "", item.iva_withheld.data or "", item.isr_withheld.data or "")
+    taxes = taxes_from_choices(*shown, None, False)
+    if service:
+        values, _others = choices_from_taxes(service.get("taxes"))
+        if shown == (values["iva"], values["iva_withheld"], values["isr_withheld"]):
+            taxes = service.get("taxes") or []   # untouched: exactly the service's (IEPS, …)
     out = {"description": item.description.data or service.get("description") or "",
            "quantity": _number(item.quantity.data if item.quantity.data is not None else 1),
            "unit_price": _number(item.unit_price.data if item.unit_price.data is not None
@@ -100,6 +141,33 @@ def item_payload(item: ItemForm, services: dict[str, dict]) -> dict[str, Any]:
     if service.get("id"):
         out["id"] = service["id"]
     return out
+
+
+def apply_service(item: ItemForm, service: dict[str, Any]) -> None:
+    """Fill a row from the service just picked, so what the row shows is what is sent."""
+    item.description.data = service.get("description") or ""
+    item.unit_price.data = Decimal(str(service.get("unit_price") or 0))
+    item.unit_price.raw_data = None
+    item.product_key.data = service.get("product_key") or ""
+    item.unit_key.data = (service.get("unit_key") or "").upper()
+    values, _others = choices_from_taxes(service.get("taxes"))
+    item.iva.data, item.iva_withheld.data, item.isr_withheld.data = (
+        values["iva"], values["iva_withheld"], values["isr_withheld"])
+    item.applied.data = service["id"]
+
+
+def apply_services(form: InvoiceForm, services: dict[str, dict]) -> bool:
+    """Rows whose service changed take its values; True when any did (the form is redrawn)."""
+    changed = False
+    for entry in form.items:
+        row = entry.form
+        picked = row.service.data or ""
+        if picked and picked != (row.applied.data or "") and picked in services:
+            apply_service(row, services[picked])
+            changed = True
+        elif not picked:
+            row.applied.data = ""
+    return changed
 
 
 def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
@@ -120,6 +188,13 @@ def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
         if form.use.data and regime and use and regime not in (use.get("regimes") or []):
             blocking.append(_("Use %(use)s is not allowed for the client's regime %(regime)s.",
                               use=form.use.data, regime=regime))
+        if client.get("tax_id") == "XAXX010101000":
+            if form.use.data != "S01":
+                blocking.append(_("The generic RFC XAXX010101000 takes use S01 (sin efectos "
+                                  "fiscales)."))
+            if (client.get("legal_name") or "").strip().upper() == "PUBLICO EN GENERAL":
+                blocking.append(_("An invoice to PUBLICO EN GENERAL is a global invoice (with "
+                                  "periodicity and months), which this form does not issue."))
         if not client.get("is_valid"):
             warnings.append(_("The client did not pass SAT's check: the PAC may refuse it."))
         if (client.get("efos") or {}).get("is_valid") is False:
@@ -131,6 +206,8 @@ def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
     for index, item in enumerate(items, start=1):
         if item["quantity"] <= 0:
             blocking.append(_("Item %(n)s: the quantity must be more than 0.", n=index))
+        if item["unit_price"] < 0:
+            blocking.append(_("Item %(n)s: the unit price cannot be negative.", n=index))
         if not item["description"]:
             blocking.append(_("Item %(n)s: no description.", n=index))
         if sat.product_key(item["product_key"]) is None:
@@ -139,9 +216,29 @@ def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
         if sat.unit_key(item["unit_key"]) is None:
             blocking.append(_("Item %(n)s: %(key)s is not a SAT unit key.", n=index,
                               key=item["unit_key"] or "—"))
+    if isinstance(form, EgressForm):
+        uuids = form.uuids()
+        bad = [u for u in uuids if not UUID_SHAPE.fullmatch(u)]
+        if bad:
+            blocking.append(_("%(what)s is not an invoice UUID.", what=bad[0]))
+        if uuids and not form.relationship.data:
+            blocking.append(_("Choose how the related invoices are related."))
+        if form.relationship.data and not uuids:
+            blocking.append(_("Type the UUID of the invoice it relates to."))
+        if not uuids:
+            warnings.append(_("A credit note usually relates to the invoice it credits "
+                              "(relationship 01)."))
     sat_state = team.get("sat") or {}
-    if api().key_info.is_live and not sat_state.get("completed"):
+    csd = csd_state(bool(sat_state.get("completed")), sat_state.get("csd_expires_at"))
+    live = api().key_info.is_live
+    if csd.status == "missing" and live:
         blocking.append(_("The team has no CSD: live invoices cannot be stamped."))
+    elif csd.status == "expired":
+        (blocking if live else warnings).append(_("The team's CSD has expired: upload the new "
+                                                  "one before stamping live invoices."))
+    elif csd.status == "expiring":
+        warnings.append(_("The team's CSD expires in %(days)s days: upload the new one soon.",
+                          days=csd.days_left))
     return blocking, warnings
 
 
@@ -174,11 +271,19 @@ def _choices(form: InvoiceForm, client: dict | None, services: list[dict],
 def new():
     """Upstream calls, at once: the team (cached), its series, up to 100 services, and the
     chosen client; on stamp ``POST /invoices/income`` with the form's idempotency key."""
-    client_api, team_id = api(), current_team_id()
-    form = InvoiceForm()
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    action = request.form.get("action", "")
+    return _issue("income")
+
+
+@bp.route("/egress/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new_egress():
+    """A free egress invoice. Upstream calls as :func:`new`; on stamp ``POST /invoices/egress``
+    with the form's idempotency key (a credit note of one invoice: ``credit_note``)."""
+    return _issue("egress")
+
+
+def _rows_from_action(form: InvoiceForm, action: str) -> None:
+    """Add a row, or remove the one named by ``remove-<index>``."""
     if action == "add" and len(form.items) < MAX_ITEMS:
         form.items.append_entry()
     elif action.startswith("remove-") and len(form.items) > 1:
@@ -188,6 +293,31 @@ def new():
             form.items.pop_entry()
         for data in kept:
             form.items.append_entry(data)
+
+
+def _related_aliases(error: GigstackError) -> dict[str, str]:
+    """``related_documents[0].documents[1]`` lands on the UUIDs box, ``….relationship`` on
+    its picker."""
+    return {path: "relationship" if path.endswith("relationship") else "related_uuids"
+            for path in getattr(error, "field_errors", {}) if path.startswith("related_documents")}
+
+
+def _issue(kind: str):
+    client_api, team_id = api(), current_team_id()
+    egress = kind == "egress"
+    form = EgressForm() if egress else InvoiceForm()
+    if not form.is_submitted():
+        form.client_id.data = (request.args.get("client_id") or "")[:64]
+        replaces = request.args.get("replaces") or ""
+        form.replaces.data = replaces.upper() if UUID_SHAPE.fullmatch(replaces) else ""
+        if egress:
+            form.use.data = "G02"   # gigstack's default for egress (REFERENCE §12.3)
+            form.related_uuids.data = (request.args.get("related") or "")[:2000]
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = new_idempotency_key()
+    action = request.form.get("action", "")
+    _rows_from_action(form, action)
+
     def client_or_none():
         if not form.client_id.data:
             return None
@@ -200,23 +330,34 @@ def new():
         lambda: team_details(client_api, team_id), lambda: client_api.teams.series(team_id),
         lambda: list(client_api.services.list(limit=100)), client_or_none)
     _choices(form, client, services, series)
+    if egress:
+        form.series.choices = [("", _("The team's series for credit notes"))] + \
+            form.series.choices
     by_id = {s["id"]: s for s in services}
+    redrawn = apply_services(form, by_id)
     items = [item_payload(entry.form, by_id) for entry in form.items]
-    totals = compute_totals([{**i, "taxes": i["taxes"]} for i in items])
+    totals = compute_totals(items)
     blocking, warnings = report(form, client, items, team)
     if form.client_id.data and client is None:
         form.client_id.errors = [_("No client with this id in the team.")]
+    page = "invoices/new_egress.html" if egress else "invoices/new.html"
     context = {"form": form, "client": client, "totals": totals, "blocking": blocking,
-               "warnings": warnings, "live": client_api.key_info.is_live}
+               "warnings": warnings, "live": client_api.key_info.is_live, "kind": kind,
+               "form_action": url_for("invoices.new_egress" if egress else "invoices.new"),
+               "client_search": request.values.get("client_id_search", "")[:200],
+               "item_keys": [(sat.product_key(i["product_key"]), sat.unit_key(i["unit_key"]))
+                             for i in items]}
     if request.method == "GET" or action != "stamp":
-        return render_page("invoices/new.html", "invoices/_new_form.html", **context)
+        body = render_page(page, "invoices/_new_form.html", **context)
+        # a service picked: its values fill the row, so the whole form comes back
+        headers = swap_whole("invoice-form") if redrawn and htmx_target() else {}
+        return body, 200, headers
     if not form.validate() or blocking:
-        return form_failed("invoices/new.html", "invoices/_new_form.html", "invoice-form",
+        return form_failed(page, "invoices/_new_form.html", "invoice-form",
                            error=_("Nothing was stamped: fix what the report lists."), **context)
     if context["live"] and not form.confirm_live.data:
         form.confirm_live.errors = [_("Confirm the client and the total of this live invoice.")]
-        return form_failed("invoices/new.html", "invoices/_new_form.html", "invoice-form",
-                           **context)
+        return form_failed(page, "invoices/_new_form.html", "invoice-form", **context)
     body: dict[str, Any] = {
         "client": {"id": client["id"]}, "items": items, "payment_method":
         form.payment_method.data, "payment_form": form.payment_form.data, "use": form.use.data,
@@ -225,21 +366,32 @@ def new():
         body["exchange_rate"] = float(form.exchange_rate.data)
     if form.series.data:
         body["series"] = form.series.data
+    replaces = form.replaces.data if UUID_SHAPE.fullmatch(form.replaces.data or "") else ""
+    if replaces and not egress:
+        body["related_documents"] = [{"relationship": "04", "documents": [replaces]}]
+    if egress and form.uuids():
+        body["related_documents"] = [{"relationship": form.relationship.data,
+                                      "documents": form.uuids()}]
+    create = client_api.invoices.create_egress if egress else client_api.invoices.create_income
     try:
-        invoice = client_api.invoices.create_income(body)
+        invoice = create(body)
     except (ValidationError, Conflict) as error:
         record("invoice.create", object_type="invoice", outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed("invoices/new.html", "invoices/_new_form.html", "invoice-form",
+        unplaced = apply_api_errors(form, error, _related_aliases(error))
+        return form_failed(page, "invoices/_new_form.html", "invoice-form",
                            error=" ".join(unplaced) or error.message, **context)
     except GigstackError as error:
         # a timeout or an outage: the same form (same key) can be sent again safely
         record("invoice.create", object_type="invoice", outcome=error.code)
-        return form_failed("invoices/new.html", "invoices/_new_form.html", "invoice-form",
+        return form_failed(page, "invoices/_new_form.html", "invoice-form",
                            error=_("gigstack did not confirm the invoice (%(why)s). Send the "
                                    "form again: it carries the same key, so at most one invoice "
                                    "is issued.", why=error.code), **context)
     record("invoice.create", object_type="invoice", object_id=invoice["uuid"],
-           reason=f"{invoice.get('series')}-{invoice.get('folio_number')} · "
+           reason=f"{invoice.get('invoice_type') or kind} "
+                  f"{invoice.get('series')}-{invoice.get('folio_number')} · "
                   f"{invoice.get('total')} {invoice.get('currency')}")
+    if replaces and not egress:   # back to cancelling the replaced one, this one chosen
+        return navigate(url_for("invoices.cancel", uuid=replaces, motive="01",
+                                substitute=invoice["uuid"]))
     return navigate(url_for("invoices.show", uuid=invoice["uuid"]))
