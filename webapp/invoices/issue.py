@@ -18,7 +18,6 @@ from wtforms import (
     BooleanField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -32,10 +31,19 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.catalogs import sat
 from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
+from webapp.items import (
+    MAX_ITEMS,
+    ItemForm,
+    apply_services,
+    item_keys,
+    item_payload,
+    item_problems,
+    rows_from_action,
+    set_service_choices,
+)
 from webapp.pages import (
     apply_api_errors,
     form_failed,
@@ -46,38 +54,15 @@ from webapp.pages import (
 )
 from webapp.parallel import gather
 from webapp.sandbox.money import compute_totals
-from webapp.services.taxes import (
-    choices_from_taxes,
-    iva_choices,
-    taxes_from_choices,
-    withholding_choices,
-)
 from webapp.teams.details import team_details
 from webapp.teams.readiness import csd_state
 from webapp.teams.scoped import current_team_id
 
 from .routes import bp
 
-MAX_ITEMS = 50
 CURRENCIES = ("MXN", "USD", "EUR")
 UUID_SHAPE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
                         r"[0-9A-Fa-f]{12}")
-
-
-class ItemForm(Form):
-    service = SelectField(_l("From a service"), choices=[], validate_choice=False)
-    applied = HiddenField()   # the service whose values the row shows (refilled on a new pick)
-    description = StringField(_l("Description"), validators=[Length(max=1000)])
-    quantity = DecimalField(_l("Quantity"), places=None, default=Decimal(1),
-                            validators=[Optional()])
-    unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
-    product_key = StringField(_l("Product key"), validators=[Length(max=8)])
-    unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
-    iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
-    iva_withheld = SelectField(_l("IVA withheld"), choices=lambda: withholding_choices("IVA"),
-                               default="", validate_choice=False)
-    isr_withheld = SelectField(_l("ISR withheld"), choices=lambda: withholding_choices("ISR"),
-                               default="", validate_choice=False)
 
 
 class InvoiceForm(BackofficeForm):
@@ -115,61 +100,6 @@ class EgressForm(InvoiceForm):
                                   if part))
 
 
-def _number(value: Any) -> float:
-    try:
-        return float(value or 0)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def item_payload(item: ItemForm, services: dict[str, dict]) -> dict[str, Any]:
-    """The ItemInput of one row (a service fills what the row leaves empty)."""
-    service = services.get(item.service.data or "") or {}
-    shown = (item.iva.data or "", item.iva_withheld.data or "", item.isr_withheld.data or "")
-    taxes = taxes_from_choices(*shown, None, False)
-    if service:
-        values, _others = choices_from_taxes(service.get("taxes"))
-        if shown == (values["iva"], values["iva_withheld"], values["isr_withheld"]):
-            taxes = service.get("taxes") or []   # untouched: exactly the service's (IEPS, …)
-    out = {"description": item.description.data or service.get("description") or "",
-           "quantity": _number(item.quantity.data if item.quantity.data is not None else 1),
-           "unit_price": _number(item.unit_price.data if item.unit_price.data is not None
-                                 else service.get("unit_price")),
-           "product_key": item.product_key.data or service.get("product_key") or "",
-           "unit_key": (item.unit_key.data or service.get("unit_key") or "").upper(),
-           "taxes": taxes}
-    if service.get("id"):
-        out["id"] = service["id"]
-    return out
-
-
-def apply_service(item: ItemForm, service: dict[str, Any]) -> None:
-    """Fill a row from the service just picked, so what the row shows is what is sent."""
-    item.description.data = service.get("description") or ""
-    item.unit_price.data = Decimal(str(service.get("unit_price") or 0))
-    item.unit_price.raw_data = None
-    item.product_key.data = service.get("product_key") or ""
-    item.unit_key.data = (service.get("unit_key") or "").upper()
-    values, _others = choices_from_taxes(service.get("taxes"))
-    item.iva.data, item.iva_withheld.data, item.isr_withheld.data = (
-        values["iva"], values["iva_withheld"], values["isr_withheld"])
-    item.applied.data = service["id"]
-
-
-def apply_services(form: InvoiceForm, services: dict[str, dict]) -> bool:
-    """Rows whose service changed take its values; True when any did (the form is redrawn)."""
-    changed = False
-    for entry in form.items:
-        row = entry.form
-        picked = row.service.data or ""
-        if picked and picked != (row.applied.data or "") and picked in services:
-            apply_service(row, services[picked])
-            changed = True
-        elif not picked:
-            row.applied.data = ""
-    return changed
-
-
 def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
            ) -> tuple[list[str], list[str]]:
     """Blocking problems (the §4 stamping rules the form can check) and warnings."""
@@ -203,19 +133,7 @@ def report(form: InvoiceForm, client: dict | None, items: list[dict], team: dict
         blocking.append(_("PUE needs a real payment form, not 99 (por definir)."))
     if form.currency.data != "MXN" and not form.exchange_rate.data:
         blocking.append(_("Type the exchange rate of %(currency)s.", currency=form.currency.data))
-    for index, item in enumerate(items, start=1):
-        if item["quantity"] <= 0:
-            blocking.append(_("Item %(n)s: the quantity must be more than 0.", n=index))
-        if item["unit_price"] < 0:
-            blocking.append(_("Item %(n)s: the unit price cannot be negative.", n=index))
-        if not item["description"]:
-            blocking.append(_("Item %(n)s: no description.", n=index))
-        if sat.product_key(item["product_key"]) is None:
-            blocking.append(_("Item %(n)s: %(key)s is not a SAT product key.", n=index,
-                              key=item["product_key"] or "—"))
-        if sat.unit_key(item["unit_key"]) is None:
-            blocking.append(_("Item %(n)s: %(key)s is not a SAT unit key.", n=index,
-                              key=item["unit_key"] or "—"))
+    blocking += item_problems(items)
     if isinstance(form, EgressForm):
         uuids = form.uuids()
         bad = [u for u in uuids if not UUID_SHAPE.fullmatch(u)]
@@ -260,10 +178,7 @@ def _choices(form: InvoiceForm, client: dict | None, services: list[dict],
         (s["series"], _("%(series)s — next folio %(folio)s", series=s["series"],
                         folio=f"{s['series']}-{int(s.get(mode) or 0) + 1}"))
         for s in series]
-    service_choices = [("", _("— free item —"))] + [
-        (s["id"], f"{s.get('description')} · {s.get('unit_price')}") for s in services]
-    for entry in form.items:
-        entry.form.service.choices = service_choices
+    set_service_choices(form, services)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -280,19 +195,6 @@ def new_egress():
     """A free egress invoice. Upstream calls as :func:`new`; on stamp ``POST /invoices/egress``
     with the form's idempotency key (a credit note of one invoice: ``credit_note``)."""
     return _issue("egress")
-
-
-def _rows_from_action(form: InvoiceForm, action: str) -> None:
-    """Add a row, or remove the one named by ``remove-<index>``."""
-    if action == "add" and len(form.items) < MAX_ITEMS:
-        form.items.append_entry()
-    elif action.startswith("remove-") and len(form.items) > 1:
-        index = action.removeprefix("remove-")
-        kept = [e.data for i, e in enumerate(form.items) if str(i) != index]
-        while len(form.items):
-            form.items.pop_entry()
-        for data in kept:
-            form.items.append_entry(data)
 
 
 def _related_aliases(error: GigstackError) -> dict[str, str]:
@@ -316,7 +218,7 @@ def _issue(kind: str):
     if not form.idempotency_key.data:
         form.idempotency_key.data = new_idempotency_key()
     action = request.form.get("action", "")
-    _rows_from_action(form, action)
+    rows_from_action(form, action)
 
     def client_or_none():
         if not form.client_id.data:
@@ -345,8 +247,7 @@ def _issue(kind: str):
                "warnings": warnings, "live": client_api.key_info.is_live, "kind": kind,
                "form_action": url_for("invoices.new_egress" if egress else "invoices.new"),
                "client_search": request.values.get("client_id_search", "")[:200],
-               "item_keys": [(sat.product_key(i["product_key"]), sat.unit_key(i["unit_key"]))
-                             for i in items]}
+               "item_keys": item_keys(items)}
     if request.method == "GET" or action != "stamp":
         body = render_page(page, "invoices/_new_form.html", **context)
         # a service picked: its values fill the row, so the whole form comes back

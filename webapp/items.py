@@ -1,0 +1,143 @@
+"""The items editor shared by the forms that sell something (invoices, payments, receipts):
+rows added and removed with htmx, a service picked fills its row, free rows use the SAT key
+pickers, and each row becomes an ItemInput whose taxes are the service's own while untouched.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, Form, HiddenField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from webapp.catalogs import sat
+from webapp.services.taxes import (
+    choices_from_taxes,
+    iva_choices,
+    taxes_from_choices,
+    withholding_choices,
+)
+
+MAX_ITEMS = 50
+
+
+class ItemForm(Form):
+    service = SelectField(_l("From a service"), choices=[], validate_choice=False)
+    applied = HiddenField()   # the service whose values the row shows (refilled on a new pick)
+    description = StringField(_l("Description"), validators=[Length(max=1000)])
+    quantity = DecimalField(_l("Quantity"), places=None, default=Decimal(1),
+                            validators=[Optional()])
+    unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
+    product_key = StringField(_l("Product key"), validators=[Length(max=8)])
+    unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
+    iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
+    iva_withheld = SelectField(_l("IVA withheld"), choices=lambda: withholding_choices("IVA"),
+                               default="", validate_choice=False)
+    isr_withheld = SelectField(_l("ISR withheld"), choices=lambda: withholding_choices("ISR"),
+                               default="", validate_choice=False)
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def item_payload(item: ItemForm, services: dict[str, dict]) -> dict[str, Any]:
+    """The ItemInput of one row (a service fills what the row leaves empty)."""
+    service = services.get(item.service.data or "") or {}
+    shown = (item.iva.data or "", item.iva_withheld.data or "", item.isr_withheld.data or "")
+    taxes = taxes_from_choices(*shown, None, False)
+    if service:
+        values, _others = choices_from_taxes(service.get("taxes"))
+        if shown == (values["iva"], values["iva_withheld"], values["isr_withheld"]):
+            taxes = service.get("taxes") or []   # untouched: exactly the service's (IEPS, …)
+    out = {"description": item.description.data or service.get("description") or "",
+           "quantity": _number(item.quantity.data if item.quantity.data is not None else 1),
+           "unit_price": _number(item.unit_price.data if item.unit_price.data is not None
+                                 else service.get("unit_price")),
+           "product_key": item.product_key.data or service.get("product_key") or "",
+           "unit_key": (item.unit_key.data or service.get("unit_key") or "").upper(),
+           "taxes": taxes}
+    if service.get("id"):
+        out["id"] = service["id"]
+    return out
+
+
+def apply_service(item: ItemForm, service: dict[str, Any]) -> None:
+    """Fill a row from the service just picked, so what the row shows is what is sent."""
+    item.description.data = service.get("description") or ""
+    item.unit_price.data = Decimal(str(service.get("unit_price") or 0))
+    item.unit_price.raw_data = None
+    item.product_key.data = service.get("product_key") or ""
+    item.unit_key.data = (service.get("unit_key") or "").upper()
+    values, _others = choices_from_taxes(service.get("taxes"))
+    item.iva.data, item.iva_withheld.data, item.isr_withheld.data = (
+        values["iva"], values["iva_withheld"], values["isr_withheld"])
+    item.applied.data = service["id"]
+
+
+def apply_services(form: Any, services: dict[str, dict]) -> bool:
+    """Rows whose service changed take its values; True when any did (the form is redrawn)."""
+    changed = False
+    for entry in form.items:
+        row = entry.form
+        picked = row.service.data or ""
+        if picked and picked != (row.applied.data or "") and picked in services:
+            apply_service(row, services[picked])
+            changed = True
+        elif not picked:
+            row.applied.data = ""
+    return changed
+
+
+def rows_from_action(form: Any, action: str) -> None:
+    """Add a row, or remove the one named by ``remove-<index>``."""
+    if action == "add" and len(form.items) < MAX_ITEMS:
+        form.items.append_entry()
+    elif action.startswith("remove-") and len(form.items) > 1:
+        index = action.removeprefix("remove-")
+        kept = [e.data for i, e in enumerate(form.items) if str(i) != index]
+        while len(form.items):
+            form.items.pop_entry()
+        for data in kept:
+            form.items.append_entry(data)
+
+
+def service_choices(services: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [("", _("— free item —"))] + [
+        (s["id"], f"{s.get('description')} · {s.get('unit_price')}") for s in services]
+
+
+def set_service_choices(form: Any, services: list[dict[str, Any]]) -> None:
+    choices = service_choices(services)
+    for entry in form.items:
+        entry.form.service.choices = choices
+
+
+def item_problems(items: list[dict[str, Any]]) -> list[str]:
+    """The §4 item rules a form can check: quantity, price, description, SAT keys."""
+    found = []
+    for index, item in enumerate(items, start=1):
+        if item["quantity"] <= 0:
+            found.append(_("Item %(n)s: the quantity must be more than 0.", n=index))
+        if item["unit_price"] < 0:
+            found.append(_("Item %(n)s: the unit price cannot be negative.", n=index))
+        if not item["description"]:
+            found.append(_("Item %(n)s: no description.", n=index))
+        if sat.product_key(item["product_key"]) is None:
+            found.append(_("Item %(n)s: %(key)s is not a SAT product key.", n=index,
+                           key=item["product_key"] or "—"))
+        if sat.unit_key(item["unit_key"]) is None:
+            found.append(_("Item %(n)s: %(key)s is not a SAT unit key.", n=index,
+                           key=item["unit_key"] or "—"))
+    return found
+
+
+def item_keys(items: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """Each row's SAT product and unit entries (the pickers show their names)."""
+    return [(sat.product_key(i["product_key"]), sat.unit_key(i["unit_key"])) for i in items]
