@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,3 +40,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")
+
+
+def day_bound(day: date, end: bool = False) -> int:
+    """A list filter's day as Unix seconds: its first second in Mexico City, or with ``end``
+    its last (so "to 3 December" includes the whole day)."""
+    moment = datetime.combine(day + timedelta(days=1) if end else day, time.min, MEXICO_CITY)
+    return int(moment.timestamp()) - (1 if end else 0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
 from webapp.extensions import db
-from webapp.formatting import MEXICO_CITY
+from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
@@ -45,11 +44,6 @@ TAB_LABELS = (("income", _l("Income (I)")), ("egress", _l("Egress (E)")),
 MEDIA = {"pdf": "application/pdf", "xml": "application/xml", "zip": "application/zip"}
 
 
-def _day_bound(day, end: bool = False) -> int:
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time.min, MEXICO_CITY)
-    return int(moment.timestamp()) - (1 if end else 0)
-
-
 def _list(kind: str):
     """Upstream calls: one page of ``GET /invoices/{kind}`` (filters, sort and cursor in the
     URL; PPD filtered here too, the API may ignore it); with a text, one
@@ -68,9 +62,9 @@ def _list(kind: str):
     else:
         params: dict[str, Any] = {}
         if not form.date_from.errors and form.date_from.data:
-            params["created_gte"] = _day_bound(form.date_from.data)
+            params["created_gte"] = day_bound(form.date_from.data)
         if not form.date_to.errors and form.date_to.data:
-            params["created_lte"] = _day_bound(form.date_to.data, end=True)
+            params["created_lte"] = day_bound(form.date_to.data, end=True)
         method = form.payment_method.data if kind != "payment" else None
         page = client.invoices.list(
             kind, status=form.status.data or None, client_id=form.client_id.data or None,

@@ -1,0 +1,245 @@
+"""Payments: status tabs with counts and filters in the URL, the detail (items, refunds and
+the refundable remainder, documents linked, history, buttons by state), and every transition of
+§5's state machine — mark paid, refund (partial then full, above the remainder, zero), cancel —
+allowed and refused, each once however often it is clicked."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+
+pytestmark = pytest.mark.databases
+
+
+def _base(teams) -> str:
+    return f"/teams/{teams['partner']}/payments/"
+
+
+def _payments(sandbox, team_id: str) -> list[dict]:
+    with sandbox.store.lock:
+        return list(sandbox.store.scoped[("payments", team_id, False)].values())
+
+
+def _one(sandbox, teams, test=None, **where) -> dict:
+    return next(p for p in _payments(sandbox, teams["partner"])
+                if all(p.get(k) == v for k, v in where.items()) and (test is None or test(p)))
+
+
+def _stored(sandbox, teams, payment_id: str) -> dict:
+    return _one(sandbox, teams, id=payment_id)
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-payment="([^"]+)">', html)
+
+
+# -- list -------------------------------------------------------------------------------------
+
+def test_status_tabs_count_and_filter(viewer, sandbox, teams):
+    every = _payments(sandbox, teams["partner"])
+    html = viewer.get(_base(teams)).get_data(as_text=True)
+    succeeded = sum(p["status"] == "succeeded" for p in every)
+    assert re.search(rf'status=succeeded"[^>]*>Pagado <span class="tab-count">{succeeded}<', html)
+    tab = viewer.get(_base(teams), query_string={"status": "cancelled"}).get_data(as_text=True)
+    statuses = {p["id"]: p["status"] for p in every}
+    assert _rows(tab) and {statuses[i] for i in _rows(tab)} == {"cancelled"}
+
+
+def test_filters_live_in_the_url_and_keep_the_tab(viewer, sandbox, teams):
+    target = _one(sandbox, teams, status="succeeded")
+    rfc = target["client"]["tax_id"]
+    answer = viewer.get(_base(teams), query_string={"status": "succeeded", "tax_id": rfc},
+                        headers={"HX-Request": "true", "HX-Target": "payments-list"})
+    html = answer.get_data(as_text=True)
+    assert "<html" not in html   # the rows fragment
+    found = {p["id"]: p for p in _payments(sandbox, teams["partner"])}
+    assert target["id"] in _rows(html)
+    assert all(found[i]["client"]["tax_id"] == rfc and found[i]["status"] == "succeeded"
+               for i in _rows(html))
+    page = viewer.get(_base(teams), query_string={"status": "succeeded", "tax_id": rfc})
+    assert 'name="status" value="succeeded"' in page.get_data(as_text=True)
+
+
+def test_a_date_range_bounds_the_list(viewer, sandbox, teams):
+    html = viewer.get(_base(teams), query_string={"date_from": "2001-01-01",
+                                                  "date_to": "2001-01-31"}).get_data(as_text=True)
+    assert not _rows(html) and "Ningún pago coincide" in text_of(html)
+
+
+def test_anonymous_and_other_teams(client, viewer, teams):
+    assert client.get(_base(teams)).status_code == 302
+    assert viewer.get(f"/teams/{teams['outsider']}/payments/").status_code == 404
+
+
+def test_gigstack_down_is_a_banner(viewer, teams, faults):
+    faults({"rules": [{"method": "GET", "path": "/payments", "status": 503,
+                       "retry_after": 0}]})
+    answer = viewer.get(_base(teams))
+    assert answer.status_code in (502, 503)
+    assert "Traceback" not in answer.get_data(as_text=True)
+
+
+# -- detail -----------------------------------------------------------------------------------
+
+def test_detail_shows_items_refunds_documents_and_the_buttons_its_state_allows(viewer,
+                                                                                 operator,
+                                                                                 sandbox, teams):
+    refunded = _one(sandbox, teams, test=lambda p: p["refunds"] and p["status"] == "succeeded")
+    html = operator.get(f"{_base(teams)}{refunded['id']}").get_data(as_text=True)
+    text = text_of(html)
+    assert refunded["items"][0]["description"] in text
+    assert refunded["refunds"][0]["reason"] in text
+    left = float(refunded["total"]) - sum(float(r["amount"]) for r in refunded["refunds"])
+    assert f"{left:,.2f}" in text   # the refundable remainder
+    invoiced = _one(sandbox, teams, test=lambda p: p["invoices"])
+    assert f"/invoices/{invoiced['invoices'][0]}" in operator.get(
+        f"{_base(teams)}{invoiced['id']}").get_data(as_text=True)
+    actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
+    assert "/refund" in actions and "/mark-paid" not in actions and "/cancel" not in actions
+    pending = _one(sandbox, teams, status="requires_payment_method")
+    html = operator.get(f"{_base(teams)}{pending['id']}").get_data(as_text=True)
+    actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
+    assert "/mark-paid" in actions and "/cancel" in actions and "/refund" not in actions
+    assert pending["short_url"] in html   # the link to copy
+    cancelled = _one(sandbox, teams, status="cancelled")
+    html = operator.get(f"{_base(teams)}{cancelled['id']}").get_data(as_text=True)
+    actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
+    assert "href" not in actions
+    viewed = viewer.get(f"{_base(teams)}{pending['id']}").get_data(as_text=True)
+    assert "/mark-paid" not in viewed   # viewers read only
+
+
+def test_a_receipt_made_by_a_payment_links_to_it(viewer, sandbox, teams):
+    with_receipt = _one(sandbox, teams, test=lambda p: p["receipts"])
+    html = viewer.get(f"{_base(teams)}{with_receipt['id']}").get_data(as_text=True)
+    assert f"/receipts/{with_receipt['receipts'][0]}" in html
+
+
+def test_an_unknown_payment_is_not_found(viewer, teams):
+    assert viewer.get(f"{_base(teams)}payment_nope").status_code == 404
+
+
+# -- state changes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing",
+                                    "failed"])
+def test_mark_paid_from_each_open_state_runs_the_automation(app, operator, sandbox, teams,
+                                                             status, restore_sandbox):
+    target = _one(sandbox, teams, status=status)
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid",
+                       {"payment_form": "03"})
+    assert answer.status_code == 302
+    stored = _stored(sandbox, teams, target["id"])
+    assert stored["status"] == "succeeded" and stored["payment_form"] == "03"
+    assert audit_rows(app, "payment.mark_paid")[-1].object_id == target["id"]
+    page = text_of(operator.get(answer.headers["Location"]).get_data(as_text=True))
+    assert "Pago marcado como pagado" in page
+
+
+@pytest.mark.parametrize("status", ["succeeded", "cancelled", "refunded"])
+def test_mark_paid_is_refused_from_closed_states(operator, sandbox, teams, status,
+                                                 sandbox_requests):
+    target = _one(sandbox, teams, status=status)
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid",
+                       {"payment_form": "03"}, htmx="mark_paid-form")
+    assert answer.status_code == 422
+    assert "ya no puede" in text_of(answer.get_data(as_text=True))
+    assert not [r for r in sandbox_requests if r.method == "POST"]
+
+
+def test_mark_paid_needs_the_payment_form(operator, sandbox, teams):
+    target = _one(sandbox, teams, status="pending")
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid", {"payment_form": ""})
+    assert answer.status_code == 422
+    assert "Elige la forma de pago" in field_error(answer.get_data(as_text=True), "payment_form")
+
+
+def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox):
+    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+    path = f"{_base(teams)}{target['id']}/refund"
+    form = operator.get(path).get_data(as_text=True)
+    total = float(target["total"])
+    assert float(input_value(form, "amount")) == pytest.approx(total)
+    half = round(total / 2, 2)
+    first = post_form(operator, path, {"once": input_value(form, "once"), "amount": str(half),
+                                       "reason": "devolución parcial"})
+    assert first.status_code == 302
+    stored = _stored(sandbox, teams, target["id"])
+    assert stored["status"] == "succeeded" and len(stored["refunds"]) == 1
+    form = operator.get(path).get_data(as_text=True)
+    rest = round(total - half, 2)
+    assert float(input_value(form, "amount")) == pytest.approx(rest)
+    second = post_form(operator, path, {"once": input_value(form, "once"), "amount": str(rest),
+                                        "reason": "el resto", "external": "y"})
+    assert second.status_code == 302
+    stored = _stored(sandbox, teams, target["id"])
+    assert stored["status"] == "refunded" and stored["refunds"][1]["external_processor_refund"]
+    assert "fuera de gigstack" not in audit_rows(app, "payment.refund")[-1].reason  # English log
+    assert "(outside gigstack)" in audit_rows(app, "payment.refund")[-1].reason
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("0", "mayor que 0"), ("-5", "mayor que 0"), ("999999999", "Quedan a lo más")])
+def test_a_refund_of_zero_or_above_the_remainder_is_refused_on_its_field(operator, sandbox,
+                                                                         teams, amount,
+                                                                         message):
+    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+    path = f"{_base(teams)}{target['id']}/refund"
+    once = input_value(operator.get(path).get_data(as_text=True), "once")
+    answer = post_form(operator, path, {"once": once, "amount": amount, "reason": "x"},
+                       htmx="refund-form")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and message in field_error(html, "amount")
+    assert input_value(html, "amount") == amount   # what was typed stays
+    assert _stored(sandbox, teams, target["id"])["refunds"] == []
+
+
+def test_a_refund_needs_a_reason(operator, sandbox, teams):
+    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+    path = f"{_base(teams)}{target['id']}/refund"
+    once = input_value(operator.get(path).get_data(as_text=True), "once")
+    answer = post_form(operator, path, {"once": once, "amount": "1", "reason": ""})
+    assert "Explica por qué" in field_error(answer.get_data(as_text=True), "reason")
+
+
+def test_a_double_clicked_refund_refunds_once(operator, sandbox, teams, restore_sandbox):
+    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+    path = f"{_base(teams)}{target['id']}/refund"
+    once = input_value(operator.get(path).get_data(as_text=True), "once")
+    data = {"once": once, "amount": "1", "reason": "doble clic"}
+    first, second = post_form(operator, path, data), post_form(operator, path, data)
+    assert first.status_code == second.status_code == 302
+    assert len(_stored(sandbox, teams, target["id"])["refunds"]) == 1
+
+
+@pytest.mark.parametrize("status", ["requires_payment_method", "failed"])
+def test_cancel_from_an_open_state_with_a_reason(app, operator, sandbox, teams, status,
+                                                 restore_sandbox):
+    target = _one(sandbox, teams, status=status)
+    path = f"{_base(teams)}{target['id']}/cancel"
+    no_reason = post_form(operator, path, {"reason": ""})
+    assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
+    done = post_form(operator, path, {"reason": "el cliente ya no lo quiere"})
+    assert done.status_code == 302
+    assert _stored(sandbox, teams, target["id"])["status"] == "cancelled"
+    entry = audit_rows(app, "payment.cancel")[-1]
+    assert entry.object_id == target["id"] and entry.reason == "el cliente ya no lo quiere"
+
+
+@pytest.mark.parametrize("status", ["succeeded", "refunded", "cancelled"])
+def test_cancel_is_refused_from_collected_or_closed_states(operator, sandbox, teams, status,
+                                                           sandbox_requests):
+    target = _one(sandbox, teams, status=status)
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/cancel", {"reason": "x"})
+    assert answer.status_code == 422
+    assert not [r for r in sandbox_requests if r.method == "DELETE"]
+
+
+def test_viewers_may_not_act(viewer, sandbox, teams):
+    target = _one(sandbox, teams, status="pending")
+    for verb in ("mark-paid", "refund", "cancel"):
+        assert viewer.get(f"{_base(teams)}{target['id']}/{verb}").status_code == 403
+    assert viewer.get(f"{_base(teams)}new").status_code == 403
