@@ -86,11 +86,12 @@ def _register_blueprints(app: Flask) -> None:
     from .staff.routes import bp as staff_bp
     from .teams import csd, directory, members, overview, scoped, series, settings
     from .users.routes import bp as users_bp
+    from .webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(shell_bp)
     for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
                       users_bp, clients_bp, services_bp, invoices_bp, payments_bp, receipts_bp,
-                      catalogs_bp):
+                      webhooks_bp, catalogs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)

@@ -4,7 +4,8 @@
  * can be dismissed. The topbar menus are plain <details>; we only add what a menu is expected
  * to do: close on a click elsewhere and on Escape. A [data-copy] button copies the value of
  * the input it names (links shown once); a [data-pick-target] button (catalogue pickers) puts
- * its value in the input it names. */
+ * its value in the input it names. A [data-toggle-group] box ("all of this object") ticks the
+ * boxes of its [data-group] and follows them (the server also expands it, for no-JS). */
 (function () {
   "use strict";
 
@@ -98,6 +99,22 @@
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(target)) { menu.removeAttribute("open"); }
     });
+  });
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type=checkbox]")) { return; }
+    var scope = box.closest("form") || document;
+    if (box.dataset.toggleGroup) {
+      scope.querySelectorAll('input[data-group="' + box.dataset.toggleGroup + '"]')
+        .forEach(function (member) { member.checked = box.checked; });
+    } else if (box.dataset.group) {
+      var members = scope.querySelectorAll('input[data-group="' + box.dataset.group + '"]');
+      var all = scope.querySelector('input[data-toggle-group="' + box.dataset.group + '"]');
+      if (all) {
+        all.checked = Array.prototype.every.call(members, function (m) { return m.checked; });
+      }
+    }
   });
 
   document.addEventListener("keydown", function (event) {

@@ -1,0 +1,111 @@
+"""The webhook form: URL checked as gigstack checks it (and for addresses it could never
+reach), events chosen from ``webhook_events.json`` grouped by object with "all of this object"
+boxes that work without JavaScript."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp import catalogs
+from webapp.forms import BackofficeForm
+
+MAX_URL = 4096
+MAX_EVENTS = 26
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# what each event object is called on screen
+OBJECT_LABELS = {"payment": _l("Payments"), "invoice": _l("Invoices"), "client": _l("Clients"),
+                 "service": _l("Services"), "receipt": _l("Receipts"), "team": _l("Teams"),
+                 "invoice_batch": _l("Invoice batches"), "sat_invoice": _l("SAT invoices")}
+
+
+def events_by_object() -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in catalogs.entries("webhook_events"):
+        grouped[event["resource"]].append(event)
+    return dict(grouped)
+
+
+def url_problem(url: str) -> str | None:
+    """Why gigstack would refuse this URL or could never deliver to it (§10.2), or None."""
+    if len(url) > MAX_URL:
+        return _("At most %(n)s characters.", n=MAX_URL)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        return _("Type a full address starting with https://.")
+    if parts.username or parts.password:
+        return _("No user or password in the address: gigstack refuses them.")
+    if parts.fragment or url.endswith("#"):
+        return _("No #fragment in the address: gigstack refuses it.")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return _("Use https://: http is only accepted for this machine (localhost).")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and not address.is_loopback and (
+            address.is_private or address.is_link_local or address.is_reserved
+            or address.is_multicast or address.is_unspecified):
+        return _("%(host)s is a private or reserved address: gigstack cannot reach it.",
+                 host=host)
+    if address is None and host not in LOOPBACK_HOSTS and "." not in host:
+        return _("%(host)s is not a public domain name.", host=host)
+    if address is None and host.endswith((".local", ".internal", ".lan", ".localhost")):
+        return _("%(host)s only exists inside a private network: gigstack cannot reach it.",
+                 host=host)
+    return None
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class WebhookForm(BackofficeForm):
+    once = HiddenField()
+    url = StringField(_l("Address (URL)"), validators=[DataRequired(_l("Type the address.")),
+                                                       Length(max=MAX_URL)],
+                      description=_l("https:// and public; gigstack posts each event there."))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
+    status = SelectField(_l("Status"), default="active", choices=[
+        ("active", _l("Active")), ("inactive", _l("Paused"))])
+    events = MultiCheckbox(_l("Events"), validate_choice=False,
+                           choices=lambda: [(e["code"], e["code"])
+                                            for e in catalogs.entries("webhook_events")])
+
+    def validate_url(self, field: Any) -> None:
+        problem = url_problem((field.data or "").strip())
+        if problem:
+            raise ValidationError(problem)
+
+    def chosen_events(self, formdata: Any) -> list[str]:
+        """The events ticked plus every event of each object whose "all" box is ticked."""
+        chosen = list(self.events.data or [])
+        for obj, events in events_by_object().items():
+            if formdata is not None and formdata.get(f"all_{obj}"):
+                chosen += [e["code"] for e in events]
+        known = {e["code"] for e in catalogs.entries("webhook_events")}
+        return [code for code in dict.fromkeys(chosen) if code in known]
+
+
+class WebhookDeleteForm(BackofficeForm):
+    reason = TextAreaField(_l("Reason (for the audit log)"), validators=[
+        DataRequired(_l("Say why the webhook is deleted.")), Length(max=500)])
+    confirm = BooleanField(_l("The partner's system stops receiving these events"),
+                           validators=[DataRequired(_l("Confirm it."))])
