@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from .payments import create as payment_create  # noqa: F401 (its views join the blueprint)
     from .payments.routes import bp as payments_bp
     from .receipts.routes import bp as receipts_bp
+    from .rep.routes import bp as rep_bp
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(shell_bp)
     for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
                       users_bp, clients_bp, services_bp, invoices_bp, payments_bp, receipts_bp,
-                      webhooks_bp, catalogs_bp):
+                      webhooks_bp, rep_bp, catalogs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)

@@ -62,6 +62,10 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "ALLOW_SQLITE": (flag, False),
     # pooled connections to gigstack per process: at least the server's threads per worker
     "GIGSTACK_POOL_MAXSIZE": (int, 32),
+    # SAT wants a payment complement by this day of the month after the payment (REP monitor)
+    "REP_DEADLINE_DAY": (int, 5),
+    # how far back the REP monitor reads payments and complements
+    "REP_LOOKBACK_DAYS": (int, 180),
 }
 
 

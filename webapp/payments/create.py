@@ -134,8 +134,12 @@ def _body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict
 def _create(kind: str):
     client_api = api()
     form: PaymentForm = RegisterForm() if kind == "register" else RequestForm()
-    if not form.is_submitted():
+    if not form.is_submitted():   # links from a client, an invoice or the REP monitor
         form.client_id.data = (request.args.get("client_id") or "")[:64]
+        if request.args.get("automation_type") in states.AUTOMATION_HELP:
+            form.automation_type.data = request.args["automation_type"]
+        if kind == "register":
+            form.ppd_invoice_id.data = (request.args.get("ppd_invoice_id") or "")[:64]
     if not form.idempotency_key.data:
         form.idempotency_key.data = new_idempotency_key()
     action = request.form.get("action", "")

@@ -1,0 +1,2 @@
+"""The REP monitor: payment complements (REP) a team owes SAT. Mounted at
+``/teams/<team_id>/rep``."""
