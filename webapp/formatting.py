@@ -38,7 +38,15 @@ def money(value: Any, currency: str = "MXN") -> str:
     return f"{sign}${abs(amount):,.2f} {currency}"
 
 
+def catalogue_label(catalogue: str, code: Any) -> str:
+    """``code — name`` from a local SAT/gigstack catalogue (a dash when there is no code)."""
+    from webapp import catalogs
+
+    return catalogs.label(catalogue, str(code)) if code not in (None, "") else "—"
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(catalogue_label)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")

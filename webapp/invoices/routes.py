@@ -152,12 +152,8 @@ def show(uuid: str):
         AuditEntry.object_type == "invoice", AuditEntry.object_id == invoice["uuid"],
         AuditEntry.team == current_team_id()).order_by(AuditEntry.id.desc()).limit(50)).all()
     return render_page("invoices/show.html", "invoices/_detail.html", invoice=invoice,
-                       complements=complements, trail=trail, name_of=_catalog_name,
+                       complements=complements, trail=trail,
                        product=sat.product_key, unit=sat.unit_key)
-
-
-def _catalog_name(catalogue: str, code: str | None) -> str:
-    return catalogs.label(catalogue, code) if code else "—"
 
 
 def download_name(invoice: dict[str, Any], issuer_rfc: str, extension: str) -> str:
