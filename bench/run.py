@@ -104,6 +104,15 @@ PAGES = [
              "items-0-unit_price": "1250.50", "items-0-product_key": "81111500",
              "items-0-unit_key": "E48", "items-0-iva": "0.16", "items-0-isr_withheld": "0.1",
              "payment_method": "PUE", "payment_form": "03", "use": "G03", "currency": "MXN"}),
+    Page("payments", "/teams/{team}/payments/"),
+    Page("payments succeeded tab (htmx)", "/teams/{team}/payments/?status=succeeded",
+         {**HTMX, "HX-Target": "payments-list"}),
+    Page("payment detail", "/teams/{team}/payments/{payment_id}"),
+    Page("payment new (register)", "/teams/{team}/payments/new"),
+    Page("receipts", "/teams/{team}/receipts/"),
+    Page("receipt detail", "/teams/{team}/receipts/{receipt_id}"),
+    Page("webhooks", "/teams/{team}/webhooks/"),
+    Page("rep monitor", "/teams/{team}/rep/"),
     Page("services", "/teams/{team}/services/"),
     Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
          {**HTMX, "HX-Target": "services-list"}),
@@ -138,7 +147,9 @@ def discover_ids(browser: Browser) -> dict[str, str]:
             "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
             "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x"),
             "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x"),
-            "invoice_uuid": first(r'data-invoice="([^"]+)"', f"/teams/{team}/invoices/", "x")}
+            "invoice_uuid": first(r'data-invoice="([^"]+)"', f"/teams/{team}/invoices/", "x"),
+            "payment_id": first(r'data-payment="([^"]+)"', f"/teams/{team}/payments/", "x"),
+            "receipt_id": first(r'data-receipt="([^"]+)"', f"/teams/{team}/receipts/", "x")}
 
 
 def free_port() -> int:
