@@ -182,3 +182,17 @@ def test_viewers_may_not_act(viewer, sandbox, at_seed, teams):
         assert viewer.get(f"{_base(teams)}{receipt['id']}/{verb}").status_code == 403
     assert viewer.get(f"{_base(teams)}new").status_code == 403
     assert viewer.get(f"/teams/{teams['outsider']}/receipts/").status_code == 404
+
+
+def test_stamping_for_a_client_without_full_fiscal_data_shows_gigstacks_refusal(
+        operator, api, teams, restore_sandbox):
+    client = api.clients.create({"name": "Sin régimen", "legal_name": "SIN REGIMEN",
+                                 "tax_id": "SIRE800101AB1", "email": "sin@regimen.mx"},
+                                team=teams["partner"])
+    receipt = api.receipts.create({"client": {"id": client["id"]}, "items": [{
+        "description": "Venta", "quantity": 1, "unit_price": 100, "product_key": "01010101",
+        "unit_key": "H87", "taxes": []}], "payment_form": "01"}, team=teams["partner"])
+    answer = post_form(operator, f"{_base(teams)}{receipt['id']}/stamp", {}, htmx="stamp-form")
+    assert answer.status_code == 422
+    assert "banner" in answer.get_data(as_text=True)
+    assert api.receipts.get(receipt["id"], team=teams["partner"])["status"] == "pending"
