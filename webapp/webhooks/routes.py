@@ -106,12 +106,12 @@ def new():
         raise
     record("webhook.create", object_type="webhook", object_id=created.get("id"),
            reason=f"{created.get('url')} · {len(created.get('events') or [])} events")
+    target = url_for("webhooks.index")
+    once.done(form.once.data, target)
     secret = created.get("secret") or created.get("signing_secret")
     if secret:   # shown once, never stored or logged
         return render_page("webhooks/new.html", "webhooks/_secret.html", webhook=created,
-                           secret=secret)
-    target = url_for("webhooks.index")
-    once.done(form.once.data, target)
+                           secret=secret), 200, {"Cache-Control": "no-store"}
     flash(_("Webhook created: %(url)s.", url=created.get("url")), "info")
     return navigate(target)
 
