@@ -25,10 +25,16 @@ def _open_ppd(api, teams) -> list[dict]:
 def test_the_open_ppd_invoices_are_listed_with_their_fix(viewer, api, teams):
     expected = _open_ppd(api, teams)
     assert expected, "the seed has PPD invoices with a balance"
-    html = viewer.get(_base(teams)).get_data(as_text=True)
+    shell = viewer.get(_base(teams)).get_data(as_text=True)
+    assert 'hx-trigger="load"' in shell and "<tr data-invoice" not in shell   # a lazy panel
+    html = viewer.get(_base(teams), query_string={"full": "1", "refresh": "1"}).get_data(
+        as_text=True)
     listed = re.findall(r'<tr data-invoice="([^"]+)">', html)
     assert set(listed) == {inv["uuid"] for inv in expected}
     assert "Monitor de REP" in text_of(html)
+    panel = viewer.get(_base(teams), headers={"HX-Request": "true", "HX-Target": "rep-report"})
+    assert set(re.findall(r'<tr data-invoice="([^"]+)">', panel.get_data(as_text=True))) == \
+        set(listed) and "<html" not in panel.get_data(as_text=True)
 
 
 def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
@@ -43,7 +49,10 @@ def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
         "automation_type": "none", "action": "save"})
     assert loose.status_code == 302
     payment_id = loose.headers["Location"].rsplit("/", 1)[1]
-    html = operator.get(_base(teams)).get_data(as_text=True)
+    cached = operator.get(_base(teams), query_string={"full": "1"}).get_data(as_text=True)
+    html = operator.get(_base(teams), query_string={"full": "1", "refresh": "1"}).get_data(
+        as_text=True)
+    assert payment_id in html and ("Leído de gigstack" in text_of(cached))
     row = re.search(rf'<tr data-payment="{payment_id}">(.*?)</tr>', html, re.S)
     assert row and "sin automatización" in text_of(row.group(1))
     assert "días restantes" in text_of(row.group(1)) or "día restante" in text_of(row.group(1))

@@ -104,3 +104,13 @@ def test_create_a_webhook_for_all_invoice_events(page, staff, teams, shot, resto
     expect(row).to_contain_text("invoice.created")
     expect(row).to_contain_text("invoice.canceled")
     shot("49-webhook-created.png")
+
+
+def test_the_rep_monitor_loads_its_report(page, staff, teams, shot):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/rep/")
+    expect(page.locator("#rep-open tbody tr[data-invoice]").first).to_be_visible()
+    expect(page.get_by_test_id("rep-read-at")).to_contain_text("Leído de gigstack")
+    page.get_by_role("link", name="Actualizar").click()
+    expect(page.get_by_test_id("rep-read-at")).to_be_visible()
+    shot("50-rep-monitor.png")

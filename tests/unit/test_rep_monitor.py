@@ -39,6 +39,7 @@ def test_payments_without_their_complement_are_due_by_deadline():
                 _payment("undone", "c2", "ppd_invoice_and_complement", ts(2026, 11, 20)),
                 _payment("loose", "c1", "none", ts(2026, 10, 9)),
                 _payment("plain", "c3", "none", ts(2026, 10, 9)),
+                _payment("early", "c1", "none", ts(2026, 8, 1)),   # before any PPD invoice
                 _payment("pue", "c1", "pue_invoice", ts(2026, 10, 9)),
                 _payment("pending", "c1", "ppd_invoice_and_complement", ts(2026, 10, 9),
                          status="pending")]
@@ -46,5 +47,6 @@ def test_payments_without_their_complement_are_due_by_deadline():
     assert [inv["uuid"] for inv in report.open_invoices] == ["A", "B"]   # oldest first
     assert [(row.payment["id"], row.why) for row in report.due] == [
         ("loose", "unlinked"), ("undone", "failed")]
+    assert [inv["uuid"] for inv in report.due[0].open_invoices] == ["A", "B"]
     assert [row.due for row in report.due] == [date(2026, 11, 5), date(2026, 12, 5)]
     assert [row.days_left for row in report.due] == [-28, 2] and report.overdue == 1

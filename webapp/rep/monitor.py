@@ -5,7 +5,8 @@ its valid payment complements and its collected payments.
 - payments received without their complement, each with SAT's deadline — the
   ``REP_DEADLINE_DAY``-th day of the month after the payment, Mexico City — sorted by it:
   a ``ppd_invoice_and_complement`` payment whose complement is missing (it failed), and a
-  payment recorded with no automation from a client who owes a PPD invoice (it may need one).
+  payment recorded with no automation from a client who owed a PPD invoice issued before it
+  (it may need one).
 """
 
 from __future__ import annotations
@@ -67,7 +68,10 @@ def build(ppd_invoices: list[dict], complements: list[dict], payments: list[dict
     for payment in payments:
         if payment.get("status") != "succeeded" or payment["id"] in complemented:
             continue
-        owed = open_by_client.get((payment.get("client") or {}).get("id") or "", [])
+        paid_at = payment.get("succeeded_at") or payment.get("created_at") or 0
+        # a payment can only be for a PPD invoice issued before it
+        owed = [inv for inv in open_by_client.get((payment.get("client") or {}).get("id") or "",
+                                                  []) if (inv.get("created_at") or 0) <= paid_at]
         automation = payment.get("automation_type")
         if automation == PPD_AUTOMATION:
             why = "failed"
@@ -75,7 +79,7 @@ def build(ppd_invoices: list[dict], complements: list[dict], payments: list[dict
             why = "unlinked"
         else:
             continue
-        when = deadline(payment.get("succeeded_at") or payment.get("created_at"), deadline_day)
+        when = deadline(paid_at, deadline_day)
         due.append(DueComplement(payment, when, (when - today).days, why, owed))
     due.sort(key=lambda row: (row.due, -(float(row.payment.get("total") or 0))))
     return Report(open_invoices, due)
