@@ -65,3 +65,14 @@ def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
 
 def test_another_teams_monitor_is_not_found(viewer, teams):
     assert viewer.get(f"/teams/{teams['outsider']}/rep/").status_code == 404
+
+
+def test_a_long_list_shows_the_oldest_and_counts_the_rest(viewer, api, teams, monkeypatch):
+    import webapp.rep.routes as rep_routes
+
+    monkeypatch.setattr(rep_routes, "SHOWN_OPEN", 2)
+    expected = sorted(_open_ppd(api, teams), key=lambda inv: inv["created_at"])
+    html = viewer.get(_base(teams), query_string={"full": "1", "refresh": "1"}).get_data(
+        as_text=True)
+    assert re.findall(r'<tr data-invoice="([^"]+)">', html) == [i["uuid"] for i in expected[:2]]
+    assert f"de {len(expected)}" in text_of(html) and "payment_method=PPD" in html

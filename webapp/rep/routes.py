@@ -24,6 +24,7 @@ bp = team_blueprint("rep", __name__, "/rep")
 
 WALK_PAGES = 20       # 100 a page: the monitor reads at most 2,000 of each list
 TTL_SECONDS = 60      # a copy of what gigstack can answer again; "Refresh" asks anew
+SHOWN_OPEN = 50       # open PPD invoices listed (oldest first); the rest are counted
 INVOICE_FIELDS = ("uuid", "series", "folio_number", "status", "payment_method", "created_at",
                   "total", "currency", "last_balance", "payment_complements")
 PAYMENT_FIELDS = ("id", "status", "automation_type", "total", "currency", "created_at",
@@ -76,4 +77,5 @@ def index():
     report = monitor.build(lists["ppd"], lists["complements"], lists["payments"], today,
                            deadline_day)
     return render_page("rep/page.html", {"rep-report": "rep/_report.html"}, report=report,
-                       deadline_day=deadline_day, read_at=lists["read_at"])
+                       deadline_day=deadline_day, read_at=lists["read_at"],
+                       shown_limit=SHOWN_OPEN)
