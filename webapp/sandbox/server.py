@@ -65,7 +65,12 @@ class SandboxServer:
             for dispatcher in list(sockets.values()):
                 dispatcher.close()
 
-        self.server.trigger.pull_trigger(close_everything)
+        try:
+            self.server.trigger.pull_trigger(close_everything)
+        except OSError:
+            # the loop's wake-up pipe is already gone (the loop is ending on its own): close
+            # what is left from here rather than fail the caller's shutdown
+            close_everything()
         self.thread.join(timeout=5)
         self.server.task_dispatcher.shutdown(timeout=5)
 
