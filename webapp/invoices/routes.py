@@ -8,7 +8,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,11 +15,10 @@ from flask_babel import lazy_gettext as _l
 from webapp import catalogs
 from webapp.api import api
 from webapp.audit import record
-from webapp.audit.models import AuditEntry
+from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
-from webapp.extensions import db
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
@@ -148,9 +146,7 @@ def show(uuid: str):
     invoice, (complements,) = find_invoice_with(uuid, complements_of)
     if invoice.get("payment_method") != "PPD":
         complements = []
-    trail = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.object_type == "invoice", AuditEntry.object_id == invoice["uuid"],
-        AuditEntry.team == current_team_id()).order_by(AuditEntry.id.desc()).limit(50)).all()
+    trail = audit_trail("invoice", invoice["uuid"], current_team_id())
     return render_page("invoices/show.html", "invoices/_detail.html", invoice=invoice,
                        complements=complements, trail=trail,
                        product=sat.product_key, unit=sat.unit_key)

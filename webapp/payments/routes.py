@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 
 from webapp import once
 from webapp.api import api
 from webapp.audit import record
-from webapp.audit.models import AuditEntry
+from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.extensions import db
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
@@ -84,12 +82,6 @@ def payment_or_404(payment_id: str) -> dict[str, Any]:
         abort(404)
 
 
-def _trail(payment_id: str) -> list[AuditEntry]:
-    return db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.object_type == "payment", AuditEntry.object_id == payment_id,
-        AuditEntry.team == current_team_id()).order_by(AuditEntry.id.desc()).limit(50)).all()
-
-
 def history(payment: dict[str, Any]) -> list[tuple[int, str]]:
     """What gigstack records of the payment's life, oldest first: created, succeeded, each
     refund (the API keeps no status history of its own)."""
@@ -104,7 +96,7 @@ def history(payment: dict[str, Any]) -> list[tuple[int, str]]:
 
 def _detail_context(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"payment": payment, "states": states, "history": history(payment),
-            "trail": _trail(payment["id"]), **extra}
+            "trail": audit_trail("payment", payment["id"], current_team_id()), **extra}
 
 
 @bp.get("/<payment_id>")

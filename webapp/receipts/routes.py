@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,10 +11,9 @@ from flask_babel import lazy_gettext as _l
 from webapp import catalogs
 from webapp.api import api
 from webapp.audit import record
-from webapp.audit.models import AuditEntry
+from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.extensions import db
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
@@ -109,9 +107,7 @@ def receipt_or_404(receipt_id: str) -> dict[str, Any]:
 
 
 def _context(receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    trail = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.object_type == "receipt", AuditEntry.object_id == receipt["id"],
-        AuditEntry.team == current_team_id()).order_by(AuditEntry.id.desc()).limit(50)).all()
+    trail = audit_trail("receipt", receipt["id"], current_team_id())
     return {"receipt": receipt, "trail": trail, "status": receipt.get("status"),
             "can_stamp": receipt.get("status") in STAMP_FROM,
             "can_cancel": receipt.get("status") in CANCEL_FROM, **extra}
