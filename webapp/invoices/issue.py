@@ -31,9 +31,10 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.clients.lookup import client_or_none
 from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
+from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.items import (
     MAX_ITEMS,
     ItemForm,
@@ -220,17 +221,10 @@ def _issue(kind: str):
     action = request.form.get("action", "")
     rows_from_action(form, action)
 
-    def client_or_none():
-        if not form.client_id.data:
-            return None
-        try:
-            return client_api.clients.get(form.client_id.data.strip())
-        except (NotFound, ValidationError):
-            return None
-
     team, series, services, client = gather(
         lambda: team_details(client_api, team_id), lambda: client_api.teams.series(team_id),
-        lambda: list(client_api.services.list(limit=100)), client_or_none)
+        lambda: list(client_api.services.list(limit=100)),
+        lambda: client_or_none(client_api, form.client_id.data))
     _choices(form, client, services, series)
     if egress:
         form.series.choices = [("", _("The team's series for credit notes"))] + \

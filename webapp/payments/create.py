@@ -14,8 +14,9 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.clients.lookup import client_or_none
 from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
+from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.items import (
     apply_services,
     item_keys,
@@ -146,14 +147,6 @@ def _create(kind: str):
     rows_from_action(form, action)
     client_id = (form.client_id.data or "").strip()
 
-    def client_or_none():
-        if not client_id:
-            return None
-        try:
-            return client_api.clients.get(client_id)
-        except (NotFound, ValidationError):
-            return None
-
     def open_ppd():
         if kind != "register" or not client_id:
             return []
@@ -169,7 +162,8 @@ def _create(kind: str):
             "completed"))
 
     services, client, ppd, has_stripe = gather(
-        lambda: list(client_api.services.list(limit=100)), client_or_none, open_ppd, stripe)
+        lambda: list(client_api.services.list(limit=100)),
+        lambda: client_or_none(client_api, client_id), open_ppd, stripe)
     set_service_choices(form, services)
     redrawn = apply_services(form, {s["id"]: s for s in services})
     if kind == "register":

@@ -14,6 +14,7 @@ from webapp.audit import record
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.clients.lookup import client_or_none
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
@@ -210,16 +211,8 @@ def new():
     rows_from_action(form, action)
     client_id = (form.client_id.data or "").strip()
 
-    def client_or_none():
-        if not client_id:
-            return None
-        try:
-            return client_api.clients.get(client_id)
-        except (NotFound, ValidationError):
-            return None
-
     services, client = gather(lambda: list(client_api.services.list(limit=100)),
-                              client_or_none)
+                              lambda: client_or_none(client_api, client_id))
     set_service_choices(form, services)
     by_id = {s["id"]: s for s in services}
     redrawn = apply_services(form, by_id)
