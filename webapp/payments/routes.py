@@ -3,6 +3,7 @@ The buttons shown and the checks made follow :mod:`webapp.payments.states`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, request, url_for
@@ -17,8 +18,14 @@ from webapp.auth.roles import Role
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
-from webapp.parallel import gather
+from webapp.pages import (
+    apply_api_errors,
+    form_failed,
+    list_url,
+    navigate,
+    page_with_status_tabs,
+    render_page,
+)
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import states
@@ -55,22 +62,12 @@ def index():
     filters = _filters(form)
     cursor = request.args.get("next") or None
     client = api()
-
-    def count(code: str):
-        try:
-            return client.payments.list(status=code, limit=1, **filters).total_results
-        except GigstackError:
-            return None   # a count that failed shows none; the list still loads
-
-    page, *counts = gather(
-        lambda: client.payments.list(status=status or None, limit=PAGE_SIZE, next=cursor,
-                                     sort=SORTS.get(form.sort.data or "", "desc"), **filters),
-        *[lambda c=c: count(c) for c in states.statuses()])
+    page, tabs = page_with_status_tabs(
+        partial(client.payments.list, **filters), states.statuses(), status,
+        states.status_name, limit=PAGE_SIZE, next=cursor,
+        sort=SORTS.get(form.sort.data or "", "desc"))
     links = {"first": list_url("next") if cursor else None,
              "next": list_url("next", page.next) if page.has_more and page.next else None}
-    tabs = [(list_url("next", status=""), _("All"), None, not status)] + [
-        (list_url("next", status=code), states.status_name(code), n, code == status)
-        for code, n in zip(states.statuses(), counts, strict=True)]
     return render_page("payments/page.html", "payments/_rows.html", form=form, rows=list(page),
                        total=page.total_results, links=links, tabs=tabs, states=states)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import abort, flash, request, url_for
@@ -32,6 +33,7 @@ from webapp.pages import (
     htmx_target,
     list_url,
     navigate,
+    page_with_status_tabs,
     render_page,
     swap_whole,
 )
@@ -80,22 +82,11 @@ def index():
         filters["created_lte"] = day_bound(form.date_to.data, end=True)
     cursor = request.args.get("next") or None
     client = api()
-
-    def count(code: str):
-        try:
-            return client.receipts.list(status=code, limit=1, **filters).total_results
-        except GigstackError:
-            return None
-
-    page, *counts = gather(
-        lambda: client.receipts.list(status=status or None, limit=PAGE_SIZE, next=cursor,
-                                     **filters),
-        *[lambda c=c: count(c) for c in statuses()])
+    page, tabs = page_with_status_tabs(
+        partial(client.receipts.list, **filters), statuses(), status,
+        lambda code: str(STATUS_LABELS.get(code, code)), limit=PAGE_SIZE, next=cursor)
     links = {"first": list_url("next") if cursor else None,
              "next": list_url("next", page.next) if page.has_more and page.next else None}
-    tabs = [(list_url("next", status=""), _("All"), None, not status)] + [
-        (list_url("next", status=code), str(STATUS_LABELS.get(code, code)), n, code == status)
-        for code, n in zip(statuses(), counts, strict=True)]
     return render_page("receipts/page.html", "receipts/_rows.html", form=form, rows=list(page),
                        total=page.total_results, links=links, tabs=tabs)
 
