@@ -28,6 +28,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check webapp tests bench tools
+	$(BIN)/ruff format --check webapp tests bench tools
 	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
 	  echo "browser tests: using $${CHROMIUM:-/usr/bin/chromium}"; \
 	else \
@@ -57,6 +58,7 @@ translations: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check webapp tests bench tools
+	$(BIN)/ruff format --check webapp tests bench tools
 
 $(UV):
 	$(PYTHON) -m venv .venv-lock

@@ -71,8 +71,11 @@ PAGES = [
     Page("team settings", "/teams/{team}/settings"),
     Page("series", "/teams/{team}/series/"),
     Page("series edit", "/teams/{team}/series/{series_id}/edit"),
-    Page("series preview (htmx)", "/teams/{team}/series/{series_id}/edit?live=5&test=9",
-         {**HTMX, "HX-Target": "series-preview"}),
+    Page(
+        "series preview (htmx)",
+        "/teams/{team}/series/{series_id}/edit?live=5&test=9",
+        {**HTMX, "HX-Target": "series-preview"},
+    ),
     Page("members", "/teams/{team}/members/"),
     Page("users", "/teams/{team}/users/"),
     Page("users search (htmx)", "/teams/{team}/users/?q=a", {**HTMX, "HX-Target": "users-list"}),
@@ -82,54 +85,102 @@ PAGES = [
     Page("member remove (confirm)", "/teams/{team}/members/{user_id}/delete"),
     Page("team delete (confirm)", "/teams/{team}/delete"),
     Page("clients", "/teams/{team}/clients/"),
-    Page("clients search (htmx)", "/teams/{team}/clients/?q=servicios",
-         {**HTMX, "HX-Target": "clients-list"}),
+    Page(
+        "clients search (htmx)",
+        "/teams/{team}/clients/?q=servicios",
+        {**HTMX, "HX-Target": "clients-list"},
+    ),
     Page("clients filtered (walks pages)", "/teams/{team}/clients/?validity=valid"),
     Page("clients export.csv", "/teams/{team}/clients/export.csv"),
     Page("client detail", "/teams/{team}/clients/{client_id}"),
     Page("client edit", "/teams/{team}/clients/{client_id}/edit"),
-    Page("client fiscal fields (htmx)", "/teams/{team}/clients/new?tax_id=XAXX010101000",
-         {**HTMX, "HX-Target": "fiscal-fields"}, upstream=False),
+    Page(
+        "client fiscal fields (htmx)",
+        "/teams/{team}/clients/new?tax_id=XAXX010101000",
+        {**HTMX, "HX-Target": "fiscal-fields"},
+        upstream=False,
+    ),
     Page("invoices income", "/teams/{team}/invoices/"),
-    Page("invoices rows PPD (htmx)", "/teams/{team}/invoices/?payment_method=PPD",
-         {**HTMX, "HX-Target": "invoices-list"}),
+    Page(
+        "invoices rows PPD (htmx)",
+        "/teams/{team}/invoices/?payment_method=PPD",
+        {**HTMX, "HX-Target": "invoices-list"},
+    ),
     Page("invoices search", "/teams/{team}/invoices/?q=A-1"),
     Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}"),
     Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf"),
     Page("invoice new", "/teams/{team}/invoices/new"),
-    Page("invoice totals refresh (htmx POST)", "/teams/{team}/invoices/new",
-         {**HTMX, "HX-Target": "invoice-summary"}, form={
-             "action": "refresh", "idempotency_key": "bench", "client_id": "{client_id}",
-             "items-0-description": "Consultoría", "items-0-quantity": "3",
-             "items-0-unit_price": "1250.50", "items-0-product_key": "81111500",
-             "items-0-unit_key": "E48", "items-0-iva": "0.16", "items-0-isr_withheld": "0.1",
-             "payment_method": "PUE", "payment_form": "03", "use": "G03", "currency": "MXN"}),
+    Page(
+        "invoice totals refresh (htmx POST)",
+        "/teams/{team}/invoices/new",
+        {**HTMX, "HX-Target": "invoice-summary"},
+        form={
+            "action": "refresh",
+            "idempotency_key": "bench",
+            "client_id": "{client_id}",
+            "items-0-description": "Consultoría",
+            "items-0-quantity": "3",
+            "items-0-unit_price": "1250.50",
+            "items-0-product_key": "81111500",
+            "items-0-unit_key": "E48",
+            "items-0-iva": "0.16",
+            "items-0-isr_withheld": "0.1",
+            "payment_method": "PUE",
+            "payment_form": "03",
+            "use": "G03",
+            "currency": "MXN",
+        },
+    ),
     Page("payments", "/teams/{team}/payments/"),
-    Page("payments succeeded tab (htmx)", "/teams/{team}/payments/?status=succeeded",
-         {**HTMX, "HX-Target": "payments-list"}),
+    Page(
+        "payments succeeded tab (htmx)",
+        "/teams/{team}/payments/?status=succeeded",
+        {**HTMX, "HX-Target": "payments-list"},
+    ),
     Page("payment detail", "/teams/{team}/payments/{payment_id}"),
     Page("payment new (register)", "/teams/{team}/payments/new"),
     Page("receipts", "/teams/{team}/receipts/"),
     Page("receipt detail", "/teams/{team}/receipts/{receipt_id}"),
     Page("webhooks", "/teams/{team}/webhooks/"),
     Page("rep monitor (shell)", "/teams/{team}/rep/"),
-    Page("rep monitor report (htmx, cached 60 s)", "/teams/{team}/rep/",
-         {**HTMX, "HX-Target": "rep-report"}),
+    Page(
+        "rep monitor report (htmx, cached 60 s)",
+        "/teams/{team}/rep/",
+        {**HTMX, "HX-Target": "rep-report"},
+    ),
     Page("services", "/teams/{team}/services/"),
-    Page("services search (htmx)", "/teams/{team}/services/?q=servicio",
-         {**HTMX, "HX-Target": "services-list"}),
+    Page(
+        "services search (htmx)",
+        "/teams/{team}/services/?q=servicio",
+        {**HTMX, "HX-Target": "services-list"},
+    ),
     Page("services new", "/teams/{team}/services/new", upstream=False),
-    Page("service price preview (htmx)",
-         "/teams/{team}/services/new?unit_price=100&iva=0.16&isr_withheld=0.1",
-         {**HTMX, "HX-Target": "price-preview"}, upstream=False),
-    Page("product key picker (htmx)", "/catalogs/product-keys?field=product_key&product_key="
-         "servicios+de+consultoria", HTMX, upstream=False),
-    Page("unit key picker (htmx)", "/catalogs/unit-keys?field=unit_key&unit_key=pieza", HTMX,
-         upstream=False),
+    Page(
+        "service price preview (htmx)",
+        "/teams/{team}/services/new?unit_price=100&iva=0.16&isr_withheld=0.1",
+        {**HTMX, "HX-Target": "price-preview"},
+        upstream=False,
+    ),
+    Page(
+        "product key picker (htmx)",
+        "/catalogs/product-keys?field=product_key&product_key=servicios+de+consultoria",
+        HTMX,
+        upstream=False,
+    ),
+    Page(
+        "unit key picker (htmx)",
+        "/catalogs/unit-keys?field=unit_key&unit_key=pieza",
+        HTMX,
+        upstream=False,
+    ),
     Page("switcher search (htmx)", "/team/options?q=a", HTMX, upstream=False),
     Page("audit /audit/", "/audit/", upstream=False),
-    Page("audit rows (htmx)", "/audit/?action=auth.sign_in", {**HTMX, "HX-Target": "audit-list"},
-         upstream=False),
+    Page(
+        "audit rows (htmx)",
+        "/audit/?action=auth.sign_in",
+        {**HTMX, "HX-Target": "audit-list"},
+        upstream=False,
+    ),
     Page("staff /staff/", "/staff/", upstream=False),
     Page("staff new", "/staff/new", upstream=False),
     Page("staff edit", "/staff/{staff_id}/edit", upstream=False),
@@ -139,19 +190,23 @@ PAGES = [
 
 def discover_ids(browser: Browser) -> dict[str, str]:
     """Ids the page paths need: a staff row, the key's team, one of its series and users."""
+
     def first(pattern: str, path: str, default: str) -> str:
         found = re.search(pattern, browser.request("GET", path).text)
         return found.group(1) if found else default
 
     staff_id = first(r"/staff/(\d+)/edit", "/staff/", "1")
     team = browser.request("GET", "/").headers.get("Location", "/teams/x/").split("/")[2]
-    return {"staff_id": staff_id, "team": team,
-            "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
-            "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x"),
-            "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x"),
-            "invoice_uuid": first(r'data-invoice="([^"]+)"', f"/teams/{team}/invoices/", "x"),
-            "payment_id": first(r'data-payment="([^"]+)"', f"/teams/{team}/payments/", "x"),
-            "receipt_id": first(r'data-receipt="([^"]+)"', f"/teams/{team}/receipts/", "x")}
+    return {
+        "staff_id": staff_id,
+        "team": team,
+        "series_id": first(r"/series/([^/\"]+)/edit", f"/teams/{team}/series/", "x"),
+        "user_id": first(r'data-user="([^"]+)"', f"/teams/{team}/users/", "x"),
+        "client_id": first(r'data-client="([^"]+)"', f"/teams/{team}/clients/", "x"),
+        "invoice_uuid": first(r'data-invoice="([^"]+)"', f"/teams/{team}/invoices/", "x"),
+        "payment_id": first(r'data-payment="([^"]+)"', f"/teams/{team}/payments/", "x"),
+        "receipt_id": first(r'data-receipt="([^"]+)"', f"/teams/{team}/receipts/", "x"),
+    }
 
 
 def free_port() -> int:
@@ -184,12 +239,16 @@ class Browser:
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         # over HTTPS, Flask-WTF also wants a same-site Referer on forms, as browsers send it
-        headers = {**ROUTER, "Referer": self.origin.replace("http:", "https:") + path,
-                   **kwargs.pop("headers", {})}
+        headers = {
+            **ROUTER,
+            "Referer": self.origin.replace("http:", "https:") + path,
+            **kwargs.pop("headers", {}),
+        }
         if self.cookie:
             headers["Cookie"] = self.cookie
-        answer = self.http.request(method, self.origin + path, headers=headers, timeout=30,
-                                   allow_redirects=False, **kwargs)
+        answer = self.http.request(
+            method, self.origin + path, headers=headers, timeout=30, allow_redirects=False, **kwargs
+        )
         for name, value in answer.cookies.items():
             self.cookie = f"{name}={value}"
         self.http.cookies.clear()
@@ -201,13 +260,15 @@ class Browser:
             return self.request("GET", page.path, headers=page.headers)
         if not getattr(self, "csrf", None):
             self.csrf = CSRF.search(self.request("GET", "/teams/").text).group(1)
-        return self.request("POST", page.path, headers=page.headers,
-                            data={**page.form, "csrf_token": self.csrf})
+        return self.request(
+            "POST", page.path, headers=page.headers, data={**page.form, "csrf_token": self.csrf}
+        )
 
     def sign_in(self, email: str) -> None:
         token = CSRF.search(self.request("GET", "/sign-in").text).group(1)
-        answer = self.request("POST", "/sign-in",
-                              data={"csrf_token": token, "email": email, "password": PASSWORD})
+        answer = self.request(
+            "POST", "/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD}
+        )
         if answer.status_code != 302:
             raise SystemExit(f"sign-in of {email} failed: {answer.status_code}")
 
@@ -231,8 +292,11 @@ class Stack:
         self.args = args
         self.processes: list[subprocess.Popen] = []
         self.folder = tempfile.mkdtemp(prefix="backoffice-bench-")
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("GIGSTACK_", "SANDBOX_", "DATABASE_URL", "REDIS_URL"))}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GIGSTACK_", "SANDBOX_", "DATABASE_URL", "REDIS_URL"))
+        }
 
     def start(self) -> None:
         args = self.args
@@ -240,32 +304,63 @@ class Stack:
         sandbox_port = free_port()
         self.sandbox = f"http://127.0.0.1:{sandbox_port}"
         started = time.perf_counter()
-        self.spawn([python, "-m", "webapp.sandbox", "--port", str(sandbox_port),
-                    "--scale", str(args.scale), "--test-mode"])
+        self.spawn(
+            [
+                python,
+                "-m",
+                "webapp.sandbox",
+                "--port",
+                str(sandbox_port),
+                "--scale",
+                str(args.scale),
+                "--test-mode",
+            ]
+        )
         wait_for(self.sandbox + "/_sandbox/keys", 300)
         self.seeded_seconds = time.perf_counter() - started
         keys = requests.get(self.sandbox + "/_sandbox/keys", timeout=10).json()
-        key = keys["partner_test"]["key"] if isinstance(keys["partner_test"], dict) \
+        key = (
+            keys["partner_test"]["key"]
+            if isinstance(keys["partner_test"], dict)
             else keys["partner_test"]
+        )
         self.env.update(
-            APP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48), LOG_LEVEL="WARNING",
+            APP_ENV="production",
+            SECRET_KEY=secrets.token_urlsafe(48),
+            LOG_LEVEL="WARNING",
             DATABASE_URL=os.environ.get("BENCH_DATABASE_URL")
             or f"sqlite:///{self.folder}/bench.sqlite3",
-            ALLOW_SQLITE="1", GIGSTACK_SANDBOX_URL=self.sandbox + "/v2",
-            GIGSTACK_SANDBOX_KEY=key, PYTHONPATH=str(ROOT))
+            ALLOW_SQLITE="1",
+            GIGSTACK_SANDBOX_URL=self.sandbox + "/v2",
+            GIGSTACK_SANDBOX_KEY=key,
+            PYTHONPATH=str(ROOT),
+        )
         if os.environ.get("BENCH_REDIS_URL"):
             self.env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
         self.prepare_database()
         port = free_port()
         self.origin = f"http://127.0.0.1:{port}"
         self.gunicorn = self.spawn(
-            [str(Path(python).with_name("gunicorn")), "-c", "gunicorn.conf.py", "--bind",
-             f"127.0.0.1:{port}", "webapp:create_app()"])
+            [
+                str(Path(python).with_name("gunicorn")),
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "webapp:create_app()",
+            ]
+        )
         wait_for(self.origin + "/healthz")
 
     def spawn(self, command: list[str]) -> subprocess.Popen:
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.processes.append(process)
         return process
 
@@ -283,13 +378,22 @@ class Stack:
             "role='admin')\n"
             f"        staff.set_password({PASSWORD!r}); db.session.add(staff)\n"
             "    db.session.commit()\n"
-            "app.extensions['gigstack'].close()\n")
-        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
+            "app.extensions['gigstack'].close()\n"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def latency(self, milliseconds: int, jitter: int) -> None:
-        requests.put(self.sandbox + "/_sandbox/faults", timeout=10,
-                     json={"latency_ms": milliseconds, "jitter_ms": jitter}).raise_for_status()
+        requests.put(
+            self.sandbox + "/_sandbox/faults",
+            timeout=10,
+            json={"latency_ms": milliseconds, "jitter_ms": jitter},
+        ).raise_for_status()
 
     def workers(self) -> list[int]:
         """gunicorn's worker processes: the master's children."""
@@ -353,8 +457,9 @@ def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: flo
             took = (time.perf_counter() - started) * 1000
             timing = server_timing(answer.headers.get("Server-Timing", ""))
             with lock:
-                samples[page.name].append({"client_ms": took, "status": answer.status_code,
-                                           **timing})
+                samples[page.name].append(
+                    {"client_ms": took, "status": answer.status_code, **timing}
+                )
 
     threads = [threading.Thread(target=user, args=(n, b)) for n, b in enumerate(browsers)]
     started = time.monotonic()
@@ -365,26 +470,40 @@ def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: flo
     elapsed = time.monotonic() - started
     total = sum(len(rows) for rows in samples.values())
     cpu_after = sum(stack.cpu_seconds(pid) for pid in workers)
-    return {"samples": samples, "seconds": elapsed, "requests": total,
-            "rps": total / elapsed if elapsed else 0.0,
-            "worker_cpu_ms_per_request": (cpu_after - cpu_before) * 1000 / max(total, 1),
-            "rss_mb": [round(stack.rss_mb(pid), 1) for pid in workers]}
+    return {
+        "samples": samples,
+        "seconds": elapsed,
+        "requests": total,
+        "rps": total / elapsed if elapsed else 0.0,
+        "worker_cpu_ms_per_request": (cpu_after - cpu_before) * 1000 / max(total, 1),
+        "rss_mb": [round(stack.rss_mb(pid), 1) for pid in workers],
+    }
 
 
 def sizes(browser: Browser, page: Page) -> tuple[int, int]:
     """gzip bytes of the page's HTML on the wire, and of the JS + CSS it references."""
-    answer = browser.http.request("GET", browser.origin + page.path, stream=True, timeout=30,
-                                  headers={**ROUTER, **page.headers, "Cookie": browser.cookie,
-                                           "Accept-Encoding": "gzip"}, allow_redirects=False)
+    answer = browser.http.request(
+        "GET",
+        browser.origin + page.path,
+        stream=True,
+        timeout=30,
+        headers={**ROUTER, **page.headers, "Cookie": browser.cookie, "Accept-Encoding": "gzip"},
+        allow_redirects=False,
+    )
     raw = answer.raw.read(decode_content=False)
     html = gzip.decompress(raw) if answer.headers.get("Content-Encoding") == "gzip" else raw
     if answer.headers.get("Content-Encoding") != "gzip":
         raw = gzip.compress(raw)
     assets = 0
-    for url in re.findall(rb'(?:<script[^>]+src|<link[^>]+href)="(/static/[^"]+\.(?:js|css))"',
-                          html):
-        asset = browser.http.get(browser.origin + url.decode(), stream=True, timeout=30,
-                                 headers={"Accept-Encoding": "gzip"})
+    for url in re.findall(
+        rb'(?:<script[^>]+src|<link[^>]+href)="(/static/[^"]+\.(?:js|css))"', html
+    ):
+        asset = browser.http.get(
+            browser.origin + url.decode(),
+            stream=True,
+            timeout=30,
+            headers={"Accept-Encoding": "gzip"},
+        )
         assets += len(asset.raw.read(decode_content=False))
     return len(raw), assets
 
@@ -398,19 +517,29 @@ def summarize(phase: dict, pages: list[Page]) -> list[dict]:
         slowest = [r["upstream-max"] for r in ok if r.get("upstream-max")]
         slowest_p50 = statistics.median(slowest) if slowest else None
         p50, p95 = (percentile(app, 0.5), percentile(app, 0.95)) if app else (None, None)
-        rows.append({
-            "page": page.name, "requests": len(runs), "errors": len(runs) - len(ok),
-            "p50_ms": p50, "p95_ms": p95, "max_ms": max(app) if app else None,
-            "client_p50_ms": percentile([r["client_ms"] for r in ok], 0.5) if ok else None,
-            "upstream_calls": statistics.median([r["upstream-calls"] for r in ok
-                                                 if "upstream-calls" in r])
-            if any("upstream-calls" in r for r in ok) else None,
-            "slowest_upstream_ms": slowest_p50,
-            "p50_ratio": p50 / slowest_p50 if slowest_p50 and p50 else None,
-            "p95_ratio": p95 / slowest_p50 if slowest_p50 and p95 else None,
-            "cpu_ms": statistics.median([r["cpu"] for r in ok if "cpu" in r])
-            if any("cpu" in r for r in ok) else None,
-            "upstream": page.upstream})
+        rows.append(
+            {
+                "page": page.name,
+                "requests": len(runs),
+                "errors": len(runs) - len(ok),
+                "p50_ms": p50,
+                "p95_ms": p95,
+                "max_ms": max(app) if app else None,
+                "client_p50_ms": percentile([r["client_ms"] for r in ok], 0.5) if ok else None,
+                "upstream_calls": statistics.median(
+                    [r["upstream-calls"] for r in ok if "upstream-calls" in r]
+                )
+                if any("upstream-calls" in r for r in ok)
+                else None,
+                "slowest_upstream_ms": slowest_p50,
+                "p50_ratio": p50 / slowest_p50 if slowest_p50 and p50 else None,
+                "p95_ratio": p95 / slowest_p50 if slowest_p50 and p95 else None,
+                "cpu_ms": statistics.median([r["cpu"] for r in ok if "cpu" in r])
+                if any("cpu" in r for r in ok)
+                else None,
+                "upstream": page.upstream,
+            }
+        )
     return rows
 
 
@@ -419,12 +548,14 @@ def fmt(value, digits: int = 1) -> str:
 
 
 def table(title: str, rows: list[dict], phase: dict, page_sizes: dict) -> str:
-    lines = [f"\n### {title}: {phase['requests']} requests in {phase['seconds']:.1f} s, "
-             f"{phase['rps']:.1f} req/s, worker CPU {phase['worker_cpu_ms_per_request']:.1f} "
-             f"ms/request, RSS per worker {', '.join(f'{m:.0f}' for m in phase['rss_mb'])} MB\n",
-             "| page | n | err | p50 ms | p95 ms | max ms | upstream calls | slowest upstream "
-             "ms | p50 × | p95 × | CPU ms | HTML gzip B | JS+CSS gzip B |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"\n### {title}: {phase['requests']} requests in {phase['seconds']:.1f} s, "
+        f"{phase['rps']:.1f} req/s, worker CPU {phase['worker_cpu_ms_per_request']:.1f} "
+        f"ms/request, RSS per worker {', '.join(f'{m:.0f}' for m in phase['rss_mb'])} MB\n",
+        "| page | n | err | p50 ms | p95 ms | max ms | upstream calls | slowest upstream "
+        "ms | p50 × | p95 × | CPU ms | HTML gzip B | JS+CSS gzip B |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         html, assets = page_sizes.get(row["page"], (None, None))
         lines.append(
@@ -432,7 +563,8 @@ def table(title: str, rows: list[dict], phase: dict, page_sizes: dict) -> str:
             f"{fmt(row['p95_ms'])} | {fmt(row['max_ms'])} | {fmt(row['upstream_calls'], 0)} | "
             f"{fmt(row['slowest_upstream_ms'])} | {fmt(row['p50_ratio'], 2)} | "
             f"{fmt(row['p95_ratio'], 2)} | {fmt(row['cpu_ms'])} | {html or '—'} | "
-            f"{assets or '—'} |")
+            f"{assets or '—'} |"
+        )
     return "\n".join(lines)
 
 
@@ -444,18 +576,24 @@ def targets(load: dict, rows: list[dict], page_sizes: dict) -> list[str]:
         if row["upstream"] and slowest and row["p50_ms"] is not None:
             ok50 = row["p50_ms"] <= 1.15 * slowest + 10
             ok95 = row["p95_ms"] <= 1.3 * slowest + 25
-            said.append(f"- {row['page']}: p50 ≤ 1.15×+10 ms {'met' if ok50 else 'MISSED'}, "
-                        f"p95 ≤ 1.3×+25 ms {'met' if ok95 else 'MISSED'}")
+            said.append(
+                f"- {row['page']}: p50 ≤ 1.15×+10 ms {'met' if ok50 else 'MISSED'}, "
+                f"p95 ≤ 1.3×+25 ms {'met' if ok95 else 'MISSED'}"
+            )
         if row["cpu_ms"] is not None and row["cpu_ms"] > 5:
             said.append(f"- {row['page']}: app CPU {row['cpu_ms']:.1f} ms > 5 ms MISSED")
-    said.append(f"- mix: {load['rps']:.0f} req/s (target ≥ 120) "
-                f"{'met' if load['rps'] >= 120 else 'MISSED'}")
+    said.append(
+        f"- mix: {load['rps']:.0f} req/s (target ≥ 120) {'met' if load['rps'] >= 120 else 'MISSED'}"
+    )
     worst_rss = max(load["rss_mb"] or [0])
-    said.append(f"- RSS per worker ≤ 120 MB: {worst_rss:.0f} MB "
-                f"{'met' if worst_rss <= 120 else 'MISSED'}")
+    said.append(
+        f"- RSS per worker ≤ 120 MB: {worst_rss:.0f} MB {'met' if worst_rss <= 120 else 'MISSED'}"
+    )
     heaviest = max((assets for _, assets in page_sizes.values() if assets), default=0)
-    said.append(f"- JS + CSS per page ≤ 25 KB gzip: {heaviest / 1024:.1f} KB "
-                f"{'met' if heaviest <= 25 * 1024 else 'MISSED'}")
+    said.append(
+        f"- JS + CSS per page ≤ 25 KB gzip: {heaviest / 1024:.1f} KB "
+        f"{'met' if heaviest <= 25 * 1024 else 'MISSED'}"
+    )
     return said
 
 
@@ -467,32 +605,47 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--jitter-ms", type=int, default=10)
     parser.add_argument("--only", default="", help="drive only pages whose name contains this")
-    parser.add_argument("--phases", default="load,single,zero",
-                        help="comma-separated: load (N users), single (1 user), zero (no latency)")
+    parser.add_argument(
+        "--phases",
+        default="load,single,zero",
+        help="comma-separated: load (N users), single (1 user), zero (no latency)",
+    )
     args = parser.parse_args()
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
 
     stack = Stack(args)
     try:
         stack.start()
-        print(f"sandbox scale {args.scale} ready in {stack.seeded_seconds:.1f} s; gunicorn "
-              f"workers {stack.workers()} at {stack.origin}; latency {args.latency_ms} ± "
-              f"{args.jitter_ms} ms", flush=True)
+        print(
+            f"sandbox scale {args.scale} ready in {stack.seeded_seconds:.1f} s; gunicorn "
+            f"workers {stack.workers()} at {stack.origin}; latency {args.latency_ms} ± "
+            f"{args.jitter_ms} ms",
+            flush=True,
+        )
         browsers = [Browser(stack.origin) for _ in range(args.users)]
         for n, browser in enumerate(browsers):
             browser.sign_in(f"bench{n}@backoffice.test")
         ids = discover_ids(browsers[0])
-        pages = [Page(p.name, p.path.format(**ids), p.headers, p.upstream,
-                      {k: v.format(**ids) for k, v in p.form.items()} if p.form else None)
-                 for p in PAGES if args.only in p.name]
+        pages = [
+            Page(
+                p.name,
+                p.path.format(**ids),
+                p.headers,
+                p.upstream,
+                {k: v.format(**ids) for k, v in p.form.items()} if p.form else None,
+            )
+            for p in PAGES
+            if args.only in p.name
+        ]
         stack.latency(args.latency_ms, args.jitter_ms)
         page_sizes = {page.name: sizes(browsers[0], page) for page in pages if page.form is None}
-        results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args),
-                         "phases": {}}
+        results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args), "phases": {}}
         output = []
-        plan = {"load": (browsers, args.latency_ms, args.jitter_ms, args.seconds),
-                "single": (browsers[:1], args.latency_ms, args.jitter_ms, args.seconds / 2),
-                "zero": (browsers[:1], 0, 0, args.seconds / 2)}
+        plan = {
+            "load": (browsers, args.latency_ms, args.jitter_ms, args.seconds),
+            "single": (browsers[:1], args.latency_ms, args.jitter_ms, args.seconds / 2),
+            "zero": (browsers[:1], 0, 0, args.seconds / 2),
+        }
         for name in phases:
             users, latency, jitter, seconds = plan[name]
             stack.latency(latency, jitter)
@@ -500,9 +653,11 @@ def main() -> int:
                 users[0].hit(page)
             phase = drive(stack, users, pages, seconds)
             rows = summarize(phase, pages)
-            title = {"load": f"{len(users)} users, {latency} ± {jitter} ms upstream",
-                     "single": f"1 user, {latency} ± {jitter} ms upstream",
-                     "zero": "1 user, no upstream latency (the app's own cost)"}[name]
+            title = {
+                "load": f"{len(users)} users, {latency} ± {jitter} ms upstream",
+                "single": f"1 user, {latency} ± {jitter} ms upstream",
+                "zero": "1 user, no upstream latency (the app's own cost)",
+            }[name]
             output.append(table(title, rows, phase, page_sizes))
             results["phases"][name] = {k: v for k, v in phase.items() if k != "samples"}
             results["phases"][name]["rows"] = rows

@@ -65,6 +65,7 @@ def restore_sandbox(sandbox: SandboxServer) -> Iterator[SandboxServer]:
 @pytest.fixture
 def faults(sandbox: SandboxServer) -> Iterator[Any]:
     """Set sandbox faults for one test: ``faults({"rules": [...]})``; cleared afterwards."""
+
     def apply(settings: dict[str, Any]) -> None:
         response = requests.put(f"{sandbox.origin}/_sandbox/faults", json=settings, timeout=5)
         response.raise_for_status()
@@ -76,9 +77,11 @@ def faults(sandbox: SandboxServer) -> Iterator[Any]:
 @pytest.fixture
 def frozen_clock(sandbox: SandboxServer) -> Iterator[Any]:
     """Freeze the sandbox clock (default :data:`FROZEN_NOW`); unfrozen afterwards."""
+
     def freeze(now: int = FROZEN_NOW) -> int:
-        requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": now},
-                     timeout=5).raise_for_status()
+        requests.put(
+            f"{sandbox.origin}/_sandbox/clock", json={"now": now}, timeout=5
+        ).raise_for_status()
         return now
 
     freeze()
@@ -101,8 +104,9 @@ class RawAPI:
         self.key = key
         self.session = requests.Session()
 
-    def request(self, method: str, path: str, *, key: str | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, key: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         headers = kwargs.pop("headers", {})
         token = self.key if key is None else key
         if token:
@@ -141,8 +145,11 @@ def teams(sandbox: SandboxServer, keys: dict[str, dict[str, Any]]) -> dict[str, 
     partner = keys["partner_test"]["team"]
     outsider = keys["outsider_test"]["team"]
     seeded = [store.teams[i] for i in store.extras["seeded_team_ids"]]
-    subs = [t["id"] for t in seeded
-            if t["_billing"] == store.teams[partner]["_billing"] and t["id"] != partner]
+    subs = [
+        t["id"]
+        for t in seeded
+        if t["_billing"] == store.teams[partner]["_billing"] and t["id"] != partner
+    ]
     eku = next(t["id"] for t in seeded if t["tax_id"] == "EKU9003173C9")
     return {"partner": partner, "outsider": outsider, "subs": subs, "eku": eku}
 
@@ -178,9 +185,14 @@ def sandbox_requests(sandbox: SandboxServer) -> Iterator[list[SandboxRequest]]:
     inner = sandbox.app.wsgi_app
 
     def recording(environ, start_response):
-        seen.append(SandboxRequest(environ["REQUEST_METHOD"], environ["PATH_INFO"],
-                                   environ.get("QUERY_STRING", ""),
-                                   environ.get("HTTP_X_REQUEST_ID")))
+        seen.append(
+            SandboxRequest(
+                environ["REQUEST_METHOD"],
+                environ["PATH_INFO"],
+                environ.get("QUERY_STRING", ""),
+                environ.get("HTTP_X_REQUEST_ID"),
+            )
+        )
         return inner(environ, start_response)
 
     sandbox.app.wsgi_app = recording

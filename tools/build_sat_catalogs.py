@@ -31,8 +31,11 @@ SATCFDI_VERSION = "26.10.1"
 SATCFDI_SHA256 = "119a59502dde9e3126750417ddf412c82ae6143e8509b4b148da513d98c7d112"
 WHEEL = f"satcfdi-{SATCFDI_VERSION}-py3-none-any.whl"
 OUTPUT = Path(__file__).resolve().parents[1] / "webapp" / "catalogs" / "data" / "sat.sqlite3"
-TABLES = {"product_keys": "C756_c_ClaveProdServ", "unit_keys": "C756_c_ClaveUnidad",
-          "postal_codes": "C756_c_CodigoPostal"}
+TABLES = {
+    "product_keys": "C756_c_ClaveProdServ",
+    "unit_keys": "C756_c_ClaveUnidad",
+    "postal_codes": "C756_c_CodigoPostal",
+}
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -55,9 +58,23 @@ def fold(text: str) -> str:
 def download(folder: Path) -> Path:
     requirement = folder / "requirement.txt"
     requirement.write_text(f"satcfdi=={SATCFDI_VERSION} --hash=sha256:{SATCFDI_SHA256}\n")
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes",
-                    "--only-binary=:all:", "-q", "-d", str(folder), "-r", str(requirement)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "-q",
+            "-d",
+            str(folder),
+            "-r",
+            str(requirement),
+        ],
+        check=True,
+    )
     return folder / WHEEL
 
 
@@ -67,9 +84,10 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
         with zipfile.ZipFile(wheel) as archive:
             source.write_bytes(archive.read("satcfdi/catalogs/catalogs.db"))
         read = sqlite3.connect(source)
-        rows = {table: [(_load(k), _load(v)) for k, v in
-                        read.execute(f"SELECT key, value FROM {name}")]  # noqa: S608
-                for table, name in TABLES.items()}
+        rows = {
+            table: [(_load(k), _load(v)) for k, v in read.execute(f"SELECT key, value FROM {name}")]  # noqa: S608
+            for table, name in TABLES.items()
+        }
         read.close()
     output.unlink(missing_ok=True)
     write = sqlite3.connect(output)
@@ -84,14 +102,20 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
             CREATE TABLE source (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """)
         for table in ("product_keys", "unit_keys"):
-            write.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",  # noqa: S608
-                              sorted((str(code), str(name), fold(str(name)))
-                                     for code, name in rows[table]))
-        write.executemany("INSERT INTO postal_codes VALUES (?, ?, ?)",
-                          sorted((str(code), str(value[0]), str(value[1]))
-                                 for code, value in rows["postal_codes"]))
-        write.executemany("INSERT INTO source VALUES (?, ?)", [
-            ("package", f"satcfdi {SATCFDI_VERSION}"), ("sha256", SATCFDI_SHA256)])
+            write.executemany(
+                f"INSERT INTO {table} VALUES (?, ?, ?)",  # noqa: S608
+                sorted((str(code), str(name), fold(str(name))) for code, name in rows[table]),
+            )
+        write.executemany(
+            "INSERT INTO postal_codes VALUES (?, ?, ?)",
+            sorted(
+                (str(code), str(value[0]), str(value[1])) for code, value in rows["postal_codes"]
+            ),
+        )
+        write.executemany(
+            "INSERT INTO source VALUES (?, ?)",
+            [("package", f"satcfdi {SATCFDI_VERSION}"), ("sha256", SATCFDI_SHA256)],
+        )
     write.execute("VACUUM")
     write.close()
     return {table: len(found) for table, found in rows.items()}
@@ -100,8 +124,10 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         counts = build(download(Path(folder)))
-    print(f"{OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}: "
-          + ", ".join(f"{table} {count}" for table, count in counts.items()))
+    print(
+        f"{OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}: "
+        + ", ".join(f"{table} {count}" for table, count in counts.items())
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def problems(declared: list[str], lock: Path) -> list[str]:
         if version is None:
             found.append(f"{requirement.name} is not in {lock.name}")
         elif not requirement.specifier.contains(version, prereleases=True):
-            found.append(f"{requirement.name}=={version} in {lock.name} is outside "
-                         f"'{requirement.specifier}'")
+            found.append(
+                f"{requirement.name}=={version} in {lock.name} is outside '{requirement.specifier}'"
+            )
     return found
 
 
@@ -47,11 +48,14 @@ def main() -> int:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = project["dependencies"]
     dev = project["optional-dependencies"]["dev"]
-    found = (problems(runtime, ROOT / "requirements.txt")
-             + problems(runtime + dev, ROOT / "requirements-dev.txt"))
+    found = problems(runtime, ROOT / "requirements.txt") + problems(
+        runtime + dev, ROOT / "requirements-dev.txt"
+    )
     if found:
-        print("the lock does not match pyproject.toml (run `make lock`): " + "; ".join(found),
-              file=sys.stderr)
+        print(
+            "the lock does not match pyproject.toml (run `make lock`): " + "; ".join(found),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -90,9 +90,23 @@ def _register_blueprints(app: Flask) -> None:
     from .webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(shell_bp)
-    for blueprint in (directory.bp, overview.bp, csd.bp, settings.bp, series.bp, members.bp,
-                      users_bp, clients_bp, services_bp, invoices_bp, payments_bp, receipts_bp,
-                      webhooks_bp, rep_bp, catalogs_bp):
+    for blueprint in (
+        directory.bp,
+        overview.bp,
+        csd.bp,
+        settings.bp,
+        series.bp,
+        members.bp,
+        users_bp,
+        clients_bp,
+        services_bp,
+        invoices_bp,
+        payments_bp,
+        receipts_bp,
+        webhooks_bp,
+        rep_bp,
+        catalogs_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
@@ -116,6 +130,10 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def shell_context() -> dict[str, Any]:
         upstream: Upstream = app.extensions["gigstack"]
-        return {"upstream": upstream, "navigation": NAVIGATION,
-                "html_lang": i18n.html_lang(str(get_locale() or "es_MX")),
-                "languages": app.config["LANGUAGES"], **template_helpers()}
+        return {
+            "upstream": upstream,
+            "navigation": NAVIGATION,
+            "html_lang": i18n.html_lang(str(get_locale() or "es_MX")),
+            "languages": app.config["LANGUAGES"],
+            **template_helpers(),
+        }

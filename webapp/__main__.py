@@ -22,11 +22,13 @@ def main() -> int:
     print(f"\n  gigstack back office: http://{host}:{port}/", flush=True)
     print(f"  running against: {upstream.label}", flush=True)
     if demo is not None:
-        print(f"  demo admin: {demo} (password: DEMO_ADMIN_PASSWORD, see README)",
-              flush=True)
+        print(f"  demo admin: {demo} (password: DEMO_ADMIN_PASSWORD, see README)", flush=True)
     if upstream.is_sandbox:
-        print("  to use the real API: GIGSTACK_API_KEY=<your key> make run"
-              "  (optional GIGSTACK_API_URL, default https://api.gigstack.io/v2)\n", flush=True)
+        print(
+            "  to use the real API: GIGSTACK_API_KEY=<your key> make run"
+            "  (optional GIGSTACK_API_URL, default https://api.gigstack.io/v2)\n",
+            flush=True,
+        )
     run_simple(host, port, app, threaded=True, use_reloader=False)
     return 0
 

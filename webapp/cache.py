@@ -24,8 +24,13 @@ def redis_client(url: str, timeout: float, **options: Any) -> Any:
     """A redis-py client that gives up after ``timeout`` seconds instead of hanging a page."""
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                health_check_interval=30, **options)
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+        **options,
+    )
 
 
 def redis_where(url: str) -> str:
@@ -41,8 +46,9 @@ def ping(url: str, timeout: float, **options: Any) -> None:
     try:
         redis_client(url, timeout, **options).ping()
     except (redis.RedisError, OSError, ValueError) as exc:
-        raise ConfigError(f"REDIS_URL: Redis at {redis_where(url)} does not answer "
-                          f"({type(exc).__name__})") from None
+        raise ConfigError(
+            f"REDIS_URL: Redis at {redis_where(url)} does not answer ({type(exc).__name__})"
+        ) from None
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,8 @@ from flask import current_app, has_app_context
 def now_seconds() -> float:
     """Seconds since the epoch: the configured clock if any (tests), else the system clock."""
     clock: Callable[[], float] | None = (
-        current_app.config.get("CLOCK") if has_app_context() else None)
+        current_app.config.get("CLOCK") if has_app_context() else None
+    )
     return clock() if clock else time.time()
 
 

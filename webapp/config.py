@@ -167,9 +167,9 @@ def database_url(url: str | None, instance_path: str) -> str:
     if not url:
         return f"sqlite:///{os.path.join(instance_path, 'backoffice.sqlite3')}"
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -196,9 +196,14 @@ def derive(settings: dict[str, Any]) -> dict[str, Any]:
     if not settings.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     if settings["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
-        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-            "socket_connect_timeout": timeout, "socket_timeout": timeout,
-            **redis_tls_options(settings["RATELIMIT_STORAGE_URI"], settings)})
+        settings.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
+                **redis_tls_options(settings["RATELIMIT_STORAGE_URI"], settings),
+            },
+        )
     # the Redis client itself is made (and pinged) by webapp.cache when the app is built
     settings.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
     if not settings.get("LOG_FORMAT"):
@@ -219,11 +224,16 @@ def check(settings: dict[str, Any]) -> None:
     if not settings.get("SECRET_KEY") and (production or settings.get("GIGSTACK_API_KEY")):
         raise ConfigError(
             "SECRET_KEY is not set; production and a real API key need one long random value "
-            "shared by every process (e.g. `openssl rand -base64 48`)")
-    if production and not settings.get("ALLOW_SQLITE") and \
-            not (settings.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql")):
+            "shared by every process (e.g. `openssl rand -base64 48`)"
+        )
+    if (
+        production
+        and not settings.get("ALLOW_SQLITE")
+        and not (settings.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
+    ):
         raise ConfigError(
             "DATABASE_URL must point at PostgreSQL in production (SQLite on an ephemeral disk "
-            "loses every staff account and the audit log at each restart)")
+            "loses every staff account and the audit log at each restart)"
+        )
     if settings.get("LOG_FORMAT") not in {"json", "text"}:
         raise ConfigError(f"LOG_FORMAT={settings.get('LOG_FORMAT')!r} is not json or text")

@@ -15,15 +15,18 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def init_app(app: Flask) -> None:
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config.get("DATABASE_URL"),
-                                                         app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.config.get("DATABASE_URL"), app.instance_path
+    )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
     if is_server(app):
         # a dropped connection (add-on maintenance) is replaced, not served as a 500; a
         # database that does not answer fails the request in seconds, not minutes
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
-            "pool_pre_ping": True, "connect_args": {"connect_timeout": 5}})
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}},
+        )
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
 
@@ -47,8 +50,10 @@ def check_reachable(app: Flask) -> None:
                 pass
         except sa.exc.SQLAlchemyError as exc:
             cause = type(getattr(exc, "orig", None) or exc).__name__
-            raise ConfigError(f"DATABASE_URL: the database at {url.host}:{url.port or 5432} "
-                              f"does not answer ({cause})") from None
+            raise ConfigError(
+                f"DATABASE_URL: the database at {url.host}:{url.port or 5432} "
+                f"does not answer ({cause})"
+            ) from None
 
 
 def upgrade(app: Flask) -> None:

@@ -44,8 +44,8 @@ class ErrorView:
     title: str
     detail: str
     code: str | None = None
-    retry_url: str | None = None   # "Try again" repeats the same GET
-    back_url: str | None = None    # "Go back" returns to the page the form was on
+    retry_url: str | None = None  # "Try again" repeats the same GET
+    back_url: str | None = None  # "Go back" returns to the page the form was on
 
 
 def is_htmx() -> bool:
@@ -85,35 +85,70 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
     """gigstack failures: a clear title, what happened, and a retry path."""
     retry = _retry_url()
     if isinstance(error, CircuitOpen):
-        return ErrorView(503, _("gigstack is not responding"), _(
-            "Several requests in a row failed; we wait a few seconds before trying again."),
-            error.code, retry)
+        return ErrorView(
+            503,
+            _("gigstack is not responding"),
+            _("Several requests in a row failed; we wait a few seconds before trying again."),
+            error.code,
+            retry,
+        )
     if isinstance(error, Timeout):
-        return ErrorView(504, _("gigstack took too long"),
-                         _("The request got no answer in time."), error.code, retry)
+        return ErrorView(
+            504,
+            _("gigstack took too long"),
+            _("The request got no answer in time."),
+            error.code,
+            retry,
+        )
     if isinstance(error, RateLimited):
         detail = _("gigstack asked us to wait.")
         if error.retry_after:
             detail += " " + _("Try again in %(seconds)d s.", seconds=int(error.retry_after))
         return ErrorView(429, _("Too many requests"), detail, error.code, retry)
     if isinstance(error, ConnectionFailed | Unavailable):
-        return ErrorView(502, _("gigstack unreachable"), _(
-            "We could not reach gigstack. It may be momentary."), error.code, retry)
+        return ErrorView(
+            502,
+            _("gigstack unreachable"),
+            _("We could not reach gigstack. It may be momentary."),
+            error.code,
+            retry,
+        )
     if isinstance(error, Unauthorized):
-        return ErrorView(502, _("API key rejected"), _(
-            "gigstack rejected the configured API key. Check GIGSTACK_API_KEY."),
-            error.code, retry)
+        return ErrorView(
+            502,
+            _("API key rejected"),
+            _("gigstack rejected the configured API key. Check GIGSTACK_API_KEY."),
+            error.code,
+            retry,
+        )
     if isinstance(error, Forbidden):
-        return ErrorView(403, _("No access to this team"),
-                         _("The API key cannot act on that team."), error.code, retry)
+        return ErrorView(
+            403,
+            _("No access to this team"),
+            _("The API key cannot act on that team."),
+            error.code,
+            retry,
+        )
     if isinstance(error, NotFound):
-        return ErrorView(404, _("Not found"), _("gigstack did not find what you are looking for."),
-                         error.code, retry)
+        return ErrorView(
+            404,
+            _("Not found"),
+            _("gigstack did not find what you are looking for."),
+            error.code,
+            retry,
+        )
     if isinstance(error, ValidationError) and _is_our_cursor(error):
         # the visitor's own input (an old, cut or edited link), not gigstack's failure
-        return ErrorView(400, _("This page of the list is no longer valid"), _(
-            "The page marker in the address is not valid: the link may be old, cut or edited. "
-            "Start again from the first page."), "invalid_cursor", retry_url=_first_page())
+        return ErrorView(
+            400,
+            _("This page of the list is no longer valid"),
+            _(
+                "The page marker in the address is not valid: the link may be old, cut or edited. "
+                "Start again from the first page."
+            ),
+            "invalid_cursor",
+            retry_url=_first_page(),
+        )
     return ErrorView(502, _("gigstack answered with an error"), error.message, error.code, retry)
 
 
@@ -133,52 +168,100 @@ def describe_http_error(error: HTTPException) -> ErrorView:
     status = error.code or 500
     back = _same_site_referrer()
     if isinstance(error, CSRFError):
-        return ErrorView(400, _("This form expired"), _(
-            "The page was open for too long or its security token is missing. Go back, "
-            "reload the page and send it again."), "csrf", back_url=back)
+        return ErrorView(
+            400,
+            _("This form expired"),
+            _(
+                "The page was open for too long or its security token is missing. Go back, "
+                "reload the page and send it again."
+            ),
+            "csrf",
+            back_url=back,
+        )
     if status == 403:
         detail = {
-            "no_team_in_scope": _("Your account is not allowed to act on any team the API key "
-                                  "reaches. Ask an administrator to review your teams."),
+            "no_team_in_scope": _(
+                "Your account is not allowed to act on any team the API key "
+                "reaches. Ask an administrator to review your teams."
+            ),
             "team_out_of_scope": _("That team is not among the teams your account may use."),
-        }.get(error.description or "", _(
-            "Your role does not allow this action. Ask an administrator if you need it."))
+        }.get(
+            error.description or "",
+            _("Your role does not allow this action. Ask an administrator if you need it."),
+        )
         return ErrorView(403, _("Access denied"), detail, "forbidden", back_url=back)
     if status == 409 and error.description == "already_sent":
-        return ErrorView(409, _("Already sent"), _(
-            "This form was already sent and gigstack is still answering it. Wait a moment and "
-            "reload the page to see the result."), "already_sent", back_url=back)
+        return ErrorView(
+            409,
+            _("Already sent"),
+            _(
+                "This form was already sent and gigstack is still answering it. Wait a moment and "
+                "reload the page to see the result."
+            ),
+            "already_sent",
+            back_url=back,
+        )
     if status == 404:
-        return ErrorView(404, _("Page not found"), _(
-            "The address does not exist or is no longer available."), "not_found")
+        return ErrorView(
+            404,
+            _("Page not found"),
+            _("The address does not exist or is no longer available."),
+            "not_found",
+        )
     if status == 405:
-        return ErrorView(405, _("Method not allowed"), _(
-            "This address does not accept that kind of request."), "method_not_allowed")
+        return ErrorView(
+            405,
+            _("Method not allowed"),
+            _("This address does not accept that kind of request."),
+            "method_not_allowed",
+        )
     if status == 429:
-        return ErrorView(429, _("Too many attempts"), _(
-            "You made too many requests in a short time. Wait a minute and try again."),
-            "rate_limited", retry_url=_retry_url())
+        return ErrorView(
+            429,
+            _("Too many attempts"),
+            _("You made too many requests in a short time. Wait a minute and try again."),
+            "rate_limited",
+            retry_url=_retry_url(),
+        )
     if status == 413:
-        return ErrorView(413, _("File too large"), _("The file you sent is too large."),
-                         "too_large", back_url=back)
+        return ErrorView(
+            413,
+            _("File too large"),
+            _("The file you sent is too large."),
+            "too_large",
+            back_url=back,
+        )
     if status >= 500:
         return _server_error()
-    return ErrorView(status, _("Invalid request"), _(
-        "The request could not be understood. Reload the page and try again."),
-        "bad_request", back_url=back)
+    return ErrorView(
+        status,
+        _("Invalid request"),
+        _("The request could not be understood. Reload the page and try again."),
+        "bad_request",
+        back_url=back,
+    )
 
 
 def _server_error() -> ErrorView:
-    return ErrorView(500, _("Something went wrong"), _(
-        "An unexpected error happened. It was logged; try again in a moment."),
-        "internal_error", retry_url=_retry_url())
+    return ErrorView(
+        500,
+        _("Something went wrong"),
+        _("An unexpected error happened. It was logged; try again in a moment."),
+        "internal_error",
+        retry_url=_retry_url(),
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(GigstackError)
     def upstream_error(error: GigstackError):
-        log.warning("upstream error on %s %s: %s (%s)", request.method, request.path,
-                    type(error).__name__, error.code)
+        log.warning(
+            "upstream error on %s %s: %s (%s)",
+            request.method,
+            request.path,
+            type(error).__name__,
+            error.code,
+        )
         return render_error(describe_upstream_error(error))
 
     @app.errorhandler(HTTPException)
@@ -197,4 +280,3 @@ def register_error_handlers(app: Flask) -> None:
     def crash(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(_server_error())
-

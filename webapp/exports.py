@@ -61,6 +61,11 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
                 return
             yield chunk
 
-    return Response(body(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -25,7 +25,7 @@ def local_datetime(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 def local_date(value: Any) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y")   # a calendar day already (no time zone to apply)
+        return value.strftime("%d/%m/%Y")  # a calendar day already (no time zone to apply)
     return local_datetime(value, "%d/%m/%Y")
 
 

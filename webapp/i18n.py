@@ -22,5 +22,6 @@ def html_lang(locale: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )

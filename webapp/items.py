@@ -26,18 +26,27 @@ MAX_ITEMS = 50
 
 class ItemForm(Form):
     service = SelectField(_l("From a service"), choices=[], validate_choice=False)
-    applied = HiddenField()   # the service whose values the row shows (refilled on a new pick)
+    applied = HiddenField()  # the service whose values the row shows (refilled on a new pick)
     description = StringField(_l("Description"), validators=[Length(max=1000)])
-    quantity = DecimalField(_l("Quantity"), places=None, default=Decimal(1),
-                            validators=[Optional()])
+    quantity = DecimalField(
+        _l("Quantity"), places=None, default=Decimal(1), validators=[Optional()]
+    )
     unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
     product_key = StringField(_l("Product key"), validators=[Length(max=8)])
     unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
     iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
-    iva_withheld = SelectField(_l("IVA withheld"), choices=lambda: withholding_choices("IVA"),
-                               default="", validate_choice=False)
-    isr_withheld = SelectField(_l("ISR withheld"), choices=lambda: withholding_choices("ISR"),
-                               default="", validate_choice=False)
+    iva_withheld = SelectField(
+        _l("IVA withheld"),
+        choices=lambda: withholding_choices("IVA"),
+        default="",
+        validate_choice=False,
+    )
+    isr_withheld = SelectField(
+        _l("ISR withheld"),
+        choices=lambda: withholding_choices("ISR"),
+        default="",
+        validate_choice=False,
+    )
 
 
 def _number(value: Any) -> float:
@@ -55,14 +64,17 @@ def item_payload(item: ItemForm, services: dict[str, dict]) -> dict[str, Any]:
     if service:
         values, _others = choices_from_taxes(service.get("taxes"))
         if shown == (values["iva"], values["iva_withheld"], values["isr_withheld"]):
-            taxes = service.get("taxes") or []   # untouched: exactly the service's (IEPS, …)
-    out = {"description": item.description.data or service.get("description") or "",
-           "quantity": _number(item.quantity.data if item.quantity.data is not None else 1),
-           "unit_price": _number(item.unit_price.data if item.unit_price.data is not None
-                                 else service.get("unit_price")),
-           "product_key": item.product_key.data or service.get("product_key") or "",
-           "unit_key": (item.unit_key.data or service.get("unit_key") or "").upper(),
-           "taxes": taxes}
+            taxes = service.get("taxes") or []  # untouched: exactly the service's (IEPS, …)
+    out = {
+        "description": item.description.data or service.get("description") or "",
+        "quantity": _number(item.quantity.data if item.quantity.data is not None else 1),
+        "unit_price": _number(
+            item.unit_price.data if item.unit_price.data is not None else service.get("unit_price")
+        ),
+        "product_key": item.product_key.data or service.get("product_key") or "",
+        "unit_key": (item.unit_key.data or service.get("unit_key") or "").upper(),
+        "taxes": taxes,
+    }
     if service.get("id"):
         out["id"] = service["id"]
     return out
@@ -77,7 +89,10 @@ def apply_service(item: ItemForm, service: dict[str, Any]) -> None:
     item.unit_key.data = (service.get("unit_key") or "").upper()
     values, _others = choices_from_taxes(service.get("taxes"))
     item.iva.data, item.iva_withheld.data, item.isr_withheld.data = (
-        values["iva"], values["iva_withheld"], values["isr_withheld"])
+        values["iva"],
+        values["iva_withheld"],
+        values["isr_withheld"],
+    )
     item.applied.data = service["id"]
 
 
@@ -110,7 +125,8 @@ def rows_from_action(form: Any, action: str) -> None:
 
 def service_choices(services: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [("", _("— free item —"))] + [
-        (s["id"], f"{s.get('description')} · {s.get('unit_price')}") for s in services]
+        (s["id"], f"{s.get('description')} · {s.get('unit_price')}") for s in services
+    ]
 
 
 def set_service_choices(form: Any, services: list[dict[str, Any]]) -> None:
@@ -130,11 +146,21 @@ def item_problems(items: list[dict[str, Any]]) -> list[str]:
         if not item["description"]:
             found.append(_("Item %(n)s: no description.", n=index))
         if sat.product_key(item["product_key"]) is None:
-            found.append(_("Item %(n)s: %(key)s is not a SAT product key.", n=index,
-                           key=item["product_key"] or "—"))
+            found.append(
+                _(
+                    "Item %(n)s: %(key)s is not a SAT product key.",
+                    n=index,
+                    key=item["product_key"] or "—",
+                )
+            )
         if sat.unit_key(item["unit_key"]) is None:
-            found.append(_("Item %(n)s: %(key)s is not a SAT unit key.", n=index,
-                           key=item["unit_key"] or "—"))
+            found.append(
+                _(
+                    "Item %(n)s: %(key)s is not a SAT unit key.",
+                    n=index,
+                    key=item["unit_key"] or "—",
+                )
+            )
     return found
 
 

@@ -48,8 +48,14 @@ def gunicorn_logconfig(kind: str, level: str = "INFO") -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
         "formatters": {"main": {"()": formatter, "kind": kind}},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                                "formatter": "main", "filters": ["request_id"]}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "main",
+                "filters": ["request_id"],
+            }
+        },
         "root": {"level": level.upper(), "handlers": ["stdout"]},
         "loggers": {
             "gunicorn.error": {"level": level.upper(), "handlers": [], "propagate": True},

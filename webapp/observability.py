@@ -51,10 +51,12 @@ class Trace:
     def server_timing(self) -> str:
         wall = (time.perf_counter() - self.started) * 1000
         cpu = (time.thread_time() - self.cpu_started) * 1000
-        return (f"app;dur={wall:.1f}, cpu;dur={cpu:.1f}, "
-                f"upstream;dur={self.upstream_seconds * 1000:.1f}, "
-                f"upstream-max;dur={self.upstream_max_seconds * 1000:.1f}, "
-                f'upstream-calls;desc="{self.upstream_calls}"')
+        return (
+            f"app;dur={wall:.1f}, cpu;dur={cpu:.1f}, "
+            f"upstream;dur={self.upstream_seconds * 1000:.1f}, "
+            f"upstream-max;dur={self.upstream_max_seconds * 1000:.1f}, "
+            f'upstream-calls;desc="{self.upstream_calls}"'
+        )
 
 
 _current: ContextVar[Trace | None] = ContextVar("backoffice_trace", default=None)
@@ -101,8 +103,10 @@ class RequestIdFilter(logging.Filter):
 
 def _begin() -> None:
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    trace = Trace(request_id=given if _SANE_ID.match(given) else uuid.uuid4().hex,
-                  budget_seconds=current_app.config["PAGE_BUDGET_SECONDS"])
+    trace = Trace(
+        request_id=given if _SANE_ID.match(given) else uuid.uuid4().hex,
+        budget_seconds=current_app.config["PAGE_BUDGET_SECONDS"],
+    )
     g.trace_token = _current.set(trace)
 
 
@@ -112,13 +116,21 @@ def _finish(response: Response) -> Response:
         return response
     response.headers[REQUEST_ID_HEADER] = trace.request_id
     response.headers["Server-Timing"] = trace.server_timing()
-    log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-        "http_method": request.method, "http_path": request.path,
-        "http_status": response.status_code,
-        "duration_ms": round((time.perf_counter() - trace.started) * 1000, 1),
-        "cpu_ms": round((time.thread_time() - trace.cpu_started) * 1000, 1),
-        "upstream_calls": trace.upstream_calls,
-        "upstream_ms": round(trace.upstream_seconds * 1000, 1)})
+    log.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "http_method": request.method,
+            "http_path": request.path,
+            "http_status": response.status_code,
+            "duration_ms": round((time.perf_counter() - trace.started) * 1000, 1),
+            "cpu_ms": round((time.thread_time() - trace.cpu_started) * 1000, 1),
+            "upstream_calls": trace.upstream_calls,
+            "upstream_ms": round(trace.upstream_seconds * 1000, 1),
+        },
+    )
     return response
 
 

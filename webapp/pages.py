@@ -48,8 +48,14 @@ def render_page(page_template: str, fragments: str | Mapping[str, str], **contex
     return render_template(page_template, **context)
 
 
-def form_failed(page_template: str, fragment_template: str, target: str, *,
-                error: str | None = None, **context: Any) -> tuple[str, int, dict[str, str]]:
+def form_failed(
+    page_template: str,
+    fragment_template: str,
+    target: str,
+    *,
+    error: str | None = None,
+    **context: Any,
+) -> tuple[str, int, dict[str, str]]:
     """A form with errors: status 422, the page again (or for htmx the form in place, whatever
     the request targeted), the user's input kept by the form object itself."""
     context["form_error"] = error
@@ -74,8 +80,7 @@ def api_field_name(path: str) -> str:
     return _INDEX.sub(r"-\1", path).replace(".", "-").replace("--", "-")
 
 
-def apply_api_errors(form: Any, error: Any, aliases: Mapping[str, str] | None = None
-                     ) -> list[str]:
+def apply_api_errors(form: Any, error: Any, aliases: Mapping[str, str] | None = None) -> list[str]:
     """Put each ``{field, message}`` of a gigstack error on the form field it names.
 
     ``aliases`` maps an API path to a form field name when they differ (``keyPass`` →
@@ -124,8 +129,7 @@ def list_url(cursor_name: str = "next", cursor: str | None = None, **changes: An
 
 def htmx_page_path() -> str | None:
     """For an htmx request: path and query of the page that sent it (unchecked), else None."""
-    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") \
-        else None
+    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") else None
     if not current:
         return None
     parts = urlsplit(current)
@@ -139,8 +143,13 @@ def navigate(target: str):
     return redirect(target)
 
 
-def page_with_status_tabs(list_call: Callable[..., Any], statuses: list[str], current: str,
-                          label: Callable[[str], Any], **page_args: Any) -> tuple[Any, list]:
+def page_with_status_tabs(
+    list_call: Callable[..., Any],
+    statuses: list[str],
+    current: str,
+    label: Callable[[str], Any],
+    **page_args: Any,
+) -> tuple[Any, list]:
     """One page of a list filtered by ``current`` status, and, in the same round of calls, a
     ``limit=1`` count per status for the tabs (a count that fails shows none; the list still
     loads). ``list_call`` carries the list's other filters; tabs keep them and drop the cursor.
@@ -156,9 +165,12 @@ def page_with_status_tabs(list_call: Callable[..., Any], statuses: list[str], cu
         except GigstackError:
             return None
 
-    page, *counts = gather(lambda: list_call(status=current or None, **page_args),
-                           *[lambda c=c: count(c) for c in statuses])
+    page, *counts = gather(
+        lambda: list_call(status=current or None, **page_args),
+        *[lambda c=c: count(c) for c in statuses],
+    )
     tabs = [(list_url("next", status=""), _("All"), None, not current)] + [
         (list_url("next", status=code), label(code), n, code == current)
-        for code, n in zip(statuses, counts, strict=True)]
+        for code, n in zip(statuses, counts, strict=True)
+    ]
     return page, tabs

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-_pool = ThreadPoolExecutor(max_workers=int(os.environ.get("PARALLEL_THREADS", "32")),
-                           thread_name_prefix="upstream")
+_pool = ThreadPoolExecutor(
+    max_workers=int(os.environ.get("PARALLEL_THREADS", "32")), thread_name_prefix="upstream"
+)
 
 
 def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:

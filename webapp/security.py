@@ -19,10 +19,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def baseline_headers(secure: bool) -> dict[str, str]:
     """The headers every answer carries, pages and static files alike."""
-    headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY,
-               "X-Content-Type-Options": "nosniff",
-               "Referrer-Policy": "strict-origin-when-cross-origin",
-               "X-Frame-Options": "DENY"}
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+    }
     if secure:
         headers["Strict-Transport-Security"] = HSTS
     return headers

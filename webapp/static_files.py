@@ -58,8 +58,7 @@ class _SecureWhiteNoise(WhiteNoise):
         secure = environ.get("wsgi.url_scheme") == "https"
 
         def start(status: str, headers: list, exc_info: Any = None) -> Any:
-            return start_response(status, [*headers, *baseline_headers(secure).items()],
-                                  exc_info)
+            return start_response(status, [*headers, *baseline_headers(secure).items()], exc_info)
 
         return WhiteNoise.serve(static_file, environ, start)
 
@@ -70,8 +69,10 @@ def init_app(app: Flask) -> None:
     atexit.register(shutil.rmtree, target, True)
     manifest = build(source, target)
     served = _SecureWhiteNoise(
-        app.wsgi_app, max_age=PLAIN_MAX_AGE,
-        immutable_file_test=lambda _path, url: bool(HASHED_NAME.search(url)))
+        app.wsgi_app,
+        max_age=PLAIN_MAX_AGE,
+        immutable_file_test=lambda _path, url: bool(HASHED_NAME.search(url)),
+    )
     served.add_files(str(source), prefix=app.static_url_path)
     served.add_files(str(target), prefix=app.static_url_path)
     app.wsgi_app = served

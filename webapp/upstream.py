@@ -45,8 +45,9 @@ class Upstream:
             self.sandbox.shutdown()
 
 
-def start_embedded_sandbox(port: int = 0, scale: int = 1, key_name: str = "partner_test"
-                           ) -> tuple[Any, str, str]:
+def start_embedded_sandbox(
+    port: int = 0, scale: int = 1, key_name: str = "partner_test"
+) -> tuple[Any, str, str]:
     """Start the sandbox in this process; returns (server, api_url, demo key)."""
     from webapp.sandbox import start_sandbox
 
@@ -65,17 +66,30 @@ def build_upstream(config: dict[str, Any]) -> Upstream:
         is_sandbox = True
     else:
         sandbox, base_url, key = start_embedded_sandbox(
-            config.get("SANDBOX_PORT", 0), config.get("SANDBOX_SCALE", 1),
-            config.get("SANDBOX_KEY_NAME", "partner_test"))
+            config.get("SANDBOX_PORT", 0),
+            config.get("SANDBOX_SCALE", 1),
+            config.get("SANDBOX_KEY_NAME", "partner_test"),
+        )
         is_sandbox = True
     client = GigstackClient(
-        key, base_url=base_url,
-        timeout=(config.get("GIGSTACK_TIMEOUT_CONNECT", 3.05),
-                 config.get("GIGSTACK_TIMEOUT_READ", 10.0)),
+        key,
+        base_url=base_url,
+        timeout=(
+            config.get("GIGSTACK_TIMEOUT_CONNECT", 3.05),
+            config.get("GIGSTACK_TIMEOUT_READ", 10.0),
+        ),
         budget_seconds=config.get("GIGSTACK_BUDGET_SECONDS", 20.0),
         pool_maxsize=config.get("GIGSTACK_POOL_MAXSIZE", 32),
-        call_headers=upstream_headers, on_attempt=record_upstream, time_left=time_left)
-    upstream = Upstream(client=client, base_url=base_url, is_sandbox=is_sandbox,
-                        key_info=decode_key(key), sandbox=sandbox)
+        call_headers=upstream_headers,
+        on_attempt=record_upstream,
+        time_left=time_left,
+    )
+    upstream = Upstream(
+        client=client,
+        base_url=base_url,
+        is_sandbox=is_sandbox,
+        key_info=decode_key(key),
+        sandbox=sandbox,
+    )
     log.info("dashboard upstream: %s", upstream.label)
     return upstream

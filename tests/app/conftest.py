@@ -28,8 +28,11 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 # the stores of the running test's variant, and the apps it built (their pools are closed after)
 _STORES: dict[str, Any] = {}
 _BUILT: list[Flask] = []
-VARIANTS = {"sqlite": ("sqlite", "memory"), "postgresql": ("postgresql", "memory"),
-            "redis": ("sqlite", "redis")}
+VARIANTS = {
+    "sqlite": ("sqlite", "memory"),
+    "postgresql": ("postgresql", "memory"),
+    "redis": ("sqlite", "redis"),
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -62,21 +65,40 @@ def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
     """A testing app on ``api_url`` with a migrated, empty database."""
-    app = create_app({"APP_ENV": "testing", "GIGSTACK_SANDBOX_URL": api_url,
-                      "GIGSTACK_SANDBOX_KEY": key, "WTF_CSRF_ENABLED": True,
-                      **_STORES, **overrides})
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "GIGSTACK_SANDBOX_URL": api_url,
+            "GIGSTACK_SANDBOX_KEY": key,
+            "WTF_CSRF_ENABLED": True,
+            **_STORES,
+            **overrides,
+        }
+    )
     _BUILT.append(app)
     database.upgrade(app)
     return app
 
 
-def add_staff(app: Flask, email: str, role: str = "viewer", *, password: str = PASSWORD,
-              name: str | None = None, team_ids: list[str] | None = None,
-              active: bool = True) -> int:
+def add_staff(
+    app: Flask,
+    email: str,
+    role: str = "viewer",
+    *,
+    password: str = PASSWORD,
+    name: str | None = None,
+    team_ids: list[str] | None = None,
+    active: bool = True,
+) -> int:
     """Create a staff member directly in the database; returns its id."""
     with app.app_context():
-        staff = Staff(email=email, name=name or email.split("@")[0].title(), role=role,
-                      team_ids=team_ids, active=active)
+        staff = Staff(
+            email=email,
+            name=name or email.split("@")[0].title(),
+            role=role,
+            team_ids=team_ids,
+            active=active,
+        )
         staff.set_password(password)
         db.session.add(staff)
         db.session.commit()
@@ -94,8 +116,9 @@ def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra: str):
     """Post the sign-in form the way a browser does (token read from the form)."""
     token = csrf_token(client)
-    return client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                         "password": password, **extra})
+    return client.post(
+        "/sign-in", data={"csrf_token": token, "email": email, "password": password, **extra}
+    )
 
 
 @pytest.fixture
@@ -146,10 +169,12 @@ def viewer(signed_in) -> FlaskClient:
 @pytest.fixture
 def english():
     """``english(browser)``: switch a signed-in browser to English (assertions read English)."""
+
     def switch(browser: FlaskClient) -> FlaskClient:
         token = csrf_token(browser, "/audit/")
-        answer = browser.post("/account/language",
-                              data={"csrf_token": token, "locale": "en", "next": "/audit/"})
+        answer = browser.post(
+            "/account/language", data={"csrf_token": token, "locale": "en", "next": "/audit/"}
+        )
         assert answer.status_code == 302
         return browser
 

@@ -17,16 +17,22 @@ from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 
 
-def post_form(client: FlaskClient, path: str, data: dict | None = None, *,
-              token_page: str = "/audit/", htmx: str | None = None, **kwargs: Any):
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict | None = None,
+    *,
+    token_page: str = "/audit/",
+    htmx: str | None = None,
+    **kwargs: Any,
+):
     """POST ``data`` with the CSRF token a page carries (``htmx``: the target id, sent the way
     htmx sends it)."""
     token = csrf_token(client, token_page)
     headers = kwargs.pop("headers", {})
     if htmx is not None:
         headers.update(htmx_headers(htmx))
-    return client.post(path, data={"csrf_token": token, **(data or {})}, headers=headers,
-                       **kwargs)
+    return client.post(path, data={"csrf_token": token, **(data or {})}, headers=headers, **kwargs)
 
 
 def htmx_headers(target: str | None = None, current_url: str | None = None) -> dict[str, str]:
@@ -69,8 +75,9 @@ def input_value(html: str, name: str) -> str | None:
 
 def field_error(html: str, field_id: str) -> str:
     """The messages shown next to field ``field_id`` ('' when none)."""
-    match = re.search(rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>',
-                      html, re.S)
+    match = re.search(
+        rf'<ul class="field-errors" id="{re.escape(field_id)}-errors">(.*?)</ul>', html, re.S
+    )
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
 
 

@@ -11,16 +11,35 @@ from hypothesis import strategies as st
 # header-splitting CR/LF, markup, very long text
 NASTY = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet=st.characters(max_codepoint=0x1f), max_size=8),
-    st.sampled_from(["\x00", "a\x00b", "²³", "٣", "99999999999999999999", "-1", "0",
-                     "9999-12-31", "0001-01-01", "/\r\nSet-Cookie: x=1", "//evil.test",
-                     "<script>alert(1)</script>", "' OR 1=1 --", "%00", "x" * 5000]),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=8),
+    st.sampled_from(
+        [
+            "\x00",
+            "a\x00b",
+            "²³",
+            "٣",
+            "99999999999999999999",
+            "-1",
+            "0",
+            "9999-12-31",
+            "0001-01-01",
+            "/\r\nSet-Cookie: x=1",
+            "//evil.test",
+            "<script>alert(1)</script>",
+            "' OR 1=1 --",
+            "%00",
+            "x" * 5000,
+        ]
+    ),
 )
 
 # each example is a request or two: few enough to keep the suite quick
-HOSTILE_SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
-                            suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                   HealthCheck.too_slow])
+HOSTILE_SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def no_server_error(response, what: str) -> None:

@@ -34,10 +34,12 @@ ROW = re.compile(
     r"<tr>\s*<td>(?P<when>.*?)</td>\s*<td>(?P<who>.*?)</td>\s*"
     r'<td class="team">(?P<team>.*?)</td>\s*<td class="mono">(?P<action>.*?)</td>\s*'
     r"<td>(?P<object>.*?)</td>\s*<td>(?P<outcome>.*?)</td>\s*<td>(?P<reason>.*?)</td>\s*</tr>",
-    re.S)
+    re.S,
+)
 
 
 # -- helpers -------------------------------------------------------------------------------
+
 
 class Clock:
     """A settable "now" for the app (epoch seconds)."""
@@ -69,8 +71,9 @@ def _staff(app, email: str) -> Staff:
         return staff
 
 
-def write(app, clock: Clock, at: datetime, action: str, *, email: str | None = None,
-          **fields) -> int:
+def write(
+    app, clock: Clock, at: datetime, action: str, *, email: str | None = None, **fields
+) -> int:
     """One entry as a view would record it, at ``at``; returns its id."""
     clock.set(at)
     with app.app_context():
@@ -91,13 +94,17 @@ def entries(app, **where) -> list[AuditEntry]:
 def rows(html: str) -> list[dict[str, str]]:
     table = re.search(r'<table class="table" id="audit-table">(.*?)</table>', html, re.S)
     assert table, "no audit table"
-    return [{k: html_lib.unescape(v.strip()) for k, v in m.groupdict().items()}
-            for m in ROW.finditer(table.group(1))]
+    return [
+        {k: html_lib.unescape(v.strip()) for k, v in m.groupdict().items()}
+        for m in ROW.finditer(table.group(1))
+    ]
 
 
 def object_ids(html: str) -> list[str]:
-    return [re.sub(r".*<span class=\"mono\">(.*?)</span>.*", r"\1", r["object"], flags=re.S)
-            for r in rows(html)]
+    return [
+        re.sub(r".*<span class=\"mono\">(.*?)</span>.*", r"\1", r["object"], flags=re.S)
+        for r in rows(html)
+    ]
 
 
 def link(html: str, text: str) -> str | None:
@@ -106,6 +113,7 @@ def link(html: str, text: str) -> str | None:
 
 
 # -- what is recorded ----------------------------------------------------------------------
+
 
 def test_sign_in_switch_language_and_sign_out_are_recorded(app, clock, sandbox, teams):
     staff_id = add_staff(app, "ana@staff.test", "operator", name="Ana")
@@ -118,14 +126,20 @@ def test_sign_in_switch_language_and_sign_out_are_recorded(app, clock, sandbox, 
     target = teams["subs"][1]
     assert browser.post("/team", data={"csrf_token": token, "team": target}).status_code == 302
     clock.advance(60)
-    assert browser.post("/account/language",
-                        data={"csrf_token": token, "locale": "en"}).status_code == 302
+    assert (
+        browser.post("/account/language", data={"csrf_token": token, "locale": "en"}).status_code
+        == 302
+    )
     clock.advance(60)
     assert browser.post("/sign-out", data={"csrf_token": token}).status_code == 302
 
     found = entries(app, staff_id=staff_id)
-    assert [e.action for e in found] == ["auth.sign_in", "team.switch", "staff.language",
-                                         "auth.sign_out"]
+    assert [e.action for e in found] == [
+        "auth.sign_in",
+        "team.switch",
+        "staff.language",
+        "auth.sign_out",
+    ]
     for offset, entry in enumerate(found):
         assert entry.actor == "ana@staff.test"
         assert entry.outcome == "ok" and entry.ok
@@ -136,7 +150,11 @@ def test_sign_in_switch_language_and_sign_out_are_recorded(app, clock, sandbox, 
     assert (switch.team, switch.object_type, switch.object_id) == (target, "team", target)
     assert switch.reason == f"{teams['partner']} → {target}"
     assert (language.team, language.object_type, language.object_id, language.reason) == (
-        target, "staff", "ana@staff.test", "en")
+        target,
+        "staff",
+        "ana@staff.test",
+        "en",
+    )
     assert sign_out.team == target
 
 
@@ -174,9 +192,16 @@ def test_audited_records_ok_or_the_gigstack_error_code_and_reraises(app, clock, 
             first = client.clients.list(limit=1).items[0]
             details["object_id"] = first["id"]
 
-        with pytest.raises(NotFound) as raised, audited(
-                "client.read", object_type="client", object_id="client_doesnotexist",
-                team=teams["partner"], reason="checking"):
+        with (
+            pytest.raises(NotFound) as raised,
+            audited(
+                "client.read",
+                object_type="client",
+                object_id="client_doesnotexist",
+                team=teams["partner"],
+                reason="checking",
+            ),
+        ):
             client.clients.get("client_doesnotexist")
         assert raised.value.code == "resource_not_found"
 
@@ -185,9 +210,16 @@ def test_audited_records_ok_or_the_gigstack_error_code_and_reraises(app, clock, 
 
     ok, failed = entries(app, action="client.read")  # the bug in the block left no "ok"
     assert (ok.outcome, ok.object_type, ok.object_id, ok.team) == (
-        "ok", "client", first["id"], teams["partner"])
+        "ok",
+        "client",
+        first["id"],
+        teams["partner"],
+    )
     assert (failed.outcome, failed.object_id, failed.reason) == (
-        "resource_not_found", "client_doesnotexist", "checking")
+        "resource_not_found",
+        "client_doesnotexist",
+        "checking",
+    )
     for entry in (ok, failed):
         assert entry.staff_id == staff_id and entry.actor == "dan@staff.test"
         assert entry.remote_addr == "10.1.2.3"
@@ -199,10 +231,15 @@ def test_record_outside_a_request_keeps_the_actor_given(app, clock, teams):
     with app.app_context():
         entry = record("staff.create", actor="cli", object_type="staff", object_id="x@y.test")
         assert (entry.staff_id, entry.actor, entry.team, entry.remote_addr) == (
-            None, "cli", None, None)
+            None,
+            "cli",
+            None,
+            None,
+        )
 
 
 # -- who sees what -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def three_staff(app, clock):
@@ -212,8 +249,15 @@ def three_staff(app, clock):
         email = f"{role}@audit.test"
         ids[role] = add_staff(app, email, role)
         for n in range(2):
-            write(app, clock, T0 + timedelta(minutes=len(ids) * 10 + n), "test.thing",
-                  email=email, object_type="thing", object_id=f"{role}-{n}")
+            write(
+                app,
+                clock,
+                T0 + timedelta(minutes=len(ids) * 10 + n),
+                "test.thing",
+                email=email,
+                object_type="thing",
+                object_id=f"{role}-{n}",
+            )
     return ids
 
 
@@ -226,7 +270,8 @@ def _browser(app, role: str):
 def test_admin_sees_everyones_entries(app, three_staff):
     html = _browser(app, "admin").get("/audit/?action=test.thing").get_data(as_text=True)
     assert sorted(object_ids(html)) == sorted(
-        f"{role}-{n}" for role in ("admin", "operator", "viewer") for n in range(2))
+        f"{role}-{n}" for role in ("admin", "operator", "viewer") for n in range(2)
+    )
     assert 'name="staff"' in html  # the staff filter is offered to admins only
     assert "Cada cambio hecho desde el back office" in html
 
@@ -242,7 +287,9 @@ def test_others_see_only_their_own_entries_whatever_the_url_says(app, three_staf
     for other in ("admin", "operator", "viewer"):
         query = f"/audit/?staff={three_staff[other]}&action=test.thing"
         assert sorted(object_ids(browser.get(query).get_data(as_text=True))) == [
-            f"{role}-0", f"{role}-1"]
+            f"{role}-0",
+            f"{role}-1",
+        ]
         exported = read_csv(browser.get(f"/audit/export.csv?staff={three_staff[other]}"))
         assert {row["actor"] for row in exported} == {f"{role}@audit.test"}
     all_rows = rows(browser.get("/audit/").get_data(as_text=True))
@@ -258,6 +305,7 @@ def test_audit_page_requires_sign_in(client):
 
 # -- filters -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def grid(app, clock, teams):
     """Entries for every (staff, team, action, day) combination, object ids naming them."""
@@ -269,9 +317,16 @@ def grid(app, clock, teams):
         for team in (team_a, team_b):
             for action in ("invoice.cancel", "client.update"):
                 for day in days:
-                    write(app, clock, day, action, email=email, team=team,
-                          object_type="x",
-                          object_id=f"{email[:3]}|{team[-4:]}|{action}|{day.day}")
+                    write(
+                        app,
+                        clock,
+                        day,
+                        action,
+                        email=email,
+                        team=team,
+                        object_type="x",
+                        object_id=f"{email[:3]}|{team[-4:]}|{action}|{day.day}",
+                    )
     clock.set(T0 + timedelta(days=5))
     return {"a": team_a, "b": team_b}
 
@@ -280,13 +335,20 @@ def test_filters_combine_and_live_in_the_url(app, grid):
     browser = app.test_client()
     assert sign_in(browser, "eva@staff.test").status_code == 302
     fer = _staff(app, "fer@staff.test")
-    query = {"staff": str(fer.id), "team": grid["b"], "action": "invoice.cancel",
-             "date_from": "2026-05-21", "date_to": "2026-05-22"}
+    query = {
+        "staff": str(fer.id),
+        "team": grid["b"],
+        "action": "invoice.cancel",
+        "date_from": "2026-05-21",
+        "date_to": "2026-05-22",
+    }
     response = browser.get("/audit/", query_string=query)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert sorted(object_ids(html)) == [f"fer|{grid['b'][-4:]}|invoice.cancel|21",
-                                        f"fer|{grid['b'][-4:]}|invoice.cancel|22"]
+    assert sorted(object_ids(html)) == [
+        f"fer|{grid['b'][-4:]}|invoice.cancel|21",
+        f"fer|{grid['b'][-4:]}|invoice.cancel|22",
+    ]
     # the form shows the filters it applied
     assert f'<option selected value="{fer.id}">' in html
     assert f'<option selected value="{grid["b"]}">' in html
@@ -299,14 +361,17 @@ def test_filters_combine_and_live_in_the_url(app, grid):
     assert {k: v[0] for k, v in parse_qs(urlsplit(export).query).items()} == query
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({"action": "client.update"}, 12),
-    ({"team": "a"}, 12),
-    ({"date_from": "2026-05-22"}, 8),
-    ({"date_to": "2026-05-20"}, 8),
-    ({"team": "a", "action": "client.update", "date_from": "2026-05-21"}, 4),
-    ({}, 24),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"action": "client.update"}, 12),
+        ({"team": "a"}, 12),
+        ({"date_from": "2026-05-22"}, 8),
+        ({"date_to": "2026-05-20"}, 8),
+        ({"team": "a", "action": "client.update", "date_from": "2026-05-21"}, 4),
+        ({}, 24),
+    ],
+)
 def test_each_filter_narrows_the_list(app, grid, query, expected):
     browser = app.test_client()
     sign_in(browser, "eva@staff.test")
@@ -329,8 +394,7 @@ def test_invalid_date_range_shows_a_message_by_the_field_and_keeps_the_input(app
     response = browser.get("/audit/?date_from=2026-05-22&date_to=2026-05-20")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    field = re.search(r'<div class="field has-error">\s*<label for="date_to">.*?</div>', html,
-                      re.S)
+    field = re.search(r'<div class="field has-error">\s*<label for="date_to">.*?</div>', html, re.S)
     assert field, "the “To” field is not marked as wrong"
     assert RANGE_ERROR in field.group(0)
     assert 'aria-invalid="true"' in field.group(0)
@@ -346,8 +410,9 @@ def test_malformed_date_is_reported_and_kept(app, grid):
     browser = app.test_client()
     sign_in(browser, "eva@staff.test")
     html = browser.get("/audit/", query_string={"date_from": "mañana"}).get_data(as_text=True)
-    field = re.search(r'<div class="field has-error">\s*<label for="date_from">.*?</div>', html,
-                      re.S)
+    field = re.search(
+        r'<div class="field has-error">\s*<label for="date_from">.*?</div>', html, re.S
+    )
     assert field and "No es una fecha válida." in field.group(0)
     assert input_value(html, "date_from") == "mañana"
     assert len([i for i in object_ids(html) if "|" in i]) == 24
@@ -356,9 +421,14 @@ def test_malformed_date_is_reported_and_kept(app, grid):
 def test_htmx_request_gets_only_the_rows(app, grid):
     browser = app.test_client()
     sign_in(browser, "eva@staff.test")
-    response = browser.get("/audit/?action=invoice.cancel&team=" + grid["a"],
-                           headers={"HX-Request": "true", "HX-Target": "audit-list",
-                                    "HX-Current-URL": "http://localhost/audit/"})
+    response = browser.get(
+        "/audit/?action=invoice.cancel&team=" + grid["a"],
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "audit-list",
+            "HX-Current-URL": "http://localhost/audit/",
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and 'id="audit-filters"' not in html
@@ -368,6 +438,7 @@ def test_htmx_request_gets_only_the_rows(app, grid):
 
 
 # -- pagination ----------------------------------------------------------------------------
+
 
 def test_pages_of_fifty_with_a_before_cursor_that_keeps_the_filters(app, clock):
     add_staff(app, "gus@staff.test", "admin")
@@ -400,8 +471,9 @@ def test_pages_of_fifty_with_a_before_cursor_that_keeps_the_filters(app, clock):
 
     # the "Older" link also works as an htmx request (rows only)
     first = browser.get("/audit/?action=page.item").get_data(as_text=True)
-    fragment = browser.get(link(first, "Anteriores"),
-                           headers={"HX-Request": "true", "HX-Target": "audit-list"})
+    fragment = browser.get(
+        link(first, "Anteriores"), headers={"HX-Request": "true", "HX-Target": "audit-list"}
+    )
     assert "<html" not in fragment.get_data(as_text=True)
     assert object_ids(fragment.get_data(as_text=True)) == expected[50:100]
 
@@ -417,14 +489,28 @@ def test_a_bad_cursor_is_ignored(app, clock):
 
 # -- CSV export ----------------------------------------------------------------------------
 
+
 def test_csv_export_has_the_filtered_rows_safely(app, clock, teams):
     add_staff(app, "ivo@staff.test", "admin")
-    tricky = {"=HYPERLINK(\"http://evil.example\")": "+SUM(A1:A9)", "-2+3": "@cmd",
-              "\tTAB": "\rCR", "plain": "Razón: señal ñandú"}
+    tricky = {
+        '=HYPERLINK("http://evil.example")': "+SUM(A1:A9)",
+        "-2+3": "@cmd",
+        "\tTAB": "\rCR",
+        "plain": "Razón: señal ñandú",
+    }
     for n, (object_id, reason) in enumerate(tricky.items()):
-        write(app, clock, T0 + timedelta(hours=n), "csv.item", email="ivo@staff.test",
-              team=teams["partner"], object_type="item", object_id=object_id, reason=reason,
-              outcome="ok" if n else "=1+1")
+        write(
+            app,
+            clock,
+            T0 + timedelta(hours=n),
+            "csv.item",
+            email="ivo@staff.test",
+            team=teams["partner"],
+            object_type="item",
+            object_id=object_id,
+            reason=reason,
+            outcome="ok" if n else "=1+1",
+        )
     write(app, clock, T0, "csv.other", email="ivo@staff.test", object_id="not-exported")
     browser = app.test_client()
     sign_in(browser, "ivo@staff.test")
@@ -436,11 +522,21 @@ def test_csv_export_has_the_filtered_rows_safely(app, clock, teams):
     assert disposition.startswith("attachment;")
     assert re.search(r'filename="audit-\d{8}-\d{4}\.csv"', disposition)
     exported = read_csv(response)
-    assert list(exported[0]) == ["id", "at", "actor", "team", "action", "object_type",
-                                 "object_id", "outcome", "reason", "remote_addr"]
+    assert list(exported[0]) == [
+        "id",
+        "at",
+        "actor",
+        "team",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "reason",
+        "remote_addr",
+    ]
     assert len(exported) == len(tricky)  # the filtered rows only
     by_reason = {row["reason"]: row for row in exported}
-    assert by_reason["'+SUM(A1:A9)"]["object_id"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert by_reason["'+SUM(A1:A9)"]["object_id"] == '\'=HYPERLINK("http://evil.example")'
     assert by_reason["'+SUM(A1:A9)"]["outcome"] == "'=1+1"
     assert by_reason["'@cmd"]["object_id"] == "'-2+3"
     assert by_reason["'\rCR"]["object_id"] == "'\tTAB"
@@ -450,8 +546,11 @@ def test_csv_export_has_the_filtered_rows_safely(app, clock, teams):
         assert row["team"] == teams["partner"]
         assert re.fullmatch(r"2026-05-2\dT\d{2}:00:00-06:00", row["at"]), row["at"]
     assert {row["at"] for row in exported} == {
-        "2026-05-20T12:00:00-06:00", "2026-05-20T13:00:00-06:00",
-        "2026-05-20T14:00:00-06:00", "2026-05-20T15:00:00-06:00"}
+        "2026-05-20T12:00:00-06:00",
+        "2026-05-20T13:00:00-06:00",
+        "2026-05-20T14:00:00-06:00",
+        "2026-05-20T15:00:00-06:00",
+    }
     # newest first, as on the page
     assert [row["at"] for row in exported] == sorted((r["at"] for r in exported), reverse=True)
 
@@ -459,8 +558,12 @@ def test_csv_export_has_the_filtered_rows_safely(app, clock, teams):
 def test_csv_export_uses_the_same_filters_as_the_page(app, grid):
     browser = app.test_client()
     sign_in(browser, "eva@staff.test")
-    query = {"team": grid["a"], "action": "client.update", "date_from": "2026-05-21",
-             "date_to": "2026-05-21"}
+    query = {
+        "team": grid["a"],
+        "action": "client.update",
+        "date_from": "2026-05-21",
+        "date_to": "2026-05-21",
+    }
     page_ids = object_ids(browser.get("/audit/", query_string=query).get_data(as_text=True))
     exported = read_csv(browser.get("/audit/export.csv", query_string=query))
     assert [row["object_id"] for row in exported] == page_ids
@@ -469,17 +572,17 @@ def test_csv_export_uses_the_same_filters_as_the_page(app, grid):
 
 # -- Mexico City days ----------------------------------------------------------------------
 
+
 def test_date_filters_are_whole_mexico_city_days(app, clock):
     add_staff(app, "jo@staff.test", "admin")
     instants = {
-        "27-late": datetime(2026, 5, 28, 5, 59, tzinfo=UTC),   # 27 May 23:59 in Mexico City
-        "28-start": datetime(2026, 5, 28, 6, 0, tzinfo=UTC),   # 28 May 00:00
-        "28-late": datetime(2026, 5, 29, 5, 30, tzinfo=UTC),   # 28 May 23:30
-        "29-start": datetime(2026, 5, 29, 6, 0, tzinfo=UTC),   # 29 May 00:00
+        "27-late": datetime(2026, 5, 28, 5, 59, tzinfo=UTC),  # 27 May 23:59 in Mexico City
+        "28-start": datetime(2026, 5, 28, 6, 0, tzinfo=UTC),  # 28 May 00:00
+        "28-late": datetime(2026, 5, 29, 5, 30, tzinfo=UTC),  # 28 May 23:30
+        "29-start": datetime(2026, 5, 29, 6, 0, tzinfo=UTC),  # 29 May 00:00
     }
     for name, at in instants.items():
-        write(app, clock, at, "day.item", email="jo@staff.test", object_type="item",
-              object_id=name)
+        write(app, clock, at, "day.item", email="jo@staff.test", object_type="item", object_id=name)
     browser = app.test_client()
     sign_in(browser, "jo@staff.test")
 
@@ -493,13 +596,21 @@ def test_date_filters_are_whole_mexico_city_days(app, clock):
     assert shown(date_from="2026-05-27", date_to="2026-05-29") == sorted(instants)
 
     html = browser.get("/audit/?action=day.item&date_from=2026-05-28&date_to=2026-05-28")
-    when = dict(zip(object_ids(html.get_data(as_text=True)),
-                    [r["when"] for r in rows(html.get_data(as_text=True))], strict=True))
+    when = dict(
+        zip(
+            object_ids(html.get_data(as_text=True)),
+            [r["when"] for r in rows(html.get_data(as_text=True))],
+            strict=True,
+        )
+    )
     assert when == {"28-late": "28/05/2026 23:30", "28-start": "28/05/2026 00:00"}
-    exported = read_csv(browser.get("/audit/export.csv?action=day.item&date_from=2026-05-28"
-                                    "&date_to=2026-05-28"))
-    assert sorted(row["at"] for row in exported) == ["2026-05-28T00:00:00-06:00",
-                                                     "2026-05-28T23:30:00-06:00"]
+    exported = read_csv(
+        browser.get("/audit/export.csv?action=day.item&date_from=2026-05-28&date_to=2026-05-28")
+    )
+    assert sorted(row["at"] for row in exported) == [
+        "2026-05-28T00:00:00-06:00",
+        "2026-05-28T23:30:00-06:00",
+    ]
 
 
 def test_filter_choices_of_others_come_from_their_own_entries_only(app, clock, teams):
@@ -526,8 +637,10 @@ def test_page_names_the_team_next_to_its_id(app, clock, teams):
     browser = app.test_client()
     assert sign_in(browser, "tea@staff.test").status_code == 302
     token = csrf_token(browser, "/audit/")
-    assert browser.post("/team", data={"csrf_token": token, "team": teams["subs"][0]}
-                        ).status_code == 302
+    assert (
+        browser.post("/team", data={"csrf_token": token, "team": teams["subs"][0]}).status_code
+        == 302
+    )
     found = rows(browser.get("/audit/?action=team.switch").get_data(as_text=True))
     assert len(found) == 1
     with app.app_context():
@@ -539,10 +652,8 @@ def test_page_names_the_team_next_to_its_id(app, clock, teams):
 
 def test_a_bad_from_date_keeps_a_good_to_date(app, clock):
     add_staff(app, "dee@staff.test", "viewer")
-    write(app, clock, datetime(2026, 5, 10, 18, tzinfo=UTC), "test.early",
-          email="dee@staff.test")
-    write(app, clock, datetime(2026, 5, 25, 18, tzinfo=UTC), "test.late",
-          email="dee@staff.test")
+    write(app, clock, datetime(2026, 5, 10, 18, tzinfo=UTC), "test.early", email="dee@staff.test")
+    write(app, clock, datetime(2026, 5, 25, 18, tzinfo=UTC), "test.late", email="dee@staff.test")
     browser = app.test_client()
     assert sign_in(browser, "dee@staff.test").status_code == 302
     html = browser.get("/audit/?date_from=not-a-date&date_to=2026-05-15").get_data(as_text=True)

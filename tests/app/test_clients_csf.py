@@ -34,8 +34,13 @@ def operator_on(csf_app):
 
 
 def _upload(browser, path: str, pdf: bytes, **kwargs):
-    return post_form(browser, path, {"file": (io.BytesIO(pdf), "constancia.pdf")},
-                     content_type="multipart/form-data", **kwargs)
+    return post_form(
+        browser,
+        path,
+        {"file": (io.BytesIO(pdf), "constancia.pdf")},
+        content_type="multipart/form-data",
+        **kwargs,
+    )
 
 
 def _base(teams) -> str:
@@ -47,14 +52,18 @@ def _clients(sandbox, team_id: str) -> list[dict]:
         return list(sandbox.store.scoped[("clients", team_id, False)].values())
 
 
-@pytest.mark.parametrize(("pdf", "message"), [
-    (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "no es un PDF"),
-    (synthetic_csf.image_only_pdf(), "no tiene texto"),
-    (synthetic_csf.generic_pdf(), "no es una Constancia de Situación Fiscal"),
-    (b"%PDF-1.7\n" + b"0" * (6 * 1024 * 1024), "pasa de 5 MiB"),
-])
-def test_unusable_files_are_refused_before_any_call(operator_on, teams, sandbox_requests, pdf,
-                                                    message):
+@pytest.mark.parametrize(
+    ("pdf", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "no es un PDF"),
+        (synthetic_csf.image_only_pdf(), "no tiene texto"),
+        (synthetic_csf.generic_pdf(), "no es una Constancia de Situación Fiscal"),
+        (b"%PDF-1.7\n" + b"0" * (6 * 1024 * 1024), "pasa de 5 MiB"),
+    ],
+)
+def test_unusable_files_are_refused_before_any_call(
+    operator_on, teams, sandbox_requests, pdf, message
+):
     sandbox_requests.clear()
     answer = _upload(operator_on, _base(teams) + "csf", pdf, htmx="csf-form")
     assert answer.status_code == 422 and answer.headers["HX-Retarget"] == "#csf-form"
@@ -62,15 +71,16 @@ def test_unusable_files_are_refused_before_any_call(operator_on, teams, sandbox_
     assert not [r for r in sandbox_requests if "csf" in r.path]
 
 
-@pytest.mark.parametrize(("pdf", "rfc", "regime"), [
-    (synthetic_csf.moral_eku(issued_on=date(2026, 1, 20)), "EKU9003173C9", "601"),
-    (synthetic_csf.fisica_funk(issued_on=date(2026, 1, 20)), "FUNK671228PH6", "612"),
-])
-def test_the_preview_says_what_the_csf_says(operator_on, teams, sandbox_requests, pdf, rfc,
-                                           regime):
+@pytest.mark.parametrize(
+    ("pdf", "rfc", "regime"),
+    [
+        (synthetic_csf.moral_eku(issued_on=date(2026, 1, 20)), "EKU9003173C9", "601"),
+        (synthetic_csf.fisica_funk(issued_on=date(2026, 1, 20)), "FUNK671228PH6", "612"),
+    ],
+)
+def test_the_preview_says_what_the_csf_says(operator_on, teams, sandbox_requests, pdf, rfc, regime):
     sandbox_requests.clear()
-    html = _upload(operator_on, _base(teams) + "csf", pdf, htmx="csf-page").get_data(
-        as_text=True)
+    html = _upload(operator_on, _base(teams) + "csf", pdf, htmx="csf-page").get_data(as_text=True)
     assert 'id="csf-page"' in html  # what the upload form's hx-select takes
     facts = text_of(re.search(r'data-testid="csf-facts">(.*?)</dl>', html, re.S).group(1))
     assert rfc in facts and regime in facts and "ACTIVO" in facts and "20/01/2026" in facts
@@ -78,29 +88,40 @@ def test_the_preview_says_what_the_csf_says(operator_on, teams, sandbox_requests
     assert not [r for r in sandbox_requests if "csf" in r.path]
 
 
-@pytest.mark.parametrize(("overrides", "warning"), [
-    ({"issued_on": date(2025, 9, 1)}, "más de 3 meses"),
-    ({"issued_on": date(2026, 1, 20), "status": "SUSPENDIDO"}, "SUSPENDIDO, no ACTIVO"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"issued_on": date(2025, 9, 1)}, "más de 3 meses"),
+        ({"issued_on": date(2026, 1, 20), "status": "SUSPENDIDO"}, "SUSPENDIDO, no ACTIVO"),
+    ],
+)
 def test_old_or_inactive_csfs_warn(operator_on, teams, overrides, warning):
-    html = _upload(operator_on, _base(teams) + "csf",
-                   synthetic_csf.moral_eku(**overrides)).get_data(as_text=True)
+    html = _upload(
+        operator_on, _base(teams) + "csf", synthetic_csf.moral_eku(**overrides)
+    ).get_data(as_text=True)
     assert warning in text_of(html)
 
 
-def test_update_shows_the_diff_then_uploads_once(csf_app, operator_on, api, sandbox, teams,
-                                                restore_sandbox):
-    client = api.clients.create({"legal_name": "ESCUELA KEMPER", "tax_id": "EKU9003173C9",
-                                 "tax_system": "603", "address": {"zip": "06600"}},
-                                team=teams["partner"])
+def test_update_shows_the_diff_then_uploads_once(
+    csf_app, operator_on, api, sandbox, teams, restore_sandbox
+):
+    client = api.clients.create(
+        {
+            "legal_name": "ESCUELA KEMPER",
+            "tax_id": "EKU9003173C9",
+            "tax_system": "603",
+            "address": {"zip": "06600"},
+        },
+        team=teams["partner"],
+    )
     path = f"{_base(teams)}{client['id']}/csf"
-    html = _upload(operator_on, path, synthetic_csf.moral_eku(issued_on=date(2026, 1, 20))
-                   ).get_data(as_text=True)
-    changes = dict(re.findall(r'<tr class="[^"]*" data-changes="(yes|no)"><td>([^<]+)</td>',
-                              html))
-    assert {label for flag, label in re.findall(
-        r'data-changes="(yes)"><td>([^<]+)</td>', html)} == {
-        "Razón social", "Régimen fiscal", "Código postal fiscal"}
+    html = _upload(
+        operator_on, path, synthetic_csf.moral_eku(issued_on=date(2026, 1, 20))
+    ).get_data(as_text=True)
+    changes = dict(re.findall(r'<tr class="[^"]*" data-changes="(yes|no)"><td>([^<]+)</td>', html))
+    assert {
+        label for flag, label in re.findall(r'data-changes="(yes)"><td>([^<]+)</td>', html)
+    } == {"Razón social", "Régimen fiscal", "Código postal fiscal"}
     assert changes  # the table is there
     token = input_value(html, "token")
     first = post_form(operator_on, _base(teams) + "csf/confirm", {"token": token})
@@ -112,28 +133,34 @@ def test_update_shows_the_diff_then_uploads_once(csf_app, operator_on, api, sand
     assert [e.outcome for e in audit_rows(csf_app, "client.csf")] == ["ok"]
 
 
-def test_a_csf_of_another_rfc_is_blocked(operator_on, api, sandbox, teams, sandbox_requests,
-                                         restore_sandbox):
-    client = api.clients.create({"legal_name": "OTRA", "tax_id": "OTR150101AB1",
-                                 "tax_system": "601"}, team=teams["partner"])
+def test_a_csf_of_another_rfc_is_blocked(
+    operator_on, api, sandbox, teams, sandbox_requests, restore_sandbox
+):
+    client = api.clients.create(
+        {"legal_name": "OTRA", "tax_id": "OTR150101AB1", "tax_system": "601"}, team=teams["partner"]
+    )
     sandbox_requests.clear()
-    answer = _upload(operator_on, f"{_base(teams)}{client['id']}/csf",
-                     synthetic_csf.moral_eku(issued_on=date(2026, 1, 20)))
+    answer = _upload(
+        operator_on,
+        f"{_base(teams)}{client['id']}/csf",
+        synthetic_csf.moral_eku(issued_on=date(2026, 1, 20)),
+    )
     assert answer.status_code == 422
-    assert "Esta CSF es del RFC EKU9003173C9" in field_error(answer.get_data(as_text=True),
-                                                             "file")
+    assert "Esta CSF es del RFC EKU9003173C9" in field_error(answer.get_data(as_text=True), "file")
     assert not [r for r in sandbox_requests if "csf" in r.path]
 
 
-def test_a_failed_upload_keeps_the_preview_for_a_retry(operator_on, sandbox, teams, faults,
-                                                       restore_sandbox):
-    html = _upload(operator_on, _base(teams) + "csf",
-                   synthetic_csf.fisica_funk(issued_on=date(2026, 1, 20))).get_data(as_text=True)
+def test_a_failed_upload_keeps_the_preview_for_a_retry(
+    operator_on, sandbox, teams, faults, restore_sandbox
+):
+    html = _upload(
+        operator_on, _base(teams) + "csf", synthetic_csf.fisica_funk(issued_on=date(2026, 1, 20))
+    ).get_data(as_text=True)
     token = input_value(html, "token")
-    faults({"rules": [{"method": "POST", "path": "/clients/csf", "status": 503,
-                       "retry_after": 0}]})
-    failed = post_form(operator_on, _base(teams) + "csf/confirm", {"token": token},
-                       htmx="csf-preview")
+    faults({"rules": [{"method": "POST", "path": "/clients/csf", "status": 503, "retry_after": 0}]})
+    failed = post_form(
+        operator_on, _base(teams) + "csf/confirm", {"token": token}, htmx="csf-preview"
+    )
     assert failed.status_code == 422
     assert "FUNK671228PH6" in failed.get_data(as_text=True)  # the preview is still there
     assert 'class="banner banner-error"' in failed.get_data(as_text=True)

@@ -21,9 +21,16 @@ from webapp.sandbox.seed import SEED_ANCHOR
 
 pytestmark = pytest.mark.databases
 
-GOOD = {"legal_name": "COMERCIALIZADORA DEL BAJIO", "name": "Bajío", "tax_id": "CBA150101AB1",
-        "tax_system": "601", "use": "G03", "zip": "37000", "email": "pagos@bajio.mx",
-        "country": "MEX"}
+GOOD = {
+    "legal_name": "COMERCIALIZADORA DEL BAJIO",
+    "name": "Bajío",
+    "tax_id": "CBA150101AB1",
+    "tax_system": "601",
+    "use": "G03",
+    "zip": "37000",
+    "email": "pagos@bajio.mx",
+    "country": "MEX",
+}
 
 
 def _base(teams) -> str:
@@ -46,8 +53,9 @@ def _by_rfc(sandbox, teams, rfc: str) -> dict:
 def test_list_pages_and_search_by_rfc(viewer, sandbox, teams):
     html = viewer.get(_base(teams)).get_data(as_text=True)
     assert len(_rows(html)) == min(25, len(_clients(sandbox, teams["partner"])))
-    found = viewer.get(_base(teams), query_string={"q": "XAXX010101000"},
-                       headers=htmx_headers("clients-list")).get_data(as_text=True)
+    found = viewer.get(
+        _base(teams), query_string={"q": "XAXX010101000"}, headers=htmx_headers("clients-list")
+    ).get_data(as_text=True)
     assert _rows(found) == [_by_rfc(sandbox, teams, "XAXX010101000")["id"]]
     assert "<html" not in found
 
@@ -61,20 +69,26 @@ def test_a_search_that_matches_more_than_it_shows_says_so(viewer, teams, monkeyp
     assert "más clientes que los 2 mostrados" in text_of(html)
 
 
-@pytest.mark.parametrize(("query", "rule"), [
-    ({"validity": "valid"}, lambda c: bool(c.get("is_valid"))),
-    ({"efos": "listed"}, lambda c: (c.get("efos") or {}).get("is_valid") is False),
-    ({"persona": "fisica"}, lambda c: len(c.get("tax_id") or "") == 13
-     and not c["tax_id"].startswith("X")),
-])
+@pytest.mark.parametrize(
+    ("query", "rule"),
+    [
+        ({"validity": "valid"}, lambda c: bool(c.get("is_valid"))),
+        ({"efos": "listed"}, lambda c: (c.get("efos") or {}).get("is_valid") is False),
+        (
+            {"persona": "fisica"},
+            lambda c: len(c.get("tax_id") or "") == 13 and not c["tax_id"].startswith("X"),
+        ),
+    ],
+)
 def test_filters_the_api_lacks_are_applied_over_every_page(viewer, sandbox, teams, query, rule):
     html = viewer.get(_base(teams), query_string=query).get_data(as_text=True)
     expected = {c["id"] for c in _clients(sandbox, teams["partner"]) if rule(c)}
     assert expected and set(_rows(html)) == expected
 
 
-def test_csv_exports_every_match_with_a_bom_and_safe_cells(app, viewer, sandbox, teams,
-                                                         restore_sandbox):
+def test_csv_exports_every_match_with_a_bom_and_safe_cells(
+    app, viewer, sandbox, teams, restore_sandbox
+):
     target = _clients(sandbox, teams["partner"])[3]
     target["legal_name"] = "=cmd|' /C calc'!A0"
     rows = read_csv(viewer.get(_base(teams) + "export.csv"))
@@ -106,8 +120,7 @@ def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, sandbox, teams, f
 
 def test_validate_shows_the_fresh_result_and_is_audited(app, operator, sandbox, teams):
     client = _clients(sandbox, teams["partner"])[5]
-    answer = post_form(operator, f"{_base(teams)}{client['id']}/validate",
-                       htmx="client-actions")
+    answer = post_form(operator, f"{_base(teams)}{client['id']}/validate", htmx="client-actions")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
     assert "Validación hecha" in html
@@ -116,8 +129,7 @@ def test_validate_shows_the_fresh_result_and_is_audited(app, operator, sandbox, 
 
 def test_portal_link_is_shown_once_and_audited_without_it(app, operator, sandbox, teams):
     client = _clients(sandbox, teams["partner"])[6]
-    answer = post_form(operator, f"{_base(teams)}{client['id']}/portal-link",
-                       htmx="client-actions")
+    answer = post_form(operator, f"{_base(teams)}{client['id']}/portal-link", htmx="client-actions")
     html = answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="([^"]+)" id="portal-link-value"', html).group(1)
@@ -126,8 +138,9 @@ def test_portal_link_is_shown_once_and_audited_without_it(app, operator, sandbox
     assert link not in operator.get(f"{_base(teams)}{client['id']}").get_data(as_text=True)
 
 
-def test_stamping_pending_receipts_confirms_then_lists_results(app, operator, api, teams,
-                                                               restore_sandbox, frozen_clock):
+def test_stamping_pending_receipts_confirms_then_lists_results(
+    app, operator, api, teams, restore_sandbox, frozen_clock
+):
     frozen_clock(SEED_ANCHOR)  # the seeded receipts are still pending then
     listed = list(api.receipts.iter(status="pending", limit=100))
     client_id = next(r["client"]["id"] for r in listed if (r.get("client") or {}).get("id"))
@@ -153,17 +166,21 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, sandbox, teams, re
     assert audit_rows(app, "client.create")[-1].object_id == made[0]["id"]
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"tax_id": "CBA15"}, "tax_id", "Un RFC tiene 12 caracteres"),
-    ({"tax_system": "612"}, "tax_system", "El régimen 612 no es para persona moral."),
-    ({"use": "D01"}, "use", "El uso D01 no se permite para el régimen 601."),
-    ({"zip": "3700"}, "zip", "El código postal tiene 5 dígitos."),
-    ({"zip": "00003"}, "zip", "no es un código postal del catálogo del SAT"),
-    ({"legal_name": ""}, "legal_name", "Escribe la razón social como aparece en la CSF."),
-    ({"email": "sin-arroba"}, "email", "Escribe un correo válido."),
-])
-def test_bad_input_is_said_on_its_field_with_no_call(operator, teams, sandbox_requests, changes,
-                                                    field, message):
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"tax_id": "CBA15"}, "tax_id", "Un RFC tiene 12 caracteres"),
+        ({"tax_system": "612"}, "tax_system", "El régimen 612 no es para persona moral."),
+        ({"use": "D01"}, "use", "El uso D01 no se permite para el régimen 601."),
+        ({"zip": "3700"}, "zip", "El código postal tiene 5 dígitos."),
+        ({"zip": "00003"}, "zip", "no es un código postal del catálogo del SAT"),
+        ({"legal_name": ""}, "legal_name", "Escribe la razón social como aparece en la CSF."),
+        ({"email": "sin-arroba"}, "email", "Escribe un correo válido."),
+    ],
+)
+def test_bad_input_is_said_on_its_field_with_no_call(
+    operator, teams, sandbox_requests, changes, field, message
+):
     sandbox_requests.clear()
     answer = post_form(operator, _base(teams) + "new", {**GOOD, **changes}, htmx="client-form")
     html = answer.get_data(as_text=True)
@@ -174,8 +191,11 @@ def test_bad_input_is_said_on_its_field_with_no_call(operator, teams, sandbox_re
 
 
 def test_generic_rfc_fixes_regime_and_use(operator, teams):
-    fragment = operator.get(_base(teams) + "new", query_string={"tax_id": "XAXX010101000"},
-                            headers=htmx_headers("fiscal-fields")).get_data(as_text=True)
+    fragment = operator.get(
+        _base(teams) + "new",
+        query_string={"tax_id": "XAXX010101000"},
+        headers=htmx_headers("fiscal-fields"),
+    ).get_data(as_text=True)
     assert "<html" not in fragment
     assert re.findall(r'<option[^>]*value="(\d+)"', fragment.split('id="use"')[0]) == ["616"]
     assert "RFC genérico" in fragment
@@ -183,36 +203,62 @@ def test_generic_rfc_fixes_regime_and_use(operator, teams):
     assert set(uses) <= {"S01", "CP01", "P01"}
 
 
-
-def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(operator, sandbox, teams,
-                                                                 restore_sandbox):
-    answer = post_form(operator, _base(teams) + "new", {
-        **GOOD, "legal_name": "VENTAS MOSTRADOR", "tax_id": "XAXX010101000",
-        "tax_system": "601", "use": "G03", "zip": "06600"})
+def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(
+    operator, sandbox, teams, restore_sandbox
+):
+    answer = post_form(
+        operator,
+        _base(teams) + "new",
+        {
+            **GOOD,
+            "legal_name": "VENTAS MOSTRADOR",
+            "tax_id": "XAXX010101000",
+            "tax_system": "601",
+            "use": "G03",
+            "zip": "06600",
+        },
+    )
     assert answer.status_code == 302
-    made = [c for c in _clients(sandbox, teams["partner"])
-            if c.get("legal_name") == "VENTAS MOSTRADOR"]
+    made = [
+        c for c in _clients(sandbox, teams["partner"]) if c.get("legal_name") == "VENTAS MOSTRADOR"
+    ]
     assert [(c["tax_system"], c["use"]) for c in made] == [("616", "S01")]
 
 
-def test_edit_sends_only_what_changed(app, operator, sandbox, teams, restore_sandbox,
-                                      sandbox_requests):
+def test_edit_sends_only_what_changed(
+    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+):
     client = _by_rfc(sandbox, teams, "EFO150101AB7")
     path = f"{_base(teams)}{client['id']}/edit"
     page = operator.get(path).get_data(as_text=True)
-    data = {name: input_value(page, name) or "" for name in (
-        "legal_name", "name", "company", "tax_id", "email", "bcc", "phone", "zip", "street",
-        "exterior", "interior", "neighborhood", "city", "state", "country")}
-    data.update({"tax_system": client["tax_system"], "use": client["use"],
-                 "phone": "442 123 4567"})
+    data = {
+        name: input_value(page, name) or ""
+        for name in (
+            "legal_name",
+            "name",
+            "company",
+            "tax_id",
+            "email",
+            "bcc",
+            "phone",
+            "zip",
+            "street",
+            "exterior",
+            "interior",
+            "neighborhood",
+            "city",
+            "state",
+            "country",
+        )
+    }
+    data.update({"tax_system": client["tax_system"], "use": client["use"], "phone": "442 123 4567"})
     answer = post_form(operator, path, data)
     assert answer.status_code == 302
     assert _by_rfc(sandbox, teams, "EFO150101AB7")["phone"] == "442 123 4567"
     assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
 
 
-def test_delete_asks_a_reason_and_names_the_client(app, operator, sandbox, teams,
-                                                   restore_sandbox):
+def test_delete_asks_a_reason_and_names_the_client(app, operator, sandbox, teams, restore_sandbox):
     client = _clients(sandbox, teams["partner"])[7]
     path = f"{_base(teams)}{client['id']}/delete"
     page = operator.get(path).get_data(as_text=True)
@@ -225,8 +271,11 @@ def test_delete_asks_a_reason_and_names_the_client(app, operator, sandbox, teams
 
 def test_viewers_read_only(viewer, sandbox, teams):
     client = _clients(sandbox, teams["partner"])[0]
-    for path in (_base(teams) + "new", f"{_base(teams)}{client['id']}/edit",
-                 f"{_base(teams)}{client['id']}/delete"):
+    for path in (
+        _base(teams) + "new",
+        f"{_base(teams)}{client['id']}/edit",
+        f"{_base(teams)}{client['id']}/delete",
+    ):
         assert viewer.get(path).status_code == 403
     for verb in ("validate", "portal-link", "stamp-pending-receipts"):
         assert post_form(viewer, f"{_base(teams)}{client['id']}/{verb}").status_code == 403

@@ -17,8 +17,11 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.extensions import limiter
 
-HTMX = {"HX-Request": "true", "HX-Target": "main",
-        "HX-Current-URL": "http://localhost/teams/?next=abc"}
+HTMX = {
+    "HX-Request": "true",
+    "HX-Target": "main",
+    "HX-Current-URL": "http://localhost/teams/?next=abc",
+}
 LEAKS = ("Traceback", 'File "', "RuntimeError", "werkzeug", "secret-detail")
 
 
@@ -101,11 +104,15 @@ def browser(test_app):
 
 # -- 403 -----------------------------------------------------------------------------------
 
+
 def test_403_role_too_low(browser):
     response = browser.get("/test/admin-only", headers={"Referer": "http://localhost/teams/"})
-    html = _full_page(response, 403, "Acceso denegado",
-                      "Tu rol no permite esta acción. Pídeselo a un administrador si la "
-                      "necesitas.")
+    html = _full_page(
+        response,
+        403,
+        "Acceso denegado",
+        "Tu rol no permite esta acción. Pídeselo a un administrador si la necesitas.",
+    )
     assert _button(html, "Regresar") == "/teams/"
     assert "never for viewers" not in html
 
@@ -125,40 +132,62 @@ def test_403_for_a_view_that_declares_no_access(browser):
 
 def test_403_team_out_of_scope(browser, teams):
     token = csrf_token(browser, "/audit/")
-    response = browser.post("/team", data={"csrf_token": token, "team": teams["outsider"]},
-                            headers={"Referer": "http://localhost/audit/"})
-    html = _full_page(response, 403, "Acceso denegado",
-                      "Ese equipo no está entre los que tu cuenta puede usar.")
+    response = browser.post(
+        "/team",
+        data={"csrf_token": token, "team": teams["outsider"]},
+        headers={"Referer": "http://localhost/audit/"},
+    )
+    html = _full_page(
+        response, 403, "Acceso denegado", "Ese equipo no está entre los que tu cuenta puede usar."
+    )
     assert _button(html, "Regresar") == "/audit/"
 
 
 # -- 404, 405 ------------------------------------------------------------------------------
 
+
 def test_404_unknown_address(browser):
-    _full_page(browser.get("/no/such/page"), 404, "Página no encontrada",
-               "La dirección no existe o ya no está disponible.")
+    _full_page(
+        browser.get("/no/such/page"),
+        404,
+        "Página no encontrada",
+        "La dirección no existe o ya no está disponible.",
+    )
 
 
 def test_404_for_anonymous_visitors_too(test_app):
-    html = _full_page(test_app.test_client().get("/no/such/page"), 404,
-                      "Página no encontrada", "La dirección no existe")
+    html = _full_page(
+        test_app.test_client().get("/no/such/page"),
+        404,
+        "Página no encontrada",
+        "La dirección no existe",
+    )
     assert 'class="mainnav"' not in html  # no signed-in frame for anonymous visitors
 
 
 def test_404_when_gigstack_does_not_find_the_object(browser):
-    html = _full_page(browser.get("/test/missing-client"), 404, "No encontrado",
-                      "gigstack no encontró lo que buscas.")
+    html = _full_page(
+        browser.get("/test/missing-client"),
+        404,
+        "No encontrado",
+        "gigstack no encontró lo que buscas.",
+    )
     assert "resource_not_found" in html
     assert _button(html, "Reintentar") == "/test/missing-client"
 
 
 @pytest.mark.parametrize("path", ["/sign-out", "/team", "/account/language"])
 def test_405_wrong_method(browser, path):
-    _full_page(browser.get(path), 405, "Método no permitido",
-               "Esta dirección no acepta ese tipo de solicitud.")
+    _full_page(
+        browser.get(path),
+        405,
+        "Método no permitido",
+        "Esta dirección no acepta ese tipo de solicitud.",
+    )
 
 
 # -- 429 -----------------------------------------------------------------------------------
+
 
 def test_429_from_the_rate_limiter(sandbox, keys):
     """A real Flask-Limiter limit on a route (registered once, on its own app)."""
@@ -176,36 +205,49 @@ def test_429_from_the_rate_limiter(sandbox, keys):
         assert sign_in(browser, "viewer@errors.test").status_code == 302
         assert browser.get("/test/limited").status_code == 200
         assert browser.get("/test/limited").status_code == 200
-        html = _full_page(browser.get("/test/limited"), 429, "Demasiados intentos",
-                          "Hiciste demasiadas solicitudes en poco tiempo. Espera un minuto y "
-                          "vuelve a intentarlo.")
+        html = _full_page(
+            browser.get("/test/limited"),
+            429,
+            "Demasiados intentos",
+            "Hiciste demasiadas solicitudes en poco tiempo. Espera un minuto y "
+            "vuelve a intentarlo.",
+        )
         assert _button(html, "Reintentar") == "/test/limited"
     finally:
         app.extensions["gigstack"].close()
 
 
 def test_429_raised_by_a_view(browser):
-    html = _full_page(browser.get("/test/slow-down"), 429, "Demasiados intentos",
-                      "Hiciste demasiadas solicitudes")
+    html = _full_page(
+        browser.get("/test/slow-down"), 429, "Demasiados intentos", "Hiciste demasiadas solicitudes"
+    )
     assert _button(html, "Reintentar") == "/test/slow-down"
 
 
 def test_429_from_gigstack_says_how_long_to_wait(browser, faults):
     # longer than the client's time budget: no silent retry, the page says to wait
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 429, "retry_after": 60}]})
-    html = _full_page(browser.get("/", follow_redirects=True), 429, "Demasiadas solicitudes",
-                      "gigstack pidió que esperemos. Vuelve a intentarlo en 60 s.")
+    html = _full_page(
+        browser.get("/", follow_redirects=True),
+        429,
+        "Demasiadas solicitudes",
+        "gigstack pidió que esperemos. Vuelve a intentarlo en 60 s.",
+    )
     assert _button(html, "Reintentar") == "/"
 
 
 # -- 500 -----------------------------------------------------------------------------------
 
+
 def test_500_logs_the_exception_but_shows_no_trace(browser, caplog):
     with caplog.at_level(logging.ERROR, logger="webapp.errors"):
         response = browser.get("/test/boom")
-    html = _full_page(response, 500, "Algo salió mal",
-                      "Ocurrió un error inesperado. Quedó registrado; vuelve a intentarlo en "
-                      "un momento.")
+    html = _full_page(
+        response,
+        500,
+        "Algo salió mal",
+        "Ocurrió un error inesperado. Quedó registrado; vuelve a intentarlo en un momento.",
+    )
     assert _button(html, "Reintentar") == "/test/boom"
     logged = [r for r in caplog.records if r.name == "webapp.errors"]
     assert len(logged) == 1
@@ -216,11 +258,16 @@ def test_500_logs_the_exception_but_shows_no_trace(browser, caplog):
 
 # -- gigstack unreachable ------------------------------------------------------------------
 
+
 def test_gigstack_5xx_shows_unreachable_page_with_retry(app, browser, faults, sandbox_requests):
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 503}]})
     app.extensions["team_directory"].forget()
-    html = _full_page(browser.get("/?from=menu"), 502, "gigstack no está disponible",
-                      "No pudimos conectar con gigstack. Puede ser algo momentáneo.")
+    html = _full_page(
+        browser.get("/?from=menu"),
+        502,
+        "gigstack no está disponible",
+        "No pudimos conectar con gigstack. Puede ser algo momentáneo.",
+    )
     assert _button(html, "Reintentar") == "/?from=menu"
     assert "service_unavailable" in html
     # the frame still renders without asking gigstack again: the switcher's options load
@@ -248,8 +295,12 @@ def unreachable_app(keys) -> Iterator[Flask]:
 def test_refused_connection_shows_unreachable_page(unreachable_app):
     browser = unreachable_app.test_client()
     assert sign_in(browser, "viewer@errors.test").status_code == 302
-    html = _full_page(browser.get("/", follow_redirects=True), 502, "gigstack no está disponible",
-                      "No pudimos conectar con gigstack. Puede ser algo momentáneo.")
+    html = _full_page(
+        browser.get("/", follow_redirects=True),
+        502,
+        "gigstack no está disponible",
+        "No pudimos conectar con gigstack. Puede ser algo momentáneo.",
+    )
     assert "connection_failed" in html
     assert _button(html, "Reintentar") == "/"
     # pages that need nothing from gigstack stay usable; the switcher loads when opened
@@ -270,14 +321,18 @@ def test_refused_connection_on_htmx_is_a_banner(unreachable_app):
 
 # -- the same errors for htmx --------------------------------------------------------------
 
-@pytest.mark.parametrize(("method", "path", "status", "title"), [
-    ("GET", "/test/admin-only", 403, "Acceso denegado"),
-    ("GET", "/no/such/page", 404, "Página no encontrada"),
-    ("GET", "/test/missing-client", 404, "No encontrado"),
-    ("GET", "/sign-out", 405, "Método no permitido"),
-    ("GET", "/test/slow-down", 429, "Demasiados intentos"),
-    ("GET", "/test/boom", 500, "Algo salió mal"),
-])
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "title"),
+    [
+        ("GET", "/test/admin-only", 403, "Acceso denegado"),
+        ("GET", "/no/such/page", 404, "Página no encontrada"),
+        ("GET", "/test/missing-client", 404, "No encontrado"),
+        ("GET", "/sign-out", 405, "Método no permitido"),
+        ("GET", "/test/slow-down", 429, "Demasiados intentos"),
+        ("GET", "/test/boom", 500, "Algo salió mal"),
+    ],
+)
 def test_htmx_errors_are_banner_fragments(browser, method, path, status, title):
     html = _fragment(browser.open(path, method=method, headers=HTMX), status, title)
     if status in (429, 500) or path == "/test/missing-client":
@@ -293,26 +348,39 @@ def test_htmx_gigstack_unreachable_is_a_banner(browser, faults):
 
 
 def test_htmx_form_with_expired_token_is_a_banner(browser, teams):
-    html = _fragment(browser.post("/team", data={"team": teams["subs"][0]},
-                                  headers={**HTMX, "Referer": "http://localhost/teams/"}),
-                     400, "Este formulario expiró")
+    html = _fragment(
+        browser.post(
+            "/team",
+            data={"team": teams["subs"][0]},
+            headers={**HTMX, "Referer": "http://localhost/teams/"},
+        ),
+        400,
+        "Este formulario expiró",
+    )
     assert _button(html, "Regresar") == "/teams/"
 
 
 def test_expired_form_token_is_a_full_page(browser, teams):
-    html = _full_page(browser.post("/team", data={"team": teams["subs"][0]},
-                                   headers={"Referer": "http://localhost/teams/"}),
-                      400, "Este formulario expiró",
-                      "La página estuvo abierta demasiado tiempo o le falta su token de "
-                      "seguridad.")
+    html = _full_page(
+        browser.post(
+            "/team", data={"team": teams["subs"][0]}, headers={"Referer": "http://localhost/teams/"}
+        ),
+        400,
+        "Este formulario expiró",
+        "La página estuvo abierta demasiado tiempo o le falta su token de seguridad.",
+    )
     assert _button(html, "Regresar") == "/teams/"
 
 
 def test_a_bad_list_cursor_is_the_visitors_input_not_gigstacks_failure(admin, teams):
     users = f"/teams/{teams['partner']}/users/"
     answer = admin.get(f"{users}?next=not-a-cursor&limit=5")
-    html = _full_page(answer, 400, "Esta página de la lista ya no es válida",
-                      "El marcador de página de la dirección no es válido")
+    html = _full_page(
+        answer,
+        400,
+        "Esta página de la lista ya no es válida",
+        "El marcador de página de la dirección no es válido",
+    )
     assert _button(html, "Reintentar") == f"{users}?limit=5"
     banner = admin.get(f"{users}?next=not-a-cursor", headers={"HX-Request": "true"})
     assert banner.status_code == 400 and banner.headers["X-Backoffice-Error"]

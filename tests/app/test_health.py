@@ -9,19 +9,21 @@ from tests.support.processes import free_port
 def test_ready_when_the_database_and_gigstack_answer(client):
     answer = client.get("/readyz")
     assert answer.status_code == 200
-    assert answer.get_json() == {"status": "ready",
-                                 "checks": {"database": True, "gigstack": True}}
+    assert answer.get_json() == {"status": "ready", "checks": {"database": True, "gigstack": True}}
     assert "Set-Cookie" not in answer.headers
 
 
 def test_not_ready_when_gigstack_does_not_answer(keys):
-    app = make_app(f"http://127.0.0.1:{free_port()}/v2", keys["partner_test"]["key"],
-                   READY_TIMEOUT_SECONDS=0.5)
+    app = make_app(
+        f"http://127.0.0.1:{free_port()}/v2", keys["partner_test"]["key"], READY_TIMEOUT_SECONDS=0.5
+    )
     try:
         answer = app.test_client().get("/readyz")
         assert answer.status_code == 503
-        assert answer.get_json() == {"status": "not ready",
-                                     "checks": {"database": True, "gigstack": False}}
+        assert answer.get_json() == {
+            "status": "not ready",
+            "checks": {"database": True, "gigstack": False},
+        }
         assert "127.0.0.1" not in answer.get_data(as_text=True)
     finally:
         app.extensions["gigstack"].close()

@@ -29,10 +29,13 @@ def field_errors(html: str, field_id: str) -> str:
 
 # -- NUL bytes never reach the database ------------------------------------------------------
 
+
 def test_a_nul_in_the_sign_in_email_is_a_field_message_anonymously(app, client):
     token = csrf_token(client)
-    answer = client.post("/sign-in", data={"csrf_token": token, "email": "ana\x00@staff.test",
-                                           "password": "whatever it is"})
+    answer = client.post(
+        "/sign-in",
+        data={"csrf_token": token, "email": "ana\x00@staff.test", "password": "whatever it is"},
+    )
     assert answer.status_code == 400
     html = answer.get_data(as_text=True)
     assert NOT_ALLOWED in field_errors(html, "email")
@@ -44,8 +47,10 @@ def test_a_nul_in_the_sign_in_email_is_a_field_message_anonymously(app, client):
 def test_nul_bytes_do_not_count_against_the_sign_in_limits(app, client):
     for _ in range(12):
         token = csrf_token(client)
-        answer = client.post("/sign-in", data={"csrf_token": token, "email": "x\x00@y.test",
-                                               "password": "whatever it is"})
+        answer = client.post(
+            "/sign-in",
+            data={"csrf_token": token, "email": "x\x00@y.test", "password": "whatever it is"},
+        )
         assert answer.status_code == 400
 
 
@@ -65,10 +70,17 @@ def test_a_nul_in_the_staff_search_is_said_and_not_searched(admin):
 
 def test_a_nul_in_a_new_staff_members_fields_keeps_the_rest(app, admin):
     token = csrf_token(admin, "/staff/new")
-    answer = admin.post("/staff/new", data={
-        "csrf_token": token, "email": "nul@staff.test", "name": "Ana\x00 Pérez",
-        "role": "viewer", "password": "a long enough passphrase",
-        "confirm": "a long enough passphrase"})
+    answer = admin.post(
+        "/staff/new",
+        data={
+            "csrf_token": token,
+            "email": "nul@staff.test",
+            "name": "Ana\x00 Pérez",
+            "role": "viewer",
+            "password": "a long enough passphrase",
+            "confirm": "a long enough passphrase",
+        },
+    )
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
     assert NOT_ALLOWED in field_errors(html, "name")
@@ -82,44 +94,66 @@ def test_a_nul_team_switch_is_refused_and_audited_without_the_nul(app, admin):
     answer = admin.post("/team", data={"csrf_token": token, "team": "team\x00x"})
     assert answer.status_code == 403
     with app.app_context():
-        entry = db.session.scalars(sa.select(AuditEntry).where(
-            AuditEntry.action == "team.switch")).one()
+        entry = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "team.switch")
+        ).one()
     assert entry.object_id == "team\ufffdx" and entry.outcome == "team_out_of_scope"
 
 
 # -- numbers, dates and ids from the URL -----------------------------------------------------
 
-@pytest.mark.parametrize("query", [
-    "before=²³", "before=99999999999999999999", "before=0", "before=-5",
-    "staff=²³", "staff=99999999999999999999", "date_to=9999-12-31", "date_from=0001-01-01",
-    "date_from=9999-12-31&date_to=9999-12-31", "date_to=0001-01-01",
-])
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=²³",
+        "before=99999999999999999999",
+        "before=0",
+        "before=-5",
+        "staff=²³",
+        "staff=99999999999999999999",
+        "date_to=9999-12-31",
+        "date_from=0001-01-01",
+        "date_from=9999-12-31&date_to=9999-12-31",
+        "date_to=0001-01-01",
+    ],
+)
 def test_audit_numbers_and_dates_out_of_range_are_pages_not_errors(admin, query):
     assert admin.get(f"/audit/?{query}").status_code == 200
     assert admin.get(f"/audit/export.csv?{query}").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/staff/99999999999999999999/edit",
-                                  "/staff/2147483648/edit", "/staff/0/edit"])
+@pytest.mark.parametrize(
+    "path", ["/staff/99999999999999999999/edit", "/staff/2147483648/edit", "/staff/0/edit"]
+)
 def test_staff_ids_no_row_can_have_are_not_found(admin, path):
     assert admin.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("next_value", ["/audit/\r\nSet-Cookie: x=1", "/audit/\n",
-                                        "/\x00audit/", "/audit/\t"])
+@pytest.mark.parametrize(
+    "next_value", ["/audit/\r\nSet-Cookie: x=1", "/audit/\n", "/\x00audit/", "/audit/\t"]
+)
 def test_a_next_with_control_characters_goes_to_a_safe_page(app, client, admin, next_value):
     from tests.app.conftest import add_staff
 
     add_staff(app, "next@staff.test")
     token = csrf_token(client)
-    signed = client.post("/sign-in", data={"csrf_token": token, "email": "next@staff.test",
-                                           "password": "correct horse battery staple",
-                                           "next": next_value})
+    signed = client.post(
+        "/sign-in",
+        data={
+            "csrf_token": token,
+            "email": "next@staff.test",
+            "password": "correct horse battery staple",
+            "next": next_value,
+        },
+    )
     assert signed.status_code == 302 and signed.headers["Location"] == "/"
     assert client.get("/sign-in?next=" + quote(next_value)).status_code == 302
     token = csrf_token(admin, "/audit/")
-    for path, data in [("/account/language", {"locale": "en"}),
-                       ("/team", {"team": app.extensions["gigstack"].key_info.team})]:
+    for path, data in [
+        ("/account/language", {"locale": "en"}),
+        ("/team", {"team": app.extensions["gigstack"].key_info.team}),
+    ]:
         answer = admin.post(path, data={"csrf_token": token, "next": next_value, **data})
         assert answer.status_code == 302, path
         assert "\n" not in answer.headers["Location"] and "\r" not in answer.headers["Location"]
@@ -127,21 +161,31 @@ def test_a_next_with_control_characters_goes_to_a_safe_page(app, client, admin, 
 
 # -- property-based: whatever is typed, no 500 ------------------------------------------------
 
+
 @HOSTILE_SETTINGS
 @given(email=NASTY, password=NASTY, next_value=NASTY)
 def test_sign_in_form_survives_anything(client, email, password, next_value):
     token = csrf_token(client)
-    no_server_error(client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                                  "password": password, "next": next_value}),
-                    "sign-in")
+    no_server_error(
+        client.post(
+            "/sign-in",
+            data={"csrf_token": token, "email": email, "password": password, "next": next_value},
+        ),
+        "sign-in",
+    )
 
 
 @HOSTILE_SETTINGS
 @given(staff=NASTY, team=NASTY, action=NASTY, date_from=NASTY, date_to=NASTY, before=NASTY)
-def test_audit_filters_survive_anything(admin, staff, team, action, date_from, date_to,
-                                        before):
-    query = {"staff": staff, "team": team, "action": action, "date_from": date_from,
-             "date_to": date_to, "before": before}
+def test_audit_filters_survive_anything(admin, staff, team, action, date_from, date_to, before):
+    query = {
+        "staff": staff,
+        "team": team,
+        "action": action,
+        "date_from": date_from,
+        "date_to": date_to,
+        "before": before,
+    }
     no_server_error(admin.get("/audit/", query_string=query), "audit")
     no_server_error(admin.get("/audit/export.csv", query_string=query), "audit export")
 
@@ -150,30 +194,51 @@ def test_audit_filters_survive_anything(admin, staff, team, action, date_from, d
 @given(q=NASTY, role=NASTY, switcher=NASTY)
 def test_searches_survive_anything(admin, q, role, switcher):
     no_server_error(admin.get("/staff/", query_string={"q": q, "role": role}), "staff")
-    no_server_error(admin.get("/team/options", query_string={"q": switcher},
-                              headers={"HX-Request": "true"}), "switcher")
+    no_server_error(
+        admin.get("/team/options", query_string={"q": switcher}, headers={"HX-Request": "true"}),
+        "switcher",
+    )
 
 
 @HOSTILE_SETTINGS
 @given(email=NASTY, name=NASTY, role=NASTY, password=NASTY, teams=NASTY)
 def test_staff_form_survives_anything(admin, email, name, role, password, teams):
     token = csrf_token(admin, "/staff/new")
-    no_server_error(admin.post("/staff/new", data={
-        "csrf_token": token, "email": email, "name": name, "role": role, "password": password,
-        "confirm": password, "teams": teams}), "staff create")
+    no_server_error(
+        admin.post(
+            "/staff/new",
+            data={
+                "csrf_token": token,
+                "email": email,
+                "name": name,
+                "role": role,
+                "password": password,
+                "confirm": password,
+                "teams": teams,
+            },
+        ),
+        "staff create",
+    )
 
 
 @HOSTILE_SETTINGS
 @given(team=NASTY, locale=NASTY, next_value=NASTY)
 def test_switch_and_language_survive_anything(admin, team, locale, next_value):
     token = csrf_token(admin, "/audit/")
-    no_server_error(admin.post("/team", data={"csrf_token": token, "team": team,
-                                              "next": next_value}), "team switch")
-    no_server_error(admin.post("/account/language", data={
-        "csrf_token": token, "locale": locale, "next": next_value}), "language")
+    no_server_error(
+        admin.post("/team", data={"csrf_token": token, "team": team, "next": next_value}),
+        "team switch",
+    )
+    no_server_error(
+        admin.post(
+            "/account/language", data={"csrf_token": token, "locale": locale, "next": next_value}
+        ),
+        "language",
+    )
 
 
 # -- the team screens --------------------------------------------------------------------------
+
 
 @HOSTILE_SETTINGS
 @given(q=NASTY, sort=NASTY, tab=NASTY, page=NASTY)
@@ -200,34 +265,52 @@ def test_team_lists_and_previews_survive_anything(admin, teams, q, role, cursor,
     no_server_error(admin.get(f"{base}/users/", query_string={"next": cursor}), "users cursor")
     series = admin.get(f"{base}/series/").get_data(as_text=True)
     series_id = re.search(r"/series/([^/\"]+)/edit", series).group(1)
-    no_server_error(admin.get(f"{base}/series/{series_id}/edit",
-                              query_string={"live": live, "test": test},
-                              headers={"HX-Request": "true", "HX-Target": "series-preview"}),
-                    "series preview")
+    no_server_error(
+        admin.get(
+            f"{base}/series/{series_id}/edit",
+            query_string={"live": live, "test": test},
+            headers={"HX-Request": "true", "HX-Target": "series-preview"},
+        ),
+        "series preview",
+    )
 
 
 @HOSTILE_SETTINGS
 @given(alias=NASTY, legal_name=NASTY, tax_id=NASTY, regime=NASTY, email=NASTY, color=NASTY)
-def test_team_forms_survive_anything(admin, teams, alias, legal_name, tax_id, regime, email,
-                                     color):
+def test_team_forms_survive_anything(admin, teams, alias, legal_name, tax_id, regime, email, color):
     """Always one refused field (the postal code), so nothing is ever written upstream."""
     token = csrf_token(admin, "/teams/new")
-    data = {"csrf_token": token, "alias": alias, "legal_name": legal_name, "tax_id": tax_id,
-            "tax_system": regime, "support_email": email, "primary_color": color,
-            "zip": "ABCDE", "once": alias}
+    data = {
+        "csrf_token": token,
+        "alias": alias,
+        "legal_name": legal_name,
+        "tax_id": tax_id,
+        "tax_system": regime,
+        "support_email": email,
+        "primary_color": color,
+        "zip": "ABCDE",
+        "once": alias,
+    }
     for path in ("/teams/new", f"/teams/{teams['subs'][0]}/edit"):
         answer = admin.post(path, data=data)
         no_server_error(answer, path)
         assert answer.status_code == 422
-    settings = {"csrf_token": token, "product_key": "1", "default_description": alias,
-                "emails-invoices_bcc": email, "use": regime, "eom_ppd_threshold_days": tax_id,
-                "avoid_receipts": color}
+    settings = {
+        "csrf_token": token,
+        "product_key": "1",
+        "default_description": alias,
+        "emails-invoices_bcc": email,
+        "use": regime,
+        "eom_ppd_threshold_days": tax_id,
+        "avoid_receipts": color,
+    }
     answer = admin.post(f"/teams/{teams['subs'][0]}/settings", data=settings)
     no_server_error(answer, "settings")
     assert answer.status_code == 422
 
 
 # -- clients, services and the catalogue pickers ------------------------------------------------
+
 
 @HOSTILE_SETTINGS
 @given(q=NASTY, validity=NASTY, efos=NASTY, persona=NASTY, sort=NASTY)
@@ -244,21 +327,36 @@ def test_services_and_pickers_survive_anything(admin, teams, q, field, price, iv
     base = f"/teams/{teams['partner']}/services/"
     no_server_error(admin.get(base, query_string={"q": q}), "services")
     for catalogue in ("product-keys", "unit-keys"):
-        no_server_error(admin.get(f"/catalogs/{catalogue}",
-                                  query_string={"field": field, "q": q}), catalogue)
-    no_server_error(admin.get(base + "new", query_string={
-        "unit_price": price, "iva": iva, "ieps": ieps, "product_key": q},
-        headers={"HX-Request": "true", "HX-Target": "price-preview"}), "price preview")
+        no_server_error(
+            admin.get(f"/catalogs/{catalogue}", query_string={"field": field, "q": q}), catalogue
+        )
+    no_server_error(
+        admin.get(
+            base + "new",
+            query_string={"unit_price": price, "iva": iva, "ieps": ieps, "product_key": q},
+            headers={"HX-Request": "true", "HX-Target": "price-preview"},
+        ),
+        "price preview",
+    )
 
 
 @HOSTILE_SETTINGS
 @given(legal_name=NASTY, tax_id=NASTY, regime=NASTY, use=NASTY, email=NASTY, bcc=NASTY)
-def test_client_form_survives_anything(admin, teams, legal_name, tax_id, regime, use, email,
-                                       bcc):
+def test_client_form_survives_anything(admin, teams, legal_name, tax_id, regime, use, email, bcc):
     """Always one refused field (the postal code), so nothing is ever written upstream."""
     token = csrf_token(admin, "/audit/")
-    answer = admin.post(f"/teams/{teams['partner']}/clients/new", data={
-        "csrf_token": token, "legal_name": legal_name, "tax_id": tax_id, "tax_system": regime,
-        "use": use, "email": email, "bcc": bcc, "zip": "ABCDE"})
+    answer = admin.post(
+        f"/teams/{teams['partner']}/clients/new",
+        data={
+            "csrf_token": token,
+            "legal_name": legal_name,
+            "tax_id": tax_id,
+            "tax_system": regime,
+            "use": use,
+            "email": email,
+            "bcc": bcc,
+            "zip": "ABCDE",
+        },
+    )
     no_server_error(answer, "client create")
     assert answer.status_code == 422

@@ -17,8 +17,11 @@ def _invoices(sandbox, team_id: str, live: bool = False) -> list[dict]:
 
 
 def _valid_income(sandbox, team_id: str, live: bool = False) -> list[dict]:
-    return [inv for inv in _invoices(sandbox, team_id, live)
-            if inv["invoice_type"] == "I" and inv["status"] == "valid"]
+    return [
+        inv
+        for inv in _invoices(sandbox, team_id, live)
+        if inv["invoice_type"] == "I" and inv["status"] == "valid"
+    ]
 
 
 def _stored(sandbox, team_id: str, uuid: str, live: bool = False) -> dict:
@@ -30,11 +33,15 @@ def _path(teams, uuid: str) -> str:
 
 
 @pytest.mark.parametrize("motive", ["02", "03", "04"])
-def test_each_motive_without_substitute_cancels(app, operator, sandbox, teams, motive,
-                                                 restore_sandbox):
+def test_each_motive_without_substitute_cancels(
+    app, operator, sandbox, teams, motive, restore_sandbox
+):
     target = _valid_income(sandbox, teams["partner"])[int(motive)]
-    answer = post_form(operator, _path(teams, target["uuid"]),
-                       {"motive": motive, "reason": f"prueba del motivo {motive}"})
+    answer = post_form(
+        operator,
+        _path(teams, target["uuid"]),
+        {"motive": motive, "reason": f"prueba del motivo {motive}"},
+    )
     assert answer.status_code == 302
     stored = _stored(sandbox, teams["partner"], target["uuid"])
     assert stored["status"] == "cancelled" and stored["cancellation_motive"] == motive
@@ -47,13 +54,18 @@ def test_each_motive_without_substitute_cancels(app, operator, sandbox, teams, m
 def test_each_motive_is_explained_in_plain_spanish(operator, sandbox, teams):
     target = _valid_income(sandbox, teams["partner"])[0]
     page = text_of(operator.get(_path(teams, target["uuid"])).get_data(as_text=True))
-    for words in ("una nueva la sustituye", "no se volverá a facturar",
-                  "no se realizó", "factura global"):
+    for words in (
+        "una nueva la sustituye",
+        "no se volverá a facturar",
+        "no se realizó",
+        "factura global",
+    ):
         assert words in page
 
 
-def test_cancelling_twice_says_so_and_sends_nothing(operator, sandbox, teams, restore_sandbox,
-                                                    sandbox_requests):
+def test_cancelling_twice_says_so_and_sends_nothing(
+    operator, sandbox, teams, restore_sandbox, sandbox_requests
+):
     target = _valid_income(sandbox, teams["partner"])[5]
     path = _path(teams, target["uuid"])
     assert post_form(operator, path, {"motive": "02", "reason": "uno"}).status_code == 302
@@ -64,49 +76,76 @@ def test_cancelling_twice_says_so_and_sends_nothing(operator, sandbox, teams, re
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
 
 
-def test_motive_01_guides_issuing_the_substitute_and_comes_back(app, operator, api, sandbox,
-                                                                teams, restore_sandbox):
+def test_motive_01_guides_issuing_the_substitute_and_comes_back(
+    app, operator, api, sandbox, teams, restore_sandbox
+):
     from tests.app.helpers import input_value
 
-    target = next(inv for inv in _valid_income(sandbox, teams["partner"])
-                  if inv["client"].get("tax_id") not in ("XAXX010101000", "XEXX010101000"))
+    target = next(
+        inv
+        for inv in _valid_income(sandbox, teams["partner"])
+        if inv["client"].get("tax_id") not in ("XAXX010101000", "XEXX010101000")
+    )
     page = operator.get(_path(teams, target["uuid"])).get_data(as_text=True)
-    link = f"/teams/{teams['partner']}/invoices/new?client_id={target['client']['id']}" \
-           f"&amp;replaces={target['uuid']}"
+    link = (
+        f"/teams/{teams['partner']}/invoices/new?client_id={target['client']['id']}"
+        f"&amp;replaces={target['uuid']}"
+    )
     assert link in page
     form = operator.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert input_value(form, "replaces") == target["uuid"]
-    assert target["uuid"] in text_of(form)   # the banner says what it substitutes
+    assert target["uuid"] in text_of(form)  # the banner says what it substitutes
     item = target["items"][0]
-    issued = post_form(operator, f"/teams/{teams['partner']}/invoices/new", {
-        "idempotency_key": "substitute-1", "replaces": target["uuid"],
-        "client_id": target["client"]["id"], "items-0-description": item["description"],
-        "items-0-quantity": "1", "items-0-unit_price": "100",
-        "items-0-product_key": item["product_key"], "items-0-unit_key": item["unit_key"],
-        "items-0-iva": "0.16", "payment_method": "PUE", "payment_form": "03",
-        "use": target["use"], "currency": "MXN", "action": "stamp"})
+    issued = post_form(
+        operator,
+        f"/teams/{teams['partner']}/invoices/new",
+        {
+            "idempotency_key": "substitute-1",
+            "replaces": target["uuid"],
+            "client_id": target["client"]["id"],
+            "items-0-description": item["description"],
+            "items-0-quantity": "1",
+            "items-0-unit_price": "100",
+            "items-0-product_key": item["product_key"],
+            "items-0-unit_key": item["unit_key"],
+            "items-0-iva": "0.16",
+            "payment_method": "PUE",
+            "payment_form": "03",
+            "use": target["use"],
+            "currency": "MXN",
+            "action": "stamp",
+        },
+    )
     assert issued.status_code == 302, text_of(issued.get_data(as_text=True))[:500]
     back = issued.headers["Location"]
     assert back.startswith(_path(teams, target["uuid"])) and "motive=01" in back
     new_uuid = back.rsplit("substitute=", 1)[1]
     substitute = api.invoices.get(new_uuid, team=teams["partner"])
-    assert substitute["related_documents"] == [{"relationship": "04",
-                                                "documents": [target["uuid"]]}]
+    assert substitute["related_documents"] == [
+        {"relationship": "04", "documents": [target["uuid"]]}
+    ]
     chosen = operator.get(back).get_data(as_text=True)
-    assert f'<option selected value="{new_uuid}"' in chosen or \
-        f'<option value="{new_uuid}" selected' in chosen
-    done = post_form(operator, _path(teams, target["uuid"]), {
-        "motive": "01", "substitution_uuid": new_uuid, "reason": "datos del receptor"})
+    assert (
+        f'<option selected value="{new_uuid}"' in chosen
+        or f'<option value="{new_uuid}" selected' in chosen
+    )
+    done = post_form(
+        operator,
+        _path(teams, target["uuid"]),
+        {"motive": "01", "substitution_uuid": new_uuid, "reason": "datos del receptor"},
+    )
     assert done.status_code == 302
     assert _stored(sandbox, teams["partner"], target["uuid"])["substitution_uuid"] == new_uuid
 
 
-def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operator, sandbox,
-                                                                          teams):
+def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operator, sandbox, teams):
     target = _valid_income(sandbox, teams["partner"])[6]
-    answer = post_form(operator, _path(teams, target["uuid"]),
-                       {"motive": "01", "substitution_uuid": target["uuid"], "reason": "x"},
-                       htmx="cancel-form")
+    answer = post_form(
+        operator,
+        _path(teams, target["uuid"]),
+        {"motive": "01", "substitution_uuid": target["uuid"], "reason": "x"},
+        htmx="cancel-form",
+    )
     assert answer.status_code == 422
     assert field_error(answer.get_data(as_text=True), "substitution_uuid")
     assert _stored(sandbox, teams["partner"], target["uuid"])["status"] == "valid"
@@ -114,21 +153,27 @@ def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operato
 
 def test_a_substitute_that_is_not_valid_is_refused_on_its_field(operator, sandbox, teams):
     target = _valid_income(sandbox, teams["partner"])[7]
-    cancelled = next(inv for inv in _invoices(sandbox, teams["partner"])
-                     if inv["invoice_type"] == "I" and inv["status"] == "cancelled")
-    answer = post_form(operator, _path(teams, target["uuid"]),
-                       {"motive": "01", "substitution_uuid": cancelled["uuid"], "reason": "x"},
-                       htmx="cancel-form")
+    cancelled = next(
+        inv
+        for inv in _invoices(sandbox, teams["partner"])
+        if inv["invoice_type"] == "I" and inv["status"] == "cancelled"
+    )
+    answer = post_form(
+        operator,
+        _path(teams, target["uuid"]),
+        {"motive": "01", "substitution_uuid": cancelled["uuid"], "reason": "x"},
+        htmx="cancel-form",
+    )
     assert answer.status_code == 422
     assert field_error(answer.get_data(as_text=True), "substitution_uuid")
     assert _stored(sandbox, teams["partner"], target["uuid"])["status"] == "valid"
 
 
-def test_an_unknown_motive_is_refused_before_sending(operator, sandbox, teams,
-                                                     sandbox_requests):
+def test_an_unknown_motive_is_refused_before_sending(operator, sandbox, teams, sandbox_requests):
     target = _valid_income(sandbox, teams["partner"])[8]
-    answer = post_form(operator, _path(teams, target["uuid"]),
-                       {"motive": "09", "reason": "x"}, htmx="cancel-form")
+    answer = post_form(
+        operator, _path(teams, target["uuid"]), {"motive": "09", "reason": "x"}, htmx="cancel-form"
+    )
     assert answer.status_code == 422
     assert "Elige un motivo de la lista" in field_error(answer.get_data(as_text=True), "motive")
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
@@ -144,17 +189,21 @@ def live_operator(sandbox, keys):
     application.extensions["gigstack"].close()
 
 
-def test_live_mode_asks_for_the_series_folio_typed(live_operator, sandbox, teams,
-                                                   restore_sandbox):
+def test_live_mode_asks_for_the_series_folio_typed(live_operator, sandbox, teams, restore_sandbox):
     target = _valid_income(sandbox, teams["partner"], live=True)[0]
     folio = f"{target['series']}-{target['folio_number']}"
     path = _path(teams, target["uuid"])
-    wrong = post_form(live_operator, path, {"motive": "02", "reason": "x",
-                                            "confirm_folio": "Z-999"}, htmx="cancel-form")
+    wrong = post_form(
+        live_operator,
+        path,
+        {"motive": "02", "reason": "x", "confirm_folio": "Z-999"},
+        htmx="cancel-form",
+    )
     assert wrong.status_code == 422
     assert folio in field_error(wrong.get_data(as_text=True), "confirm_folio")
     assert _stored(sandbox, teams["partner"], target["uuid"], live=True)["status"] == "valid"
-    done = post_form(live_operator, path, {"motive": "02", "reason": "x",
-                                           "confirm_folio": folio.lower()})
+    done = post_form(
+        live_operator, path, {"motive": "02", "reason": "x", "confirm_folio": folio.lower()}
+    )
     assert done.status_code == 302
     assert _stored(sandbox, teams["partner"], target["uuid"], live=True)["status"] == "cancelled"

@@ -12,17 +12,21 @@ pytestmark = pytest.mark.databases
 
 def _invoice(sandbox, teams) -> dict:
     with sandbox.store.lock:
-        return next(inv for inv in sandbox.store.scoped[("invoices", teams["partner"], False)]
-                    .values() if inv["invoice_type"] == "I" and inv["status"] == "valid"
-                    and len(inv["items"]) >= 1 and float(inv["items"][0]["quantity"]) >= 1)
+        return next(
+            inv
+            for inv in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
+            if inv["invoice_type"] == "I"
+            and inv["status"] == "valid"
+            and len(inv["items"]) >= 1
+            and float(inv["items"][0]["quantity"]) >= 1
+        )
 
 
 def _path(teams, invoice) -> str:
     return f"/teams/{teams['partner']}/invoices/{invoice['uuid']}/credit-note"
 
 
-def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams,
-                                             restore_sandbox):
+def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams, restore_sandbox):
     invoice = _invoice(sandbox, teams)
     page = operator.get(_path(teams, invoice)).get_data(as_text=True)
     key = input_value(page, "idempotency_key")
@@ -35,10 +39,10 @@ def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams,
     second = post_form(operator, _path(teams, invoice), data)
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
-    assert api.invoices.list("egress", limit=1, team=teams["partner"]).total_results == \
-        before + 1
-    note = api.invoices.get(first.headers["Location"].rsplit("/", 1)[1], "egress",
-                            team=teams["partner"])
+    assert api.invoices.list("egress", limit=1, team=teams["partner"]).total_results == before + 1
+    note = api.invoices.get(
+        first.headers["Location"].rsplit("/", 1)[1], "egress", team=teams["partner"]
+    )
     assert note["related_documents"][0]["relationship"] == "01"
     assert note["related_documents"][0]["documents"] == [invoice["uuid"]]
     assert note["client"]["id"] == invoice["client"]["id"]
@@ -46,18 +50,27 @@ def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams,
     assert audit_rows(app, "invoice.credit_note")[-1].outcome == "ok"
 
 
-def test_more_than_invoiced_or_nothing_is_refused_before_any_call(operator, sandbox, teams,
-                                                                  sandbox_requests):
+def test_more_than_invoiced_or_nothing_is_refused_before_any_call(
+    operator, sandbox, teams, sandbox_requests
+):
     invoice = _invoice(sandbox, teams)
     item = invoice["items"][0]
     sandbox_requests.clear()
-    too_much = post_form(operator, _path(teams, invoice), {
-        "idempotency_key": "k1", "action": "issue", "rows-0-include": "y",
-        "rows-0-quantity": str(float(item["quantity"]) + 5)})
+    too_much = post_form(
+        operator,
+        _path(teams, invoice),
+        {
+            "idempotency_key": "k1",
+            "action": "issue",
+            "rows-0-include": "y",
+            "rows-0-quantity": str(float(item["quantity"]) + 5),
+        },
+    )
     assert too_much.status_code == 422
     assert "por encima de la de la factura" in text_of(too_much.get_data(as_text=True))
-    nothing = post_form(operator, _path(teams, invoice), {"idempotency_key": "k1",
-                                                          "action": "issue"})
+    nothing = post_form(
+        operator, _path(teams, invoice), {"idempotency_key": "k1", "action": "issue"}
+    )
     assert nothing.status_code == 422
     assert "al menos un concepto" in text_of(nothing.get_data(as_text=True))
     assert not [r for r in sandbox_requests if r.method == "POST"]
@@ -65,7 +78,9 @@ def test_more_than_invoiced_or_nothing_is_refused_before_any_call(operator, sand
 
 def test_only_valid_income_invoices_have_credit_notes(operator, sandbox, teams):
     with sandbox.store.lock:
-        egress = next(inv for inv in sandbox.store.scoped[("invoices", teams["partner"],
-                                                           False)].values()
-                      if inv["invoice_type"] == "E")
+        egress = next(
+            inv
+            for inv in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
+            if inv["invoice_type"] == "E"
+        )
     assert operator.get(_path(teams, egress)).status_code == 404

@@ -23,18 +23,34 @@ def _invoice_count(api, team: str) -> int:
 
 def _client(sandbox, teams) -> dict:
     with sandbox.store.lock:
-        return next(c for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
-                    if c.get("is_valid") and not c["tax_id"].startswith("X")
-                    and c.get("tax_system") == "601")
+        return next(
+            c
+            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
+            if c.get("is_valid")
+            and not c["tax_id"].startswith("X")
+            and c.get("tax_system") == "601"
+        )
 
 
 def _data(client: dict, **over) -> dict:
-    data = {"idempotency_key": "test-key-1", "client_id": client["id"],
-            "items-0-service": "", "items-0-description": "Consultoría", "items-0-quantity": "2",
-            "items-0-unit_price": "1000", "items-0-product_key": "81111500",
-            "items-0-unit_key": "E48", "items-0-iva": "0.16", "items-0-iva_withheld": "",
-            "items-0-isr_withheld": "", "payment_method": "PUE", "payment_form": "03",
-            "use": "G03", "currency": "MXN", "series": "A"}
+    data = {
+        "idempotency_key": "test-key-1",
+        "client_id": client["id"],
+        "items-0-service": "",
+        "items-0-description": "Consultoría",
+        "items-0-quantity": "2",
+        "items-0-unit_price": "1000",
+        "items-0-product_key": "81111500",
+        "items-0-unit_key": "E48",
+        "items-0-iva": "0.16",
+        "items-0-iva_withheld": "",
+        "items-0-isr_withheld": "",
+        "payment_method": "PUE",
+        "payment_form": "03",
+        "use": "G03",
+        "currency": "MXN",
+        "series": "A",
+    }
     data.update(over)
     return data
 
@@ -47,33 +63,48 @@ def test_the_form_carries_a_key_made_when_opened(operator, teams):
 
 def test_rows_are_added_and_removed_and_totals_follow(operator, sandbox, teams):
     client = _client(sandbox, teams)
-    added = post_form(operator, _base(teams), {**_data(client), "action": "add"},
-                      htmx="invoice-form").get_data(as_text=True)
+    added = post_form(
+        operator, _base(teams), {**_data(client), "action": "add"}, htmx="invoice-form"
+    ).get_data(as_text=True)
     assert added.count('class="invoice-item"') == 2
-    two = _data(client, **{"items-1-description": "Soporte", "items-1-quantity": "1",
-                           "items-1-unit_price": "500", "items-1-product_key": "81111800",
-                           "items-1-unit_key": "E48", "items-1-iva": "0.16",
-                           "items-1-iva_withheld": "", "items-1-isr_withheld": "0.1",
-                           "items-1-service": ""})
+    two = _data(
+        client,
+        **{
+            "items-1-description": "Soporte",
+            "items-1-quantity": "1",
+            "items-1-unit_price": "500",
+            "items-1-product_key": "81111800",
+            "items-1-unit_key": "E48",
+            "items-1-iva": "0.16",
+            "items-1-iva_withheld": "",
+            "items-1-isr_withheld": "0.1",
+            "items-1-service": "",
+        },
+    )
     html = post_form(operator, _base(teams), {**two, "action": "refresh"}).get_data(as_text=True)
     # 2 × 1000 + 500 = 2500; IVA 16 % = 400; ISR withheld 10 % of 500 = 50 → 2850
     assert "$2,850.00 MXN" in text_of(html)
     removed = post_form(operator, _base(teams), {**two, "action": "remove-0"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert removed.count('class="invoice-item"') == 1
     assert input_value(removed, "items-0-description") == "Soporte"
 
 
-@pytest.mark.parametrize(("over", "problem"), [
-    ({"payment_form": "99"}, "PUE necesita una forma de pago real"),
-    ({"items-0-quantity": "0"}, "la cantidad debe ser mayor que 0"),
-    ({"items-0-product_key": "99999999"}, "no es una clave de producto del SAT"),
-    ({"use": "D01"}, "no se permite para el régimen 601"),
-    ({"currency": "USD"}, "Escribe el tipo de cambio de USD"),
-    ({"client_id": ""}, "Elige el cliente."),
-])
-def test_the_prestamp_report_blocks_what_the_form_can_check(operator, api, sandbox, teams,
-                                                            over, problem):
+@pytest.mark.parametrize(
+    ("over", "problem"),
+    [
+        ({"payment_form": "99"}, "PUE necesita una forma de pago real"),
+        ({"items-0-quantity": "0"}, "la cantidad debe ser mayor que 0"),
+        ({"items-0-product_key": "99999999"}, "no es una clave de producto del SAT"),
+        ({"use": "D01"}, "no se permite para el régimen 601"),
+        ({"currency": "USD"}, "Escribe el tipo de cambio de USD"),
+        ({"client_id": ""}, "Elige el cliente."),
+    ],
+)
+def test_the_prestamp_report_blocks_what_the_form_can_check(
+    operator, api, sandbox, teams, over, problem
+):
     client = _client(sandbox, teams)
     before = _invoice_count(api, teams["partner"])
     answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
@@ -95,22 +126,30 @@ def test_a_double_click_issues_one_invoice(app, operator, api, sandbox, teams, r
     assert audit_rows(app, "invoice.create")[-1].object_id == uuid
 
 
-def test_a_retry_after_gigstack_failed_issues_one_invoice(operator, api, sandbox, teams, faults,
-                                                          restore_sandbox):
+def test_a_retry_after_gigstack_failed_issues_one_invoice(
+    operator, api, sandbox, teams, faults, restore_sandbox
+):
     client = _client(sandbox, teams)
     before = _invoice_count(api, teams["partner"])
-    faults({"rules": [{"method": "POST", "path": "/invoices/income", "status": 503,
-                       "retry_after": 0}]})
-    failed = post_form(operator, _base(teams), {**_data(client, idempotency_key="retry-1"),
-                                                "action": "stamp"}, htmx="invoice-form")
+    faults(
+        {"rules": [{"method": "POST", "path": "/invoices/income", "status": 503, "retry_after": 0}]}
+    )
+    failed = post_form(
+        operator,
+        _base(teams),
+        {**_data(client, idempotency_key="retry-1"), "action": "stamp"},
+        htmx="invoice-form",
+    )
     html = failed.get_data(as_text=True)
     assert failed.status_code == 422 and "lleva la misma llave" in html
     assert input_value(html, "idempotency_key") == "retry-1"  # the retry reuses it
     faults({"rules": []})
-    done = post_form(operator, _base(teams), {**_data(client, idempotency_key="retry-1"),
-                                              "action": "stamp"})
-    again = post_form(operator, _base(teams), {**_data(client, idempotency_key="retry-1"),
-                                               "action": "stamp"})
+    done = post_form(
+        operator, _base(teams), {**_data(client, idempotency_key="retry-1"), "action": "stamp"}
+    )
+    again = post_form(
+        operator, _base(teams), {**_data(client, idempotency_key="retry-1"), "action": "stamp"}
+    )
     assert done.status_code == again.status_code == 302
     assert done.headers["Location"] == again.headers["Location"]
     assert _invoice_count(api, teams["partner"]) == before + 1
@@ -118,8 +157,9 @@ def test_a_retry_after_gigstack_failed_issues_one_invoice(operator, api, sandbox
 
 def test_ppd_forces_payment_form_99(operator, sandbox, teams):
     client = _client(sandbox, teams)
-    html = post_form(operator, _base(teams), {**_data(client, payment_method="PPD"),
-                                              "action": "refresh"}).get_data(as_text=True)
+    html = post_form(
+        operator, _base(teams), {**_data(client, payment_method="PPD"), "action": "refresh"}
+    ).get_data(as_text=True)
     chosen = re.search(r'<select[^>]*id="payment_form"[^>]*>(.*?)</select>', html, re.S).group(1)
     assert re.search(r'<option selected value="99"|<option value="99" selected', chosen)
 
@@ -130,16 +170,18 @@ def test_viewers_may_not_issue(viewer, teams):
 
 # -- the client picker, services filling rows, the SAT key pickers ----------------------------
 
+
 def test_the_client_picker_finds_the_teams_clients_as_you_type(viewer, sandbox, teams):
     client = _client(sandbox, teams)
     path = f"/teams/{teams['partner']}/clients/picks"
-    html = viewer.get(path, query_string={"field": "client_id",
-                                          "client_id_search": client["tax_id"]}).get_data(
-        as_text=True)
+    html = viewer.get(
+        path, query_string={"field": "client_id", "client_id_search": client["tax_id"]}
+    ).get_data(as_text=True)
     assert f'data-pick-value="{client["id"]}"' in html
     assert 'data-pick-target="#client_id"' in html and client["tax_id"] in html
-    nothing = viewer.get(path, query_string={"field": "client_id",
-                                             "client_id_search": "zzzz-nadie"})
+    nothing = viewer.get(
+        path, query_string={"field": "client_id", "client_id_search": "zzzz-nadie"}
+    )
     assert "Ningún cliente de este equipo coincide" in text_of(nothing.get_data(as_text=True))
     one_letter = viewer.get(path, query_string={"field": "client_id", "client_id_search": "a"})
     assert "data-pick-value" not in one_letter.get_data(as_text=True)  # two letters at least
@@ -147,32 +189,54 @@ def test_the_client_picker_finds_the_teams_clients_as_you_type(viewer, sandbox, 
 
 
 def test_the_client_picker_stays_in_its_team(viewer, sandbox, teams):
-    assert viewer.get(f"/teams/{teams['outsider']}/clients/picks",
-                      query_string={"field": "client_id", "q": "ab"}).status_code == 404
+    assert (
+        viewer.get(
+            f"/teams/{teams['outsider']}/clients/picks",
+            query_string={"field": "client_id", "q": "ab"},
+        ).status_code
+        == 404
+    )
 
 
 def test_the_form_opens_with_the_client_named_in_the_link(operator, sandbox, teams):
     client = _client(sandbox, teams)
     html = operator.get(_base(teams), query_string={"client_id": client["id"]}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert input_value(html, "client_id") == client["id"]
     assert client["tax_id"] in text_of(html)
 
 
 def _service(sandbox, teams, **where) -> dict:
     with sandbox.store.lock:
-        return next(s for s in sandbox.store.scoped[("services", teams["partner"], False)].values()
-                    if all(s.get(k) == v for k, v in where.items()))
+        return next(
+            s
+            for s in sandbox.store.scoped[("services", teams["partner"], False)].values()
+            if all(s.get(k) == v for k, v in where.items())
+        )
 
 
 def test_a_service_picked_fills_its_row_and_redraws_the_form(operator, sandbox, teams):
     client = _client(sandbox, teams)
     service = _service(sandbox, teams)
-    answer = post_form(operator, _base(teams), {
-        **_data(client, **{"items-0-service": service["id"], "items-0-description": "",
-                           "items-0-unit_price": "", "items-0-product_key": "",
-                           "items-0-unit_key": ""}), "action": "refresh"},
-        htmx="invoice-summary")
+    answer = post_form(
+        operator,
+        _base(teams),
+        {
+            **_data(
+                client,
+                **{
+                    "items-0-service": service["id"],
+                    "items-0-description": "",
+                    "items-0-unit_price": "",
+                    "items-0-product_key": "",
+                    "items-0-unit_key": "",
+                },
+            ),
+            "action": "refresh",
+        },
+        htmx="invoice-summary",
+    )
     html = answer.get_data(as_text=True)
     assert answer.headers["HX-Retarget"] == "#invoice-form"  # the row's fields changed
     assert input_value(html, "items-0-description") == service["description"]
@@ -181,64 +245,114 @@ def test_a_service_picked_fills_its_row_and_redraws_the_form(operator, sandbox, 
     assert float(input_value(html, "items-0-unit_price")) == float(service["unit_price"])
     assert input_value(html, "items-0-applied") == service["id"]
     # the same pick again only refreshes the summary; what the user typed over stays
-    again = post_form(operator, _base(teams), {
-        **_data(client, **{"items-0-service": service["id"], "items-0-applied": service["id"],
-                           "items-0-description": "Cambiada a mano"}), "action": "refresh"},
-        htmx="invoice-summary")
+    again = post_form(
+        operator,
+        _base(teams),
+        {
+            **_data(
+                client,
+                **{
+                    "items-0-service": service["id"],
+                    "items-0-applied": service["id"],
+                    "items-0-description": "Cambiada a mano",
+                },
+            ),
+            "action": "refresh",
+        },
+        htmx="invoice-summary",
+    )
     assert "HX-Retarget" not in again.headers
     assert input_value(again.get_data(as_text=True), "items-0-description") == "Cambiada a mano"
 
 
-def test_an_untouched_service_row_sends_the_services_own_taxes(operator, api, sandbox, teams,
-                                                               restore_sandbox):
+def test_an_untouched_service_row_sends_the_services_own_taxes(
+    operator, api, sandbox, teams, restore_sandbox
+):
     client = _client(sandbox, teams)
     service = _service(sandbox, teams)
-    filled = post_form(operator, _base(teams), {
-        **_data(client, **{"items-0-service": service["id"], "items-0-quantity": "1"}),
-        "action": "refresh"}).get_data(as_text=True)
-    fields = {name: input_value(filled, name) for name in (
-        "items-0-description", "items-0-unit_price", "items-0-product_key", "items-0-unit_key",
-        "items-0-applied")}
-    chosen = {name: re.search(rf'<select[^>]*name="{name}".*?<option[^>]*selected[^>]*value="'
-                              rf'([^"]*)"|<select[^>]*name="{name}".*?<option value="([^"]*)"'
-                              r' selected', filled, re.S) for name in ("items-0-iva",)}
+    filled = post_form(
+        operator,
+        _base(teams),
+        {
+            **_data(client, **{"items-0-service": service["id"], "items-0-quantity": "1"}),
+            "action": "refresh",
+        },
+    ).get_data(as_text=True)
+    fields = {
+        name: input_value(filled, name)
+        for name in (
+            "items-0-description",
+            "items-0-unit_price",
+            "items-0-product_key",
+            "items-0-unit_key",
+            "items-0-applied",
+        )
+    }
+    chosen = {
+        name: re.search(
+            rf'<select[^>]*name="{name}".*?<option[^>]*selected[^>]*value="'
+            rf'([^"]*)"|<select[^>]*name="{name}".*?<option value="([^"]*)"'
+            r" selected",
+            filled,
+            re.S,
+        )
+        for name in ("items-0-iva",)
+    }
     assert all(fields.values()) and chosen
-    done = post_form(operator, _base(teams), {**_data(client, **{
-        "items-0-service": service["id"], "items-0-quantity": "1", **fields}),
-        "idempotency_key": "service-row-1", "action": "stamp"})
+    done = post_form(
+        operator,
+        _base(teams),
+        {
+            **_data(
+                client, **{"items-0-service": service["id"], "items-0-quantity": "1", **fields}
+            ),
+            "idempotency_key": "service-row-1",
+            "action": "stamp",
+        },
+    )
     assert done.status_code == 302, text_of(done.get_data(as_text=True))[:400]
     invoice = api.invoices.get(done.headers["Location"].rsplit("/", 1)[1], team=teams["partner"])
     sent = invoice["items"][0]
     assert sent["product_key"] == service["product_key"]
-    assert {(t["type"], float(t["rate"]), bool(t.get("withholding"))) for t in sent["taxes"]} \
-        >= {(t["type"], float(t["rate"]), bool(t.get("withholding")))
-            for t in service.get("taxes") or [] if t.get("factor", "Tasa") == "Tasa"}
+    assert {(t["type"], float(t["rate"]), bool(t.get("withholding"))) for t in sent["taxes"]} >= {
+        (t["type"], float(t["rate"]), bool(t.get("withholding")))
+        for t in service.get("taxes") or []
+        if t.get("factor", "Tasa") == "Tasa"
+    }
 
 
 def test_item_rows_search_sat_keys_as_you_type(operator, teams):
     html = operator.get(_base(teams)).get_data(as_text=True)
     assert "/catalogs/product-keys?field=items-0-product_key" in html
     assert "/catalogs/unit-keys?field=items-0-unit_key" in html
-    picks = operator.get("/catalogs/product-keys", query_string={
-        "field": "items-0-product_key", "items-0-product_key": "consultor"}).get_data(
-        as_text=True)
+    picks = operator.get(
+        "/catalogs/product-keys",
+        query_string={"field": "items-0-product_key", "items-0-product_key": "consultor"},
+    ).get_data(as_text=True)
     assert 'data-pick-target="#items-0-product_key"' in picks
 
 
 # -- every stamping rule the form can check, once ---------------------------------------------
 
+
 def _client_where(sandbox, teams, test) -> dict:
     with sandbox.store.lock:
-        return next(c for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
-                    if test(c))
+        return next(
+            c
+            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
+            if test(c)
+        )
 
 
-@pytest.mark.parametrize(("over", "problem"), [
-    ({"items-0-unit_key": ""}, "no es una clave de unidad del SAT"),
-    ({"items-0-unit_price": "-5"}, "el precio unitario no puede ser negativo"),
-    ({"items-0-description": ""}, "sin descripción"),
-    ({"exchange_rate": "0", "currency": "USD"}, "tipo de cambio de USD"),
-])
+@pytest.mark.parametrize(
+    ("over", "problem"),
+    [
+        ({"items-0-unit_key": ""}, "no es una clave de unidad del SAT"),
+        ({"items-0-unit_price": "-5"}, "el precio unitario no puede ser negativo"),
+        ({"items-0-description": ""}, "sin descripción"),
+        ({"exchange_rate": "0", "currency": "USD"}, "tipo de cambio de USD"),
+    ],
+)
 def test_each_item_rule_is_refused_before_sending(operator, api, sandbox, teams, over, problem):
     client = _client(sandbox, teams)
     before = _invoice_count(api, teams["partner"])
@@ -248,17 +362,22 @@ def test_each_item_rule_is_refused_before_sending(operator, api, sandbox, teams,
     assert _invoice_count(api, teams["partner"]) == before
 
 
-def test_a_receiver_without_fiscal_data_is_refused_and_warned(operator, api, sandbox, teams,
-                                                              restore_sandbox):
+def test_a_receiver_without_fiscal_data_is_refused_and_warned(
+    operator, api, sandbox, teams, restore_sandbox
+):
     bare = api.clients.create({"name": "Sin datos fiscales"}, team=teams["partner"])
     before = _invoice_count(api, teams["partner"])
     answer = post_form(operator, _base(teams), {**_data(bare), "action": "stamp"})
     text = text_of(answer.get_data(as_text=True))
     assert answer.status_code == 422
-    for missing in ("El cliente no tiene RFC", "El cliente no tiene razón social",
-                    "El cliente no tiene régimen fiscal", "código postal fiscal"):
+    for missing in (
+        "El cliente no tiene RFC",
+        "El cliente no tiene razón social",
+        "El cliente no tiene régimen fiscal",
+        "código postal fiscal",
+    ):
         assert missing in text
-    assert "no pasó la validación del SAT" in text   # a warning as well
+    assert "no pasó la validación del SAT" in text  # a warning as well
     assert _invoice_count(api, teams["partner"]) == before
 
 
@@ -271,10 +390,14 @@ def test_the_generic_rfc_needs_use_s01_and_public_invoices_are_global(operator, 
 
 
 def test_a_client_on_the_efos_list_is_a_warning(operator, sandbox, teams):
-    flagged = _client_where(sandbox, teams, lambda c: (c.get("efos") or {}).get("is_valid")
-                            is False)
-    html = text_of(post_form(operator, _base(teams), {**_data(flagged), "action": "refresh"})
-                   .get_data(as_text=True))
+    flagged = _client_where(
+        sandbox, teams, lambda c: (c.get("efos") or {}).get("is_valid") is False
+    )
+    html = text_of(
+        post_form(operator, _base(teams), {**_data(flagged), "action": "refresh"}).get_data(
+            as_text=True
+        )
+    )
     assert "está en la lista EFOS" in html
 
 
@@ -299,62 +422,91 @@ def test_an_expiring_csd_is_a_warning_before_stamping(sandbox, keys, teams, api)
 
 # -- a free egress invoice --------------------------------------------------------------------
 
+
 def _egress(teams) -> str:
     return f"/teams/{teams['partner']}/invoices/egress/new"
 
 
 def _valid_income(sandbox, teams, client: dict) -> dict:
     with sandbox.store.lock:
-        return next(i for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-                    if i["invoice_type"] == "I" and i["status"] == "valid")
+        return next(
+            i
+            for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
+            if i["invoice_type"] == "I" and i["status"] == "valid"
+        )
 
 
-def test_a_free_egress_invoice_relates_to_an_invoice(app, operator, api, sandbox, teams,
-                                                     restore_sandbox):
+def test_a_free_egress_invoice_relates_to_an_invoice(
+    app, operator, api, sandbox, teams, restore_sandbox
+):
     client = _client(sandbox, teams)
     origin = _valid_income(sandbox, teams, client)
     before = api.invoices.list("egress", limit=1, team=teams["partner"]).total_results
     page = operator.get(_egress(teams), query_string={"related": origin["uuid"]})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and origin["uuid"] in html
-    data = {**_data(client, use="G02", series="", idempotency_key="egress-1"),
-            "relationship": "01", "related_uuids": origin["uuid"].lower(), "action": "stamp"}
+    data = {
+        **_data(client, use="G02", series="", idempotency_key="egress-1"),
+        "relationship": "01",
+        "related_uuids": origin["uuid"].lower(),
+        "action": "stamp",
+    }
     first = post_form(operator, _egress(teams), data)
     second = post_form(operator, _egress(teams), data)
-    assert first.status_code == second.status_code == 302, text_of(
-        first.get_data(as_text=True))[:400]
+    assert first.status_code == second.status_code == 302, text_of(first.get_data(as_text=True))[
+        :400
+    ]
     assert first.headers["Location"] == second.headers["Location"]
     assert api.invoices.list("egress", limit=1, team=teams["partner"]).total_results == before + 1
-    note = api.invoices.get(first.headers["Location"].rsplit("/", 1)[1], "egress",
-                            team=teams["partner"])
+    note = api.invoices.get(
+        first.headers["Location"].rsplit("/", 1)[1], "egress", team=teams["partner"]
+    )
     assert note["invoice_type"] == "E"
     assert note["related_documents"] == [{"relationship": "01", "documents": [origin["uuid"]]}]
     assert audit_rows(app, "invoice.create")[-1].object_id == note["uuid"]
 
 
-@pytest.mark.parametrize(("over", "problem"), [
-    ({"related_uuids": "not-a-uuid"}, "no es el UUID de una factura"),
-    ({"related_uuids": ""}, "Escribe el UUID de la factura"),
-    ({"relationship": "", "related_uuids": "6F1C2D3E-0000-4000-8000-000000000000"},
-     "Elige cómo se relacionan"),
-])
-def test_the_egress_form_checks_its_related_invoices(operator, api, sandbox, teams, over,
-                                                     problem):
+@pytest.mark.parametrize(
+    ("over", "problem"),
+    [
+        ({"related_uuids": "not-a-uuid"}, "no es el UUID de una factura"),
+        ({"related_uuids": ""}, "Escribe el UUID de la factura"),
+        (
+            {"relationship": "", "related_uuids": "6F1C2D3E-0000-4000-8000-000000000000"},
+            "Elige cómo se relacionan",
+        ),
+    ],
+)
+def test_the_egress_form_checks_its_related_invoices(operator, api, sandbox, teams, over, problem):
     client = _client(sandbox, teams)
-    data = {**_data(client, use="G02"), "relationship": "01", "related_uuids": "", **over,
-            "action": "stamp"}
+    data = {
+        **_data(client, use="G02"),
+        "relationship": "01",
+        "related_uuids": "",
+        **over,
+        "action": "stamp",
+    }
     answer = post_form(operator, _egress(teams), data)
     assert answer.status_code == 422
     assert problem in text_of(answer.get_data(as_text=True))
 
 
-def test_a_related_invoice_of_another_team_is_gigstacks_refusal_on_the_field(operator, sandbox,
-                                                                             teams):
+def test_a_related_invoice_of_another_team_is_gigstacks_refusal_on_the_field(
+    operator, sandbox, teams
+):
     client = _client(sandbox, teams)
     stranger = "6F1C2D3E-0000-4000-8000-000000000000"
-    answer = post_form(operator, _egress(teams), {
-        **_data(client, use="G02"), "relationship": "01", "related_uuids": stranger,
-        "action": "stamp"}, htmx="invoice-form")
+    answer = post_form(
+        operator,
+        _egress(teams),
+        {
+            **_data(client, use="G02"),
+            "relationship": "01",
+            "related_uuids": stranger,
+            "action": "stamp",
+        },
+        htmx="invoice-form",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert stranger in (field_error(html, "related_uuids") or "")

@@ -34,8 +34,11 @@ def _rows(html: str) -> list[str]:
 
 
 def _one(sandbox, teams, **where) -> dict:
-    return next(inv for inv in _invoices(sandbox, teams["partner"])
-                if all(inv.get(k) == v for k, v in where.items()))
+    return next(
+        inv
+        for inv in _invoices(sandbox, teams["partner"])
+        if all(inv.get(k) == v for k, v in where.items())
+    )
 
 
 @pytest.mark.parametrize(("path", "kind"), [("", "I"), ("egress/", "E"), ("payment/", "P")])
@@ -49,24 +52,28 @@ def test_each_tab_lists_its_type(viewer, sandbox, teams, path, kind):
 
 def test_filters_live_in_the_url_and_apply(viewer, sandbox, teams):
     ppd = viewer.get(_base(teams), query_string={"payment_method": "PPD"}).get_data(as_text=True)
-    methods = {inv["uuid"]: inv.get("payment_method") for inv in _invoices(sandbox,
-                                                                             teams["partner"])}
+    methods = {
+        inv["uuid"]: inv.get("payment_method") for inv in _invoices(sandbox, teams["partner"])
+    }
     assert _rows(ppd) and {methods[u] for u in _rows(ppd)} == {"PPD"}
     assert "Saldo PPD" in ppd
     cancelled = viewer.get(_base(teams), query_string={"status": "cancelled"})
     statuses = {inv["uuid"]: inv["status"] for inv in _invoices(sandbox, teams["partner"])}
     assert {statuses[u] for u in _rows(cancelled.get_data(as_text=True))} <= {"cancelled"}
-    fragment = viewer.get(_base(teams), query_string={"series": "A"},
-                          headers=htmx_headers("invoices-list")).get_data(as_text=True)
+    fragment = viewer.get(
+        _base(teams), query_string={"series": "A"}, headers=htmx_headers("invoices-list")
+    ).get_data(as_text=True)
     assert "<html" not in fragment and _rows(fragment)
 
 
 @pytest.mark.parametrize("how", ["uuid_prefix", "folio", "rfc"])
 def test_one_search_box_finds_by_uuid_folio_or_rfc(viewer, sandbox, teams, how):
     invoice = _one(sandbox, teams, invoice_type="I", status="valid")
-    query = {"uuid_prefix": invoice["uuid"][:8],
-             "folio": f"{invoice['series']}-{invoice['folio_number']}",
-             "rfc": invoice["client"]["tax_id"]}[how]
+    query = {
+        "uuid_prefix": invoice["uuid"][:8],
+        "folio": f"{invoice['series']}-{invoice['folio_number']}",
+        "rfc": invoice["client"]["tax_id"],
+    }[how]
     html = viewer.get(_base(teams), query_string={"q": query}).get_data(as_text=True)
     assert invoice["uuid"] in _rows(html)
 
@@ -98,15 +105,17 @@ def test_downloads_under_good_names(viewer, sandbox, teams, tmp_path):
     xml = viewer.get(f"{_base(teams)}{invoice['uuid']}/xml")
     root = ET.fromstring(xml.get_data())
     assert root.find(f".//{TFD}").get("UUID") == invoice["uuid"]
-    archive = zipfile.ZipFile(io.BytesIO(viewer.get(f"{_base(teams)}{invoice['uuid']}/zip")
-                                         .get_data()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(viewer.get(f"{_base(teams)}{invoice['uuid']}/zip").get_data())
+    )
     assert sorted(archive.namelist()) == [f"{stem}.pdf", f"{stem}.xml"]
     assert archive.read(f"{stem}.xml") == xml.get_data()  # byte for byte
     require_tool("pdftoppm")
     path = tmp_path / "invoice.pdf"
     path.write_bytes(pdf.get_data())
-    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True, timeout=60
+    )
     assert list(tmp_path.glob("page*.png"))
 
 
@@ -119,40 +128,51 @@ def test_the_file_url_never_reaches_the_browser(viewer, sandbox, teams):
 
 
 def test_gigstack_down_is_a_banner(viewer, teams, faults):
-    faults({"rules": [{"method": "GET", "path": "/invoices/income", "status": 503,
-                       "retry_after": 0}]})
+    faults(
+        {"rules": [{"method": "GET", "path": "/invoices/income", "status": 503, "retry_after": 0}]}
+    )
     answer = viewer.get(_base(teams))
     assert answer.status_code == 502 and "Reintentar" in answer.get_data(as_text=True)
 
 
 # -- send and cancel -------------------------------------------------------------------------
 
+
 def test_send_prefills_the_client_and_says_who_received_it(app, operator, sandbox, teams):
     from tests.app.helpers import audit_rows, field_error, input_value, post_form
 
-    invoice = next(inv for inv in _invoices(sandbox, teams["partner"])
-                   if inv["invoice_type"] == "I" and inv["client"].get("email"))
+    invoice = next(
+        inv
+        for inv in _invoices(sandbox, teams["partner"])
+        if inv["invoice_type"] == "I" and inv["client"].get("email")
+    )
     path = f"{_base(teams)}{invoice['uuid']}/send"
-    assert invoice["client"]["email"] in input_value(operator.get(path).get_data(as_text=True),
-                                                     "emails")
+    assert invoice["client"]["email"] in input_value(
+        operator.get(path).get_data(as_text=True), "emails"
+    )
     bad = post_form(operator, path, {"emails": "uno@ejemplo.mx, no-es-correo"})
     assert bad.status_code == 422
     assert "separados por comas" in field_error(bad.get_data(as_text=True), "emails")
-    sent = post_form(operator, path, {"emails": "conta@ejemplo.mx, dueno@ejemplo.mx"},
-                     htmx="send-form")
+    sent = post_form(
+        operator, path, {"emails": "conta@ejemplo.mx, dueno@ejemplo.mx"}, htmx="send-form"
+    )
     html = sent.get_data(as_text=True)
     assert sent.status_code == 200 and "conta@ejemplo.mx" in html and "dueno@ejemplo.mx" in html
     assert audit_rows(app, "invoice.send")[-1].object_id == invoice["uuid"]
 
 
-def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(app, operator, sandbox,
-                                                                      teams, restore_sandbox):
+def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
+    app, operator, sandbox, teams, restore_sandbox
+):
     from collections import Counter
 
     from tests.app.helpers import audit_rows, field_error, post_form
 
-    valid = [inv for inv in _invoices(sandbox, teams["partner"])
-             if inv["invoice_type"] == "I" and inv["status"] == "valid"]
+    valid = [
+        inv
+        for inv in _invoices(sandbox, teams["partner"])
+        if inv["invoice_type"] == "I" and inv["status"] == "valid"
+    ]
     by_client = Counter(inv["client"]["id"] for inv in valid)
     client_id = next(cid for cid, count in by_client.items() if count >= 2)
     target, substitute = [inv for inv in valid if inv["client"]["id"] == client_id][:2]
@@ -161,12 +181,16 @@ def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(app, opera
     assert substitute["uuid"] in page and "La venta o el servicio no se realizó." in page
     missing = post_form(operator, path, {"motive": "01", "reason": "folio duplicado"})
     assert missing.status_code == 422
-    assert "necesita la factura que sustituye" in field_error(missing.get_data(as_text=True),
-                                                             "substitution_uuid")
+    assert "necesita la factura que sustituye" in field_error(
+        missing.get_data(as_text=True), "substitution_uuid"
+    )
     no_reason = post_form(operator, path, {"motive": "02", "reason": ""})
     assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
-    done = post_form(operator, path, {"motive": "01", "substitution_uuid": substitute["uuid"],
-                                      "reason": "folio duplicado"})
+    done = post_form(
+        operator,
+        path,
+        {"motive": "01", "substitution_uuid": substitute["uuid"], "reason": "folio duplicado"},
+    )
     assert done.status_code == 302
     stored = _one(sandbox, teams, uuid=target["uuid"])
     assert stored["status"] == "cancelled" and stored["substitution_uuid"] == substitute["uuid"]
@@ -178,14 +202,15 @@ def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(app, opera
     assert "ya está cancelada" in again
 
 
-def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, sandbox,
-                                                                    teams):
+def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, sandbox, teams):
     from tests.app.helpers import post_form
 
     target = _one(sandbox, teams, invoice_type="I", status="valid")
-    answer = post_form(operator, f"{_base(teams)}{target['uuid']}/cancel",
-                       {"motive": "01", "substitution_uuid": target["uuid"],
-                        "reason": "prueba"})
+    answer = post_form(
+        operator,
+        f"{_base(teams)}{target['uuid']}/cancel",
+        {"motive": "01", "substitution_uuid": target["uuid"], "reason": "prueba"},
+    )
     assert answer.status_code == 422
     assert _one(sandbox, teams, uuid=target["uuid"])["status"] == "valid"
 
@@ -197,5 +222,9 @@ def test_viewers_may_download_but_not_send_or_cancel(viewer, sandbox, teams):
     assert viewer.get(f"{_base(teams)}{invoice['uuid']}/xml").status_code == 200
     for verb in ("send", "cancel"):
         assert viewer.get(f"{_base(teams)}{invoice['uuid']}/{verb}").status_code == 403
-        assert post_form(viewer, f"{_base(teams)}{invoice['uuid']}/{verb}",
-                         {"motive": "02"}).status_code == 403
+        assert (
+            post_form(
+                viewer, f"{_base(teams)}{invoice['uuid']}/{verb}", {"motive": "02"}
+            ).status_code
+            == 403
+        )

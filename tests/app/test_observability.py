@@ -8,15 +8,17 @@ import re
 from tests.app.helpers import home
 from webapp.observability import RequestIdFilter, current_request_id
 
-TIMING = re.compile(r'app;dur=[\d.]+, cpu;dur=[\d.]+, upstream;dur=[\d.]+, '
-                    r'upstream-max;dur=[\d.]+, upstream-calls;desc="(\d+)"')
+TIMING = re.compile(
+    r"app;dur=[\d.]+, cpu;dur=[\d.]+, upstream;dur=[\d.]+, "
+    r'upstream-max;dur=[\d.]+, upstream-calls;desc="(\d+)"'
+)
 
 
-def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin, sandbox_requests,
-                                                                teams):
+def test_the_routers_request_id_reaches_gigstack_on_every_call(app, admin, sandbox_requests, teams):
     app.extensions["team_directory"].forget()
-    answer = admin.get(f"/teams/{teams['partner']}/",
-                       headers={"X-Request-ID": "0f6a1c7e-router-id"})
+    answer = admin.get(
+        f"/teams/{teams['partner']}/", headers={"X-Request-ID": "0f6a1c7e-router-id"}
+    )
     assert answer.status_code == 200
     assert answer.headers["X-Request-ID"] == "0f6a1c7e-router-id"
     # the team list, then the team, its series and integrations in parallel threads

@@ -21,36 +21,60 @@ def _count(api, team: str) -> int:
 
 def _ppd_with_balance(sandbox, teams) -> dict:
     with sandbox.store.lock:
-        return next(i for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-                    if i["invoice_type"] == "I" and i["status"] == "valid"
-                    and i.get("payment_method") == "PPD" and float(i.get("last_balance") or 0)
-                    > 100 and i["client"].get("tax_id") not in ("XAXX010101000",))
+        return next(
+            i
+            for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
+            if i["invoice_type"] == "I"
+            and i["status"] == "valid"
+            and i.get("payment_method") == "PPD"
+            and float(i.get("last_balance") or 0) > 100
+            and i["client"].get("tax_id") not in ("XAXX010101000",)
+        )
 
 
 def _data(client_id: str, **over) -> dict:
-    data = {"idempotency_key": "pay-key-1", "client_id": client_id,
-            "items-0-description": "Abono", "items-0-quantity": "1",
-            "items-0-unit_price": "100", "items-0-product_key": "84111506",
-            "items-0-unit_key": "E48", "items-0-iva": "", "currency": "MXN",
-            "payment_form": "03", "automation_type": "none", "action": "save"}
+    data = {
+        "idempotency_key": "pay-key-1",
+        "client_id": client_id,
+        "items-0-description": "Abono",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "100",
+        "items-0-product_key": "84111506",
+        "items-0-unit_key": "E48",
+        "items-0-iva": "",
+        "currency": "MXN",
+        "payment_form": "03",
+        "automation_type": "none",
+        "action": "save",
+    }
     data.update(over)
     return data
 
 
-def test_register_a_complement_for_a_ppd_invoice_and_follow_it(app, operator, api, sandbox,
-                                                               teams, restore_sandbox):
+def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
+    app, operator, api, sandbox, teams, restore_sandbox
+):
     invoice = _ppd_with_balance(sandbox, teams)
     client_id = invoice["client"]["id"]
     form = operator.get(f"{_base(teams)}new", query_string={"client_id": client_id})
-    assert invoice["uuid"] in form.get_data(as_text=True)   # the client's open PPD invoices
-    answer = post_form(operator, f"{_base(teams)}new", _data(
-        client_id, automation_type="ppd_invoice_and_complement",
-        ppd_invoice_id=invoice["uuid"], received_on="2026-12-01"))
+    assert invoice["uuid"] in form.get_data(as_text=True)  # the client's open PPD invoices
+    answer = post_form(
+        operator,
+        f"{_base(teams)}new",
+        _data(
+            client_id,
+            automation_type="ppd_invoice_and_complement",
+            ppd_invoice_id=invoice["uuid"],
+            received_on="2026-12-01",
+        ),
+    )
     assert answer.status_code == 302, text_of(answer.get_data(as_text=True))[:600]
     payment_id = answer.headers["Location"].rsplit("/", 1)[1]
     payment = api.payments.get(payment_id, team=teams["partner"])
-    assert payment["status"] == "succeeded" and payment["automation_type"] == \
-        "ppd_invoice_and_complement"
+    assert (
+        payment["status"] == "succeeded"
+        and payment["automation_type"] == "ppd_invoice_and_complement"
+    )
     assert payment["metadata"]["received_on"] == "2026-12-01"
     complement = api.invoices.get(payment["invoices"][0], "payment", team=teams["partner"])
     assert complement["invoice_type"] == "P"
@@ -59,14 +83,21 @@ def test_register_a_complement_for_a_ppd_invoice_and_follow_it(app, operator, ap
     assert audit_rows(app, "payment.create")[-1].object_id == payment_id
 
 
-def test_a_double_click_and_a_retry_register_one_payment(operator, api, sandbox, teams, faults,
-                                                        restore_sandbox):
+def test_a_double_click_and_a_retry_register_one_payment(
+    operator, api, sandbox, teams, faults, restore_sandbox
+):
     invoice = _ppd_with_balance(sandbox, teams)
     before = _count(api, teams["partner"])
-    faults({"rules": [{"method": "POST", "path": "/payments/register", "status": 503,
-                       "retry_after": 0}]})
-    failed = post_form(operator, f"{_base(teams)}new", _data(invoice["client"]["id"]),
-                       htmx="payment-form")
+    faults(
+        {
+            "rules": [
+                {"method": "POST", "path": "/payments/register", "status": 503, "retry_after": 0}
+            ]
+        }
+    )
+    failed = post_form(
+        operator, f"{_base(teams)}new", _data(invoice["client"]["id"]), htmx="payment-form"
+    )
     assert failed.status_code == 422 and "misma llave" in failed.get_data(as_text=True)
     assert input_value(failed.get_data(as_text=True), "idempotency_key") == "pay-key-1"
     faults({"rules": []})
@@ -77,25 +108,44 @@ def test_a_double_click_and_a_retry_register_one_payment(operator, api, sandbox,
     assert _count(api, teams["partner"]) == before + 1
 
 
-@pytest.mark.parametrize(("over", "field", "message"), [
-    ({"payment_form": "99", "automation_type": "pue_invoice"}, "payment_form", "99 (por definir)"),
-    ({"payment_form": ""}, "payment_form", "Elige cómo llegó el dinero"),
-    ({"automation_type": "none", "ppd_invoice_id": "{ppd}"}, "ppd_invoice_id",
-     "Factura PPD más complemento"),
-    ({"automation_type": "ppd_invoice_and_complement", "ppd_invoice_id": "{ppd}",
-      "items-0-unit_price": "99999999"}, "ppd_invoice_id", "es mayor que lo que queda"),
-])
-def test_register_refusals_land_on_their_fields_before_any_call(operator, api, sandbox, teams,
-                                                                over, field, message):
+@pytest.mark.parametrize(
+    ("over", "field", "message"),
+    [
+        (
+            {"payment_form": "99", "automation_type": "pue_invoice"},
+            "payment_form",
+            "99 (por definir)",
+        ),
+        ({"payment_form": ""}, "payment_form", "Elige cómo llegó el dinero"),
+        (
+            {"automation_type": "none", "ppd_invoice_id": "{ppd}"},
+            "ppd_invoice_id",
+            "Factura PPD más complemento",
+        ),
+        (
+            {
+                "automation_type": "ppd_invoice_and_complement",
+                "ppd_invoice_id": "{ppd}",
+                "items-0-unit_price": "99999999",
+            },
+            "ppd_invoice_id",
+            "es mayor que lo que queda",
+        ),
+    ],
+)
+def test_register_refusals_land_on_their_fields_before_any_call(
+    operator, api, sandbox, teams, over, field, message
+):
     invoice = _ppd_with_balance(sandbox, teams)
     over = {k: v.replace("{ppd}", invoice["uuid"]) for k, v in over.items()}
     before = _count(api, teams["partner"])
-    answer = post_form(operator, f"{_base(teams)}new", _data(invoice["client"]["id"], **over),
-                       htmx="payment-form")
+    answer = post_form(
+        operator, f"{_base(teams)}new", _data(invoice["client"]["id"], **over), htmx="payment-form"
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert message in (field_error(html, field) or ""), text_of(html)[:800]
-    assert input_value(html, "items-0-description") == "Abono"   # nothing lost
+    assert input_value(html, "items-0-description") == "Abono"  # nothing lost
     assert _count(api, teams["partner"]) == before
 
 
@@ -105,31 +155,41 @@ def test_register_without_a_client_is_refused(operator, teams):
     assert "Elige el cliente" in text_of(answer.get_data(as_text=True))
 
 
-def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(operator, api, sandbox,
-                                                                    teams, sandbox_requests):
+def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(
+    operator, api, sandbox, teams, sandbox_requests
+):
     invoice = _ppd_with_balance(sandbox, teams)
-    answer = post_form(operator, f"{_base(teams)}request", _data(
-        invoice["client"]["id"], methods=["spei", "card"]), htmx="payment-form")
+    answer = post_form(
+        operator,
+        f"{_base(teams)}request",
+        _data(invoice["client"]["id"], methods=["spei", "card"]),
+        htmx="payment-form",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert "necesitan una cuenta de Stripe" in field_error(html, "methods")
     assert "Este equipo no tiene Stripe" in text_of(html)
     assert not [r for r in sandbox_requests if r.method == "POST"]
-    none_chosen = post_form(operator, f"{_base(teams)}request",
-                            _data(invoice["client"]["id"]), htmx="payment-form")
-    assert "Elige al menos una forma" in field_error(none_chosen.get_data(as_text=True),
-                                                     "methods")
+    none_chosen = post_form(
+        operator, f"{_base(teams)}request", _data(invoice["client"]["id"]), htmx="payment-form"
+    )
+    assert "Elige al menos una forma" in field_error(none_chosen.get_data(as_text=True), "methods")
 
 
-def test_request_a_payment_shows_the_link_to_copy(operator, api, sandbox, teams,
-                                                  restore_sandbox):
+def test_request_a_payment_shows_the_link_to_copy(operator, api, sandbox, teams, restore_sandbox):
     invoice = _ppd_with_balance(sandbox, teams)
-    answer = post_form(operator, f"{_base(teams)}request", _data(
-        invoice["client"]["id"], methods=["spei"], automation_type="pue_invoice",
-        idempotency_key="link-1"))
+    answer = post_form(
+        operator,
+        f"{_base(teams)}request",
+        _data(
+            invoice["client"]["id"],
+            methods=["spei"],
+            automation_type="pue_invoice",
+            idempotency_key="link-1",
+        ),
+    )
     assert answer.status_code == 302, text_of(answer.get_data(as_text=True))[:600]
-    payment = api.payments.get(answer.headers["Location"].rsplit("/", 1)[1],
-                               team=teams["partner"])
+    payment = api.payments.get(answer.headers["Location"].rsplit("/", 1)[1], team=teams["partner"])
     assert payment["status"] == "requires_payment_method" and payment["short_url"]
     html = operator.get(answer.headers["Location"]).get_data(as_text=True)
     assert f'value="{payment["short_url"]}"' in html and "data-copy" in html
@@ -137,6 +197,10 @@ def test_request_a_payment_shows_the_link_to_copy(operator, api, sandbox, teams,
 
 def test_each_automation_is_explained_in_words(operator, teams):
     text = text_of(operator.get(f"{_base(teams)}new").get_data(as_text=True))
-    for words in ("timbra una factura de ingreso PUE", "complemento de pago por este monto",
-                  "crea un recibo", "Solo registra el pago"):
+    for words in (
+        "timbra una factura de ingreso PUE",
+        "complemento de pago por este monto",
+        "crea un recibo",
+        "Solo registra el pago",
+    ):
         assert words in text

@@ -24,8 +24,11 @@ def _payments(sandbox, team_id: str) -> list[dict]:
 
 
 def _one(sandbox, teams, test=None, **where) -> dict:
-    return next(p for p in _payments(sandbox, teams["partner"])
-                if all(p.get(k) == v for k, v in where.items()) and (test is None or test(p)))
+    return next(
+        p
+        for p in _payments(sandbox, teams["partner"])
+        if all(p.get(k) == v for k, v in where.items()) and (test is None or test(p))
+    )
 
 
 def _stored(sandbox, teams, payment_id: str) -> dict:
@@ -37,6 +40,7 @@ def _rows(html: str) -> list[str]:
 
 
 # -- list -------------------------------------------------------------------------------------
+
 
 def test_status_tabs_count_and_filter(viewer, sandbox, teams):
     every = _payments(sandbox, teams["partner"])
@@ -51,21 +55,27 @@ def test_status_tabs_count_and_filter(viewer, sandbox, teams):
 def test_filters_live_in_the_url_and_keep_the_tab(viewer, sandbox, teams):
     target = _one(sandbox, teams, status="succeeded")
     rfc = target["client"]["tax_id"]
-    answer = viewer.get(_base(teams), query_string={"status": "succeeded", "tax_id": rfc},
-                        headers={"HX-Request": "true", "HX-Target": "payments-list"})
+    answer = viewer.get(
+        _base(teams),
+        query_string={"status": "succeeded", "tax_id": rfc},
+        headers={"HX-Request": "true", "HX-Target": "payments-list"},
+    )
     html = answer.get_data(as_text=True)
-    assert "<html" not in html   # the rows fragment
+    assert "<html" not in html  # the rows fragment
     found = {p["id"]: p for p in _payments(sandbox, teams["partner"])}
     assert target["id"] in _rows(html)
-    assert all(found[i]["client"]["tax_id"] == rfc and found[i]["status"] == "succeeded"
-               for i in _rows(html))
+    assert all(
+        found[i]["client"]["tax_id"] == rfc and found[i]["status"] == "succeeded"
+        for i in _rows(html)
+    )
     page = viewer.get(_base(teams), query_string={"status": "succeeded", "tax_id": rfc})
     assert 'name="status" value="succeeded"' in page.get_data(as_text=True)
 
 
 def test_a_date_range_bounds_the_list(viewer, sandbox, teams):
-    html = viewer.get(_base(teams), query_string={"date_from": "2001-01-01",
-                                                  "date_to": "2001-01-31"}).get_data(as_text=True)
+    html = viewer.get(
+        _base(teams), query_string={"date_from": "2001-01-01", "date_to": "2001-01-31"}
+    ).get_data(as_text=True)
     assert not _rows(html) and "Ningún pago coincide" in text_of(html)
 
 
@@ -75,8 +85,7 @@ def test_anonymous_and_other_teams(client, viewer, teams):
 
 
 def test_gigstack_down_is_a_banner(viewer, teams, faults):
-    faults({"rules": [{"method": "GET", "path": "/payments", "status": 503,
-                       "retry_after": 0}]})
+    faults({"rules": [{"method": "GET", "path": "/payments", "status": 503, "retry_after": 0}]})
     answer = viewer.get(_base(teams))
     assert answer.status_code in (502, 503)
     assert "Traceback" not in answer.get_data(as_text=True)
@@ -84,32 +93,34 @@ def test_gigstack_down_is_a_banner(viewer, teams, faults):
 
 # -- detail -----------------------------------------------------------------------------------
 
-def test_detail_shows_items_refunds_documents_and_the_buttons_its_state_allows(viewer,
-                                                                                 operator,
-                                                                                 sandbox, teams):
+
+def test_detail_shows_items_refunds_documents_and_the_buttons_its_state_allows(
+    viewer, operator, sandbox, teams
+):
     refunded = _one(sandbox, teams, test=lambda p: p["refunds"] and p["status"] == "succeeded")
     html = operator.get(f"{_base(teams)}{refunded['id']}").get_data(as_text=True)
     text = text_of(html)
     assert refunded["items"][0]["description"] in text
     assert refunded["refunds"][0]["reason"] in text
     left = float(refunded["total"]) - sum(float(r["amount"]) for r in refunded["refunds"])
-    assert f"{left:,.2f}" in text   # the refundable remainder
+    assert f"{left:,.2f}" in text  # the refundable remainder
     invoiced = _one(sandbox, teams, test=lambda p: p["invoices"])
     assert f"/invoices/{invoiced['invoices'][0]}" in operator.get(
-        f"{_base(teams)}{invoiced['id']}").get_data(as_text=True)
+        f"{_base(teams)}{invoiced['id']}"
+    ).get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "/refund" in actions and "/mark-paid" not in actions and "/cancel" not in actions
     pending = _one(sandbox, teams, status="requires_payment_method")
     html = operator.get(f"{_base(teams)}{pending['id']}").get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "/mark-paid" in actions and "/cancel" in actions and "/refund" not in actions
-    assert pending["short_url"] in html   # the link to copy
+    assert pending["short_url"] in html  # the link to copy
     cancelled = _one(sandbox, teams, status="cancelled")
     html = operator.get(f"{_base(teams)}{cancelled['id']}").get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "href" not in actions
     viewed = viewer.get(f"{_base(teams)}{pending['id']}").get_data(as_text=True)
-    assert "/mark-paid" not in viewed   # viewers read only
+    assert "/mark-paid" not in viewed  # viewers read only
 
 
 def test_a_receipt_made_by_a_payment_links_to_it(viewer, sandbox, teams):
@@ -124,13 +135,13 @@ def test_an_unknown_payment_is_not_found(viewer, teams):
 
 # -- state changes ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing",
-                                    "failed"])
-def test_mark_paid_from_each_open_state_runs_the_automation(app, operator, sandbox, teams,
-                                                             status, restore_sandbox):
+
+@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing", "failed"])
+def test_mark_paid_from_each_open_state_runs_the_automation(
+    app, operator, sandbox, teams, status, restore_sandbox
+):
     target = _one(sandbox, teams, status=status)
-    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid",
-                       {"payment_form": "03"})
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid", {"payment_form": "03"})
     assert answer.status_code == 302
     stored = _stored(sandbox, teams, target["id"])
     assert stored["status"] == "succeeded" and stored["payment_form"] == "03"
@@ -140,11 +151,16 @@ def test_mark_paid_from_each_open_state_runs_the_automation(app, operator, sandb
 
 
 @pytest.mark.parametrize("status", ["succeeded", "cancelled", "refunded"])
-def test_mark_paid_is_refused_from_closed_states(operator, sandbox, teams, status,
-                                                 sandbox_requests):
+def test_mark_paid_is_refused_from_closed_states(
+    operator, sandbox, teams, status, sandbox_requests
+):
     target = _one(sandbox, teams, status=status)
-    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid",
-                       {"payment_form": "03"}, htmx="mark_paid-form")
+    answer = post_form(
+        operator,
+        f"{_base(teams)}{target['id']}/mark-paid",
+        {"payment_form": "03"},
+        htmx="mark_paid-form",
+    )
     assert answer.status_code == 422
     assert "ya no puede" in text_of(answer.get_data(as_text=True))
     assert not [r for r in sandbox_requests if r.method == "POST"]
@@ -164,16 +180,27 @@ def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox
     total = float(target["total"])
     assert float(input_value(form, "amount")) == pytest.approx(total)
     half = round(total / 2, 2)
-    first = post_form(operator, path, {"once": input_value(form, "once"), "amount": str(half),
-                                       "reason": "devolución parcial"})
+    first = post_form(
+        operator,
+        path,
+        {"once": input_value(form, "once"), "amount": str(half), "reason": "devolución parcial"},
+    )
     assert first.status_code == 302
     stored = _stored(sandbox, teams, target["id"])
     assert stored["status"] == "succeeded" and len(stored["refunds"]) == 1
     form = operator.get(path).get_data(as_text=True)
     rest = round(total - half, 2)
     assert float(input_value(form, "amount")) == pytest.approx(rest)
-    second = post_form(operator, path, {"once": input_value(form, "once"), "amount": str(rest),
-                                        "reason": "el resto", "external": "y"})
+    second = post_form(
+        operator,
+        path,
+        {
+            "once": input_value(form, "once"),
+            "amount": str(rest),
+            "reason": "el resto",
+            "external": "y",
+        },
+    )
     assert second.status_code == 302
     stored = _stored(sandbox, teams, target["id"])
     assert stored["status"] == "refunded" and stored["refunds"][1]["external_processor_refund"]
@@ -181,19 +208,22 @@ def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox
     assert "(outside gigstack)" in audit_rows(app, "payment.refund")[-1].reason
 
 
-@pytest.mark.parametrize(("amount", "message"), [
-    ("0", "mayor que 0"), ("-5", "mayor que 0"), ("999999999", "Quedan a lo más")])
-def test_a_refund_of_zero_or_above_the_remainder_is_refused_on_its_field(operator, sandbox,
-                                                                         teams, amount,
-                                                                         message):
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [("0", "mayor que 0"), ("-5", "mayor que 0"), ("999999999", "Quedan a lo más")],
+)
+def test_a_refund_of_zero_or_above_the_remainder_is_refused_on_its_field(
+    operator, sandbox, teams, amount, message
+):
     target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
     path = f"{_base(teams)}{target['id']}/refund"
     once = input_value(operator.get(path).get_data(as_text=True), "once")
-    answer = post_form(operator, path, {"once": once, "amount": amount, "reason": "x"},
-                       htmx="refund-form")
+    answer = post_form(
+        operator, path, {"once": once, "amount": amount, "reason": "x"}, htmx="refund-form"
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and message in field_error(html, "amount")
-    assert input_value(html, "amount") == amount   # what was typed stays
+    assert input_value(html, "amount") == amount  # what was typed stays
     assert _stored(sandbox, teams, target["id"])["refunds"] == []
 
 
@@ -216,8 +246,9 @@ def test_a_double_clicked_refund_refunds_once(operator, sandbox, teams, restore_
 
 
 @pytest.mark.parametrize("status", ["requires_payment_method", "failed"])
-def test_cancel_from_an_open_state_with_a_reason(app, operator, sandbox, teams, status,
-                                                 restore_sandbox):
+def test_cancel_from_an_open_state_with_a_reason(
+    app, operator, sandbox, teams, status, restore_sandbox
+):
     target = _one(sandbox, teams, status=status)
     path = f"{_base(teams)}{target['id']}/cancel"
     no_reason = post_form(operator, path, {"reason": ""})
@@ -230,8 +261,9 @@ def test_cancel_from_an_open_state_with_a_reason(app, operator, sandbox, teams, 
 
 
 @pytest.mark.parametrize("status", ["succeeded", "refunded", "cancelled"])
-def test_cancel_is_refused_from_collected_or_closed_states(operator, sandbox, teams, status,
-                                                           sandbox_requests):
+def test_cancel_is_refused_from_collected_or_closed_states(
+    operator, sandbox, teams, status, sandbox_requests
+):
     target = _one(sandbox, teams, status=status)
     answer = post_form(operator, f"{_base(teams)}{target['id']}/cancel", {"reason": "x"})
     assert answer.status_code == 422

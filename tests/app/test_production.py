@@ -19,23 +19,30 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def browser_sign_in(url: str, email: str, password: str) -> requests.Session:
     browser = requests.Session()
     form = browser.get(f"{url}/sign-in", timeout=10).text
-    signed = browser.post(f"{url}/sign-in", timeout=10, allow_redirects=False,
-                          data={"csrf_token": CSRF.search(form).group(1), "email": email,
-                                "password": password})
+    signed = browser.post(
+        f"{url}/sign-in",
+        timeout=10,
+        allow_redirects=False,
+        data={"csrf_token": CSRF.search(form).group(1), "email": email, "password": password},
+    )
     assert signed.status_code == 302, signed.text[:300]
     return browser
 
 
 def test_workers_share_one_sandbox_started_by_the_master(tmp_path):
-    with gunicorn(WEB_CONCURRENCY="2",
-                  DATABASE_URL=f"sqlite:///{tmp_path / 'backoffice.sqlite3'}") as server:
+    with gunicorn(
+        WEB_CONCURRENCY="2", DATABASE_URL=f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
+    ) as server:
         line = server.wait_for_line("sandbox for all workers at")
         master_sandbox = re.search(r"sandbox for all workers at (\S+)", line).group(1)
         # change state through the master's sandbox: every worker must see it
         key = seed(Store(clock=Clock())).key_by_name("partner_test").token
-        created = requests.post(f"{master_sandbox}/teams", timeout=10,
-                                headers={"Authorization": f"Bearer {key}"},
-                                json={"brand": {"alias": "Equipo Compartido"}})
+        created = requests.post(
+            f"{master_sandbox}/teams",
+            timeout=10,
+            headers={"Authorization": f"Bearer {key}"},
+            json={"brand": {"alias": "Equipo Compartido"}},
+        )
         assert created.status_code == 201, created.text
         # the master prepared the database and the demo admin; sign in as a browser would
         browser = browser_sign_in(server.url, "admin@demo.gigstack.test", "demo-gigstack-2026")
@@ -52,34 +59,66 @@ def test_without_secret_key_every_worker_accepts_the_same_session(sandbox, keys,
     from webapp import create_app
     from webapp import database as db_module
 
-    setup = create_app({"APP_ENV": "testing", "DATABASE_URL": database,
-                        "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-                        "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"]})
+    setup = create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": database,
+            "GIGSTACK_SANDBOX_URL": sandbox.api_url,
+            "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
+        }
+    )
     db_module.upgrade(setup)
     add_staff(setup, "worker@staff.test", "viewer", password="a long password for workers")
     setup.extensions["gigstack"].close()
-    with gunicorn(WEB_CONCURRENCY="2", GUNICORN_THREADS="1", DATABASE_URL=database,
-                  GIGSTACK_SANDBOX_URL=sandbox.api_url,
-                  GIGSTACK_SANDBOX_KEY=keys["partner_test"]["key"]) as server:
+    with gunicorn(
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="1",
+        DATABASE_URL=database,
+        GIGSTACK_SANDBOX_URL=sandbox.api_url,
+        GIGSTACK_SANDBOX_KEY=keys["partner_test"]["key"],
+    ) as server:
         assert "SECRET_KEY is not set" in server.wait_for_line("SECRET_KEY")
         browser = browser_sign_in(server.url, "worker@staff.test", "a long password for workers")
         # one thread per worker and fresh connections: the requests spread over both workers
-        answers = [requests.get(f"{server.url}/audit/", cookies=browser.cookies, timeout=10,
-                                allow_redirects=False) for _ in range(12)]
+        answers = [
+            requests.get(
+                f"{server.url}/audit/", cookies=browser.cookies, timeout=10, allow_redirects=False
+            )
+            for _ in range(12)
+        ]
         assert [a.status_code for a in answers] == [200] * 12
 
 
-@pytest.mark.parametrize(("settings", "names"), [
-    ({"APP_ENV": "production", "DATABASE_URL": "postgresql://u:p@127.0.0.1:9/db"},
-     "SECRET_KEY"),
-    ({"APP_ENV": "production", "SECRET_KEY": "x" * 48}, "DATABASE_URL"),
-    ({"APP_ENV": "production", "SECRET_KEY": "x" * 48,
-      "DATABASE_URL": "sqlite:////tmp/backoffice.sqlite3"}, "DATABASE_URL"),
-    ({"APP_ENV": "production", "SECRET_KEY": "x" * 48, "ALLOW_SQLITE": "1",
-      "DATABASE_URL": "postgresql://u:p@127.0.0.1:9/db"}, "DATABASE_URL"),
-    ({"SECRET_KEY": "x" * 48, "REDIS_URL": "redis://127.0.0.1:9/0"}, "REDIS_URL"),
-    ({"APP_ENV": "staging"}, "APP_ENV"),
-], ids=["no-secret-key", "no-database", "sqlite", "database-down", "redis-down", "bad-env"])
+@pytest.mark.parametrize(
+    ("settings", "names"),
+    [
+        (
+            {"APP_ENV": "production", "DATABASE_URL": "postgresql://u:p@127.0.0.1:9/db"},
+            "SECRET_KEY",
+        ),
+        ({"APP_ENV": "production", "SECRET_KEY": "x" * 48}, "DATABASE_URL"),
+        (
+            {
+                "APP_ENV": "production",
+                "SECRET_KEY": "x" * 48,
+                "DATABASE_URL": "sqlite:////tmp/backoffice.sqlite3",
+            },
+            "DATABASE_URL",
+        ),
+        (
+            {
+                "APP_ENV": "production",
+                "SECRET_KEY": "x" * 48,
+                "ALLOW_SQLITE": "1",
+                "DATABASE_URL": "postgresql://u:p@127.0.0.1:9/db",
+            },
+            "DATABASE_URL",
+        ),
+        ({"SECRET_KEY": "x" * 48, "REDIS_URL": "redis://127.0.0.1:9/0"}, "REDIS_URL"),
+        ({"APP_ENV": "staging"}, "APP_ENV"),
+    ],
+    ids=["no-secret-key", "no-database", "sqlite", "database-down", "redis-down", "bad-env"],
+)
 def test_impossible_settings_stop_the_master_with_one_line(settings, names, tmp_path):
     settings.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     result = run_to_exit(**settings)
@@ -92,12 +131,17 @@ def test_impossible_settings_stop_the_master_with_one_line(settings, names, tmp_
 
 
 def test_production_logs_are_json_lines_with_the_request_id(sandbox, keys, tmp_path):
-    with gunicorn(APP_ENV="production", SECRET_KEY="k" * 48, ALLOW_SQLITE="1",
-                  DATABASE_URL=f"sqlite:///{tmp_path / 'backoffice.sqlite3'}",
-                  GIGSTACK_SANDBOX_URL=sandbox.api_url,
-                  GIGSTACK_SANDBOX_KEY=keys["partner_test"]["key"]) as server:
-        answer = requests.get(f"{server.url}/sign-in", timeout=10,
-                              headers={"X-Request-ID": "req-from-router-0001"})
+    with gunicorn(
+        APP_ENV="production",
+        SECRET_KEY="k" * 48,
+        ALLOW_SQLITE="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'backoffice.sqlite3'}",
+        GIGSTACK_SANDBOX_URL=sandbox.api_url,
+        GIGSTACK_SANDBOX_KEY=keys["partner_test"]["key"],
+    ) as server:
+        answer = requests.get(
+            f"{server.url}/sign-in", timeout=10, headers={"X-Request-ID": "req-from-router-0001"}
+        )
         assert answer.headers["X-Request-ID"] == "req-from-router-0001"
         line = server.wait_for_line("req-from-router-0001")
         record = json.loads(line)

@@ -31,8 +31,9 @@ def _one(sandbox, teams, test=None, status=None) -> dict:
 
     api = GigstackClient(sandbox.keys()["partner_test"]["key"], base_url=sandbox.api_url)
     try:
-        return next(r for r in api.receipts.iter(status=status, limit=100)
-                    if test is None or test(r))
+        return next(
+            r for r in api.receipts.iter(status=status, limit=100) if test is None or test(r)
+        )
     finally:
         api.close()
 
@@ -74,22 +75,28 @@ def test_a_completed_receipt_links_its_invoice(viewer, sandbox, teams):
     receipt = _one(sandbox, teams, status="completed")
     html = viewer.get(f"{_base(teams)}{receipt['id']}").get_data(as_text=True)
     assert f"/invoices/{receipt['invoice_id']}" in html
-    assert receipt["url"] not in html   # nothing left to self-invoice
+    assert receipt["url"] not in html  # nothing left to self-invoice
 
 
-def test_an_expired_receipt_says_so_and_can_only_be_cancelled(viewer, operator, sandbox,
-                                                                 teams):
+def test_an_expired_receipt_says_so_and_can_only_be_cancelled(viewer, operator, sandbox, teams):
     receipt = _one(sandbox, teams, status="expired")
     html = operator.get(f"{_base(teams)}{receipt['id']}").get_data(as_text=True)
     actions = re.search(r'data-testid="receipt-actions">(.*?)</div>', html, re.S).group(1)
     assert "Vencido" in text_of(html) and "/stamp" not in actions and "/cancel" in actions
 
 
-def test_stamp_a_pending_receipt_and_link_the_invoice(app, operator, api, sandbox, at_seed, teams,
-                                                      restore_sandbox):
-    receipt = _one(sandbox, teams, status="pending",
-                   test=lambda r: (r.get("client") or {}).get("tax_id")
-                   and r["client"]["tax_id"] not in ("XAXX010101000", "XEXX010101000"))
+def test_stamp_a_pending_receipt_and_link_the_invoice(
+    app, operator, api, sandbox, at_seed, teams, restore_sandbox
+):
+    receipt = _one(
+        sandbox,
+        teams,
+        status="pending",
+        test=lambda r: (
+            (r.get("client") or {}).get("tax_id")
+            and r["client"]["tax_id"] not in ("XAXX010101000", "XEXX010101000")
+        ),
+    )
     path = f"{_base(teams)}{receipt['id']}/stamp"
     assert operator.get(path).status_code == 200
     first = post_form(operator, path, {})
@@ -99,13 +106,14 @@ def test_stamp_a_pending_receipt_and_link_the_invoice(app, operator, api, sandbo
     html = operator.get(first.headers["Location"]).get_data(as_text=True)
     assert f"/invoices/{stored['invoice_id']}" in html
     assert audit_rows(app, "receipt.stamp")[-1].object_id == receipt["id"]
-    again = post_form(operator, path, {})   # a second click: refused, nothing stamped twice
+    again = post_form(operator, path, {})  # a second click: refused, nothing stamped twice
     assert again.status_code == 422
     assert "Solo un recibo pendiente" in text_of(again.get_data(as_text=True))
 
 
-def test_a_receipt_without_a_client_cannot_be_stamped(operator, sandbox, at_seed, teams,
-                                                      sandbox_requests):
+def test_a_receipt_without_a_client_cannot_be_stamped(
+    operator, sandbox, at_seed, teams, sandbox_requests
+):
     receipt = _one(sandbox, teams, status="pending", test=lambda r: not r.get("client"))
     answer = post_form(operator, f"{_base(teams)}{receipt['id']}/stamp", {})
     assert answer.status_code == 422
@@ -122,8 +130,9 @@ def test_stamp_is_refused_unless_pending(operator, sandbox, teams, status, sandb
 
 
 @pytest.mark.parametrize("status", ["pending", "expired"])
-def test_cancel_a_pending_or_expired_receipt_with_a_reason(app, operator, sandbox, at_seed, teams,
-                                                           status, restore_sandbox):
+def test_cancel_a_pending_or_expired_receipt_with_a_reason(
+    app, operator, sandbox, at_seed, teams, status, restore_sandbox
+):
     receipt = _one(sandbox, teams, status=status)
     path = f"{_base(teams)}{receipt['id']}/cancel"
     no_reason = post_form(operator, path, {"reason": ""})
@@ -135,31 +144,41 @@ def test_cancel_a_pending_or_expired_receipt_with_a_reason(app, operator, sandbo
 
 
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
-def test_cancel_is_refused_once_invoiced_or_cancelled(operator, sandbox, teams, status,
-                                                      sandbox_requests):
+def test_cancel_is_refused_once_invoiced_or_cancelled(
+    operator, sandbox, teams, status, sandbox_requests
+):
     receipt = _one(sandbox, teams, status=status)
     answer = post_form(operator, f"{_base(teams)}{receipt['id']}/cancel", {"reason": "x"})
     assert answer.status_code == 422
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
 
 
-def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams,
-                                                      restore_sandbox):
+def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams, restore_sandbox):
     before = api.receipts.list(limit=1, team=teams["partner"]).total_results
     page = operator.get(f"{_base(teams)}new").get_data(as_text=True)
     key = input_value(page, "idempotency_key")
-    data = {"idempotency_key": key, "client_id": "", "items-0-description": "Venta de mostrador",
-            "items-0-quantity": "2", "items-0-unit_price": "150",
-            "items-0-product_key": "01010101", "items-0-unit_key": "H87", "items-0-iva": "0.16",
-            "currency": "MXN", "payment_form": "01", "periodicity": "week", "action": "save"}
+    data = {
+        "idempotency_key": key,
+        "client_id": "",
+        "items-0-description": "Venta de mostrador",
+        "items-0-quantity": "2",
+        "items-0-unit_price": "150",
+        "items-0-product_key": "01010101",
+        "items-0-unit_key": "H87",
+        "items-0-iva": "0.16",
+        "currency": "MXN",
+        "payment_form": "01",
+        "periodicity": "week",
+        "action": "save",
+    }
     first = post_form(operator, f"{_base(teams)}new", data)
     second = post_form(operator, f"{_base(teams)}new", data)
-    assert first.status_code == second.status_code == 302, text_of(
-        first.get_data(as_text=True))[:500]
+    assert first.status_code == second.status_code == 302, text_of(first.get_data(as_text=True))[
+        :500
+    ]
     assert first.headers["Location"] == second.headers["Location"]
     assert api.receipts.list(limit=1, team=teams["partner"]).total_results == before + 1
-    receipt = api.receipts.get(first.headers["Location"].rsplit("/", 1)[1],
-                               team=teams["partner"])
+    receipt = api.receipts.get(first.headers["Location"].rsplit("/", 1)[1], team=teams["partner"])
     assert receipt["total"] == 348.0 and receipt["periodicity"] == "week"
     assert receipt["status"] == "pending" and not receipt.get("client")
     assert audit_rows(app, "receipt.create")[-1].object_id == receipt["id"]
@@ -167,10 +186,21 @@ def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams,
 
 def test_create_refuses_bad_items_before_sending(operator, api, teams):
     before = api.receipts.list(limit=1, team=teams["partner"]).total_results
-    answer = post_form(operator, f"{_base(teams)}new", {
-        "idempotency_key": "r-bad", "items-0-description": "", "items-0-quantity": "0",
-        "items-0-unit_price": "10", "items-0-product_key": "01010101",
-        "items-0-unit_key": "H87", "currency": "MXN", "payment_form": "01", "action": "save"})
+    answer = post_form(
+        operator,
+        f"{_base(teams)}new",
+        {
+            "idempotency_key": "r-bad",
+            "items-0-description": "",
+            "items-0-quantity": "0",
+            "items-0-unit_price": "10",
+            "items-0-product_key": "01010101",
+            "items-0-unit_key": "H87",
+            "currency": "MXN",
+            "payment_form": "01",
+            "action": "save",
+        },
+    )
     assert answer.status_code == 422
     assert "la cantidad debe ser mayor que 0" in text_of(answer.get_data(as_text=True))
     assert api.receipts.list(limit=1, team=teams["partner"]).total_results == before
@@ -185,13 +215,34 @@ def test_viewers_may_not_act(viewer, sandbox, at_seed, teams):
 
 
 def test_stamping_for_a_client_without_full_fiscal_data_shows_gigstacks_refusal(
-        operator, api, teams, restore_sandbox):
-    client = api.clients.create({"name": "Sin régimen", "legal_name": "SIN REGIMEN",
-                                 "tax_id": "SIRE800101AB1", "email": "sin@regimen.mx"},
-                                team=teams["partner"])
-    receipt = api.receipts.create({"client": {"id": client["id"]}, "items": [{
-        "description": "Venta", "quantity": 1, "unit_price": 100, "product_key": "01010101",
-        "unit_key": "H87", "taxes": []}], "payment_form": "01"}, team=teams["partner"])
+    operator, api, teams, restore_sandbox
+):
+    client = api.clients.create(
+        {
+            "name": "Sin régimen",
+            "legal_name": "SIN REGIMEN",
+            "tax_id": "SIRE800101AB1",
+            "email": "sin@regimen.mx",
+        },
+        team=teams["partner"],
+    )
+    receipt = api.receipts.create(
+        {
+            "client": {"id": client["id"]},
+            "items": [
+                {
+                    "description": "Venta",
+                    "quantity": 1,
+                    "unit_price": 100,
+                    "product_key": "01010101",
+                    "unit_key": "H87",
+                    "taxes": [],
+                }
+            ],
+            "payment_form": "01",
+        },
+        team=teams["partner"],
+    )
     answer = post_form(operator, f"{_base(teams)}{receipt['id']}/stamp", {}, htmx="stamp-form")
     assert answer.status_code == 422
     assert "banner" in answer.get_data(as_text=True)

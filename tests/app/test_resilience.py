@@ -52,13 +52,13 @@ def test_audit_and_staff_pages_answer_while_gigstack_hangs(app, admin, held_team
     assert "Cumbre Digital" in admin.get("/audit/").get_data(as_text=True)
 
 
-def test_users_arriving_together_share_one_team_list_call(app, signed_in,
-                                                          held_team_listings):
+def test_users_arriving_together_share_one_team_list_call(app, signed_in, held_team_listings):
     browsers = [signed_in("viewer") for _ in range(4)]
     app.extensions["team_directory"].forget()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        pages = [pool.submit(lambda b=browser: b.get("/", follow_redirects=True))
-                 for browser in browsers]
+        pages = [
+            pool.submit(lambda b=browser: b.get("/", follow_redirects=True)) for browser in browsers
+        ]
         assert held_team_listings.arrived.acquire(timeout=10)
         held_team_listings.release.set()
         statuses = [page.result(timeout=30).status_code for page in pages]
@@ -75,14 +75,16 @@ def test_a_fresh_list_is_used_without_any_background_call(app, admin, held_team_
     assert held_team_listings.count == 1
 
 
-def test_no_database_connection_is_held_while_a_page_waits_on_gigstack(sandbox, keys,
-                                                                       tmp_path):
+def test_no_database_connection_is_held_while_a_page_waits_on_gigstack(sandbox, keys, tmp_path):
     """16 threads a worker waiting on gigstack must not hold 16 database connections."""
     from tests.app.conftest import add_staff, make_app, sign_in
     from webapp.extensions import db
 
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"],
-                   DATABASE_URL=f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    app = make_app(
+        sandbox.api_url,
+        keys["partner_test"]["key"],
+        DATABASE_URL=f"sqlite:///{tmp_path / 'pool.sqlite3'}",
+    )
     held = threading.Event()
     waiting = threading.Event()
     inner = sandbox.app.wsgi_app

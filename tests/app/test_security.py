@@ -24,23 +24,28 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTMX = {"HX-Request": "true"}
 
 # the only routes an anonymous visitor may reach
-PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "health.healthz", "health.readyz",
-                    "shell.favicon"}
+PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "health.healthz", "health.readyz", "shell.favicon"}
 PUBLIC_RULES = {"/sign-in", "/static/<path:filename>", "/healthz", "/readyz", "/favicon.ico"}
 # unsafe routes any signed-in staff member may use: their own session, not the teams' data
 PERSONAL_ENDPOINTS = {"auth.sign_out", "shell.switch_team", "shell.set_language"}
 # Flask-Login's keys, Flask's own permanence flag (session.permanent) and ours
 # (webapp/auth/sessions.py, webapp/shell/scope.py)
-SESSION_KEYS = {"_user_id", "_fresh", "_id", "_permanent", "team", "csrf_token", "started",
-                "seen"}
+SESSION_KEYS = {"_user_id", "_fresh", "_id", "_permanent", "team", "csrf_token", "started", "seen"}
 
 _VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
-_DUMMIES = {"int": "1", "float": "1.5", "uuid": "00000000-0000-4000-8000-000000000000",
-            "path": "dummy/value", "string": "dummy", "default": "dummy"}
+_DUMMIES = {
+    "int": "1",
+    "float": "1.5",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "path": "dummy/value",
+    "string": "dummy",
+    "default": "dummy",
+}
 
 
 def dummy_url(app: Flask, rule: Rule) -> str:
     """A URL that ``rule`` matches, its converters filled with dummy values."""
+
     def fill(match: re.Match[str]) -> str:
         converter = match.group("converter") or "default"
         if converter == "any":
@@ -113,27 +118,37 @@ def walk_access(app: Flask, anonymous: FlaskClient, viewer: FlaskClient) -> Acce
         url = dummy_url(app, rule)
         for method in sorted(rule.methods):
             token = {"csrf_token": anonymous_token} if method in UNSAFE_METHODS else None
-            page = anonymous.open(url, method=method, data=token,
-                                  headers={"X-CSRFToken": anonymous_token})
+            page = anonymous.open(
+                url, method=method, data=token, headers={"X-CSRFToken": anonymous_token}
+            )
             if page.status_code != 302 or not goes_to_sign_in(page.location):
-                walk.failures.append(f"anonymous {method} {url}: {page.status_code} "
-                                     f"{page.location!r}")
+                walk.failures.append(
+                    f"anonymous {method} {url}: {page.status_code} {page.location!r}"
+                )
             elif method == "GET":
                 query = parse_qs(urlsplit(page.location).query)
                 if query.get("next") != [url]:
                     walk.failures.append(f"anonymous GET {url}: next is {query.get('next')}")
-            fragment = anonymous.open(url, method=method, data=token,
-                                      headers={**HTMX, "X-CSRFToken": anonymous_token})
+            fragment = anonymous.open(
+                url, method=method, data=token, headers={**HTMX, "X-CSRFToken": anonymous_token}
+            )
             if fragment.status_code != 401 or not goes_to_sign_in(
-                    fragment.headers.get("HX-Redirect")):
-                walk.failures.append(f"anonymous htmx {method} {url}: {fragment.status_code} "
-                                     f"{fragment.headers.get('HX-Redirect')!r}")
+                fragment.headers.get("HX-Redirect")
+            ):
+                walk.failures.append(
+                    f"anonymous htmx {method} {url}: {fragment.status_code} "
+                    f"{fragment.headers.get('HX-Redirect')!r}"
+                )
         for method in unsafe:
             if access == SIGNED_IN:
                 walk.personal.add(endpoint)
                 continue
-            answer = viewer.open(url, method=method, data={"csrf_token": viewer_token},
-                                 headers={"X-CSRFToken": viewer_token})
+            answer = viewer.open(
+                url,
+                method=method,
+                data={"csrf_token": viewer_token},
+                headers={"X-CSRFToken": viewer_token},
+            )
             if answer.status_code == 403:
                 walk.refused_to_viewer.add(endpoint)
             else:
@@ -172,14 +187,22 @@ def test_the_walk_catches_routes_that_break_the_rules(sandbox, keys):
         handler.__name__ = name
         return decorate(handler) if decorate else handler
 
-    app.add_url_rule("/probe/<int:item_id>/edit", "probe_operator",
-                     view("probe_operator", requires(Role.OPERATOR)), methods=["POST"])
-    app.add_url_rule("/probe/forgotten", "probe_forgotten", view("probe_forgotten"),
-                     methods=["GET", "POST"])
-    app.add_url_rule("/probe/<path:rest>/write", "probe_viewer_write",
-                     view("probe_viewer_write", requires(Role.VIEWER)), methods=["DELETE"])
-    app.add_url_rule("/probe/mine", "probe_mine", view("probe_mine", signed_in),
-                     methods=["PUT"])
+    app.add_url_rule(
+        "/probe/<int:item_id>/edit",
+        "probe_operator",
+        view("probe_operator", requires(Role.OPERATOR)),
+        methods=["POST"],
+    )
+    app.add_url_rule(
+        "/probe/forgotten", "probe_forgotten", view("probe_forgotten"), methods=["GET", "POST"]
+    )
+    app.add_url_rule(
+        "/probe/<path:rest>/write",
+        "probe_viewer_write",
+        view("probe_viewer_write", requires(Role.VIEWER)),
+        methods=["DELETE"],
+    )
+    app.add_url_rule("/probe/mine", "probe_mine", view("probe_mine", signed_in), methods=["PUT"])
     app.add_url_rule("/probe/open", "probe_open", view("probe_open", public))
     add_staff(app, "viewer@staff.test")
     add_staff(app, "operator@staff.test", "operator")

@@ -32,8 +32,10 @@ def _locale(app, email: str) -> str:
 def _messages(app) -> dict[str, str]:
     """The refusal texts in the language the admin sees (the catalogue's Spanish)."""
     with app.test_request_context():
-        return {"page": gettext("This form expired"),
-                "sign_in": gettext("The page had expired. Send the form again.")}
+        return {
+            "page": gettext("This form expired"),
+            "sign_in": gettext("The page had expired. Send the form again."),
+        }
 
 
 def test_unsafe_routes_refuse_missing_and_forged_csrf_tokens(app, admin, signed_in, teams):
@@ -52,25 +54,34 @@ def test_unsafe_routes_refuse_missing_and_forged_csrf_tokens(app, admin, signed_
         "garbage": "forged-token",
         "another session's token": csrf_token(other_admin, "/audit/"),
         "this session's token signed with another key": URLSafeTimedSerializer(
-            "not-the-secret-key", salt="wtf-csrf-token").dumps(raw_token),
+            "not-the-secret-key", salt="wtf-csrf-token"
+        ).dumps(raw_token),
     }
     messages = _messages(app)
 
-    unsafe = [(rule, method) for rule in app.url_map.iter_rules()
-              for method in sorted(rule.methods & UNSAFE_METHODS)]
+    unsafe = [
+        (rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods & UNSAFE_METHODS)
+    ]
     assert {rule.endpoint for rule, _ in unsafe} >= {
-        "auth.sign_in", "auth.sign_out", "shell.switch_team", "shell.set_language"}
+        "auth.sign_in",
+        "auth.sign_out",
+        "shell.switch_team",
+        "shell.set_language",
+    }
     refusals = 0
     for rule, method in unsafe:
         url = dummy_url(app, rule)
         payload = payloads.get(rule.endpoint, {})
         expected = messages["sign_in" if rule.endpoint == "auth.sign_in" else "page"]
         attempts = [({}, payload, "no token")]
-        attempts += [({}, {**payload, "csrf_token": token}, name)
-                     for name, token in forged.items()]
+        attempts += [({}, {**payload, "csrf_token": token}, name) for name, token in forged.items()]
         attempts += [(HTMX, payload, "htmx without token")]
-        attempts += [({**HTMX, "X-CSRFToken": token}, payload, f"htmx header: {name}")
-                     for name, token in forged.items()]
+        attempts += [
+            ({**HTMX, "X-CSRFToken": token}, payload, f"htmx header: {name}")
+            for name, token in forged.items()
+        ]
         for headers, data, name in attempts:
             response = admin.open(url, method=method, data=data, headers=headers)
             html = response.get_data(as_text=True)

@@ -21,8 +21,10 @@ TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 HTMX_FILE = "htmx-2.0.11.min.js"
 
-CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 HSTS_MIN_SECONDS = 365 * 24 * 3600
 
 INLINE_CODE = {
@@ -64,8 +66,12 @@ def _post_sign_in(client, email: str, *, https: bool = False, **kwargs):
     headers = dict(kwargs.pop("headers", {}))
     if https:
         headers["Referer"] = "https://localhost/sign-in"
-    return client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                         "password": PASSWORD}, headers=headers, **kwargs)
+    return client.post(
+        "/sign-in",
+        data={"csrf_token": token, "email": email, "password": PASSWORD},
+        headers=headers,
+        **kwargs,
+    )
 
 
 def _token(client, **kwargs) -> str:
@@ -104,29 +110,36 @@ def test_security_headers_on_every_kind_of_response(app, client, admin, teams):
         "teams fragment": admin.get("/teams/", headers={**HTMX, "HX-Target": "teams-list"}),
         "switcher fragment": admin.get("/team/options?q=a", headers=HTMX),
         "csv export": admin.get("/audit/export.csv"),
-        "redirect after switch": admin.post("/team", data={"csrf_token": token,
-                                                           "team": teams["subs"][0]}),
+        "redirect after switch": admin.post(
+            "/team", data={"csrf_token": token, "team": teams["subs"][0]}
+        ),
         "htmx redirect after switch": admin.post(
-            "/team", data={"csrf_token": token, "team": teams["partner"]}, headers=HTMX),
+            "/team", data={"csrf_token": token, "team": teams["partner"]}, headers=HTMX
+        ),
         "403": admin.post("/team", data={"csrf_token": token, "team": teams["outsider"]}),
-        "403 banner": admin.post("/team", data={"csrf_token": token,
-                                                "team": teams["outsider"]}, headers=HTMX),
+        "403 banner": admin.post(
+            "/team", data={"csrf_token": token, "team": teams["outsider"]}, headers=HTMX
+        ),
         "404": admin.get("/no-such-page"),
         "404 banner": admin.get("/no-such-page", headers=HTMX),
         "405": admin.get("/sign-out"),
         "CSRF refusal": admin.post("/team", data={"team": teams["partner"]}),
         "redirect away from sign-in": admin.get("/sign-in"),
     }
-    signed_in_static = {"static css": admin.get("/static/css/app.css"),
-                        "favicon": admin.get("/favicon.ico")}
+    signed_in_static = {
+        "static css": admin.get("/static/css/app.css"),
+        "favicon": admin.get("/favicon.ico"),
+    }
     assert signed_in["home"].status_code == 200
     assert signed_in["teams fragment"].status_code == 200
     assert signed_in["403 banner"].status_code == 403
     assert anonymous["static css"].status_code == 200
 
-    everything = {**{f"anonymous {k}": v for k, v in anonymous.items()},
-                  **{f"signed-in {k}": v for k, v in signed_in.items()},
-                  **{f"signed-in {k}": v for k, v in signed_in_static.items()}}
+    everything = {
+        **{f"anonymous {k}": v for k, v in anonymous.items()},
+        **{f"signed-in {k}": v for k, v in signed_in.items()},
+        **{f"signed-in {k}": v for k, v in signed_in_static.items()},
+    }
     for name, response in everything.items():
         headers = response.headers
         assert headers.get("Content-Security-Policy") == CSP, name
@@ -147,8 +160,7 @@ def test_hsts_only_over_https(client):
     for path in ("/sign-in", "/teams/", "/no-such-page", "/static/css/app.css"):
         seconds = _hsts_seconds(client.get(path, base_url="https://localhost"))
         assert seconds is not None and seconds >= HSTS_MIN_SECONDS, path
-        seconds = _hsts_seconds(client.get(path, environ_overrides={
-            "wsgi.url_scheme": "https"}))
+        seconds = _hsts_seconds(client.get(path, environ_overrides={"wsgi.url_scheme": "https"}))
         assert seconds is not None and seconds >= HSTS_MIN_SECONDS, path
 
 
@@ -160,8 +172,9 @@ def test_session_cookie_is_httponly_lax_and_secure_over_https(app):
     assert "httponly" in flags
     assert values.get("samesite") == "Lax"
     assert "secure" not in flags
-    secure = _post_sign_in(app.test_client(), "admin@staff.test", https=True,
-                           base_url="https://localhost")
+    secure = _post_sign_in(
+        app.test_client(), "admin@staff.test", https=True, base_url="https://localhost"
+    )
     assert secure.status_code == 302
     flags, values = _session_cookie(secure)
     assert {"httponly", "secure"} <= flags and values.get("samesite") == "Lax"
@@ -175,14 +188,16 @@ def test_forwarded_proto_counts_only_behind_a_trusted_proxy(sandbox, keys, trust
     https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.4"}
     http = {"X-Forwarded-Proto": "http", "X-Forwarded-For": "198.51.100.4"}
     try:
-        forwarded = _post_sign_in(app.test_client(), "admin@staff.test", https=trusted,
-                                  headers=https)
+        forwarded = _post_sign_in(
+            app.test_client(), "admin@staff.test", https=trusted, headers=https
+        )
         assert forwarded.status_code == 302
         flags, _ = _session_cookie(forwarded)
         assert ("secure" in flags) is trusted
         assert (_hsts_seconds(forwarded) is not None) is trusted
-        assert (_hsts_seconds(app.test_client().get("/sign-in", headers=https))
-                is not None) is trusted
+        assert (
+            _hsts_seconds(app.test_client().get("/sign-in", headers=https)) is not None
+        ) is trusted
 
         plain = _post_sign_in(app.test_client(), "admin@staff.test", headers=http)
         assert plain.status_code == 302
@@ -203,8 +218,9 @@ def test_favicon_is_served_as_svg(client):
 def test_templates_have_no_inline_code():
     files = sorted(path for path in TEMPLATES.rglob("*") if path.is_file())
     assert len(files) >= 10 and any(path.name == "base.html" for path in files)
-    found = {str(path.relative_to(ROOT)): inline_code(path.read_text(encoding="utf-8"))
-             for path in files}
+    found = {
+        str(path.relative_to(ROOT)): inline_code(path.read_text(encoding="utf-8")) for path in files
+    }
     assert {name: problems for name, problems in found.items() if problems} == {}
 
 
@@ -225,8 +241,9 @@ def test_htmx_is_vendored_pinned_and_locked_down(client):
     page = client.get("/sign-in").get_data(as_text=True)
     sources = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', page)
     # served under its content-hashed name (webapp.static_files)
-    assert any(re.fullmatch(r"/static/js/htmx-2\.0\.11\.min\.[0-9a-f]{12}\.js", src)
-               for src in sources), sources
+    assert any(
+        re.fullmatch(r"/static/js/htmx-2\.0\.11\.min\.[0-9a-f]{12}\.js", src) for src in sources
+    ), sources
     assert all(src.startswith("/static/") for src in sources), sources  # nothing from a CDN
     for text in (page, (TEMPLATES / "base.html").read_text(encoding="utf-8")):
         match = re.search(r"""<meta name="htmx-config" content='([^']+)'>""", text)

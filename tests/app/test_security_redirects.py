@@ -43,7 +43,7 @@ def browser_host(location: str) -> str | None:
     if scheme:
         if scheme.group(1).lower() not in ("http", "https"):
             return None
-        rest = cleaned[scheme.end():].lstrip("/")  # any number of slashes, even none
+        rest = cleaned[scheme.end() :].lstrip("/")  # any number of slashes, even none
     elif cleaned.startswith("//"):
         rest = cleaned.lstrip("/")
     else:
@@ -66,8 +66,7 @@ def test_the_resolver_tells_safe_from_unsafe():
 @pytest.fixture
 def site(sandbox, keys):
     """An app whose sign-in limit allows the many sign-ins of these tests."""
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"],
-                   SIGN_IN_LIMITS="1000 per minute")
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], SIGN_IN_LIMITS="1000 per minute")
     add_staff(app, "admin@staff.test", "admin")
     yield app
     app.extensions["gigstack"].close()
@@ -81,8 +80,11 @@ def test_sign_in_next_never_leaves_the_site(site, target):
     assert "evil" not in action
     token = csrf_token(browser)
     for query, form in (({"next": target}, {}), ({}, {"next": target})):
-        response = browser.post("/sign-in", query_string=query, data={
-            "csrf_token": token, "email": "admin@staff.test", "password": PASSWORD, **form})
+        response = browser.post(
+            "/sign-in",
+            query_string=query,
+            data={"csrf_token": token, "email": "admin@staff.test", "password": PASSWORD, **form},
+        )
         assert response.status_code == 302
         assert lands_on_this_site(response.location), response.location
         # already signed in: the sign-in page sends the visitor on, still on this site
@@ -97,14 +99,17 @@ def test_team_switch_and_language_next_never_leave_the_site(site, teams, target)
     browser = site.test_client()
     assert sign_in(browser, "admin@staff.test").status_code == 302
     token = csrf_token(browser, "/audit/")
-    for path, data in (("/team", {"team": teams["subs"][0]}),
-                       ("/account/language", {"locale": "en"}),
-                       ("/account/language", {"locale": "es_MX"})):
+    for path, data in (
+        ("/team", {"team": teams["subs"][0]}),
+        ("/account/language", {"locale": "en"}),
+        ("/account/language", {"locale": "es_MX"}),
+    ):
         response = browser.post(path, data={"csrf_token": token, "next": target, **data})
         assert response.status_code == 302, path
         assert lands_on_this_site(response.location), f"{path}: {response.location}"
-        fragment = browser.post(path, data={"csrf_token": token, "next": target, **data},
-                                headers=HTMX)
+        fragment = browser.post(
+            path, data={"csrf_token": token, "next": target, **data}, headers=HTMX
+        )
         assert fragment.status_code == 204, path
         assert lands_on_this_site(fragment.headers["HX-Redirect"]), path
 
@@ -115,24 +120,29 @@ def test_a_same_site_next_is_followed(site):
     response = sign_in(browser, "admin@staff.test", next="/audit/?action=x")
     assert response.location == "/audit/?action=x"
     token = csrf_token(browser, "/audit/")
-    moved = browser.post("/account/language", data={"csrf_token": token, "locale": "en",
-                                                     "next": "/teams/?next=abc"})
+    moved = browser.post(
+        "/account/language", data={"csrf_token": token, "locale": "en", "next": "/teams/?next=abc"}
+    )
     assert moved.location == "/teams/?next=abc"
 
 
 def test_htmx_current_url_cannot_point_sign_in_elsewhere(site):
-    response = site.test_client().get("/teams/", headers={
-        **HTMX, "HX-Current-URL": "https://evil.example//evil.example/x"})
+    response = site.test_client().get(
+        "/teams/", headers={**HTMX, "HX-Current-URL": "https://evil.example//evil.example/x"}
+    )
     assert response.status_code == 401
     redirect = response.headers["HX-Redirect"]
     assert lands_on_this_site(redirect) and "evil" not in redirect
 
 
-@pytest.mark.parametrize("referrer", [
-    "https://evil.example/teams/",
-    "http://localhost//evil.example/teams/",
-    "http://localhost/\\evil.example/teams/",
-])
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "https://evil.example/teams/",
+        "http://localhost//evil.example/teams/",
+        "http://localhost/\\evil.example/teams/",
+    ],
+)
 def test_error_page_back_link_stays_on_the_site(site, referrer):
     """The "Go back" link of an error page comes from the Referer header."""
     browser = site.test_client()
@@ -144,17 +154,21 @@ def test_error_page_back_link_stays_on_the_site(site, referrer):
     assert [link for link in links if not lands_on_this_site(link)] == []
 
 
-@pytest.mark.parametrize("current", [
-    "https://evil.example/teams/",
-    "http://localhost//evil.example/teams/",
-])
+@pytest.mark.parametrize(
+    "current",
+    [
+        "https://evil.example/teams/",
+        "http://localhost//evil.example/teams/",
+    ],
+)
 def test_error_banner_retry_link_stays_on_the_site(site, faults, current):
     """The "Retry" link of an htmx error banner comes from the HX-Current-URL header."""
     browser = site.test_client()
     assert sign_in(browser, "admin@staff.test").status_code == 302
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 404}]})
-    response = browser.get("/teams/", headers={**HTMX, "HX-Target": "teams-list",
-                                               "HX-Current-URL": current})
+    response = browser.get(
+        "/teams/", headers={**HTMX, "HX-Target": "teams-list", "HX-Current-URL": current}
+    )
     assert response.status_code >= 400 and "X-Backoffice-Error" in response.headers
     links = re.findall(r'href="([^"]*)"', response.get_data(as_text=True))
     assert links

@@ -23,8 +23,16 @@ from webapp.auth.models import Staff
 from webapp.extensions import db
 
 WRONG_PASSWORD = "Tr0ub4dor&3-not-it"
-LOGGERS = ("", "webapp", "werkzeug", "sqlalchemy", "sqlalchemy.engine", "flask_limiter",
-           "urllib3", "alembic")
+LOGGERS = (
+    "",
+    "webapp",
+    "werkzeug",
+    "sqlalchemy",
+    "sqlalchemy.engine",
+    "flask_limiter",
+    "urllib3",
+    "alembic",
+)
 
 
 def _variants(secret: str) -> set[str]:
@@ -87,37 +95,51 @@ def test_api_key_and_passwords_never_leak(sandbox, keys, teams, faults, caplog, 
         browser = app.test_client()
         trail.visit(browser, "GET", "/sign-in")
         token = csrf_token(browser)
-        for email, password in [("admin@staff.test", WRONG_PASSWORD),
-                                ("unknown@staff.test", PASSWORD),
-                                ("", PASSWORD)]:
-            trail.visit(browser, "POST", "/sign-in",
-                        data={"csrf_token": token, "email": email, "password": password})
-        trail.visit(browser, "POST", "/sign-in",
-                    data={"email": "admin@staff.test", "password": PASSWORD})  # no token
-        trail.visit(browser, "POST", "/sign-in?next=/teams/",
-                    data={"csrf_token": token, "email": "admin@staff.test",
-                          "password": PASSWORD})
+        for email, password in [
+            ("admin@staff.test", WRONG_PASSWORD),
+            ("unknown@staff.test", PASSWORD),
+            ("", PASSWORD),
+        ]:
+            trail.visit(
+                browser,
+                "POST",
+                "/sign-in",
+                data={"csrf_token": token, "email": email, "password": password},
+            )
+        trail.visit(
+            browser, "POST", "/sign-in", data={"email": "admin@staff.test", "password": PASSWORD}
+        )  # no token
+        trail.visit(
+            browser,
+            "POST",
+            "/sign-in?next=/teams/",
+            data={"csrf_token": token, "email": "admin@staff.test", "password": PASSWORD},
+        )
 
         # every page, fragment and action of the shell
-        for path in ["/", "/teams/", "/audit/", "/audit/?action=auth.sign_in",
-                     "/team/options?q=c", "/audit/export.csv"]:
+        for path in [
+            "/",
+            "/teams/",
+            "/audit/",
+            "/audit/?action=auth.sign_in",
+            "/team/options?q=c",
+            "/audit/export.csv",
+        ]:
             trail.visit(browser, "GET", path)
         trail.visit(browser, "GET", "/teams/", headers={**HTMX, "HX-Target": "teams-list"})
         token = csrf_token(browser, "/audit/")
-        trail.visit(browser, "POST", "/team", data={"csrf_token": token,
-                                                    "team": teams["subs"][0]})
-        trail.visit(browser, "POST", "/account/language", data={"csrf_token": token,
-                                                                "locale": "en"})
+        trail.visit(browser, "POST", "/team", data={"csrf_token": token, "team": teams["subs"][0]})
+        trail.visit(
+            browser, "POST", "/account/language", data={"csrf_token": token, "locale": "en"}
+        )
         trail.visit(browser, "GET", "/")
 
         # error pages: 403, 404, 405, 400 (CSRF), 500, full and as htmx banners
-        trail.visit(browser, "POST", "/team", data={"csrf_token": token,
-                                                    "team": teams["outsider"]})
+        trail.visit(browser, "POST", "/team", data={"csrf_token": token, "team": teams["outsider"]})
         for headers in ({}, HTMX):
             trail.visit(browser, "GET", "/no-such-page", headers=headers)
             trail.visit(browser, "GET", "/sign-out", headers=headers)
-            trail.visit(browser, "POST", "/team", data={"team": teams["partner"]},
-                        headers=headers)
+            trail.visit(browser, "POST", "/team", data={"team": teams["partner"]}, headers=headers)
             trail.visit(browser, "GET", "/test-crash", headers=headers)
         nobody = app.test_client()
         sign_in(nobody, "nobody@staff.test")
@@ -125,8 +147,12 @@ def test_api_key_and_passwords_never_leak(sandbox, keys, teams, faults, caplog, 
 
         # the demo admin of the sandbox
         demo = app.test_client()
-        trail.visit(demo, "POST", "/sign-in", data={
-            "csrf_token": csrf_token(demo), "email": demo_email, "password": demo_password})
+        trail.visit(
+            demo,
+            "POST",
+            "/sign-in",
+            data={"csrf_token": csrf_token(demo), "email": demo_email, "password": demo_password},
+        )
         trail.visit(demo, "GET", "/audit/")
         trail.visit(demo, "POST", "/sign-out", data={"csrf_token": csrf_token(demo, "/audit/")})
 
@@ -135,25 +161,34 @@ def test_api_key_and_passwords_never_leak(sandbox, keys, teams, faults, caplog, 
         attacker_ip = {"REMOTE_ADDR": "203.0.113.7"}
         token = csrf_token(attacker)
         for attempt in range(11):
-            trail.visit(attacker, "POST", "/sign-in", environ_overrides=attacker_ip, data={
-                "csrf_token": token, "email": "admin@staff.test",
-                "password": PASSWORD if attempt == 10 else WRONG_PASSWORD})
+            trail.visit(
+                attacker,
+                "POST",
+                "/sign-in",
+                environ_overrides=attacker_ip,
+                data={
+                    "csrf_token": token,
+                    "email": "admin@staff.test",
+                    "password": PASSWORD if attempt == 10 else WRONG_PASSWORD,
+                },
+            )
 
         # gigstack failing: 502, then 503 once the circuit breaker opens
-        faults({"rules": [{"method": "GET", "path": "/users", "status": 503,
-                           "retry_after": 0}]})
+        faults({"rules": [{"method": "GET", "path": "/users", "status": 503, "retry_after": 0}]})
         users = f"/teams/{teams['partner']}/users/"
         for _ in range(3):
             trail.visit(browser, "GET", users)
         trail.visit(browser, "GET", users, headers={**HTMX, "HX-Target": "users-list"})
-        trail.visit(browser, "POST", "/sign-out", data={"csrf_token": csrf_token(browser,
-                                                                                 "/audit/")})
+        trail.visit(
+            browser, "POST", "/sign-out", data={"csrf_token": csrf_token(browser, "/audit/")}
+        )
 
         with app.app_context():
             hashes = set(db.session.scalars(sa.select(Staff.password_hash)))
-            audit_rows = [repr([getattr(entry, column.key) for column in
-                                AuditEntry.__table__.columns])
-                          for entry in db.session.scalars(sa.select(AuditEntry))]
+            audit_rows = [
+                repr([getattr(entry, column.key) for column in AuditEntry.__table__.columns])
+                for entry in db.session.scalars(sa.select(AuditEntry))
+            ]
     finally:
         app.extensions["gigstack"].close()
 
@@ -166,12 +201,21 @@ def test_api_key_and_passwords_never_leak(sandbox, keys, teams, faults, caplog, 
     assert any(r.name.startswith("sqlalchemy") for r in records)
     assert any(r.name.startswith("webapp") for r in records)
 
-    secrets = {"API key": api_key, "staff password": PASSWORD,
-               "mistyped password": WRONG_PASSWORD, "demo admin password": demo_password}
+    secrets = {
+        "API key": api_key,
+        "staff password": PASSWORD,
+        "mistyped password": WRONG_PASSWORD,
+        "demo admin password": demo_password,
+    }
     printed = capsys.readouterr()
-    logs = "\n".join([caplog.text, printed.out, printed.err,
-                      *(f"{r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}"
-                        for r in records)])
+    logs = "\n".join(
+        [
+            caplog.text,
+            printed.out,
+            printed.err,
+            *(f"{r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in records),
+        ]
+    )
     places = {"logs and output": logs, "audit rows": "\n".join(audit_rows)}
     for label, response in trail.responses:
         places[f"body of {label}"] = response.get_data(as_text=True)

@@ -106,8 +106,10 @@ def test_31_minutes_idle_sends_to_sign_in_as_expired(timed_app, clock):
 def test_expired_htmx_request_gets_401_with_hx_redirect(timed_app, clock):
     browser = signed_in_browser(timed_app)
     clock.advance(31 * MINUTE)
-    response = browser.get("/team/options?q=", headers={
-        "HX-Request": "true", "HX-Current-URL": "http://localhost/teams/?next=abc"})
+    response = browser.get(
+        "/team/options?q=",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/teams/?next=abc"},
+    )
     assert response.status_code == 401
     target = urlsplit(response.headers["HX-Redirect"])
     assert target.path == "/sign-in"
@@ -136,8 +138,9 @@ def test_sign_in_replaces_the_session_it_was_given(app, teams):
         planted["team"] = teams["subs"][0]
         planted["started"] = planted["seen"] = 1
     before = cookie_value(browser)
-    response = browser.post("/sign-in", data={"csrf_token": token, "email": "ana@staff.test",
-                                              "password": PASSWORD})
+    response = browser.post(
+        "/sign-in", data={"csrf_token": token, "email": "ana@staff.test", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert f"{COOKIE}=" in response.headers["Set-Cookie"]
     after = cookie_value(browser)
@@ -197,10 +200,12 @@ def test_no_remember_me_cookie_is_ever_set(app):
     add_staff(app, "ana@staff.test")
     browser = app.test_client()
     remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    steps = [lambda: browser.get("/sign-in"),
-             lambda: sign_in(browser, "ana@staff.test", remember="y", remember_me="1"),
-             lambda: browser.get("/audit/"),
-             lambda: browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/audit/")})]
+    steps = [
+        lambda: browser.get("/sign-in"),
+        lambda: sign_in(browser, "ana@staff.test", remember="y", remember_me="1"),
+        lambda: browser.get("/audit/"),
+        lambda: browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/audit/")}),
+    ]
     set_cookies = []
     for step in steps:
         set_cookies += step().headers.getlist("Set-Cookie")

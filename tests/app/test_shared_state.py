@@ -18,25 +18,43 @@ from webapp import database as db_module
 def failed_sign_in(url: str, email: str) -> int:
     browser = requests.Session()
     form = browser.get(f"{url}/sign-in", timeout=10).text
-    return browser.post(f"{url}/sign-in", timeout=10, allow_redirects=False,
-                        data={"csrf_token": CSRF.search(form).group(1), "email": email,
-                              "password": "not the password at all"}).status_code
+    return browser.post(
+        f"{url}/sign-in",
+        timeout=10,
+        allow_redirects=False,
+        data={
+            "csrf_token": CSRF.search(form).group(1),
+            "email": email,
+            "password": "not the password at all",
+        },
+    ).status_code
 
 
-def test_two_processes_share_throttle_counts_and_cached_data(sandbox, keys, tmp_path,
-                                                             sandbox_requests):
+def test_two_processes_share_throttle_counts_and_cached_data(
+    sandbox, keys, tmp_path, sandbox_requests
+):
     redis_url = stores.redis_url()
     database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
-    setup = create_app({"APP_ENV": "testing", "DATABASE_URL": database,
-                        "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-                        "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"]})
+    setup = create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": database,
+            "GIGSTACK_SANDBOX_URL": sandbox.api_url,
+            "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
+        }
+    )
     db_module.upgrade(setup)
     add_staff(setup, "shared@staff.test", "viewer")
     add_staff(setup, "target@staff.test", "viewer")
     setup.extensions["gigstack"].close()
-    settings = {"WEB_CONCURRENCY": "1", "SECRET_KEY": "s" * 48, "DATABASE_URL": database,
-                "REDIS_URL": redis_url, "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-                "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"]}
+    settings = {
+        "WEB_CONCURRENCY": "1",
+        "SECRET_KEY": "s" * 48,
+        "DATABASE_URL": database,
+        "REDIS_URL": redis_url,
+        "GIGSTACK_SANDBOX_URL": sandbox.api_url,
+        "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
+    }
     with gunicorn(**settings) as first, gunicorn(**settings) as second:
         # cached data: the list of teams fetched by the first process serves the second
         browser = browser_sign_in(first.url, "shared@staff.test", PASSWORD)
@@ -46,8 +64,11 @@ def test_two_processes_share_throttle_counts_and_cached_data(sandbox, keys, tmp_
         assert page.status_code == 200 and "Cumbre Digital" in page.text
         assert sum(r.is_team_listing for r in sandbox_requests) == 1
         # throttle counts: 5 failures on each process are the 10 the account is allowed
-        statuses = [failed_sign_in(server.url, "target@staff.test")
-                    for server in (first, second) for _ in range(5)]
+        statuses = [
+            failed_sign_in(server.url, "target@staff.test")
+            for server in (first, second)
+            for _ in range(5)
+        ]
         assert statuses == [401] * 10
         assert failed_sign_in(first.url, "target@staff.test") == 429
         assert failed_sign_in(second.url, "target@staff.test") == 429
@@ -70,8 +91,10 @@ def test_redis_going_away_is_never_a_500(sandbox, keys, tmp_path):
         home = browser.get("/", follow_redirects=True)
         assert home.status_code == 200 and "Cumbre Digital" in home.get_data(as_text=True)
         assert browser.get("/teams/").status_code == 200
-        statuses = [sign_in(app.test_client(), "target@staff.test", "wrong password!!").status_code
-                    for _ in range(11)]
+        statuses = [
+            sign_in(app.test_client(), "target@staff.test", "wrong password!!").status_code
+            for _ in range(11)
+        ]
         assert statuses == [401] * 10 + [429]
     finally:
         if redis_process.poll() is None:

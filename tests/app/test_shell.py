@@ -77,6 +77,7 @@ def _html_lang(html: str) -> str:
 
 # -- navigation ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
 def test_every_signed_in_page_has_the_navigation_in_spanish(signed_in, app, role):
     browser = signed_in(role)
@@ -98,21 +99,28 @@ def test_every_signed_in_page_has_the_navigation_in_spanish(signed_in, app, role
 def test_navigation_links_lead_to_working_pages_and_mark_the_current_one(admin, app):
     html = admin.get("/teams/").get_data(as_text=True)
     areas = {spanish: endpoint for _, spanish, endpoint in AREAS}
-    links = {label: (href, attrs) for tag, href, attrs, label in _nav_entries(html)
-             if tag == "a" and label in areas}
+    links = {
+        label: (href, attrs)
+        for tag, href, attrs, label in _nav_entries(html)
+        if tag == "a" and label in areas
+    }
     # the areas that exist today are real links; each answers 200
     assert links["Equipos"][0] == "/teams/" and links["Auditoría"][0] == "/audit/"
     for href, _attrs in links.values():
         assert admin.get(href).status_code == 200, href
     assert 'aria-current="page"' in links["Equipos"][1]
-    assert 'aria-current' not in links["Auditoría"][1]
-    audit_links = {label: attrs for tag, _, attrs, label in
-                   _nav_entries(admin.get("/audit/").get_data(as_text=True)) if tag == "a"}
+    assert "aria-current" not in links["Auditoría"][1]
+    audit_links = {
+        label: attrs
+        for tag, _, attrs, label in _nav_entries(admin.get("/audit/").get_data(as_text=True))
+        if tag == "a"
+    }
     assert 'aria-current="page"' in audit_links["Auditoría"]
     # at this stage, areas whose issue has not landed are shown but disabled
     missing = [spanish for _, spanish, endpoint in AREAS if endpoint not in app.view_functions]
-    disabled = [label for tag, _, _, label in _nav_entries(html)
-                if tag == "span" and label in areas]
+    disabled = [
+        label for tag, _, _, label in _nav_entries(html) if tag == "span" and label in areas
+    ]
     assert disabled == missing
 
 
@@ -125,6 +133,7 @@ def test_anonymous_pages_have_no_navigation_nor_menus(client):
 
 # -- mode banner ---------------------------------------------------------------------------
 
+
 def test_sandbox_banner_on_every_page(client, admin):
     assert _mode_banner(client.get("/sign-in").get_data(as_text=True)) == SANDBOX_BANNER
     for path in SIGNED_IN_PAGES:
@@ -135,8 +144,13 @@ def test_sandbox_banner_on_every_page(client, admin):
 
 def _real_key_app(sandbox, key):
     """An app pointed at a non-sandbox upstream (GIGSTACK_API_KEY set): the sandbox's URL."""
-    return make_app(sandbox.api_url, key, GIGSTACK_API_KEY=key,
-                    GIGSTACK_API_URL=sandbox.api_url, SECRET_KEY="a-real-secret-for-tests")
+    return make_app(
+        sandbox.api_url,
+        key,
+        GIGSTACK_API_KEY=key,
+        GIGSTACK_API_URL=sandbox.api_url,
+        SECRET_KEY="a-real-secret-for-tests",
+    )
 
 
 def test_test_key_on_a_real_upstream_shows_test_mode_banner(sandbox, teams):
@@ -170,8 +184,11 @@ def test_test_key_banner_stays_on_signed_in_pages(sandbox, keys):
 
 @pytest.mark.parametrize("kind", ["made", "sandbox"])
 def test_live_key_shows_no_mode_banner(sandbox, keys, teams, kind):
-    key = (make_key(teams["partner"], True, "key_live_x") if kind == "made"
-           else keys["partner_live"]["key"])
+    key = (
+        make_key(teams["partner"], True, "key_live_x")
+        if kind == "made"
+        else keys["partner_live"]["key"]
+    )
     app = _real_key_app(sandbox, key)
     try:
         assert app.extensions["gigstack"].livemode
@@ -191,16 +208,18 @@ def test_live_key_shows_no_mode_banner(sandbox, keys, teams, kind):
 
 # -- user menu -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "label"), [("admin", "Administrador"),
-                                             ("operator", "Operador"), ("viewer", "Consulta")])
+
+@pytest.mark.parametrize(
+    ("role", "label"),
+    [("admin", "Administrador"), ("operator", "Operador"), ("viewer", "Consulta")],
+)
 def test_user_menu_shows_name_role_languages_and_sign_out(signed_in, role, label):
     browser = signed_in(role, name="Lucía Pérez")
     menu = _user_menu(home(browser).get_data(as_text=True))
     assert re.search(r'<strong data-testid="user-name">Lucía Pérez</strong>', menu)
     assert f'<span class="menu-label">{label}</span>' in menu
     assert browser.staff_email in menu
-    buttons = re.findall(r'<button type="submit" name="locale" value="([^"]+)"[^>]*>([^<]+)<',
-                         menu)
+    buttons = re.findall(r'<button type="submit" name="locale" value="([^"]+)"[^>]*>([^<]+)<', menu)
     assert buttons == [("es_MX", "Español"), ("en", "English")]
     assert re.search(r'value="es_MX"[^>]*aria-pressed="true"', menu)
     sign_out = re.search(r'<form method="post" action="/sign-out">(.*?)</form>', menu, re.S)
@@ -219,10 +238,14 @@ def test_sign_out_button_ends_the_session(viewer):
 
 # -- language ------------------------------------------------------------------------------
 
+
 def _set_language(browser, locale: str, next_path: str = "/audit/", **headers: str):
     token = csrf_token(browser, "/audit/")
-    return browser.post("/account/language", headers=headers,
-                        data={"csrf_token": token, "locale": locale, "next": next_path})
+    return browser.post(
+        "/account/language",
+        headers=headers,
+        data={"csrf_token": token, "locale": locale, "next": next_path},
+    )
 
 
 def test_switching_to_english_changes_the_page_and_persists_across_sessions(app, signed_in):
@@ -286,14 +309,18 @@ def test_language_switch_needs_the_csrf_token(app, signed_in):
 
 # -- money and dates -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (0, "$0.00 MXN"),
-    (1234.5, "$1,234.50 MXN"),
-    (Decimal("1234567.891"), "$1,234,567.89 MXN"),
-    ("99.995", "$100.00 MXN"),          # half up, never banker's rounding
-    (-1500, "-$1,500.00 MXN"),
-    (None, ""),
-])
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0, "$0.00 MXN"),
+        (1234.5, "$1,234.50 MXN"),
+        (Decimal("1234567.891"), "$1,234,567.89 MXN"),
+        ("99.995", "$100.00 MXN"),  # half up, never banker's rounding
+        (-1500, "-$1,500.00 MXN"),
+        (None, ""),
+    ],
+)
 def test_money_is_mxn_in_es_mx_style(value, shown):
     assert money(value) == shown
 
@@ -318,7 +345,8 @@ def test_filters_are_registered_in_templates(app):
     instant = datetime(2026, 5, 29, 0, 30, tzinfo=UTC)
     with app.test_request_context():
         rendered = render_template_string(
-            "{{ amount|money }} | {{ at|date }} | {{ at|datetime }}", amount=98765.4, at=instant)
+            "{{ amount|money }} | {{ at|date }} | {{ at|datetime }}", amount=98765.4, at=instant
+        )
     assert rendered == "$98,765.40 MXN | 28/05/2026 | 28/05/2026 18:30"
 
 
@@ -328,8 +356,10 @@ def test_directory_shows_dates_in_mexican_format(admin, sandbox, teams):
     assert table
     days = re.findall(r"<td>(\d{2}/\d{2}/\d{4})</td>\s*</tr>", table.group(1))
     store = sandbox.store
-    expected = [local_date(datetime.fromtimestamp(store.teams[t]["created_at"], UTC))
-                for t in [teams["partner"], *teams["subs"]]]
+    expected = [
+        local_date(datetime.fromtimestamp(store.teams[t]["created_at"], UTC))
+        for t in [teams["partner"], *teams["subs"]]
+    ]
     assert sorted(days) == sorted(expected)
 
 
@@ -343,14 +373,18 @@ def test_team_details_are_reused_briefly_and_per_team(app, admin, teams, sandbox
     from webapp.teams.details import forget_team
 
     def details_calls() -> list[str]:
-        return [r.path.rsplit("/", 1)[-1] for r in sandbox_requests
-                if r.method == "GET" and r.path.rsplit("/", 1)[-1].startswith("team_")]
+        return [
+            r.path.rsplit("/", 1)[-1]
+            for r in sandbox_requests
+            if r.method == "GET" and r.path.rsplit("/", 1)[-1].startswith("team_")
+        ]
 
     home(admin)
     home(admin)
     assert details_calls() == [teams["partner"]]
-    token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      admin.get("/audit/").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', admin.get("/audit/").get_data(as_text=True)
+    ).group(1)
     admin.post("/team", data={"csrf_token": token, "team": teams["subs"][0]})
     home(admin)
     assert details_calls() == [teams["partner"], teams["subs"][0]]

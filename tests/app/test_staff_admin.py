@@ -32,8 +32,9 @@ HTMX_FORM = {"HX-Request": "true", "HX-Target": "staff-form"}
 def english(client) -> None:
     """Switch the signed-in staff member to English with the language form."""
     token = csrf_token(client, "/audit/")
-    response = client.post("/account/language",
-                           data={"csrf_token": token, "locale": "en", "next": "/staff/"})
+    response = client.post(
+        "/account/language", data={"csrf_token": token, "locale": "en", "next": "/staff/"}
+    )
     assert response.status_code == 302
 
 
@@ -68,17 +69,26 @@ def staff_count(app) -> int:
 
 
 def creation(**overrides) -> dict:
-    data = {"email": "nueva@staff.test", "name": "Nueva Persona", "role": "operator",
-            "teams_mode": "all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    data = {
+        "email": "nueva@staff.test",
+        "name": "Nueva Persona",
+        "role": "operator",
+        "teams_mode": "all",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+    }
     data.update(overrides)
     return data
 
 
 def edit_data(staff: Staff, **overrides) -> dict:
     """The edit form as the page fills it for ``staff`` (a browser omits unchecked boxes)."""
-    data = {"name": staff.name, "role": staff.role,
-            "teams_mode": "all" if staff.team_ids is None else "some",
-            "teams": list(staff.team_ids or [])}
+    data = {
+        "name": staff.name,
+        "role": staff.role,
+        "teams_mode": "all" if staff.team_ids is None else "some",
+        "teams": list(staff.team_ids or []),
+    }
     if staff.active:
         data["active"] = "y"
     data.update(overrides)
@@ -97,12 +107,18 @@ def set_demo(app, email: str) -> None:
 def test_admin_lists_staff_with_roles_team_names_and_last_sign_in(app, admin, sandbox, teams):
     english(admin)
     first, second = teams["subs"][0], teams["subs"][1]
-    add_staff(app, "limitada@staff.test", "operator", name="Lucía Limitada",
-              team_ids=[first, second, "team_gone_away"])
+    add_staff(
+        app,
+        "limitada@staff.test",
+        "operator",
+        name="Lucía Limitada",
+        team_ids=[first, second, "team_gone_away"],
+    )
     add_staff(app, "baja@staff.test", "viewer", name="Bruno Baja", active=False)
     with app.app_context():
-        Staff.by_email("limitada@staff.test").last_sign_in_at = datetime(2026, 1, 15, 18, 30,
-                                                                        tzinfo=UTC)
+        Staff.by_email("limitada@staff.test").last_sign_in_at = datetime(
+            2026, 1, 15, 18, 30, tzinfo=UTC
+        )
         db.session.commit()
 
     response = admin.get("/staff/")
@@ -125,8 +141,9 @@ def test_admin_lists_staff_with_roles_team_names_and_last_sign_in(app, admin, sa
 def test_list_filters_live_in_the_url_and_htmx_gets_only_the_rows(app, admin):
     add_staff(app, "zoe@staff.test", "viewer", name="Zoe Zamora")
     add_staff(app, "omar@staff.test", "operator", name="Omar Ortiz")
-    response = admin.get("/staff/?q=zamora",
-                         headers={"HX-Request": "true", "HX-Target": "staff-list"})
+    response = admin.get(
+        "/staff/?q=zamora", headers={"HX-Request": "true", "HX-Target": "staff-list"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and 'id="staff-table"' in html
@@ -168,8 +185,12 @@ def test_non_admins_get_403_on_every_staff_route(app, signed_in, role):
         assert client.get(path).status_code == 403, path
     posts = {
         "/staff/new": creation(email="intruso@staff.test", role="admin"),
-        f"/staff/{target}/edit": {"name": "Cambiado", "role": "admin", "teams_mode": "all",
-                                  "active": "y"},
+        f"/staff/{target}/edit": {
+            "name": "Cambiado",
+            "role": "admin",
+            "teams_mode": "all",
+            "active": "y",
+        },
         f"/staff/{target}/password": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     }
     for path, data in posts.items():
@@ -202,8 +223,9 @@ def test_admin_creates_a_staff_member_who_can_sign_in(app, admin, teams, caplog)
     assert 'hx-sync="this:drop"' in page and "hx-disabled-elt=" in page
     chosen = [teams["subs"][2], teams["partner"]]
 
-    response = post(admin, "/staff/new", creation(email=" Nueva@Staff.TEST ", teams_mode="some",
-                                                  teams=chosen))
+    response = post(
+        admin, "/staff/new", creation(email=" Nueva@Staff.TEST ", teams_mode="some", teams=chosen)
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/"
     created = staff_of(app, "nueva@staff.test")
@@ -226,9 +248,17 @@ def test_admin_creates_a_staff_member_who_can_sign_in(app, admin, teams, caplog)
 
 def test_create_errors_sit_next_to_fields_and_keep_the_input_but_never_the_password(app, admin):
     english(admin)
-    response = post(admin, "/staff/new", creation(
-        email="datos@staff.test", name="   ", teams_mode="some", password="too short",
-        confirm="another secret"))
+    response = post(
+        admin,
+        "/staff/new",
+        creation(
+            email="datos@staff.test",
+            name="   ",
+            teams_mode="some",
+            password="too short",
+            confirm="another secret",
+        ),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="name-errors"' in html and "Type the staff member" in html
@@ -295,15 +325,19 @@ def test_admin_edits_name_role_and_team_limits(app, admin, teams):
 
     staff = staff_of(app, "editar@staff.test")
     limited = [teams["subs"][3]]
-    response = post(admin, f"/staff/{target}/edit", edit_data(
-        staff, name="Después", role="operator", teams_mode="some", teams=limited))
+    response = post(
+        admin,
+        f"/staff/{target}/edit",
+        edit_data(staff, name="Después", role="operator", teams_mode="some", teams=limited),
+    )
     assert response.status_code == 302
     changed = staff_of(app, "editar@staff.test")
     assert (changed.name, changed.role, changed.team_ids) == ("Después", "operator", limited)
     [entry] = audit(app, "staff.update")
     assert entry.object_id == "editar@staff.test"
-    assert entry.reason == ("name: Antes → Después; role: viewer → operator; "
-                            f"teams: all → {limited[0]}")
+    assert entry.reason == (
+        f"name: Antes → Después; role: viewer → operator; teams: all → {limited[0]}"
+    )
 
     back = post(admin, f"/staff/{target}/edit", edit_data(changed, teams_mode="all"))
     assert back.status_code == 302
@@ -325,8 +359,11 @@ def test_edit_errors_keep_the_input(app, admin):
     english(admin)
     target = add_staff(app, "errores@staff.test", "viewer", name="Original")
     staff = staff_of(app, "errores@staff.test")
-    response = post(admin, f"/staff/{target}/edit",
-                    edit_data(staff, name="", role="operator", teams_mode="some"))
+    response = post(
+        admin,
+        f"/staff/{target}/edit",
+        edit_data(staff, name="", role="operator", teams_mode="some"),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="name-errors"' in html and 'id="teams-errors"' in html
@@ -394,8 +431,11 @@ def test_last_admin_rule_counts_active_admins_only(app):
 
 def test_another_admin_can_be_demoted(app, admin):
     other = add_staff(app, "colega@staff.test", "admin")
-    response = post(admin, f"/staff/{other}/edit",
-                    edit_data(staff_of(app, "colega@staff.test"), role="operator"))
+    response = post(
+        admin,
+        f"/staff/{other}/edit",
+        edit_data(staff_of(app, "colega@staff.test"), role="operator"),
+    )
     assert response.status_code == 302
     assert staff_of(app, "colega@staff.test").role == "operator"
 
@@ -414,8 +454,9 @@ def test_deactivation_ends_the_live_session_and_blocks_sign_in(app, admin, signe
     [entry] = audit(app, "staff.update")
     assert entry.reason == "active: yes → no; sessions ended"
 
-    back = post(admin, f"/staff/{target.id}/edit",
-                edit_data(staff_of(app, victim.staff_email), active="y"))
+    back = post(
+        admin, f"/staff/{target.id}/edit", edit_data(staff_of(app, victim.staff_email), active="y")
+    )
     assert back.status_code == 302
     assert audit(app, "staff.update")[-1].reason == "active: no → yes"
     assert sign_in(app.test_client(), victim.staff_email).status_code == 302
@@ -424,16 +465,16 @@ def test_deactivation_ends_the_live_session_and_blocks_sign_in(app, admin, signe
 # -- password -----------------------------------------------------------------------------
 
 
-def test_password_reset_ends_sessions_and_the_new_password_works(app, admin, signed_in,
-                                                                 caplog):
+def test_password_reset_ends_sessions_and_the_new_password_works(app, admin, signed_in, caplog):
     caplog.set_level(logging.DEBUG)
     english(admin)
     victim = signed_in("operator")
     assert victim.get("/audit/").status_code == 200
     target = staff_id(app, victim.staff_email)
 
-    response = post(admin, f"/staff/{target}/password",
-                    {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = post(
+        admin, f"/staff/{target}/password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     assert victim.get("/audit/").headers["Location"].startswith("/sign-in")
     assert sign_in(app.test_client(), victim.staff_email, PASSWORD).status_code == 401
@@ -453,8 +494,11 @@ def test_password_errors_keep_the_old_password(app, admin, signed_in):
     english(admin)
     victim = signed_in("viewer")
     target = staff_id(app, victim.staff_email)
-    response = post(admin, f"/staff/{target}/password",
-                    {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"})
+    response = post(
+        admin,
+        f"/staff/{target}/password",
+        {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="confirm-errors"' in html and "do not match" in html
@@ -463,8 +507,12 @@ def test_password_errors_keep_the_old_password(app, admin, signed_in):
     assert password_works(app, victim.staff_email, PASSWORD)
     assert not audit(app, "staff.reset_password")
 
-    htmx = post(admin, f"/staff/{target}/password", {"password": "short", "confirm": "short"},
-                headers={"HX-Request": "true", "HX-Target": "password-form"})
+    htmx = post(
+        admin,
+        f"/staff/{target}/password",
+        {"password": "short", "confirm": "short"},
+        headers={"HX-Request": "true", "HX-Target": "password-form"},
+    )
     fragment = htmx.get_data(as_text=True)
     assert htmx.status_code == 422 and htmx.headers["HX-Retarget"] == "#password-form"
     assert "<html" not in fragment and 'id="password-errors"' in fragment

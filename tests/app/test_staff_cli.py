@@ -60,15 +60,29 @@ def assert_no_secret(result, *secrets: str) -> None:
 
 
 def test_create_prompts_twice_and_the_account_signs_in(app):
-    result = run(app, "create", "--email", " Ana@Staff.Test ", "--name", " Ana Ruiz ",
-                 "--role", "operator", input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        " Ana@Staff.Test ",
+        "--name",
+        " Ana Ruiz ",
+        "--role",
+        "operator",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.count("Password") >= 1 and "Repeat" in result.output
     assert "created ana@staff.test (operator, teams: all)" in result.output
     assert_no_secret(result, PASSWORD)
     created = staff(app, "ana@staff.test")
     assert (created.name, created.role, created.team_ids, created.active, created.is_demo) == (
-        "Ana Ruiz", "operator", None, True, False)
+        "Ana Ruiz",
+        "operator",
+        None,
+        True,
+        False,
+    )
     assert PASSWORD not in created.password_hash
     assert sign_in(app.test_client(), "ana@staff.test").status_code == 302
     entry = only_entry(app, "staff.create")
@@ -77,9 +91,20 @@ def test_create_prompts_twice_and_the_account_signs_in(app):
 
 
 def test_create_with_password_from_stdin_and_teams(app, teams):
-    result = run(app, "create", "--email", "bea@staff.test", "--name", "Bea",
-                 "--team", teams["subs"][0], "--team", teams["subs"][1], "--password-stdin",
-                 input=f"{PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "bea@staff.test",
+        "--name",
+        "Bea",
+        "--team",
+        teams["subs"][0],
+        "--team",
+        teams["subs"][1],
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Password" not in result.output  # no prompt
     assert_no_secret(result, PASSWORD)
@@ -91,8 +116,15 @@ def test_create_with_password_from_stdin_and_teams(app, teams):
 
 
 def test_create_refuses_mismatched_confirmation(app):
-    result = run(app, "create", "--email", "ana@staff.test", "--name", "Ana",
-                 input=f"{PASSWORD}\n{PASSWORD}!\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "ana@staff.test",
+        "--name",
+        "Ana",
+        input=f"{PASSWORD}\n{PASSWORD}!\n",
+    )
     assert result.exit_code != 0
     assert "do not match" in result.output
     assert_no_secret(result, PASSWORD)
@@ -102,8 +134,18 @@ def test_create_refuses_mismatched_confirmation(app):
 
 def test_create_refuses_a_duplicate_email(app):
     add_staff(app, "ana@staff.test", "viewer")
-    result = run(app, "create", "--email", "ANA@staff.test", "--name", "Other Ana",
-                 "--role", "admin", "--password-stdin", input=f"{NEW_PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "ANA@staff.test",
+        "--name",
+        "Other Ana",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input=f"{NEW_PASSWORD}\n",
+    )
     assert result.exit_code == 1
     assert "ana@staff.test already exists" in result.output
     assert staff(app, "ana@staff.test").role == "viewer"
@@ -112,8 +154,16 @@ def test_create_refuses_a_duplicate_email(app):
 
 
 def test_create_refuses_a_short_password(app):
-    result = run(app, "create", "--email", "ana@staff.test", "--name", "Ana",
-                 "--password-stdin", input="short pw\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "ana@staff.test",
+        "--name",
+        "Ana",
+        "--password-stdin",
+        input="short pw\n",
+    )
     assert result.exit_code == 1
     assert "at least 12 characters" in result.output
     assert_no_secret(result, "short pw")
@@ -123,8 +173,16 @@ def test_create_refuses_a_short_password(app):
 
 def test_password_may_not_be_the_email(app):
     email = "long.name.for.staff@staff.test"
-    result = run(app, "create", "--email", email, "--name", "Long", "--password-stdin",
-                 input=f"{email.upper()}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Long",
+        "--password-stdin",
+        input=f"{email.upper()}\n",
+    )
     assert result.exit_code == 1 and "cannot be the email" in result.output
     assert staff(app, email) is None
     add_staff(app, email)
@@ -134,8 +192,16 @@ def test_password_may_not_be_the_email(app):
 
 
 def test_create_refuses_an_email_that_is_not_one(app):
-    result = run(app, "create", "--email", "ana.staff.test", "--name", "Ana",
-                 "--password-stdin", input=f"{PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "ana.staff.test",
+        "--name",
+        "Ana",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     assert result.exit_code == 1
     assert "must look like name@example.com" in result.output
     assert entries(app) == []
@@ -143,23 +209,44 @@ def test_create_refuses_an_email_that_is_not_one(app):
 
 @pytest.mark.parametrize("role", ["admin", "operator", "viewer"])
 def test_create_accepts_each_role(app, role):
-    result = run(app, "create", "--email", f"{role}@staff.test", "--name", role,
-                 "--role", role, "--password-stdin", input=f"{PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        f"{role}@staff.test",
+        "--name",
+        role,
+        "--role",
+        role,
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert staff(app, f"{role}@staff.test").role == role
 
 
 def test_create_refuses_an_unknown_role(app):
-    result = run(app, "create", "--email", "ana@staff.test", "--name", "Ana",
-                 "--role", "superuser", "--password-stdin", input=f"{PASSWORD}\n")
+    result = run(
+        app,
+        "create",
+        "--email",
+        "ana@staff.test",
+        "--name",
+        "Ana",
+        "--role",
+        "superuser",
+        "--password-stdin",
+        input=f"{PASSWORD}\n",
+    )
     assert result.exit_code == 2
     assert "superuser" in result.output and "admin" in result.output
     assert staff(app, "ana@staff.test") is None
 
 
 def test_password_is_not_an_option(app):
-    result = run(app, "create", "--email", "ana@staff.test", "--name", "Ana",
-                 "--password", PASSWORD)
+    result = run(
+        app, "create", "--email", "ana@staff.test", "--name", "Ana", "--password", PASSWORD
+    )
     assert result.exit_code == 2
     assert "No such option" in result.output
     assert staff(app, "ana@staff.test") is None
@@ -254,8 +341,7 @@ def test_reset_password_prompted_ends_sessions(app):
     add_staff(app, "ana@staff.test")
     browser = app.test_client()
     assert sign_in(browser, "ana@staff.test").status_code == 302
-    result = run(app, "reset-password", "ana@staff.test",
-                 input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    result = run(app, "reset-password", "ana@staff.test", input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert "their sessions were ended" in result.output
     assert_no_secret(result, NEW_PASSWORD, PASSWORD)
@@ -268,14 +354,14 @@ def test_reset_password_prompted_ends_sessions(app):
 
 def test_reset_password_from_stdin_refuses_a_short_one(app):
     add_staff(app, "ana@staff.test")
-    result = run(app, "reset-password", "ana@staff.test", "--password-stdin",
-                 input="tiny\n")
+    result = run(app, "reset-password", "ana@staff.test", "--password-stdin", input="tiny\n")
     assert result.exit_code == 1 and "at least 12 characters" in result.output
     assert_no_secret(result, "tiny")
     assert sign_in(app.test_client(), "ana@staff.test").status_code == 302  # unchanged
     assert [e.action for e in entries(app)] == ["auth.sign_in"]
-    result = run(app, "reset-password", "ana@staff.test", "--password-stdin",
-                 input=f"{NEW_PASSWORD}\n")
+    result = run(
+        app, "reset-password", "ana@staff.test", "--password-stdin", input=f"{NEW_PASSWORD}\n"
+    )
     assert result.exit_code == 0
     assert sign_in(app.test_client(), "ana@staff.test", NEW_PASSWORD).status_code == 302
 
@@ -291,15 +377,22 @@ def test_purge_demo_keeps_the_demo_admin_on_the_sandbox(app):
 
 
 def test_purge_demo_with_a_real_key_deletes_demo_accounts(sandbox, keys, tmp_path):
-    shared = {"DATABASE_URL": f"sqlite:///{tmp_path / 'backoffice.sqlite3'}",
-              "SECRET_KEY": "release secret"}
+    shared = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'backoffice.sqlite3'}",
+        "SECRET_KEY": "release secret",
+    }
     sandboxed = make_app(sandbox.api_url, keys["partner_test"]["key"], **shared)
     demo = ensure_demo_admin(sandboxed)
     add_staff(sandboxed, "ana@staff.test", "admin")
     sandboxed.extensions["gigstack"].close()
-    real = create_app({"APP_ENV": "testing", **shared,
-                       "GIGSTACK_API_KEY": make_key("team_real", True, "key_live_x"),
-                       "GIGSTACK_API_URL": sandbox.api_url})
+    real = create_app(
+        {
+            "APP_ENV": "testing",
+            **shared,
+            "GIGSTACK_API_KEY": make_key("team_real", True, "key_live_x"),
+            "GIGSTACK_API_URL": sandbox.api_url,
+        }
+    )
     database.upgrade(real)
     result = run(real, "purge-demo")
     assert result.exit_code == 0 and "no demo account remains" in result.output

@@ -49,7 +49,10 @@ def test_a_changed_file_gets_a_new_name(tmp_path):
     assert first != second and first.startswith("css/app.") and first.endswith(".css")
     # compressed ahead of time, next to the hashed copy
     assert {p.name for p in (tmp_path / "two" / "css").iterdir()} == {
-        Path(second).name, Path(second).name + ".br", Path(second).name + ".gz"}
+        Path(second).name,
+        Path(second).name + ".br",
+        Path(second).name + ".gz",
+    }
 
 
 def test_assets_come_compressed_as_the_browser_asks(client):

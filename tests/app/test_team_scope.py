@@ -16,8 +16,7 @@ from webapp.auth.models import Staff
 from webapp.extensions import db
 
 OUT_OF_SCOPE = "Ese equipo no está entre los que tu cuenta puede usar."
-NO_TEAM = ("Tu cuenta no tiene permiso para operar en ningún equipo al que llega la "
-           "llave de API.")
+NO_TEAM = "Tu cuenta no tiene permiso para operar en ningún equipo al que llega la llave de API."
 
 
 class UpstreamLog:
@@ -37,8 +36,9 @@ class UpstreamLog:
 
     def team_listings(self) -> int:
         """GET /teams calls (the list of teams, not one team's details)."""
-        return sum(1 for method, path, _ in self.calls
-                   if method == "GET" and path.endswith("/v2/teams"))
+        return sum(
+            1 for method, path, _ in self.calls if method == "GET" and path.endswith("/v2/teams")
+        )
 
     def clear(self) -> None:
         self.calls.clear()
@@ -79,17 +79,22 @@ def _team(sandbox, team_id: str) -> dict:
 
 def _switch(browser, team_id: str, next_path: str = "/", **headers: str):
     token = csrf_token(browser, "/audit/")
-    return browser.post("/team", headers=headers,
-                        data={"csrf_token": token, "team": team_id, "next": next_path})
+    return browser.post(
+        "/team", headers=headers, data={"csrf_token": token, "team": team_id, "next": next_path}
+    )
 
 
 def _audit(app, action: str) -> list[AuditEntry]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                       .order_by(AuditEntry.id)))
+        return list(
+            db.session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+            )
+        )
 
 
 # -- the switcher --------------------------------------------------------------------------
+
 
 def test_switcher_lists_exactly_the_teams_the_key_reaches(admin, sandbox, teams):
     html = home(admin).get_data(as_text=True)
@@ -112,36 +117,44 @@ def test_switcher_search_without_query_lists_all_teams_as_a_fragment(admin, team
     assert set(_switcher_ids(html)) == {teams["partner"], *teams["subs"]}
 
 
-@pytest.mark.parametrize("query_of", [
-    lambda team: team["brand"]["alias"].split()[-1].lower(),   # part of the name
-    lambda team: team["tax_id"].lower(),                       # RFC, any case
-    lambda team: team["id"],                                   # id
-])
+@pytest.mark.parametrize(
+    "query_of",
+    [
+        lambda team: team["brand"]["alias"].split()[-1].lower(),  # part of the name
+        lambda team: team["tax_id"].lower(),  # RFC, any case
+        lambda team: team["id"],  # id
+    ],
+)
 def test_switcher_search_filters_by_name_rfc_or_id(admin, sandbox, teams, query_of):
     target = _team(sandbox, teams["subs"][2])
     query = query_of(target)
-    html = admin.get("/team/options", query_string={"q": query},
-                     headers={"HX-Request": "true"}).get_data(as_text=True)
+    html = admin.get(
+        "/team/options", query_string={"q": query}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert "<html" not in html
     offered = _switcher_ids(html)
     assert target["id"] in offered
     # every team offered really matches (and none of the others does)
     for team_id in [teams["partner"], *teams["subs"]]:
         team = _team(sandbox, team_id)
-        haystack = " ".join([team["brand"]["alias"], team.get("legal_name") or "",
-                             team["tax_id"], team["id"]]).casefold()
+        haystack = " ".join(
+            [team["brand"]["alias"], team.get("legal_name") or "", team["tax_id"], team["id"]]
+        ).casefold()
         assert (team_id in offered) == (query.casefold() in haystack), team_id
 
 
-def test_switcher_search_with_no_match_says_so_and_never_finds_the_outsider(admin, sandbox,
-                                                                            teams):
+def test_switcher_search_with_no_match_says_so_and_never_finds_the_outsider(admin, sandbox, teams):
     html = admin.get("/team/options?q=zzzz-nada").get_data(as_text=True)
     assert _switcher_ids(html) == []
     assert "Ningún equipo coincide con “zzzz-nada”." in html
     outsider = _team(sandbox, teams["outsider"])
     for query in (outsider["tax_id"], outsider["id"], outsider["brand"]["alias"]):
-        assert _switcher_ids(admin.get("/team/options", query_string={"q": query})
-                             .get_data(as_text=True)) == []
+        assert (
+            _switcher_ids(
+                admin.get("/team/options", query_string={"q": query}).get_data(as_text=True)
+            )
+            == []
+        )
 
 
 def test_switcher_search_needs_sign_in(client):
@@ -151,6 +164,7 @@ def test_switcher_search_needs_sign_in(client):
 
 
 # -- switching -----------------------------------------------------------------------------
+
 
 def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams, upstream_log):
     partner = _team(sandbox, teams["partner"])
@@ -171,7 +185,10 @@ def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams
     # every call the page made carried the team (the cached team list made none)
     scoped = [(m, p, q) for m, p, q in upstream_log.calls if not p.endswith("/v2/teams")]
     assert {p.rsplit("/v2", 1)[1] for _, p, _ in scoped} >= {
-        f"/teams/{target['id']}", f"/teams/{target['id']}/series", "/teams/integrations"}
+        f"/teams/{target['id']}",
+        f"/teams/{target['id']}/series",
+        "/teams/integrations",
+    }
     for method, path, query in scoped:
         assert query.get("team") == [target["id"]], (method, path, query)
 
@@ -212,6 +229,7 @@ def test_switch_to_a_team_the_key_does_not_reach_is_refused(app, admin, teams, w
 
 # -- staff limited to some teams -----------------------------------------------------------
 
+
 def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, teams):
     allowed = teams["subs"][:2]
     browser = signed_in("operator", team_ids=allowed)
@@ -229,8 +247,14 @@ def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, team
     assert sorted(_switcher_ids(options)) == sorted(allowed)
     # searching for a team outside the scope finds nothing
     hidden = _team(sandbox, teams["partner"])
-    assert _switcher_ids(browser.get("/team/options", query_string={"q": hidden["tax_id"]})
-                         .get_data(as_text=True)) == []
+    assert (
+        _switcher_ids(
+            browser.get("/team/options", query_string={"q": hidden["tax_id"]}).get_data(
+                as_text=True
+            )
+        )
+        == []
+    )
 
 
 def test_limited_staff_switching_outside_scope_gets_403_and_is_audited(app, signed_in, teams):
@@ -295,6 +319,7 @@ def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, sandbox,
 
 # -- the team list is cached ---------------------------------------------------------------
 
+
 @pytest.mark.state_stores  # and cached in Redis
 def test_team_list_is_fetched_once_within_the_ttl(app, admin, signed_in, teams, upstream_log):
     operator = signed_in("operator", team_ids=teams["subs"][:3])
@@ -311,8 +336,9 @@ def test_team_list_is_fetched_once_within_the_ttl(app, admin, signed_in, teams, 
 @pytest.mark.state_stores  # and cached in Redis
 def test_team_list_is_fetched_again_after_the_ttl(sandbox, keys, teams):
     now = [1_780_000_000.0]
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: now[0],
-                   TEAM_LIST_TTL_SECONDS=60)
+    app = make_app(
+        sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: now[0], TEAM_LIST_TTL_SECONDS=60
+    )
     try:
         log = UpstreamLog(app)
         add_staff(app, "ttl@staff.test", "viewer")

@@ -39,38 +39,58 @@ def operator_on(csd_app):
     return browser
 
 
-def _upload(browser, team_id: str, cer: bytes | None, key: bytes | None, password: str,
-            **kwargs):
+def _upload(browser, team_id: str, cer: bytes | None, key: bytes | None, password: str, **kwargs):
     data = {"password": password}
     if cer is not None:
         data["certificate"] = (io.BytesIO(cer), "certificado.cer")
     if key is not None:
         data["private_key"] = (io.BytesIO(key), "llave.key")
-    return post_form(browser, f"/teams/{team_id}/csd", data,
-                     content_type="multipart/form-data", **kwargs)
+    return post_form(
+        browser, f"/teams/{team_id}/csd", data, content_type="multipart/form-data", **kwargs
+    )
 
 
 VALID = ("csd_moral_EKU9003173C9_valid.cer", "csd_moral_EKU9003173C9_valid.key")
 
 
-@pytest.mark.parametrize(("files", "password", "field", "message"), [
-    (("fiel_moral_EKU9003173C9_valid.cer", "fiel_moral_EKU9003173C9_valid.key"), PASSWORD,
-     "certificate", "Esta es una e.firma (FIEL), no un CSD."),
-    (VALID, "wrong-password", "password", "La contraseña no abre esta llave privada."),
-    ((VALID[0], "csd_moral_EKU9003173C9_expired.key"), PASSWORD, "private_key",
-     "Esta llave privada no corresponde a este certificado."),
-    (("csd_moral_EKU9003173C9_expired.cer", "csd_moral_EKU9003173C9_expired.key"), PASSWORD,
-     "certificate", "El certificado venció el 17/06/2023."),
-    (("csd_fisica_FUNK671228PH6_expired.cer", "csd_fisica_FUNK671228PH6_expired.key"), PASSWORD,
-     "certificate", "El certificado"),
-    ((VALID[1], VALID[0]), PASSWORD, "certificate", "Este no es un certificado del SAT"),
-])
+@pytest.mark.parametrize(
+    ("files", "password", "field", "message"),
+    [
+        (
+            ("fiel_moral_EKU9003173C9_valid.cer", "fiel_moral_EKU9003173C9_valid.key"),
+            PASSWORD,
+            "certificate",
+            "Esta es una e.firma (FIEL), no un CSD.",
+        ),
+        (VALID, "wrong-password", "password", "La contraseña no abre esta llave privada."),
+        (
+            (VALID[0], "csd_moral_EKU9003173C9_expired.key"),
+            PASSWORD,
+            "private_key",
+            "Esta llave privada no corresponde a este certificado.",
+        ),
+        (
+            ("csd_moral_EKU9003173C9_expired.cer", "csd_moral_EKU9003173C9_expired.key"),
+            PASSWORD,
+            "certificate",
+            "El certificado venció el 17/06/2023.",
+        ),
+        (
+            ("csd_fisica_FUNK671228PH6_expired.cer", "csd_fisica_FUNK671228PH6_expired.key"),
+            PASSWORD,
+            "certificate",
+            "El certificado",
+        ),
+        ((VALID[1], VALID[0]), PASSWORD, "certificate", "Este no es un certificado del SAT"),
+    ],
+)
 def test_bad_pairs_are_refused_on_their_field_before_any_call(
-        csd_app, operator_on, sandbox, teams, sandbox_requests, files, password, field,
-        message):
+    csd_app, operator_on, sandbox, teams, sandbox_requests, files, password, field, message
+):
     sandbox_requests.clear()
-    answer = _upload(operator_on, teams["eku"], _file(files[0]), _file(files[1]), password,
-                     htmx="csd-form")
+    answer = _upload(
+        operator_on, teams["eku"], _file(files[0]), _file(files[1]), password, htmx="csd-form"
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and answer.headers["HX-Retarget"] == "#csd-form"
     assert message in field_error(html, field)
@@ -80,13 +100,13 @@ def test_bad_pairs_are_refused_on_their_field_before_any_call(
     assert audit_rows(csd_app, "team.upload_csd")[-1].outcome.startswith("refused_locally:")
 
 
-def test_certificate_of_another_rfc_is_refused_for_this_team(operator_on, teams,
-                                                             sandbox_requests):
+def test_certificate_of_another_rfc_is_refused_for_this_team(operator_on, teams, sandbox_requests):
     sandbox_requests.clear()
     answer = _upload(operator_on, teams["subs"][2], _file(VALID[0]), _file(VALID[1]), PASSWORD)
     assert answer.status_code == 422
     assert "El certificado es del RFC EKU9003173C9" in field_error(
-        answer.get_data(as_text=True), "certificate")
+        answer.get_data(as_text=True), "certificate"
+    )
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
 
 
@@ -99,15 +119,21 @@ def test_missing_files_and_password_are_each_said(operator_on, teams):
 
 def test_a_file_over_1_mib_is_refused_without_a_call(operator_on, teams, sandbox_requests):
     sandbox_requests.clear()
-    answer = _upload(operator_on, teams["eku"], _file(VALID[0]) + b"\0" * (1024 * 1024),
-                     _file(VALID[1]), PASSWORD)
+    answer = _upload(
+        operator_on,
+        teams["eku"],
+        _file(VALID[0]) + b"\0" * (1024 * 1024),
+        _file(VALID[1]),
+        PASSWORD,
+    )
     assert answer.status_code == 422
     assert "el límite es 1.0 MiB" in field_error(answer.get_data(as_text=True), "certificate")
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
 
 
 def test_the_valid_csd_is_uploaded_and_the_checklist_turns_green(
-        csd_app, operator_on, sandbox, teams, restore_sandbox, caplog):
+    csd_app, operator_on, sandbox, teams, restore_sandbox, caplog
+):
     before = operator_on.get(f"/teams/{teams['eku']}/").get_data(as_text=True)
     assert 'data-check="csd" data-done="no"' in before
     with caplog.at_level(logging.DEBUG):
@@ -136,15 +162,20 @@ def test_viewer_reads_but_may_not_upload(csd_app, teams):
     assert sign_in(browser, "look@staff.test").status_code == 302
     page = browser.get(f"/teams/{teams['eku']}/csd")
     assert page.status_code == 200 and 'id="csd-form"' not in page.get_data(as_text=True)
-    assert _upload(browser, teams["eku"], _file(VALID[0]), _file(VALID[1]),
-                   PASSWORD).status_code == 403
+    assert (
+        _upload(browser, teams["eku"], _file(VALID[0]), _file(VALID[1]), PASSWORD).status_code
+        == 403
+    )
 
 
 def test_the_expiry_warning_grows_louder(sandbox, keys, teams):
     expires = sandbox.store.teams[teams["partner"]]["sat"]["csd_expires_at"]
     for days, kind in [(25, "banner-info"), (6, "banner-error")]:
-        app = make_app(sandbox.api_url, keys["partner_test"]["key"],
-                       CLOCK=lambda days=days: expires - days * 86400 - 60)
+        app = make_app(
+            sandbox.api_url,
+            keys["partner_test"]["key"],
+            CLOCK=lambda days=days: expires - days * 86400 - 60,
+        )
         try:
             add_staff(app, "warn@staff.test", "viewer")
             browser = app.test_client()

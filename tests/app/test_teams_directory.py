@@ -82,6 +82,7 @@ def test_upstream_error_on_htmx_request_is_a_banner_fragment(viewer, faults):
 
 # -- tabs, search, sort, CSV ---------------------------------------------------------------
 
+
 def _rows(html: str) -> list[str]:
     """Team ids of the directory's rows, in order."""
     table = re.search(r'<table class="table" id="teams-table">(.*?)</table>', html, re.S)
@@ -90,8 +91,12 @@ def _rows(html: str) -> list[str]:
 
 
 def _tab_counts(html: str) -> dict[str, int]:
-    return {label.strip(): int(count) for label, count in re.findall(
-        r'class="tab[^"]*"[^>]*>([^<]+)<span class="tab-count">(\d+)</span>', html)}
+    return {
+        label.strip(): int(count)
+        for label, count in re.findall(
+            r'class="tab[^"]*"[^>]*>([^<]+)<span class="tab-count">(\d+)</span>', html
+        )
+    }
 
 
 def test_tabs_count_and_filter_the_teams(viewer, sandbox, teams):
@@ -105,8 +110,10 @@ def test_tabs_count_and_filter_the_teams(viewer, sandbox, teams):
     missing_csd = viewer.get("/teams/?tab=missing-csd").get_data(as_text=True)
     assert set(_rows(missing_csd)) == no_csd
     assert counts["Listo para facturar"] == len(reachable) - len(no_csd)
-    assert set(_rows(viewer.get("/teams/?tab=ready").get_data(as_text=True))) == \
-        set(reachable) - no_csd
+    assert (
+        set(_rows(viewer.get("/teams/?tab=ready").get_data(as_text=True)))
+        == set(reachable) - no_csd
+    )
     assert _rows(viewer.get("/teams/?tab=missing-fiscal").get_data(as_text=True)) == []
     # an unknown tab is "all", not an error
     assert len(_rows(viewer.get("/teams/?tab=nope").get_data(as_text=True))) == len(reachable)
@@ -132,7 +139,8 @@ def test_expiring_tab_follows_the_clock(sandbox, keys, teams):
 @pytest.mark.parametrize("query", ["EKU9003173C9", "kemper", "ESCUELA KEMPER"])
 def test_search_by_name_rfc_or_id_keeps_the_tab(viewer, teams, query):
     html = viewer.get("/teams/", query_string={"q": query, "tab": "missing-csd"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert _rows(html) == [teams["eku"]]
     assert 'name="tab" value="missing-csd"' in html  # kept through the next search
     by_id = viewer.get("/teams/", query_string={"q": teams["eku"]}).get_data(as_text=True)
@@ -154,15 +162,16 @@ def test_csv_export_is_the_filtered_tab(viewer, sandbox, teams):
     assert answer.mimetype == "text/csv"
     assert 'filename="teams-' in answer.headers["Content-Disposition"]
     rows = read_csv(answer)
-    assert {row["id"] for row in rows} == set(_rows(viewer.get(
-        "/teams/?tab=missing-csd").get_data(as_text=True)))
+    assert {row["id"] for row in rows} == set(
+        _rows(viewer.get("/teams/?tab=missing-csd").get_data(as_text=True))
+    )
     assert [row["rfc"] for row in rows] == sorted(row["rfc"] for row in rows)
     eku = next(row for row in rows if row["id"] == teams["eku"])
     assert eku["rfc"] == "EKU9003173C9" and eku["csd_status"] == "missing"
 
 
 def test_csv_cells_are_formula_safe(app, admin, sandbox, teams, restore_sandbox):
-    sandbox.store.teams[teams["subs"][1]]["legal_name"] = "=HYPERLINK(\"http://x\")"
+    sandbox.store.teams[teams["subs"][1]]["legal_name"] = '=HYPERLINK("http://x")'
     app.extensions["team_directory"].forget()
     rows = read_csv(admin.get("/teams/export.csv"))
     cell = next(row["legal_name"] for row in rows if row["id"] == teams["subs"][1])

@@ -12,9 +12,16 @@ from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value
 
 pytestmark = pytest.mark.databases
 
-NEW_TEAM = {"alias": "Panadería Lupita", "legal_name": "PANADERIA LUPITA",
-            "tax_id": "PLU200101AB1", "tax_system": "601", "zip": "06700",
-            "city": "Ciudad de México", "country": "MEX", "support_email": "hola@lupita.mx"}
+NEW_TEAM = {
+    "alias": "Panadería Lupita",
+    "legal_name": "PANADERIA LUPITA",
+    "tax_id": "PLU200101AB1",
+    "tax_system": "601",
+    "zip": "06700",
+    "city": "Ciudad de México",
+    "country": "MEX",
+    "support_email": "hola@lupita.mx",
+}
 
 
 def _form(client, path: str) -> dict[str, str]:
@@ -28,8 +35,8 @@ def _teams_named(sandbox, legal_name: str) -> list[dict]:
 
 # -- create --------------------------------------------------------------------------------
 
-def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, sandbox,
-                                                           restore_sandbox):
+
+def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, sandbox, restore_sandbox):
     answer = post_form(operator, "/teams/new", {**_form(operator, "/teams/new"), **NEW_TEAM})
     assert answer.status_code == 302
     [team] = _teams_named(sandbox, "PANADERIA LUPITA")
@@ -51,11 +58,15 @@ def test_double_submit_creates_one_team(operator, sandbox, restore_sandbox):
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
 
 
-def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator, sandbox,
-                                                                   restore_sandbox):
-    answer = post_form(operator, "/teams/new", {**_form(operator, "/teams/new"), **NEW_TEAM,
-                                                "generate_onboarding_url": "y"},
-                       htmx="team-form")
+def test_onboarding_link_on_create_is_shown_once_and_never_stored(
+    app, operator, sandbox, restore_sandbox
+):
+    answer = post_form(
+        operator,
+        "/teams/new",
+        {**_form(operator, "/teams/new"), **NEW_TEAM, "generate_onboarding_url": "y"},
+        htmx="team-form",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 201 and answer.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="([^"]+)" id="onboarding-link-value"', html)
@@ -68,16 +79,20 @@ def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator,
         assert url not in repr(dict(session))
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("tax_id", "ABC", "Un RFC tiene 12 caracteres"),
-    ("zip", "0670", "El código postal tiene 5 dígitos."),
-    ("zip", "00003", "00003 no es un código postal del catálogo del SAT."),
-    ("tax_system", "612", "El régimen 612 no es para persona moral."),
-    ("support_email", "no-es-correo", "Escribe un correo válido."),
-    ("primary_color", "azul", "Un color se escribe #RRGGBB."),
-])
-def test_bad_input_is_said_on_its_field_with_no_upstream_call(operator, field, value, message,
-                                                              sandbox_requests):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("tax_id", "ABC", "Un RFC tiene 12 caracteres"),
+        ("zip", "0670", "El código postal tiene 5 dígitos."),
+        ("zip", "00003", "00003 no es un código postal del catálogo del SAT."),
+        ("tax_system", "612", "El régimen 612 no es para persona moral."),
+        ("support_email", "no-es-correo", "Escribe un correo válido."),
+        ("primary_color", "azul", "Un color se escribe #RRGGBB."),
+    ],
+)
+def test_bad_input_is_said_on_its_field_with_no_upstream_call(
+    operator, field, value, message, sandbox_requests
+):
     data = {**_form(operator, "/teams/new"), **NEW_TEAM, field: value}
     sandbox_requests.clear()
     answer = post_form(operator, "/teams/new", data, htmx="team-form")
@@ -95,8 +110,12 @@ def test_a_name_or_alias_is_required(operator):
 
 
 def test_gigstacks_refusal_lands_on_the_field(app, operator, sandbox, restore_sandbox):
-    data = {**_form(operator, "/teams/new"), **NEW_TEAM, "tax_id": "XAXX010101000",
-            "tax_system": "616"}
+    data = {
+        **_form(operator, "/teams/new"),
+        **NEW_TEAM,
+        "tax_id": "XAXX010101000",
+        "tax_system": "616",
+    }
     answer = post_form(operator, "/teams/new", data)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
@@ -104,8 +123,9 @@ def test_gigstacks_refusal_lands_on_the_field(app, operator, sandbox, restore_sa
     assert _teams_named(sandbox, "PANADERIA LUPITA") == []
     assert audit_rows(app, "team.create")[-1].outcome != "ok"
     # the same form can be corrected and sent again (the token was released)
-    retry = post_form(operator, "/teams/new", {**data, "tax_id": "PLU200101AB1",
-                                               "tax_system": "601"})
+    retry = post_form(
+        operator, "/teams/new", {**data, "tax_id": "PLU200101AB1", "tax_system": "601"}
+    )
     assert retry.status_code == 302
 
 
@@ -124,14 +144,33 @@ def test_viewer_may_not_create(viewer, client):
 
 # -- edit ----------------------------------------------------------------------------------
 
-def test_edit_sends_only_what_changed(app, operator, sandbox, teams, restore_sandbox,
-                                      sandbox_requests):
+
+def test_edit_sends_only_what_changed(
+    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+):
     path = f"/teams/{teams['subs'][2]}/edit"
     page = operator.get(path).get_data(as_text=True)
-    current = {name: input_value(page, name) or "" for name in (
-        "alias", "legal_name", "tax_id", "zip", "street", "exterior", "interior",
-        "neighborhood", "municipality", "city", "state", "country", "support_email",
-        "support_phone", "primary_color", "secondary_color")}
+    current = {
+        name: input_value(page, name) or ""
+        for name in (
+            "alias",
+            "legal_name",
+            "tax_id",
+            "zip",
+            "street",
+            "exterior",
+            "interior",
+            "neighborhood",
+            "municipality",
+            "city",
+            "state",
+            "country",
+            "support_email",
+            "support_phone",
+            "primary_color",
+            "secondary_color",
+        )
+    }
     current["tax_system"] = sandbox.store.teams[teams["subs"][2]]["tax_system"]
     sandbox_requests.clear()
     answer = post_form(operator, path, {**current, "support_phone": "33 1234 5678"})
@@ -150,31 +189,41 @@ def test_edit_sends_only_what_changed(app, operator, sandbox, teams, restore_san
 def test_edit_regime_that_does_not_fit_the_rfc_is_refused_locally(operator, sandbox, teams):
     path = f"/teams/{teams['partner']}/edit"
     team = sandbox.store.teams[teams["partner"]]
-    answer = post_form(operator, path, {"legal_name": team["legal_name"],
-                                        "tax_id": team["tax_id"], "tax_system": "612",
-                                        "country": "MEX"})
+    answer = post_form(
+        operator,
+        path,
+        {
+            "legal_name": team["legal_name"],
+            "tax_id": team["tax_id"],
+            "tax_system": "612",
+            "country": "MEX",
+        },
+    )
     assert answer.status_code == 422
-    assert "no es para persona moral" in field_error(answer.get_data(as_text=True),
-                                                       "tax_system")
+    assert "no es para persona moral" in field_error(answer.get_data(as_text=True), "tax_system")
     assert team["tax_system"] == "601"
 
 
 # -- delete --------------------------------------------------------------------------------
 
-def test_delete_is_for_admins_with_the_rfc_typed_and_a_reason(app, admin, operator, sandbox,
-                                                              teams, restore_sandbox):
+
+def test_delete_is_for_admins_with_the_rfc_typed_and_a_reason(
+    app, admin, operator, sandbox, teams, restore_sandbox
+):
     victim = teams["subs"][4]
     rfc = sandbox.store.teams[victim]["tax_id"]
     path = f"/teams/{victim}/delete"
     assert operator.get(path).status_code == 403
     wrong = post_form(admin, path, {"confirm_rfc": "AAA010101AAA", "reason": "duplicado"})
     assert wrong.status_code == 422
-    assert "Este no es el RFC del equipo" in field_error(wrong.get_data(as_text=True),
-                                                          "confirm_rfc")
+    assert "Este no es el RFC del equipo" in field_error(
+        wrong.get_data(as_text=True), "confirm_rfc"
+    )
     no_reason = post_form(admin, path, {"confirm_rfc": rfc, "reason": ""})
     assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
-    done = post_form(admin, path, {"confirm_rfc": rfc.lower(), "reason": "equipo duplicado"},
-                     htmx="team-delete")
+    done = post_form(
+        admin, path, {"confirm_rfc": rfc.lower(), "reason": "equipo duplicado"}, htmx="team-delete"
+    )
     assert done.status_code == 204 and done.headers["HX-Redirect"] == "/teams/"
     assert victim not in admin.get("/teams/").get_data(as_text=True)
     assert admin.get(f"/teams/{victim}/").status_code == 404
@@ -184,8 +233,12 @@ def test_delete_is_for_admins_with_the_rfc_typed_and_a_reason(app, admin, operat
 
 def test_deleting_the_keys_own_team_shows_gigstacks_refusal(app, admin, sandbox, teams):
     rfc = sandbox.store.teams[teams["partner"]]["tax_id"]
-    answer = post_form(admin, f"/teams/{teams['partner']}/delete",
-                       {"confirm_rfc": rfc, "reason": "prueba"}, headers=htmx_headers())
+    answer = post_form(
+        admin,
+        f"/teams/{teams['partner']}/delete",
+        {"confirm_rfc": rfc, "reason": "prueba"},
+        headers=htmx_headers(),
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert 'class="banner banner-error"' in html

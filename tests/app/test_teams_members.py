@@ -31,8 +31,9 @@ def test_list_names_roles_from_the_catalogue_and_marks_the_owner(viewer, sandbox
     assert 'id="member-form"' not in html  # viewers do not add
 
 
-def test_add_by_email_once_then_change_role_then_remove(app, operator, sandbox, teams,
-                                                       restore_sandbox):
+def test_add_by_email_once_then_change_role_then_remove(
+    app, operator, sandbox, teams, restore_sandbox
+):
     team = teams["eku"]
     diego = _user(sandbox, "diego.salas@nubenorte.mx")
     assert diego["id"] not in _members(sandbox, team)
@@ -49,36 +50,46 @@ def test_add_by_email_once_then_change_role_then_remove(app, operator, sandbox, 
     [update] = audit_rows(app, "member.update")
     assert update.reason == "role: editor → admin"
 
-    no_reason = post_form(operator, f"/teams/{team}/members/{diego['id']}/delete",
-                          {"reason": ""})
+    no_reason = post_form(operator, f"/teams/{team}/members/{diego['id']}/delete", {"reason": ""})
     assert no_reason.status_code == 422
     assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
-    removed = post_form(operator, f"/teams/{team}/members/{diego['id']}/delete",
-                        {"reason": "dejó la empresa"})
+    removed = post_form(
+        operator, f"/teams/{team}/members/{diego['id']}/delete", {"reason": "dejó la empresa"}
+    )
     assert removed.status_code == 302
     assert diego["id"] not in _members(sandbox, team)
     [delete] = audit_rows(app, "member.delete")
     assert delete.reason == "dejó la empresa" and delete.object_id == diego["id"]
 
 
-def test_add_by_id_and_unknown_users_are_said_on_the_field(operator, sandbox, teams,
-                                                          restore_sandbox):
+def test_add_by_id_and_unknown_users_are_said_on_the_field(
+    operator, sandbox, teams, restore_sandbox
+):
     team = teams["eku"]
-    unknown = post_form(operator, f"/teams/{team}/members/new",
-                        {"once": _once(operator, team), "user": "nadie@ejemplo.mx",
-                         "role": "viewer"})
+    unknown = post_form(
+        operator,
+        f"/teams/{team}/members/new",
+        {"once": _once(operator, team), "user": "nadie@ejemplo.mx", "role": "viewer"},
+    )
     assert unknown.status_code == 422
     assert "no ve ningún usuario con este correo" in field_error(
-        unknown.get_data(as_text=True), "user")
-    bad_id = post_form(operator, f"/teams/{team}/members/new",
-                       {"once": _once(operator, team), "user": "user_doesnotexist",
-                        "role": "viewer"})
+        unknown.get_data(as_text=True), "user"
+    )
+    bad_id = post_form(
+        operator,
+        f"/teams/{team}/members/new",
+        {"once": _once(operator, team), "user": "user_doesnotexist", "role": "viewer"},
+    )
     assert bad_id.status_code == 422
     assert "gigstack no conoce ningún usuario con este id." in field_error(
-        bad_id.get_data(as_text=True), "user")
+        bad_id.get_data(as_text=True), "user"
+    )
     pedro = _user(sandbox, "pedro.lozano@pacificosur.mx")
-    by_id = post_form(operator, f"/teams/{team}/members/new",
-                      {"once": _once(operator, team), "user": pedro["id"], "role": "viewer"})
+    by_id = post_form(
+        operator,
+        f"/teams/{team}/members/new",
+        {"once": _once(operator, team), "user": pedro["id"], "role": "viewer"},
+    )
     assert by_id.status_code == 302 and _members(sandbox, team)[pedro["id"]] == "viewer"
 
 
@@ -96,6 +107,8 @@ def test_viewer_may_not_change_members(viewer, sandbox, teams):
     team = teams["eku"]
     member = next(iter(_members(sandbox, team)))
     assert post_form(viewer, f"/teams/{team}/members/new", {"user": "x@y.mx"}).status_code == 403
-    assert post_form(viewer, f"/teams/{team}/members/{member}/edit",
-                     {"role": "admin"}).status_code == 403
+    assert (
+        post_form(viewer, f"/teams/{team}/members/{member}/edit", {"role": "admin"}).status_code
+        == 403
+    )
     assert viewer.get(f"/teams/{team}/members/{member}/delete").status_code == 403

@@ -22,8 +22,9 @@ def test_never_on_page_load(admin, teams, sandbox_requests):
 
 def test_post_shows_the_link_once_and_audits_without_it(app, operator, teams, caplog):
     with caplog.at_level(logging.DEBUG):
-        answer = post_form(operator, f"/teams/{teams['eku']}/onboarding-link",
-                           htmx="onboarding-area")
+        answer = post_form(
+            operator, f"/teams/{teams['eku']}/onboarding-link", htmx="onboarding-area"
+        )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     assert "<html" not in html  # the fragment for the overview's area
@@ -48,7 +49,6 @@ def test_viewers_may_not_make_links(viewer, teams):
 
 def test_gigstack_down_is_a_banner(operator, teams, faults, app):
     faults({"rules": [{"method": "GET", "path": "/teams/*/onboarding-url", "status": 503}]})
-    answer = post_form(operator, f"/teams/{teams['eku']}/onboarding-link",
-                       htmx="onboarding-area")
+    answer = post_form(operator, f"/teams/{teams['eku']}/onboarding-link", htmx="onboarding-area")
     assert answer.status_code in (502, 503) and answer.headers["X-Backoffice-Error"]
     assert audit_rows(app, "team.onboarding_link")[-1].outcome != "ok"

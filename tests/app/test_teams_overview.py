@@ -40,8 +40,9 @@ def test_team_without_csd_says_what_to_fix_and_links_there(viewer, teams):
     assert "Antes de que este equipo pueda timbrar" in html
 
 
-def test_missing_fiscal_data_and_series_each_have_their_line(app, viewer, sandbox, teams,
-                                                             restore_sandbox):
+def test_missing_fiscal_data_and_series_each_have_their_line(
+    app, viewer, sandbox, teams, restore_sandbox
+):
     team = sandbox.store.teams[teams["subs"][3]]
     team["tax_system"] = None
     team["address"]["zip"] = None
@@ -54,14 +55,14 @@ def test_missing_fiscal_data_and_series_each_have_their_line(app, viewer, sandbo
     assert f'href="/teams/{teams["subs"][3]}/series/">Corregir</a>' in html
 
 
-def test_overview_calls_are_made_together_and_carry_the_team(app, viewer, teams,
-                                                           sandbox_requests):
+def test_overview_calls_are_made_together_and_carry_the_team(app, viewer, teams, sandbox_requests):
     viewer.get("/teams/")  # the team list is at hand from here on
     sandbox_requests.clear()
     assert viewer.get(f"/teams/{teams['subs'][0]}/").status_code == 200
     paths = sorted(r.path.split("/v2", 1)[1] for r in sandbox_requests)
-    assert paths == sorted([f"/teams/{teams['subs'][0]}", f"/teams/{teams['subs'][0]}/series",
-                            "/teams/integrations"])
+    assert paths == sorted(
+        [f"/teams/{teams['subs'][0]}", f"/teams/{teams['subs'][0]}/series", "/teams/integrations"]
+    )
     assert all(f"team={teams['subs'][0]}" in r.query for r in sandbox_requests)
 
 

@@ -41,20 +41,25 @@ def test_create_a_series_and_see_its_next_folio(app, operator, sandbox, teams, r
 
 def test_a_taken_name_is_said_on_the_field(operator, teams):
     path = f"/teams/{teams['partner']}/series/new"
-    answer = post_form(operator, path, {"once": "x1", "series": "a", "live": "0", "test": "0"},
-                       htmx="series-form")
+    answer = post_form(
+        operator, path, {"once": "x1", "series": "a", "live": "0", "test": "0"}, htmx="series-form"
+    )
     assert answer.status_code == 422
-    assert "Ya existe una serie con este nombre." in field_error(answer.get_data(as_text=True),
-                                                                "series")
+    assert "Ya existe una serie con este nombre." in field_error(
+        answer.get_data(as_text=True), "series"
+    )
 
 
-@pytest.mark.parametrize(("data", "field", "message"), [
-    ({"series": "", "live": "0", "test": "0"}, "series", "Escribe el nombre de la serie."),
-    ({"series": "A|B", "live": "0", "test": "0"}, "series", "no puede contener |"),
-    ({"series": "X" * 26, "live": "0", "test": "0"}, "series", "Máximo 25 caracteres."),
-    ({"series": "Q", "live": "-1", "test": "0"}, "live", "número entero (0 o más)"),
-    ({"series": "Q", "live": "0", "test": "uno"}, "test", "número entero (0 o más)"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"series": "", "live": "0", "test": "0"}, "series", "Escribe el nombre de la serie."),
+        ({"series": "A|B", "live": "0", "test": "0"}, "series", "no puede contener |"),
+        ({"series": "X" * 26, "live": "0", "test": "0"}, "series", "Máximo 25 caracteres."),
+        ({"series": "Q", "live": "-1", "test": "0"}, "live", "número entero (0 o más)"),
+        ({"series": "Q", "live": "0", "test": "uno"}, "test", "número entero (0 o más)"),
+    ],
+)
 def test_bad_input_stays_local(operator, teams, sandbox_requests, data, field, message):
     sandbox_requests.clear()
     answer = post_form(operator, f"/teams/{teams['partner']}/series/new", data)
@@ -66,16 +71,18 @@ def test_bad_input_stays_local(operator, teams, sandbox_requests, data, field, m
 def test_edit_preview_shows_the_next_folio_as_you_type(operator, sandbox, teams):
     series = _series(sandbox, teams["partner"], "A")
     path = f"/teams/{teams['partner']}/series/{series['id']}/edit"
-    fragment = operator.get(path, query_string={"live": "99", "test": "7"},
-                            headers=htmx_headers("series-preview"))
+    fragment = operator.get(
+        path, query_string={"live": "99", "test": "7"}, headers=htmx_headers("series-preview")
+    )
     html = fragment.get_data(as_text=True)
     assert "<html" not in html
     assert re.search(r'data-testid="next-live">A-100<', html)
     assert re.search(r'data-testid="next-test">A-8<', html)
 
 
-def test_raising_needs_no_reason_and_is_audited_with_old_and_new(app, operator, sandbox, teams,
-                                                                  restore_sandbox):
+def test_raising_needs_no_reason_and_is_audited_with_old_and_new(
+    app, operator, sandbox, teams, restore_sandbox
+):
     series = _series(sandbox, teams["partner"], "B")
     old = series["test"]
     path = f"/teams/{teams['partner']}/series/{series['id']}/edit"

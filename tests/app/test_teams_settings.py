@@ -19,8 +19,9 @@ def _form_values(html: str) -> dict[str, str]:
     for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
         values[name] = value
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected',
-                           body)
+        chosen = re.search(
+            r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body
+        )
         values[name] = (chosen.group(1) or chosen.group(2)) if chosen else ""
     values.pop("csrf_token", None)
     return values
@@ -35,13 +36,18 @@ def test_groups_show_current_values(viewer, sandbox, teams):
     assert "<fieldset disabled>" in html  # viewers read only
 
 
-def test_only_changed_fields_are_sent_and_audited(app, operator, sandbox, teams,
-                                                  restore_sandbox, sandbox_requests):
+def test_only_changed_fields_are_sent_and_audited(
+    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+):
     path = f"/teams/{teams['subs'][0]}/settings"
     values = _form_values(operator.get(path).get_data(as_text=True))
-    values.update({"invoice_pdf_notes": "Gracias por su compra",
-                   "emails-invoices_bcc": "conta@ejemplo.mx, dueña@ejemplo.mx",
-                   "invoice_per_receipt": "yes"})
+    values.update(
+        {
+            "invoice_pdf_notes": "Gracias por su compra",
+            "emails-invoices_bcc": "conta@ejemplo.mx, dueña@ejemplo.mx",
+            "invoice_per_receipt": "yes",
+        }
+    )
     sandbox_requests.clear()
     answer = post_form(operator, path, values)
     assert answer.status_code == 302
@@ -56,9 +62,13 @@ def test_only_changed_fields_are_sent_and_audited(app, operator, sandbox, teams,
 
 def test_clear_sends_null_or_empty_as_the_api_wants(app, sandbox, teams):
     with app.test_request_context():
-        current = {"use": "G03", "invoice_pdf_notes": "x", "global_invoice_disabled": True,
-                   "periodicity": {"label": "Mes", "value": "month"},
-                   "emails": {"invoices_bcc": ["a@b.mx"]}}
+        current = {
+            "use": "G03",
+            "invoice_pdf_notes": "x",
+            "global_invoice_disabled": True,
+            "periodicity": {"label": "Mes", "value": "month"},
+            "emails": {"invoices_bcc": ["a@b.mx"]},
+        }
         data = {s.attr: "" for s in SETTINGS}
         form = settings_form(["A"], data, formdata=None)
         payload = changed_payload(form, current)
@@ -71,8 +81,14 @@ def test_clear_sends_null_or_empty_as_the_api_wants(app, sandbox, teams):
 def test_bad_values_stay_local_and_keep_the_input(operator, teams, sandbox_requests):
     path = f"/teams/{teams['partner']}/settings"
     values = _form_values(operator.get(path).get_data(as_text=True))
-    values.update({"product_key": "123", "emails-payments_bcc": "no es correo",
-                   "eom_ppd_threshold_days": "40", "default_description": "Servicio mensual"})
+    values.update(
+        {
+            "product_key": "123",
+            "emails-payments_bcc": "no es correo",
+            "eom_ppd_threshold_days": "40",
+            "default_description": "Servicio mensual",
+        }
+    )
     sandbox_requests.clear()
     answer = post_form(operator, path, values)
     html = answer.get_data(as_text=True)
@@ -85,5 +101,9 @@ def test_bad_values_stay_local_and_keep_the_input(operator, teams, sandbox_reque
 
 
 def test_viewer_may_not_save(viewer, teams):
-    assert post_form(viewer, f"/teams/{teams['partner']}/settings",
-                     {"invoice_pdf_notes": "x"}).status_code == 403
+    assert (
+        post_form(
+            viewer, f"/teams/{teams['partner']}/settings", {"invoice_pdf_notes": "x"}
+        ).status_code
+        == 403
+    )

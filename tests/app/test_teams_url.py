@@ -49,8 +49,12 @@ def test_home_goes_to_the_last_team_used_else_the_keys_own(admin, teams):
 @pytest.mark.parametrize("which", ["outsider", "unknown", "garbage", "outside_limits"])
 def test_a_team_out_of_reach_is_the_same_404_and_is_audited(app, signed_in, teams, which):
     browser = signed_in("admin", email="probe@staff.test", team_ids=teams["subs"][:2])
-    team_id = {"outsider": teams["outsider"], "unknown": "team_doesnotexist00",
-               "garbage": "team_%3Cscript%3E", "outside_limits": teams["partner"]}[which]
+    team_id = {
+        "outsider": teams["outsider"],
+        "unknown": "team_doesnotexist00",
+        "garbage": "team_%3Cscript%3E",
+        "outside_limits": teams["partner"],
+    }[which]
     for rest in ("", "series/", "users/", "csd"):
         page = browser.get(_url(team_id, rest))
         reference = browser.get(_url("team_doesnotexist99", rest))
@@ -58,8 +62,9 @@ def test_a_team_out_of_reach_is_the_same_404_and_is_audited(app, signed_in, team
         # the same page as for a team that does not exist at all (the address asked for is
         # echoed only as the switcher's way back): nothing to probe
         asked = re.compile(r'name="next" value="/teams/[^/"]+/')
-        assert asked.sub("", _without_tokens(page.get_data(as_text=True))) == \
-            asked.sub("", _without_tokens(reference.get_data(as_text=True)))
+        assert asked.sub("", _without_tokens(page.get_data(as_text=True))) == asked.sub(
+            "", _without_tokens(reference.get_data(as_text=True))
+        )
         assert "Traceback" not in page.get_data(as_text=True)
     rows = audit_rows(app, "team.open", actor="probe@staff.test")
     assert len(rows) >= 4
@@ -70,8 +75,9 @@ def test_a_team_out_of_reach_is_the_same_404_and_is_audited(app, signed_in, team
 
 def test_a_post_to_a_team_out_of_reach_changes_nothing(app, admin, sandbox, teams):
     before = len(sandbox.store.series.get(teams["outsider"], []))
-    answer = post_form(admin, _url(teams["outsider"], "series/new"),
-                       {"series": "ZZ", "live": "0", "test": "0"})
+    answer = post_form(
+        admin, _url(teams["outsider"], "series/new"), {"series": "ZZ", "live": "0", "test": "0"}
+    )
     assert answer.status_code == 404
     assert len(sandbox.store.series.get(teams["outsider"], [])) == before
 
@@ -85,11 +91,13 @@ def test_anonymous_visitors_go_to_sign_in_and_learn_nothing_of_the_team(client, 
 
 def test_the_switcher_moves_to_the_same_area_of_the_chosen_team(admin, teams):
     first, second = teams["subs"][:2]
-    for here, there in [(_url(first, "series/"), _url(second, "series/")),
-                        (_url(first, "users/user_x/edit"), _url(second, "users/")),
-                        (_url(first, "csd"), _url(second, "csd")),
-                        (_url(first), _url(second)),
-                        ("/audit/?action=team.switch", "/audit/?action=team.switch")]:
+    for here, there in [
+        (_url(first, "series/"), _url(second, "series/")),
+        (_url(first, "users/user_x/edit"), _url(second, "users/")),
+        (_url(first, "csd"), _url(second, "csd")),
+        (_url(first), _url(second)),
+        ("/audit/?action=team.switch", "/audit/?action=team.switch"),
+    ]:
         answer = post_form(admin, "/team", {"team": second, "next": here})
         assert answer.status_code == 302 and answer.headers["Location"] == there, here
 

@@ -29,11 +29,11 @@ def test_without_key_an_embedded_sandbox_starts_and_answers():
 
 def test_with_a_key_the_sandbox_never_starts(monkeypatch):
     started = []
-    monkeypatch.setattr("webapp.upstream.start_embedded_sandbox",
-                        lambda *a, **k: started.append(1))
+    monkeypatch.setattr("webapp.upstream.start_embedded_sandbox", lambda *a, **k: started.append(1))
     key = make_key("team_real", True, "key_live_x")
-    upstream = build_upstream({"GIGSTACK_API_KEY": key,
-                               "GIGSTACK_API_URL": "https://api.gigstack.io/v2"})
+    upstream = build_upstream(
+        {"GIGSTACK_API_KEY": key, "GIGSTACK_API_URL": "https://api.gigstack.io/v2"}
+    )
     try:
         assert not started
         assert not upstream.is_sandbox and upstream.sandbox is None
@@ -47,5 +47,3 @@ def test_real_key_without_secret_key_is_refused():
     key = make_key("team_real", True, "key_live_x")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"APP_ENV": "development", "GIGSTACK_API_KEY": key, "SECRET_KEY": None})
-
-

@@ -53,12 +53,19 @@ def test_detail_shows_teams_and_roles(viewer, sandbox, teams):
     assert viewer.get(f"/teams/{teams['eku']}/users/user_nope").status_code == 404
 
 
-def test_create_once_then_edit_only_what_changed(app, operator, sandbox, teams, restore_sandbox,
-                                                 sandbox_requests):
+def test_create_once_then_edit_only_what_changed(
+    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+):
     base = f"/teams/{teams['eku']}/users/"
     once = input_value(operator.get(base + "new").get_data(as_text=True), "once")
-    data = {"once": once, "email": "nueva.persona@ekemper.edu.mx", "first_name": "Nueva",
-            "last_name": "Persona", "auto_join": "y", "role": "editor"}
+    data = {
+        "once": once,
+        "email": "nueva.persona@ekemper.edu.mx",
+        "first_name": "Nueva",
+        "last_name": "Persona",
+        "auto_join": "y",
+        "role": "editor",
+    }
     first = post_form(operator, base + "new", data)
     second = post_form(operator, base + "new", data)
     assert first.status_code == second.status_code == 302
@@ -69,9 +76,16 @@ def test_create_once_then_edit_only_what_changed(app, operator, sandbox, teams, 
     assert members[user["id"]] == "editor"
 
     sandbox_requests.clear()
-    edit = post_form(operator, f"{base}{user['id']}/edit",
-                     {"first_name": "Nueva", "last_name": "Persona", "phone": "55 5555 5555",
-                      "company_role": ""})
+    edit = post_form(
+        operator,
+        f"{base}{user['id']}/edit",
+        {
+            "first_name": "Nueva",
+            "last_name": "Persona",
+            "phone": "55 5555 5555",
+            "company_role": "",
+        },
+    )
     assert edit.status_code == 302
     assert _by_email(sandbox, "nueva.persona@ekemper.edu.mx")["phone"] == "55 5555 5555"
     [update] = audit_rows(app, "user.update")
@@ -80,11 +94,16 @@ def test_create_once_then_edit_only_what_changed(app, operator, sandbox, teams, 
 
 def test_a_registered_email_is_said_on_its_field(operator, teams):
     base = f"/teams/{teams['eku']}/users/"
-    answer = post_form(operator, base + "new",
-                       {"once": "t1", "email": "ana.torres@cumbredigital.mx"}, htmx="user-form")
+    answer = post_form(
+        operator,
+        base + "new",
+        {"once": "t1", "email": "ana.torres@cumbredigital.mx"},
+        htmx="user-form",
+    )
     assert answer.status_code == 422
     assert "Ya existe un usuario de gigstack con este correo." in field_error(
-        answer.get_data(as_text=True), "email")
+        answer.get_data(as_text=True), "email"
+    )
     assert input_value(answer.get_data(as_text=True), "email") == "ana.torres@cumbredigital.mx"
 
 
@@ -98,8 +117,9 @@ def test_bad_email_stays_local(operator, teams, sandbox_requests):
 
 def test_reset_password_says_only_that_the_email_was_sent(app, operator, sandbox, teams):
     jorge = _by_email(sandbox, "jorge.castillo@ekemper.edu.mx")
-    answer = post_form(operator, f"/teams/{teams['eku']}/users/{jorge['id']}/reset-password",
-                       htmx="user-notice")
+    answer = post_form(
+        operator, f"/teams/{teams['eku']}/users/{jorge['id']}/reset-password", htmx="user-notice"
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
     assert "Se envió a jorge.castillo@ekemper.edu.mx un correo" in html
@@ -109,8 +129,9 @@ def test_reset_password_says_only_that_the_email_was_sent(app, operator, sandbox
 def test_login_link_is_shown_once_and_never_kept(app, operator, sandbox, teams, caplog):
     jorge = _by_email(sandbox, "jorge.castillo@ekemper.edu.mx")
     with caplog.at_level(logging.DEBUG):
-        answer = post_form(operator, f"/teams/{teams['eku']}/users/{jorge['id']}/login-link",
-                           htmx="user-notice")
+        answer = post_form(
+            operator, f"/teams/{teams['eku']}/users/{jorge['id']}/login-link", htmx="user-notice"
+        )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="([^"]+)" id="login-link-value"', html).group(1)
@@ -126,6 +147,10 @@ def test_viewers_read_but_do_not_act(viewer, sandbox, teams):
     base = f"/teams/{teams['eku']}/users/"
     html = viewer.get(f"{base}{jorge['id']}").get_data(as_text=True)
     assert "login-link" not in html and "reset-password" not in html
-    for path in (f"{base}{jorge['id']}/login-link", f"{base}{jorge['id']}/reset-password",
-                 base + "new", f"{base}{jorge['id']}/edit"):
+    for path in (
+        f"{base}{jorge['id']}/login-link",
+        f"{base}{jorge['id']}/reset-password",
+        base + "new",
+        f"{base}{jorge['id']}/edit",
+    ):
         assert post_form(viewer, path, {}).status_code == 403, path

@@ -24,15 +24,21 @@ def _hooks(api, teams) -> list[dict]:
 @pytest.fixture
 def hook(api, teams, restore_sandbox) -> dict:
     """A webhook of the partner's team (the seed gives webhooks to another team)."""
-    return api.webhooks.create({"url": "https://crm.example.mx/hooks", "description": "CRM",
-                                "events": ["customer.created", "customer.updated"]},
-                               team=teams["partner"])
+    return api.webhooks.create(
+        {
+            "url": "https://crm.example.mx/hooks",
+            "description": "CRM",
+            "events": ["customer.created", "customer.updated"],
+        },
+        team=teams["partner"],
+    )
 
 
 def test_list_shows_the_teams_webhooks_by_status(viewer, api, teams, hook):
     api.webhooks.update(hook["id"], {"status": "inactive"}, team=teams["partner"])
-    api.webhooks.create({"url": "https://erp.example.mx/live", "events": ["invoice.created"]},
-                        team=teams["partner"])
+    api.webhooks.create(
+        {"url": "https://erp.example.mx/live", "events": ["invoice.created"]}, team=teams["partner"]
+    )
     hooks = _hooks(api, teams)
     assert {h["status"] for h in hooks} == {"active", "inactive"}
     html = viewer.get(_base(teams)).get_data(as_text=True)
@@ -42,12 +48,16 @@ def test_list_shows_the_teams_webhooks_by_status(viewer, api, teams, hook):
     assert viewer.get(f"/teams/{teams['outsider']}/webhooks/").status_code == 404
 
 
-def test_create_a_webhook_for_all_invoice_events_once(app, operator, api, teams,
-                                                      restore_sandbox):
+def test_create_a_webhook_for_all_invoice_events_once(app, operator, api, teams, restore_sandbox):
     page = operator.get(f"{_base(teams)}new").get_data(as_text=True)
     assert 'name="all_invoice"' in page and 'data-toggle-group="payment"' in page
-    data = {"once": input_value(page, "once"), "url": "https://erp.example.mx/hooks/gigstack",
-            "description": "ERP", "status": "active", "all_invoice": "y"}
+    data = {
+        "once": input_value(page, "once"),
+        "url": "https://erp.example.mx/hooks/gigstack",
+        "description": "ERP",
+        "status": "active",
+        "all_invoice": "y",
+    }
     before = len(_hooks(api, teams))
     first = post_form(operator, f"{_base(teams)}new", data)
     second = post_form(operator, f"{_base(teams)}new", data)
@@ -56,44 +66,60 @@ def test_create_a_webhook_for_all_invoice_events_once(app, operator, api, teams,
     assert len(hooks) == before + 1
     made = next(h for h in hooks if h["url"] == data["url"])
     assert set(made["events"]) == {"invoice.created", "invoice.canceled", "invoice.failed"} | {
-        e for e in made["events"] if e.startswith("invoice.")}
+        e for e in made["events"] if e.startswith("invoice.")
+    }
     assert all(e.startswith("invoice.") for e in made["events"]) and len(made["events"]) >= 3
     assert audit_rows(app, "webhook.create")[-1].object_id == made["id"]
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://erp.example.mx/hook", "Usa https://"),
-    ("ftp://erp.example.mx/hook", "https://"),
-    ("https://user:pw@erp.example.mx/hook", "usuario ni contraseña"),
-    ("https://erp.example.mx/hook#x", "#fragmento"),
-    ("https://10.0.0.5/hook", "privada o reservada"),
-    ("https://intranet/hook", "no es un dominio público"),
-    ("https://erp.local/hook", "red privada"),
-    ("", "Escribe la dirección"),
-])
-def test_a_url_gigstack_refuses_or_cannot_reach_is_refused_on_its_field(operator, api, teams,
-                                                                       url, message,
-                                                                       sandbox_requests):
-    answer = post_form(operator, f"{_base(teams)}new", {
-        "url": url, "events": ["payment.created"], "status": "active"}, htmx="webhook-form")
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://erp.example.mx/hook", "Usa https://"),
+        ("ftp://erp.example.mx/hook", "https://"),
+        ("https://user:pw@erp.example.mx/hook", "usuario ni contraseña"),
+        ("https://erp.example.mx/hook#x", "#fragmento"),
+        ("https://10.0.0.5/hook", "privada o reservada"),
+        ("https://intranet/hook", "no es un dominio público"),
+        ("https://erp.local/hook", "red privada"),
+        ("", "Escribe la dirección"),
+    ],
+)
+def test_a_url_gigstack_refuses_or_cannot_reach_is_refused_on_its_field(
+    operator, api, teams, url, message, sandbox_requests
+):
+    answer = post_form(
+        operator,
+        f"{_base(teams)}new",
+        {"url": url, "events": ["payment.created"], "status": "active"},
+        htmx="webhook-form",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert message in (field_error(html, "url") or ""), text_of(html)[:400]
-    assert re.search(r'value="payment.created"[^>]*checked', html)   # the events chosen stay
+    assert re.search(r'value="payment.created"[^>]*checked', html)  # the events chosen stay
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
 def test_loopback_http_is_accepted_for_local_receivers(operator, api, teams, restore_sandbox):
     page = operator.get(f"{_base(teams)}new").get_data(as_text=True)
-    answer = post_form(operator, f"{_base(teams)}new", {
-        "once": input_value(page, "once"), "url": "http://127.0.0.1:8085/hook",
-        "events": ["payment.created"], "status": "active"})
+    answer = post_form(
+        operator,
+        f"{_base(teams)}new",
+        {
+            "once": input_value(page, "once"),
+            "url": "http://127.0.0.1:8085/hook",
+            "events": ["payment.created"],
+            "status": "active",
+        },
+    )
     assert answer.status_code == 302
 
 
 def test_no_events_chosen_is_refused(operator, teams):
-    answer = post_form(operator, f"{_base(teams)}new", {
-        "url": "https://erp.example.mx/hook", "status": "active"})
+    answer = post_form(
+        operator, f"{_base(teams)}new", {"url": "https://erp.example.mx/hook", "status": "active"}
+    )
     assert answer.status_code == 422
     assert "Elige al menos un evento" in text_of(answer.get_data(as_text=True))
 
@@ -102,9 +128,16 @@ def test_edit_sends_only_what_changed(app, operator, api, teams, hook):
     path = f"{_base(teams)}{hook['id']}/edit"
     page = operator.get(path).get_data(as_text=True)
     assert input_value(page, "url") == hook["url"]
-    answer = post_form(operator, path, {"url": hook["url"], "description":
-                                        hook.get("description") or "", "status": "inactive",
-                                        "events": list(reversed(hook["events"]))})
+    answer = post_form(
+        operator,
+        path,
+        {
+            "url": hook["url"],
+            "description": hook.get("description") or "",
+            "status": "inactive",
+            "events": list(reversed(hook["events"])),
+        },
+    )
     assert answer.status_code == 302
     assert audit_rows(app, "webhook.update")[-1].reason == "changed: status"
     stored = api.webhooks.get(hook["id"], team=teams["partner"])

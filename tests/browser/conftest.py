@@ -29,8 +29,13 @@ from tests.app.conftest import PASSWORD, add_staff, make_app
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -90,8 +95,9 @@ def browser(chromium_path: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path,
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -132,8 +138,12 @@ def live_server(sandbox: Any, keys: dict[str, dict[str, Any]]) -> Iterator[LiveS
     clock = Clock()
     app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="browser-live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="browser-live-server",
+        daemon=True,
+    )
     thread.start()
     try:
         yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", clock=clock)
@@ -194,8 +204,12 @@ def watch() -> PageWatch:
 @pytest.fixture
 def context(browser: Any, live_server: LiveServer, watch: PageWatch) -> Iterator[Any]:
     """A fresh browser profile (no cookies) pointed at the live server, watched for CSP."""
-    ctx = browser.new_context(base_url=live_server.url, viewport=VIEWPORT,
-                              locale="es-MX", timezone_id="America/Mexico_City")
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        viewport=VIEWPORT,
+        locale="es-MX",
+        timezone_id="America/Mexico_City",
+    )
     ctx.set_default_timeout(5_000)
     ctx.expose_binding("__reportCspViolation", watch.on_violation)
     ctx.add_init_script(CSP_WATCH_SCRIPT)
@@ -225,8 +239,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         problems = watch.problems()
         if problems:
             pages = "\n  ".join(dict.fromkeys(watch.visited))
-            raise AssertionError("browser problems:\n" + "\n".join(problems)
-                                 + f"\npages visited:\n  {pages}")
+            raise AssertionError(
+                "browser problems:\n" + "\n".join(problems) + f"\npages visited:\n  {pages}"
+            )
     return result
 
 

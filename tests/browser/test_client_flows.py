@@ -53,15 +53,22 @@ def test_export_the_clients_csv(page, staff, teams, shot):
     shot("30-clients-export.png")
 
 
-def test_fix_a_clients_regime_through_the_csf_diff(page, staff, teams, api, shot, tmp_path,
-                                                   restore_sandbox):
+def test_fix_a_clients_regime_through_the_csf_diff(
+    page, staff, teams, api, shot, tmp_path, restore_sandbox
+):
     from datetime import date, timedelta
 
     from webapp.sat import synthetic_csf
 
-    client = api.clients.create({"legal_name": "ESCUELA KEMPER URGATE", "tax_id": "EKU9003173C9",
-                                 "tax_system": "603", "address": {"zip": "42501"}},
-                                team=teams["partner"])
+    client = api.clients.create(
+        {
+            "legal_name": "ESCUELA KEMPER URGATE",
+            "tax_id": "EKU9003173C9",
+            "tax_system": "603",
+            "address": {"zip": "42501"},
+        },
+        team=teams["partner"],
+    )
     pdf = tmp_path / "constancia.pdf"
     pdf.write_bytes(synthetic_csf.moral_eku(issued_on=date.today() - timedelta(days=10)))
     sign_in(page, *staff)

@@ -14,13 +14,17 @@ from tests.browser.shell import sign_in
 def htmx_idle(page) -> None:
     """Wait until htmx has no request, swap or settle under way."""
     page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def _valid_income(sandbox, team_id: str) -> list[dict]:
     with sandbox.store.lock:
-        return [inv for inv in sandbox.store.scoped[("invoices", team_id, False)].values()
-                if inv["invoice_type"] == "I" and inv["status"] == "valid"]
+        return [
+            inv
+            for inv in sandbox.store.scoped[("invoices", team_id, False)].values()
+            if inv["invoice_type"] == "I" and inv["status"] == "valid"
+        ]
 
 
 def test_find_an_invoice_by_folio_and_download_it(page, staff, sandbox, teams, shot):
@@ -44,8 +48,9 @@ def test_find_an_invoice_by_folio_and_download_it(page, staff, sandbox, teams, s
         assert name.startswith(sandbox.store.teams[teams["partner"]]["tax_id"] + "_")
 
 
-def test_cancel_with_motive_01_choosing_the_substitute(page, staff, sandbox, teams, shot,
-                                                        restore_sandbox):
+def test_cancel_with_motive_01_choosing_the_substitute(
+    page, staff, sandbox, teams, shot, restore_sandbox
+):
     valid = _valid_income(sandbox, teams["partner"])
     client_id = next(c for c, n in Counter(i["client"]["id"] for i in valid).items() if n >= 2)
     target, substitute = [i for i in valid if i["client"]["id"] == client_id][:2]
@@ -63,17 +68,20 @@ def test_cancel_with_motive_01_choosing_the_substitute(page, staff, sandbox, tea
     shot("36-invoice-cancelled.png")
 
 
-def test_issue_an_invoice_with_a_service_item_and_a_free_item(page, staff, sandbox, teams, shot,
-                                                              restore_sandbox):
+def test_issue_an_invoice_with_a_service_item_and_a_free_item(
+    page, staff, sandbox, teams, shot, restore_sandbox
+):
     with sandbox.store.lock:
-        client = next(c for c in sandbox.store.scoped[("clients", teams["partner"], False)]
-                      .values() if c.get("is_valid") and c.get("tax_system") == "601")
-        service = next(iter(sandbox.store.scoped[("services", teams["partner"], False)]
-                            .values()))
+        client = next(
+            c
+            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
+            if c.get("is_valid") and c.get("tax_system") == "601"
+        )
+        service = next(iter(sandbox.store.scoped[("services", teams["partner"], False)].values()))
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/invoices/")
     page.get_by_role("link", name="Emitir una factura de ingreso").click()
-    page.fill("#client_id_search", client["tax_id"][:6])   # search as you type
+    page.fill("#client_id_search", client["tax_id"][:6])  # search as you type
     page.locator(".pick", has_text=client["tax_id"]).click()
     expect(page.get_by_test_id("client_id-picked")).to_contain_text(client["tax_id"])
     htmx_idle(page)  # the new form is wired before the next change is made
@@ -88,7 +96,7 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(page, staff, sandb
     htmx_idle(page)
     page.fill("#items-1-description", "Visita extra")
     page.fill("#items-1-product_key", "81111500")
-    page.fill("#items-1-unit_key", "unidad de servicio")   # the unit-key picker
+    page.fill("#items-1-unit_key", "unidad de servicio")  # the unit-key picker
     page.locator(".pick", has_text="E48").first.click()
     expect(page.locator("#items-1-unit_key")).to_have_value("E48")
     page.fill("#items-1-unit_price", "1000")

@@ -17,11 +17,16 @@ def _store(sandbox, kind: str, team_id: str) -> list[dict]:
         return list(sandbox.store.scoped[(kind, team_id, False)].values())
 
 
-def test_register_a_payment_with_ppd_invoice_and_complement(page, staff, sandbox, teams, shot,
-                                                            restore_sandbox):
-    client = next(c for c in _store(sandbox, "clients", teams["partner"])
-                  if c.get("is_valid") and c.get("tax_system") == "601"
-                  and (c.get("efos") or {}).get("is_valid") is not False)
+def test_register_a_payment_with_ppd_invoice_and_complement(
+    page, staff, sandbox, teams, shot, restore_sandbox
+):
+    client = next(
+        c
+        for c in _store(sandbox, "clients", teams["partner"])
+        if c.get("is_valid")
+        and c.get("tax_system") == "601"
+        and (c.get("efos") or {}).get("is_valid") is not False
+    )
     service = _store(sandbox, "services", teams["partner"])[0]
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/payments/")
@@ -40,7 +45,7 @@ def test_register_a_payment_with_ppd_invoice_and_complement(page, staff, sandbox
     page.get_by_role("button", name="Registrar pago").click()
     expect(page).to_have_url(re.compile(r"/payments/payment_\w+$"))
     documents = page.get_by_test_id("payment-documents")
-    expect(documents.get_by_role("link")).to_have_count(2)   # the PPD invoice and its complement
+    expect(documents.get_by_role("link")).to_have_count(2)  # the PPD invoice and its complement
     shot("42-payment-documents.png")
     documents.get_by_role("link").nth(0).click()
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("PPD")
@@ -51,8 +56,11 @@ def test_register_a_payment_with_ppd_invoice_and_complement(page, staff, sandbox
 
 
 def test_refund_part_of_a_payment(page, staff, sandbox, teams, shot, restore_sandbox):
-    payment = next(p for p in _store(sandbox, "payments", teams["partner"])
-                   if p["status"] == "succeeded" and not p["refunds"])
+    payment = next(
+        p
+        for p in _store(sandbox, "payments", teams["partner"])
+        if p["status"] == "succeeded" and not p["refunds"]
+    )
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/payments/{payment['id']}")
     page.get_by_test_id("payment-actions").get_by_role("link", name="Reembolsar").click()
@@ -69,15 +77,18 @@ def test_refund_part_of_a_payment(page, staff, sandbox, teams, shot, restore_san
 def test_stamp_a_pending_receipt(page, staff, api, teams, shot, frozen_clock, restore_sandbox):
     from webapp.sandbox.seed import SEED_ANCHOR
 
-    frozen_clock(SEED_ANCHOR)   # the seeded pending receipts are still open then
-    receipt = next(r for r in api.receipts.iter(status="pending", limit=100,
-                                                team=teams["partner"])
-                   if (r.get("client") or {}).get("tax_id")
-                   and r["client"]["tax_id"] not in ("XAXX010101000", "XEXX010101000"))
+    frozen_clock(SEED_ANCHOR)  # the seeded pending receipts are still open then
+    receipt = next(
+        r
+        for r in api.receipts.iter(status="pending", limit=100, team=teams["partner"])
+        if (r.get("client") or {}).get("tax_id")
+        and r["client"]["tax_id"] not in ("XAXX010101000", "XEXX010101000")
+    )
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/receipts/?status=pending")
     expect(page.locator("#receipts-table tbody tr[data-receipt]").first).to_contain_text(
-        "Pendiente")
+        "Pendiente"
+    )
     page.goto(f"/teams/{teams['partner']}/receipts/{receipt['id']}")
     expect(page.get_by_test_id("receipt-link")).to_be_visible()
     page.get_by_role("link", name="Timbrar como factura").click()

@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 from tests.browser.shell import sign_in
 
 
-def test_create_a_service_picking_the_product_key_by_typing(page, staff, teams, shot,
-                                                            restore_sandbox):
+def test_create_a_service_picking_the_product_key_by_typing(
+    page, staff, teams, shot, restore_sandbox
+):
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/services/new")
     page.fill("#description", "Consultoría en procesos")

@@ -193,7 +193,8 @@ def test_htmx_error_answer_shows_in_the_flash_banner(page, staff, live_server, f
     expect(alert).to_have_attribute("data-error-status", "502")
     # "try again" reloads the page the user is on (the team's overview)
     expect(alert.get_by_role("link", name="Reintentar")).to_have_attribute(
-        "href", re.compile(r"^/teams/team_[A-Za-z0-9]+/$"))
+        "href", re.compile(r"^/teams/team_[A-Za-z0-9]+/$")
+    )
     expect(options).to_have_count(SEEDED_TEAMS)  # the target kept its content
     page.locator("h1").click()  # a click elsewhere closes the menu that covered the banner
     expect(page.locator("#team-switcher[open]")).to_have_count(0)
@@ -240,8 +241,9 @@ def test_csp_watch_catches_an_inline_script(page, watch):
     watch.csp_console.clear()
 
 
-def test_switcher_loads_its_teams_when_opened_after_gigstack_was_down(page, staff, live_server,
-                                                                     faults, shot):
+def test_switcher_loads_its_teams_when_opened_after_gigstack_was_down(
+    page, staff, live_server, faults, shot
+):
     """A page that needs nothing from gigstack answers at once while it is down; the switcher
     asks for its teams only when opened."""
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 503}]})

@@ -60,26 +60,32 @@ def _upload(page, cer: str, key: str, password: str) -> None:
     page.get_by_role("button", name="Revisar y subir").click()
 
 
-def test_fiel_and_wrong_password_are_refused_before_upload(page, staff, kemper, shot,
-                                                          sandbox_requests, live_server):
+def test_fiel_and_wrong_password_are_refused_before_upload(
+    page, staff, kemper, shot, sandbox_requests, live_server
+):
     sign_in(page, *staff)
     page.goto(f"/teams/{kemper}/csd")
     sandbox_requests.clear()
-    _upload(page, "fiel_moral_EKU9003173C9_valid.cer", "fiel_moral_EKU9003173C9_valid.key",
-            PASSWORD)
+    _upload(
+        page, "fiel_moral_EKU9003173C9_valid.cer", "fiel_moral_EKU9003173C9_valid.key", PASSWORD
+    )
     expect(page.locator("#certificate-errors")).to_contain_text("Esta es una e.firma (FIEL)")
     shot("12-csd-fiel-refused.png")
-    _upload(page, "csd_moral_EKU9003173C9_valid.cer", "csd_moral_EKU9003173C9_valid.key",
-            "not-the-password")
+    _upload(
+        page,
+        "csd_moral_EKU9003173C9_valid.cer",
+        "csd_moral_EKU9003173C9_valid.key",
+        "not-the-password",
+    )
     expect(page.locator("#password-errors")).to_contain_text("La contraseña no abre")
     expect(page.locator("#password")).to_have_value("")
     shot("13-csd-wrong-password.png")
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
 
 
-def test_upload_the_valid_test_csd_and_the_checklist_turns_green(page, staff, kemper, shot,
-                                                                 live_server, frozen_clock,
-                                                                 reseed):
+def test_upload_the_valid_test_csd_and_the_checklist_turns_green(
+    page, staff, kemper, shot, live_server, frozen_clock, reseed
+):
     live_server.clock.offset = FROZEN_NOW - time.time()  # 2026-05-28, as the sandbox's
     sign_in(page, *staff)
     page.goto(f"/teams/{kemper}/")
@@ -87,8 +93,7 @@ def test_upload_the_valid_test_csd_and_the_checklist_turns_green(page, staff, ke
     shot("14-checklist-before-csd.png")
     page.locator('[data-check="csd"]').get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/teams/{kemper}/csd$"))
-    _upload(page, "csd_moral_EKU9003173C9_valid.cer", "csd_moral_EKU9003173C9_valid.key",
-            PASSWORD)
+    _upload(page, "csd_moral_EKU9003173C9_valid.cer", "csd_moral_EKU9003173C9_valid.key", PASSWORD)
     expect(page.locator("#csd-page")).to_contain_text("gigstack aceptó el CSD")
     expect(page.get_by_test_id("csd-state")).to_have_attribute("data-status", "ok")
     shot("15-csd-uploaded.png")

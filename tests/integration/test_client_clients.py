@@ -24,9 +24,9 @@ def test_clients_create_returns_the_client_with_utc_times(api, teams, frozen_clo
     body = client_body(metadata={"crm": 7})
     client = api.clients.create(body)
     assert client["id"].startswith("client_")
-    assert {k: client[k] for k in ("name", "legal_name", "tax_id", "tax_system", "use",
-                                   "email")} == {k: body[k] for k in (
-        "name", "legal_name", "tax_id", "tax_system", "use", "email")}
+    assert {
+        k: client[k] for k in ("name", "legal_name", "tax_id", "tax_system", "use", "email")
+    } == {k: body[k] for k in ("name", "legal_name", "tax_id", "tax_system", "use", "email")}
     assert client["address"] == {"country": "MEX", "zip": "06600"}
     assert client["metadata"] == {"crm": 7}
     assert client["is_valid"] is True and client["livemode"] is False
@@ -94,15 +94,21 @@ def test_clients_search_by_marker_and_rfc(api):
 
 
 def test_clients_update_is_partial_and_visible_on_get(api):
-    client = api.clients.create(client_body(phone="5550001111",
-                                            address={"country": "MEX", "zip": "06600",
-                                                     "city": "CDMX"}))
-    updated = api.clients.update(client["id"], {"phone": None, "address": {"street": "Reforma"},
-                                                "metadata": {"tier": "gold"}})
+    client = api.clients.create(
+        client_body(phone="5550001111", address={"country": "MEX", "zip": "06600", "city": "CDMX"})
+    )
+    updated = api.clients.update(
+        client["id"],
+        {"phone": None, "address": {"street": "Reforma"}, "metadata": {"tier": "gold"}},
+    )
     assert updated["id"] == client["id"]
     assert updated["phone"] is None
-    assert updated["address"] == {"country": "MEX", "zip": "06600", "city": "CDMX",
-                                  "street": "Reforma"}
+    assert updated["address"] == {
+        "country": "MEX",
+        "zip": "06600",
+        "city": "CDMX",
+        "street": "Reforma",
+    }
     assert updated["metadata"] == {"tier": "gold"}
     assert updated["name"] == client["name"]
     assert api.clients.get(client["id"]) == updated
@@ -115,17 +121,26 @@ def test_clients_update_bad_rfc_is_a_validation_error_and_changes_nothing(api):
         api.clients.update(client["id"], {"tax_id": "FUNK671228PH6"})
     error = caught.value
     assert error.status == 400 and error.code == "invalid_field_value"
-    assert error.field_errors == {"tax_id": [
-        "tax regime 601 does not apply to a person (persona física): RFC FUNK671228PH6 has 13 "
-        "characters"]}
+    assert error.field_errors == {
+        "tax_id": [
+            "tax regime 601 does not apply to a person (persona física): RFC FUNK671228PH6 has 13 "
+            "characters"
+        ]
+    }
     assert api.clients.get(client["id"]) == client
 
 
 def test_clients_create_several_problems_name_every_field(api):
     marker = unique()
     with pytest.raises(ValidationError) as caught:
-        api.clients.create({"name": f"Varios {marker}", "tax_id": "FUNK671228PH6",
-                            "tax_system": "601", "use": "D01"})
+        api.clients.create(
+            {
+                "name": f"Varios {marker}",
+                "tax_id": "FUNK671228PH6",
+                "tax_system": "601",
+                "use": "D01",
+            }
+        )
     assert caught.value.code == "validation_failed"
     assert set(caught.value.field_errors) == {"tax_system", "use"}
     assert api.clients.search(marker).total_results == 0
@@ -169,8 +184,9 @@ def test_clients_portal_link_by_id_and_by_email(api, sandbox, frozen_clock):
 
 def test_clients_stamp_pending_receipts(api):
     client = api.clients.create(client_body())
-    receipts = [api.receipts.create({"client": {"id": client["id"]}, "items": [ITEM]})
-                for _ in range(2)]
+    receipts = [
+        api.receipts.create({"client": {"id": client["id"]}, "items": [ITEM]}) for _ in range(2)
+    ]
     result = api.clients.stamp_pending_receipts(client["id"])
     assert (result["stamped"], result["failed"], result["remaining"]) == (2, 0, 0)
     assert {row["receipt_id"] for row in result["results"]} == {r["id"] for r in receipts}
@@ -183,14 +199,21 @@ def test_clients_stamp_pending_receipts(api):
         invoice = api.invoices.get(row["invoice_uuid"])
         assert invoice["client"]["id"] == client["id"] and invoice["payment_method"] == "PUE"
     assert api.clients.stamp_pending_receipts(client["id"]) == {
-        "stamped": 0, "failed": 0, "remaining": 0, "results": []}
+        "stamped": 0,
+        "failed": 0,
+        "remaining": 0,
+        "results": [],
+    }
 
 
 def test_clients_upload_csf_creates_then_updates_by_rfc(api):
     with scratch_team(api) as (_, scoped):
         created = scoped.clients.upload_csf(synthetic_csf.moral_eku())
         assert (created["tax_id"], created["legal_name"], created["tax_system"]) == (
-            "EKU9003173C9", "ESCUELA KEMPER URGATE", "601")
+            "EKU9003173C9",
+            "ESCUELA KEMPER URGATE",
+            "601",
+        )
         assert created["address"]["zip"] == "42501" and created["is_valid"] is True
         assert_utc(created["created_at"])
         scoped.clients.update(created["id"], {"name": "Kemper", "tax_system": "603"})
@@ -219,8 +242,13 @@ def test_clients_upload_csf_rejects_a_file_that_is_not_a_csf(api):
 # --------------------------------------------------------------------------- services
 
 
-SERVICE = {"description": "Soporte técnico", "unit_price": 850.5, "product_key": "81111500",
-           "unit_key": "E48", "taxes": [{"type": "IVA", "rate": 0.16}]}
+SERVICE = {
+    "description": "Soporte técnico",
+    "unit_price": 850.5,
+    "product_key": "81111500",
+    "unit_key": "E48",
+    "taxes": [{"type": "IVA", "rate": 0.16}],
+}
 
 
 def test_services_crud_round_trip(api):
@@ -228,7 +256,10 @@ def test_services_crud_round_trip(api):
     service = api.services.create({**SERVICE, "sku": sku})
     assert service["id"].startswith("service_")
     assert (service["description"], service["unit_price"], service["sku"]) == (
-        "Soporte técnico", 850.5, sku)
+        "Soporte técnico",
+        850.5,
+        sku,
+    )
     assert service["taxes"][0]["type"] == "IVA" and service["taxes"][0]["rate"] == 0.16
     assert_recent(service["created_at"])
     assert api.services.get(service["id"]) == service
@@ -244,14 +275,16 @@ def test_services_crud_round_trip(api):
 def test_services_create_validation_names_fields(api):
     with pytest.raises(ValidationError) as caught:
         api.services.create({**SERVICE, "taxes": [{"type": "ISR", "rate": 0.1}]})
-    assert caught.value.field_errors == {"taxes[0].withholding": [
-        "ISR is only allowed as a withholding (withholding: true)"]}
+    assert caught.value.field_errors == {
+        "taxes[0].withholding": ["ISR is only allowed as a withholding (withholding: true)"]
+    }
 
 
 def test_services_list_and_iter_on_a_sub_team(api):
     with scratch_team(api) as (team, scoped):
-        made = [scoped.services.create({**SERVICE, "description": f"Servicio {n}"})
-                for n in range(5)]
+        made = [
+            scoped.services.create({**SERVICE, "description": f"Servicio {n}"}) for n in range(5)
+        ]
         page = scoped.services.list(limit=2)
         assert [s["id"] for s in page] == [made[4]["id"], made[3]["id"]]
         assert page.has_more is True and page.total_results == 5

@@ -22,17 +22,20 @@ from webapp.gigstack import (
 # --------------------------------------------------------------------------- typed errors
 
 
-@pytest.mark.parametrize("call", [
-    lambda api: api.clients.get("client_doesnotexist"),
-    lambda api: api.services.update("service_doesnotexist", {"unit_price": 1}),
-    lambda api: api.invoices.get("00000000-0000-4000-A000-000000000000", "payment"),
-    lambda api: api.payments.mark_paid("payment_doesnotexist", "03"),
-    lambda api: api.receipts.get("receipt_doesnotexist"),
-    lambda api: api.teams.get("team_doesnotexist"),
-    lambda api: api.users.get("user_doesnotexist"),
-    lambda api: api.webhooks.delete("wh_missing1"),
-], ids=["clients", "services", "invoices", "payments", "receipts", "teams", "users",
-        "webhooks"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda api: api.clients.get("client_doesnotexist"),
+        lambda api: api.services.update("service_doesnotexist", {"unit_price": 1}),
+        lambda api: api.invoices.get("00000000-0000-4000-A000-000000000000", "payment"),
+        lambda api: api.payments.mark_paid("payment_doesnotexist", "03"),
+        lambda api: api.receipts.get("receipt_doesnotexist"),
+        lambda api: api.teams.get("team_doesnotexist"),
+        lambda api: api.users.get("user_doesnotexist"),
+        lambda api: api.webhooks.delete("wh_missing1"),
+    ],
+    ids=["clients", "services", "invoices", "payments", "receipts", "teams", "users", "webhooks"],
+)
 def test_unknown_ids_raise_not_found(api, call):
     with pytest.raises(NotFound) as caught:
         call(api)
@@ -48,9 +51,12 @@ def test_bad_rfc_raises_validation_error_naming_tax_id(api):
         api.clients.create({"name": marker, "tax_id": "EKU9003173C9", "tax_system": "612"})
     error = caught.value
     assert error.status == 400 and error.code == "invalid_field_value"
-    assert error.field_errors == {"tax_system": [
-        "tax regime 612 does not apply to a company (persona moral): RFC EKU9003173C9 has 12 "
-        "characters"]}
+    assert error.field_errors == {
+        "tax_system": [
+            "tax regime 612 does not apply to a company (persona moral): RFC EKU9003173C9 has 12 "
+            "characters"
+        ]
+    }
     client = api.clients.create(client_body())
     with pytest.raises(ValidationError) as caught:
         api.clients.update(client["id"], {"tax_id": "FUNK671228PH6"})
@@ -59,8 +65,9 @@ def test_bad_rfc_raises_validation_error_naming_tax_id(api):
 
 
 def test_cancel_twice_raises_conflict(api):
-    invoice = api.invoices.create_income({"client": client_body(), "items": [dict(ITEM)],
-                                          "payment_form": "03"})
+    invoice = api.invoices.create_income(
+        {"client": client_body(), "items": [dict(ITEM)], "payment_form": "03"}
+    )
     api.invoices.cancel(invoice["uuid"], "03")
     with pytest.raises(Conflict) as caught:
         api.invoices.cancel(invoice["uuid"], "03")
@@ -112,8 +119,9 @@ def test_live_key_sees_only_live_objects(sandbox, keys, api):
         test_client = api.clients.create(client_body())
         with pytest.raises(NotFound):
             live.clients.get(test_client["id"])
-        invoice = live.invoices.create_income({"client": {"id": made["id"]},
-                                               "items": [dict(ITEM)], "payment_form": "03"})
+        invoice = live.invoices.create_income(
+            {"client": {"id": made["id"]}, "items": [dict(ITEM)], "payment_form": "03"}
+        )
         assert invoice["livemode"] is True
         assert live.invoices.get(invoice["uuid"])["uuid"] == invoice["uuid"]
         with pytest.raises(NotFound):
@@ -155,16 +163,16 @@ def test_client_search_has_more_without_next_stops_iteration(api):
         calls, fetch = _counting(lambda cursor: scoped.clients.search(marker, limit=2))
         items = list(iter_items(fetch))
         assert len(calls) == 1 and [c["id"] for c in items] == [c["id"] for c in page]
-        generic = list(api.iter("/clients/search", {"q": marker, "limit": 2},
-                                team=scoped.team))
+        generic = list(api.iter("/clients/search", {"q": marker, "limit": 2}, team=scoped.team))
         assert [c["id"] for c in generic] == [c["id"] for c in page]
 
 
 def test_invoice_search_has_more_without_next_stops_iteration(api):
     client = api.clients.create(client_body())
     for _ in range(3):
-        api.invoices.create_income({"client": {"id": client["id"]}, "items": [dict(ITEM)],
-                                    "payment_form": "03"})
+        api.invoices.create_income(
+            {"client": {"id": client["id"]}, "items": [dict(ITEM)], "payment_form": "03"}
+        )
     page = api.invoices.search(client["tax_id"], limit=2)
     assert page.has_more is True and page.next is None and len(page) == 2
     assert page.total_results == 3

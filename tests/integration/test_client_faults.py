@@ -18,8 +18,12 @@ from webapp.gigstack import (
     Unavailable,
 )
 
-NEW_SERVICE = {"description": "Servicio de prueba", "unit_price": 100, "product_key": "84111506",
-               "unit_key": "E48"}
+NEW_SERVICE = {
+    "description": "Servicio de prueba",
+    "unit_price": 100,
+    "product_key": "84111506",
+    "unit_key": "E48",
+}
 
 
 class FakeClock:
@@ -48,16 +52,24 @@ def test_refused_connection(keys):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = GigstackClient(keys["partner_test"]["key"],
-                            base_url=f"http://127.0.0.1:{port}/v2", max_retries=1,
-                            sleep=lambda s: None)
+    client = GigstackClient(
+        keys["partner_test"]["key"],
+        base_url=f"http://127.0.0.1:{port}/v2",
+        max_retries=1,
+        sleep=lambda s: None,
+    )
     with client, pytest.raises(ConnectionFailed):
         client.services.list()
 
 
 def test_429_retry_after_is_honoured_then_succeeds(sandbox, keys, faults):
-    faults({"rules": [{"method": "GET", "path": "/services", "status": 429, "times": 1,
-                       "retry_after": 1}]})
+    faults(
+        {
+            "rules": [
+                {"method": "GET", "path": "/services", "status": 429, "times": 1, "retry_after": 1}
+            ]
+        }
+    )
     waits: list[float] = []
     with make_client(sandbox, keys, sleep=waits.append) as client:
         page = client.services.list()
@@ -66,10 +78,23 @@ def test_429_retry_after_is_honoured_then_succeeds(sandbox, keys, faults):
 
 
 def test_429_retry_after_beyond_budget_raises(sandbox, keys, faults):
-    faults({"rules": [{"method": "GET", "path": "/services", "status": 429, "times": 1,
-                       "retry_after": 120}]})
-    with make_client(sandbox, keys, budget_seconds=5) as client, \
-            pytest.raises(RateLimited) as caught:
+    faults(
+        {
+            "rules": [
+                {
+                    "method": "GET",
+                    "path": "/services",
+                    "status": 429,
+                    "times": 1,
+                    "retry_after": 120,
+                }
+            ]
+        }
+    )
+    with (
+        make_client(sandbox, keys, budget_seconds=5) as client,
+        pytest.raises(RateLimited) as caught,
+    ):
         client.services.list()
     assert caught.value.retry_after == 120
 

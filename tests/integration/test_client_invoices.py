@@ -30,9 +30,14 @@ def _income(api: Any, **over: Any) -> dict[str, Any]:
 
 def _ppd_with_complement(api: Any, client_id: str) -> tuple[str, str]:
     """A PPD invoice and its payment complement, made by a payment automation."""
-    payment = api.payments.register({
-        "client": {"id": client_id}, "items": [dict(ITEM)], "payment_form": "03",
-        "automation_type": "ppd_invoice_and_complement"})
+    payment = api.payments.register(
+        {
+            "client": {"id": client_id},
+            "items": [dict(ITEM)],
+            "payment_form": "03",
+            "automation_type": "ppd_invoice_and_complement",
+        }
+    )
     ppd_uuid, complement_uuid = payment["invoices"]
     return ppd_uuid, complement_uuid
 
@@ -41,14 +46,22 @@ def _ppd_with_complement(api: Any, client_id: str) -> tuple[str, str]:
 
 
 def test_create_income_with_iva_16_totals(api, teams, frozen_clock):
-    invoice = _income(api, items=[dict(ITEM), {**ITEM, "unit_price": 250.5, "quantity": 2}],
-                      metadata={"order": "A-77"})
+    invoice = _income(
+        api,
+        items=[dict(ITEM), {**ITEM, "unit_price": 250.5, "quantity": 2}],
+        metadata={"order": "A-77"},
+    )
     assert invoice["invoice_type"] == "I" and invoice["status"] == "valid"
     assert len(invoice["uuid"]) == 36 and invoice["uuid"] == invoice["uuid"].upper()
     assert (invoice["subtotal"], invoice["discount"], invoice["taxes"], invoice["total"]) == (
-        1501, 0, 240.16, 1741.16)
-    assert invoice["total"] == round(invoice["subtotal"] - invoice["discount"]
-                                     + invoice["taxes"], 2)
+        1501,
+        0,
+        240.16,
+        1741.16,
+    )
+    assert invoice["total"] == round(
+        invoice["subtotal"] - invoice["discount"] + invoice["taxes"], 2
+    )
     assert [item["taxes"][0]["rate"] for item in invoice["items"]] == [0.16, 0.16]
     assert (invoice["payment_method"], invoice["payment_form"]) == ("PUE", "03")
     assert invoice["team"] == teams["partner"] and invoice["livemode"] is False
@@ -63,16 +76,21 @@ def test_create_income_rule_violation_is_a_validation_error(api):
     with pytest.raises(ValidationError) as caught:
         _income(api, payment_method="PPD", payment_form="03")
     assert caught.value.code == "business_rule_violation"
-    assert caught.value.field_errors == {"payment_form": [
-        "must be 99 (to be defined) when payment_method is PPD"]}
+    assert caught.value.field_errors == {
+        "payment_form": ["must be 99 (to be defined) when payment_method is PPD"]
+    }
 
 
 def test_create_egress_credits_an_income_invoice(api):
     origin = _income(api)
-    note = api.invoices.create_egress({
-        "client": {"id": origin["client"]["id"]}, "items": [{**ITEM, "unit_price": 100}],
-        "payment_form": "03",
-        "related_documents": [{"relationship": "01", "documents": [origin["uuid"]]}]})
+    note = api.invoices.create_egress(
+        {
+            "client": {"id": origin["client"]["id"]},
+            "items": [{**ITEM, "unit_price": 100}],
+            "payment_form": "03",
+            "related_documents": [{"relationship": "01", "documents": [origin["uuid"]]}],
+        }
+    )
     assert note["invoice_type"] == "E" and note["series"] == "NC"
     assert (note["subtotal"], note["taxes"], note["total"]) == (100, 16, 116)
     assert note["related_documents"] == [{"relationship": "01", "documents": [origin["uuid"]]}]
@@ -132,10 +150,14 @@ def test_list_income_with_filters(api):
 def test_list_egress_and_payment_kinds(api):
     client = api.clients.create(client_body())
     origin = _income(api, client={"id": client["id"]})
-    note = api.invoices.create_egress({
-        "client": {"id": client["id"]}, "items": [{**ITEM, "unit_price": 10}],
-        "payment_form": "03",
-        "related_documents": [{"relationship": "01", "documents": [origin["uuid"]]}]})
+    note = api.invoices.create_egress(
+        {
+            "client": {"id": client["id"]},
+            "items": [{**ITEM, "unit_price": 10}],
+            "payment_form": "03",
+            "related_documents": [{"relationship": "01", "documents": [origin["uuid"]]}],
+        }
+    )
     egress = api.invoices.list("egress", client_id=client["id"])
     assert [inv["uuid"] for inv in egress] == [note["uuid"]]
     assert egress[0]["invoice_type"] == "E"
@@ -152,8 +174,10 @@ def test_list_egress_and_payment_kinds(api):
 def test_iter_income_across_pages(api):
     client = api.clients.create(client_body())
     made = [_income(api, client={"id": client["id"]})["uuid"] for _ in range(5)]
-    seen = [inv["uuid"] for inv in api.invoices.iter("income", client_id=client["id"], limit=2,
-                                                     sort="asc")]
+    seen = [
+        inv["uuid"]
+        for inv in api.invoices.iter("income", client_id=client["id"], limit=2, sort="asc")
+    ]
     assert seen == made
     total = api.invoices.list("income", client_id=client["id"], limit=1).total_results
     assert total == len(set(seen)) == 5
@@ -179,8 +203,10 @@ def test_search_by_uuid_prefix_series_folio_and_client(api):
 def test_send_to_default_and_given_recipients(api):
     invoice = _income(api, client=client_body(bcc=["conta@example.com"]))
     sent = api.invoices.send(invoice["uuid"])
-    assert sent == {"recipients": [invoice["client"]["email"], "conta@example.com"],
-                    "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"]}
+    assert sent == {
+        "recipients": [invoice["client"]["email"], "conta@example.com"],
+        "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"],
+    }
     chosen = api.invoices.send(invoice["uuid"], ["a@example.com", "b@example.com"])
     assert chosen["recipients"] == ["a@example.com", "b@example.com"]
     with pytest.raises(NotFound):
@@ -205,12 +231,16 @@ def test_cancel_02_then_again_is_a_conflict(api, frozen_clock):
 
 def test_cancel_01_with_a_substitute(api):
     old = _income(api)
-    new = _income(api, client={"id": old["client"]["id"]},
-                  related_documents=[{"relationship": "04", "documents": [old["uuid"]]}])
+    new = _income(
+        api,
+        client={"id": old["client"]["id"]},
+        related_documents=[{"relationship": "04", "documents": [old["uuid"]]}],
+    )
     with pytest.raises(ValidationError) as caught:
         api.invoices.cancel(old["uuid"], "01", substitution_uuid=old["uuid"])
-    assert caught.value.field_errors == {"substitution_uuid": [
-        "must be another invoice than the one being cancelled"]}
+    assert caught.value.field_errors == {
+        "substitution_uuid": ["must be another invoice than the one being cancelled"]
+    }
     assert api.invoices.get(old["uuid"])["status"] == "valid"
     cancelled = api.invoices.cancel(old["uuid"], "01", substitution_uuid=new["uuid"].lower())
     assert (cancelled["status"], cancelled["cancellation_motive"]) == ("cancelled", "01")
@@ -225,8 +255,9 @@ def test_files_are_fresh_signed_links(api, sandbox):
     invoice = _income(api)
     links = api.invoices.files(invoice["uuid"])
     assert set(links) == {"pdf", "xml"}
-    assert all(url.startswith(f"{sandbox.origin}/files/") and "signature=" in url
-               for url in links.values())
+    assert all(
+        url.startswith(f"{sandbox.origin}/files/") and "signature=" in url for url in links.values()
+    )
     assert set(api.invoices.files(invoice["uuid"], "xml")) == {"xml"}
     with pytest.raises(NotFound):
         api.invoices.files("00000000-0000-4000-A000-000000000000")
@@ -277,7 +308,8 @@ def test_zip_holds_the_pdf_and_the_xml(api):
     assert archive.namelist() == [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"]
     assert archive.read(f"{invoice['uuid']}.pdf").startswith(b"%PDF-")
     stamp = ET.fromstring(archive.read(f"{invoice['uuid']}.xml")).find(
-        f"{CFDI}Complemento/{{http://www.sat.gob.mx/TimbreFiscalDigital}}TimbreFiscalDigital")
+        f"{CFDI}Complemento/{{http://www.sat.gob.mx/TimbreFiscalDigital}}TimbreFiscalDigital"
+    )
     assert stamp is not None and stamp.get("UUID") == invoice["uuid"]
     with pytest.raises(NotFound):
         api.invoices.zip("00000000-0000-4000-A000-000000000000")

@@ -33,8 +33,13 @@ class Misbehaving(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json",
+        headers: dict | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -60,24 +65,52 @@ class Misbehaving(BaseHTTPRequestHandler):
                 time.sleep(0.2)
         elif path == "/echo-key":
             key = self.headers["Authorization"].removeprefix("Bearer ")
-            self._send(400, json.dumps({"error": key, "message": f"bad key {key}",
-                                        "details": [{"field": "k", "message": key}]}).encode())
+            self._send(
+                400,
+                json.dumps(
+                    {
+                        "error": key,
+                        "message": f"bad key {key}",
+                        "details": [{"field": "k", "message": key}],
+                    }
+                ).encode(),
+            )
         elif path == "/empty":
             self._send(200, b"")
         elif path == "/html":
-            self._send(200, b"<html><body>Please sign in to the proxy</body></html>",
-                       "text/html")
+            self._send(200, b"<html><body>Please sign in to the proxy</body></html>", "text/html")
         elif path == "/sentence":
             self._send(400, json.dumps({"error": "The RFC does not match the CSF."}).encode())
         elif path == "/flat-field":
-            self._send(400, json.dumps({"code": "invalid_field_value", "field": "zip",
-                                        "message": "Unknown postal code"}).encode())
+            self._send(
+                400,
+                json.dumps(
+                    {
+                        "code": "invalid_field_value",
+                        "field": "zip",
+                        "message": "Unknown postal code",
+                    }
+                ).encode(),
+            )
         elif path == "/object-field":
-            self._send(400, json.dumps({"error": {"code": "invalid_field_value", "field": "rfc",
-                                                  "message": "Wrong check digit"}}).encode())
+            self._send(
+                400,
+                json.dumps(
+                    {
+                        "error": {
+                            "code": "invalid_field_value",
+                            "field": "rfc",
+                            "message": "Wrong check digit",
+                        }
+                    }
+                ).encode(),
+            )
         elif path == "/slow-down":
-            self._send(429, json.dumps({"error": "rate_limit_exceeded"}).encode(),
-                       headers={"Retry-After": "45"})
+            self._send(
+                429,
+                json.dumps({"error": "rate_limit_exceeded"}).encode(),
+                headers={"Retry-After": "45"},
+            )
         else:
             self._send(404, b'{"error": "resource_not_found"}')
 
@@ -110,8 +143,14 @@ def test_a_key_echoed_in_any_field_of_an_error_is_scrubbed(server, caplog):
     with client(server) as api, pytest.raises(ValidationError) as refused:
         api.call("GET", "/echo-key")
     error = refused.value
-    for text in (str(error), repr(error), error.code, error.message,
-                 json.dumps(error.details), caplog.text):
+    for text in (
+        str(error),
+        repr(error),
+        error.code,
+        error.message,
+        json.dumps(error.details),
+        caplog.text,
+    ):
         assert KEY not in text
     assert error.message == "***"
 
@@ -139,10 +178,13 @@ def test_an_error_worded_as_a_sentence_is_the_message_users_read(server):
     assert refused.value.code == "invalid_request_body"  # from the status, not the sentence
 
 
-@pytest.mark.parametrize(("path", "field", "message"), [
-    ("/flat-field", "zip", "Unknown postal code"),
-    ("/object-field", "rfc", "Wrong check digit"),
-])
+@pytest.mark.parametrize(
+    ("path", "field", "message"),
+    [
+        ("/flat-field", "zip", "Unknown postal code"),
+        ("/object-field", "rfc", "Wrong check digit"),
+    ],
+)
 def test_a_field_named_beside_the_message_lands_on_that_field(server, path, field, message):
     with client(server) as api, pytest.raises(ValidationError) as refused:
         api.call("GET", path)

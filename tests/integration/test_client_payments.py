@@ -26,14 +26,12 @@ def client(api) -> dict[str, Any]:
 
 
 def _register(api: Any, client_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"client": {"id": client_id}, "items": [dict(PAY_ITEM)], "payment_form": "03",
-            **fields}
+    body = {"client": {"id": client_id}, "items": [dict(PAY_ITEM)], "payment_form": "03", **fields}
     return api.payments.register(body)
 
 
 def _request(api: Any, client_id: str, **fields: Any) -> dict[str, Any]:
-    return api.payments.request({"client": {"id": client_id}, "items": [dict(PAY_ITEM)],
-                                 **fields})
+    return api.payments.request({"client": {"id": client_id}, "items": [dict(PAY_ITEM)], **fields})
 
 
 # --------------------------------------------------------------------------- payments
@@ -43,7 +41,10 @@ def test_register_with_pue_invoice_automation_issues_an_invoice(api, client, fro
     payment = _register(api, client["id"], automation_type="pue_invoice", payment_form="04")
     assert payment["id"].startswith("payment_")
     assert (payment["status"], payment["payment_form"], payment["automation_type"]) == (
-        "succeeded", "04", "pue_invoice")
+        "succeeded",
+        "04",
+        "pue_invoice",
+    )
     assert (payment["subtotal"], payment["taxes"], payment["total"]) == (100, 16, 116)
     assert assert_utc(payment["created_at"]) == at(FROZEN_NOW)
     assert assert_utc(payment["succeeded_at"]) == at(FROZEN_NOW)
@@ -51,7 +52,10 @@ def test_register_with_pue_invoice_automation_issues_an_invoice(api, client, fro
     [uuid] = payment["invoices"]
     invoice = api.invoices.get(uuid)
     assert (invoice["payment_method"], invoice["payment_form"], invoice["total"]) == (
-        "PUE", "04", 116)
+        "PUE",
+        "04",
+        116,
+    )
     assert invoice["client"]["id"] == client["id"]
     assert api.payments.get(payment["id"]) == payment
 
@@ -122,8 +126,12 @@ def test_iter_payments_across_pages(api, client):
 def test_update_item_description_then_get(api, client):
     payment = _request(api, client["id"])
     item_id = payment["items"][0]["id"]
-    assert api.payments.update(payment["id"], {
-        "items": [{"id": item_id, "description": "Descripción nueva"}]}) == {}
+    assert (
+        api.payments.update(
+            payment["id"], {"items": [{"id": item_id, "description": "Descripción nueva"}]}
+        )
+        == {}
+    )
     after = api.payments.get(payment["id"])
     assert after["items"][0]["description"] == "Descripción nueva"
     assert after["total"] == payment["total"]
@@ -145,7 +153,10 @@ def test_mark_paid_runs_the_automation(api, client, frozen_clock):
     frozen_clock(FROZEN_NOW + 60)
     paid = api.payments.mark_paid(payment["id"], "02")
     assert (paid["status"], paid["payment_form"], paid["payment_processor"]) == (
-        "succeeded", "02", "api")
+        "succeeded",
+        "02",
+        "api",
+    )
     assert assert_utc(paid["succeeded_at"]) == at(FROZEN_NOW + 60)
     assert len(paid["invoices"]) == 1
     assert api.invoices.get(paid["invoices"][0])["payment_form"] == "02"
@@ -156,17 +167,22 @@ def test_mark_paid_runs_the_automation(api, client, frozen_clock):
 
 def test_refund_partial_then_full(api, client, frozen_clock):
     payment = _register(api, client["id"])
-    partial = api.payments.refund(payment["id"], amount=16, reason="Ajuste",
-                                  external_processor_refund=True)
+    partial = api.payments.refund(
+        payment["id"], amount=16, reason="Ajuste", external_processor_refund=True
+    )
     assert partial["status"] == "succeeded"
     [refund] = partial["refunds"]
     assert (refund["amount"], refund["reason"], refund["external_processor_refund"]) == (
-        16, "Ajuste", True)
+        16,
+        "Ajuste",
+        True,
+    )
     assert assert_utc(refund["created_at"]) == at(FROZEN_NOW)
     with pytest.raises(ValidationError) as caught:
         api.payments.refund(payment["id"], amount=100.01)
-    assert caught.value.field_errors == {"amount": [
-        "must not exceed the refundable remainder 100.00 MXN"]}
+    assert caught.value.field_errors == {
+        "amount": ["must not exceed the refundable remainder 100.00 MXN"]
+    }
     full = api.payments.refund(payment["id"])
     assert full["status"] == "refunded"
     assert [r["amount"] for r in full["refunds"]] == [16, 100]
@@ -189,8 +205,14 @@ def test_cancel_pending_payment_then_again_is_a_conflict(api, client):
 
 
 def test_receipt_create_and_get_with_utc_times(api, client, frozen_clock):
-    receipt = api.receipts.create({"client": {"id": client["id"]}, "items": [dict(ITEM)],
-                                   "payment_form": "28", "metadata": {"ticket": "T-1"}})
+    receipt = api.receipts.create(
+        {
+            "client": {"id": client["id"]},
+            "items": [dict(ITEM)],
+            "payment_form": "28",
+            "metadata": {"ticket": "T-1"},
+        }
+    )
     assert receipt["id"].startswith("receipt_") and receipt["status"] == "pending"
     assert (receipt["subtotal"], receipt["taxes"], receipt["total"]) == (1000, 160, 1160)
     assert receipt["client"]["id"] == client["id"] and receipt["payment_form"] == "28"
@@ -202,14 +224,18 @@ def test_receipt_create_and_get_with_utc_times(api, client, frozen_clock):
 
 
 def test_receipt_stamp_with_a_complete_client(api, client, frozen_clock):
-    receipt = api.receipts.create({"client": {"id": client["id"]}, "items": [dict(ITEM)],
-                                   "payment_form": "28"})
+    receipt = api.receipts.create(
+        {"client": {"id": client["id"]}, "items": [dict(ITEM)], "payment_form": "28"}
+    )
     stamped = api.receipts.stamp(receipt["id"])
     assert stamped["status"] == "completed"
     assert assert_utc(stamped["invoiced_at"]) == at(FROZEN_NOW)
     invoice = api.invoices.get(stamped["invoice_id"])
     assert (invoice["payment_method"], invoice["payment_form"], invoice["total"]) == (
-        "PUE", "28", receipt["total"])
+        "PUE",
+        "28",
+        receipt["total"],
+    )
     assert invoice["client"]["id"] == client["id"]
     assert api.receipts.get(receipt["id"]) == stamped
     with pytest.raises(Conflict):
@@ -233,8 +259,9 @@ def test_receipt_cancel_then_again_is_a_conflict(api):
     assert api.receipts.get(receipt["id"])["status"] == "cancelled"
     with pytest.raises(Conflict) as caught:
         api.receipts.cancel(receipt["id"])
-    assert caught.value.message == ("A cancelled receipt cannot be cancelled (only pending or "
-                                    "expired ones)")
+    assert caught.value.message == (
+        "A cancelled receipt cannot be cancelled (only pending or expired ones)"
+    )
     with pytest.raises(NotFound):
         api.receipts.cancel("receipt_doesnotexist")
 

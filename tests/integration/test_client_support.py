@@ -17,8 +17,13 @@ from typing import Any
 from webapp.gigstack import GigstackClient, TeamScope
 
 IVA16 = {"type": "IVA", "rate": 0.16}
-ITEM = {"description": "Consultoría", "unit_price": 1000, "product_key": "81111500",
-        "unit_key": "E48", "taxes": [IVA16]}
+ITEM = {
+    "description": "Consultoría",
+    "unit_price": 1000,
+    "product_key": "81111500",
+    "unit_key": "E48",
+    "taxes": [IVA16],
+}
 
 _rng = random.Random()
 
@@ -32,17 +37,25 @@ def rfc_moral() -> str:
     """A random, well-formed company RFC (12 characters)."""
     letters = "".join(_rng.choice("ABCDEFGHJKLMNPRSTUVWZ") for _ in range(3))
     suffix = "".join(_rng.choice(string.ascii_uppercase + string.digits) for _ in range(3))
-    return (f"{letters}{_rng.randint(0, 99):02d}{_rng.randint(1, 12):02d}"
-            f"{_rng.randint(1, 28):02d}{suffix}")
+    return (
+        f"{letters}{_rng.randint(0, 99):02d}{_rng.randint(1, 12):02d}"
+        f"{_rng.randint(1, 28):02d}{suffix}"
+    )
 
 
 def client_body(**over: Any) -> dict[str, Any]:
     """A ClientInput complete enough to invoice and stamp receipts (moral, regime 601)."""
     marker = unique()
-    return {"name": f"Cliente {marker}", "legal_name": f"CLIENTE PRUEBA {marker.upper()}",
-            "tax_id": rfc_moral(), "tax_system": "601", "use": "G03",
-            "email": f"{marker}@cliente.example.com",
-            "address": {"country": "MEX", "zip": "06600"}, **over}
+    return {
+        "name": f"Cliente {marker}",
+        "legal_name": f"CLIENTE PRUEBA {marker.upper()}",
+        "tax_id": rfc_moral(),
+        "tax_system": "601",
+        "use": "G03",
+        "email": f"{marker}@cliente.example.com",
+        "address": {"country": "MEX", "zip": "06600"},
+        **over,
+    }
 
 
 def assert_utc(value: Any) -> datetime:

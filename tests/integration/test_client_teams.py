@@ -32,21 +32,29 @@ def _new_user(api, **body):
 
 def test_create_get_update_delete(api, frozen_clock):
     alias = unique("Marca ")
-    team = api.teams.create({"brand": {"alias": alias, "primary_color": "#112233"},
-                             "legal_name": "MARCA NUEVA SA DE CV", "tax_id": "MNU200101AB1",
-                             "tax_system": "601", "address": {"country": "Mexico",
-                                                              "zip": "06600"}})
+    team = api.teams.create(
+        {
+            "brand": {"alias": alias, "primary_color": "#112233"},
+            "legal_name": "MARCA NUEVA SA DE CV",
+            "tax_id": "MNU200101AB1",
+            "tax_system": "601",
+            "address": {"country": "Mexico", "zip": "06600"},
+        }
+    )
     try:
         assert team["id"].startswith("team_")
         assert team["brand"]["alias"] == alias and team["tax_id"] == "MNU200101AB1"
         assert team["address"] == {"country": "MEX", "zip": "06600"}
-        assert team["sat"] == {"completed": False, "connected_at": None,
-                               "csd_expires_at": None}
+        assert team["sat"] == {"completed": False, "connected_at": None, "csd_expires_at": None}
         assert assert_utc(team["created_at"]) == at(FROZEN_NOW)
         assert api.teams.get(team["id"]) == team
-        updated = api.teams.update(team["id"], {"brand": {"alias": alias,
-                                                          "secondary_color": "#445566"},
-                                                "support_email": "soporte@marca.example.com"})
+        updated = api.teams.update(
+            team["id"],
+            {
+                "brand": {"alias": alias, "secondary_color": "#445566"},
+                "support_email": "soporte@marca.example.com",
+            },
+        )
         assert updated["brand"] == {**team["brand"], "secondary_color": "#445566"}
         assert updated["support_email"] == "soporte@marca.example.com"
         assert updated["legal_name"] == "MARCA NUEVA SA DE CV"
@@ -77,8 +85,10 @@ def test_delete_own_team_is_forbidden(api, teams):
 
 
 def test_update_rejection_names_the_field_and_changes_nothing(api):
-    with scratch_team(api, legal_name="MORAL SA", tax_id="MOR200101AB1",
-                      tax_system="601") as (team, _):
+    with scratch_team(api, legal_name="MORAL SA", tax_id="MOR200101AB1", tax_system="601") as (
+        team,
+        _,
+    ):
         with pytest.raises(ValidationError) as caught:
             api.teams.update(team["id"], {"tax_system": "612"})
         assert list(caught.value.field_errors) == ["tax_system"]
@@ -159,11 +169,27 @@ def test_series_create_update_and_list(api, teams):
         both = api.teams.update_series(team["id"], series["id"], live=11, test=42)
         assert (both["live"], both["test"]) == (11, 42)
         assert api.teams.series(team["id"]) == [both]
-        invoice = scoped.invoices.create_income({
-            "client": {"name": "Serie F", "legal_name": "SERIE F SA", "tax_id": "SFS200101AB1",
-                       "tax_system": "601", "address": {"zip": "06600"}},
-            "items": [{"description": "Consultoría", "unit_price": 10, "product_key": "81111500",
-                       "unit_key": "E48"}], "payment_form": "03", "series": "F"})
+        invoice = scoped.invoices.create_income(
+            {
+                "client": {
+                    "name": "Serie F",
+                    "legal_name": "SERIE F SA",
+                    "tax_id": "SFS200101AB1",
+                    "tax_system": "601",
+                    "address": {"zip": "06600"},
+                },
+                "items": [
+                    {
+                        "description": "Consultoría",
+                        "unit_price": 10,
+                        "product_key": "81111500",
+                        "unit_key": "E48",
+                    }
+                ],
+                "payment_form": "03",
+                "series": "F",
+            }
+        )
         assert (invoice["series"], invoice["folio_number"]) == ("F", 43)
         with pytest.raises(Conflict) as caught:
             api.teams.create_series(team["id"], "f")
@@ -183,9 +209,14 @@ def test_settings_get_and_partial_update(api, teams):
         settings = api.teams.settings(team["id"])
         assert settings == team["settings"]
         assert settings["periodicity"] == {"label": "Mes", "value": "month"}
-        updated = api.teams.update_settings(team["id"], {
-            "periodicity": "week", "default_description": "Servicios profesionales",
-            "emails": {"avoid_invoice_emails": True}})
+        updated = api.teams.update_settings(
+            team["id"],
+            {
+                "periodicity": "week",
+                "default_description": "Servicios profesionales",
+                "emails": {"avoid_invoice_emails": True},
+            },
+        )
         assert updated["periodicity"] == {"label": "Semana", "value": "week"}
         assert updated["default_description"] == "Servicios profesionales"
         assert updated["emails"] == {**settings["emails"], "avoid_invoice_emails": True}
@@ -199,23 +230,29 @@ def test_settings_get_and_partial_update(api, teams):
 
 def test_upload_csd_connects_a_new_eku_team(api, teams, frozen_clock):
     eku_before = api.teams.get(teams["eku"])
-    with scratch_team(api, legal_name="EKU PRUEBA", tax_id="EKU9003173C9",
-                      tax_system="601") as (team, scoped):
+    with scratch_team(api, legal_name="EKU PRUEBA", tax_id="EKU9003173C9", tax_system="601") as (
+        team,
+        scoped,
+    ):
         with pytest.raises(ValidationError) as caught:
-            api.teams.upload_csd(team["id"], cert_bytes(VALID_CER), cert_bytes(VALID_KEY),
-                                 "12345678A")
+            api.teams.upload_csd(
+                team["id"], cert_bytes(VALID_CER), cert_bytes(VALID_KEY), "12345678A"
+            )
         assert caught.value.code == "invalid_field_value"
         assert list(caught.value.field_errors) == ["keyPass"]
-        assert "The password does not open this private key" in \
-            caught.value.field_errors["keyPass"][0]
+        assert (
+            "The password does not open this private key" in caught.value.field_errors["keyPass"][0]
+        )
         assert "12345678A" not in str(caught.value)
         assert api.teams.get(team["id"])["sat"]["completed"] is False
 
         with open(SAT_CERTS / VALID_KEY, "rb") as key_file:  # a file object works too
-            sat = api.teams.upload_csd(team["id"], cert_bytes(VALID_CER), key_file,
-                                       cert_password())
-        assert sat == {"completed": True, "connected_at": at(FROZEN_NOW),
-                       "csd_expires_at": VALID_NOT_AFTER}
+            sat = api.teams.upload_csd(team["id"], cert_bytes(VALID_CER), key_file, cert_password())
+        assert sat == {
+            "completed": True,
+            "connected_at": at(FROZEN_NOW),
+            "csd_expires_at": VALID_NOT_AFTER,
+        }
         assert api.teams.get(team["id"])["sat"] == sat
         assert scoped.teams.integrations()["sat"] == sat
     assert api.teams.get(teams["eku"]) == eku_before  # the seeded team stays without CSD

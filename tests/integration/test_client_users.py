@@ -28,18 +28,30 @@ def _email() -> str:
 
 def test_users_create_with_auto_join_then_get(api, teams, frozen_clock):
     email = _email()
-    made = api.users.create({"email": email, "first_name": "Marta", "last_name": "Quiroga",
-                             "phone": "5512345678", "auto_join": True, "role": "editor"})
+    made = api.users.create(
+        {
+            "email": email,
+            "first_name": "Marta",
+            "last_name": "Quiroga",
+            "phone": "5512345678",
+            "auto_join": True,
+            "role": "editor",
+        }
+    )
     assert made["id"].startswith("user_")
     assert (made["email"], made["name"], made["role"]) == (email, "Marta Quiroga", "editor")
     assert made["invitation_sent"] is True
     assert assert_utc(made["created_at"]) == at(FROZEN_NOW)
     user = api.users.get(made["id"])
     assert (user["firstName"], user["lastName"], user["phone"]) == (
-        "Marta", "Quiroga", "5512345678")
+        "Marta",
+        "Quiroga",
+        "5512345678",
+    )
     assert user["role"] == "editor" and user["last_login"] is None
-    assert {"team_id": teams["partner"], "team_name": "Cumbre Digital",
-            "role": "editor"} in user["teams"]
+    assert {"team_id": teams["partner"], "team_name": "Cumbre Digital", "role": "editor"} in user[
+        "teams"
+    ]
 
 
 def test_users_create_without_auto_join_is_invisible(api):
@@ -56,12 +68,28 @@ def test_users_create_duplicate_email_is_a_conflict(api):
 
 
 def test_users_update_is_partial(api):
-    made = api.users.create({"email": _email(), "first_name": "Paco", "last_name": "Díaz",
-                             "company_role": "Ventas", "auto_join": True})
-    updated = api.users.update(made["id"], {"first_name": "Francisco", "company_role": None,
-                                            "address": {"city": "Puebla", "zip": "72000"}})
+    made = api.users.create(
+        {
+            "email": _email(),
+            "first_name": "Paco",
+            "last_name": "Díaz",
+            "company_role": "Ventas",
+            "auto_join": True,
+        }
+    )
+    updated = api.users.update(
+        made["id"],
+        {
+            "first_name": "Francisco",
+            "company_role": None,
+            "address": {"city": "Puebla", "zip": "72000"},
+        },
+    )
     assert (updated["firstName"], updated["lastName"], updated["name"]) == (
-        "Francisco", "Díaz", "Francisco Díaz")
+        "Francisco",
+        "Díaz",
+        "Francisco Díaz",
+    )
     assert updated["company_role"] is None
     assert updated["address"] == {"city": "Puebla", "zip": "72000"}
     assert api.users.get(made["id"]) == updated
@@ -81,8 +109,9 @@ def test_users_list_and_iter_on_a_sub_team(api):
         seen = [u["name"] for u in scoped.users.iter(limit=2, order_by="name", sort="asc")]
         assert len(seen) == 4
         assert seen == sorted(seen, key=str.casefold)
-        assert [u["id"] for u in api.users.list(team=team["id"], limit=100)] == \
-            [u["id"] for u in page]
+        assert [u["id"] for u in api.users.list(team=team["id"], limit=100)] == [
+            u["id"] for u in page
+        ]
 
 
 def test_users_list_shows_the_key_team_with_roles(api):
@@ -112,19 +141,25 @@ def test_users_login_link(api, sandbox, frozen_clock):
 
 def test_webhooks_create_get_update_delete(api, frozen_clock):
     with scratch_team(api) as (_, scoped):
-        hook = scoped.webhooks.create({"url": "https://hooks.example.com/gigstack",
-                                       "events": ["invoice.created", "payment.succeeded"],
-                                       "description": "ERP"})
+        hook = scoped.webhooks.create(
+            {
+                "url": "https://hooks.example.com/gigstack",
+                "events": ["invoice.created", "payment.succeeded"],
+                "description": "ERP",
+            }
+        )
         assert hook["id"].startswith("wh_")
         assert (hook["url"], hook["status"], hook["description"]) == (
-            "https://hooks.example.com/gigstack", "active", "ERP")
+            "https://hooks.example.com/gigstack",
+            "active",
+            "ERP",
+        )
         assert sorted(hook["events"]) == ["invoice.created", "payment.succeeded"]
         assert "secret" not in hook
         # created_at is milliseconds upstream: it must still land on the same instant
         assert assert_utc(hook["created_at"]) == at(FROZEN_NOW)
         assert scoped.webhooks.get(hook["id"]) == hook
-        updated = scoped.webhooks.update(hook["id"], {"status": "inactive",
-                                                      "description": None})
+        updated = scoped.webhooks.update(hook["id"], {"status": "inactive", "description": None})
         assert (updated["status"], updated["description"]) == ("inactive", None)
         assert updated["url"] == hook["url"] and updated["events"] == hook["events"]
         assert scoped.webhooks.get(hook["id"]) == updated
@@ -135,8 +170,9 @@ def test_webhooks_create_get_update_delete(api, frozen_clock):
 
 def test_webhooks_bad_event_is_a_validation_error(api):
     with scratch_team(api) as (_, scoped):
-        hook = scoped.webhooks.create({"url": "https://hooks.example.com/x",
-                                       "events": ["invoice.created"]})
+        hook = scoped.webhooks.create(
+            {"url": "https://hooks.example.com/x", "events": ["invoice.created"]}
+        )
         with pytest.raises(ValidationError) as caught:
             scoped.webhooks.update(hook["id"], {"events": []})
         assert list(caught.value.field_errors) == ["events"]
@@ -145,17 +181,25 @@ def test_webhooks_bad_event_is_a_validation_error(api):
 
 def test_webhooks_list_by_status_and_iter(api):
     with scratch_team(api) as (_, scoped):
-        active = [scoped.webhooks.create({"url": f"https://h{n}.example.com/x",
-                                          "events": ["invoice.created"]}) for n in range(3)]
-        paused = scoped.webhooks.create({"url": "https://paused.example.com/x",
-                                         "events": ["invoice.created"], "status": "inactive"})
+        active = [
+            scoped.webhooks.create(
+                {"url": f"https://h{n}.example.com/x", "events": ["invoice.created"]}
+            )
+            for n in range(3)
+        ]
+        paused = scoped.webhooks.create(
+            {
+                "url": "https://paused.example.com/x",
+                "events": ["invoice.created"],
+                "status": "inactive",
+            }
+        )
         page = scoped.webhooks.list(limit=100)
         assert page.total_results == len(page) == 4
         assert [h["id"] for h in page] == [paused["id"], *[h["id"] for h in reversed(active)]]
         assert all(isinstance(h["created_at"], datetime) for h in page)
         assert [h["id"] for h in scoped.webhooks.list("inactive")] == [paused["id"]]
-        assert {h["id"] for h in scoped.webhooks.list(status="active")} == \
-            {h["id"] for h in active}
+        assert {h["id"] for h in scoped.webhooks.list(status="active")} == {h["id"] for h in active}
         seen = [h["id"] for h in scoped.webhooks.iter(limit=3)]
         assert seen == [h["id"] for h in page]
         assert [h["id"] for h in scoped.webhooks.iter("inactive", limit=1)] == [paused["id"]]
@@ -163,7 +207,9 @@ def test_webhooks_list_by_status_and_iter(api):
 
 def test_webhooks_of_the_key_team_include_the_seeded_ones(api):
     urls = {h["url"] for h in api.webhooks.iter(limit=100)}
-    assert {"https://hooks.cumbredigital.mx/gigstack",
-            "https://crm.cumbredigital.mx/webhooks/clientes"} <= urls
+    assert {
+        "https://hooks.cumbredigital.mx/gigstack",
+        "https://crm.cumbredigital.mx/webhooks/clientes",
+    } <= urls
     for hook in api.webhooks.list(limit=5):
         assert_recent(hook["created_at"])

@@ -77,8 +77,15 @@ def test_cursor_pages_cover_everything_once(raw):
 
 def test_cursor_is_stable_under_inserts(raw):
     first = raw.get("/services", params={"limit": 2, "sort": "asc"}).json()
-    raw.post("/services", json={"description": "Nuevo", "unit_price": 1, "product_key": "84111506",
-                                "unit_key": "E48"})
+    raw.post(
+        "/services",
+        json={
+            "description": "Nuevo",
+            "unit_price": 1,
+            "product_key": "84111506",
+            "unit_key": "E48",
+        },
+    )
     second = raw.get("/services", params={"limit": 2, "sort": "asc", "next": first["next"]}).json()
     assert not {i["id"] for i in first["data"]} & {i["id"] for i in second["data"]}
 
@@ -102,14 +109,22 @@ def test_body_must_be_a_json_object(raw):
     response = raw.post("/services", data="[1]", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request_body"
-    response = raw.post("/services", data="description=x",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = raw.post(
+        "/services",
+        data="description=x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.json()["error"] == "invalid_request_body"
 
 
 def test_injected_fault_and_reset(raw, faults):
-    faults({"rules": [{"method": "GET", "path": "/services", "status": 503, "times": 1,
-                       "retry_after": 2}]})
+    faults(
+        {
+            "rules": [
+                {"method": "GET", "path": "/services", "status": 503, "times": 1, "retry_after": 2}
+            ]
+        }
+    )
     response = raw.get("/services")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
@@ -119,8 +134,17 @@ def test_injected_fault_and_reset(raw, faults):
 
 def test_same_second_objects_list_newest_first(raw, frozen_clock):
     frozen_clock(1_785_000_000)
-    made = [raw.post("/services", json={"description": f"Mismo segundo {i}", "unit_price": 1,
-                                        "product_key": "84111506", "unit_key": "E48"}
-                     ).json()["data"]["id"] for i in range(3)]
+    made = [
+        raw.post(
+            "/services",
+            json={
+                "description": f"Mismo segundo {i}",
+                "unit_price": 1,
+                "product_key": "84111506",
+                "unit_key": "E48",
+            },
+        ).json()["data"]["id"]
+        for i in range(3)
+    ]
     listed = [s["id"] for s in raw.get("/services", params={"limit": 100}).json()["data"]]
     assert [i for i in listed if i in made] == made[::-1]

@@ -64,8 +64,10 @@ def test_links_expire_after_600_seconds(raw, frozen_clock):
     frozen_clock(now + 601)
     expired = requests.get(links["pdf"], timeout=30)
     assert expired.status_code == 403
-    assert expired.json() == {"message": "This file link has expired; ask for a new one",
-                              "error": "forbidden"}
+    assert expired.json() == {
+        "message": "This file link has expired; ask for a new one",
+        "error": "forbidden",
+    }
     fresh = _links(raw, inv["uuid"], file_type="pdf")["pdf"]
     assert requests.get(fresh, timeout=30).status_code == 200
 
@@ -79,10 +81,12 @@ def test_tampered_links_are_403(raw):
     flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
     longer = str(int(expires) + 3600)
     xml_token = _links(raw, inv["uuid"], file_type="xml")["xml"].split("?")[0]
-    for attempt in (f"{base}?expires={expires}&signature={flipped}",
-                    f"{base}?expires={longer}&signature={signature}",
-                    f"{xml_token}?expires={expires}&signature={signature}",
-                    base):
+    for attempt in (
+        f"{base}?expires={expires}&signature={flipped}",
+        f"{base}?expires={longer}&signature={signature}",
+        f"{xml_token}?expires={expires}&signature={signature}",
+        base,
+    ):
         response = requests.get(attempt, timeout=30)
         assert response.status_code == 403, attempt
         assert response.json()["error"] == "forbidden"
@@ -96,10 +100,20 @@ def test_unknown_file_is_404(sandbox):
 
 
 def test_xml_is_a_cfdi_matching_the_invoice(raw):
-    inv = create(raw, client=company(), items=[
-        {**ITEM, "quantity": 2, "discount": 100},
-        {**ITEM, "taxes": [{"type": "IVA", "rate": 0.16},
-                           {"type": "ISR", "rate": 0.1, "withholding": True}]}])
+    inv = create(
+        raw,
+        client=company(),
+        items=[
+            {**ITEM, "quantity": 2, "discount": 100},
+            {
+                **ITEM,
+                "taxes": [
+                    {"type": "IVA", "rate": 0.16},
+                    {"type": "ISR", "rate": 0.1, "withholding": True},
+                ],
+            },
+        ],
+    )
     body = requests.get(_links(raw, inv["uuid"])["xml"], timeout=30).content
     root = ET.fromstring(body)
     assert root.tag == f"{CFDI}Comprobante" and root.get("Version") == "4.0"
@@ -127,8 +141,11 @@ def test_payment_complement_xml(sandbox, raw):
     with sandbox.store.lock:
         caller = who(sandbox.store)
         comp = invoicing.issue_payment_complement(
-            caller, payment={"payment_form": "03"},
-            ppd_invoice=invoicing.find_invoice(caller, ppd["uuid"]), amount=500)
+            caller,
+            payment={"payment_form": "03"},
+            ppd_invoice=invoicing.find_invoice(caller, ppd["uuid"]),
+            amount=500,
+        )
     root = ET.fromstring(requests.get(_links(raw, comp["uuid"])["xml"], timeout=30).content)
     assert root.get("TipoDeComprobante") == "P" and root.get("Total") == "0"
     pagos = root.find(f"{CFDI}Complemento/{{http://www.sat.gob.mx/Pagos20}}Pagos")
@@ -167,7 +184,11 @@ def test_pdf_renders_with_pdftoppm(raw, tmp_path):
     inv = create(raw)
     path = tmp_path / "invoice.pdf"
     path.write_bytes(requests.get(_links(raw, inv["uuid"])["pdf"], timeout=30).content)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     pages = list(tmp_path.glob("page*.png"))
     assert pages and pages[0].stat().st_size > 1000

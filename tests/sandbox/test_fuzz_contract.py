@@ -21,9 +21,13 @@ from schemathesis import checks
 from tests.support.paths import OPENAPI_PATH
 from webapp.sandbox.server import SandboxServer, start_sandbox
 
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
-          checks.content_type_conformance, checks.response_headers_conformance,
-          checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_headers_conformance,
+    checks.response_schema_conformance,
+]
 EXAMPLES_PER_OPERATION = 4
 
 
@@ -48,13 +52,20 @@ def test_every_operation_answers_as_the_contract_says(fuzzed):
     assert len(operations) >= 60
 
     for operation in operations:
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-                  database=None, phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def exercise(case) -> None:
-            response = case.call(base_url=fuzzed.api_url, timeout=10,
-                                 headers={"Authorization": f"Bearer {key}"})
+            response = case.call(
+                base_url=fuzzed.api_url, timeout=10, headers={"Authorization": f"Bearer {key}"}
+            )
             statuses.append(response.status_code)
             case.validate_response(response, checks=CHECKS)
 

@@ -49,8 +49,9 @@ def test_explicit_folio_conflict_and_counter_jump(sandbox, raw):
     response = raw.post("/invoices/income", json=income_body(series=name, folio_number=10))
     assert response.status_code == 409
     assert response.json()["error"] == "resource_already_exists"
-    assert response.json()["details"] == [{"field": "folio_number",
-                                           "message": f"10 is already used in series {name}"}]
+    assert response.json()["details"] == [
+        {"field": "folio_number", "message": f"10 is already used in series {name}"}
+    ]
     assert len(sandbox.store.objects["invoices"]) == before
     assert create(raw, series=name, folio_number=3)["folio_number"] == 3
     assert series["test"] == 10
@@ -60,8 +61,9 @@ def test_explicit_folio_conflict_and_counter_jump(sandbox, raw):
 def test_unknown_series_is_400(sandbox, raw):
     response = raw.post("/invoices/income", json=income_body(series="NOPE"))
     assert response.status_code == 400
-    assert response.json()["details"] == [{"field": "series",
-                                           "message": "'NOPE' is not a series of this team"}]
+    assert response.json()["details"] == [
+        {"field": "series", "message": "'NOPE' is not a series of this team"}
+    ]
 
 
 def test_default_series_per_type(sandbox, raw):
@@ -72,23 +74,34 @@ def test_default_series_per_type(sandbox, raw):
 def test_team_without_series_gets_series_a(sandbox, raw, teams):
     store = sandbox.store
     with store.lock:
-        team = builders.build_team(store, legal_name="NUEVA SIN SERIES", alias="Nueva",
-                                   tax_id="NSS200101AB1", tax_system="601",
-                                   owner=store.teams[teams["partner"]]["owner"],
-                                   billing=store.teams[teams["partner"]]["_billing"],
-                                   address={"zip": "06600"})
+        team = builders.build_team(
+            store,
+            legal_name="NUEVA SIN SERIES",
+            alias="Nueva",
+            tax_id="NSS200101AB1",
+            tax_system="601",
+            owner=store.teams[teams["partner"]]["owner"],
+            billing=store.teams[teams["partner"]]["_billing"],
+            address={"zip": "06600"},
+        )
     inv = raw.post("/invoices/income", json=income_body(), params={"team": team["id"]})
     assert inv.status_code == 201, inv.text
     assert (inv.json()["data"]["series"], inv.json()["data"]["folio_number"]) == ("A", 1)
-    assert [(s["series"], s["test"], s["live"]) for s in store.series[team["id"]]] == \
-        [("A", 1, 0)]
+    assert [(s["series"], s["test"], s["live"]) for s in store.series[team["id"]]] == [("A", 1, 0)]
     # a rejected invoice on a team without series creates nothing
     with store.lock:
-        other = builders.build_team(store, legal_name="OTRA", alias="Otra", tax_id=None,
-                                    tax_system=None, owner=team["owner"],
-                                    billing=team["_billing"])
-    bad = raw.post("/invoices/income", json=income_body(payment_form="99"),
-                   params={"team": other["id"]})
+        other = builders.build_team(
+            store,
+            legal_name="OTRA",
+            alias="Otra",
+            tax_id=None,
+            tax_system=None,
+            owner=team["owner"],
+            billing=team["_billing"],
+        )
+    bad = raw.post(
+        "/invoices/income", json=income_body(payment_form="99"), params={"team": other["id"]}
+    )
     assert bad.status_code == 400 and not store.series.get(other["id"])
 
 
@@ -137,8 +150,10 @@ def test_get_by_uuid_is_case_insensitive_and_typed(raw):
 def test_other_mode_and_other_team_are_404(raw, raw_live, teams):
     inv = create(raw)
     assert raw_live.get(f"/invoices/income/{inv['uuid']}").status_code == 404
-    assert raw.get(f"/invoices/income/{inv['uuid']}",
-                   params={"team": teams["subs"][2]}).status_code == 404
+    assert (
+        raw.get(f"/invoices/income/{inv['uuid']}", params={"team": teams["subs"][2]}).status_code
+        == 404
+    )
 
 
 def test_list_filters(sandbox, raw):
@@ -151,8 +166,9 @@ def test_list_filters(sandbox, raw):
     assert raw.delete(f"/invoices/{cancelled['uuid']}", json={"motive": "02"}).ok
 
     def uuids(**params):
-        body = raw.get("/invoices/income", params={"client_id": client["id"], "limit": 100,
-                                                   **params}).json()
+        body = raw.get(
+            "/invoices/income", params={"client_id": client["id"], "limit": 100, **params}
+        ).json()
         assert body["total_results"] == len(body["data"])
         return {i["uuid"] for i in body["data"]}
 
@@ -165,8 +181,9 @@ def test_list_filters(sandbox, raw):
     assert uuids(series=series) == {pue["uuid"]}
     bad = raw.get("/invoices/income", params={"status": "paid"})
     assert bad.status_code == 400
-    assert bad.json()["details"] == [{"field": "status",
-                                      "message": "'paid' is not a valid invoice status"}]
+    assert bad.json()["details"] == [
+        {"field": "status", "message": "'paid' is not a valid invoice status"}
+    ]
     bad = raw.get("/invoices/income", params={"payment_method": "XYZ"})
     assert bad.status_code == 400 and fields(bad) == ["payment_method"]
 
@@ -183,8 +200,9 @@ def test_list_types_and_paging(raw):
     for path, kind in (("egress", "E"), ("payment", "P")):
         data = raw.get(f"/invoices/{path}", params={"limit": 20}).json()["data"]
         assert data and all(i["invoice_type"] == kind for i in data)
-    by_name = raw.get("/invoices/income", params={"order_by": "name", "sort": "asc",
-                                                  "limit": 50}).json()["data"]
+    by_name = raw.get(
+        "/invoices/income", params={"order_by": "name", "sort": "asc", "limit": 50}
+    ).json()["data"]
     names = [(i["client"]["name"] or "").casefold() for i in by_name]
     assert names == sorted(names)
 
@@ -197,15 +215,20 @@ def test_search_by_uuid_series_folio_and_client(raw):
     inv = create(raw, client=person(name=f"Cliente {tag}"))
     found = raw.get("/invoices/search", params={"q": inv["uuid"][:8].lower()}).json()
     assert inv["uuid"] in {i["uuid"] for i in found["data"]}
-    for q in (f"{inv['series']}-{inv['folio_number']}", f"{inv['series']}{inv['folio_number']}",
-              f"{inv['series'].lower()}-{inv['folio_number']}"):
+    for q in (
+        f"{inv['series']}-{inv['folio_number']}",
+        f"{inv['series']}{inv['folio_number']}",
+        f"{inv['series'].lower()}-{inv['folio_number']}",
+    ):
         data = raw.get("/invoices/search", params={"q": q}).json()["data"]
         assert inv["uuid"] in {i["uuid"] for i in data}, q
     body = raw.get("/invoices/search", params={"q": tag.lower()}).json()
     assert [i["uuid"] for i in body["data"]] == [inv["uuid"]]
     assert body["total_results"] == 1 and body["has_more"] is False and "next" not in body
-    assert raw.get("/invoices/search",
-                   params={"q": inv["client"]["tax_id"]}).json()["total_results"] >= 1
+    assert (
+        raw.get("/invoices/search", params={"q": inv["client"]["tax_id"]}).json()["total_results"]
+        >= 1
+    )
 
 
 def test_search_limit_has_more_without_next(raw):
@@ -231,7 +254,8 @@ def test_send_defaults_to_client_email_and_bcc(sandbox, raw):
     assert response.status_code == 200
     assert response.json()["data"] == {
         "recipients": [client["email"], "conta@example.com", "socio@example.com"],
-        "attachments": [f"{inv['uuid']}.pdf", f"{inv['uuid']}.xml"]}
+        "attachments": [f"{inv['uuid']}.pdf", f"{inv['uuid']}.xml"],
+    }
     assert sandbox.store.extras["outbox"][-1]["to"] == response.json()["data"]["recipients"]
 
 
@@ -239,12 +263,13 @@ def test_send_to_given_addresses_and_errors(raw):
     inv = create(raw)
     ok = raw.post(f"/invoices/{inv['uuid']}/send", json={"emails": ["a@example.com"]})
     assert ok.json()["data"]["recipients"] == ["a@example.com"]
-    bad = raw.post(f"/invoices/{inv['uuid']}/send",
-                   json={"emails": ["a@example.com", "not-an-address"]})
+    bad = raw.post(
+        f"/invoices/{inv['uuid']}/send", json={"emails": ["a@example.com", "not-an-address"]}
+    )
     assert bad.status_code == 400
-    assert bad.json()["details"] == [{"field": "emails[1]",
-                                      "message": "'not-an-address' is not a valid e-mail "
-                                                 "address"}]
+    assert bad.json()["details"] == [
+        {"field": "emails[1]", "message": "'not-an-address' is not a valid e-mail address"}
+    ]
     silent = create(raw, client=person(email=None))
     none = raw.post(f"/invoices/{silent['uuid']}/send", json={})
     assert none.status_code == 400 and none.json()["error"] == "missing_required_field"
@@ -268,8 +293,10 @@ def test_cancel_valid_to_cancelled_then_409(sandbox, raw):
     assert data["cancellation_receipt"].startswith("https://")
     again = raw.delete(f"/invoices/{inv['uuid']}", json={"motive": "02"})
     assert again.status_code == 409
-    assert again.json() == {"message": "The invoice is already cancelled",
-                            "error": "resource_conflict"}
+    assert again.json() == {
+        "message": "The invoice is already cancelled",
+        "error": "resource_conflict",
+    }
     assert raw.get(f"/invoices/income/{inv['uuid']}").json()["data"] == data
 
 
@@ -280,20 +307,26 @@ def test_cancel_motive_rules(raw):
     assert response.json()["error"] == "missing_required_field"
     assert response.json()["details"] == [{"field": "motive", "message": "is required"}]
     response = raw.delete(path, json={"motive": "05"})
-    assert response.json()["details"] == [{
-        "field": "motive", "message": "'05' is not a valid cancellation motive (01 to 04)"}]
+    assert response.json()["details"] == [
+        {"field": "motive", "message": "'05' is not a valid cancellation motive (01 to 04)"}
+    ]
     response = raw.delete(path, json={"motive": "01"})
     assert response.json()["error"] == "missing_required_field"
-    assert response.json()["details"] == [{"field": "substitution_uuid",
-                                           "message": "is required when motive is 01"}]
+    assert response.json()["details"] == [
+        {"field": "substitution_uuid", "message": "is required when motive is 01"}
+    ]
     response = raw.delete(path, json={"motive": "01", "substitution_uuid": inv["uuid"]})
-    assert response.json()["details"] == [{
-        "field": "substitution_uuid",
-        "message": "must be another invoice than the one being cancelled"}]
+    assert response.json()["details"] == [
+        {
+            "field": "substitution_uuid",
+            "message": "must be another invoice than the one being cancelled",
+        }
+    ]
     unknown = "00000000-0000-4000-A000-000000000000"
     response = raw.delete(path, json={"motive": "01", "replacement": unknown})
-    assert response.json()["details"] == [{
-        "field": "replacement", "message": f"'{unknown}' is not a valid invoice of this team"}]
+    assert response.json()["details"] == [
+        {"field": "replacement", "message": f"'{unknown}' is not a valid invoice of this team"}
+    ]
     assert raw.get(f"/invoices/income/{inv['uuid']}").json()["data"]["status"] == "valid"
     assert raw.delete("/invoices/" + unknown, json={"motive": "02"}).status_code == 404
 
@@ -302,12 +335,14 @@ def test_cancel_with_substitute(raw):
     old = create(raw)
     dead = create(raw)
     assert raw.delete(f"/invoices/{dead['uuid']}", json={"motive": "03"}).ok
-    response = raw.delete(f"/invoices/{old['uuid']}",
-                          json={"motive": "01", "substitution_uuid": dead["uuid"]})
+    response = raw.delete(
+        f"/invoices/{old['uuid']}", json={"motive": "01", "substitution_uuid": dead["uuid"]}
+    )
     assert response.status_code == 400 and fields(response) == ["substitution_uuid"]
     new = create(raw, related_documents=[{"relationship": "04", "documents": [old["uuid"]]}])
-    response = raw.delete(f"/invoices/{old['uuid']}",
-                          json={"motive": "01", "replacement": new["uuid"].lower()})
+    response = raw.delete(
+        f"/invoices/{old['uuid']}", json={"motive": "01", "replacement": new["uuid"].lower()}
+    )
     assert response.status_code == 200
     assert response.json()["data"]["substitution_uuid"] == new["uuid"]
     assert response.json()["data"]["cancellation_motive"] == "01"
@@ -323,21 +358,33 @@ def test_payment_complement_lowers_balance_and_cancelling_restores_it(sandbox, r
         caller = who(store)
         stored = invoicing.find_invoice(caller, ppd["uuid"], "I")
         first = invoicing.issue_payment_complement(
-            caller, payment={"id": "payment_demo", "payment_form": "03"},
-            ppd_invoice=stored, amount=400)
+            caller,
+            payment={"id": "payment_demo", "payment_form": "03"},
+            ppd_invoice=stored,
+            amount=400,
+        )
         second = invoicing.issue_payment_complement(
-            caller, payment={"id": None, "payment_form": "01"}, ppd_invoice=stored, amount=100)
+            caller, payment={"id": None, "payment_form": "01"}, ppd_invoice=stored, amount=100
+        )
     assert first["invoice_type"] == "P" and first["use"] == "CP01"
     assert (first["subtotal"], first["total"]) == (0, 0)
     assert first["payment_form"] is None and first["payment_method"] is None
     assert first["series"] == "B" and first["last_balance"] is None
     item = first["items"][0]
-    assert (item["description"], item["product_key"], item["unit_key"], item["unit_price"]) == \
-        ("Pago", "84111506", "ACT", 0)
-    rows = [first["payment_complement"]["related_invoices"][0],
-            second["payment_complement"]["related_invoices"][0]]
-    assert [(r["installment"], r["previous_balance"], r["amount_paid"], r["outstanding_balance"])
-            for r in rows] == [(1, 1160, 400, 760), (2, 760, 100, 660)]
+    assert (item["description"], item["product_key"], item["unit_key"], item["unit_price"]) == (
+        "Pago",
+        "84111506",
+        "ACT",
+        0,
+    )
+    rows = [
+        first["payment_complement"]["related_invoices"][0],
+        second["payment_complement"]["related_invoices"][0],
+    ]
+    assert [
+        (r["installment"], r["previous_balance"], r["amount_paid"], r["outstanding_balance"])
+        for r in rows
+    ] == [(1, 1160, 400, 760), (2, 760, 100, 660)]
     got = raw.get(f"/invoices/income/{ppd['uuid']}").json()["data"]
     assert (got["last_balance"], got["payment_complements"]) == (660, 2)
     listed = raw.get("/invoices/payment", params={"invoice_id": ppd["uuid"].lower()}).json()
@@ -358,16 +405,25 @@ def test_payment_complement_cannot_exceed_balance(sandbox, raw):
         caller = who(store)
         with pytest.raises(ApiError) as error:
             invoicing.issue_payment_complement(
-                caller, payment={"payment_form": "03"},
-                ppd_invoice=invoicing.find_invoice(caller, ppd["uuid"]), amount=2000)
+                caller,
+                payment={"payment_form": "03"},
+                ppd_invoice=invoicing.find_invoice(caller, ppd["uuid"]),
+                amount=2000,
+            )
         assert error.value.code == "business_rule_violation"
-        assert error.value.details == [{
-            "field": "payment_complement.related_invoices[0].amount_paid",
-            "message": "must not exceed the outstanding balance 1160.00"}]
+        assert error.value.details == [
+            {
+                "field": "payment_complement.related_invoices[0].amount_paid",
+                "message": "must not exceed the outstanding balance 1160.00",
+            }
+        ]
         with pytest.raises(ApiError) as error:
             invoicing.issue_payment_complement(
-                caller, payment={"payment_form": "03"},
-                ppd_invoice=invoicing.find_invoice(caller, pue["uuid"]), amount=10)
+                caller,
+                payment={"payment_form": "03"},
+                ppd_invoice=invoicing.find_invoice(caller, pue["uuid"]),
+                amount=10,
+            )
         assert error.value.details[0]["message"] == "is not a PPD income invoice"
     assert len(store.objects["invoices"]) == before
     assert raw.get(f"/invoices/income/{ppd['uuid']}").json()["data"]["last_balance"] == 1160
@@ -382,13 +438,24 @@ def test_resolve_helpers_are_two_phase(sandbox):
         before = (len(store.objects["clients"]), len(store.objects["services"]))
         choice = invoicing.resolve_client_ref(caller, person(), check)
         sku = unique("NEW-")
-        items = invoicing.resolve_items(caller, [{**ITEM, "sku": sku, "search": {
-            "on_key": "sku", "on_value": sku, "auto_create": True}}], check)
+        items = invoicing.resolve_items(
+            caller,
+            [
+                {
+                    **ITEM,
+                    "sku": sku,
+                    "search": {"on_key": "sku", "on_value": sku, "auto_create": True},
+                }
+            ],
+            check,
+        )
         assert not check and choice.is_new
         assert (len(store.objects["clients"]), len(store.objects["services"])) == before
         invoicing.commit_client(caller, choice)
         invoicing.commit_client(caller, choice)  # once only
         invoicing.commit_items(caller, items)
-        assert (len(store.objects["clients"]), len(store.objects["services"])) == \
-            (before[0] + 1, before[1] + 1)
+        assert (len(store.objects["clients"]), len(store.objects["services"])) == (
+            before[0] + 1,
+            before[1] + 1,
+        )
         assert "_new_service" not in items[0]

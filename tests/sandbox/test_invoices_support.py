@@ -11,8 +11,13 @@ from webapp.sandbox.store import Store
 _counter = itertools.count(1)
 
 IVA16 = {"type": "IVA", "rate": 0.16}
-ITEM = {"description": "Consultoría", "unit_price": 1000, "product_key": "81111500",
-        "unit_key": "E48", "taxes": [IVA16]}
+ITEM = {
+    "description": "Consultoría",
+    "unit_price": 1000,
+    "product_key": "81111500",
+    "unit_key": "E48",
+    "taxes": [IVA16],
+}
 
 
 def unique(prefix: str = "") -> str:
@@ -22,16 +27,28 @@ def unique(prefix: str = "") -> str:
 def person(**over: Any) -> dict[str, Any]:
     """An inline ClientInput for a persona física (612), complete for invoicing."""
     n = unique()
-    return {"name": f"Laura Pérez {n}", "legal_name": f"LAURA PEREZ GOMEZ {n}",
-            "tax_id": "PEGL800101AB1", "tax_system": "612", "email": f"laura{n}@example.com",
-            "address": {"zip": "06700", "country": "MEX"}, **over}
+    return {
+        "name": f"Laura Pérez {n}",
+        "legal_name": f"LAURA PEREZ GOMEZ {n}",
+        "tax_id": "PEGL800101AB1",
+        "tax_system": "612",
+        "email": f"laura{n}@example.com",
+        "address": {"zip": "06700", "country": "MEX"},
+        **over,
+    }
 
 
 def company(**over: Any) -> dict[str, Any]:
     n = unique()
-    return {"name": f"Acme {n}", "legal_name": f"ACME COMERCIAL {n}", "tax_id": "ACM010101AB1",
-            "tax_system": "601", "email": f"pagos{n}@acme.example.com",
-            "address": {"zip": "44100"}, **over}
+    return {
+        "name": f"Acme {n}",
+        "legal_name": f"ACME COMERCIAL {n}",
+        "tax_id": "ACM010101AB1",
+        "tax_system": "601",
+        "email": f"pagos{n}@acme.example.com",
+        "address": {"zip": "44100"},
+        **over,
+    }
 
 
 def income_body(**over: Any) -> dict[str, Any]:

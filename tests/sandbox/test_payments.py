@@ -10,21 +10,35 @@ import pytest
 
 from tests.support.asserts import assert_api_error
 
-ITEM = {"description": "Consultoría", "unit_price": 100, "product_key": "81111500",
-        "unit_key": "E48", "taxes": [{"type": "IVA", "rate": 0.16}]}
+ITEM = {
+    "description": "Consultoría",
+    "unit_price": 100,
+    "product_key": "81111500",
+    "unit_key": "E48",
+    "taxes": [{"type": "IVA", "rate": 0.16}],
+}
 _rng = random.Random()
 
 
 def _rfc() -> str:
     letters = "".join(_rng.choice(string.ascii_uppercase) for _ in range(3))
-    return f"{letters}{_rng.randint(0, 23):02d}0{_rng.randint(1, 9)}1{_rng.randint(0, 9)}" \
-           f"{''.join(_rng.choice('ABCDEFGH123456789') for _ in range(3))}"
+    return (
+        f"{letters}{_rng.randint(0, 23):02d}0{_rng.randint(1, 9)}1{_rng.randint(0, 9)}"
+        f"{''.join(_rng.choice('ABCDEFGH123456789') for _ in range(3))}"
+    )
 
 
 def _client(raw, **overrides: Any) -> dict[str, Any]:
-    body = {"name": "Cliente de prueba", "legal_name": "CLIENTE DE PRUEBA", "tax_id": _rfc(),
-            "tax_system": "601", "use": "G03", "email": "pagos@cliente.mx",
-            "address": {"country": "MEX", "zip": "06600"}, **overrides}
+    body = {
+        "name": "Cliente de prueba",
+        "legal_name": "CLIENTE DE PRUEBA",
+        "tax_id": _rfc(),
+        "tax_system": "601",
+        "use": "G03",
+        "email": "pagos@cliente.mx",
+        "address": {"country": "MEX", "zip": "06600"},
+        **overrides,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     response = raw.post("/clients", json=body)
     assert response.status_code == 201, response.text
@@ -37,8 +51,9 @@ def _register(raw, client_id: str, **fields: Any):
 
 
 def _request(raw, client_id: str, **fields: Any):
-    return raw.post("/payments/request",
-                    json={"client": {"id": client_id}, "items": [ITEM], **fields})
+    return raw.post(
+        "/payments/request", json={"client": {"id": client_id}, "items": [ITEM], **fields}
+    )
 
 
 def _payment(raw, payment_id: str) -> dict[str, Any]:
@@ -82,8 +97,9 @@ def test_register_pue_invoice_stamps_and_lists_the_invoice(raw, client, frozen_c
     assert (payment["subtotal"], payment["taxes"], payment["total"]) == (100, 16, 116)
     assert payment["short_url"] is None
     assert payment["receipts"] == [] and payment["refunds"] == []
-    assert payment["client"] == {k: client[k] for k in
-                                 ("id", "name", "legal_name", "email", "tax_id")}
+    assert payment["client"] == {
+        k: client[k] for k in ("id", "name", "legal_name", "email", "tax_id")
+    }
     assert len(payment["invoices"]) == 1
     invoice = raw.get(f"/invoices/income/{payment['invoices'][0]}").json()["data"]
     assert invoice["payment_method"] == "PUE"
@@ -94,11 +110,16 @@ def test_register_pue_invoice_stamps_and_lists_the_invoice(raw, client, frozen_c
     assert _payment(raw, payment["id"]) == payment
 
 
-@pytest.mark.parametrize("alias,canonical", [("payment", "pue_invoice"),
-                                             ("stamp_invoice", "pue_invoice"),
-                                             ("payment_and_complement",
-                                              "ppd_invoice_and_complement"),
-                                             ("receipt", "receipt"), ("none", "none")])
+@pytest.mark.parametrize(
+    "alias,canonical",
+    [
+        ("payment", "pue_invoice"),
+        ("stamp_invoice", "pue_invoice"),
+        ("payment_and_complement", "ppd_invoice_and_complement"),
+        ("receipt", "receipt"),
+        ("none", "none"),
+    ],
+)
 def test_automation_aliases_are_stored_canonical(raw, client, alias, canonical):
     payment = _register(raw, client["id"], automation_type=alias).json()["data"]
     assert payment["automation_type"] == canonical
@@ -112,9 +133,15 @@ def test_register_defaults_to_no_automation(raw, client, emitted):
 
 
 def test_pue_invoice_without_tax_id_makes_a_receipt(raw, emitted):
-    response = raw.post("/payments/register", json={
-        "client": {"name": "Comprador sin RFC", "email": "comprador@correo.mx"},
-        "items": [ITEM], "payment_form": "01", "automation_type": "pue_invoice"})
+    response = raw.post(
+        "/payments/register",
+        json={
+            "client": {"name": "Comprador sin RFC", "email": "comprador@correo.mx"},
+            "items": [ITEM],
+            "payment_form": "01",
+            "automation_type": "pue_invoice",
+        },
+    )
     assert response.status_code == 201
     payment = response.json()["data"]
     assert payment["invoices"] == []
@@ -129,8 +156,9 @@ def test_pue_invoice_without_tax_id_makes_a_receipt(raw, emitted):
 
 
 def test_receipt_automation(raw, client, emitted):
-    payment = _register(raw, client["id"], automation_type="receipt",
-                        payment_form="28").json()["data"]
+    payment = _register(raw, client["id"], automation_type="receipt", payment_form="28").json()[
+        "data"
+    ]
     assert payment["invoices"] == []
     receipt = raw.get(f"/receipts/{payment['receipts'][0]}").json()["data"]
     assert (receipt["status"], receipt["payment_form"], receipt["total"]) == ("pending", "28", 116)
@@ -138,8 +166,9 @@ def test_receipt_automation(raw, client, emitted):
 
 
 def test_ppd_automation_issues_invoice_and_complement(raw, client, emitted):
-    payment = _register(raw, client["id"],
-                        automation_type="ppd_invoice_and_complement").json()["data"]
+    payment = _register(raw, client["id"], automation_type="ppd_invoice_and_complement").json()[
+        "data"
+    ]
     assert len(payment["invoices"]) == 2
     ppd = raw.get(f"/invoices/income/{payment['invoices'][0]}").json()["data"]
     assert (ppd["payment_method"], ppd["payment_form"]) == ("PPD", "99")
@@ -157,9 +186,14 @@ def test_ppd_automation_issues_invoice_and_complement(raw, client, emitted):
 
 
 def _ppd_invoice(raw, client_id: str, unit_price: float = 1000) -> dict[str, Any]:
-    response = raw.post("/invoices/income", json={
-        "client": {"id": client_id}, "payment_method": "PPD",
-        "items": [{**ITEM, "unit_price": unit_price}]})
+    response = raw.post(
+        "/invoices/income",
+        json={
+            "client": {"id": client_id},
+            "payment_method": "PPD",
+            "items": [{**ITEM, "unit_price": unit_price}],
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["data"]
 
@@ -168,10 +202,16 @@ def test_ppd_invoice_id_pays_an_existing_invoice_in_parts(raw, client):
     invoice = _ppd_invoice(raw, client["id"])  # total 1160
     half = {**ITEM, "unit_price": 500}
     for expected_balance in (580, 0):
-        response = raw.post("/payments/register", json={
-            "client": {"id": client["id"]}, "items": [half], "payment_form": "03",
-            "automation_type": "ppd_invoice_and_complement",
-            "ppd_invoice_id": invoice["uuid"].lower()})
+        response = raw.post(
+            "/payments/register",
+            json={
+                "client": {"id": client["id"]},
+                "items": [half],
+                "payment_form": "03",
+                "automation_type": "ppd_invoice_and_complement",
+                "ppd_invoice_id": invoice["uuid"].lower(),
+            },
+        )
         assert response.status_code == 201, response.text
         payment = response.json()["data"]
         assert len(payment["invoices"]) == 1  # only the complement: the invoice existed
@@ -180,33 +220,52 @@ def test_ppd_invoice_id_pays_an_existing_invoice_in_parts(raw, client):
         after = raw.get(f"/invoices/income/{invoice['uuid']}").json()["data"]
         assert after["last_balance"] == expected_balance
     before = _count(raw, client_id=client["id"])
-    response = raw.post("/payments/register", json={
-        "client": {"id": client["id"]}, "items": [half], "payment_form": "03",
-        "automation_type": "ppd_invoice_and_complement", "ppd_invoice_id": invoice["uuid"]})
+    response = raw.post(
+        "/payments/register",
+        json={
+            "client": {"id": client["id"]},
+            "items": [half],
+            "payment_form": "03",
+            "automation_type": "ppd_invoice_and_complement",
+            "ppd_invoice_id": invoice["uuid"],
+        },
+    )
     body = assert_api_error(response, 400, "business_rule_violation", "ppd_invoice_id")
-    assert body["details"][0]["message"] == ("the payment total 580.00 is above the invoice's "
-                                             "outstanding balance 0.00")
+    assert body["details"][0]["message"] == (
+        "the payment total 580.00 is above the invoice's outstanding balance 0.00"
+    )
     assert _count(raw, client_id=client["id"]) == before
 
 
 def test_ppd_invoice_id_rules(raw, client):
-    pue = raw.post("/invoices/income", json={"client": {"id": client["id"]}, "items": [ITEM],
-                                             "payment_form": "03"}).json()["data"]
+    pue = raw.post(
+        "/invoices/income",
+        json={"client": {"id": client["id"]}, "items": [ITEM], "payment_form": "03"},
+    ).json()["data"]
     ppd = _ppd_invoice(raw, client["id"])
-    base = {"client": {"id": client["id"]}, "items": [ITEM], "payment_form": "03",
-            "automation_type": "ppd_invoice_and_complement"}
+    base = {
+        "client": {"id": client["id"]},
+        "items": [ITEM],
+        "payment_form": "03",
+        "automation_type": "ppd_invoice_and_complement",
+    }
     unknown = raw.post("/payments/register", json={**base, "ppd_invoice_id": "nope"})
     body = assert_api_error(unknown, 400, "invalid_field_value", "ppd_invoice_id")
     assert body["message"] == "ppd_invoice_id: No income invoice with uuid 'nope' in this team"
     not_ppd = raw.post("/payments/register", json={**base, "ppd_invoice_id": pue["uuid"]})
     assert_api_error(not_ppd, 400, "business_rule_violation", "ppd_invoice_id")
-    wrong_automation = raw.post("/payments/register", json={
-        **base, "automation_type": "pue_invoice", "ppd_invoice_id": ppd["uuid"]})
+    wrong_automation = raw.post(
+        "/payments/register",
+        json={**base, "automation_type": "pue_invoice", "ppd_invoice_id": ppd["uuid"]},
+    )
     body = assert_api_error(wrong_automation, 400, "business_rule_violation", "ppd_invoice_id")
-    assert body["details"][0]["message"] == ("is only used with automation_type "
-                                             "ppd_invoice_and_complement")
-    usd = raw.post("/payments/register", json={**base, "ppd_invoice_id": ppd["uuid"],
-                                                "currency": "USD", "exchange_rate": 17.5})
+    assert body["details"][0]["message"] == (
+        "is only used with automation_type ppd_invoice_and_complement"
+    )
+    usd = raw.post(
+        "/payments/register",
+        json={**base, "ppd_invoice_id": ppd["uuid"], "currency": "USD", "exchange_rate": 17.5},
+    )
     assert_api_error(usd, 400, "business_rule_violation", "ppd_invoice_id")
     assert raw.get(f"/invoices/income/{ppd['uuid']}").json()["data"]["last_balance"] == 1160
 
@@ -281,8 +340,10 @@ def test_register_bad_payment_form_and_currency(raw, client):
 
 def test_inline_client_is_not_stored_when_the_request_fails(raw):
     name = f"Nuevo {_rfc()}"
-    response = raw.post("/payments/register", json={
-        "client": {"name": name}, "items": [ITEM], "payment_form": "nope"})
+    response = raw.post(
+        "/payments/register",
+        json={"client": {"name": name}, "items": [ITEM], "payment_form": "nope"},
+    )
     assert_api_error(response, 400, "invalid_field_value", "payment_form")
     found = raw.get("/clients/search", params={"q": name}).json()
     assert found["total_results"] == 0
@@ -292,8 +353,9 @@ def test_invoice_config_series_must_exist(raw, client):
     response = _register(raw, client["id"], invoice_config={"serie": "ZZZ"})
     body = assert_api_error(response, 400, "invalid_field_value", "invoice_config.serie")
     assert body["details"][0]["message"] == "'ZZZ' is not a series of this team"
-    payment = _register(raw, client["id"], automation_type="pue_invoice",
-                        invoice_config={"serie": "b"}).json()["data"]
+    payment = _register(
+        raw, client["id"], automation_type="pue_invoice", invoice_config={"serie": "b"}
+    ).json()["data"]
     assert payment["invoice_config"] == {"serie": "B"}
     invoice = raw.get(f"/invoices/income/{payment['invoices'][0]}").json()["data"]
     assert invoice["series"] == "B"
@@ -320,8 +382,9 @@ def test_request_payment_link(raw, client, frozen_clock, emitted):
 
 
 def test_allowed_payment_methods_accept_strings_objects_and_bank(raw, client):
-    payment = _request(raw, client["id"],
-                       allowed_payment_methods=["bank", {"id": "spei"}, "SPEI"]).json()["data"]
+    payment = _request(
+        raw, client["id"], allowed_payment_methods=["bank", {"id": "spei"}, "SPEI"]
+    ).json()["data"]
     assert payment["allowed_payment_methods"] == [{"id": "spei"}]
 
 
@@ -337,8 +400,9 @@ def test_stripe_methods_need_stripe(raw, client, method):
 def test_unknown_payment_method(raw, client):
     response = _request(raw, client["id"], allowed_payment_methods=["paypal"])
     body = assert_api_error(response, 400, "invalid_field_value", "allowed_payment_methods[0]")
-    assert body["details"][0]["message"] == ("'paypal' is not a payment method (card, spei, "
-                                             "bank, oxxo or stripe-spei)")
+    assert body["details"][0]["message"] == (
+        "'paypal' is not a payment method (card, spei, bank, oxxo or stripe-spei)"
+    )
 
 
 # --------------------------------------------------------------------------- idempotency
@@ -347,8 +411,13 @@ def test_unknown_payment_method(raw, client):
 @pytest.mark.parametrize("route", ["/payments/register", "/payments/request"])
 def test_idempotency_replays_and_conflicts(raw, client, route):
     key = f"idem-{_rfc()}"
-    body = {"client": {"id": client["id"]}, "items": [ITEM], "payment_form": "03",
-            "automation_type": "pue_invoice", "idempotency_key": key}
+    body = {
+        "client": {"id": client["id"]},
+        "items": [ITEM],
+        "payment_form": "03",
+        "automation_type": "pue_invoice",
+        "idempotency_key": key,
+    }
     first = raw.post(route, json=body)
     assert first.status_code == 201
     before = _count(raw, client_id=client["id"])
@@ -408,16 +477,22 @@ def test_order_by_name_is_client_name(raw):
 
 
 def test_seeded_payments_cover_every_status(raw):
-    for status in ("pending", "requires_payment_method", "processing", "succeeded", "failed",
-                   "cancelled", "refunded"):
+    for status in (
+        "pending",
+        "requires_payment_method",
+        "processing",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "refunded",
+    ):
         assert _count(raw, status=status) > 0, status
 
 
 # --------------------------------------------------------------------------- mark paid
 
 
-@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing",
-                                    "failed"])
+@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing", "failed"])
 def test_mark_paid_from_allowed_statuses(raw, sandbox, client, frozen_clock, emitted, status):
     now = frozen_clock()
     payment = _request(raw, client["id"], automation_type="pue_invoice").json()["data"]
@@ -450,13 +525,20 @@ def test_mark_paid_validation(raw, client):
     missing = raw.post(f"/payments/{payment['id']}/paid", json={})
     body = assert_api_error(missing, 400, "missing_required_field", "payment_form")
     assert body["message"] == "payment_form: is required"
-    assert_api_error(raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "XX"}),
-                  400, "invalid_field_value", "payment_form")
+    assert_api_error(
+        raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "XX"}),
+        400,
+        "invalid_field_value",
+        "payment_form",
+    )
     ninety_nine = raw.post(f"/payments/{payment['id']}/paid", json={"payment_form": "99"})
     assert_api_error(ninety_nine, 400, "business_rule_violation", "payment_form")
     assert _payment(raw, payment["id"]) == payment
-    assert_api_error(raw.post("/payments/payment_nope/paid", json={"payment_form": "03"}),
-                  404, "resource_not_found")
+    assert_api_error(
+        raw.post("/payments/payment_nope/paid", json={"payment_form": "03"}),
+        404,
+        "resource_not_found",
+    )
 
 
 # --------------------------------------------------------------------------- refund
@@ -466,15 +548,22 @@ def test_partial_then_full_refund(raw, client, frozen_clock, emitted):
     now = frozen_clock()
     payment = _register(raw, client["id"]).json()["data"]
     emitted.clear()
-    first = raw.post(f"/payments/{payment['id']}/refund",
-                     json={"amount": 16, "reason": "Ajuste", "external_processor_refund": True})
+    first = raw.post(
+        f"/payments/{payment['id']}/refund",
+        json={"amount": 16, "reason": "Ajuste", "external_processor_refund": True},
+    )
     assert first.status_code == 200
     data = first.json()["data"]
     assert data["status"] == "succeeded"
     refund = data["refunds"][0]
     assert refund["id"].startswith("refund_")
-    assert refund == {"id": refund["id"], "amount": 16, "reason": "Ajuste",
-                      "external_processor_refund": True, "created_at": now}
+    assert refund == {
+        "id": refund["id"],
+        "amount": 16,
+        "reason": "Ajuste",
+        "external_processor_refund": True,
+        "created_at": now,
+    }
     too_much = raw.post(f"/payments/{payment['id']}/refund", json={"amount": 100.01})
     body = assert_api_error(too_much, 400, "invalid_field_value", "amount")
     assert body["details"][0]["message"] == "must not exceed the refundable remainder 100.00 MXN"
@@ -504,8 +593,9 @@ def test_refund_amount_must_be_positive_number(raw, client, amount):
     assert _payment(raw, payment["id"])["refunds"] == []
 
 
-@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing",
-                                    "failed", "cancelled"])
+@pytest.mark.parametrize(
+    "status", ["pending", "requires_payment_method", "processing", "failed", "cancelled"]
+)
 def test_refund_only_from_succeeded(raw, sandbox, client, status):
     payment = _request(raw, client["id"]).json()["data"]
     _force_status(sandbox, payment["id"], status)
@@ -517,8 +607,7 @@ def test_refund_only_from_succeeded(raw, sandbox, client, status):
 # --------------------------------------------------------------------------- cancel
 
 
-@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing",
-                                    "failed"])
+@pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing", "failed"])
 def test_cancel_from_pending_statuses(raw, sandbox, client, emitted, status):
     payment = _request(raw, client["id"]).json()["data"]
     _force_status(sandbox, payment["id"], status)
@@ -552,8 +641,10 @@ def test_update_item_description(raw, client, emitted):
     payment = _request(raw, client["id"]).json()["data"]
     item_id = payment["items"][0]["id"]
     emitted.clear()
-    response = raw.put(f"/payments/{payment['id']}",
-                       json={"items": [{"id": item_id, "description": "Nueva descripción"}]})
+    response = raw.put(
+        f"/payments/{payment['id']}",
+        json={"items": [{"id": item_id, "description": "Nueva descripción"}]},
+    )
     assert response.status_code == 200
     assert response.json() == {"message": "Operation completed successfully", "data": {}}
     after = _payment(raw, payment["id"])
@@ -565,13 +656,17 @@ def test_update_item_description(raw, client, emitted):
 def test_update_items_other_fields_are_refused(raw, client):
     payment = _request(raw, client["id"]).json()["data"]
     item_id = payment["items"][0]["id"]
-    response = raw.put(f"/payments/{payment['id']}", json={
-        "items": [{"id": item_id, "description": "X", "unit_price": 1}]})
+    response = raw.put(
+        f"/payments/{payment['id']}",
+        json={"items": [{"id": item_id, "description": "X", "unit_price": 1}]},
+    )
     body = assert_api_error(response, 400, "invalid_field_value", "items[0].unit_price")
-    assert body["details"][0]["message"] == ("cannot be changed: only an item's description "
-                                             "may be updated")
-    unknown = raw.put(f"/payments/{payment['id']}", json={
-        "items": [{"id": "item_nope", "description": "X"}]})
+    assert body["details"][0]["message"] == (
+        "cannot be changed: only an item's description may be updated"
+    )
+    unknown = raw.put(
+        f"/payments/{payment['id']}", json={"items": [{"id": "item_nope", "description": "X"}]}
+    )
     body = assert_api_error(unknown, 400, "invalid_field_value", "items[0].id")
     assert body["details"][0]["message"] == "No item with id 'item_nope' in this payment"
     assert _payment(raw, payment["id"]) == payment
@@ -581,10 +676,14 @@ def test_update_needs_a_field(raw, client):
     payment = _request(raw, client["id"]).json()["data"]
     response = raw.put(f"/payments/{payment['id']}", json={"metadata": {"a": 1}})
     body = assert_api_error(response, 400, "missing_required_field", "items")
-    assert body["details"][0]["message"] == ("send at least one of items, automation_type or "
-                                             "client")
-    assert_api_error(raw.put("/payments/payment_nope", json={"automation_type": "none"}),
-                  404, "resource_not_found")
+    assert body["details"][0]["message"] == (
+        "send at least one of items, automation_type or client"
+    )
+    assert_api_error(
+        raw.put("/payments/payment_nope", json={"automation_type": "none"}),
+        404,
+        "resource_not_found",
+    )
 
 
 def test_adding_automation_to_succeeded_payment_fires_it(raw, client, emitted):
@@ -598,8 +697,9 @@ def test_adding_automation_to_succeeded_payment_fires_it(raw, client, emitted):
     assert [t for t, _ in emitted] == ["invoice.created", "payment.updated"]
     again = raw.put(f"/payments/{payment['id']}", json={"automation_type": "receipt"})
     body = assert_api_error(again, 400, "business_rule_violation", "automation_type")
-    assert body["details"][0]["message"] == ("the payment already has automation_type "
-                                             "pue_invoice; it can only be set while it is none")
+    assert body["details"][0]["message"] == (
+        "the payment already has automation_type pue_invoice; it can only be set while it is none"
+    )
     assert _payment(raw, payment["id"]) == after
 
 
@@ -617,15 +717,26 @@ def test_update_allowed_on_cancelled_payment(raw, client):
     response = raw.put(f"/payments/{payment['id']}", json={"automation_type": "pue_invoice"})
     assert response.status_code == 200
     after = _payment(raw, payment["id"])
-    assert (after["status"], after["automation_type"], after["invoices"]) == \
-        ("cancelled", "pue_invoice", [])
+    assert (after["status"], after["automation_type"], after["invoices"]) == (
+        "cancelled",
+        "pue_invoice",
+        [],
+    )
 
 
 def test_update_client_patch_merges_into_master(raw, client, emitted):
     payment = _request(raw, client["id"]).json()["data"]
     emitted.clear()
-    response = raw.put(f"/payments/{payment['id']}", json={"client": {
-        "id": client["id"], "email": "nuevo@cliente.mx", "address": {"city": "Toluca"}}})
+    response = raw.put(
+        f"/payments/{payment['id']}",
+        json={
+            "client": {
+                "id": client["id"],
+                "email": "nuevo@cliente.mx",
+                "address": {"city": "Toluca"},
+            }
+        },
+    )
     assert response.status_code == 200
     master = raw.get(f"/clients/{client['id']}").json()["data"]
     assert master["email"] == "nuevo@cliente.mx"
@@ -640,8 +751,9 @@ def test_update_client_id_is_immutable_and_fields_validated(raw, client):
     response = raw.put(f"/payments/{payment['id']}", json={"client": {"id": "client_other"}})
     body = assert_api_error(response, 400, "invalid_field_value", "client.id")
     assert body["details"][0]["message"].startswith("cannot be changed")
-    bad = raw.put(f"/payments/{payment['id']}", json={
-        "client": {"email": "not-an-email", "tax_id": "ABC"}})
+    bad = raw.put(
+        f"/payments/{payment['id']}", json={"client": {"email": "not-an-email", "tax_id": "ABC"}}
+    )
     body = assert_api_error(bad, 400, "validation_failed")
     assert {d["field"] for d in body["details"]} == {"client.email", "client.tax_id"}
     assert raw.get(f"/clients/{client['id']}").json()["data"] == client
@@ -653,17 +765,23 @@ def test_stripe_team_gets_card_by_default(raw, sandbox, teams):
     with sandbox.store.lock:
         team["integrations"]["stripe"]["completed"] = True
     try:
-        client = raw.post("/clients", params={"team": team["id"]},
-                          json={"name": "Con Stripe"}).json()["data"]
+        client = raw.post(
+            "/clients", params={"team": team["id"]}, json={"name": "Con Stripe"}
+        ).json()["data"]
         base = {"client": {"id": client["id"]}, "items": [ITEM]}
         default = raw.post("/payments/request", params={"team": team["id"]}, json=base)
-        assert default.json()["data"]["allowed_payment_methods"] == [{"id": "spei"},
-                                                                     {"id": "card"}]
-        chosen = raw.post("/payments/request", params={"team": team["id"]}, json={
-            **base, "allowed_payment_methods": ["oxxo", {"id": "stripe-spei"}, "bank"]})
+        assert default.json()["data"]["allowed_payment_methods"] == [{"id": "spei"}, {"id": "card"}]
+        chosen = raw.post(
+            "/payments/request",
+            params={"team": team["id"]},
+            json={**base, "allowed_payment_methods": ["oxxo", {"id": "stripe-spei"}, "bank"]},
+        )
         assert chosen.status_code == 201
         assert chosen.json()["data"]["allowed_payment_methods"] == [
-            {"id": "oxxo"}, {"id": "stripe-spei"}, {"id": "spei"}]
+            {"id": "oxxo"},
+            {"id": "stripe-spei"},
+            {"id": "spei"},
+        ]
     finally:
         with sandbox.store.lock:
             team["integrations"]["stripe"]["completed"] = False
@@ -675,10 +793,20 @@ def test_seed_is_deterministic():
 
     def snapshot() -> list[tuple]:
         store = seed(Store(clock=Clock(fixed=1_800_000_000)))
-        return [(p["id"], p["status"], p["total"], p["created_at"], tuple(p["invoices"]),
-                 tuple(p["receipts"])) for p in store.objects["payments"].values()] + \
-               [(r["id"], r["status"], r["created"], r["validUntil"], r["invoice_id"])
-                for r in store.objects["receipts"].values()]
+        return [
+            (
+                p["id"],
+                p["status"],
+                p["total"],
+                p["created_at"],
+                tuple(p["invoices"]),
+                tuple(p["receipts"]),
+            )
+            for p in store.objects["payments"].values()
+        ] + [
+            (r["id"], r["status"], r["created"], r["validUntil"], r["invoice_id"])
+            for r in store.objects["receipts"].values()
+        ]
 
     assert snapshot() == snapshot()
 

@@ -14,8 +14,13 @@ from webapp.sandbox.store import Clock, Store
 
 
 def test_print_keys_lists_the_demo_keys():
-    result = subprocess.run([sys.executable, "-m", "webapp.sandbox", "--print-keys"],
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "webapp.sandbox", "--print-keys"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     keys = json.loads(result.stdout)
     assert set(keys) == {"partner_test", "partner_live", "outsider_test", "outsider_live"}
     assert keys["partner_test"]["livemode"] is False and keys["partner_live"]["livemode"] is True
@@ -27,9 +32,12 @@ def test_print_keys_lists_the_demo_keys():
 def test_seed_is_deterministic():
     def snapshot() -> str:
         store = seed(Store(clock=Clock(fixed=1_790_000_000)))
-        state = {"teams": store.teams, "users": store.users,
-                 "keys": sorted(k.token for k in store.keys.values()),
-                 "objects": {kind: list(objs.values()) for kind, objs in store.objects.items()}}
+        state = {
+            "teams": store.teams,
+            "users": store.users,
+            "keys": sorted(k.token for k in store.keys.values()),
+            "objects": {kind: list(objs.values()) for kind, objs in store.objects.items()},
+        }
         return json.dumps(state, sort_keys=True, default=str)
 
     assert snapshot() == snapshot()
@@ -76,8 +84,7 @@ def test_latency_and_error_rate(raw, faults):
 
 
 def test_bad_fault_settings_are_refused(sandbox):
-    response = requests.put(f"{sandbox.origin}/_sandbox/faults", json={"error_rate": 3},
-                            timeout=5)
+    response = requests.put(f"{sandbox.origin}/_sandbox/faults", json={"error_rate": 3}, timeout=5)
     assert response.status_code == 400
     assert "error_rate" in response.json()["message"]
 
@@ -96,8 +103,15 @@ def test_control_endpoints_absent_outside_test_mode():
 
 def test_frozen_clock_stamps_new_objects(raw, frozen_clock):
     now = frozen_clock(1_785_000_000)
-    created = raw.post("/services", json={"description": "Reloj", "unit_price": 1,
-                                          "product_key": "84111506", "unit_key": "E48"}).json()
+    created = raw.post(
+        "/services",
+        json={
+            "description": "Reloj",
+            "unit_price": 1,
+            "product_key": "84111506",
+            "unit_key": "E48",
+        },
+    ).json()
     assert created["data"]["created_at"] == now
 
 
@@ -114,12 +128,12 @@ def test_an_unexpected_error_is_a_json_500_without_internals(keys):
     server = serve(app)
     try:
         token = app.config["SANDBOX_STORE"].key_by_name("partner_test").token
-        response = requests.get(f"{server.api_url}/boom",
-                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        response = requests.get(
+            f"{server.api_url}/boom", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
     finally:
         server.shutdown()
     assert response.status_code == 500
     assert response.headers["Content-Type"].startswith("application/json")
-    assert response.json() == {"message": "Internal server error",
-                               "error": "internal_server_error"}
+    assert response.json() == {"message": "Internal server error", "error": "internal_server_error"}
     assert "secret internals" not in response.text

@@ -14,8 +14,13 @@ from tests.support.asserts import assert_api_error
 from webapp.sandbox.receipts_logic import default_periodicity, period_end
 
 MX = ZoneInfo("America/Mexico_City")
-ITEM = {"description": "Café 1 kg", "unit_price": 400, "product_key": "50201706",
-        "unit_key": "H87", "taxes": [{"type": "IVA", "rate": 0.16}]}
+ITEM = {
+    "description": "Café 1 kg",
+    "unit_price": 400,
+    "product_key": "50201706",
+    "unit_key": "H87",
+    "taxes": [{"type": "IVA", "rate": 0.16}],
+}
 _rng = random.Random()
 
 
@@ -26,14 +31,22 @@ def _mx(*parts: int) -> int:
 
 def _rfc() -> str:
     letters = "".join(_rng.choice(string.ascii_uppercase) for _ in range(3))
-    return f"{letters}{_rng.randint(0, 23):02d}0{_rng.randint(1, 9)}1{_rng.randint(0, 9)}" \
-           f"{''.join(_rng.choice('ABCDEFGH123456789') for _ in range(3))}"
+    return (
+        f"{letters}{_rng.randint(0, 23):02d}0{_rng.randint(1, 9)}1{_rng.randint(0, 9)}"
+        f"{''.join(_rng.choice('ABCDEFGH123456789') for _ in range(3))}"
+    )
 
 
 def _client(raw, **overrides: Any) -> dict[str, Any]:
-    body = {"name": "Comprador", "legal_name": "COMPRADOR FRECUENTE", "tax_id": _rfc(),
-            "tax_system": "601", "use": "G03", "address": {"country": "MEX", "zip": "91700"},
-            **overrides}
+    body = {
+        "name": "Comprador",
+        "legal_name": "COMPRADOR FRECUENTE",
+        "tax_id": _rfc(),
+        "tax_system": "601",
+        "use": "G03",
+        "address": {"country": "MEX", "zip": "91700"},
+        **overrides,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     response = raw.post("/clients", json=body)
     assert response.status_code == 201, response.text
@@ -62,38 +75,41 @@ def client(raw) -> dict[str, Any]:
 # --------------------------------------------------------------------------- validity
 
 
-@pytest.mark.parametrize("now,periodicity,end", [
-    # day: the same calendar day in Mexico City, even when UTC already moved on
-    (_mx(2026, 5, 28, 0, 0, 0), "day", _mx(2026, 5, 28, 23, 59, 59)),
-    (_mx(2026, 5, 28, 23, 59, 59), "day", _mx(2026, 5, 28, 23, 59, 59)),
-    (_mx(2026, 5, 28, 21, 0, 0), "day", _mx(2026, 5, 28, 23, 59, 59)),
-    # week ends on Sunday (2026-05-31 is a Sunday)
-    (_mx(2026, 5, 25, 0, 0, 0), "week", _mx(2026, 5, 31, 23, 59, 59)),
-    (_mx(2026, 5, 28, 12, 0, 0), "week", _mx(2026, 5, 31, 23, 59, 59)),
-    (_mx(2026, 5, 31, 23, 59, 59), "week", _mx(2026, 5, 31, 23, 59, 59)),
-    (_mx(2026, 6, 1, 0, 0, 0), "week", _mx(2026, 6, 7, 23, 59, 59)),
-    (_mx(2026, 12, 28, 9, 0, 0), "week", _mx(2027, 1, 3, 23, 59, 59)),
-    # two_weeks: the 15th, else the month's last day
-    (_mx(2026, 5, 1, 0, 0, 0), "two_weeks", _mx(2026, 5, 15, 23, 59, 59)),
-    (_mx(2026, 5, 15, 23, 59, 59), "two_weeks", _mx(2026, 5, 15, 23, 59, 59)),
-    (_mx(2026, 5, 16, 0, 0, 0), "two_weeks", _mx(2026, 5, 31, 23, 59, 59)),
-    (_mx(2027, 2, 20, 8, 0, 0), "two_weeks", _mx(2027, 2, 28, 23, 59, 59)),
-    (_mx(2028, 2, 16, 8, 0, 0), "two_weeks", _mx(2028, 2, 29, 23, 59, 59)),
-    (_mx(2026, 4, 30, 10, 0, 0), "two_weeks", _mx(2026, 4, 30, 23, 59, 59)),
-    # month
-    (_mx(2026, 5, 1, 0, 0, 0), "month", _mx(2026, 5, 31, 23, 59, 59)),
-    (_mx(2026, 6, 30, 23, 59, 59), "month", _mx(2026, 6, 30, 23, 59, 59)),
-    (_mx(2027, 2, 1, 0, 0, 0), "month", _mx(2027, 2, 28, 23, 59, 59)),
-    (_mx(2026, 12, 31, 12, 0, 0), "month", _mx(2026, 12, 31, 23, 59, 59)),
-    # two_months: bimesters Jan–Feb, Mar–Apr, …, Nov–Dec
-    (_mx(2026, 1, 1, 0, 0, 0), "two_months", _mx(2026, 2, 28, 23, 59, 59)),
-    (_mx(2028, 2, 10, 0, 0, 0), "two_months", _mx(2028, 2, 29, 23, 59, 59)),
-    (_mx(2026, 3, 1, 0, 0, 0), "two_months", _mx(2026, 4, 30, 23, 59, 59)),
-    (_mx(2026, 4, 30, 23, 59, 59), "two_months", _mx(2026, 4, 30, 23, 59, 59)),
-    (_mx(2026, 5, 28, 12, 0, 0), "two_months", _mx(2026, 6, 30, 23, 59, 59)),
-    (_mx(2026, 11, 1, 0, 0, 0), "two_months", _mx(2026, 12, 31, 23, 59, 59)),
-    (_mx(2026, 12, 31, 23, 59, 59), "two_months", _mx(2026, 12, 31, 23, 59, 59)),
-])
+@pytest.mark.parametrize(
+    "now,periodicity,end",
+    [
+        # day: the same calendar day in Mexico City, even when UTC already moved on
+        (_mx(2026, 5, 28, 0, 0, 0), "day", _mx(2026, 5, 28, 23, 59, 59)),
+        (_mx(2026, 5, 28, 23, 59, 59), "day", _mx(2026, 5, 28, 23, 59, 59)),
+        (_mx(2026, 5, 28, 21, 0, 0), "day", _mx(2026, 5, 28, 23, 59, 59)),
+        # week ends on Sunday (2026-05-31 is a Sunday)
+        (_mx(2026, 5, 25, 0, 0, 0), "week", _mx(2026, 5, 31, 23, 59, 59)),
+        (_mx(2026, 5, 28, 12, 0, 0), "week", _mx(2026, 5, 31, 23, 59, 59)),
+        (_mx(2026, 5, 31, 23, 59, 59), "week", _mx(2026, 5, 31, 23, 59, 59)),
+        (_mx(2026, 6, 1, 0, 0, 0), "week", _mx(2026, 6, 7, 23, 59, 59)),
+        (_mx(2026, 12, 28, 9, 0, 0), "week", _mx(2027, 1, 3, 23, 59, 59)),
+        # two_weeks: the 15th, else the month's last day
+        (_mx(2026, 5, 1, 0, 0, 0), "two_weeks", _mx(2026, 5, 15, 23, 59, 59)),
+        (_mx(2026, 5, 15, 23, 59, 59), "two_weeks", _mx(2026, 5, 15, 23, 59, 59)),
+        (_mx(2026, 5, 16, 0, 0, 0), "two_weeks", _mx(2026, 5, 31, 23, 59, 59)),
+        (_mx(2027, 2, 20, 8, 0, 0), "two_weeks", _mx(2027, 2, 28, 23, 59, 59)),
+        (_mx(2028, 2, 16, 8, 0, 0), "two_weeks", _mx(2028, 2, 29, 23, 59, 59)),
+        (_mx(2026, 4, 30, 10, 0, 0), "two_weeks", _mx(2026, 4, 30, 23, 59, 59)),
+        # month
+        (_mx(2026, 5, 1, 0, 0, 0), "month", _mx(2026, 5, 31, 23, 59, 59)),
+        (_mx(2026, 6, 30, 23, 59, 59), "month", _mx(2026, 6, 30, 23, 59, 59)),
+        (_mx(2027, 2, 1, 0, 0, 0), "month", _mx(2027, 2, 28, 23, 59, 59)),
+        (_mx(2026, 12, 31, 12, 0, 0), "month", _mx(2026, 12, 31, 23, 59, 59)),
+        # two_months: bimesters Jan–Feb, Mar–Apr, …, Nov–Dec
+        (_mx(2026, 1, 1, 0, 0, 0), "two_months", _mx(2026, 2, 28, 23, 59, 59)),
+        (_mx(2028, 2, 10, 0, 0, 0), "two_months", _mx(2028, 2, 29, 23, 59, 59)),
+        (_mx(2026, 3, 1, 0, 0, 0), "two_months", _mx(2026, 4, 30, 23, 59, 59)),
+        (_mx(2026, 4, 30, 23, 59, 59), "two_months", _mx(2026, 4, 30, 23, 59, 59)),
+        (_mx(2026, 5, 28, 12, 0, 0), "two_months", _mx(2026, 6, 30, 23, 59, 59)),
+        (_mx(2026, 11, 1, 0, 0, 0), "two_months", _mx(2026, 12, 31, 23, 59, 59)),
+        (_mx(2026, 12, 31, 23, 59, 59), "two_months", _mx(2026, 12, 31, 23, 59, 59)),
+    ],
+)
 def test_period_end(now, periodicity, end):
     assert period_end(now, periodicity) == end
 
@@ -106,19 +122,24 @@ def test_period_end_uses_mexico_city_not_utc():
 
 
 def test_default_periodicity_follows_team_settings():
-    assert default_periodicity({"settings": {"periodicity": {"label": "Semana",
-                                                              "value": "week"}}}) == "week"
+    assert (
+        default_periodicity({"settings": {"periodicity": {"label": "Semana", "value": "week"}}})
+        == "week"
+    )
     assert default_periodicity({"settings": {"periodicity": None}}) == "month"
     assert default_periodicity({}) == "month"
 
 
-@pytest.mark.parametrize("periodicity,created,valid_until", [
-    ("day", _mx(2026, 5, 31, 23, 30, 0), _mx(2026, 5, 31, 23, 59, 59)),
-    ("week", _mx(2026, 5, 28, 14, 0, 0), _mx(2026, 5, 31, 23, 59, 59)),
-    ("two_weeks", _mx(2026, 5, 15, 18, 0, 0), _mx(2026, 5, 15, 23, 59, 59)),
-    ("month", _mx(2026, 2, 3, 9, 0, 0), _mx(2026, 2, 28, 23, 59, 59)),
-    ("two_months", _mx(2026, 7, 1, 0, 0, 0), _mx(2026, 8, 31, 23, 59, 59)),
-])
+@pytest.mark.parametrize(
+    "periodicity,created,valid_until",
+    [
+        ("day", _mx(2026, 5, 31, 23, 30, 0), _mx(2026, 5, 31, 23, 59, 59)),
+        ("week", _mx(2026, 5, 28, 14, 0, 0), _mx(2026, 5, 31, 23, 59, 59)),
+        ("two_weeks", _mx(2026, 5, 15, 18, 0, 0), _mx(2026, 5, 15, 23, 59, 59)),
+        ("month", _mx(2026, 2, 3, 9, 0, 0), _mx(2026, 2, 28, 23, 59, 59)),
+        ("two_months", _mx(2026, 7, 1, 0, 0, 0), _mx(2026, 8, 31, 23, 59, 59)),
+    ],
+)
 def test_created_receipt_validity(raw, frozen_clock, periodicity, created, valid_until):
     frozen_clock(created)
     response = _create(raw, periodicity=periodicity)
@@ -159,8 +180,9 @@ def test_team_periodicity_setting_is_the_default(raw, sandbox, teams, frozen_clo
         saved = team["settings"]["periodicity"]
         team["settings"]["periodicity"] = {"label": "Semana", "value": "week"}
     try:
-        receipt = raw.post("/receipts", params={"team": team["id"]},
-                           json={"items": [ITEM]}).json()["data"]
+        receipt = raw.post("/receipts", params={"team": team["id"]}, json={"items": [ITEM]}).json()[
+            "data"
+        ]
     finally:
         with sandbox.store.lock:
             team["settings"]["periodicity"] = saved
@@ -169,13 +191,23 @@ def test_team_periodicity_setting_is_the_default(raw, sandbox, teams, frozen_clo
 
 
 def test_create_with_client_and_options(raw, client):
-    receipt = _create(raw, client={"id": client["id"]}, payment_form="04", currency="USD",
-                      exchange_rate=17.1, metadata={"ticket": "T-1"},
-                      invoice_config={"serie": "B", "folio": 900}).json()["data"]
-    assert receipt["client"] == {k: client[k] for k in
-                                 ("id", "name", "legal_name", "email", "tax_id")}
-    assert (receipt["payment_form"], receipt["currency"], receipt["exchange_rate"]) == \
-        ("04", "USD", 17.1)
+    receipt = _create(
+        raw,
+        client={"id": client["id"]},
+        payment_form="04",
+        currency="USD",
+        exchange_rate=17.1,
+        metadata={"ticket": "T-1"},
+        invoice_config={"serie": "B", "folio": 900},
+    ).json()["data"]
+    assert receipt["client"] == {
+        k: client[k] for k in ("id", "name", "legal_name", "email", "tax_id")
+    }
+    assert (receipt["payment_form"], receipt["currency"], receipt["exchange_rate"]) == (
+        "04",
+        "USD",
+        17.1,
+    )
     assert receipt["metadata"] == {"ticket": "T-1"}
     assert receipt["invoice_config"] == {"serie": "B", "folio": 900}
 
@@ -187,10 +219,12 @@ def test_create_validation_changes_nothing(raw, client):
     assert body["message"].startswith("payment_form: 99 (por definir) is not allowed on a receipt")
     response = _create(raw, client={"id": client["id"]}, periodicity="year")
     body = assert_api_error(response, 400, "invalid_field_value", "periodicity")
-    assert body["details"][0]["message"] == ("'year' is not a valid periodicity (day, week, "
-                                             "two_weeks, month or two_months)")
-    response = raw.post("/receipts", json={"client": {"id": "client_nope"},
-                                           "items": [{"unit_price": -1}]})
+    assert body["details"][0]["message"] == (
+        "'year' is not a valid periodicity (day, week, two_weeks, month or two_months)"
+    )
+    response = raw.post(
+        "/receipts", json={"client": {"id": "client_nope"}, "items": [{"unit_price": -1}]}
+    )
     body = assert_api_error(response, 400, "validation_failed")
     fields = {d["field"] for d in body["details"]}
     assert {"client.id", "items[0].unit_price", "items[0].description"} <= fields
@@ -230,8 +264,9 @@ def test_pending_reads_expired_after_valid_until(raw, client, frozen_clock):
     assert _receipt(raw, receipt["id"])["status"] == "expired"
 
     def ids(status: str) -> set[str]:
-        body = raw.get("/receipts", params={"client_id": client["id"], "status": status,
-                                            "limit": 100}).json()
+        body = raw.get(
+            "/receipts", params={"client_id": client["id"], "status": status, "limit": 100}
+        ).json()
         assert all(r["status"] == status for r in body["data"])
         return {r["id"] for r in body["data"]}
 
@@ -278,14 +313,16 @@ def test_stamp_pending_receipt(raw, client, frozen_clock, emitted):
     assert_api_error(again, 409, "resource_conflict")
     cancel = raw.delete(f"/receipts/{receipt['id']}")
     body = assert_api_error(cancel, 409, "resource_conflict")
-    assert body["message"] == ("A completed receipt cannot be cancelled (only pending or "
-                               "expired ones)")
+    assert body["message"] == (
+        "A completed receipt cannot be cancelled (only pending or expired ones)"
+    )
     assert _receipt(raw, receipt["id"]) == data
 
 
 def test_stamp_uses_invoice_config(raw, client):
-    receipt = _create(raw, client={"id": client["id"]},
-                      invoice_config={"serie": "B"}).json()["data"]
+    receipt = _create(raw, client={"id": client["id"]}, invoice_config={"serie": "B"}).json()[
+        "data"
+    ]
     data = raw.post(f"/receipts/{receipt['id']}/stamp").json()["data"]
     assert raw.get(f"/invoices/income/{data['invoice_id']}").json()["data"]["series"] == "B"
 
@@ -304,8 +341,10 @@ def test_stamp_with_incomplete_client_is_a_business_rule(raw):
     response = raw.post(f"/receipts/{receipt['id']}/stamp")
     body = assert_api_error(response, 400, "business_rule_violation")
     assert {d["field"] for d in body["details"]} == {"client.tax_id", "client.tax_system"}
-    assert body["message"] == ("The receipt cannot be invoiced: the client has no RFC (tax_id); "
-                               "the client has no tax regime (tax_system)")
+    assert body["message"] == (
+        "The receipt cannot be invoiced: the client has no RFC (tax_id); "
+        "the client has no tax regime (tax_system)"
+    )
     assert _receipt(raw, receipt["id"])["status"] == "pending"
 
 
@@ -327,8 +366,9 @@ def test_cancel_pending_then_twice(raw, emitted):
     assert first.status_code == 200 and first.json()["data"]["status"] == "cancelled"
     second = raw.delete(f"/receipts/{receipt['id']}")
     body = assert_api_error(second, 409, "resource_conflict")
-    assert body["message"] == ("A cancelled receipt cannot be cancelled (only pending or "
-                               "expired ones)")
+    assert body["message"] == (
+        "A cancelled receipt cannot be cancelled (only pending or expired ones)"
+    )
     assert_api_error(raw.post(f"/receipts/{receipt['id']}/stamp"), 409, "resource_conflict")
     assert [t for t, _ in emitted] == ["receipt.updated"]
     assert_api_error(raw.delete("/receipts/receipt_nope"), 404, "resource_not_found")
@@ -346,11 +386,13 @@ def test_list_filters_and_created_range(raw, client, frozen_clock):
     body = raw.get("/receipts", params={"client_id": client["id"], "sort": "asc"}).json()
     assert body["message"] == "Receipts retrieved successfully"
     assert [r["id"] for r in body["data"]] == [a["id"], b["id"]]
-    late = raw.get("/receipts", params={"client_id": client["id"],
-                                        "created[gte]": first + 1}).json()
+    late = raw.get(
+        "/receipts", params={"client_id": client["id"], "created[gte]": first + 1}
+    ).json()
     assert [r["id"] for r in late["data"]] == [b["id"]]
-    cancelled = raw.get("/receipts", params={"client_id": client["id"],
-                                             "status": "canceled"}).json()
+    cancelled = raw.get(
+        "/receipts", params={"client_id": client["id"], "status": "canceled"}
+    ).json()
     assert [r["id"] for r in cancelled["data"]] == [b["id"]]
     bad = raw.get("/receipts", params={"status": "stamped"})
     body = assert_api_error(bad, 400, "invalid_field_value", "status")
@@ -431,11 +473,14 @@ def test_stamp_pending_receipts_failures_are_reported(raw, sandbox, client, emit
     assert [_receipt(raw, r["id"]) for r in receipts] == receipts
 
 
-@pytest.mark.parametrize("overrides,fields", [
-    ({"tax_id": None, "tax_system": None, "use": None}, {"tax_id", "tax_system"}),
-    ({"address": None}, {"address.zip"}),
-    ({"tax_id": "XAXX010101000", "tax_system": "616", "use": "S01"}, {"tax_id"}),
-])
+@pytest.mark.parametrize(
+    "overrides,fields",
+    [
+        ({"tax_id": None, "tax_system": None, "use": None}, {"tax_id", "tax_system"}),
+        ({"address": None}, {"address.zip"}),
+        ({"tax_id": "XAXX010101000", "tax_system": "616", "use": "S01"}, {"tax_id"}),
+    ],
+)
 def test_stamp_pending_receipts_needs_fiscal_data(raw, overrides, fields):
     client = _client(raw, **overrides)
     receipt = _create(raw, client={"id": client["id"]}).json()["data"]

@@ -24,8 +24,11 @@ def test_the_largest_accepted_price_still_computes(raw):
 
 
 def test_a_non_ascii_signature_on_a_file_link_is_forbidden(sandbox):
-    answer = requests.get(f"{sandbox.origin}/files/anything",
-                          params={"expires": "9999999999", "signature": "ñandú"}, timeout=10)
+    answer = requests.get(
+        f"{sandbox.origin}/files/anything",
+        params={"expires": "9999999999", "signature": "ñandú"},
+        timeout=10,
+    )
     assert_api_error(answer, 403, "forbidden")
 
 
@@ -37,12 +40,16 @@ def test_405_says_which_methods_are_allowed(raw):
 
 def test_a_whole_number_float_is_a_whole_number(raw, teams):
     """A JSON client cannot tell 5.0 from 5."""
-    answer = raw.post(f"/teams/{teams['partner']}/series",
-                      json={"series": "FZ", "live": 3.0, "test": 7.0})
+    answer = raw.post(
+        f"/teams/{teams['partner']}/series", json={"series": "FZ", "live": 3.0, "test": 7.0}
+    )
     assert answer.status_code == 201, answer.text
-    assert_api_error(raw.post(f"/teams/{teams['partner']}/series",
-                              json={"series": "FY", "live": 3.5}), 400, "invalid_field_value",
-                     "live")
+    assert_api_error(
+        raw.post(f"/teams/{teams['partner']}/series", json={"series": "FY", "live": 3.5}),
+        400,
+        "invalid_field_value",
+        "live",
+    )
 
 
 def test_a_put_without_a_body_is_refused(raw):
@@ -52,7 +59,8 @@ def test_a_put_without_a_body_is_refused(raw):
 
 def test_validate_refuses_a_body_that_is_not_json(raw):
     client = raw.get("/clients", params={"limit": 1}).json()["data"][0]
-    answer = raw.post(f"/clients/validate/{client['id']}", data="not json",
-                      headers={"Content-Type": "text/plain"})
+    answer = raw.post(
+        f"/clients/validate/{client['id']}", data="not json", headers={"Content-Type": "text/plain"}
+    )
     assert_api_error(answer, 400, "invalid_request_body")
     assert raw.post(f"/clients/validate/{client['id']}").status_code == 200

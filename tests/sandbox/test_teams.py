@@ -27,12 +27,14 @@ def _name(prefix: str = "Equipo prueba") -> str:
 @pytest.fixture
 def make_team(raw: RawAPI) -> Callable[..., dict[str, Any]]:
     """POST /teams with the partner key; returns the created Team."""
+
     def make(**body: Any) -> dict[str, Any]:
         if "brand" not in body and "legal_name" not in body:
             body["brand"] = {"alias": _name()}
         response = raw.post("/teams", json=body)
         assert response.status_code == 201, response.text
         return response.json()["data"]
+
     return make
 
 
@@ -61,11 +63,20 @@ def webhook_on(sandbox) -> Iterator[Callable[[str, list[str]], str]]:
         store = sandbox.store
         with store.lock:
             hook_id = store.new_id("wh_", 8)
-            store.add("webhooks", hook_id, {
-                "id": hook_id, "url": "http://127.0.0.1:9/hook", "events": events,
-                "status": "active", "description": "teams test", "owner":
-                store.teams[team_id]["owner"], "created_at": store.clock.now_ms(),
-                "_team": team_id})
+            store.add(
+                "webhooks",
+                hook_id,
+                {
+                    "id": hook_id,
+                    "url": "http://127.0.0.1:9/hook",
+                    "events": events,
+                    "status": "active",
+                    "description": "teams test",
+                    "owner": store.teams[team_id]["owner"],
+                    "created_at": store.clock.now_ms(),
+                    "_team": team_id,
+                },
+            )
         created.append(hook_id)
         return hook_id
 
@@ -80,8 +91,11 @@ def wait_for_delivery(sandbox, hook_id: str, event_type: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with sandbox.store.lock:
-            found = [d for d in sandbox.store.deliveries
-                     if d["webhook"] == hook_id and d["type"] == event_type]
+            found = [
+                d
+                for d in sandbox.store.deliveries
+                if d["webhook"] == hook_id and d["type"] == event_type
+            ]
         if found:
             return found[-1]
         time.sleep(0.05)
@@ -117,8 +131,9 @@ def test_list_order_by_name_uses_alias_then_legal_name(raw, make_team):
     make_team(legal_name="AAAA SIN ALIAS SA DE CV")
     make_team(brand={"alias": "aaab con alias"}, legal_name="ZZZ RAZON SOCIAL")
     data = raw.get("/teams", params={"limit": 100, "order_by": "name", "sort": "asc"}).json()
-    names = [(t["brand"].get("alias") or t["legal_name"] or t["id"]).casefold()
-             for t in data["data"]]
+    names = [
+        (t["brand"].get("alias") or t["legal_name"] or t["id"]).casefold() for t in data["data"]
+    ]
     assert names == sorted(names)
     assert names.index("aaaa sin alias sa de cv") < names.index("aaab con alias")
 
@@ -148,11 +163,17 @@ def test_list_rejects_a_bad_limit_in_style_b(raw):
 # ------------------------------------------------------------------------------- 7.2 create
 def test_create_team_joins_the_billing_account(raw, sandbox, teams):
     alias = _name("Nueva marca")
-    response = raw.post("/teams", json={
-        "brand": {"alias": alias, "primary_color": "#112233"},
-        "legal_name": "NUEVA MARCA SA DE CV", "tax_id": "nma200101ab1",
-        "tax_system": "601", "support_email": "soporte@nueva.mx",
-        "address": {"country": "Mexico", "zip": "06600", "city": "Ciudad de México"}})
+    response = raw.post(
+        "/teams",
+        json={
+            "brand": {"alias": alias, "primary_color": "#112233"},
+            "legal_name": "NUEVA MARCA SA DE CV",
+            "tax_id": "nma200101ab1",
+            "tax_system": "601",
+            "support_email": "soporte@nueva.mx",
+            "address": {"country": "Mexico", "zip": "06600", "city": "Ciudad de México"},
+        },
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["message"] == "Team created successfully"
@@ -166,8 +187,13 @@ def test_create_team_joins_the_billing_account(raw, sandbox, teams):
     assert "onboarding_url" not in team
     partner = sandbox.store.teams[teams["partner"]]
     assert team["owner"] == partner["owner"]
-    assert team["members"] == [{"id": partner["owner"], "email": sandbox.store.users[
-        partner["owner"]]["email"], "role": "admin"}]
+    assert team["members"] == [
+        {
+            "id": partner["owner"],
+            "email": sandbox.store.users[partner["owner"]]["email"],
+            "role": "admin",
+        }
+    ]
     # joined the partner's billing account: listed, and reachable through Connect
     assert team["id"] in _team_ids(raw)
     assert raw.get("/services", params={"team": team["id"]}).status_code == 200
@@ -188,36 +214,43 @@ def test_create_needs_alias_or_legal_name(raw):
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "missing_required_field"
-    assert body["details"] == [{"field": "legal_name",
-                                "message": "is required when brand.alias is not sent"}]
+    assert body["details"] == [
+        {"field": "legal_name", "message": "is required when brand.alias is not sent"}
+    ]
 
 
 def test_create_brand_without_alias_is_rejected(raw):
-    response = raw.post("/teams", json={"brand": {"primary_color": "#000000"},
-                                        "legal_name": "CON RAZON SA"})
+    response = raw.post(
+        "/teams", json={"brand": {"primary_color": "#000000"}, "legal_name": "CON RAZON SA"}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "missing_required_field"
-    assert response.json()["details"] == [{"field": "brand.alias",
-                                           "message": "is required whenever brand is sent"}]
+    assert response.json()["details"] == [
+        {"field": "brand.alias", "message": "is required whenever brand is sent"}
+    ]
 
 
 def test_create_address_without_country_is_rejected(raw):
-    response = raw.post("/teams", json={"legal_name": "SIN PAIS SA",
-                                        "address": {"zip": "06600"}})
+    response = raw.post("/teams", json={"legal_name": "SIN PAIS SA", "address": {"zip": "06600"}})
     assert response.status_code == 400
     assert response.json()["error"] == "missing_required_field"
-    assert response.json()["details"] == [{"field": "address.country",
-                                           "message": "is required whenever address is sent"}]
+    assert response.json()["details"] == [
+        {"field": "address.country", "message": "is required whenever address is sent"}
+    ]
 
 
 def test_create_checks_rfc_and_regime(raw):
     response = raw.post("/teams", json={"legal_name": "RFC MALO", "tax_id": "ABC"})
     assert response.status_code == 400
-    assert response.json()["details"] == [{
-        "field": "tax_id",
-        "message": "'ABC' is not a valid RFC (12 characters for a company, 13 for a person)"}]
-    response = raw.post("/teams", json={"legal_name": "REGIMEN MALO",
-                                        "tax_id": "EKU9003173C9", "tax_system": "612"})
+    assert response.json()["details"] == [
+        {
+            "field": "tax_id",
+            "message": "'ABC' is not a valid RFC (12 characters for a company, 13 for a person)",
+        }
+    ]
+    response = raw.post(
+        "/teams", json={"legal_name": "REGIMEN MALO", "tax_id": "EKU9003173C9", "tax_system": "612"}
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_field_value"
@@ -228,30 +261,45 @@ def test_create_checks_rfc_and_regime(raw):
 
 
 def test_create_collects_every_problem(raw):
-    response = raw.post("/teams", json={
-        "brand": {"alias": "x", "primary_color": "red"}, "support_email": "nope",
-        "address": {"country": "MEX", "zip": "1"}})
+    response = raw.post(
+        "/teams",
+        json={
+            "brand": {"alias": "x", "primary_color": "red"},
+            "support_email": "nope",
+            "address": {"country": "MEX", "zip": "1"},
+        },
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "validation_failed"
     assert {d["field"] for d in body["details"]} == {
-        "brand.primary_color", "support_email", "address.zip"}
+        "brand.primary_color",
+        "support_email",
+        "address.zip",
+    }
 
 
 def test_create_with_unknown_member_names_the_item_and_creates_nothing(raw, sandbox, teams):
     owner, others = _owner_and_others(sandbox, teams["partner"])
     alias = _name("No debe existir")
     before = len(sandbox.store.teams)
-    response = raw.post("/teams", json={"brand": {"alias": alias}, "add_members": [
-        {"id": others[0], "role": "editor"}, {"id": "user_nobody"}]})
+    response = raw.post(
+        "/teams",
+        json={
+            "brand": {"alias": alias},
+            "add_members": [{"id": others[0], "role": "editor"}, {"id": "user_nobody"}],
+        },
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_field_value"
-    assert body["details"] == [{"field": "add_members[1].id",
-                                "message": "'user_nobody' is not an existing user"}]
+    assert body["details"] == [
+        {"field": "add_members[1].id", "message": "'user_nobody' is not an existing user"}
+    ]
     assert len(sandbox.store.teams) == before
-    response = raw.post("/teams", json={"brand": {"alias": alias},
-                                        "add_members": [{"id": owner, "role": "boss"}]})
+    response = raw.post(
+        "/teams", json={"brand": {"alias": alias}, "add_members": [{"id": owner, "role": "boss"}]}
+    )
     assert response.json()["details"][0]["field"] == "add_members[0].role"
 
 
@@ -266,7 +314,8 @@ def test_create_copies_the_master_team_members(make_team, sandbox, teams):
     team = make_team(add_master_team_members=True)
     partner = sandbox.store.teams[teams["partner"]]
     assert {(m["id"], m["role"]) for m in team["members"]} == {
-        (m["id"], m["role"]) for m in partner["members"]}
+        (m["id"], m["role"]) for m in partner["members"]
+    }
 
 
 def test_create_with_onboarding_url(make_team):
@@ -283,8 +332,9 @@ def test_create_fires_teams_created_on_the_callers_team(make_team, webhook_on, s
 
 
 def test_create_body_must_be_json(raw):
-    response = raw.post("/teams", data="legal_name=x",
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = raw.post(
+        "/teams", data="legal_name=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request_body"
 
@@ -312,22 +362,35 @@ def test_get_team_ignores_the_team_query(raw, teams):
 
 # ------------------------------------------------------------------------------- 7.4 update
 def test_update_is_partial_and_merges_brand_and_address(raw, make_team):
-    team = make_team(brand={"alias": "Antes", "primary_color": "#111111",
-                            "logo": "https://cdn.example.com/logo.png"},
-                     legal_name="ANTES SA", support_phone="5512345678",
-                     support_email="a@antes.mx",
-                     address={"country": "MEX", "zip": "06600", "city": "CDMX"})
-    response = raw.put(f"/teams/{team['id']}", json={
-        "brand": {"alias": "Después", "secondary_color": "#222222"},
-        "address": {"country": "MEX", "city": "Puebla", "zip": None},
-        "support_email": None})
+    team = make_team(
+        brand={
+            "alias": "Antes",
+            "primary_color": "#111111",
+            "logo": "https://cdn.example.com/logo.png",
+        },
+        legal_name="ANTES SA",
+        support_phone="5512345678",
+        support_email="a@antes.mx",
+        address={"country": "MEX", "zip": "06600", "city": "CDMX"},
+    )
+    response = raw.put(
+        f"/teams/{team['id']}",
+        json={
+            "brand": {"alias": "Después", "secondary_color": "#222222"},
+            "address": {"country": "MEX", "city": "Puebla", "zip": None},
+            "support_email": None,
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["message"] == "Team updated successfully"
     updated = body["data"]
-    assert updated["brand"] == {"alias": "Después", "primary_color": "#111111",
-                                "secondary_color": "#222222",
-                                "logo": "https://cdn.example.com/logo.png"}
+    assert updated["brand"] == {
+        "alias": "Después",
+        "primary_color": "#111111",
+        "secondary_color": "#222222",
+        "logo": "https://cdn.example.com/logo.png",
+    }
     assert updated["address"] == {"country": "MEX", "city": "Puebla"}
     assert updated["support_email"] is None
     assert updated["support_phone"] == "5512345678" and updated["legal_name"] == "ANTES SA"
@@ -336,10 +399,13 @@ def test_update_is_partial_and_merges_brand_and_address(raw, make_team):
 
 
 def test_update_null_clears_logo_and_address(raw, make_team):
-    team = make_team(brand={"alias": "Logo", "logo": "https://cdn.example.com/l.png"},
-                     address={"country": "MEX", "zip": "06600"})
-    updated = raw.put(f"/teams/{team['id']}", json={
-        "brand": {"alias": "Logo", "logo": None}, "address": None}).json()["data"]
+    team = make_team(
+        brand={"alias": "Logo", "logo": "https://cdn.example.com/l.png"},
+        address={"country": "MEX", "zip": "06600"},
+    )
+    updated = raw.put(
+        f"/teams/{team['id']}", json={"brand": {"alias": "Logo", "logo": None}, "address": None}
+    ).json()["data"]
     assert updated["brand"]["logo"] is None
     assert updated["address"] == {}
 
@@ -383,8 +449,7 @@ def test_update_cannot_leave_the_team_without_a_name(raw, make_team):
 def test_update_with_onboarding_url(raw, team):
     response = raw.put(f"/teams/{team['id']}", json={"generate_onboarding_url": True})
     assert response.status_code == 200
-    assert response.json()["data"]["onboarding_url"].startswith(
-        "https://onboarding.gigstack.pro/")
+    assert response.json()["data"]["onboarding_url"].startswith("https://onboarding.gigstack.pro/")
 
 
 def test_update_unknown_and_outside_teams(raw, teams):
@@ -397,14 +462,19 @@ def test_update_unknown_and_outside_teams(raw, teams):
 def test_delete_is_soft_and_hides_the_team_everywhere(raw, team):
     response = raw.delete(f"/teams/{team['id']}")
     assert response.status_code == 200
-    assert response.json() == {"message": "Team deleted successfully",
-                               "data": {"id": team["id"], "deleted": True}}
-    for method, path in [("GET", f"/teams/{team['id']}"), ("PUT", f"/teams/{team['id']}"),
-                         ("DELETE", f"/teams/{team['id']}"),
-                         ("GET", f"/teams/{team['id']}/members"),
-                         ("GET", f"/teams/{team['id']}/series"),
-                         ("GET", f"/teams/{team['id']}/settings"),
-                         ("GET", f"/teams/{team['id']}/onboarding-url")]:
+    assert response.json() == {
+        "message": "Team deleted successfully",
+        "data": {"id": team["id"], "deleted": True},
+    }
+    for method, path in [
+        ("GET", f"/teams/{team['id']}"),
+        ("PUT", f"/teams/{team['id']}"),
+        ("DELETE", f"/teams/{team['id']}"),
+        ("GET", f"/teams/{team['id']}/members"),
+        ("GET", f"/teams/{team['id']}/series"),
+        ("GET", f"/teams/{team['id']}/settings"),
+        ("GET", f"/teams/{team['id']}/onboarding-url"),
+    ]:
         gone = raw.request(method, path, json={"legal_name": "X"} if method == "PUT" else None)
         assert gone.status_code == 404, path
         assert gone.json()["error"] == "resource_not_found"
@@ -470,11 +540,11 @@ def test_add_member_default_role_then_re_role(raw, sandbox, team):
 
 def test_add_member_errors(raw, sandbox, team):
     _, others = _owner_and_others(sandbox, team["id"])
-    bad_role = raw.post(f"/teams/{team['id']}/add-member", json={"id": others[0],
-                                                                  "role": "owner"})
+    bad_role = raw.post(f"/teams/{team['id']}/add-member", json={"id": others[0], "role": "owner"})
     assert bad_role.status_code == 400
-    assert bad_role.json()["details"] == [{
-        "field": "role", "message": "'owner' is not a valid role (admin, editor or viewer)"}]
+    assert bad_role.json()["details"] == [
+        {"field": "role", "message": "'owner' is not a valid role (admin, editor or viewer)"}
+    ]
     missing = raw.post(f"/teams/{team['id']}/add-member", json={})
     assert missing.status_code == 400
     assert missing.json()["error"] == "missing_required_field"
@@ -537,21 +607,30 @@ def test_create_series_name_taken_case_insensitive(raw, team):
     raw.post(f"/teams/{team['id']}/series", json={"series": "Fac"})
     response = raw.post(f"/teams/{team['id']}/series", json={"series": "FAC"})
     assert response.status_code == 409
-    assert response.json() == {"message": "Series 'Fac' already exists in this team",
-                               "error": "resource_already_exists"}
+    assert response.json() == {
+        "message": "Series 'Fac' already exists in this team",
+        "error": "resource_already_exists",
+    }
     assert len(raw.get(f"/teams/{team['id']}/series").json()["data"]) == 1
 
 
-@pytest.mark.parametrize(("body", "field", "code", "message"), [
-    ({}, "series", "missing_required_field", "is required"),
-    ({"series": "  "}, "series", "missing_required_field", "is required"),
-    ({"series": "X" * 26}, "series", "invalid_field_value",
-     "must be 1 to 25 characters (got 26)"),
-    ({"series": "A|B"}, "series", "invalid_field_value", "must not contain '|'"),
-    ({"series": 7}, "series", "invalid_field_value", "must be text"),
-    ({"series": "OK", "live": -1}, "live", "invalid_field_value", "must be >= 0"),
-    ({"series": "OK", "test": 1.5}, "test", "invalid_field_value", "must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "code", "message"),
+    [
+        ({}, "series", "missing_required_field", "is required"),
+        ({"series": "  "}, "series", "missing_required_field", "is required"),
+        (
+            {"series": "X" * 26},
+            "series",
+            "invalid_field_value",
+            "must be 1 to 25 characters (got 26)",
+        ),
+        ({"series": "A|B"}, "series", "invalid_field_value", "must not contain '|'"),
+        ({"series": 7}, "series", "invalid_field_value", "must be text"),
+        ({"series": "OK", "live": -1}, "live", "invalid_field_value", "must be >= 0"),
+        ({"series": "OK", "test": 1.5}, "test", "invalid_field_value", "must be a whole number"),
+    ],
+)
 def test_create_series_validation(raw, team, body, field, code, message):
     response = raw.post(f"/teams/{team['id']}/series", json=body)
     assert response.status_code == 400
@@ -592,21 +671,23 @@ def test_update_series_not_below_the_highest_issued_folio(raw, sandbox, teams):
     eku = teams["eku"]
     store = sandbox.store
     with store.lock:
-        highest = max(inv["folio_number"] for inv in store.all("invoices", eku, False)
-                      if inv["series"] == "A")
+        highest = max(
+            inv["folio_number"] for inv in store.all("invoices", eku, False) if inv["series"] == "A"
+        )
         assert not [inv for inv in store.all("invoices", eku, True) if inv["series"] == "A"]
-    series = next(s for s in raw.get(f"/teams/{eku}/series").json()["data"]
-                  if s["series"] == "A")
+    series = next(s for s in raw.get(f"/teams/{eku}/series").json()["data"] if s["series"] == "A")
     response = raw.put(f"/teams/{eku}/series/{series['id']}", json={"test": highest - 1})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "business_rule_violation"
-    assert body["details"] == [{
-        "field": "test",
-        "message": f"folio {highest} was already issued in series A (test mode); the counter "
-                   f"cannot go below {highest}"}]
-    after = next(s for s in raw.get(f"/teams/{eku}/series").json()["data"]
-                 if s["series"] == "A")
+    assert body["details"] == [
+        {
+            "field": "test",
+            "message": f"folio {highest} was already issued in series A (test mode); the counter "
+            f"cannot go below {highest}",
+        }
+    ]
+    after = next(s for s in raw.get(f"/teams/{eku}/series").json()["data"] if s["series"] == "A")
     assert after == series
     same = raw.put(f"/teams/{eku}/series/{series['id']}", json={"live": series["live"]})
     assert same.status_code == 200

@@ -39,10 +39,13 @@ def test_list_shows_members_of_the_key_team_with_their_role(raw, sandbox):
     body = response.json()
     assert body["message"] == "Users retrieved successfully"
     by_email = {item["email"]: item for item in body["data"]}
-    assert by_email[ANA] == {"id": _user_id(sandbox, ANA), "email": ANA,
-                             "name": "Ana Torres Medina", "role": "admin",
-                             "created_at": sandbox.store.users[_user_id(sandbox, ANA)][
-                                 "created_at"]}
+    assert by_email[ANA] == {
+        "id": _user_id(sandbox, ANA),
+        "email": ANA,
+        "name": "Ana Torres Medina",
+        "role": "admin",
+        "created_at": sandbox.store.users[_user_id(sandbox, ANA)]["created_at"],
+    }
     assert by_email["luis.herrera@cumbredigital.mx"]["role"] == "editor"
     assert outside["email"] not in by_email and PEDRO not in by_email
 
@@ -78,12 +81,16 @@ def test_get_user_has_profile_and_reachable_teams(raw, sandbox, teams):
     user = body["data"]
     assert user["email"] == JORGE
     assert (user["firstName"], user["lastName"], user["name"]) == (
-        "Jorge", "Castillo Peña", "Jorge Castillo Peña")
+        "Jorge",
+        "Castillo Peña",
+        "Jorge Castillo Peña",
+    )
     assert user["role"] == "admin"
     assert user["company_role"] == "Administrador"
     assert user["last_login"] is None
-    assert {"team_id": teams["eku"], "team_name": "Escuela Kemper",
-            "role": "admin"} in user["teams"]
+    assert {"team_id": teams["eku"], "team_name": "Escuela Kemper", "role": "admin"} in user[
+        "teams"
+    ]
     assert teams["outsider"] not in {team["team_id"] for team in user["teams"]}
 
 
@@ -92,16 +99,20 @@ def test_get_user_lists_every_partner_team_but_not_outsiders(raw, sandbox, teams
     listed = {team["team_id"]: team for team in user["teams"]}
     assert set(listed) >= {teams["partner"], *teams["subs"][:6]}  # the seeded sub-teams
     assert teams["outsider"] not in listed
-    assert listed[teams["partner"]] == {"team_id": teams["partner"],
-                                        "team_name": "Cumbre Digital", "role": "admin"}
+    assert listed[teams["partner"]] == {
+        "team_id": teams["partner"],
+        "team_name": "Cumbre Digital",
+        "role": "admin",
+    }
 
 
 def test_outsider_key_cannot_see_partner_staff(sandbox, keys):
     outsider = RawAPI(sandbox, keys["outsider_test"]["key"])
     assert outsider.get(f"/users/{_user_id(sandbox, ANA)}").status_code == 404
     pedro = outsider.get(f"/users/{_user_id(sandbox, PEDRO)}").json()["data"]
-    assert pedro["teams"] == [{"team_id": keys["outsider_test"]["team"],
-                               "team_name": "Pacífico Sur", "role": "admin"}]
+    assert pedro["teams"] == [
+        {"team_id": keys["outsider_test"]["team"], "team_name": "Pacífico Sur", "role": "admin"}
+    ]
 
 
 def test_unknown_user_is_404(raw):
@@ -115,14 +126,22 @@ def test_unknown_user_is_404(raw):
 
 def test_create_without_auto_join(raw, frozen_clock):
     email = _email()
-    response = raw.post("/users", json={"email": email, "first_name": "Marta",
-                                        "lastName": "Quiroga", "phone": "5512345678"})
+    response = raw.post(
+        "/users",
+        json={"email": email, "first_name": "Marta", "lastName": "Quiroga", "phone": "5512345678"},
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["message"] == "User created successfully"
     data = body["data"]
-    assert data == {"id": data["id"], "email": email, "name": "Marta Quiroga", "role": None,
-                    "created_at": FROZEN_NOW, "invitation_sent": True}
+    assert data == {
+        "id": data["id"],
+        "email": email,
+        "name": "Marta Quiroga",
+        "role": None,
+        "created_at": FROZEN_NOW,
+        "invitation_sent": True,
+    }
     assert data["id"].startswith("user_")
     # not a member of any team: invisible through the API
     assert raw.get(f"/users/{data['id']}").status_code == 404
@@ -130,23 +149,34 @@ def test_create_without_auto_join(raw, frozen_clock):
 
 def test_create_with_auto_join_defaults_to_viewer(raw, teams):
     team = {"team": teams["subs"][4]}
-    made = raw.post("/users", params=team, json={"email": _email(), "firstName": "Iván",
-                                                 "auto_join": True}).json()["data"]
+    made = raw.post(
+        "/users", params=team, json={"email": _email(), "firstName": "Iván", "auto_join": True}
+    ).json()["data"]
     assert made["role"] == "viewer"
     assert made["name"] == "Iván"
     user = raw.get(f"/users/{made['id']}", params=team).json()["data"]
     assert user["role"] == "viewer"
     assert user["lastName"] is None
-    assert user["teams"] == [{"team_id": teams["subs"][4], "team_name": "Nube Norte",
-                              "role": "viewer"}]
+    assert user["teams"] == [
+        {"team_id": teams["subs"][4], "team_name": "Nube Norte", "role": "viewer"}
+    ]
     listed = raw.get("/users", params={**team, "limit": 100}).json()["data"]
-    assert {"id": made["id"], "email": made["email"], "name": "Iván", "role": "viewer",
-            "created_at": made["created_at"]} in listed
+    assert {
+        "id": made["id"],
+        "email": made["email"],
+        "name": "Iván",
+        "role": "viewer",
+        "created_at": made["created_at"],
+    } in listed
 
 
 def test_create_with_auto_join_and_role(raw, teams):
-    made = _create(raw, auto_join=True, role="editor", address={"city": "León", "zip": "37000",
-                                                                "municipality": "León"})
+    made = _create(
+        raw,
+        auto_join=True,
+        role="editor",
+        address={"city": "León", "zip": "37000", "municipality": "León"},
+    )
     assert made["role"] == "editor"
     user = raw.get(f"/users/{made['id']}").json()["data"]
     assert user["address"] == {"city": "León", "zip": "37000"}  # municipality not returned
@@ -160,25 +190,50 @@ def test_create_rejects_a_registered_email(raw, sandbox, teams):
     before = len(sandbox.store.users)
     response = raw.post("/users", json={"email": JORGE.upper()})
     assert response.status_code == 409
-    assert response.json() == {"message": f"A user with the e-mail {JORGE.upper()} already exists",
-                               "error": "resource_already_exists"}
+    assert response.json() == {
+        "message": f"A user with the e-mail {JORGE.upper()} already exists",
+        "error": "resource_already_exists",
+    }
     assert len(sandbox.store.users) == before
 
 
-@pytest.mark.parametrize(("body", "code", "details"), [
-    ({}, "missing_required_field", [{"field": "email", "message": "is required"}]),
-    ({"email": "   "}, "missing_required_field", [{"field": "email", "message": "is required"}]),
-    ({"email": "no-at-sign"}, "invalid_field_value",
-     [{"field": "email", "message": "'no-at-sign' is not a valid e-mail address"}]),
-    ({"email": "ok@example.com", "role": "owner", "auto_join": "yes"}, "validation_failed",
-     [{"field": "auto_join", "message": "must be true or false"},
-      {"field": "role", "message": "'owner' is not a valid role (admin, editor or viewer)"}]),
-    ({"email": "ok@example.com", "firstName": "Ana", "first_name": "Anna"},
-     "invalid_field_value", [{"field": "first_name", "message": "differs from firstName: "
-                                                               "send one spelling"}]),
-    ({"email": "ok@example.com", "address": {"zip": "123"}}, "invalid_field_value",
-     [{"field": "address.zip", "message": "'123' is not a valid postal code (5 digits)"}]),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "details"),
+    [
+        ({}, "missing_required_field", [{"field": "email", "message": "is required"}]),
+        (
+            {"email": "   "},
+            "missing_required_field",
+            [{"field": "email", "message": "is required"}],
+        ),
+        (
+            {"email": "no-at-sign"},
+            "invalid_field_value",
+            [{"field": "email", "message": "'no-at-sign' is not a valid e-mail address"}],
+        ),
+        (
+            {"email": "ok@example.com", "role": "owner", "auto_join": "yes"},
+            "validation_failed",
+            [
+                {"field": "auto_join", "message": "must be true or false"},
+                {
+                    "field": "role",
+                    "message": "'owner' is not a valid role (admin, editor or viewer)",
+                },
+            ],
+        ),
+        (
+            {"email": "ok@example.com", "firstName": "Ana", "first_name": "Anna"},
+            "invalid_field_value",
+            [{"field": "first_name", "message": "differs from firstName: send one spelling"}],
+        ),
+        (
+            {"email": "ok@example.com", "address": {"zip": "123"}},
+            "invalid_field_value",
+            [{"field": "address.zip", "message": "'123' is not a valid postal code (5 digits)"}],
+        ),
+    ],
+)
 def test_create_validation(raw, sandbox, body, code, details):
     before = len(sandbox.store.users)
     response = raw.post("/users", json=body)
@@ -197,17 +252,28 @@ def test_both_name_spellings_with_the_same_value_are_fine(raw):
 
 
 def test_update_is_partial_and_recomputes_name(raw):
-    made = _create(raw, first_name="Paco", last_name="Díaz", phone="551", company_role="Ventas",
-                   auto_join=True, address={"city": "Puebla", "zip": "72000"})
-    response = raw.put(f"/users/{made['id']}", json={"first_name": "Francisco",
-                                                     "company_role": None,
-                                                     "address": {"zip": "72010"}})
+    made = _create(
+        raw,
+        first_name="Paco",
+        last_name="Díaz",
+        phone="551",
+        company_role="Ventas",
+        auto_join=True,
+        address={"city": "Puebla", "zip": "72000"},
+    )
+    response = raw.put(
+        f"/users/{made['id']}",
+        json={"first_name": "Francisco", "company_role": None, "address": {"zip": "72010"}},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["message"] == "User updated successfully"
     user = body["data"]
     assert (user["firstName"], user["lastName"], user["name"]) == (
-        "Francisco", "Díaz", "Francisco Díaz")
+        "Francisco",
+        "Díaz",
+        "Francisco Díaz",
+    )
     assert user["phone"] == "551"
     assert user["company_role"] is None
     assert user["address"] == {"city": "Puebla", "zip": "72010"}
@@ -218,15 +284,17 @@ def test_update_is_partial_and_recomputes_name(raw):
 
 def test_update_cannot_change_email_or_role(raw):
     made = _create(raw, first_name="Rita", auto_join=True)
-    response = raw.put(f"/users/{made['id']}", json={"email": "other@example.com",
-                                                     "role": "admin", "first_name": "Rosa"})
+    response = raw.put(
+        f"/users/{made['id']}",
+        json={"email": "other@example.com", "role": "admin", "first_name": "Rosa"},
+    )
     assert response.status_code == 400
     assert response.json()["details"] == [
         {"field": "email", "message": "cannot be changed here"},
-        {"field": "role", "message": "cannot be changed here: use POST /teams/{id}/add-member"}]
+        {"field": "role", "message": "cannot be changed here: use POST /teams/{id}/add-member"},
+    ]
     assert raw.get(f"/users/{made['id']}").json()["data"]["firstName"] == "Rita"
-    same = raw.put(f"/users/{made['id']}", json={"email": made["email"].upper(),
-                                                 "role": "viewer"})
+    same = raw.put(f"/users/{made['id']}", json={"email": made["email"].upper(), "role": "viewer"})
     assert same.status_code == 200
 
 

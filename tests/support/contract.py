@@ -71,8 +71,11 @@ class ContractMiddleware:
         openapi_request = WerkzeugOpenAPIRequest(request)
         label = f"{request.method} {request.full_path.rstrip('?')} -> {response.status_code}"
         if request.headers.get("User-Agent", "").startswith(CLIENT_AGENT_PREFIX):
-            errors = [_describe(e) for e in spec.iter_request_errors(openapi_request)
-                      if type(e).__name__ not in OUTSIDE_CONTRACT and not _binary_parts_only(e)]
+            errors = [
+                _describe(e)
+                for e in spec.iter_request_errors(openapi_request)
+                if type(e).__name__ not in OUTSIDE_CONTRACT and not _binary_parts_only(e)
+            ]
             if errors:
                 self.recorder.add(f"request {label}: {_explain(errors)}")
         skipped = set(OUTSIDE_CONTRACT)
@@ -82,8 +85,8 @@ class ContractMiddleware:
             # checked, and the file tests assert the bytes themselves.
             skipped.add("InvalidData")
         errors = [
-            _describe(e) for e in spec.iter_response_errors(openapi_request,
-                                                            WerkzeugOpenAPIResponse(response))
+            _describe(e)
+            for e in spec.iter_response_errors(openapi_request, WerkzeugOpenAPIResponse(response))
             if type(e).__name__ not in skipped
         ]
         if errors:
@@ -105,8 +108,9 @@ def _binary_parts_only(error: Exception) -> bool:
     while cause is not None:
         found.extend(getattr(cause, "schema_errors", None) or [])
         cause = cause.__cause__ or cause.__context__
-    return bool(found) and all(e.validator == "type" and isinstance(e.instance, bytes)
-                               for e in found)
+    return bool(found) and all(
+        e.validator == "type" and isinstance(e.instance, bytes) for e in found
+    )
 
 
 def _describe(error: Exception) -> str:
@@ -116,8 +120,9 @@ def _describe(error: Exception) -> str:
     while cause is not None:
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
-            parts.extend(f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                         for e in schema_errors)
+            parts.extend(
+                f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in schema_errors
+            )
         else:
             parts.append(f"{type(cause).__name__}: {cause}")
         cause = cause.__cause__ or cause.__context__

@@ -20,8 +20,19 @@ import requests
 from tests.support.paths import REPO_ROOT
 
 # variables of the developer's shell that would change what the server does
-_OWN_PREFIXES = ("GIGSTACK_", "SANDBOX_", "SECRET_KEY", "APP_ENV", "DATABASE_URL", "REDIS_URL",
-                 "RATELIMIT_", "LOG_", "ALLOW_SQLITE", "WEB_CONCURRENCY", "GUNICORN_")
+_OWN_PREFIXES = (
+    "GIGSTACK_",
+    "SANDBOX_",
+    "SECRET_KEY",
+    "APP_ENV",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "RATELIMIT_",
+    "LOG_",
+    "ALLOW_SQLITE",
+    "WEB_CONCURRENCY",
+    "GUNICORN_",
+)
 
 
 def free_port() -> int:
@@ -78,8 +89,14 @@ class Server:
 
 def gunicorn_command(port: int) -> list[str]:
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    return [gunicorn, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-            "webapp:create_app()"]
+    return [
+        gunicorn,
+        "-c",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "webapp:create_app()",
+    ]
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
@@ -93,9 +110,15 @@ def gunicorn(wait: bool = True, **settings: str) -> Iterator[Server]:
     """Run gunicorn with ``settings`` as its environment (and nothing of ours); stopped after."""
     port = free_port()
     env = clean_environment(PORT=str(port), **settings)
-    process = subprocess.Popen(gunicorn_command(port), env=env, cwd=REPO_ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        gunicorn_command(port),
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     server = Server(process, f"http://127.0.0.1:{port}")
 
     def pump() -> None:
@@ -116,5 +139,11 @@ def gunicorn(wait: bool = True, **settings: str) -> Iterator[Server]:
 def run_to_exit(timeout: float = 60, **settings: str) -> subprocess.CompletedProcess:
     """Start gunicorn expecting it to refuse: its exit status and everything it printed."""
     port = free_port()
-    return subprocess.run(gunicorn_command(port), env=clean_environment(PORT=str(port), **settings),
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        gunicorn_command(port),
+        env=clean_environment(PORT=str(port), **settings),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

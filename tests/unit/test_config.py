@@ -35,11 +35,11 @@ def test_testing_ignores_the_developers_environment(monkeypatch):
 
 def test_overrides_win(monkeypatch):
     monkeypatch.setenv("SANDBOX_KEY_NAME", "partner_live")
-    assert config.load({"SANDBOX_KEY_NAME": "outsider_test"})["SANDBOX_KEY_NAME"] == \
-        "outsider_test"
+    assert config.load({"SANDBOX_KEY_NAME": "outsider_test"})["SANDBOX_KEY_NAME"] == "outsider_test"
 
 
 # -- shared state, production refusals -------------------------------------------------------
+
 
 def _clean(monkeypatch):
     for name in config.ENVIRONMENT:
@@ -61,8 +61,10 @@ def test_one_redis_url_moves_the_throttle_and_caches_to_redis(monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6380/1"
     assert settings["CACHE_TYPE"] == "RedisCache"
     # a Redis that hangs is given up on quickly, not waited for
-    assert settings["RATELIMIT_STORAGE_OPTIONS"] == {"socket_connect_timeout": 0.5,
-                                                     "socket_timeout": 0.5}
+    assert settings["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
     assert settings["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
 
 
@@ -81,14 +83,19 @@ def test_logs_are_json_in_production_and_text_in_development(monkeypatch):
     assert config.load({"APP_ENV": "development"})["LOG_FORMAT"] == "json"
 
 
-@pytest.mark.parametrize(("settings", "named"), [
-    ({"APP_ENV": "production", "DATABASE_URL": "postgres://u@h/db"}, "SECRET_KEY"),
-    ({"APP_ENV": "development", "GIGSTACK_API_KEY": "k.e.y"}, "SECRET_KEY"),
-    ({"APP_ENV": "production", "SECRET_KEY": "s"}, "DATABASE_URL"),
-    ({"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "sqlite:////srv/x.db"},
-     "DATABASE_URL"),
-    ({"APP_ENV": "development", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
-])
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"APP_ENV": "production", "DATABASE_URL": "postgres://u@h/db"}, "SECRET_KEY"),
+        ({"APP_ENV": "development", "GIGSTACK_API_KEY": "k.e.y"}, "SECRET_KEY"),
+        ({"APP_ENV": "production", "SECRET_KEY": "s"}, "DATABASE_URL"),
+        (
+            {"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "sqlite:////srv/x.db"},
+            "DATABASE_URL",
+        ),
+        ({"APP_ENV": "development", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+    ],
+)
 def test_impossible_settings_are_refused_naming_the_setting(monkeypatch, settings, named):
     _clean(monkeypatch)
     with pytest.raises(config.ConfigError) as refused:
@@ -96,11 +103,14 @@ def test_impossible_settings_are_refused_naming_the_setting(monkeypatch, setting
     assert named in str(refused.value) and "\n" not in str(refused.value)
 
 
-@pytest.mark.parametrize("settings", [
-    {"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgres://u@h/db"},
-    {"APP_ENV": "production", "SECRET_KEY": "s", "ALLOW_SQLITE": True},
-    {"APP_ENV": "development"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgres://u@h/db"},
+        {"APP_ENV": "production", "SECRET_KEY": "s", "ALLOW_SQLITE": True},
+        {"APP_ENV": "development"},
+    ],
+)
 def test_workable_settings_pass(monkeypatch, settings):
     _clean(monkeypatch)
     config.check(config.load(settings))

@@ -20,17 +20,26 @@ from webapp.sandbox.keys import make_key
 HEAD = "43a6c64c56e4"
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgres://user:pw@db.example:5432/backoffice",
-     "postgresql+psycopg://user:pw@db.example:5432/backoffice"),
-    ("postgresql://user:pw@db.example/backoffice",
-     "postgresql+psycopg://user:pw@db.example/backoffice"),
-    ("postgresql+psycopg://user:pw@db.example/backoffice",
-     "postgresql+psycopg://user:pw@db.example/backoffice"),
-    ("sqlite:////var/data/backoffice.sqlite3", "sqlite:////var/data/backoffice.sqlite3"),
-    ("sqlite:///relative.sqlite3", "sqlite:///relative.sqlite3"),
-    ("sqlite://", "sqlite://"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            "postgres://user:pw@db.example:5432/backoffice",
+            "postgresql+psycopg://user:pw@db.example:5432/backoffice",
+        ),
+        (
+            "postgresql://user:pw@db.example/backoffice",
+            "postgresql+psycopg://user:pw@db.example/backoffice",
+        ),
+        (
+            "postgresql+psycopg://user:pw@db.example/backoffice",
+            "postgresql+psycopg://user:pw@db.example/backoffice",
+        ),
+        ("sqlite:////var/data/backoffice.sqlite3", "sqlite:////var/data/backoffice.sqlite3"),
+        ("sqlite:///relative.sqlite3", "sqlite:///relative.sqlite3"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
 def test_database_url_is_normalized_for_sqlalchemy(given, expected):
     assert database_url(given, "/srv/app/instance") == expected
 
@@ -43,10 +52,14 @@ def test_database_url_defaults_to_sqlite_under_instance(unset):
 
 def file_app(path):
     """A testing app on a SQLite file; the API is never called here."""
-    return create_app({
-        "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}",
-        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
-        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+    return create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+            "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit"),
+        }
+    )
 
 
 def schema_diffs(app) -> list:
@@ -91,10 +104,13 @@ def test_upgrade_twice_is_harmless(tmp_path):
     app = file_app(tmp_path / "twice.sqlite3")
     database.upgrade(app)
     with app.app_context():
-        db.session.execute(sa.text(
-            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
-            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'viewer', 1, 'es_MX', 0, "
-            "'n', '2026-01-01 00:00:00')"))
+        db.session.execute(
+            sa.text(
+                "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+                "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'viewer', 1, 'es_MX', 0, "
+                "'n', '2026-01-01 00:00:00')"
+            )
+        )
         db.session.commit()
     database.upgrade(app)
     with app.app_context():
@@ -105,18 +121,25 @@ def test_role_constraint_is_in_the_migrated_schema(tmp_path):
     app = file_app(tmp_path / "roles.sqlite3")
     database.upgrade(app)
     with app.app_context(), pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text(
-            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
-            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', 1, 'es_MX', 0, "
-            "'n', '2026-01-01 00:00:00')"))
+        db.session.execute(
+            sa.text(
+                "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+                "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', 1, 'es_MX', 0, "
+                "'n', '2026-01-01 00:00:00')"
+            )
+        )
         db.session.commit()
 
 
 def test_default_database_is_instance_sqlite():
-    app = create_app({
-        "APP_ENV": "testing", "DATABASE_URL": None,
-        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
-        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": None,
+            "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+            "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit"),
+        }
+    )
     expected = os.path.join(app.instance_path, "backoffice.sqlite3")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
     assert os.path.isdir(app.instance_path)
@@ -124,11 +147,16 @@ def test_default_database_is_instance_sqlite():
 
 # -- the same migrations on PostgreSQL (TEST_DATABASE_URL; mandatory in CI) --------------------
 
+
 def server_app(url: str):
-    return create_app({
-        "APP_ENV": "testing", "DATABASE_URL": url,
-        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
-        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit")})
+    return create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": url,
+            "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+            "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit"),
+        }
+    )
 
 
 @pytest.fixture
@@ -161,10 +189,13 @@ def test_migrations_on_postgresql_build_the_models_and_go_back_to_base(postgres_
 def test_role_constraint_holds_on_postgresql(postgres_app):
     database.upgrade(postgres_app)
     with postgres_app.app_context(), pytest.raises(sa.exc.IntegrityError):
-        db.session.execute(sa.text(
-            "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
-            "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', true, 'es_MX', "
-            "false, 'n', '2026-01-01 00:00:00+00')"))
+        db.session.execute(
+            sa.text(
+                "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+                "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'root', true, 'es_MX', "
+                "false, 'n', '2026-01-01 00:00:00+00')"
+            )
+        )
         db.session.commit()
 
 
@@ -172,13 +203,19 @@ def test_postgresql_refuses_a_nul_byte_that_sqlite_stores(postgres_app, tmp_path
     """Why the forms refuse NUL bytes before any query (tests/app cover each form)."""
     database.upgrade(postgres_app)
     with postgres_app.app_context(), pytest.raises(sa.exc.DataError):
-        db.session.execute(sa.text("SELECT count(*) FROM staff WHERE email = :email"),
-                           {"email": "a\x00@b.test"})
+        db.session.execute(
+            sa.text("SELECT count(*) FROM staff WHERE email = :email"), {"email": "a\x00@b.test"}
+        )
     sqlite = file_app(tmp_path / "nul.sqlite3")
     database.upgrade(sqlite)
     with sqlite.app_context():
-        assert db.session.execute(sa.text("SELECT count(*) FROM staff WHERE email = :email"),
-                                  {"email": "a\x00@b.test"}).scalar() == 0
+        assert (
+            db.session.execute(
+                sa.text("SELECT count(*) FROM staff WHERE email = :email"),
+                {"email": "a\x00@b.test"},
+            ).scalar()
+            == 0
+        )
 
 
 def test_an_unreachable_postgresql_is_a_one_line_start_up_error():

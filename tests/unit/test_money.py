@@ -15,10 +15,20 @@ def item(**over):
     return {"quantity": 1, "unit_price": 1000, "taxes": [IVA], "discount": 0, **over}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (0.125, "0.13"), (2.675, "2.68"), (1.005, "1.01"), (-0.125, "-0.13"), (10, "10.00"),
-    ("3.14159", "3.14"), (None, "0.00"), (True, "0.00"), ("abc", "0.00"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.125, "0.13"),
+        (2.675, "2.68"),
+        (1.005, "1.01"),
+        (-0.125, "-0.13"),
+        (10, "10.00"),
+        ("3.14159", "3.14"),
+        (None, "0.00"),
+        (True, "0.00"),
+        ("abc", "0.00"),
+    ],
+)
 def test_round2_is_half_up(value, expected):
     assert round2(value) == Decimal(expected)
 
@@ -33,25 +43,54 @@ def test_to_number_never_negative_zero():
     assert to_number(Decimal("1160")) == 1160.0
 
 
-@pytest.mark.parametrize(("items", "expected"), [
-    ([item()], (1000, 0, 160, 1160)),
-    ([item(taxes=[IVA, {"type": "ISR", "rate": 0.1, "withholding": True},
-                  {"type": "IVA", "rate": 0.106667, "withholding": True}])],
-     (1000, 0, -46.67, 953.33)),
-    ([item(unit_price=116, taxes=[{**IVA, "inclusive": True}])], (100, 0, 16, 116)),
-    ([item(unit_price=100, taxes=[{**IVA, "inclusive": True},
-                                  {"type": "IEPS", "rate": 0.08, "inclusive": True}])],
-     (80.65, 0, 19.35, 100)),
-    ([item(quantity=2, unit_price=500, discount=100)], (1000, 100, 144, 1044)),
-    ([item(quantity=3, unit_price=20, taxes=[{"type": "IEPS", "rate": 1.5, "factor": "Cuota"},
-                                             IVA])], (60, 0, 14.1, 74.1)),
-    ([item(taxes=[{"type": "IVA", "rate": 0, "factor": "Exento"}])], (1000, 0, 0, 1000)),
-    ([item(taxes=[{"type": "IVA", "rate": 0}])], (1000, 0, 0, 1000)),
-    ([item(unit_price=10.125, taxes=[])], (10.13, 0, 0, 10.13)),
-    ([item(quantity=3, unit_price=33.333, taxes=[IVA])], (100, 0, 16, 116)),
-    ([item(), item(unit_price=250.5, quantity=2)], (1501, 0, 240.16, 1741.16)),
-    ([], (0, 0, 0, 0)),
-])
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([item()], (1000, 0, 160, 1160)),
+        (
+            [
+                item(
+                    taxes=[
+                        IVA,
+                        {"type": "ISR", "rate": 0.1, "withholding": True},
+                        {"type": "IVA", "rate": 0.106667, "withholding": True},
+                    ]
+                )
+            ],
+            (1000, 0, -46.67, 953.33),
+        ),
+        ([item(unit_price=116, taxes=[{**IVA, "inclusive": True}])], (100, 0, 16, 116)),
+        (
+            [
+                item(
+                    unit_price=100,
+                    taxes=[
+                        {**IVA, "inclusive": True},
+                        {"type": "IEPS", "rate": 0.08, "inclusive": True},
+                    ],
+                )
+            ],
+            (80.65, 0, 19.35, 100),
+        ),
+        ([item(quantity=2, unit_price=500, discount=100)], (1000, 100, 144, 1044)),
+        (
+            [
+                item(
+                    quantity=3,
+                    unit_price=20,
+                    taxes=[{"type": "IEPS", "rate": 1.5, "factor": "Cuota"}, IVA],
+                )
+            ],
+            (60, 0, 14.1, 74.1),
+        ),
+        ([item(taxes=[{"type": "IVA", "rate": 0, "factor": "Exento"}])], (1000, 0, 0, 1000)),
+        ([item(taxes=[{"type": "IVA", "rate": 0}])], (1000, 0, 0, 1000)),
+        ([item(unit_price=10.125, taxes=[])], (10.13, 0, 0, 10.13)),
+        ([item(quantity=3, unit_price=33.333, taxes=[IVA])], (100, 0, 16, 116)),
+        ([item(), item(unit_price=250.5, quantity=2)], (1501, 0, 240.16, 1741.16)),
+        ([], (0, 0, 0, 0)),
+    ],
+)
 def test_compute_totals(items, expected):
     totals = compute_totals(items)
     assert (totals["subtotal"], totals["discount"], totals["taxes"], totals["total"]) == expected

@@ -24,8 +24,12 @@ class _Invoice(Form):
 
 
 def _error(*details: tuple[str, str]) -> ValidationError:
-    return ValidationError("Invalid request", code="validation_failed", status=400,
-                           details=[{"field": f, "message": m} for f, m in details])
+    return ValidationError(
+        "Invalid request",
+        code="validation_failed",
+        status=400,
+        details=[{"field": f, "message": m} for f, m in details],
+    )
 
 
 def test_paths_become_wtforms_names():
@@ -37,10 +41,17 @@ def test_paths_become_wtforms_names():
 def test_errors_land_on_nested_rows_aliases_and_the_rest_is_returned():
     with Flask(__name__).test_request_context():
         form = _Invoice()
-        unplaced = apply_api_errors(form, _error(
-            ("items[2].product_key", "unknown product key"), ("address.zip", "not 5 digits"),
-            ("keyPass", "wrong password"), ("currency", "not ISO"), ("", "something else")),
-            {"keyPass": "password"})
+        unplaced = apply_api_errors(
+            form,
+            _error(
+                ("items[2].product_key", "unknown product key"),
+                ("address.zip", "not 5 digits"),
+                ("keyPass", "wrong password"),
+                ("currency", "not ISO"),
+                ("", "something else"),
+            ),
+            {"keyPass": "password"},
+        )
     assert form.items[2].product_key.errors == ["unknown product key"]
     assert not form.items[0].product_key.errors
     assert form.address.zip.errors == ["not 5 digits"]

@@ -9,8 +9,10 @@ from webapp.catalogs import sat
 def test_the_data_says_where_it_came_from_and_is_complete():
     assert sat.source().startswith("satcfdi ")
     connection = sat._connection()
-    counts = {table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-              for table in ("product_keys", "unit_keys", "postal_codes")}
+    counts = {
+        table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("product_keys", "unit_keys", "postal_codes")
+    }
     assert counts["product_keys"] > 50_000
     assert counts["unit_keys"] > 2_000
     assert counts["postal_codes"] > 90_000

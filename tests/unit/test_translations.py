@@ -15,10 +15,25 @@ SPANISH = ROOT / "webapp/translations/es_MX/LC_MESSAGES"
 def _extracted(tmp_path: Path) -> set[str]:
     """Messages in the sources now (same options as ``make translations``)."""
     output = tmp_path / "messages.pot"
-    CommandLineInterface().run([
-        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-        "-k", "lazy_gettext", "--no-location", "--ignore-dirs", ".* node_modules",
-        "-o", str(output), str(ROOT)])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--ignore-dirs",
+            ".* node_modules",
+            "-o",
+            str(output),
+            str(ROOT),
+        ]
+    )
     with output.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
 
@@ -32,8 +47,11 @@ def test_every_ui_string_has_a_spanish_translation(tmp_path):
     catalog = _spanish()
     extracted = _extracted(tmp_path)
     assert len(extracted) > 100
-    untranslated = sorted(message_id for message_id in extracted
-                          if not (catalog.get(message_id) and catalog.get(message_id).string))
+    untranslated = sorted(
+        message_id
+        for message_id in extracted
+        if not (catalog.get(message_id) and catalog.get(message_id).string)
+    )
     assert not untranslated, "run `make translations` and translate: " + repr(untranslated)
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert not fuzzy
@@ -41,8 +59,11 @@ def test_every_ui_string_has_a_spanish_translation(tmp_path):
 
 def _messages(catalog) -> dict:
     """id -> translation of every translated, non-fuzzy message (what gettext would serve)."""
-    return {_key(message.id): _key(message.string) for message in catalog
-            if message.id and message.string and not message.fuzzy}
+    return {
+        _key(message.id): _key(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
 
 
 def _key(value):
@@ -57,8 +78,9 @@ def _compiled(path: Path) -> dict:
 
 def test_compiled_catalogue_is_up_to_date():
     """Compares the messages, not the bytes: the .mo header names the Babel that wrote it."""
-    assert _compiled(SPANISH / "messages.mo") == _messages(_spanish()), \
+    assert _compiled(SPANISH / "messages.mo") == _messages(_spanish()), (
         "messages.mo is stale: run `make translations`"
+    )
 
 
 def test_a_stale_compiled_catalogue_is_caught(tmp_path):

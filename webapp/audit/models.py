@@ -22,7 +22,8 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
     staff_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True)
+        sa.ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # kept as typed when recorded, so the row still reads right if the account changes
     actor: Mapped[str] = mapped_column(sa.String(254))
     team: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, index=True)

@@ -44,12 +44,20 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(clamped, time.min, MEXICO_CITY).astimezone(UTC)
 
 
-def trail(object_type: str, object_id: str, team: str | None, limit: int = 50
-          ) -> list[AuditEntry]:
+def trail(object_type: str, object_id: str, team: str | None, limit: int = 50) -> list[AuditEntry]:
     """What the back office did to one object of a team, newest first (a detail page's
     trail)."""
     from webapp.extensions import db
 
-    return list(db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.object_type == object_type, AuditEntry.object_id == object_id,
-        AuditEntry.team == team).order_by(AuditEntry.id.desc()).limit(limit)).all())
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.object_type == object_type,
+                AuditEntry.object_id == object_id,
+                AuditEntry.team == team,
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        ).all()
+    )

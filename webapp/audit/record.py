@@ -19,9 +19,17 @@ from .models import OK, AuditEntry
 log = logging.getLogger(__name__)
 
 
-def record(action: str, *, team: str | None = None, object_type: str | None = None,
-           object_id: str | None = None, outcome: str = OK, reason: str | None = None,
-           staff=None, actor: str | None = None) -> AuditEntry:
+def record(
+    action: str,
+    *,
+    team: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    outcome: str = OK,
+    reason: str | None = None,
+    staff=None,
+    actor: str | None = None,
+) -> AuditEntry:
     """Append one entry. Defaults: the signed-in staff member and the current request's team."""
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user
@@ -30,14 +38,25 @@ def record(action: str, *, team: str | None = None, object_type: str | None = No
     entry = AuditEntry(
         staff_id=getattr(staff, "id", None),
         actor=_storable(actor or getattr(staff, "email", None) or "anonymous"),
-        team=_storable(team), action=action, object_type=object_type,
+        team=_storable(team),
+        action=action,
+        object_type=object_type,
         object_id=_storable(None if object_id is None else str(object_id)),
-        outcome=outcome, reason=_storable(reason or None),
-        remote_addr=request.remote_addr if has_request_context() else None)
+        outcome=outcome,
+        reason=_storable(reason or None),
+        remote_addr=request.remote_addr if has_request_context() else None,
+    )
     db.session.add(entry)
     db.session.commit()
-    log.info("audit: %s %s %s/%s by %s -> %s", action, team or "-", object_type or "-",
-             object_id or "-", entry.actor, outcome)
+    log.info(
+        "audit: %s %s %s/%s by %s -> %s",
+        action,
+        team or "-",
+        object_type or "-",
+        object_id or "-",
+        entry.actor,
+        outcome,
+    )
     return entry
 
 
@@ -47,8 +66,14 @@ def _storable(text: str | None) -> str | None:
 
 
 @contextmanager
-def audited(action: str, *, object_type: str | None = None, object_id: str | None = None,
-            reason: str | None = None, team: str | None = None) -> Iterator[dict]:
+def audited(
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    reason: str | None = None,
+    team: str | None = None,
+) -> Iterator[dict]:
     """Record ``action`` as ok, or with the gigstack error code if the block raises one.
 
     The block may set ``entry["object_id"]`` (e.g. the id of what it created).
@@ -57,8 +82,15 @@ def audited(action: str, *, object_type: str | None = None, object_id: str | Non
     try:
         yield details
     except GigstackError as error:
-        record(action, team=team, object_type=object_type, object_id=details["object_id"],
-               outcome=error.code or type(error).__name__, reason=reason)
+        record(
+            action,
+            team=team,
+            object_type=object_type,
+            object_id=details["object_id"],
+            outcome=error.code or type(error).__name__,
+            reason=reason,
+        )
         raise
-    record(action, team=team, object_type=object_type, object_id=details["object_id"],
-           reason=reason)
+    record(
+        action, team=team, object_type=object_type, object_id=details["object_id"], reason=reason
+    )

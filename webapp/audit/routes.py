@@ -25,8 +25,18 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 EXPORT_CHUNK = 1_000
-CSV_COLUMNS = ("id", "at", "actor", "team", "action", "object_type", "object_id", "outcome",
-               "reason", "remote_addr")
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "team",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "remote_addr",
+)
 
 
 def team_names() -> dict[str, str]:
@@ -39,15 +49,21 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     form = AuditFilterForm(request.args)
     form.staff.choices = [("", _("Everyone"))] + [
         (str(s.id), f"{s.name} <{s.email}>")
-        for s in db.session.scalars(sa.select(Staff).order_by(Staff.name))]
+        for s in db.session.scalars(sa.select(Staff).order_by(Staff.name))
+    ]
     # others choose among their own entries' teams and actions (never what others did)
     mine = sa.true() if current_user.is_admin else AuditEntry.staff_id == current_user.id
-    teams = db.session.scalars(sa.select(AuditEntry.team).where(AuditEntry.team.is_not(None), mine)
-                               .distinct().order_by(AuditEntry.team)).all()
+    teams = db.session.scalars(
+        sa.select(AuditEntry.team)
+        .where(AuditEntry.team.is_not(None), mine)
+        .distinct()
+        .order_by(AuditEntry.team)
+    ).all()
     names = team_names()
     form.team.choices = [("", _("All teams"))] + [(t, names.get(t, t)) for t in teams]
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(mine).distinct()
-                                 .order_by(AuditEntry.action)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(mine).distinct().order_by(AuditEntry.action)
+    ).all()
     form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
     form.validate()  # a bad value is reported next to its field and ignored; the rest apply
 
@@ -55,9 +71,12 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
         return None if field.errors else (field.data or None)
 
     filters = AuditFilters(
-        staff_id=parse_id(accepted(form.staff)), team=accepted(form.team),
-        action=accepted(form.action), date_from=accepted(form.date_from),
-        date_to=accepted(form.date_to))
+        staff_id=parse_id(accepted(form.staff)),
+        team=accepted(form.team),
+        action=accepted(form.action),
+        date_from=accepted(form.date_from),
+        date_to=accepted(form.date_to),
+    )
     if not current_user.is_admin:
         filters.staff_id = current_user.id  # others see only their own entries
     return form, filters
@@ -75,11 +94,20 @@ def index():
     rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    links = {"first": list_url("before") if before else None,
-             "next": list_url("before", str(rows[-1].id)) if has_more and rows else None}
+    links = {
+        "first": list_url("before") if before else None,
+        "next": list_url("before", str(rows[-1].id)) if has_more and rows else None,
+    }
     filter_args = {k: v for k, v in request.args.items() if k != "before" and v}
-    return render_page("audit/page.html", "audit/_rows.html", form=form, rows=rows,
-                       links=links, filter_args=filter_args, team_names=team_names())
+    return render_page(
+        "audit/page.html",
+        "audit/_rows.html",
+        form=form,
+        rows=rows,
+        links=links,
+        filter_args=filter_args,
+        team_names=team_names(),
+    )
 
 
 @bp.get("/export.csv")

@@ -45,6 +45,7 @@ def signed_in(view: F) -> F:
 
 def requires(role: Role) -> Callable[[F], F]:
     """Allow staff whose role is ``role`` or above; others get 403."""
+
     def decorate(view: F) -> F:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
@@ -56,6 +57,7 @@ def requires(role: Role) -> Callable[[F], F]:
 
         setattr(checked, ACCESS_ATTRIBUTE, role)
         return checked  # type: ignore[return-value]
+
     return decorate
 
 
@@ -96,7 +98,8 @@ def safe_next(target: str | None) -> str | None:
 def sign_in_url(reason: str | None = None) -> str:
     """Where anonymous visitors go, remembering the page they asked for (GET only)."""
     next_path = htmx_page_path() or (
-        request.full_path.rstrip("?") if request.method == "GET" else None)
+        request.full_path.rstrip("?") if request.method == "GET" else None
+    )
     return url_for("auth.sign_in", next=safe_next(next_path), reason=reason)
 
 

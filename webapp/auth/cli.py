@@ -31,8 +31,14 @@ def _actor() -> str:
 
 
 def _audit(action: str, staff: Staff, reason: str | None = None) -> None:
-    record(action, staff=None, actor=_actor(), object_type="staff", object_id=staff.email,
-           reason=reason)
+    record(
+        action,
+        staff=None,
+        actor=_actor(),
+        object_type="staff",
+        object_id=staff.email,
+        reason=reason,
+    )
 
 
 def _get(email: str) -> Staff:
@@ -60,16 +66,16 @@ def _read_password(from_stdin: bool, email: str) -> str:
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 @click.option("--team", "teams", multiple=True, help="Limit to this team id (repeatable).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create(email: str, name: str, role: str, teams: tuple[str, ...],
-           password_stdin: bool) -> None:
+def create(email: str, name: str, role: str, teams: tuple[str, ...], password_stdin: bool) -> None:
     """Create a staff member."""
     email = normalize_email(email)
     if "@" not in email:
         raise click.ClickException("the email must look like name@example.com")
     if Staff.by_email(email) is not None:
         raise click.ClickException(f"{email} already exists (use set-role / reset-password)")
-    staff = Staff(email=email, name=name.strip(), role=role,
-                  team_ids=list(teams) if teams else None)
+    staff = Staff(
+        email=email, name=name.strip(), role=role, team_ids=list(teams) if teams else None
+    )
     staff.set_password(_read_password(password_stdin, email))
     db.session.add(staff)
     db.session.commit()
@@ -86,10 +92,13 @@ def list_staff() -> None:
         return
     click.echo(f"{'EMAIL':32} {'NAME':24} {'ROLE':9} {'ACTIVE':6} {'LAST SIGN-IN':17} TEAMS")
     for staff in rows:
-        last = staff.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if staff.last_sign_in_at \
-            else "never"
-        click.echo(f"{staff.email:32} {staff.name[:24]:24} {staff.role:9} "
-                   f"{'yes' if staff.active else 'no':6} {last:17} {teams_text(staff.team_ids)}")
+        last = (
+            staff.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if staff.last_sign_in_at else "never"
+        )
+        click.echo(
+            f"{staff.email:32} {staff.name[:24]:24} {staff.role:9} "
+            f"{'yes' if staff.active else 'no':6} {last:17} {teams_text(staff.team_ids)}"
+        )
 
 
 @staff_cli.command("set-role")
@@ -167,6 +176,11 @@ def purge_demo() -> None:
     demo_emails = db.session.scalars(sa.select(Staff.email).where(Staff.is_demo.is_(True))).all()
     ensure_demo_admin(current_app._get_current_object())
     for demo_email in demo_emails:  # deleted rows: audited by email, like every other change
-        record("staff.purge_demo", staff=None, actor=_actor(), object_type="staff",
-               object_id=demo_email)
+        record(
+            "staff.purge_demo",
+            staff=None,
+            actor=_actor(),
+            object_type="staff",
+            object_id=demo_email,
+        )
     click.echo("no demo account remains")

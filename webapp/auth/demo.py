@@ -25,8 +25,9 @@ def ensure_demo_admin(app: Flask) -> str | None:
             removed = db.session.execute(sa.delete(Staff).where(Staff.is_demo.is_(True)))
             db.session.commit()
             if removed.rowcount:
-                log.warning("removed %d demo account(s): a real API key is configured",
-                            removed.rowcount)
+                log.warning(
+                    "removed %d demo account(s): a real API key is configured", removed.rowcount
+                )
             return None
         email = normalize_email(app.config["DEMO_ADMIN_EMAIL"])
         staff = Staff.by_email(email)

@@ -13,11 +13,16 @@ EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+$"
 
 
 class SignInForm(BackofficeForm):
-    email = EmailField(_l("Email"), validators=[
-        DataRequired(_l("Type your email.")),
-        Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
-        Length(max=254)])
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Type your email.")),
+            Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
+            Length(max=254),
+        ],
+    )
     # never re-rendered with its value: a failed attempt clears the password, keeps the email
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Type your password.")), Length(max=1024)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Type your password.")), Length(max=1024)]
+    )
     submit = SubmitField(_l("Sign in"))

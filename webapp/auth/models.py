@@ -43,8 +43,7 @@ class Staff(UserMixin, db.Model):
     # rotated on sign-out, password reset and deactivation: old session cookies stop working
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=_new_nonce)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(
-        UtcDateTime(), nullable=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     # -- identity ---------------------------------------------------------------------------
 

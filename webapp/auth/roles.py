@@ -6,9 +6,9 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    ADMIN = "admin"          # everything, including staff management
-    OPERATOR = "operator"    # read, create, edit, cancel, refund (destructive asks a reason)
-    VIEWER = "viewer"        # read only
+    ADMIN = "admin"  # everything, including staff management
+    OPERATOR = "operator"  # read, create, edit, cancel, refund (destructive asks a reason)
+    VIEWER = "viewer"  # read only
 
     @property
     def rank(self) -> int:

@@ -41,10 +41,8 @@ def _demo_allowed(staff: Staff) -> bool:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_sign_in_limits, methods=["POST"], key_func=get_remote_address,
-               deduct_when=_failed)
-@limiter.limit(_sign_in_limits, methods=["POST"], key_func=_submitted_account,
-               deduct_when=_failed)
+@limiter.limit(_sign_in_limits, methods=["POST"], key_func=get_remote_address, deduct_when=_failed)
+@limiter.limit(_sign_in_limits, methods=["POST"], key_func=_submitted_account, deduct_when=_failed)
 def sign_in():
     """Same message for an unknown email and a wrong password; the email typed is kept."""
     next_path = safe_next(request.values.get("next"))
@@ -58,8 +56,12 @@ def sign_in():
         if staff is None or not _demo_allowed(staff):
             error = _("Wrong email or password.")
             # filed under the account the email names (if any): its owner and admins see it
-            record("auth.sign_in", actor=normalize_email(form.email.data),
-                   staff=staff or Staff.by_email(form.email.data), outcome="invalid_credentials")
+            record(
+                "auth.sign_in",
+                actor=normalize_email(form.email.data),
+                staff=staff or Staff.by_email(form.email.data),
+                outcome="invalid_credentials",
+            )
             status = FAILED
         elif not staff.active:
             error = _("This account is disabled. Ask an administrator to enable it again.")
@@ -76,9 +78,13 @@ def sign_in():
 
 def _sign_in_page(form: SignInForm, error: str | None, status: int):
     form.password.data = ""
-    return render_template("auth/sign_in.html", form=form, error=error,
-                           next_path=safe_next(request.values.get("next")),
-                           reason=request.args.get("reason")), status
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        error=error,
+        next_path=safe_next(request.values.get("next")),
+        reason=request.args.get("reason"),
+    ), status
 
 
 def throttled_sign_in():

@@ -56,9 +56,12 @@ def expire_stale() -> None:
     now = int(now_seconds())
     started, seen = session.get(STARTED), session.get(SEEN)
     config = current_app.config
-    if (started is None or seen is None
-            or now - seen > config["SESSION_IDLE_SECONDS"]
-            or now - started > config["SESSION_ABSOLUTE_SECONDS"]):
+    if (
+        started is None
+        or seen is None
+        or now - seen > config["SESSION_IDLE_SECONDS"]
+        or now - started > config["SESSION_ABSOLUTE_SECONDS"]
+    ):
         logout_user()
         session.clear()
         g.session_expired = True

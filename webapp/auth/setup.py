@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_staff)
     login_manager.unauthorized_handler(unauthorized_response)
-    sessions.init_app(app)          # before enforce_sign_in: an expired session is anonymous
+    sessions.init_app(app)  # before enforce_sign_in: an expired session is anonymous
     app.before_request(enforce_sign_in)
     app.before_request(protect_csrf)
     app.register_blueprint(bp)

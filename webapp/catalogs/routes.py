@@ -28,5 +28,6 @@ def search(catalogue: str):
     if not FIELD_ID.fullmatch(field):
         abort(400)
     text = request.args.get(field) or request.args.get("q") or ""
-    return render_template("catalogs/_picks.html", entries=SEARCHES[catalogue](text),
-                           field=field, query=text)
+    return render_template(
+        "catalogs/_picks.html", entries=SEARCHES[catalogue](text), field=field, query=text
+    )

@@ -54,8 +54,14 @@ def fold(text: str) -> str:
 def _get(table: str, code: str | None) -> Entry | None:
     if not code:
         return None
-    row = _connection().execute(f"SELECT code, name FROM {table} WHERE code = ?",  # noqa: S608
-                                (code.strip(),)).fetchone()
+    row = (
+        _connection()
+        .execute(
+            f"SELECT code, name FROM {table} WHERE code = ?",  # noqa: S608
+            (code.strip(),),
+        )
+        .fetchone()
+    )
     return Entry(*row) if row else None
 
 
@@ -64,18 +70,33 @@ def _search(table: str, text: str, limit: int) -> list[Entry]:
     text = (text or "").strip()[:80]
     if not text:
         return []
-    words = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-             for w in fold(text).split()][:6]
-    code_hit = _connection().execute(
-        f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\' ORDER BY code "  # noqa: S608
-        "LIMIT ?", (words[0].upper() + "%", limit)).fetchall() if len(words) == 1 else []
+    words = [
+        w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(text).split()
+    ][:6]
+    code_hit = (
+        _connection()
+        .execute(
+            f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\' ORDER BY code "  # noqa: S608
+            "LIMIT ?",
+            (words[0].upper() + "%", limit),
+        )
+        .fetchall()
+        if len(words) == 1
+        else []
+    )
     rest = limit - len(code_hit)
     found = [Entry(*row) for row in code_hit]
     if rest > 0:
         where = " AND ".join("folded LIKE ? ESCAPE '\\'" for _ in words)
-        rows = _connection().execute(
-            f"SELECT code, name FROM {table} WHERE {where} ORDER BY length(name), code "  # noqa: S608
-            "LIMIT ?", [*(f"%{w}%" for w in words), rest + len(code_hit)]).fetchall()
+        rows = (
+            _connection()
+            .execute(
+                f"SELECT code, name FROM {table} WHERE {where} ORDER BY length(name), code "  # noqa: S608
+                "LIMIT ?",
+                [*(f"%{w}%" for w in words), rest + len(code_hit)],
+            )
+            .fetchall()
+        )
         seen = {entry.code for entry in found}
         found += [Entry(*row) for row in rows if row[0] not in seen][:rest]
     return found
@@ -103,8 +124,11 @@ def postal_code(code: str | None) -> PostalCode | None:
     """A c_CodigoPostal entry with its state and municipality codes, or None."""
     if not code or len(code) != 5 or not code.isascii() or not code.isdigit():
         return None
-    row = _connection().execute("SELECT code, state, municipality FROM postal_codes "
-                                "WHERE code = ?", (code,)).fetchone()
+    row = (
+        _connection()
+        .execute("SELECT code, state, municipality FROM postal_codes WHERE code = ?", (code,))
+        .fetchone()
+    )
     return PostalCode(*row) if row else None
 
 

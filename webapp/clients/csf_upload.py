@@ -57,17 +57,23 @@ def csf_message(error: CsfError) -> str:
     """Why the file cannot be used, in the operator's language."""
     return {
         "missing": _("Choose the CSF PDF."),
-        "too_large": _("The file is over %(limit)s MiB. A CSF downloaded from SAT weighs far "
-                       "less: check that you chose the right file.", limit=MAX_BYTES // 2**20),
-        "not_pdf": _("The file is not a PDF. Upload the CSF PDF downloaded from SAT; photos "
-                     "and scans are not accepted."),
+        "too_large": _(
+            "The file is over %(limit)s MiB. A CSF downloaded from SAT weighs far "
+            "less: check that you chose the right file.",
+            limit=MAX_BYTES // 2**20,
+        ),
+        "not_pdf": _(
+            "The file is not a PDF. Upload the CSF PDF downloaded from SAT; photos "
+            "and scans are not accepted."
+        ),
         "encrypted": _("The PDF is password-protected. Upload the CSF as SAT gives it."),
         "too_many_pages": _("The PDF has too many pages for a CSF. Upload only the CSF."),
         "damaged": _("The PDF is damaged or cannot be read. Download the CSF again."),
-        "image_only": _("The PDF has no text: it looks like a scan or a photo. Upload the PDF "
-                        "downloaded from SAT."),
-        "cedula": _("This is a Cédula de Datos Fiscales, not a Constancia de Situación "
-                    "Fiscal."),
+        "image_only": _(
+            "The PDF has no text: it looks like a scan or a photo. Upload the PDF "
+            "downloaded from SAT."
+        ),
+        "cedula": _("This is a Cédula de Datos Fiscales, not a Constancia de Situación Fiscal."),
         "not_csf": _("The PDF is not a Constancia de Situación Fiscal."),
         "no_rfc": _("No RFC was found in the document."),
         "bad_rfc": _("The RFC in the document is not a valid RFC."),
@@ -80,21 +86,35 @@ def preview_of(data: CsfData, today: date) -> dict[str, Any]:
     if data.issued_on is None:
         warnings.append(_("The issue date was not found in the CSF."))
     elif (today - data.issued_on).days > MAX_AGE_DAYS:
-        warnings.append(_("The CSF was issued on %(day)s, more than 3 months ago: ask the "
-                          "client for a recent one.", day=data.issued_on.strftime("%d/%m/%Y")))
+        warnings.append(
+            _(
+                "The CSF was issued on %(day)s, more than 3 months ago: ask the "
+                "client for a recent one.",
+                day=data.issued_on.strftime("%d/%m/%Y"),
+            )
+        )
     if data.status and data.status != "ACTIVO":
-        warnings.append(_("The taxpayer's status at SAT is %(status)s, not ACTIVO.",
-                          status=data.status))
+        warnings.append(
+            _("The taxpayer's status at SAT is %(status)s, not ACTIVO.", status=data.status)
+        )
     if data.cedula_rfc and data.cedula_rfc.replace(" ", "").upper() != data.rfc:
-        warnings.append(_("The RFC at the top of the CSF differs from the one in its data: the "
-                          "document may have been altered."))
-    return {"rfc": data.rfc, "persona": data.persona, "name": data.name,
-            "regime_code": data.regime_code,
-            "regimes": [{"code": r.code, "name": r.name, "active": r.active}
-                        for r in data.regimes],
-            "zip": data.zip, "status": data.status,
-            "issued_on": data.issued_on.strftime("%d/%m/%Y") if data.issued_on else None,
-            "warnings": warnings}
+        warnings.append(
+            _(
+                "The RFC at the top of the CSF differs from the one in its data: the "
+                "document may have been altered."
+            )
+        )
+    return {
+        "rfc": data.rfc,
+        "persona": data.persona,
+        "name": data.name,
+        "regime_code": data.regime_code,
+        "regimes": [{"code": r.code, "name": r.name, "active": r.active} for r in data.regimes],
+        "zip": data.zip,
+        "status": data.status,
+        "issued_on": data.issued_on.strftime("%d/%m/%Y") if data.issued_on else None,
+        "warnings": warnings,
+    }
 
 
 def diff_of(client: dict[str, Any], preview: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,12 +122,22 @@ def diff_of(client: dict[str, Any], preview: dict[str, Any]) -> list[dict[str, A
     rows = [
         (_("RFC"), client.get("tax_id"), preview["rfc"]),
         (_("Legal name"), client.get("legal_name"), preview["name"]),
-        (_("Tax regime"), catalogs.label("tax_regimes", client.get("tax_system")),
-         catalogs.label("tax_regimes", preview["regime_code"])),
+        (
+            _("Tax regime"),
+            catalogs.label("tax_regimes", client.get("tax_system")),
+            catalogs.label("tax_regimes", preview["regime_code"]),
+        ),
         (_("Fiscal postal code"), (client.get("address") or {}).get("zip"), preview["zip"]),
     ]
-    return [{"label": label, "now": now or "", "csf": csf or "",
-             "changes": (now or "") != (csf or "") and bool(csf)} for label, now, csf in rows]
+    return [
+        {
+            "label": label,
+            "now": now or "",
+            "csf": csf or "",
+            "changes": (now or "") != (csf or "") and bool(csf),
+        }
+        for label, now, csf in rows
+    ]
 
 
 def _key(token: str) -> str:
@@ -132,28 +162,52 @@ def _start(client: dict[str, Any] | None):
         data = parse_csf(pdf)
     except CsfError as error:
         form.file.errors.append(csf_message(error))
-        record("client.csf", object_type="client", object_id=(client or {}).get("id"),
-               outcome=f"refused_locally:{error.reason}")
+        record(
+            "client.csf",
+            object_type="client",
+            object_id=(client or {}).get("id"),
+            outcome=f"refused_locally:{error.reason}",
+        )
         return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
     preview = preview_of(data, _today())
     if client and client.get("tax_id") and client["tax_id"] != data.rfc:
-        form.file.errors.append(_("This CSF belongs to RFC %(csf)s, but the client's RFC is "
-                                  "%(client)s: nothing was changed.", csf=data.rfc,
-                                  client=client["tax_id"]))
+        form.file.errors.append(
+            _(
+                "This CSF belongs to RFC %(csf)s, but the client's RFC is "
+                "%(client)s: nothing was changed.",
+                csf=data.rfc,
+                client=client["tax_id"],
+            )
+        )
         return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
     token = secrets.token_urlsafe(16)
-    cache.put(_key(token), {"pdf": pdf, "preview": preview, "team": current_team_id(),
-                            "client_id": (client or {}).get("id")}, PENDING_SECONDS)
+    cache.put(
+        _key(token),
+        {
+            "pdf": pdf,
+            "preview": preview,
+            "team": current_team_id(),
+            "client_id": (client or {}).get("id"),
+        },
+        PENDING_SECONDS,
+    )
     # the whole page: the upload form asked htmx to take #csf-page out of it
     return render_template("clients/csf_preview.html", **_preview_context(token, preview, client))
 
 
-def _preview_context(token: str, preview: dict[str, Any], client: dict[str, Any] | None,
-                     **extra: Any) -> dict[str, Any]:
+def _preview_context(
+    token: str, preview: dict[str, Any], client: dict[str, Any] | None, **extra: Any
+) -> dict[str, Any]:
     confirm = ConfirmForm(formdata=None, data={"token": token})
-    return {"token": token, "preview": preview, "client": client, "confirm": confirm,
-            "diff": diff_of(client, preview) if client else None,
-            "regime": catalogs.label("tax_regimes", preview["regime_code"]), **extra}
+    return {
+        "token": token,
+        "preview": preview,
+        "client": client,
+        "confirm": confirm,
+        "diff": diff_of(client, preview) if client else None,
+        "regime": catalogs.label("tax_regimes", preview["regime_code"]),
+        **extra,
+    }
 
 
 @bp.route("/csf", methods=["GET", "POST"])
@@ -190,18 +244,38 @@ def confirm_csf():
     try:
         made = api().clients.upload_csf(pending["pdf"], client_id=pending.get("client_id"))
     except GigstackError as error:
-        record("client.csf", object_type="client", object_id=pending.get("client_id"),
-               outcome=error.code)
-        message = error.message if error.status and error.status < 500 else _(
-            "gigstack could not take the CSF right now. Nothing changed; try again.")
-        return form_failed("clients/csf_preview.html", "clients/_csf_preview.html",
-                           "csf-preview", error=message,
-                           **_preview_context(token, pending["preview"], client))
+        record(
+            "client.csf",
+            object_type="client",
+            object_id=pending.get("client_id"),
+            outcome=error.code,
+        )
+        message = (
+            error.message
+            if error.status and error.status < 500
+            else _("gigstack could not take the CSF right now. Nothing changed; try again.")
+        )
+        return form_failed(
+            "clients/csf_preview.html",
+            "clients/_csf_preview.html",
+            "csf-preview",
+            error=message,
+            **_preview_context(token, pending["preview"], client),
+        )
     target = url_for("clients.show", client_id=made["id"])
     cache.put(_key(token), {"done": target, "team": current_team_id()}, PENDING_SECONDS)
-    record("client.csf", object_type="client", object_id=made["id"],
-           reason=f"from CSF of {pending['preview']['rfc']}"
-                  + ("; updated" if pending.get("client_id") else ""))
-    flash(_("The CSF was uploaded: %(name)s is up to date with SAT's data.",
-            name=made.get("legal_name") or made["id"]), "info")
+    record(
+        "client.csf",
+        object_type="client",
+        object_id=made["id"],
+        reason=f"from CSF of {pending['preview']['rfc']}"
+        + ("; updated" if pending.get("client_id") else ""),
+    )
+    flash(
+        _(
+            "The CSF was uploaded: %(name)s is up to date with SAT's data.",
+            name=made.get("legal_name") or made["id"],
+        ),
+        "info",
+    )
     return navigate(target)

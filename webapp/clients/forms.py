@@ -37,17 +37,27 @@ from webapp.teams.forms import (
 # público en general / extranjero: SAT fixes their regime and use (CFDI 4.0)
 GENERIC_REGIME, GENERIC_USE = "616", "S01"
 EMAILS = re.compile(r"^\s*([^@\s,]+@[^@\s,]+\s*(,\s*[^@\s,]+@[^@\s,]+\s*)*)?$")
-ADDRESS_FIELDS = ("street", "exterior", "interior", "neighborhood", "city", "state", "zip",
-                  "country")
+ADDRESS_FIELDS = (
+    "street",
+    "exterior",
+    "interior",
+    "neighborhood",
+    "city",
+    "state",
+    "zip",
+    "country",
+)
 TOP_FIELDS = ("name", "legal_name", "company", "email", "phone", "tax_id", "tax_system", "use")
 
 
 def use_choices(regime: str | None) -> list[tuple[str, Any]]:
     """CFDI uses the regime allows (all of them while no regime is chosen)."""
-    entries = [e for e in catalogs.entries("cfdi_uses")
-               if not regime or regime in (e.get("regimes") or [])]
-    return [("", _l("Choose a CFDI use"))] + [(e["code"], f"{e['code']} — {e['name']}")
-                                              for e in entries]
+    entries = [
+        e for e in catalogs.entries("cfdi_uses") if not regime or regime in (e.get("regimes") or [])
+    ]
+    return [("", _l("Choose a CFDI use"))] + [
+        (e["code"], f"{e['code']} — {e['name']}") for e in entries
+    ]
 
 
 def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
@@ -59,32 +69,52 @@ def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
 
 class ClientForm(BackofficeForm):
     once = HiddenField()
-    legal_name = StringField(_l("Legal name (as at SAT)"), filters=[strip], validators=[
-        DataRequired(_l("Type the legal name as the CSF shows it.")), Length(max=254)],
-        description=_l("Without the company type (SA DE CV): CFDI 4.0 compares it with SAT."))
+    legal_name = StringField(
+        _l("Legal name (as at SAT)"),
+        filters=[strip],
+        validators=[DataRequired(_l("Type the legal name as the CSF shows it.")), Length(max=254)],
+        description=_l("Without the company type (SA DE CV): CFDI 4.0 compares it with SAT."),
+    )
     name = StringField(_l("Display name"), filters=[strip], validators=[Length(max=254)])
     company = StringField(_l("Company"), filters=[strip], validators=[Length(max=254)])
     tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
     tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
     use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
-    email = EmailField(_l("E-mail"), filters=[strip], validators=[
-        Optional(), Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
-        Length(max=254)])
-    bcc = StringField(_l("Copy to (bcc)"), filters=[strip], validators=[
-        Length(max=2000), Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas."))],
-        description=_l("Several addresses separated by commas."))
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
+    bcc = StringField(
+        _l("Copy to (bcc)"),
+        filters=[strip],
+        validators=[
+            Length(max=2000),
+            Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas.")),
+        ],
+        description=_l("Several addresses separated by commas."),
+    )
     phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
-    zip = StringField(_l("Fiscal postal code"), filters=[strip], validators=[
-        Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))])
+    zip = StringField(
+        _l("Fiscal postal code"),
+        filters=[strip],
+        validators=[Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))],
+    )
     street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
     exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
     interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
-    neighborhood = StringField(_l("Neighbourhood (colonia)"), filters=[strip],
-                               validators=[Length(max=120)])
+    neighborhood = StringField(
+        _l("Neighbourhood (colonia)"), filters=[strip], validators=[Length(max=120)]
+    )
     city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
     state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
-    country = StringField(_l("Country"), filters=[upper], default="MEX",
-                          validators=[Length(max=60)])
+    country = StringField(
+        _l("Country"), filters=[upper], default="MEX", validators=[Length(max=60)]
+    )
 
     def offer_choices(self) -> None:
         """Regimes for the RFC typed; uses for the regime chosen (generic RFCs: fixed)."""
@@ -115,8 +145,13 @@ class ClientForm(BackofficeForm):
             raise FieldError(_l("Choose a CFDI use from the list."))
         regime = self.tax_system.data
         if regime and regime not in (entry.get("regimes") or []):
-            raise FieldError(_l("Use %(use)s is not allowed for regime %(regime)s.",
-                                use=field.data, regime=regime))
+            raise FieldError(
+                _l(
+                    "Use %(use)s is not allowed for regime %(regime)s.",
+                    use=field.data,
+                    regime=regime,
+                )
+            )
 
     def validate_zip(self, field: Field) -> None:
         check_postal_code(field.data)
@@ -139,13 +174,12 @@ def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> 
         value = getattr(form, name).data or ""
         return value != before.get(name, "") if original is not None else bool(value)
 
-    payload: dict[str, Any] = {name: getattr(form, name).data or None
-                               for name in TOP_FIELDS if changed(name)}
+    payload: dict[str, Any] = {
+        name: getattr(form, name).data or None for name in TOP_FIELDS if changed(name)
+    }
     if changed("bcc"):
-        payload["bcc"] = [part.strip() for part in (form.bcc.data or "").split(",")
-                          if part.strip()]
-    address = {name: getattr(form, name).data or None for name in ADDRESS_FIELDS
-               if changed(name)}
+        payload["bcc"] = [part.strip() for part in (form.bcc.data or "").split(",") if part.strip()]
+    address = {name: getattr(form, name).data or None for name in ADDRESS_FIELDS if changed(name)}
     if address:
         payload["address"] = {**address, "country": form.country.data or "MEX"}
     if original is None and not payload.get("name"):
@@ -154,23 +188,43 @@ def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> 
 
 
 class ClientDeleteForm(BackofficeForm):
-    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        DataRequired(_l("Say why the client is deleted.")), Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say why the client is deleted.")), Length(max=500)],
+    )
 
 
 class ClientFilterForm(BackofficeForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Name, legal name, RFC or e-mail"), filters=[strip],
-                    validators=[Length(max=200)])
-    validity = SelectField(_l("SAT check"), validate_choice=False, choices=[
-        ("", _l("Any")), ("valid", _l("Valid")), ("invalid", _l("Invalid"))])
-    efos = SelectField(_l("EFOS list"), validate_choice=False, choices=[
-        ("", _l("Any")), ("listed", _l("On the EFOS list")), ("clear", _l("Not listed"))])
-    persona = SelectField(_l("Persona"), validate_choice=False, choices=[
-        ("", _l("Any")), ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))])
-    sort = SelectField(_l("Sort by"), validate_choice=False, default="-created", choices=[
-        ("-created", _l("Newest first")), ("created", _l("Oldest first")),
-        ("name", _l("Name (A–Z)")), ("-name", _l("Name (Z–A)"))])
-
+    q = SearchField(
+        _l("Name, legal name, RFC or e-mail"), filters=[strip], validators=[Length(max=200)]
+    )
+    validity = SelectField(
+        _l("SAT check"),
+        validate_choice=False,
+        choices=[("", _l("Any")), ("valid", _l("Valid")), ("invalid", _l("Invalid"))],
+    )
+    efos = SelectField(
+        _l("EFOS list"),
+        validate_choice=False,
+        choices=[("", _l("Any")), ("listed", _l("On the EFOS list")), ("clear", _l("Not listed"))],
+    )
+    persona = SelectField(
+        _l("Persona"),
+        validate_choice=False,
+        choices=[("", _l("Any")), ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))],
+    )
+    sort = SelectField(
+        _l("Sort by"),
+        validate_choice=False,
+        default="-created",
+        choices=[
+            ("-created", _l("Newest first")),
+            ("created", _l("Oldest first")),
+            ("name", _l("Name (A–Z)")),
+            ("-name", _l("Name (Z–A)")),
+        ],
+    )

@@ -37,24 +37,42 @@ from .forms import (
 bp = team_blueprint("clients", __name__, "/clients")
 
 PAGE_SIZE = 25
-SEARCH_LIMIT = 100      # the search endpoint's most per call; it never pages (§2.2)
-WALK_LIMIT = 5000       # clients walked when a filter the API lacks is applied
+SEARCH_LIMIT = 100  # the search endpoint's most per call; it never pages (§2.2)
+WALK_LIMIT = 5000  # clients walked when a filter the API lacks is applied
 PANEL_SIZE = 5
-SORTS = {"-created": ("timestamp", "desc"), "created": ("timestamp", "asc"),
-         "name": ("name", "asc"), "-name": ("name", "desc")}
-CSV_COLUMNS = ("id", "name", "legal_name", "rfc", "regime", "use", "email", "phone",
-               "postal_code", "sat_check", "efos", "created")
+SORTS = {
+    "-created": ("timestamp", "desc"),
+    "created": ("timestamp", "asc"),
+    "name": ("name", "asc"),
+    "-name": ("name", "desc"),
+}
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "legal_name",
+    "rfc",
+    "regime",
+    "use",
+    "email",
+    "phone",
+    "postal_code",
+    "sat_check",
+    "efos",
+    "created",
+)
 
 
 def _filters(form: ClientFilterForm) -> dict[str, str]:
-    return {name: getattr(form, name).data or "" for name in ("validity", "efos", "persona")
-            if not getattr(form, name).errors}
+    return {
+        name: getattr(form, name).data or ""
+        for name in ("validity", "efos", "persona")
+        if not getattr(form, name).errors
+    }
 
 
 def keep(client: dict[str, Any], filters: dict[str, str]) -> bool:
     """The filters gigstack's list does not take, applied to one client."""
-    if filters.get("validity") and bool(client.get("is_valid")) != (
-            filters["validity"] == "valid"):
+    if filters.get("validity") and bool(client.get("is_valid")) != (filters["validity"] == "valid"):
         return False
     listed = (client.get("efos") or {}).get("is_valid") is False
     if filters.get("efos") and listed != (filters["efos"] == "listed"):
@@ -67,8 +85,9 @@ def keep(client: dict[str, Any], filters: dict[str, str]) -> bool:
     return True
 
 
-def _matching(client_api: Any, query: str, filters: dict[str, str], order: tuple[str, str]
-              ) -> Iterator[dict[str, Any]]:
+def _matching(
+    client_api: Any, query: str, filters: dict[str, str], order: tuple[str, str]
+) -> Iterator[dict[str, Any]]:
     """Every matching client, page by page (the search endpoint when a text is given)."""
     if query:
         found = client_api.clients.search(query, limit=SEARCH_LIMIT)
@@ -105,14 +124,25 @@ def index():
         rows = list(_matching(client_api, "", filters, order))
         total, links = len(rows), {"first": None, "next": None}
     else:
-        page = client_api.clients.list(limit=PAGE_SIZE, next=cursor, order_by=order[0],
-                                       sort=order[1])
+        page = client_api.clients.list(
+            limit=PAGE_SIZE, next=cursor, order_by=order[0], sort=order[1]
+        )
         rows, total = list(page), page.total_results
-        links = {"first": list_url("next") if cursor else None,
-                 "next": list_url("next", page.next) if page.has_more and page.next else None}
-    return render_page("clients/page.html", "clients/_rows.html", form=form, rows=rows,
-                       total=total, links=links, more_matched=more_matched,
-                       search_limit=SEARCH_LIMIT, export_args=_export_args())
+        links = {
+            "first": list_url("next") if cursor else None,
+            "next": list_url("next", page.next) if page.has_more and page.next else None,
+        }
+    return render_page(
+        "clients/page.html",
+        "clients/_rows.html",
+        form=form,
+        rows=rows,
+        total=total,
+        links=links,
+        more_matched=more_matched,
+        search_limit=SEARCH_LIMIT,
+        export_args=_export_args(),
+    )
 
 
 PICKS_LIMIT = 8
@@ -131,12 +161,18 @@ def picks():
     entries = []
     if len(text) >= 2:
         for client in api().clients.search(text[:200], limit=PICKS_LIMIT):
-            label = f"{client.get('legal_name') or client.get('name') or '—'} · " \
-                    f"{client.get('tax_id') or '—'}"
-            entries.append({"code": client["id"], "name": label, "label": label,
-                            "hide_code": True})
-    return render_template("catalogs/_picks.html", entries=entries, field=field, query=text,
-                           empty=_("No client of this team matches “%(query)s”.", query=text))
+            label = (
+                f"{client.get('legal_name') or client.get('name') or '—'} · "
+                f"{client.get('tax_id') or '—'}"
+            )
+            entries.append({"code": client["id"], "name": label, "label": label, "hide_code": True})
+    return render_template(
+        "catalogs/_picks.html",
+        entries=entries,
+        field=field,
+        query=text,
+        empty=_("No client of this team matches “%(query)s”.", query=text),
+    )
 
 
 def _export_args() -> dict[str, str]:
@@ -158,12 +194,20 @@ def export_csv():
     def rows() -> Iterator[list[Any]]:
         for client in _matching(client_api, query, filters, order):
             address = client.get("address") or {}
-            yield [client.get("id"), client.get("name"), client.get("legal_name"),
-                   client.get("tax_id"), client.get("tax_system"), client.get("use"),
-                   client.get("email"), client.get("phone"), address.get("zip"),
-                   "valid" if client.get("is_valid") else "invalid",
-                   "listed" if (client.get("efos") or {}).get("is_valid") is False else "",
-                   client.get("created_at")]
+            yield [
+                client.get("id"),
+                client.get("name"),
+                client.get("legal_name"),
+                client.get("tax_id"),
+                client.get("tax_system"),
+                client.get("use"),
+                client.get("email"),
+                client.get("phone"),
+                address.get("zip"),
+                "valid" if client.get("is_valid") else "invalid",
+                "listed" if (client.get("efos") or {}).get("is_valid") is False else "",
+                client.get("created_at"),
+            ]
 
     return csv_response("clients", CSV_COLUMNS, rows())
 
@@ -190,8 +234,9 @@ def problems(client: dict[str, Any]) -> list[str]:
     if not regime:
         found.append(_("No tax regime."))
     elif person and not regime.get(person):
-        found.append(_("Regime %(code)s does not fit the RFC's persona type.",
-                       code=client.get("tax_system")))
+        found.append(
+            _("Regime %(code)s does not fit the RFC's persona type.", code=client.get("tax_system"))
+        )
     if not (client.get("address") or {}).get("zip"):
         found.append(_("No fiscal postal code."))
     if (client.get("efos") or {}).get("is_valid") is False:
@@ -215,19 +260,27 @@ def show(client_id: str):
     client_api = api()
     client, invoices, payments, receipts = gather(
         lambda: _client_or_404(client_id),
-        lambda: _panel(lambda: client_api.invoices.list("income", client_id=client_id,
-                                                        limit=PANEL_SIZE)),
+        lambda: _panel(
+            lambda: client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE)
+        ),
         lambda: _panel(lambda: client_api.payments.list(client_id=client_id, limit=PANEL_SIZE)),
-        lambda: _panel(lambda: client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE)))
-    return render_page("clients/show.html", {"client-actions": "clients/_actions.html"},
-                       **_show_context(client, invoices=invoices, payments=payments,
-                                       receipts=receipts))
+        lambda: _panel(lambda: client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE)),
+    )
+    return render_page(
+        "clients/show.html",
+        {"client-actions": "clients/_actions.html"},
+        **_show_context(client, invoices=invoices, payments=payments, receipts=receipts),
+    )
 
 
 def _show_context(client: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"client": client, "problems": problems(client),
-            "regime": catalogs.label("tax_regimes", client.get("tax_system")),
-            "use": catalogs.label("cfdi_uses", client.get("use")), **extra}
+    return {
+        "client": client,
+        "problems": problems(client),
+        "regime": catalogs.label("tax_regimes", client.get("tax_system")),
+        "use": catalogs.label("cfdi_uses", client.get("use")),
+        **extra,
+    }
 
 
 @bp.post("/<client_id>/validate")
@@ -238,12 +291,22 @@ def validate(client_id: str):
         client = api().clients.validate(client_id)
     except NotFound:
         abort(404)
-    record("client.validate", object_type="client", object_id=client_id,
-           reason="valid" if client.get("is_valid") else "invalid")
-    return render_page("clients/action.html", "clients/_actions.html",
-                       **_show_context(client, notice=_(
-                           "SAT check done: the fiscal data are valid.") if client.get(
-                           "is_valid") else _("SAT check done: the fiscal data are not valid.")))
+    record(
+        "client.validate",
+        object_type="client",
+        object_id=client_id,
+        reason="valid" if client.get("is_valid") else "invalid",
+    )
+    return render_page(
+        "clients/action.html",
+        "clients/_actions.html",
+        **_show_context(
+            client,
+            notice=_("SAT check done: the fiscal data are valid.")
+            if client.get("is_valid")
+            else _("SAT check done: the fiscal data are not valid."),
+        ),
+    )
 
 
 @bp.post("/<client_id>/portal-link")
@@ -253,10 +316,12 @@ def portal_link(client_id: str):
     audited without the URL."""
     client = _client_or_404(client_id)
     link = api().clients.portal_link(id=client_id)
-    record("client.portal_link", object_type="client", object_id=client_id,
-           reason="link shown once")
-    body = render_page("clients/action.html", "clients/_actions.html",
-                       **_show_context(client, link=link))
+    record(
+        "client.portal_link", object_type="client", object_id=client_id, reason="link shown once"
+    )
+    body = render_page(
+        "clients/action.html", "clients/_actions.html", **_show_context(client, link=link)
+    )
     return body, 200, {"Cache-Control": "no-store"}
 
 
@@ -268,7 +333,8 @@ def stamp_pending_receipts(client_id: str):
     client_api = api()
     client, pending = gather(
         lambda: _client_or_404(client_id),
-        lambda: client_api.receipts.list(status="pending", client_id=client_id, limit=1))
+        lambda: client_api.receipts.list(status="pending", client_id=client_id, limit=1),
+    )
     count = pending.total_results if pending.total_results is not None else len(pending)
     context = _show_context(client, pending=count)
     if request.method == "GET":
@@ -276,13 +342,26 @@ def stamp_pending_receipts(client_id: str):
     try:
         result = client_api.clients.stamp_pending_receipts(client_id)
     except ValidationError as error:
-        record("client.stamp_pending_receipts", object_type="client", object_id=client_id,
-               outcome=error.code)
-        return form_failed("clients/stamp.html", "clients/_stamp.html", "stamp-receipts",
-                           error=error.message, **context)
-    record("client.stamp_pending_receipts", object_type="client", object_id=client_id,
-           reason=f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
-                  f"remaining {result.get('remaining')}")
+        record(
+            "client.stamp_pending_receipts",
+            object_type="client",
+            object_id=client_id,
+            outcome=error.code,
+        )
+        return form_failed(
+            "clients/stamp.html",
+            "clients/_stamp.html",
+            "stamp-receipts",
+            error=error.message,
+            **context,
+        )
+    record(
+        "client.stamp_pending_receipts",
+        object_type="client",
+        object_id=client_id,
+        reason=f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
+        f"remaining {result.get('remaining')}",
+    )
     return render_page("clients/stamp.html", "clients/_stamp.html", result=result, **context)
 
 
@@ -296,12 +375,16 @@ def new():
     form.offer_choices()
     if not form.is_submitted():
         form.once.data = form.once.data or once.issue()
-        return render_page("clients/new.html", {"client-form": "clients/_form.html",
-                                                "fiscal-fields": "clients/_fiscal.html"},
-                           form=form, client=None)
+        return render_page(
+            "clients/new.html",
+            {"client-form": "clients/_form.html", "fiscal-fields": "clients/_fiscal.html"},
+            form=form,
+            client=None,
+        )
     if not form.validate():
-        return form_failed("clients/new.html", "clients/_form.html", "client-form", form=form,
-                           client=None)
+        return form_failed(
+            "clients/new.html", "clients/_form.html", "client-form", form=form, client=None
+        )
     claim = once.claim(form.once.data)
     if not claim.fresh:
         return once.repeated(claim)
@@ -311,13 +394,23 @@ def new():
         once.release(form.once.data)
         record("client.create", object_type="client", outcome=error.code)
         unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
-        return form_failed("clients/new.html", "clients/_form.html", "client-form", form=form,
-                           client=None, error=" ".join(unplaced) or None)
+        return form_failed(
+            "clients/new.html",
+            "clients/_form.html",
+            "client-form",
+            form=form,
+            client=None,
+            error=" ".join(unplaced) or None,
+        )
     except GigstackError:
         once.release(form.once.data)
         raise
-    record("client.create", object_type="client", object_id=client.get("id"),
-           reason=client.get("tax_id"))
+    record(
+        "client.create",
+        object_type="client",
+        object_id=client.get("id"),
+        reason=client.get("tax_id"),
+    )
     target = url_for("clients.show", client_id=client["id"])
     once.done(form.once.data, target)
     return navigate(target)
@@ -344,13 +437,21 @@ def edit(client_id: str):
         try:
             api().clients.update(client_id, payload)
         except ValidationError as error:
-            record("client.update", object_type="client", object_id=client_id,
-                   outcome=error.code)
+            record("client.update", object_type="client", object_id=client_id, outcome=error.code)
             unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
-            return form_failed("clients/edit.html", "clients/_form.html", "client-form",
-                               error=" ".join(unplaced) or None, **context)
-        record("client.update", object_type="client", object_id=client_id,
-               reason="changed: " + ", ".join(sorted(payload)))
+            return form_failed(
+                "clients/edit.html",
+                "clients/_form.html",
+                "client-form",
+                error=" ".join(unplaced) or None,
+                **context,
+            )
+        record(
+            "client.update",
+            object_type="client",
+            object_id=client_id,
+            reason="changed: " + ", ".join(sorted(payload)),
+        )
     return navigate(url_for("clients.show", client_id=client_id))
 
 
@@ -365,8 +466,9 @@ def delete(client_id: str):
     if not form.is_submitted():
         return render_page("clients/delete.html", "clients/_confirm.html", **context)
     if not form.validate():
-        return form_failed("clients/delete.html", "clients/_confirm.html", "client-delete",
-                           **context)
+        return form_failed(
+            "clients/delete.html", "clients/_confirm.html", "client-delete", **context
+        )
     api().clients.delete(client_id)
     record("client.delete", object_type="client", object_id=client_id, reason=form.reason.data)
     flash(_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id), "info")

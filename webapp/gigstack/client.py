@@ -238,12 +238,15 @@ class GigstackClient(_ResourceGroups):
         """
         headers = dict(self._headers, Authorization=f"Bearer {self._key.reveal()}")
         try:
-            response = self.session.get(self.base_url + "/teams", params={"limit": 1},
-                                        headers=headers, timeout=(timeout, timeout))
+            response = self.session.get(
+                self.base_url + "/teams",
+                params={"limit": 1},
+                headers=headers,
+                timeout=(timeout, timeout),
+            )
         except requests.exceptions.RequestException:
             return False
         return response.status_code < 400
-
 
     def request(
         self,
@@ -293,8 +296,9 @@ class GigstackClient(_ResourceGroups):
             method, path, params=params, json=json, files=files, data=data, team=team, retry=retry
         )
         if body.get("data") is None:
-            raise Unavailable("gigstack answered without the object asked for",
-                              code="empty_response")
+            raise Unavailable(
+                "gigstack answered without the object asked for", code="empty_response"
+            )
         result = normalize_times(body.get("data"))
         return transform(result) if transform is not None and result is not None else result
 
@@ -370,8 +374,11 @@ class GigstackClient(_ResourceGroups):
         connection) is :class:`Unavailable`: there is nothing a view could show."""
         raw = response.content
         if not raw.strip():
-            raise Unavailable("gigstack answered with an empty body", code="empty_response",
-                              status=response.status_code)
+            raise Unavailable(
+                "gigstack answered with an empty body",
+                code="empty_response",
+                status=response.status_code,
+            )
         try:
             body = jsonlib.loads(raw)
         except ValueError:
@@ -436,8 +443,7 @@ class GigstackClient(_ResourceGroups):
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise last_error or Timeout(
-                    f"gigstack {method} {log_target}: time budget of "
-                    f"{max(budget, 0):g} s used up"
+                    f"gigstack {method} {log_target}: time budget of {max(budget, 0):g} s used up"
                 )
             try:
                 self.breaker.before_call()
@@ -542,8 +548,11 @@ class GigstackClient(_ResourceGroups):
             except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
                 response.close()
                 raise requests.exceptions.ReadTimeout(str(exc)) from None
-            except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError,
-                    OSError) as exc:
+            except (
+                urllib3.exceptions.ProtocolError,
+                urllib3.exceptions.DecodeError,
+                OSError,
+            ) as exc:
                 response.close()
                 raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
             if not chunk:

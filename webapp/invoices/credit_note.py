@@ -44,11 +44,21 @@ def credited_items(invoice: dict[str, Any], form: CreditNoteForm) -> list[dict[s
         if not row.form.include.data:
             continue
         quantity = row.form.quantity.data
-        quantity = float(quantity) if quantity is not None else float(original.get("quantity")
-                                                                        or 1)
-        item = {key: original.get(key) for key in (
-            "description", "unit_price", "product_key", "unit_key", "unit_name", "sku",
-            "taxability", "taxes") if original.get(key) is not None} | {"quantity": quantity}
+        quantity = float(quantity) if quantity is not None else float(original.get("quantity") or 1)
+        item = {
+            key: original.get(key)
+            for key in (
+                "description",
+                "unit_price",
+                "product_key",
+                "unit_key",
+                "unit_name",
+                "sku",
+                "taxability",
+                "taxes",
+            )
+            if original.get(key) is not None
+        } | {"quantity": quantity}
         invoiced = float(original.get("quantity") or 0)
         if original.get("discount") and invoiced:
             # the discount follows the share of the line credited
@@ -57,8 +67,9 @@ def credited_items(invoice: dict[str, Any], form: CreditNoteForm) -> list[dict[s
     return chosen
 
 
-def problems(invoice: dict[str, Any], form: CreditNoteForm,
-             items: list[dict[str, Any]]) -> list[str]:
+def problems(
+    invoice: dict[str, Any], form: CreditNoteForm, items: list[dict[str, Any]]
+) -> list[str]:
     """What keeps this credit note from being issued (checked before any call)."""
     found = []
     if not items:
@@ -67,14 +78,21 @@ def problems(invoice: dict[str, Any], form: CreditNoteForm,
         found.append(_("Quantities must be more than 0."))
     for original, row in zip(invoice.get("items") or [], form.rows, strict=False):
         typed = row.form.quantity.data
-        if row.form.include.data and typed is not None and \
-                float(typed) > float(original.get("quantity") or 0):
+        if (
+            row.form.include.data
+            and typed is not None
+            and float(typed) > float(original.get("quantity") or 0)
+        ):
             found.append(_("A quantity is above the invoice's."))
             break
     total = compute_totals(items)["total"] if items else 0
     if total > float(invoice.get("total") or 0) + 0.005:
-        found.append(_("The credit note (%(total)s) cannot be above the invoice's total.",
-                       total=f"{total:,.2f}"))
+        found.append(
+            _(
+                "The credit note (%(total)s) cannot be above the invoice's total.",
+                total=f"{total:,.2f}",
+            )
+        )
     return found
 
 
@@ -87,10 +105,16 @@ def credit_note(uuid: str):
         abort(404)
     form = CreditNoteForm()
     if not form.is_submitted():
-        form = CreditNoteForm(formdata=None, data={
-            "idempotency_key": new_idempotency_key(),
-            "rows": [{"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
-                     for item in invoice.get("items") or []]})
+        form = CreditNoteForm(
+            formdata=None,
+            data={
+                "idempotency_key": new_idempotency_key(),
+                "rows": [
+                    {"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
+                    for item in invoice.get("items") or []
+                ],
+            },
+        )
     while len(form.rows) < len(invoice.get("items") or []):
         form.rows.append_entry({"include": False})
     items = credited_items(invoice, form)
@@ -100,34 +124,66 @@ def credit_note(uuid: str):
     if request.method == "GET" or request.form.get("action") != "issue":
         return render_page("invoices/credit_note.html", "invoices/_credit_note.html", **context)
     if not form.validate() or blocking:
-        return form_failed("invoices/credit_note.html", "invoices/_credit_note.html",
-                           "credit-note-form", error=_("The credit note was not issued."),
-                           **context)
-    body = {"client": {"id": (invoice.get("client") or {}).get("id")}, "items": items,
-            "payment_form": invoice.get("payment_form") if invoice.get("payment_form") != "99"
-            else "15", "payment_method": "PUE", "use": "G02",
-            "currency": invoice.get("currency") or "MXN",
-            "related_documents": [{"relationship": "01", "documents": [invoice["uuid"]]}],
-            "idempotency_key": form.idempotency_key.data}
+        return form_failed(
+            "invoices/credit_note.html",
+            "invoices/_credit_note.html",
+            "credit-note-form",
+            error=_("The credit note was not issued."),
+            **context,
+        )
+    body = {
+        "client": {"id": (invoice.get("client") or {}).get("id")},
+        "items": items,
+        "payment_form": invoice.get("payment_form")
+        if invoice.get("payment_form") != "99"
+        else "15",
+        "payment_method": "PUE",
+        "use": "G02",
+        "currency": invoice.get("currency") or "MXN",
+        "related_documents": [{"relationship": "01", "documents": [invoice["uuid"]]}],
+        "idempotency_key": form.idempotency_key.data,
+    }
     if body["currency"] != "MXN":
         body["exchange_rate"] = invoice.get("exchange_rate")
     try:
         note = api().invoices.create_egress(body)
     except (ValidationError, Conflict) as error:
-        record("invoice.credit_note", object_type="invoice", object_id=invoice["uuid"],
-               outcome=error.code)
+        record(
+            "invoice.credit_note",
+            object_type="invoice",
+            object_id=invoice["uuid"],
+            outcome=error.code,
+        )
         unplaced = apply_api_errors(form, error)
-        return form_failed("invoices/credit_note.html", "invoices/_credit_note.html",
-                           "credit-note-form", error=" ".join(unplaced) or error.message,
-                           **context)
+        return form_failed(
+            "invoices/credit_note.html",
+            "invoices/_credit_note.html",
+            "credit-note-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     except GigstackError as error:
-        record("invoice.credit_note", object_type="invoice", object_id=invoice["uuid"],
-               outcome=error.code)
-        return form_failed("invoices/credit_note.html", "invoices/_credit_note.html",
-                           "credit-note-form", error=_(
-                               "gigstack did not confirm the credit note (%(why)s). Send the form "
-                               "again: it carries the same key, so at most one is issued.",
-                               why=error.code), **context)
-    record("invoice.credit_note", object_type="invoice", object_id=invoice["uuid"],
-           reason=f"credit note {note['uuid']} for {note.get('total')}")
+        record(
+            "invoice.credit_note",
+            object_type="invoice",
+            object_id=invoice["uuid"],
+            outcome=error.code,
+        )
+        return form_failed(
+            "invoices/credit_note.html",
+            "invoices/_credit_note.html",
+            "credit-note-form",
+            error=_(
+                "gigstack did not confirm the credit note (%(why)s). Send the form "
+                "again: it carries the same key, so at most one is issued.",
+                why=error.code,
+            ),
+            **context,
+        )
+    record(
+        "invoice.credit_note",
+        object_type="invoice",
+        object_id=invoice["uuid"],
+        reason=f"credit note {note['uuid']} for {note.get('total')}",
+    )
     return navigate(url_for("invoices.show", uuid=note["uuid"]))

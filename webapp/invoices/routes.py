@@ -35,10 +35,17 @@ bp = team_blueprint("invoices", __name__, "/invoices")
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100
 KINDS = {"income": "I", "egress": "E", "payment": "P"}
-SORTS = {"-created": ("timestamp", "desc"), "created": ("timestamp", "asc"),
-         "name": ("name", "asc"), "-name": ("name", "desc")}
-TAB_LABELS = (("income", _l("Income (I)")), ("egress", _l("Egress (E)")),
-              ("payment", _l("Payment complements (P)")))
+SORTS = {
+    "-created": ("timestamp", "desc"),
+    "created": ("timestamp", "asc"),
+    "name": ("name", "asc"),
+    "-name": ("name", "desc"),
+}
+TAB_LABELS = (
+    ("income", _l("Income (I)")),
+    ("egress", _l("Egress (E)")),
+    ("payment", _l("Payment complements (P)")),
+)
 MEDIA = {"pdf": "application/pdf", "xml": "application/xml", "zip": "application/zip"}
 
 
@@ -65,22 +72,44 @@ def _list(kind: str):
             params["created_lte"] = day_bound(form.date_to.data, end=True)
         method = form.payment_method.data if kind != "payment" else None
         page = client.invoices.list(
-            kind, status=form.status.data or None, client_id=form.client_id.data or None,
-            series=form.series.data or None, payment_method=method or None, limit=PAGE_SIZE,
-            next=cursor, order_by=order[0], sort=order[1], **params)
+            kind,
+            status=form.status.data or None,
+            client_id=form.client_id.data or None,
+            series=form.series.data or None,
+            payment_method=method or None,
+            limit=PAGE_SIZE,
+            next=cursor,
+            order_by=order[0],
+            sort=order[1],
+            **params,
+        )
         rows = [r for r in page if not method or r.get("payment_method") == method]
         total = page.total_results
-        links = {"first": list_url("next") if cursor else None,
-                 "next": list_url("next", page.next) if page.has_more and page.next else None}
+        links = {
+            "first": list_url("next") if cursor else None,
+            "next": list_url("next", page.next) if page.has_more and page.next else None,
+        }
     tabs = [(url_for_kind(name), label, None, name == kind) for name, label in TAB_LABELS]
-    return render_page("invoices/page.html", "invoices/_rows.html", form=form, rows=rows,
-                       total=total, links=links, kind=kind, tabs=tabs,
-                       more_matched=more_matched, search_limit=SEARCH_LIMIT)
+    return render_page(
+        "invoices/page.html",
+        "invoices/_rows.html",
+        form=form,
+        rows=rows,
+        total=total,
+        links=links,
+        kind=kind,
+        tabs=tabs,
+        more_matched=more_matched,
+        search_limit=SEARCH_LIMIT,
+    )
 
 
 def url_for_kind(kind: str) -> str:
-    return url_for({"income": "invoices.index", "egress": "invoices.egress",
-                    "payment": "invoices.payment"}[kind])
+    return url_for(
+        {"income": "invoices.index", "egress": "invoices.egress", "payment": "invoices.payment"}[
+            kind
+        ]
+    )
 
 
 @bp.get("/")
@@ -118,15 +147,14 @@ def find_invoice_with(uuid: str, *also: Callable[[], Any]) -> tuple[dict[str, An
             return None
 
     results = gather(*[lambda k=k: get(k) for k in KINDS], *also)
-    found = next((inv for inv in results[:len(KINDS)] if inv), None)
+    found = next((inv for inv in results[: len(KINDS)] if inv), None)
     if found is None:
         abort(404)
-    return found, results[len(KINDS):]
+    return found, results[len(KINDS) :]
 
 
 def _kind_of(invoice: dict[str, Any]) -> str:
-    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"),
-                                                              "income")
+    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"), "income")
 
 
 @bp.get("/<uuid>")
@@ -138,7 +166,7 @@ def show(uuid: str):
     client = api()
 
     def complements_of() -> list[dict[str, Any]]:
-        try:   # asked for every invoice so it runs alongside; only a PPD one shows it
+        try:  # asked for every invoice so it runs alongside; only a PPD one shows it
             return list(client.invoices.list("payment", invoice_id=uuid, limit=100))
         except GigstackError:
             return []
@@ -147,9 +175,15 @@ def show(uuid: str):
     if invoice.get("payment_method") != "PPD":
         complements = []
     trail = audit_trail("invoice", invoice["uuid"], current_team_id())
-    return render_page("invoices/show.html", "invoices/_detail.html", invoice=invoice,
-                       complements=complements, trail=trail,
-                       product=sat.product_key, unit=sat.unit_key)
+    return render_page(
+        "invoices/show.html",
+        "invoices/_detail.html",
+        invoice=invoice,
+        complements=complements,
+        trail=trail,
+        product=sat.product_key,
+        unit=sat.unit_key,
+    )
 
 
 def download_name(invoice: dict[str, Any], issuer_rfc: str, extension: str) -> str:
@@ -169,14 +203,23 @@ def download(uuid: str, file_type: str):
     invoice, (team,) = find_invoice_with(uuid, lambda: team_details(client, team_id))
     issuer = team.get("tax_id") or ""
     if file_type == "zip":
-        content = build_zip({download_name(invoice, issuer, kind): got.content
-                             for kind, got in client.invoices.downloads(invoice["uuid"]).items()})
+        content = build_zip(
+            {
+                download_name(invoice, issuer, kind): got.content
+                for kind, got in client.invoices.downloads(invoice["uuid"]).items()
+            }
+        )
     else:
         content = client.invoices.download_file(invoice["uuid"], file_type).content
     name = download_name(invoice, issuer, file_type)
-    return Response(content, mimetype=MEDIA[file_type], headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        content,
+        mimetype=MEDIA[file_type],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.route("/<uuid>/send", methods=["GET", "POST"])
@@ -203,14 +246,22 @@ def send(uuid: str):
     try:
         result = api().invoices.send(invoice["uuid"], form.addresses())
     except ValidationError as error:
-        record("invoice.send", object_type="invoice", object_id=invoice["uuid"],
-               outcome=error.code)
+        record("invoice.send", object_type="invoice", object_id=invoice["uuid"], outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("invoices/send.html", "invoices/_send.html", "send-form",
-                           error=" ".join(unplaced) or error.message, **context)
+        return form_failed(
+            "invoices/send.html",
+            "invoices/_send.html",
+            "send-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     recipients = result.get("recipients") or form.addresses()
-    record("invoice.send", object_type="invoice", object_id=invoice["uuid"],
-           reason="to " + ", ".join(recipients))
+    record(
+        "invoice.send",
+        object_type="invoice",
+        object_id=invoice["uuid"],
+        reason="to " + ", ".join(recipients),
+    )
     return render_page("invoices/send.html", "invoices/_send.html", sent=recipients, **context)
 
 
@@ -219,8 +270,7 @@ def _substitutes(invoice: dict[str, Any]) -> list[dict[str, Any]]:
     client_id = (invoice.get("client") or {}).get("id")
     if not client_id:
         return []
-    page = api().invoices.list(_kind_of(invoice), status="valid", client_id=client_id,
-                               limit=100)
+    page = api().invoices.list(_kind_of(invoice), status="valid", client_id=client_id, limit=100)
     return [inv for inv in page if inv.get("uuid") != invoice["uuid"]]
 
 
@@ -235,47 +285,85 @@ def cancel(uuid: str):
     folio = f"{invoice.get('series') or ''}-{invoice.get('folio_number') or ''}"
     form = CancelForm()
     form.motive.choices = [("", _("Choose a motive"))] + [
-        (m["code"], f"{m['code']} — {m['name']}") for m in catalogs.entries("cancellation_motives")]
+        (m["code"], f"{m['code']} — {m['name']}") for m in catalogs.entries("cancellation_motives")
+    ]
     substitutes = _substitutes(invoice) if invoice.get("status") == "valid" else []
     form.substitution_uuid.choices = [("", _("Choose the invoice that replaces it"))] + [
-        (s["uuid"], f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
-                    f"{s.get('total')} · {s['uuid'][:8]}") for s in substitutes]
-    context = {"form": form, "invoice": invoice, "live": live, "folio": folio,
-               "motive_help": MOTIVE_HELP}
+        (
+            s["uuid"],
+            f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
+            f"{s.get('total')} · {s['uuid'][:8]}",
+        )
+        for s in substitutes
+    ]
+    context = {
+        "form": form,
+        "invoice": invoice,
+        "live": live,
+        "folio": folio,
+        "motive_help": MOTIVE_HELP,
+    }
     if not form.is_submitted():
         # back from issuing the substitute: motive 01 with it chosen
-        if request.args.get("motive") in {m["code"] for m in
-                                          catalogs.entries("cancellation_motives")}:
+        if request.args.get("motive") in {
+            m["code"] for m in catalogs.entries("cancellation_motives")
+        }:
             form.motive.data = request.args["motive"]
         form.substitution_uuid.data = request.args.get("substitute") or ""
         return render_page("invoices/cancel.html", "invoices/_cancel.html", **context)
-    if invoice.get("status") != "valid":   # cancelled in another tab meanwhile: say so
-        return form_failed("invoices/cancel.html", "invoices/_cancel.html", "cancel-form",
-                           **context)
+    if invoice.get("status") != "valid":  # cancelled in another tab meanwhile: say so
+        return form_failed(
+            "invoices/cancel.html", "invoices/_cancel.html", "cancel-form", **context
+        )
     form.validate()
     if form.motive.data not in {m["code"] for m in catalogs.entries("cancellation_motives")}:
         form.motive.errors = [*form.motive.errors, _("Choose a motive from the list.")]
     if form.motive.data == "01" and not form.substitution_uuid.data:
-        form.substitution_uuid.errors = [_("Motive 01 needs the invoice that replaces this "
-                                           "one. Issue it first, then choose it here.")]
+        form.substitution_uuid.errors = [
+            _(
+                "Motive 01 needs the invoice that replaces this "
+                "one. Issue it first, then choose it here."
+            )
+        ]
     if live and (form.confirm_folio.data or "").strip().upper() != folio.upper():
         form.confirm_folio.errors = [_("Type %(folio)s to confirm.", folio=folio)]
     if form.errors:
-        return form_failed("invoices/cancel.html", "invoices/_cancel.html", "cancel-form",
-                           **context)
+        return form_failed(
+            "invoices/cancel.html", "invoices/_cancel.html", "cancel-form", **context
+        )
     substitute = form.substitution_uuid.data if form.motive.data == "01" else None
     try:
         cancelled = api().invoices.cancel(invoice["uuid"], form.motive.data, substitute)
     except (ValidationError, Conflict) as error:
-        record("invoice.cancel", object_type="invoice", object_id=invoice["uuid"],
-               outcome=error.code, reason=form.reason.data)
+        record(
+            "invoice.cancel",
+            object_type="invoice",
+            object_id=invoice["uuid"],
+            outcome=error.code,
+            reason=form.reason.data,
+        )
         unplaced = apply_api_errors(form, error, {"replacement": "substitution_uuid"})
-        return form_failed("invoices/cancel.html", "invoices/_cancel.html", "cancel-form",
-                           error=" ".join(unplaced) or error.message, **context)
-    record("invoice.cancel", object_type="invoice", object_id=invoice["uuid"],
-           reason=f"motive {form.motive.data}"
-                  + (f", substitute {substitute}" if substitute else "")
-                  + f": {form.reason.data}")
-    flash(_("Invoice %(folio)s cancelled: SAT status %(status)s.", folio=folio,
-            status=cancelled.get("cancellation_status") or "—"), "info")
+        return form_failed(
+            "invoices/cancel.html",
+            "invoices/_cancel.html",
+            "cancel-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
+    record(
+        "invoice.cancel",
+        object_type="invoice",
+        object_id=invoice["uuid"],
+        reason=f"motive {form.motive.data}"
+        + (f", substitute {substitute}" if substitute else "")
+        + f": {form.reason.data}",
+    )
+    flash(
+        _(
+            "Invoice %(folio)s cancelled: SAT status %(status)s.",
+            folio=folio,
+            status=cancelled.get("cancellation_status") or "—",
+        ),
+        "info",
+    )
     return navigate(url_for("invoices.show", uuid=invoice["uuid"]))

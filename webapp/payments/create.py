@@ -61,14 +61,25 @@ def request_link():
 
 def _open_ppd(client_api: Any, client_id: str) -> list[dict[str, Any]]:
     """The client's valid PPD invoices with something left to pay (what a complement pays)."""
-    page = client_api.invoices.list("income", client_id=client_id, status="valid",
-                                    payment_method="PPD", limit=100)
-    return [inv for inv in page if inv.get("payment_method") == "PPD"
-            and float(inv.get("last_balance") or 0) > 0]
+    page = client_api.invoices.list(
+        "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
+    )
+    return [
+        inv
+        for inv in page
+        if inv.get("payment_method") == "PPD" and float(inv.get("last_balance") or 0) > 0
+    ]
 
 
-def problems(form: PaymentForm, kind: str, client: dict | None, items: list[dict],
-             totals: dict, open_ppd: list[dict], stripe: bool) -> list[str]:
+def problems(
+    form: PaymentForm,
+    kind: str,
+    client: dict | None,
+    items: list[dict],
+    totals: dict,
+    open_ppd: list[dict],
+    stripe: bool,
+) -> list[str]:
     """What keeps the payment from being sent, found before any call; field-level ones are
     also put on their fields."""
     found = []
@@ -82,21 +93,33 @@ def problems(form: PaymentForm, kind: str, client: dict | None, items: list[dict
         if not form.payment_form.data:
             form.payment_form.errors = [_("Choose how the money arrived.")]
         elif form.payment_form.data == TO_BE_DEFINED and automation != "none":
-            form.payment_form.errors = [_("99 (por definir) cannot back an automation: an "
-                                          "invoice, a complement or a receipt needs the real "
-                                          "payment form.")]
+            form.payment_form.errors = [
+                _(
+                    "99 (por definir) cannot back an automation: an "
+                    "invoice, a complement or a receipt needs the real "
+                    "payment form."
+                )
+            ]
         chosen = next((i for i in open_ppd if i["uuid"] == form.ppd_invoice_id.data), None)
         if form.ppd_invoice_id.data and automation != "ppd_invoice_and_complement":
-            form.ppd_invoice_id.errors = [_("A PPD invoice is paid with the automation "
-                                            "“PPD invoice plus a payment complement”.")]
+            form.ppd_invoice_id.errors = [
+                _(
+                    "A PPD invoice is paid with the automation "
+                    "“PPD invoice plus a payment complement”."
+                )
+            ]
         elif form.ppd_invoice_id.data and chosen is None:
-            form.ppd_invoice_id.errors = [_("Choose one of the client's PPD invoices with a "
-                                            "balance.")]
+            form.ppd_invoice_id.errors = [
+                _("Choose one of the client's PPD invoices with a balance.")
+            ]
         elif chosen and totals["total"] > float(chosen.get("last_balance") or 0) + 0.005:
-            form.ppd_invoice_id.errors = [_(
-                "The payment (%(total)s) is above what is left to pay on it (%(balance)s).",
-                total=f"{totals['total']:,.2f}",
-                balance=f"{float(chosen.get('last_balance') or 0):,.2f}")]
+            form.ppd_invoice_id.errors = [
+                _(
+                    "The payment (%(total)s) is above what is left to pay on it (%(balance)s).",
+                    total=f"{totals['total']:,.2f}",
+                    balance=f"{float(chosen.get('last_balance') or 0):,.2f}",
+                )
+            ]
         found += [str(e) for e in [*form.payment_form.errors, *form.ppd_invoice_id.errors]]
     else:
         chosen_methods = form.methods.data or []
@@ -104,19 +127,25 @@ def problems(form: PaymentForm, kind: str, client: dict | None, items: list[dict
             form.methods.errors = [_("Choose at least one way to pay.")]
         needing = [m for m in chosen_methods if m in states.STRIPE_METHODS]
         if needing and not stripe:
-            form.methods.errors = [_("%(methods)s need a connected Stripe account, and this "
-                                     "team has none.", methods=", ".join(
-                                         str(states.METHOD_LABELS[m]) for m in needing))]
+            form.methods.errors = [
+                _(
+                    "%(methods)s need a connected Stripe account, and this team has none.",
+                    methods=", ".join(str(states.METHOD_LABELS[m]) for m in needing),
+                )
+            ]
         found += [str(e) for e in form.methods.errors]
     return found
 
 
 def _body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict[str, Any]:
-    body: dict[str, Any] = {"client": {"id": client["id"]}, "items": items,
-                            "currency": form.currency.data,
-                            "automation_type": form.automation_type.data,
-                            "send_email": bool(form.send_email.data),
-                            "idempotency_key": form.idempotency_key.data}
+    body: dict[str, Any] = {
+        "client": {"id": client["id"]},
+        "items": items,
+        "currency": form.currency.data,
+        "automation_type": form.automation_type.data,
+        "send_email": bool(form.send_email.data),
+        "idempotency_key": form.idempotency_key.data,
+    }
     if form.currency.data != "MXN":
         body["exchange_rate"] = float(form.exchange_rate.data)
     if form.addresses():
@@ -135,7 +164,7 @@ def _body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict
 def _create(kind: str):
     client_api = api()
     form: PaymentForm = RegisterForm() if kind == "register" else RequestForm()
-    if not form.is_submitted():   # links from a client, an invoice or the REP monitor
+    if not form.is_submitted():  # links from a client, an invoice or the REP monitor
         form.client_id.data = (request.args.get("client_id") or "")[:64]
         if request.args.get("automation_type") in states.AUTOMATION_HELP:
             form.automation_type.data = request.args["automation_type"]
@@ -158,62 +187,110 @@ def _create(kind: str):
     def stripe():
         if kind != "request":
             return False
-        return bool(((client_api.teams.integrations() or {}).get("stripe") or {}).get(
-            "completed"))
+        return bool(((client_api.teams.integrations() or {}).get("stripe") or {}).get("completed"))
 
     services, client, ppd, has_stripe = gather(
         lambda: list(client_api.services.list(limit=100)),
-        lambda: client_or_none(client_api, client_id), open_ppd, stripe)
+        lambda: client_or_none(client_api, client_id),
+        open_ppd,
+        stripe,
+    )
     set_service_choices(form, services)
     redrawn = apply_services(form, {s["id"]: s for s in services})
     if kind == "register":
         form.payment_form.choices = payment_form_choices(with_blank=True)
         form.ppd_invoice_id.choices = [("", _("— none: gigstack stamps a new PPD invoice —"))] + [
-            (inv["uuid"], _("%(folio)s · balance %(balance)s %(currency)s",
-                            folio=f"{inv.get('series') or ''}-{inv.get('folio_number') or ''}",
-                            balance=f"{float(inv.get('last_balance') or 0):,.2f}",
-                            currency=inv.get("currency") or "MXN")) for inv in ppd]
+            (
+                inv["uuid"],
+                _(
+                    "%(folio)s · balance %(balance)s %(currency)s",
+                    folio=f"{inv.get('series') or ''}-{inv.get('folio_number') or ''}",
+                    balance=f"{float(inv.get('last_balance') or 0):,.2f}",
+                    currency=inv.get("currency") or "MXN",
+                ),
+            )
+            for inv in ppd
+        ]
     items = [item_payload(entry.form, {s["id"]: s for s in services}) for entry in form.items]
     totals = compute_totals(items)
-    valid = form.validate() if action == "save" else True   # before problems: it resets errors
-    blocking = problems(form, kind, client, items, totals, ppd, has_stripe) \
-        if request.method == "POST" else []
+    valid = form.validate() if action == "save" else True  # before problems: it resets errors
+    blocking = (
+        problems(form, kind, client, items, totals, ppd, has_stripe)
+        if request.method == "POST"
+        else []
+    )
     if client_id and client is None:
         form.client_id.errors = [_("No client with this id in the team.")]
-    if action != "save":   # while the form is being filled the report speaks, not the fields
-        for field in (getattr(form, name, None) for name in ("payment_form", "ppd_invoice_id",
-                                                              "methods")):
+    if action != "save":  # while the form is being filled the report speaks, not the fields
+        for field in (
+            getattr(form, name, None) for name in ("payment_form", "ppd_invoice_id", "methods")
+        ):
             if field is not None:
                 field.errors = []
     page = f"payments/{'new' if kind == 'register' else 'request'}.html"
-    context = {"form": form, "kind": kind, "client": client, "totals": totals,
-               "blocking": blocking, "item_keys": item_keys(items), "states": states,
-               "has_stripe": has_stripe,
-               "form_action": url_for("payments.new" if kind == "register"
-                                      else "payments.request_link"),
-               "client_search": request.values.get("client_id_search", "")[:200]}
+    context = {
+        "form": form,
+        "kind": kind,
+        "client": client,
+        "totals": totals,
+        "blocking": blocking,
+        "item_keys": item_keys(items),
+        "states": states,
+        "has_stripe": has_stripe,
+        "form_action": url_for("payments.new" if kind == "register" else "payments.request_link"),
+        "client_search": request.values.get("client_id_search", "")[:200],
+    }
     if request.method == "GET" or action != "save":
         body = render_page(page, "payments/_form.html", **context)
         return body, 200, (swap_whole("payment-form") if redrawn and htmx_target() else {})
     if not valid or blocking:
-        return form_failed(page, "payments/_form.html", "payment-form",
-                           error=_("Nothing was sent: fix what is listed."), **context)
+        return form_failed(
+            page,
+            "payments/_form.html",
+            "payment-form",
+            error=_("Nothing was sent: fix what is listed."),
+            **context,
+        )
     send = client_api.payments.register if kind == "register" else client_api.payments.request
     try:
         payment = send(_body(form, kind, client, items))
     except (ValidationError, Conflict) as error:
         record("payment.create", object_type="payment", outcome=error.code)
-        unplaced = apply_api_errors(form, error, {"allowed_payment_methods": "methods"} | {
-            path: "methods" for path in getattr(error, "field_errors", {})
-            if path.startswith("allowed_payment_methods")})
-        return form_failed(page, "payments/_form.html", "payment-form",
-                           error=" ".join(unplaced) or error.message, **context)
+        unplaced = apply_api_errors(
+            form,
+            error,
+            {"allowed_payment_methods": "methods"}
+            | {
+                path: "methods"
+                for path in getattr(error, "field_errors", {})
+                if path.startswith("allowed_payment_methods")
+            },
+        )
+        return form_failed(
+            page,
+            "payments/_form.html",
+            "payment-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     except GigstackError as error:
         record("payment.create", object_type="payment", outcome=error.code)
-        return form_failed(page, "payments/_form.html", "payment-form", error=_(
-            "gigstack did not confirm the payment (%(why)s). Send the form again: it carries "
-            "the same key, so at most one payment is made.", why=error.code), **context)
-    record("payment.create", object_type="payment", object_id=payment["id"],
-           reason=f"{kind} {payment.get('total')} {payment.get('currency')} · "
-                  f"{payment.get('automation_type')}")
+        return form_failed(
+            page,
+            "payments/_form.html",
+            "payment-form",
+            error=_(
+                "gigstack did not confirm the payment (%(why)s). Send the form again: it carries "
+                "the same key, so at most one payment is made.",
+                why=error.code,
+            ),
+            **context,
+        )
+    record(
+        "payment.create",
+        object_type="payment",
+        object_id=payment["id"],
+        reason=f"{kind} {payment.get('total')} {payment.get('currency')} · "
+        f"{payment.get('automation_type')}",
+    )
     return navigate(url_for("payments.show", payment_id=payment["id"]))

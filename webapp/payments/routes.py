@@ -63,13 +63,28 @@ def index():
     cursor = request.args.get("next") or None
     client = api()
     page, tabs = page_with_status_tabs(
-        partial(client.payments.list, **filters), states.statuses(), status,
-        states.status_name, limit=PAGE_SIZE, next=cursor,
-        sort=SORTS.get(form.sort.data or "", "desc"))
-    links = {"first": list_url("next") if cursor else None,
-             "next": list_url("next", page.next) if page.has_more and page.next else None}
-    return render_page("payments/page.html", "payments/_rows.html", form=form, rows=list(page),
-                       total=page.total_results, links=links, tabs=tabs, states=states)
+        partial(client.payments.list, **filters),
+        states.statuses(),
+        status,
+        states.status_name,
+        limit=PAGE_SIZE,
+        next=cursor,
+        sort=SORTS.get(form.sort.data or "", "desc"),
+    )
+    links = {
+        "first": list_url("next") if cursor else None,
+        "next": list_url("next", page.next) if page.has_more and page.next else None,
+    }
+    return render_page(
+        "payments/page.html",
+        "payments/_rows.html",
+        form=form,
+        rows=list(page),
+        total=page.total_results,
+        links=links,
+        tabs=tabs,
+        states=states,
+    )
 
 
 def payment_or_404(payment_id: str) -> dict[str, Any]:
@@ -86,14 +101,23 @@ def history(payment: dict[str, Any]) -> list[tuple[int, str]]:
     if payment.get("succeeded_at"):
         moments.append((payment["succeeded_at"], _("Paid")))
     for refund in payment.get("refunds") or []:
-        moments.append((refund.get("created_at"), _("Refund of %(amount)s",
-                                                    amount=f"{refund.get('amount'):,.2f}")))
+        moments.append(
+            (
+                refund.get("created_at"),
+                _("Refund of %(amount)s", amount=f"{refund.get('amount'):,.2f}"),
+            )
+        )
     return sorted(((at, what) for at, what in moments if at), key=lambda pair: pair[0])
 
 
 def _detail_context(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"payment": payment, "states": states, "history": history(payment),
-            "trail": audit_trail("payment", payment["id"], current_team_id()), **extra}
+    return {
+        "payment": payment,
+        "states": states,
+        "history": history(payment),
+        "trail": audit_trail("payment", payment["id"], current_team_id()),
+        **extra,
+    }
 
 
 @bp.get("/<payment_id>")
@@ -101,8 +125,7 @@ def _detail_context(payment: dict[str, Any], **extra: Any) -> dict[str, Any]:
 def show(payment_id: str):
     """Upstream calls: ``GET /payments/{id}``. The documents it made link to their pages."""
     payment = payment_or_404(payment_id)
-    return render_page("payments/show.html", "payments/_detail.html",
-                       **_detail_context(payment))
+    return render_page("payments/show.html", "payments/_detail.html", **_detail_context(payment))
 
 
 def _after(payment: dict[str, Any], message: str):
@@ -110,20 +133,34 @@ def _after(payment: dict[str, Any], message: str):
     return navigate(url_for("payments.show", payment_id=payment["id"]))
 
 
-def _verb_page(verb: str, payment: dict[str, Any], form: Any, error: str | None = None,
-               failed: bool = False, **extra: Any):
+def _verb_page(
+    verb: str,
+    payment: dict[str, Any],
+    form: Any,
+    error: str | None = None,
+    failed: bool = False,
+    **extra: Any,
+):
     context = {"payment": payment, "form": form, "verb": verb, "states": states, **extra}
     if failed:
-        return form_failed("payments/verb.html", f"payments/_{verb}.html", f"{verb}-form",
-                           error=error, **context)
+        return form_failed(
+            "payments/verb.html", f"payments/_{verb}.html", f"{verb}-form", error=error, **context
+        )
     return render_page("payments/verb.html", f"payments/_{verb}.html", **context)
 
 
 def _refused_by_state(verb: str, payment: dict[str, Any], form: Any):
     """The state no longer allows the verb (changed in another tab): say so, send nothing."""
-    return _verb_page(verb, payment, form, failed=True, error=_(
-        "A payment in status %(status)s cannot do this any more.",
-        status=states.status_name(payment.get("status"))))
+    return _verb_page(
+        verb,
+        payment,
+        form,
+        failed=True,
+        error=_(
+            "A payment in status %(status)s cannot do this any more.",
+            status=states.status_name(payment.get("status")),
+        ),
+    )
 
 
 @bp.route("/<payment_id>/mark-paid", methods=["GET", "POST"])
@@ -142,26 +179,37 @@ def mark_paid(payment_id: str):
     try:
         paid = api().payments.mark_paid(payment_id, form.payment_form.data)
     except (ValidationError, Conflict) as error:
-        record("payment.mark_paid", object_type="payment", object_id=payment_id,
-               outcome=error.code)
+        record("payment.mark_paid", object_type="payment", object_id=payment_id, outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return _verb_page("mark_paid", payment, form, failed=True,
-                          error=" ".join(unplaced) or error.message)
-    record("payment.mark_paid", object_type="payment", object_id=payment_id,
-           reason=f"payment form {form.payment_form.data}")
-    return _after(paid, _("Payment marked as paid. %(documents)s", documents=documents_made(
-        paid)))
+        return _verb_page(
+            "mark_paid", payment, form, failed=True, error=" ".join(unplaced) or error.message
+        )
+    record(
+        "payment.mark_paid",
+        object_type="payment",
+        object_id=payment_id,
+        reason=f"payment form {form.payment_form.data}",
+    )
+    return _after(paid, _("Payment marked as paid. %(documents)s", documents=documents_made(paid)))
 
 
 def documents_made(payment: dict[str, Any]) -> str:
     """One sentence on what the automation made (or that it made nothing)."""
     invoices, receipts = payment.get("invoices") or [], payment.get("receipts") or []
     if not invoices and not receipts:
-        return _("No document was made.") if payment.get("automation_type") in (None, "none") \
-            else _("The automation made no document yet (see the invoices list, or the "
-                   "team's webhooks for invoice.failed).")
-    return _("Documents made: %(invoices)s invoice(s), %(receipts)s receipt(s).",
-             invoices=len(invoices), receipts=len(receipts))
+        return (
+            _("No document was made.")
+            if payment.get("automation_type") in (None, "none")
+            else _(
+                "The automation made no document yet (see the invoices list, or the "
+                "team's webhooks for invoice.failed)."
+            )
+        )
+    return _(
+        "Documents made: %(invoices)s invoice(s), %(receipts)s receipt(s).",
+        invoices=len(invoices),
+        receipts=len(receipts),
+    )
 
 
 @bp.route("/<payment_id>/refund", methods=["GET", "POST"])
@@ -184,34 +232,54 @@ def refund(payment_id: str):
         once.release(form.once.data)
         return _refused_by_state("refund", payment, form)
     if form.validate() and float(form.amount.data) > remainder + 0.001:
-        form.amount.errors = [*form.amount.errors, _(
-            "At most %(remainder)s is left to refund.", remainder=f"{remainder:,.2f}")]
+        form.amount.errors = [
+            *form.amount.errors,
+            _("At most %(remainder)s is left to refund.", remainder=f"{remainder:,.2f}"),
+        ]
     if form.errors:
         once.release(form.once.data)
         return _verb_page("refund", payment, form, failed=True, **extra)
     try:
-        done = api().payments.refund(payment_id, amount=float(form.amount.data),
-                                     reason=form.reason.data,
-                                     external_processor_refund=form.external.data)
+        done = api().payments.refund(
+            payment_id,
+            amount=float(form.amount.data),
+            reason=form.reason.data,
+            external_processor_refund=form.external.data,
+        )
     except (ValidationError, Conflict) as error:
         once.release(form.once.data)
-        record("payment.refund", object_type="payment", object_id=payment_id,
-               outcome=error.code, reason=form.reason.data)
+        record(
+            "payment.refund",
+            object_type="payment",
+            object_id=payment_id,
+            outcome=error.code,
+            reason=form.reason.data,
+        )
         unplaced = apply_api_errors(form, error, {"external_processor_refund": "external"})
-        return _verb_page("refund", payment, form, failed=True,
-                          error=" ".join(unplaced) or error.message, **extra)
+        return _verb_page(
+            "refund", payment, form, failed=True, error=" ".join(unplaced) or error.message, **extra
+        )
     except GigstackError:
         once.release(form.once.data)
         raise
-    record("payment.refund", object_type="payment", object_id=payment_id,
-           reason=f"{float(form.amount.data):.2f} {payment.get('currency') or 'MXN'}"
-                  + (" (outside gigstack)" if form.external.data else "")
-                  + f": {form.reason.data}")
+    record(
+        "payment.refund",
+        object_type="payment",
+        object_id=payment_id,
+        reason=f"{float(form.amount.data):.2f} {payment.get('currency') or 'MXN'}"
+        + (" (outside gigstack)" if form.external.data else "")
+        + f": {form.reason.data}",
+    )
     target = url_for("payments.show", payment_id=payment_id)
     once.done(form.once.data, target)
-    flash(_("Refunded %(amount)s; %(left)s left to refund.",
+    flash(
+        _(
+            "Refunded %(amount)s; %(left)s left to refund.",
             amount=f"{float(form.amount.data):,.2f}",
-            left=f"{states.refundable(done):,.2f}"), "info")
+            left=f"{states.refundable(done):,.2f}",
+        ),
+        "info",
+    )
     return navigate(target)
 
 
@@ -231,9 +299,13 @@ def cancel(payment_id: str):
     try:
         cancelled = api().payments.cancel(payment_id)
     except (ValidationError, Conflict) as error:
-        record("payment.cancel", object_type="payment", object_id=payment_id,
-               outcome=error.code, reason=form.reason.data)
+        record(
+            "payment.cancel",
+            object_type="payment",
+            object_id=payment_id,
+            outcome=error.code,
+            reason=form.reason.data,
+        )
         return _verb_page("cancel", payment, form, failed=True, error=error.message)
-    record("payment.cancel", object_type="payment", object_id=payment_id,
-           reason=form.reason.data)
+    record("payment.cancel", object_type="payment", object_id=payment_id, reason=form.reason.data)
     return _after(cancelled, _("Payment cancelled."))

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from webapp import catalogs
 
 OPEN = frozenset({"pending", "requires_payment_method", "processing", "failed"})
-MARK_PAID_FROM = OPEN                      # §5.6
-CANCEL_FROM = OPEN                         # §5.8
-REFUND_FROM = frozenset({"succeeded"})     # §5.7
-STRIPE_METHODS = frozenset({"card", "oxxo", "stripe-spei"})   # need a connected Stripe (§12.4)
+MARK_PAID_FROM = OPEN  # §5.6
+CANCEL_FROM = OPEN  # §5.8
+REFUND_FROM = frozenset({"succeeded"})  # §5.7
+STRIPE_METHODS = frozenset({"card", "oxxo", "stripe-spei"})  # need a connected Stripe (§12.4)
 PAYMENT_METHODS = ("spei", "card", "oxxo", "stripe-spei")
 
 
@@ -40,21 +40,36 @@ def refundable(payment: dict[str, Any]) -> float:
 
 
 # the catalogue's names are Spanish only; these follow the UI's language
-STATUS_LABELS = {"pending": _l("Pending"), "requires_payment_method": _l("Awaiting payment"),
-                 "processing": _l("Processing"), "succeeded": _l("Paid"), "failed": _l("Failed"),
-                 "cancelled": _l("Cancelled"), "refunded": _l("Refunded")}
+STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "requires_payment_method": _l("Awaiting payment"),
+    "processing": _l("Processing"),
+    "succeeded": _l("Paid"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+    "refunded": _l("Refunded"),
+}
 AUTOMATION_HELP = {
-    "pue_invoice": _l("When the payment succeeds, gigstack stamps a PUE income invoice with its "
-                      "payment form (a receipt instead if the client has no RFC)."),
-    "ppd_invoice_and_complement": _l("When the payment succeeds, gigstack stamps a PPD invoice "
-                                     "(unless you name an existing one) and a payment "
-                                     "complement for this amount."),
-    "receipt": _l("When the payment succeeds, gigstack makes a receipt the client can "
-                  "self-invoice."),
+    "pue_invoice": _l(
+        "When the payment succeeds, gigstack stamps a PUE income invoice with its "
+        "payment form (a receipt instead if the client has no RFC)."
+    ),
+    "ppd_invoice_and_complement": _l(
+        "When the payment succeeds, gigstack stamps a PPD invoice "
+        "(unless you name an existing one) and a payment "
+        "complement for this amount."
+    ),
+    "receipt": _l(
+        "When the payment succeeds, gigstack makes a receipt the client can self-invoice."
+    ),
     "none": _l("Only records the payment: no invoice, complement or receipt."),
 }
-METHOD_LABELS = {"spei": _l("SPEI bank transfer"), "card": _l("Card (Stripe)"),
-                 "oxxo": _l("OXXO cash (Stripe)"), "stripe-spei": _l("SPEI through Stripe")}
+METHOD_LABELS = {
+    "spei": _l("SPEI bank transfer"),
+    "card": _l("Card (Stripe)"),
+    "oxxo": _l("OXXO cash (Stripe)"),
+    "stripe-spei": _l("SPEI through Stripe"),
+}
 
 
 def statuses() -> list[str]:
@@ -64,8 +79,11 @@ def statuses() -> list[str]:
 def status_name(code: str | None) -> str:
     if not code:
         return "—"
-    return str(STATUS_LABELS.get(code) or (catalogs.get("payment_statuses", code) or {}).get(
-        "name") or code)
+    return str(
+        STATUS_LABELS.get(code)
+        or (catalogs.get("payment_statuses", code) or {}).get("name")
+        or code
+    )
 
 
 def status_kind(code: str | None) -> str:

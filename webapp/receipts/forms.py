@@ -36,23 +36,43 @@ class ReceiptFilterForm(BackofficeForm):
 
 class ReceiptForm(BackofficeForm):
     idempotency_key = HiddenField()
-    client_id = StringField(_l("Client (optional: público en general)"),
-                            validators=[Length(max=64)])
+    client_id = StringField(
+        _l("Client (optional: público en general)"), validators=[Length(max=64)]
+    )
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
-    exchange_rate = DecimalField(_l("Exchange rate"), places=None, validators=[
-        Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))])
-    payment_form = SelectField(_l("Payment form"), default="03", validate_choice=False,
-                               choices=lambda: [(e["code"], f"{e['code']} — {e['name']}")
-                                                for e in catalogs.entries("payment_forms")
-                                                if e["code"] != "99"])
-    periodicity = SelectField(_l("Self-invoicing period"), default="", validate_choice=False,
-                              choices=lambda: [("", _l("The team's setting (else month)"))] + [
-                                  (e["setting_value"], f"{e['code']} — {e['name']}")
-                                  for e in catalogs.entries("periodicities")
-                                  if e.get("setting_value")])
+    exchange_rate = DecimalField(
+        _l("Exchange rate"),
+        places=None,
+        validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
+    )
+    payment_form = SelectField(
+        _l("Payment form"),
+        default="03",
+        validate_choice=False,
+        choices=lambda: [
+            (e["code"], f"{e['code']} — {e['name']}")
+            for e in catalogs.entries("payment_forms")
+            if e["code"] != "99"
+        ],
+    )
+    periodicity = SelectField(
+        _l("Self-invoicing period"),
+        default="",
+        validate_choice=False,
+        choices=lambda: (
+            [("", _l("The team's setting (else month)"))]
+            + [
+                (e["setting_value"], f"{e['code']} — {e['name']}")
+                for e in catalogs.entries("periodicities")
+                if e.get("setting_value")
+            ]
+        ),
+    )
 
 
 class ReceiptCancelForm(BackofficeForm):
-    reason = TextAreaField(_l("Reason (for the audit log)"), validators=[
-        DataRequired(_l("Say why the receipt is cancelled.")), Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason (for the audit log)"),
+        validators=[DataRequired(_l("Say why the receipt is cancelled.")), Length(max=500)],
+    )

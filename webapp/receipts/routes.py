@@ -46,10 +46,14 @@ from .forms import ReceiptCancelForm, ReceiptFilterForm, ReceiptForm
 bp = team_blueprint("receipts", __name__, "/receipts")
 
 PAGE_SIZE = 25
-STAMP_FROM = frozenset({"pending"})                 # §6.4
-CANCEL_FROM = frozenset({"pending", "expired"})     # §6.5
-STATUS_LABELS = {"pending": _l("Pending"), "completed": _l("Invoiced"),
-                 "expired": _l("Expired"), "cancelled": _l("Cancelled")}
+STAMP_FROM = frozenset({"pending"})  # §6.4
+CANCEL_FROM = frozenset({"pending", "expired"})  # §6.5
+STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "completed": _l("Invoiced"),
+    "expired": _l("Expired"),
+    "cancelled": _l("Cancelled"),
+}
 STATUS_KINDS = {"pending": "info", "completed": "ok", "expired": "warn", "cancelled": "neutral"}
 
 
@@ -83,12 +87,26 @@ def index():
     cursor = request.args.get("next") or None
     client = api()
     page, tabs = page_with_status_tabs(
-        partial(client.receipts.list, **filters), statuses(), status,
-        lambda code: str(STATUS_LABELS.get(code, code)), limit=PAGE_SIZE, next=cursor)
-    links = {"first": list_url("next") if cursor else None,
-             "next": list_url("next", page.next) if page.has_more and page.next else None}
-    return render_page("receipts/page.html", "receipts/_rows.html", form=form, rows=list(page),
-                       total=page.total_results, links=links, tabs=tabs)
+        partial(client.receipts.list, **filters),
+        statuses(),
+        status,
+        lambda code: str(STATUS_LABELS.get(code, code)),
+        limit=PAGE_SIZE,
+        next=cursor,
+    )
+    links = {
+        "first": list_url("next") if cursor else None,
+        "next": list_url("next", page.next) if page.has_more and page.next else None,
+    }
+    return render_page(
+        "receipts/page.html",
+        "receipts/_rows.html",
+        form=form,
+        rows=list(page),
+        total=page.total_results,
+        links=links,
+        tabs=tabs,
+    )
 
 
 def receipt_or_404(receipt_id: str) -> dict[str, Any]:
@@ -100,9 +118,14 @@ def receipt_or_404(receipt_id: str) -> dict[str, Any]:
 
 def _context(receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
     trail = audit_trail("receipt", receipt["id"], current_team_id())
-    return {"receipt": receipt, "trail": trail, "status": receipt.get("status"),
-            "can_stamp": receipt.get("status") in STAMP_FROM,
-            "can_cancel": receipt.get("status") in CANCEL_FROM, **extra}
+    return {
+        "receipt": receipt,
+        "trail": trail,
+        "status": receipt.get("status"),
+        "can_stamp": receipt.get("status") in STAMP_FROM,
+        "can_cancel": receipt.get("status") in CANCEL_FROM,
+        **extra,
+    }
 
 
 @bp.get("/<receipt_id>")
@@ -117,14 +140,21 @@ def stamp_problem(receipt: dict[str, Any]) -> str | None:
     """Why gigstack would refuse to stamp it, when the receipt itself says so (§6.4)."""
     client = receipt.get("client") or {}
     if not client.get("id") and not client.get("tax_id"):
-        return _("The receipt has no client: it goes into the period's global invoice, or "
-                 "the buyer self-invoices it at its link.")
+        return _(
+            "The receipt has no client: it goes into the period's global invoice, or "
+            "the buyer self-invoices it at its link."
+        )
     # the receipt's copy of the client has no regime or postal code: gigstack checks those
-    missing = [label for key, label in (("tax_id", _("RFC")), ("legal_name", _("legal name")))
-               if not client.get(key)]
+    missing = [
+        label
+        for key, label in (("tax_id", _("RFC")), ("legal_name", _("legal name")))
+        if not client.get(key)
+    ]
     if missing:
-        return _("The client lacks fiscal data (%(what)s): complete it first.",
-                 what=", ".join(str(m) for m in missing))
+        return _(
+            "The client lacks fiscal data (%(what)s): complete it first.",
+            what=", ".join(str(m) for m in missing),
+        )
     return None
 
 
@@ -138,20 +168,41 @@ def stamp(receipt_id: str):
     if request.method == "GET":
         return render_page("receipts/verb.html", "receipts/_stamp.html", **context)
     if not context["can_stamp"]:
-        return form_failed("receipts/verb.html", "receipts/_stamp.html", "stamp-form", error=_(
-            "Only a pending receipt can be stamped; this one is %(status)s.",
-            status=receipt_status(receipt)[0]), **context)
+        return form_failed(
+            "receipts/verb.html",
+            "receipts/_stamp.html",
+            "stamp-form",
+            error=_(
+                "Only a pending receipt can be stamped; this one is %(status)s.",
+                status=receipt_status(receipt)[0],
+            ),
+            **context,
+        )
     if context["problem"]:
-        return form_failed("receipts/verb.html", "receipts/_stamp.html", "stamp-form",
-                           error=context["problem"], **context)
+        return form_failed(
+            "receipts/verb.html",
+            "receipts/_stamp.html",
+            "stamp-form",
+            error=context["problem"],
+            **context,
+        )
     try:
         stamped = api().receipts.stamp(receipt_id)
     except (ValidationError, Conflict) as error:
         record("receipt.stamp", object_type="receipt", object_id=receipt_id, outcome=error.code)
-        return form_failed("receipts/verb.html", "receipts/_stamp.html", "stamp-form",
-                           error=error.message, **context)
-    record("receipt.stamp", object_type="receipt", object_id=receipt_id,
-           reason=f"invoice {stamped.get('invoice_id')}")
+        return form_failed(
+            "receipts/verb.html",
+            "receipts/_stamp.html",
+            "stamp-form",
+            error=error.message,
+            **context,
+        )
+    record(
+        "receipt.stamp",
+        object_type="receipt",
+        object_id=receipt_id,
+        reason=f"invoice {stamped.get('invoice_id')}",
+    )
     flash(_("Receipt stamped: invoice %(uuid)s.", uuid=stamped.get("invoice_id") or "—"), "info")
     return navigate(url_for("receipts.show", receipt_id=receipt_id))
 
@@ -167,21 +218,36 @@ def cancel(receipt_id: str):
     if not form.is_submitted():
         return render_page("receipts/verb.html", "receipts/_cancel.html", **context)
     if not context["can_cancel"]:
-        return form_failed("receipts/verb.html", "receipts/_cancel.html", "cancel-form", error=_(
-            "Only a pending or expired receipt can be cancelled; this one is %(status)s.",
-            status=receipt_status(receipt)[0]), **context)
+        return form_failed(
+            "receipts/verb.html",
+            "receipts/_cancel.html",
+            "cancel-form",
+            error=_(
+                "Only a pending or expired receipt can be cancelled; this one is %(status)s.",
+                status=receipt_status(receipt)[0],
+            ),
+            **context,
+        )
     if not form.validate():
-        return form_failed("receipts/verb.html", "receipts/_cancel.html", "cancel-form",
-                           **context)
+        return form_failed("receipts/verb.html", "receipts/_cancel.html", "cancel-form", **context)
     try:
         api().receipts.cancel(receipt_id)
     except (ValidationError, Conflict) as error:
-        record("receipt.cancel", object_type="receipt", object_id=receipt_id,
-               outcome=error.code, reason=form.reason.data)
-        return form_failed("receipts/verb.html", "receipts/_cancel.html", "cancel-form",
-                           error=error.message, **context)
-    record("receipt.cancel", object_type="receipt", object_id=receipt_id,
-           reason=form.reason.data)
+        record(
+            "receipt.cancel",
+            object_type="receipt",
+            object_id=receipt_id,
+            outcome=error.code,
+            reason=form.reason.data,
+        )
+        return form_failed(
+            "receipts/verb.html",
+            "receipts/_cancel.html",
+            "cancel-form",
+            error=error.message,
+            **context,
+        )
+    record("receipt.cancel", object_type="receipt", object_id=receipt_id, reason=form.reason.data)
     flash(_("Receipt cancelled: it will not go into any invoice."), "info")
     return navigate(url_for("receipts.show", receipt_id=receipt_id))
 
@@ -202,8 +268,10 @@ def new():
     rows_from_action(form, action)
     client_id = (form.client_id.data or "").strip()
 
-    services, client = gather(lambda: list(client_api.services.list(limit=100)),
-                              lambda: client_or_none(client_api, client_id))
+    services, client = gather(
+        lambda: list(client_api.services.list(limit=100)),
+        lambda: client_or_none(client_api, client_id),
+    )
     set_service_choices(form, services)
     by_id = {s["id"]: s for s in services}
     redrawn = apply_services(form, by_id)
@@ -215,18 +283,32 @@ def new():
         blocking.append(_("No client with this id in the team."))
     if form.currency.data != "MXN" and not form.exchange_rate.data:
         blocking.append(_("Type the exchange rate of %(currency)s.", currency=form.currency.data))
-    context = {"form": form, "client": client, "totals": totals, "blocking": blocking,
-               "item_keys": item_keys(items), "form_action": url_for("receipts.new"),
-               "client_search": request.values.get("client_id_search", "")[:200]}
+    context = {
+        "form": form,
+        "client": client,
+        "totals": totals,
+        "blocking": blocking,
+        "item_keys": item_keys(items),
+        "form_action": url_for("receipts.new"),
+        "client_search": request.values.get("client_id_search", "")[:200],
+    }
     if request.method == "GET" or action != "save":
         body = render_page("receipts/new.html", "receipts/_form.html", **context)
         return body, 200, (swap_whole("receipt-form") if redrawn and htmx_target() else {})
     if not form.validate() or blocking:
-        return form_failed("receipts/new.html", "receipts/_form.html", "receipt-form",
-                           error=_("Nothing was sent: fix what is listed."), **context)
-    body: dict[str, Any] = {"items": items, "currency": form.currency.data,
-                            "payment_form": form.payment_form.data,
-                            "idempotency_key": form.idempotency_key.data}
+        return form_failed(
+            "receipts/new.html",
+            "receipts/_form.html",
+            "receipt-form",
+            error=_("Nothing was sent: fix what is listed."),
+            **context,
+        )
+    body: dict[str, Any] = {
+        "items": items,
+        "currency": form.currency.data,
+        "payment_form": form.payment_form.data,
+        "idempotency_key": form.idempotency_key.data,
+    }
     if client:
         body["client"] = {"id": client["id"]}
     if form.currency.data != "MXN":
@@ -238,13 +320,30 @@ def new():
     except (ValidationError, Conflict) as error:
         record("receipt.create", object_type="receipt", outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("receipts/new.html", "receipts/_form.html", "receipt-form",
-                           error=" ".join(unplaced) or error.message, **context)
+        return form_failed(
+            "receipts/new.html",
+            "receipts/_form.html",
+            "receipt-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     except GigstackError as error:
         record("receipt.create", object_type="receipt", outcome=error.code)
-        return form_failed("receipts/new.html", "receipts/_form.html", "receipt-form", error=_(
-            "gigstack did not confirm the receipt (%(why)s). Send the form again: it carries "
-            "the same key, so at most one receipt is made.", why=error.code), **context)
-    record("receipt.create", object_type="receipt", object_id=receipt["id"],
-           reason=f"{receipt.get('total')} {receipt.get('currency')}")
+        return form_failed(
+            "receipts/new.html",
+            "receipts/_form.html",
+            "receipt-form",
+            error=_(
+                "gigstack did not confirm the receipt (%(why)s). Send the form again: it carries "
+                "the same key, so at most one receipt is made.",
+                why=error.code,
+            ),
+            **context,
+        )
+    record(
+        "receipt.create",
+        object_type="receipt",
+        object_id=receipt["id"],
+        reason=f"{receipt.get('total')} {receipt.get('currency')}",
+    )
     return navigate(url_for("receipts.show", receipt_id=receipt["id"]))

@@ -38,7 +38,7 @@ class DueComplement:
     payment: dict[str, Any]
     due: date
     days_left: int
-    why: str            # "failed" (its automation made no complement) · "unlinked"
+    why: str  # "failed" (its automation made no complement) · "unlinked"
     open_invoices: list[dict[str, Any]]
 
 
@@ -52,26 +52,43 @@ class Report:
         return sum(1 for row in self.due if row.days_left < 0)
 
 
-def build(ppd_invoices: list[dict], complements: list[dict], payments: list[dict],
-          today: date, deadline_day: int) -> Report:
+def build(
+    ppd_invoices: list[dict],
+    complements: list[dict],
+    payments: list[dict],
+    today: date,
+    deadline_day: int,
+) -> Report:
     """The report from the three lists (pure, so it is tested without gigstack)."""
     open_invoices = sorted(
-        (inv for inv in ppd_invoices if inv.get("payment_method") == "PPD"
-         and inv.get("status") == "valid" and float(inv.get("last_balance") or 0) > 0.005),
-        key=lambda inv: inv.get("created_at") or 0)
+        (
+            inv
+            for inv in ppd_invoices
+            if inv.get("payment_method") == "PPD"
+            and inv.get("status") == "valid"
+            and float(inv.get("last_balance") or 0) > 0.005
+        ),
+        key=lambda inv: inv.get("created_at") or 0,
+    )
     open_by_client: dict[str, list[dict]] = {}
     for inv in open_invoices:
         open_by_client.setdefault((inv.get("client") or {}).get("id") or "", []).append(inv)
-    complemented = {(c.get("payment_complement") or {}).get("payment_id")
-                    for c in complements if c.get("status") == "valid"}
+    complemented = {
+        (c.get("payment_complement") or {}).get("payment_id")
+        for c in complements
+        if c.get("status") == "valid"
+    }
     due = []
     for payment in payments:
         if payment.get("status") != "succeeded" or payment["id"] in complemented:
             continue
         paid_at = payment.get("succeeded_at") or payment.get("created_at") or 0
         # a payment can only be for a PPD invoice issued before it
-        owed = [inv for inv in open_by_client.get((payment.get("client") or {}).get("id") or "",
-                                                  []) if (inv.get("created_at") or 0) <= paid_at]
+        owed = [
+            inv
+            for inv in open_by_client.get((payment.get("client") or {}).get("id") or "", [])
+            if (inv.get("created_at") or 0) <= paid_at
+        ]
         automation = payment.get("automation_type")
         if automation == PPD_AUTOMATION:
             why = "failed"

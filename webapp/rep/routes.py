@@ -22,20 +22,39 @@ from . import monitor
 
 bp = team_blueprint("rep", __name__, "/rep")
 
-WALK_PAGES = 20       # 100 a page: the monitor reads at most 2,000 of each list
-TTL_SECONDS = 60      # a copy of what gigstack can answer again; "Refresh" asks anew
-SHOWN_OPEN = 50       # open PPD invoices listed (oldest first); the rest are counted
-INVOICE_FIELDS = ("uuid", "series", "folio_number", "status", "payment_method", "created_at",
-                  "total", "currency", "last_balance", "payment_complements")
-PAYMENT_FIELDS = ("id", "status", "automation_type", "total", "currency", "created_at",
-                  "succeeded_at")
+WALK_PAGES = 20  # 100 a page: the monitor reads at most 2,000 of each list
+TTL_SECONDS = 60  # a copy of what gigstack can answer again; "Refresh" asks anew
+SHOWN_OPEN = 50  # open PPD invoices listed (oldest first); the rest are counted
+INVOICE_FIELDS = (
+    "uuid",
+    "series",
+    "folio_number",
+    "status",
+    "payment_method",
+    "created_at",
+    "total",
+    "currency",
+    "last_balance",
+    "payment_complements",
+)
+PAYMENT_FIELDS = (
+    "id",
+    "status",
+    "automation_type",
+    "total",
+    "currency",
+    "created_at",
+    "succeeded_at",
+)
 
 
 def _slim(item: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     """Only what the report shows (the cached copy stays small)."""
     client = item.get("client") or {}
-    return {**{key: item.get(key) for key in fields},
-            "client": {key: client.get(key) for key in ("id", "name", "legal_name")}}
+    return {
+        **{key: item.get(key) for key in fields},
+        "client": {key: client.get(key) for key in ("id", "name", "legal_name")},
+    }
 
 
 def _lists() -> dict[str, list[dict[str, Any]]]:
@@ -44,16 +63,31 @@ def _lists() -> dict[str, list[dict[str, Any]]]:
     client = api()
     since = int(now_seconds() - current_app.config["REP_LOOKBACK_DAYS"] * 86400)
     ppd, complements, payments = gather(
-        lambda: [_slim(i, INVOICE_FIELDS) for i in client.invoices.iter(
-            "income", status="valid", payment_method="PPD", limit=100, max_pages=WALK_PAGES)],
-        lambda: [{"status": c.get("status"), "payment_complement": {"payment_id": (
-            c.get("payment_complement") or {}).get("payment_id")}}
-            for c in client.invoices.iter("payment", status="valid", limit=100,
-                                          max_pages=WALK_PAGES, created_gte=since)],
-        lambda: [_slim(p, PAYMENT_FIELDS) for p in client.payments.iter(
-            status="succeeded", limit=100, max_pages=WALK_PAGES, created_gte=since)])
-    return {"ppd": ppd, "complements": complements, "payments": payments,
-            "read_at": now_seconds()}
+        lambda: [
+            _slim(i, INVOICE_FIELDS)
+            for i in client.invoices.iter(
+                "income", status="valid", payment_method="PPD", limit=100, max_pages=WALK_PAGES
+            )
+        ],
+        lambda: [
+            {
+                "status": c.get("status"),
+                "payment_complement": {
+                    "payment_id": (c.get("payment_complement") or {}).get("payment_id")
+                },
+            }
+            for c in client.invoices.iter(
+                "payment", status="valid", limit=100, max_pages=WALK_PAGES, created_gte=since
+            )
+        ],
+        lambda: [
+            _slim(p, PAYMENT_FIELDS)
+            for p in client.payments.iter(
+                status="succeeded", limit=100, max_pages=WALK_PAGES, created_gte=since
+            )
+        ],
+    )
+    return {"ppd": ppd, "complements": complements, "payments": payments, "read_at": now_seconds()}
 
 
 def _cache_key() -> str:
@@ -74,8 +108,14 @@ def index():
         cache.forget(_cache_key())
     lists = cache.remember(_cache_key(), TTL_SECONDS, _lists)
     today = datetime.fromtimestamp(now_seconds(), MEXICO_CITY).date()
-    report = monitor.build(lists["ppd"], lists["complements"], lists["payments"], today,
-                           deadline_day)
-    return render_page("rep/page.html", {"rep-report": "rep/_report.html"}, report=report,
-                       deadline_day=deadline_day, read_at=lists["read_at"],
-                       shown_limit=SHOWN_OPEN)
+    report = monitor.build(
+        lists["ppd"], lists["complements"], lists["payments"], today, deadline_day
+    )
+    return render_page(
+        "rep/page.html",
+        {"rep-report": "rep/_report.html"},
+        report=report,
+        deadline_day=deadline_day,
+        read_at=lists["read_at"],
+        shown_limit=SHOWN_OPEN,
+    )

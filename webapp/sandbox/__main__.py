@@ -15,23 +15,36 @@ from .store import Clock, Store
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp.sandbox",
-                                     description="gigstack API v2 sandbox")
+    parser = argparse.ArgumentParser(
+        prog="python -m webapp.sandbox", description="gigstack API v2 sandbox"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--scale", type=int, default=1, help="multiply the demo data")
-    parser.add_argument("--print-keys", action="store_true",
-                        help="print the demo keys as JSON and exit")
-    parser.add_argument("--test-mode", action="store_true",
-                        help="enable the /_sandbox control endpoints")
+    parser.add_argument(
+        "--print-keys", action="store_true", help="print the demo keys as JSON and exit"
+    )
+    parser.add_argument(
+        "--test-mode", action="store_true", help="enable the /_sandbox control endpoints"
+    )
     parser.add_argument("--latency-ms", type=int, default=None)
     parser.add_argument("--jitter-ms", type=int, default=None)
     parser.add_argument("--error-rate", type=float, default=None)
     parser.add_argument("--error-status", type=int, default=None)
-    parser.add_argument("--fault", action="append", default=[], metavar="METHOD:PATH:STATUS",
-                        help="answer STATUS to METHOD PATH (glob), e.g. GET:/clients*:503")
-    parser.add_argument("--hang", action="append", default=[], metavar="METHOD:PATH:SECONDS",
-                        help="hold matching requests, e.g. POST:/invoices/income:30")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="METHOD:PATH:STATUS",
+        help="answer STATUS to METHOD PATH (glob), e.g. GET:/clients*:503",
+    )
+    parser.add_argument(
+        "--hang",
+        action="append",
+        default=[],
+        metavar="METHOD:PATH:SECONDS",
+        help="hold matching requests, e.g. POST:/invoices/income:30",
+    )
     args = parser.parse_args(argv)
 
     if args.print_keys:
@@ -58,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         middleware.set(Faults.from_dict(faults.to_dict()))
     except ValueError as exc:
         parser.error(str(exc))
-    print(f"gigstack sandbox on {sandbox.api_url} (seeded in {time.monotonic() - started:.1f}s)",
-          flush=True)
+    print(
+        f"gigstack sandbox on {sandbox.api_url} (seeded in {time.monotonic() - started:.1f}s)",
+        flush=True,
+    )
     print("demo keys: python -m webapp.sandbox --print-keys", flush=True)
     try:
         sandbox.thread.join()

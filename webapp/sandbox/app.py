@@ -22,8 +22,17 @@ from .store import Clock, Store
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # REFERENCE §1.5
-ROUTE_MODULES = ("clients", "services", "invoices", "payments", "receipts", "teams", "users",
-                 "webhooks", "files")
+ROUTE_MODULES = (
+    "clients",
+    "services",
+    "invoices",
+    "payments",
+    "receipts",
+    "teams",
+    "users",
+    "webhooks",
+    "files",
+)
 # /teams and /teams/{id}/…: the path names the target, a ``team`` query is ignored (§1.4).
 _PATH_TARGET = re.compile(r"^/v2/teams(/(?!integrations(/|$))[^/]+(/.*)?)?/?$")
 
@@ -36,8 +45,9 @@ class SandboxFlask(Flask):
             return super().dispatch_request()
 
 
-def create_sandbox_app(store: Store | None = None, *, test_mode: bool = False,
-                       scale: int = 1, seed_data: bool = True) -> SandboxFlask:
+def create_sandbox_app(
+    store: Store | None = None, *, test_mode: bool = False, scale: int = 1, seed_data: bool = True
+) -> SandboxFlask:
     """Build the simulator; ``app.wsgi_app`` is wrapped in fault injection."""
     from .seed import seed
 
@@ -46,9 +56,13 @@ def create_sandbox_app(store: Store | None = None, *, test_mode: bool = False,
         store = Store(clock=Clock())
         if seed_data:
             seed(store, scale=scale)
-    app.config.update(SANDBOX_STORE=store, SANDBOX_TEST_MODE=test_mode,
-                      SANDBOX_SCALE=scale, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-                      JSON_SORT_KEYS=False)
+    app.config.update(
+        SANDBOX_STORE=store,
+        SANDBOX_TEST_MODE=test_mode,
+        SANDBOX_SCALE=scale,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_SORT_KEYS=False,
+    )
     app.url_map.strict_slashes = False
 
     @app.before_request
@@ -68,28 +82,39 @@ def create_sandbox_app(store: Store | None = None, *, test_mode: bool = False,
             return error_response(ApiError("resource_not_found", "Route not found"))
         if error.code == 405:
             allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-            return error_response(ApiError("operation_not_allowed",
-                                           f"Method {request.method} not allowed on this path",
-                                           status=405, headers={"Allow": allowed}))
+            return error_response(
+                ApiError(
+                    "operation_not_allowed",
+                    f"Method {request.method} not allowed on this path",
+                    status=405,
+                    headers={"Allow": allowed},
+                )
+            )
         if error.code == 413:
-            return error_response(ApiError("file_upload_error",
-                                           "The request is larger than the 6 MiB limit"))
+            return error_response(
+                ApiError("file_upload_error", "The request is larger than the 6 MiB limit")
+            )
         if error.code == 400:
             return error_response(ApiError("invalid_request_body", "Malformed request"))
-        return error_response(ApiError("internal_server_error", error.description or "Error",
-                                       status=error.code or 500))
+        return error_response(
+            ApiError(
+                "internal_server_error", error.description or "Error", status=error.code or 500
+            )
+        )
 
     @app.errorhandler(Exception)
     def _crash(error: Exception):
         log.exception("sandbox error on %s %s", request.method, request.path)
-        return error_response(ApiError("internal_server_error", "Internal server error",
-                                       status=500))
+        return error_response(
+            ApiError("internal_server_error", "Internal server error", status=500)
+        )
 
     for name in ROUTE_MODULES:
         module = import_module(f".routes.{name}", __package__)
         app.register_blueprint(module.bp)
     if test_mode:
         from .routes import control
+
         app.register_blueprint(control.bp)
 
     app.wsgi_app = FaultMiddleware(app.wsgi_app, Faults.from_env())  # type: ignore[method-assign]

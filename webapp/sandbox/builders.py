@@ -10,8 +10,17 @@ from typing import Any
 
 from .store import Store
 
-ADDRESS_FIELDS = ("country", "street", "exterior", "interior", "neighborhood", "municipality",
-                  "city", "state", "zip")
+ADDRESS_FIELDS = (
+    "country",
+    "street",
+    "exterior",
+    "interior",
+    "neighborhood",
+    "municipality",
+    "city",
+    "state",
+    "zip",
+)
 
 
 def default_settings() -> dict[str, Any]:
@@ -19,12 +28,23 @@ def default_settings() -> dict[str, Any]:
     return {
         "avoid_automations_on_currencies": [],
         "default_description": None,
-        "taxes": [{"type": "IVA", "rate": 0.16, "factor": "Tasa", "withholding": False,
-                   "inclusive": False}],
+        "taxes": [
+            {
+                "type": "IVA",
+                "rate": 0.16,
+                "factor": "Tasa",
+                "withholding": False,
+                "inclusive": False,
+            }
+        ],
         "taxes_usd": [],
         "withholding_taxes": [],
-        "emails": {"invoices_bcc": [], "avoid_invoice_emails": False,
-                   "avoid_test_invoice_emails": True, "avoid_receipts_emails": False},
+        "emails": {
+            "invoices_bcc": [],
+            "avoid_invoice_emails": False,
+            "avoid_test_invoice_emails": True,
+            "avoid_receipts_emails": False,
+        },
         "override_item_description": None,
         "global_invoice_disabled": False,
         "complements": [],
@@ -40,19 +60,35 @@ def default_settings() -> dict[str, Any]:
     }
 
 
-def build_team(store: Store, *, legal_name: str | None, alias: str | None, tax_id: str | None,
-               tax_system: str | None, owner: str, billing: str, connect: bool = False,
-               address: dict[str, Any] | None = None, created_at: int | None = None,
-               support_email: str | None = None, support_phone: str | None = None,
-               brand: dict[str, Any] | None = None, team_id: str | None = None
-               ) -> dict[str, Any]:
+def build_team(
+    store: Store,
+    *,
+    legal_name: str | None,
+    alias: str | None,
+    tax_id: str | None,
+    tax_system: str | None,
+    owner: str,
+    billing: str,
+    connect: bool = False,
+    address: dict[str, Any] | None = None,
+    created_at: int | None = None,
+    support_email: str | None = None,
+    support_phone: str | None = None,
+    brand: dict[str, Any] | None = None,
+    team_id: str | None = None,
+) -> dict[str, Any]:
     now = store.clock.now() if created_at is None else created_at
     sat = {"completed": False, "connected_at": None, "csd_expires_at": None}
     team: dict[str, Any] = {
         "id": team_id or store.new_id("team_"),
         "legal_name": legal_name,
-        "brand": {"alias": alias, "primary_color": "#1B2A4A", "secondary_color": "#F2B705",
-                  "logo": None, **(brand or {})},
+        "brand": {
+            "alias": alias,
+            "primary_color": "#1B2A4A",
+            "secondary_color": "#F2B705",
+            "logo": None,
+            **(brand or {}),
+        },
         "tax_id": tax_id,
         "tax_system": tax_system,
         "address": address_out(address or {}),
@@ -65,8 +101,11 @@ def build_team(store: Store, *, legal_name: str | None, alias: str | None, tax_i
         "credit_period_start": now * 1000,
         "sat": sat,
         "members": [],
-        "integrations": {"sat": sat, "stripe": {"completed": False},
-                         "openpay": {"completed": False}},
+        "integrations": {
+            "sat": sat,
+            "stripe": {"completed": False},
+            "openpay": {"completed": False},
+        },
         "settings": default_settings(),
         "_billing": billing,
         "_connect": connect,
@@ -85,9 +124,16 @@ def address_out(address: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_user(store: Store, *, email: str, first_name: str, last_name: str,
-               created_at: int | None = None, phone: str | None = None,
-               company_role: str | None = None) -> dict[str, Any]:
+def build_user(
+    store: Store,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    created_at: int | None = None,
+    phone: str | None = None,
+    company_role: str | None = None,
+) -> dict[str, Any]:
     user = {
         "id": store.new_id("user_"),
         "email": email,
@@ -113,17 +159,36 @@ def add_member(team: dict[str, Any], user: dict[str, Any], role: str) -> None:
     team["members"].append({"id": user["id"], "email": user["email"], "role": role})
 
 
-def build_series(store: Store, team_id: str, name: str, *, live: int = 0, test: int = 0,
-                 created_at: int | None = None) -> dict[str, Any]:
-    series = {"id": store.new_id("ser_"), "series": name, "live": live, "test": test,
-              "created_at": store.clock.now() if created_at is None else created_at}
+def build_series(
+    store: Store,
+    team_id: str,
+    name: str,
+    *,
+    live: int = 0,
+    test: int = 0,
+    created_at: int | None = None,
+) -> dict[str, Any]:
+    series = {
+        "id": store.new_id("ser_"),
+        "series": name,
+        "live": live,
+        "test": test,
+        "created_at": store.clock.now() if created_at is None else created_at,
+    }
     store.series[team_id].append(series)
     return series
 
 
-def build_client(store: Store, team_id: str, livemode: bool, fields: dict[str, Any], *,
-                 owner: str, created_at: int | None = None, origin: str = "api"
-                 ) -> dict[str, Any]:
+def build_client(
+    store: Store,
+    team_id: str,
+    livemode: bool,
+    fields: dict[str, Any],
+    *,
+    owner: str,
+    created_at: int | None = None,
+    origin: str = "api",
+) -> dict[str, Any]:
     """A Client from already-validated ``fields`` (ClientInput names). Not yet stored."""
     client = {
         "id": store.new_id("client_"),
@@ -138,8 +203,12 @@ def build_client(store: Store, team_id: str, livemode: bool, fields: dict[str, A
         "use": fields.get("use"),
         "address": address_out(fields.get("address") or {}),
         "metadata": dict(fields.get("metadata") or {}),
-        "defaults": {"keep_full_legal_name": False, "issue_automatic_invoices": False,
-                     "issue_invoiceable_receipts": False, **(fields.get("defaults") or {})},
+        "defaults": {
+            "keep_full_legal_name": False,
+            "issue_automatic_invoices": False,
+            "issue_invoiceable_receipts": False,
+            **(fields.get("defaults") or {}),
+        },
         "is_valid": False,
         "efos": {"is_valid": True},
         "livemode": livemode,
@@ -151,8 +220,14 @@ def build_client(store: Store, team_id: str, livemode: bool, fields: dict[str, A
     return client
 
 
-def build_service(store: Store, team_id: str, livemode: bool, fields: dict[str, Any], *,
-                  created_at: int | None = None) -> dict[str, Any]:
+def build_service(
+    store: Store,
+    team_id: str,
+    livemode: bool,
+    fields: dict[str, Any],
+    *,
+    created_at: int | None = None,
+) -> dict[str, Any]:
     """A Service from already-validated ``fields``. Not yet stored."""
     return {
         "id": store.new_id("service_"),

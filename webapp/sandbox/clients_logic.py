@@ -27,16 +27,48 @@ _ISO3_RE = re.compile(r"^[A-Za-z]{3}$")
 # Country names accepted on input (REFERENCE §1.11: a name or ISO-3). Any 3-letter code is taken
 # as ISO-3; names outside this table are rejected with a hint to send the ISO-3 code.
 COUNTRY_NAMES: dict[str, str] = {
-    "mexico": "MEX", "méxico": "MEX", "estados unidos mexicanos": "MEX",
-    "united states": "USA", "united states of america": "USA", "estados unidos": "USA",
-    "us": "USA", "canada": "CAN", "canadá": "CAN", "spain": "ESP", "españa": "ESP",
-    "guatemala": "GTM", "colombia": "COL", "argentina": "ARG", "chile": "CHL", "peru": "PER",
-    "perú": "PER", "brazil": "BRA", "brasil": "BRA", "germany": "DEU", "alemania": "DEU",
-    "france": "FRA", "francia": "FRA", "united kingdom": "GBR", "reino unido": "GBR",
-    "italy": "ITA", "italia": "ITA", "china": "CHN", "japan": "JPN", "japón": "JPN",
-    "costa rica": "CRI", "panama": "PAN", "panamá": "PAN", "ecuador": "ECU",
-    "uruguay": "URY", "venezuela": "VEN", "el salvador": "SLV", "honduras": "HND",
-    "nicaragua": "NIC", "belize": "BLZ", "belice": "BLZ", "cuba": "CUB",
+    "mexico": "MEX",
+    "méxico": "MEX",
+    "estados unidos mexicanos": "MEX",
+    "united states": "USA",
+    "united states of america": "USA",
+    "estados unidos": "USA",
+    "us": "USA",
+    "canada": "CAN",
+    "canadá": "CAN",
+    "spain": "ESP",
+    "españa": "ESP",
+    "guatemala": "GTM",
+    "colombia": "COL",
+    "argentina": "ARG",
+    "chile": "CHL",
+    "peru": "PER",
+    "perú": "PER",
+    "brazil": "BRA",
+    "brasil": "BRA",
+    "germany": "DEU",
+    "alemania": "DEU",
+    "france": "FRA",
+    "francia": "FRA",
+    "united kingdom": "GBR",
+    "reino unido": "GBR",
+    "italy": "ITA",
+    "italia": "ITA",
+    "china": "CHN",
+    "japan": "JPN",
+    "japón": "JPN",
+    "costa rica": "CRI",
+    "panama": "PAN",
+    "panamá": "PAN",
+    "ecuador": "ECU",
+    "uruguay": "URY",
+    "venezuela": "VEN",
+    "el salvador": "SLV",
+    "honduras": "HND",
+    "nicaragua": "NIC",
+    "belize": "BLZ",
+    "belice": "BLZ",
+    "cuba": "CUB",
 }
 
 
@@ -53,8 +85,9 @@ def normalize_country(value: str) -> str | None:
     return text.upper() if _ISO3_RE.match(text) else None
 
 
-def check_address(check: Checker, body: dict[str, Any], name: str = "address"
-                  ) -> dict[str, Any] | None:
+def check_address(
+    check: Checker, body: dict[str, Any], name: str = "address"
+) -> dict[str, Any] | None:
     """An Address object: every part text or null, ``zip`` 5 digits, ``country`` name or ISO-3.
 
     Returns only the keys sent (null kept, meaning "clear this part" on updates).
@@ -76,8 +109,9 @@ def check_address(check: Checker, body: dict[str, Any], name: str = "address"
             if text is not None:
                 code = normalize_country(text)
                 if code is None:
-                    sub.add("country", f"'{text}' is not a country name or ISO-3 code "
-                                       "(for example MEX)")
+                    sub.add(
+                        "country", f"'{text}' is not a country name or ISO-3 code (for example MEX)"
+                    )
                 out[key] = code
         else:
             out[key] = sub.string(value, key)
@@ -92,8 +126,9 @@ def _check_defaults(check: Checker, body: dict[str, Any]) -> dict[str, bool] | N
     return {flag: sub.boolean(value, flag) for flag in DEFAULT_FLAGS if value.get(flag) is not None}
 
 
-def validate_client_fields(check: Checker, body: dict[str, Any], *, partial: bool,
-                           existing: dict[str, Any] | None = None) -> dict[str, Any]:
+def validate_client_fields(
+    check: Checker, body: dict[str, Any], *, partial: bool, existing: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Validated ClientInput fields (``search`` is left to the caller).
 
     With ``partial`` only the fields sent are returned and ``null`` means "clear"; otherwise
@@ -127,11 +162,19 @@ def validate_client_fields(check: Checker, body: dict[str, Any], *, partial: boo
     if "tax_id" in body:
         out["tax_id"] = None if body["tax_id"] is None else check.rfc(body, "tax_id")
     if "tax_system" in body:
-        out["tax_system"] = None if body["tax_system"] is None else check.catalogue(
-            body, "tax_system", "tax_regimes", what="tax regime (c_RegimenFiscal code)")
+        out["tax_system"] = (
+            None
+            if body["tax_system"] is None
+            else check.catalogue(
+                body, "tax_system", "tax_regimes", what="tax regime (c_RegimenFiscal code)"
+            )
+        )
     if "use" in body:
-        out["use"] = None if body["use"] is None else check.catalogue(
-            body, "use", "cfdi_uses", what="CFDI use (c_UsoCFDI code)")
+        out["use"] = (
+            None
+            if body["use"] is None
+            else check.catalogue(body, "use", "cfdi_uses", what="CFDI use (c_UsoCFDI code)")
+        )
     if "address" in body:
         out["address"] = None if body["address"] is None else check_address(check, body)
     if "metadata" in body:
@@ -147,12 +190,16 @@ def validate_client_fields(check: Checker, body: dict[str, Any], *, partial: boo
 
 def _bad(check: Checker, body: dict[str, Any], name: str) -> bool:
     """Whether ``name`` was sent but already failed its own check (skip cross checks then)."""
-    return name in body and body[name] is not None and any(
-        field == check.path(name) for _, field, _ in check.problems)
+    return (
+        name in body
+        and body[name] is not None
+        and any(field == check.path(name) for _, field, _ in check.problems)
+    )
 
 
-def _cross_check(check: Checker, body: dict[str, Any], out: dict[str, Any],
-                 existing: dict[str, Any]) -> None:
+def _cross_check(
+    check: Checker, body: dict[str, Any], out: dict[str, Any], existing: dict[str, Any]
+) -> None:
     if any(_bad(check, body, n) for n in ("tax_id", "tax_system", "use")):
         return
     rfc = out["tax_id"] if "tax_id" in out else existing.get("tax_id")
@@ -162,17 +209,30 @@ def _cross_check(check: Checker, body: dict[str, Any], out: dict[str, Any],
         field = "tax_system" if "tax_system" in out else "tax_id"
         if is_generic_rfc(rfc):
             if regime != "616":
-                check.add(field, f"the generic RFC {rfc} must use tax regime 616 (Sin "
-                                 f"obligaciones fiscales), not {regime}")
+                check.add(
+                    field,
+                    f"the generic RFC {rfc} must use tax regime 616 (Sin "
+                    f"obligaciones fiscales), not {regime}",
+                )
         else:
             person = rfc_person(rfc) or ""
             if not catalogs.regime_fits_person(regime, person):
-                kind = "a company (persona moral)" if person == "moral" else \
-                    "a person (persona física)"
-                check.add(field, f"tax regime {regime} does not apply to {kind}: RFC {rfc} has "
-                                 f"{len(rfc)} characters")
-    if use and regime and ("use" in out or "tax_system" in out) \
-            and not catalogs.use_allowed_for_regime(use, regime):
+                kind = (
+                    "a company (persona moral)"
+                    if person == "moral"
+                    else "a person (persona física)"
+                )
+                check.add(
+                    field,
+                    f"tax regime {regime} does not apply to {kind}: RFC {rfc} has "
+                    f"{len(rfc)} characters",
+                )
+    if (
+        use
+        and regime
+        and ("use" in out or "tax_system" in out)
+        and not catalogs.use_allowed_for_regime(use, regime)
+    ):
         field = "use" if "use" in out else "tax_system"
         check.add(field, f"CFDI use {use} is not allowed for tax regime {regime}")
 
@@ -185,8 +245,9 @@ def refresh_sat_status(client: dict[str, Any]) -> None:
     client["efos"] = {"is_valid": (client.get("tax_id") or "") not in EFOS_RFCS}
 
 
-def new_client(store: Store, team_id: str, livemode: bool, fields: dict[str, Any],
-               *, origin: str = "api") -> dict[str, Any]:
+def new_client(
+    store: Store, team_id: str, livemode: bool, fields: dict[str, Any], *, origin: str = "api"
+) -> dict[str, Any]:
     """Build, SAT-check and store a client from validated fields; fires no event."""
     owner = store.teams[team_id]["owner"]
     client = build_client(store, team_id, livemode, fields, owner=owner, origin=origin)
@@ -228,8 +289,9 @@ def _folded(value: Any) -> str:
     return str(value or "").strip().casefold()
 
 
-def match_clients(clients: Iterable[dict[str, Any]], on_key: str, on_value: str
-                  ) -> list[dict[str, Any]]:
+def match_clients(
+    clients: Iterable[dict[str, Any]], on_key: str, on_value: str
+) -> list[dict[str, Any]]:
     """Clients whose ``on_key`` equals ``on_value`` (trimmed, case-insensitive), oldest first."""
     wanted = _folded(on_value)
     return [client for client in clients if wanted and _folded(client.get(on_key)) == wanted]
@@ -238,5 +300,7 @@ def match_clients(clients: Iterable[dict[str, Any]], on_key: str, on_value: str
 def search_text_matches(client: dict[str, Any], query: str) -> bool:
     """``GET /clients/search``: case-insensitive substring of name, legal_name, email, tax_id."""
     needle = query.casefold()
-    return any(needle in str(client.get(key) or "").casefold()
-               for key in ("name", "legal_name", "email", "tax_id"))
+    return any(
+        needle in str(client.get(key) or "").casefold()
+        for key in ("name", "legal_name", "email", "tax_id")
+    )

@@ -21,11 +21,13 @@ DELIVERY_TIMEOUT = 5.0
 MAX_RECORDED = 1000
 
 
-def emit(store: Store, team_id: str, livemode: bool | None, event_type: str,
-         obj: dict[str, Any]) -> None:
+def emit(
+    store: Store, team_id: str, livemode: bool | None, event_type: str, obj: dict[str, Any]
+) -> None:
     """Queue ``event_type`` about ``obj`` for every active webhook of the team subscribed."""
     hooks = [
-        hook for hook in store.all("webhooks", team_id)
+        hook
+        for hook in store.all("webhooks", team_id)
         if hook.get("status") == "active" and event_type in hook.get("events", ())
     ]
     if not hooks or store.extras.get("suppress_events"):
@@ -55,10 +57,15 @@ def is_loopback_url(url: str) -> bool:
         return False
 
 
-def _deliver(store: Store, webhook_id: str, url: str, event_id: str, event_type: str,
-             body: bytes) -> None:
-    record: dict[str, Any] = {"webhook": webhook_id, "url": url, "event": event_id,
-                              "type": event_type}
+def _deliver(
+    store: Store, webhook_id: str, url: str, event_id: str, event_type: str, body: bytes
+) -> None:
+    record: dict[str, Any] = {
+        "webhook": webhook_id,
+        "url": url,
+        "event": event_id,
+        "type": event_type,
+    }
     if not is_loopback_url(url):
         record.update(status=None, error="skipped: the sandbox delivers to loopback URLs only")
         with store.lock:
@@ -66,9 +73,12 @@ def _deliver(store: Store, webhook_id: str, url: str, event_id: str, event_type:
             del store.deliveries[:-MAX_RECORDED]
         return
     try:
-        response = requests.post(url, data=body, timeout=DELIVERY_TIMEOUT,
-                                 headers={"Content-Type": "application/json",
-                                          "User-Agent": "gigstack-sandbox-webhooks"})
+        response = requests.post(
+            url,
+            data=body,
+            timeout=DELIVERY_TIMEOUT,
+            headers={"Content-Type": "application/json", "User-Agent": "gigstack-sandbox-webhooks"},
+        )
         record["status"] = response.status_code
     except requests.RequestException as exc:
         record["status"] = None

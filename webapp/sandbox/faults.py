@@ -87,9 +87,12 @@ class Faults:
     def from_env(cls, environ: dict[str, str] | None = None) -> Faults:
         env = os.environ if environ is None else environ
         data: dict[str, Any] = {}
-        for name, key in (("SANDBOX_LATENCY_MS", "latency_ms"), ("SANDBOX_JITTER_MS", "jitter_ms"),
-                          ("SANDBOX_ERROR_RATE", "error_rate"),
-                          ("SANDBOX_ERROR_STATUS", "error_status")):
+        for name, key in (
+            ("SANDBOX_LATENCY_MS", "latency_ms"),
+            ("SANDBOX_JITTER_MS", "jitter_ms"),
+            ("SANDBOX_ERROR_RATE", "error_rate"),
+            ("SANDBOX_ERROR_STATUS", "error_status"),
+        ):
             if env.get(name):
                 data[key] = env[name]
         if env.get("SANDBOX_FAULTS"):
@@ -152,7 +155,12 @@ class FaultMiddleware:
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         if rule.retry_after is not None:
             headers.append(("Retry-After", str(rule.retry_after)))
-        reason = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-                  503: "Service Unavailable", 504: "Gateway Timeout"}.get(rule.status, "Error")
+        reason = {
+            429: "Too Many Requests",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+            504: "Gateway Timeout",
+        }.get(rule.status, "Error")
         start_response(f"{rule.status} {reason}", headers)
         return [body]

@@ -76,8 +76,9 @@ def json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         if request.method == "PUT":  # an update that names nothing to change is a mistake
-            raise ApiError("invalid_request_body",
-                           "A PUT needs a JSON object with the fields to change")
+            raise ApiError(
+                "invalid_request_body", "A PUT needs a JSON object with the fields to change"
+            )
         return {}
     if not request.mimetype or request.mimetype != "application/json":
         raise ApiError(

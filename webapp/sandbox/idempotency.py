@@ -23,8 +23,9 @@ def idempotent(route: str, body: dict[str, Any], handler: Callable[[], Response]
     if key is None:
         return handler()
     if not isinstance(key, str) or not key or len(key) > 255:
-        raise field_error("invalid_field_value", "idempotency_key",
-                          "must be text of 1 to 255 characters")
+        raise field_error(
+            "invalid_field_value", "idempotency_key", "must be text of 1 to 255 characters"
+        )
     who = caller()
     slot = (who.team_id, who.livemode, route, key)
     fingerprint = hashlib.sha256(
@@ -33,10 +34,13 @@ def idempotent(route: str, body: dict[str, Any], handler: Callable[[], Response]
     stored = who.store.idempotency.get(slot)
     if stored is not None:
         if stored[0] != fingerprint:
-            raise ApiError("resource_conflict",
-                           "This idempotency_key was already used with a different request body")
-        return Response(json.dumps(stored[2], ensure_ascii=False), status=stored[1],
-                        mimetype="application/json")
+            raise ApiError(
+                "resource_conflict",
+                "This idempotency_key was already used with a different request body",
+            )
+        return Response(
+            json.dumps(stored[2], ensure_ascii=False), status=stored[1], mimetype="application/json"
+        )
     response = handler()
     if response.status_code < 300:
         who.store.idempotency[slot] = (fingerprint, response.status_code, response.get_json())

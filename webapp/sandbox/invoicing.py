@@ -62,9 +62,18 @@ EXPORTS_RE = re.compile(r"^0[1-4]$")
 TAXABILITY = frozenset({"01", "02", "03", "04", "05", "06", "07", "08"})
 CLIENT_SEARCH_KEYS = ("tax_id", "email", "name", "legal_name")
 ITEM_SEARCH_KEYS = ("sku", "description", "product_key")
-PAYMENT_ITEM = {"description": "Pago", "quantity": 1, "unit_price": 0, "product_key": "84111506",
-                "unit_key": "ACT", "unit_name": "Actividad", "sku": None, "taxability": "01",
-                "taxes": [], "discount": 0}
+PAYMENT_ITEM = {
+    "description": "Pago",
+    "quantity": 1,
+    "unit_price": 0,
+    "product_key": "84111506",
+    "unit_key": "ACT",
+    "unit_name": "Actividad",
+    "sku": None,
+    "taxability": "01",
+    "taxes": [],
+    "discount": 0,
+}
 _FOLIOS = "invoicing.folios"  # store.extras key: (team, series id, livemode) -> used folios
 
 # An item as returned by :func:`resolve_items`: the Item output object, plus a private
@@ -84,8 +93,9 @@ class ClientChoice:
 # --------------------------------------------------------------------------- clients
 
 
-def resolve_client_ref(who: Caller, value: Any, check: Checker, field: str = "client", *,
-                       required: bool = True) -> ClientChoice | None:
+def resolve_client_ref(
+    who: Caller, value: Any, check: Checker, field: str = "client", *, required: bool = True
+) -> ClientChoice | None:
     """Resolve a ClientRefInput (§12.1) without storing anything.
 
     ``{id}`` → that client (unknown → 400 on ``<field>.id``); inline with ``search`` → the one
@@ -103,8 +113,11 @@ def resolve_client_ref(who: Caller, value: Any, check: Checker, field: str = "cl
     sub = check.nested(field)
     if value.get("id") is not None:
         client_id = value["id"]
-        client = (who.store.get("clients", client_id, who.team_id, who.livemode)
-                  if isinstance(client_id, str) else None)
+        client = (
+            who.store.get("clients", client_id, who.team_id, who.livemode)
+            if isinstance(client_id, str)
+            else None
+        )
         if client is None:
             sub.add("id", f"No client with id '{client_id}' in this team")
             return None
@@ -125,29 +138,35 @@ def resolve_client_ref(who: Caller, value: Any, check: Checker, field: str = "cl
             return None
         on_value = search.get("on_value", value.get(on_key))
         if not isinstance(on_value, str) or not on_value.strip():
-            ssub.add("on_value", f"is required (or send the client's {on_key})",
-                     "missing_required_field")
+            ssub.add(
+                "on_value", f"is required (or send the client's {on_key})", "missing_required_field"
+            )
             return None
         auto_create = search.get("auto_create", False)
         if not isinstance(auto_create, bool):
             ssub.add("auto_create", "must be true or false")
             return None
-        matches = match_clients(who.store.all("clients", who.team_id, who.livemode), on_key,
-                                on_value)
+        matches = match_clients(
+            who.store.all("clients", who.team_id, who.livemode), on_key, on_value
+        )
         if len(matches) > 1:
-            raise ApiError("resource_conflict",
-                           f"{len(matches)} clients match {on_key} '{on_value}'; "
-                           "send the client id instead")
+            raise ApiError(
+                "resource_conflict",
+                f"{len(matches)} clients match {on_key} '{on_value}'; send the client id instead",
+            )
         if matches:
             return ClientChoice(matches[0], is_new=False)
         if not auto_create:
-            ssub.add("on_value", f"No client matches {on_key} '{on_value}' "
-                                 "(set search.auto_create to create it)")
+            ssub.add(
+                "on_value",
+                f"No client matches {on_key} '{on_value}' (set search.auto_create to create it)",
+            )
             return None
 
     before = len(check.problems)
-    fields = validate_client_fields(sub, {k: v for k, v in value.items() if k != "search"},
-                                    partial=False)
+    fields = validate_client_fields(
+        sub, {k: v for k, v in value.items() if k != "search"}, partial=False
+    )
     if len(check.problems) > before or fields is None:
         return None
     return ClientChoice(_new_client(who, fields), is_new=True)
@@ -179,8 +198,9 @@ def client_ref(client: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- items
 
 
-def resolve_items(who: Caller, value: Any, check: Checker, field: str = "items", *,
-                  team_defaults: bool = True) -> list[ItemChoice]:
+def resolve_items(
+    who: Caller, value: Any, check: Checker, field: str = "items", *, team_defaults: bool = True
+) -> list[ItemChoice]:
     """Validate ItemInput[] (§12.2) into Item objects; services to create ride along.
 
     With ``team_defaults`` an inline item lacking ``description``, ``product_key``,
@@ -195,21 +215,26 @@ def resolve_items(who: Caller, value: Any, check: Checker, field: str = "items",
         return []
     settings = (who.team.get("settings") or {}) if team_defaults else {}
     out = []
-    for _, raw, sub in check.each_object(value, field, list_message="must be a list of items",
-                                         item_message="must be an item object"):
+    for _, raw, sub in check.each_object(
+        value, field, list_message="must be a list of items", item_message="must be an item object"
+    ):
         item = _resolve_item(who, raw, sub, settings)
         if item is not None:
             out.append(item)
     return out
 
 
-def _find_service(who: Caller, raw: dict[str, Any], sub: Checker
-                  ) -> tuple[dict[str, Any] | None, bool, bool]:
+def _find_service(
+    who: Caller, raw: dict[str, Any], sub: Checker
+) -> tuple[dict[str, Any] | None, bool, bool]:
     """``(service, auto_create, failed)`` for an item's ``id`` or ``search``."""
     if raw.get("id") is not None:
         service_id = raw["id"]
-        service = (who.store.get("services", service_id, who.team_id, who.livemode)
-                   if isinstance(service_id, str) else None)
+        service = (
+            who.store.get("services", service_id, who.team_id, who.livemode)
+            if isinstance(service_id, str)
+            else None
+        )
         if service is None:
             sub.add("id", f"No service with id '{service_id}' in this team")
             return None, False, True
@@ -244,14 +269,17 @@ def _find_service(who: Caller, raw: dict[str, Any], sub: Checker
         if str(service.get(on_key) or "").strip().casefold() == wanted:
             return service, False, False
     if not auto_create:
-        ssub.add("on_value", f"No service matches {on_key} '{on_value}' "
-                             "(set search.auto_create to create it)")
+        ssub.add(
+            "on_value",
+            f"No service matches {on_key} '{on_value}' (set search.auto_create to create it)",
+        )
         return None, False, True
     return None, True, False
 
 
-def _resolve_item(who: Caller, raw: dict[str, Any], sub: Checker,
-                  settings: dict[str, Any]) -> ItemChoice | None:
+def _resolve_item(
+    who: Caller, raw: dict[str, Any], sub: Checker, settings: dict[str, Any]
+) -> ItemChoice | None:
     before = len(sub.problems)
     service, auto_create, failed = _find_service(who, raw, sub)
     if failed:
@@ -297,9 +325,13 @@ def _resolve_item(who: Caller, raw: dict[str, Any], sub: Checker,
     elif not isinstance(taxability, str) or taxability not in TAXABILITY:
         sub.add("taxability", f"'{taxability}' is not a valid taxability code (01 to 08)")
     third_party = _third_party(sub, raw.get("third_party"))
-    if (isinstance(quantity, int | float) and isinstance(unit_price, int | float)
-            and discount and not any(t.get("inclusive") for t in taxes)
-            and round2(discount) > round2(quantity * unit_price)):
+    if (
+        isinstance(quantity, int | float)
+        and isinstance(unit_price, int | float)
+        and discount
+        and not any(t.get("inclusive") for t in taxes)
+        and round2(discount) > round2(quantity * unit_price)
+    ):
         sub.add("discount", "must not exceed the line amount (quantity × unit_price)")
     if len(sub.problems) > before:
         return None
@@ -320,10 +352,20 @@ def _resolve_item(who: Caller, raw: dict[str, Any], sub: Checker,
     if third_party:
         item["third_party"] = third_party
     if auto_create:
-        new = build_service(who.store, who.team_id, who.livemode,
-                            {"description": description, "unit_price": unit_price,
-                             "product_key": product_key, "unit_key": unit_key,
-                             "unit_name": unit_name, "sku": sku, "taxes": taxes})
+        new = build_service(
+            who.store,
+            who.team_id,
+            who.livemode,
+            {
+                "description": description,
+                "unit_price": unit_price,
+                "product_key": product_key,
+                "unit_key": unit_key,
+                "unit_name": unit_name,
+                "sku": sku,
+                "taxes": taxes,
+            },
+        )
         item["service"] = new["id"]
         item["_new_service"] = new
     return item
@@ -341,8 +383,7 @@ def _third_party(sub: Checker, value: Any) -> dict[str, Any] | None:
     if tax_id is None and not value.get("tax_id"):
         tp.add("tax_id", "is required", "missing_required_field")
     legal_name = tp.string(value, "legal_name", required=True, max_length=300)
-    tax_system = tp.catalogue(value, "tax_system", "tax_regimes", required=True,
-                              what="tax regime")
+    tax_system = tp.catalogue(value, "tax_system", "tax_regimes", required=True, what="tax regime")
     zip_code = tp.zip_code(value, "zip")
     if zip_code is None and not value.get("zip"):
         tp.add("zip", "is required", "missing_required_field")
@@ -391,8 +432,7 @@ def _default_use(kind: str, client: dict[str, Any]) -> str:
     return client.get("use") or "G03"
 
 
-def _payment_rules(check: Checker, method: str | None, form: str | None
-                   ) -> tuple[str, str | None]:
+def _payment_rules(check: Checker, method: str | None, form: str | None) -> tuple[str, str | None]:
     method = method or "PUE"
     if method not in catalogs.codes("payment_methods"):
         check.add("payment_method", f"'{method}' is not a valid payment method (PUE or PPD)")
@@ -404,14 +444,21 @@ def _payment_rules(check: Checker, method: str | None, form: str | None
         if form is None:
             form = "99"
         elif form != "99":
-            check.add("payment_form", "must be 99 (to be defined) when payment_method is PPD",
-                      "business_rule_violation")
+            check.add(
+                "payment_form",
+                "must be 99 (to be defined) when payment_method is PPD",
+                "business_rule_violation",
+            )
     elif form is None:
-        check.add("payment_form", "is required when payment_method is PUE",
-                  "missing_required_field")
+        check.add(
+            "payment_form", "is required when payment_method is PUE", "missing_required_field"
+        )
     elif form == "99":
-        check.add("payment_form", "99 (to be defined) is only allowed with payment_method PPD",
-                  "business_rule_violation")
+        check.add(
+            "payment_form",
+            "99 (to be defined) is only allowed with payment_method PPD",
+            "business_rule_violation",
+        )
     return method, form
 
 
@@ -420,20 +467,26 @@ def _related_rules(who: Caller, check: Checker, value: Any) -> list[dict[str, An
         return []
     out = []
     for _, raw, sub in check.each_object(
-            value, "related_documents",
-            list_message="must be a list of {relationship, documents}",
-            item_message="must be an object {relationship, documents}"):
-        relationship = sub.catalogue(raw, "relationship", "invoice_relationships",
-                                     required=True, what="relationship code")
-        if relationship and not catalogs.get("invoice_relationships",
-                                             relationship).get("cfdi40_valid"):
+        value,
+        "related_documents",
+        list_message="must be a list of {relationship, documents}",
+        item_message="must be an object {relationship, documents}",
+    ):
+        relationship = sub.catalogue(
+            raw, "relationship", "invoice_relationships", required=True, what="relationship code"
+        )
+        if relationship and not catalogs.get("invoice_relationships", relationship).get(
+            "cfdi40_valid"
+        ):
             sub.add("relationship", f"'{relationship}' is not valid in CFDI 4.0 (use 01 to 07)")
             relationship = None
         documents = sub.array(raw, "documents", required=True, min_items=1)
         uuids = []
         for j, doc in enumerate(documents or []):
-            if not isinstance(doc, str) or who.store.get(
-                    "invoices", doc.strip().upper(), who.team_id, who.livemode) is None:
+            if (
+                not isinstance(doc, str)
+                or who.store.get("invoices", doc.strip().upper(), who.team_id, who.livemode) is None
+            ):
                 sub.add(f"documents[{j}]", f"No invoice with uuid '{doc}' in this team")
                 continue
             uuids.append(doc.strip().upper())
@@ -442,12 +495,16 @@ def _related_rules(who: Caller, check: Checker, value: Any) -> list[dict[str, An
     return out
 
 
-def _generic_rules(check: Checker, client: dict[str, Any], use: str | None, kind: str,
-                   value: Any) -> dict[str, Any] | None:
+def _generic_rules(
+    check: Checker, client: dict[str, Any], use: str | None, kind: str, value: Any
+) -> dict[str, Any] | None:
     """XAXX010101000 ⇒ regime 616 and use S01; PUBLICO EN GENERAL ⇒ ``global`` (§4)."""
     rfc = client.get("tax_id")
-    is_global = rfc == PUBLIC_RFC and \
-        str(client.get("legal_name") or "").strip().upper() == PUBLIC_NAME and kind != "P"
+    is_global = (
+        rfc == PUBLIC_RFC
+        and str(client.get("legal_name") or "").strip().upper() == PUBLIC_NAME
+        and kind != "P"
+    )
     if rfc == PUBLIC_RFC:
         if client.get("tax_system") and client.get("tax_system") != "616":
             check.add("client.tax_system", "must be 616 for the receiver XAXX010101000")
@@ -455,21 +512,29 @@ def _generic_rules(check: Checker, client: dict[str, Any], use: str | None, kind
             check.add("use", "must be S01 for the receiver XAXX010101000")
     if value is None:
         if is_global:
-            check.add("global", "is required for a global invoice to PUBLICO EN GENERAL "
-                                "(periodicity, months, year)", "missing_required_field")
+            check.add(
+                "global",
+                "is required for a global invoice to PUBLICO EN GENERAL "
+                "(periodicity, months, year)",
+                "missing_required_field",
+            )
         return None
     if not isinstance(value, dict):
         check.add("global", "must be an object {periodicity, months, year}")
         return None
     if not is_global:
-        check.add("global", "is only allowed on a global invoice (receiver XAXX010101000, "
-                            "PUBLICO EN GENERAL)")
+        check.add(
+            "global",
+            "is only allowed on a global invoice (receiver XAXX010101000, PUBLICO EN GENERAL)",
+        )
         return None
     sub = check.nested("global")
-    periodicity = sub.catalogue(value, "periodicity", "periodicities", required=True,
-                                what="periodicity (01 to 05)")
-    months = sub.catalogue(value, "months", "months_bimesters", required=True,
-                           what="month or bimester code (01 to 18)")
+    periodicity = sub.catalogue(
+        value, "periodicity", "periodicities", required=True, what="periodicity (01 to 05)"
+    )
+    months = sub.catalogue(
+        value, "months", "months_bimesters", required=True, what="month or bimester code (01 to 18)"
+    )
     year = sub.integer(value, "year", required=True, minimum=2022, maximum=2100)
     if months and periodicity and int(months) >= 13 and periodicity != "05":
         sub.add("months", "13 to 18 (bimesters) are only allowed with periodicity 05")
@@ -479,19 +544,23 @@ def _generic_rules(check: Checker, client: dict[str, Any], use: str | None, kind
     return None
 
 
-def _complement_rules(who: Caller, check: Checker, value: Any
-                      ) -> tuple[dict[str, Any] | None, list[tuple[dict[str, Any], float]]]:
+def _complement_rules(
+    who: Caller, check: Checker, value: Any
+) -> tuple[dict[str, Any] | None, list[tuple[dict[str, Any], float]]]:
     """Validate a type-P ``payment_complement``; returns it normalised and its PPD targets."""
     if not isinstance(value, dict):
-        check.add("payment_complement", "is required for a payment complement",
-                  "missing_required_field")
+        check.add(
+            "payment_complement", "is required for a payment complement", "missing_required_field"
+        )
         return None, []
     sub = check.nested("payment_complement")
-    form = sub.catalogue(value, "payment_form", "payment_forms", required=True,
-                         what="payment form")
+    form = sub.catalogue(value, "payment_form", "payment_forms", required=True, what="payment form")
     if form == "99":
-        sub.add("payment_form", "99 (to be defined) is not a way money arrives",
-                "business_rule_violation")
+        sub.add(
+            "payment_form",
+            "99 (to be defined) is not a way money arrives",
+            "business_rule_violation",
+        )
     currency = str(value.get("currency") or "MXN").upper()
     related = sub.array(value, "related_invoices", required=True, min_items=1) or []
     targets: list[tuple[dict[str, Any], float]] = []
@@ -517,17 +586,24 @@ def _complement_rules(who: Caller, check: Checker, value: Any
         if paid is None:
             continue
         if round2(paid) > round2(balance):
-            rsub.add("amount_paid", f"must not exceed the outstanding balance {balance:.2f}",
-                     "business_rule_violation")
+            rsub.add(
+                "amount_paid",
+                f"must not exceed the outstanding balance {balance:.2f}",
+                "business_rule_violation",
+            )
             continue
         targets.append((target, paid))
-        rows.append({
-            "uuid": target["uuid"], "series": target["series"],
-            "folio_number": target["folio_number"],
-            "installment": int(target.get("payment_complements") or 0) + 1,
-            "previous_balance": to_number(balance), "amount_paid": to_number(paid),
-            "outstanding_balance": to_number(round2(balance) - round2(paid)),
-        })
+        rows.append(
+            {
+                "uuid": target["uuid"],
+                "series": target["series"],
+                "folio_number": target["folio_number"],
+                "installment": int(target.get("payment_complements") or 0) + 1,
+                "previous_balance": to_number(balance),
+                "amount_paid": to_number(paid),
+                "outstanding_balance": to_number(round2(balance) - round2(paid)),
+            }
+        )
     amount = value.get("amount")
     if amount is None:
         amount = sum(p for _, p in targets)
@@ -559,13 +635,13 @@ def _find_series(store: Store, team_id: str, name: str) -> dict[str, Any] | None
     return next((s for s in series if s["series"].casefold() == folded), None)
 
 
-def _resolve_series(who: Caller, kind: str, name: Any, check: Checker
-                    ) -> tuple[dict[str, Any] | None, str]:
+def _resolve_series(
+    who: Caller, kind: str, name: Any, check: Checker
+) -> tuple[dict[str, Any] | None, str]:
     """``(series or None when it must be created, name)`` per §4 "Folio assignment"."""
     store = who.store
     if name is not None:
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 25 \
-                or "|" in name:
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 25 or "|" in name:
             check.add("series", "must be 1 to 25 characters without '|'")
             return None, ""
         found = _find_series(store, who.team_id, name.strip())
@@ -581,7 +657,7 @@ def _resolve_series(who: Caller, kind: str, name: Any, check: Checker
             return found, found["series"]
     series = store.series.get(who.team_id) or []
     if series:
-        oldest = min(series, key=lambda s: (s.get("created_at") or 0))
+        oldest = min(series, key=lambda s: s.get("created_at") or 0)
         return oldest, oldest["series"]
     return None, "A"
 
@@ -594,11 +670,16 @@ def _assign_folio(who: Caller, series: dict[str, Any] | None, folio: int | None)
     used = _folio_index(who.store).get((who.team_id, series["id"], who.livemode), set())
     if folio is not None:
         if folio in used:
-            raise ApiError("resource_already_exists",
-                           f"Folio {folio} is already used in series {series['series']}",
-                           details=[{"field": "folio_number",
-                                     "message": f"{folio} is already used in series "
-                                                f"{series['series']}"}])
+            raise ApiError(
+                "resource_already_exists",
+                f"Folio {folio} is already used in series {series['series']}",
+                details=[
+                    {
+                        "field": "folio_number",
+                        "message": f"{folio} is already used in series {series['series']}",
+                    }
+                ],
+            )
         return folio
     candidate = int(series.get(mode) or 0) + 1
     while candidate in used:
@@ -606,14 +687,14 @@ def _assign_folio(who: Caller, series: dict[str, Any] | None, folio: int | None)
     return candidate
 
 
-def _take_folio(who: Caller, series: dict[str, Any] | None, name: str, folio: int,
-                at: int) -> dict[str, Any]:
+def _take_folio(
+    who: Caller, series: dict[str, Any] | None, name: str, folio: int, at: int
+) -> dict[str, Any]:
     mode = "live" if who.livemode else "test"
     if series is None:
         series = build_series(who.store, who.team_id, name, created_at=at)
     series[mode] = max(int(series.get(mode) or 0), folio)
-    _folio_index(who.store).setdefault((who.team_id, series["id"], who.livemode),
-                                       set()).add(folio)
+    _folio_index(who.store).setdefault((who.team_id, series["id"], who.livemode), set()).add(folio)
     return series
 
 
@@ -624,11 +705,17 @@ def _sello(uuid: str) -> str:
     return base64.b64encode(hashlib.shake_256(f"sello:{uuid}".encode()).digest(256)).decode()
 
 
-def verification_url(uuid: str, issuer_rfc: str, receiver_rfc: str, total: Any,
-                     sello: str) -> str:
+def verification_url(uuid: str, issuer_rfc: str, receiver_rfc: str, total: Any, sello: str) -> str:
     """SAT's verifier link, built the documented way (§12.3)."""
-    query = urlencode({"id": uuid, "re": issuer_rfc, "rr": receiver_rfc,
-                       "tt": f"{round2(total):.2f}", "fe": sello[-8:]})
+    query = urlencode(
+        {
+            "id": uuid,
+            "re": issuer_rfc,
+            "rr": receiver_rfc,
+            "tt": f"{round2(total):.2f}",
+            "fe": sello[-8:],
+        }
+    )
     return f"{VERIFY_BASE}?{query}"
 
 
@@ -642,13 +729,26 @@ def _sat_problems(client: dict[str, Any]) -> list[dict[str, str]]:
     regime = client.get("tax_system") or ""
     if person and regime and not catalogs.regime_fits_person(regime, person):
         kind = "a company" if person == "moral" else "a person"
-        details.append({"field": "client.tax_system",
-                        "message": f"tax regime {regime} does not apply to {kind} (RFC {rfc})"})
+        details.append(
+            {
+                "field": "client.tax_system",
+                "message": f"tax regime {regime} does not apply to {kind} (RFC {rfc})",
+            }
+        )
     if not ZIP_RE.match((client.get("address") or {}).get("zip") or ""):
-        details.append({"field": "client.address.zip",
-                        "message": "does not match the postal code registered at SAT"})
-    return details or [{"field": "client", "message": "the receiver's RFC, legal name, tax "
-                        "regime or postal code do not match SAT records"}]
+        details.append(
+            {
+                "field": "client.address.zip",
+                "message": "does not match the postal code registered at SAT",
+            }
+        )
+    return details or [
+        {
+            "field": "client",
+            "message": "the receiver's RFC, legal name, tax "
+            "regime or postal code do not match SAT records",
+        }
+    ]
 
 
 def issue_invoice(
@@ -703,14 +803,20 @@ def issue_invoice(
             use = _default_use(kind, receiver)
         if catalogs.get("cfdi_uses", use) is None:
             check.add("use", f"'{use}' is not a valid CFDI use")
-        elif use != "P01" and receiver.get("tax_id") != PUBLIC_RFC \
-                and receiver.get("tax_system") \
-                and not catalogs.use_allowed_for_regime(use, receiver["tax_system"]):
-            check.add("use", f"'{use}' is not allowed for the receiver's tax regime "
-                             f"{receiver['tax_system']}")
+        elif (
+            use != "P01"
+            and receiver.get("tax_id") != PUBLIC_RFC
+            and receiver.get("tax_system")
+            and not catalogs.use_allowed_for_regime(use, receiver["tax_system"])
+        ):
+            check.add(
+                "use",
+                f"'{use}' is not allowed for the receiver's tax regime {receiver['tax_system']}",
+            )
         payment_method, payment_form = _payment_rules(check, payment_method, payment_form)
-        if not items and not any(f == "items" or f.startswith("items[")
-                                 for _, f, _ in check.problems):
+        if not items and not any(
+            f == "items" or f.startswith("items[") for _, f, _ in check.problems
+        ):
             check.add("items", "must have at least 1 item", "missing_required_field")
         currency = (currency or "MXN").upper()
         if not CURRENCY_RE.match(currency):
@@ -718,23 +824,32 @@ def issue_invoice(
         if currency == "MXN":
             exchange_rate = 1
         elif exchange_rate is None:
-            check.add("exchange_rate", f"is required when currency is {currency}",
-                      "missing_required_field")
-        elif isinstance(exchange_rate, bool) or not isinstance(exchange_rate, int | float) \
-                or exchange_rate <= 0:
+            check.add(
+                "exchange_rate",
+                f"is required when currency is {currency}",
+                "missing_required_field",
+            )
+        elif (
+            isinstance(exchange_rate, bool)
+            or not isinstance(exchange_rate, int | float)
+            or exchange_rate <= 0
+        ):
             check.add("exchange_rate", "must be > 0")
     related = _related_rules(who, check, related_documents)
     global_out = _generic_rules(check, receiver, use, kind, global_info)
     series_obj, series_name = _resolve_series(who, kind, series, check)
-    if folio_number is not None and (isinstance(folio_number, bool)
-                                     or not isinstance(folio_number, int) or folio_number < 1):
+    if folio_number is not None and (
+        isinstance(folio_number, bool) or not isinstance(folio_number, int) or folio_number < 1
+    ):
         check.add("folio_number", "must be a whole number >= 1")
     check.raise_if_any()
 
     if who.livemode and not (who.team.get("sat") or {}).get("completed"):
-        raise ApiError("business_rule_violation",
-                       "Live invoices need the team's CSD: upload it (sat.completed is false) "
-                       "or use a test key")
+        raise ApiError(
+            "business_rule_violation",
+            "Live invoices need the team's CSD: upload it (sat.completed is false) "
+            "or use a test key",
+        )
     folio = _assign_folio(who, series_obj, folio_number)
 
     if kind == "P":
@@ -746,16 +861,30 @@ def issue_invoice(
         totals = compute_totals(line_items)
 
     if not receiver.get("is_valid", True) or store.extras.get("pac_down"):
-        error = (ApiError("external_service_error", "The PAC (stamping service) is unreachable; "
-                                                    "try again later")
-                 if store.extras.get("pac_down") else
-                 ApiError("cfdi_service_error",
-                          "SAT rejected the CFDI: the receiver's data do not match SAT records",
-                          details=_sat_problems(receiver)))
-        failed = {"invoice_type": kind, "status": "failed", "client": client_ref(receiver),
-                  "currency": currency, **totals, "series": series_name,
-                  "livemode": who.livemode, "team": who.team_id, "created_at": now,
-                  "error": {"code": error.code, "message": error.message}}
+        error = (
+            ApiError(
+                "external_service_error",
+                "The PAC (stamping service) is unreachable; try again later",
+            )
+            if store.extras.get("pac_down")
+            else ApiError(
+                "cfdi_service_error",
+                "SAT rejected the CFDI: the receiver's data do not match SAT records",
+                details=_sat_problems(receiver),
+            )
+        )
+        failed = {
+            "invoice_type": kind,
+            "status": "failed",
+            "client": client_ref(receiver),
+            "currency": currency,
+            **totals,
+            "series": series_name,
+            "livemode": who.livemode,
+            "team": who.team_id,
+            "created_at": now,
+            "error": {"code": error.code, "message": error.message},
+        }
         events.emit(store, who.team_id, who.livemode, "invoice.failed", failed)
         raise error
 
@@ -783,8 +912,9 @@ def issue_invoice(
         "items": line_items,
         "related_documents": related,
         "global": global_out,
-        "verification_url": verification_url(uuid, issuer_rfc, receiver.get("tax_id") or "",
-                                              totals["total"], sello),
+        "verification_url": verification_url(
+            uuid, issuer_rfc, receiver.get("tax_id") or "", totals["total"], sello
+        ),
         "stamp": {"stamp_at": now, "sello": sello},
         "cancellation_status": None,
         "cancellation_motive": None,
@@ -800,17 +930,20 @@ def issue_invoice(
         "team": who.team_id,
         "owner": _owner(who),
         "created_at": now,
-        "_receiver": {"tax_system": receiver.get("tax_system"),
-                      "zip": (receiver.get("address") or {}).get("zip"), "use": use},
+        "_receiver": {
+            "tax_system": receiver.get("tax_system"),
+            "zip": (receiver.get("address") or {}).get("zip"),
+            "use": use,
+        },
         "_bcc": list(receiver.get("bcc") or []),
-        "_search": " ".join(str(receiver.get(k) or "") for k in
-                            ("name", "legal_name", "tax_id")).casefold(),
+        "_search": " ".join(
+            str(receiver.get(k) or "") for k in ("name", "legal_name", "tax_id")
+        ).casefold(),
         "_extra": extra,
     }
     store.add("invoices", uuid, invoice)
     for target, paid in targets:
-        target["last_balance"] = to_number(round2(target.get("last_balance") or 0)
-                                           - round2(paid))
+        target["last_balance"] = to_number(round2(target.get("last_balance") or 0) - round2(paid))
         target["payment_complements"] = int(target.get("payment_complements") or 0) + 1
     if who.livemode:
         who.team["used_credits"] = (who.team.get("used_credits") or 0) + 1
@@ -818,19 +951,35 @@ def issue_invoice(
     return invoice
 
 
-def issue_payment_complement(who: Caller, *, payment: dict[str, Any],
-                             ppd_invoice: dict[str, Any], amount: float,
-                             at: int | None = None) -> dict[str, Any]:
+def issue_payment_complement(
+    who: Caller,
+    *,
+    payment: dict[str, Any],
+    ppd_invoice: dict[str, Any],
+    amount: float,
+    at: int | None = None,
+) -> dict[str, Any]:
     """A type-P CFDI paying ``amount`` of ``ppd_invoice`` with ``payment``'s money (§4.8)."""
-    client = who.store.get("clients", (ppd_invoice.get("client") or {}).get("id") or "",
-                           who.team_id, who.livemode)
+    client = who.store.get(
+        "clients", (ppd_invoice.get("client") or {}).get("id") or "", who.team_id, who.livemode
+    )
     if client is None:  # deleted since: rebuild the receiver from the invoice's snapshot
         snap = ppd_invoice.get("_receiver") or {}
-        client = {**ppd_invoice["client"], "tax_system": snap.get("tax_system"),
-                  "address": {"zip": snap.get("zip")}, "is_valid": True, "bcc": []}
+        client = {
+            **ppd_invoice["client"],
+            "tax_system": snap.get("tax_system"),
+            "address": {"zip": snap.get("zip")},
+            "is_valid": True,
+            "bcc": [],
+        }
     return issue_invoice(
-        who, invoice_type="P", client=client, items=[], payment_form=None,
-        payment_method=None, use="CP01",
+        who,
+        invoice_type="P",
+        client=client,
+        items=[],
+        payment_form=None,
+        payment_method=None,
+        use="CP01",
         payment_complement={
             "payment_id": payment.get("id"),
             "payment_form": payment.get("payment_form"),
@@ -847,11 +996,9 @@ def issue_payment_complement(who: Caller, *, payment: dict[str, Any],
 # --------------------------------------------------------------------------- read / cancel
 
 
-def find_invoice(who: Caller, uuid: str, invoice_type: str | None = None
-                 ) -> dict[str, Any] | None:
+def find_invoice(who: Caller, uuid: str, invoice_type: str | None = None) -> dict[str, Any] | None:
     """The invoice of this team and mode (uuid case-insensitive), optionally of one type."""
-    invoice = who.store.get("invoices", (uuid or "").strip().upper(), who.team_id,
-                            who.livemode)
+    invoice = who.store.get("invoices", (uuid or "").strip().upper(), who.team_id, who.livemode)
     if invoice is None or (invoice_type and invoice["invoice_type"] != invoice_type):
         return None
     return invoice
@@ -866,8 +1013,14 @@ def for_render(invoice: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def cancel_invoice(who: Caller, invoice: dict[str, Any], motive: str,
-                   substitution_uuid: str | None, *, at: int | None = None) -> dict[str, Any]:
+def cancel_invoice(
+    who: Caller,
+    invoice: dict[str, Any],
+    motive: str,
+    substitution_uuid: str | None,
+    *,
+    at: int | None = None,
+) -> dict[str, Any]:
     """Cancel at (simulated) SAT: accepted at once; a complement gives its payments back."""
     if invoice["status"] == "cancelled":
         raise ApiError("resource_conflict", "The invoice is already cancelled")
@@ -877,10 +1030,10 @@ def cancel_invoice(who: Caller, invoice: dict[str, Any], motive: str,
             target = who.store.get("invoices", row["uuid"], who.team_id, who.livemode)
             if target is None:
                 continue
-            target["last_balance"] = to_number(round2(target.get("last_balance") or 0)
-                                               + round2(row["amount_paid"]))
-            target["payment_complements"] = max(
-                0, int(target.get("payment_complements") or 0) - 1)
+            target["last_balance"] = to_number(
+                round2(target.get("last_balance") or 0) + round2(row["amount_paid"])
+            )
+            target["payment_complements"] = max(0, int(target.get("payment_complements") or 0) - 1)
     invoice.update(
         status="cancelled",
         cancellation_status="accepted",

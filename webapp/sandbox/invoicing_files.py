@@ -40,17 +40,20 @@ def file_url(store: Store, origin: str, uuid: str, kind: str) -> str:
     return f"{origin.rstrip('/')}/files/{token}?{query}"
 
 
-def file_urls(store: Store, origin: str, invoice: dict[str, Any],
-              kinds: tuple[str, ...] = FILE_KINDS) -> dict[str, str]:
+def file_urls(
+    store: Store, origin: str, invoice: dict[str, Any], kinds: tuple[str, ...] = FILE_KINDS
+) -> dict[str, str]:
     """``{pdf?, xml?}`` links for ``invoice``."""
     return {kind: file_url(store, origin, invoice["uuid"], kind) for kind in kinds}
 
 
-def open_link(store: Store, token: str, expires: str | None, signature: str | None
-              ) -> tuple[str, str]:
+def open_link(
+    store: Store, token: str, expires: str | None, signature: str | None
+) -> tuple[str, str]:
     """``(uuid, kind)`` of a valid link; 403 when expired or tampered, 404 when unknown."""
-    forbidden = ApiError("forbidden", "This file link is invalid or has been altered; "
-                                      "ask for a new one")
+    forbidden = ApiError(
+        "forbidden", "This file link is invalid or has been altered; ask for a new one"
+    )
     try:
         expires_at = int(expires or "")
     except ValueError:

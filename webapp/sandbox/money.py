@@ -64,5 +64,9 @@ def compute_totals(items: Iterable[dict[str, Any]]) -> dict[str, float]:
     discount_r = round2(discount)
     taxes = round2(transferred - withheld)
     total = round2(subtotal - discount_r + taxes)
-    return {"subtotal": to_number(subtotal), "discount": to_number(discount_r),
-            "taxes": to_number(taxes), "total": to_number(total)}
+    return {
+        "subtotal": to_number(subtotal),
+        "discount": to_number(discount_r),
+        "taxes": to_number(taxes),
+        "total": to_number(total),
+    }

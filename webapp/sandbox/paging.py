@@ -34,8 +34,13 @@ class ListParams:
     filters: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        state = [self.sort, self.order_by, self.created_gte, self.created_lte,
-                 sorted(self.filters.items())]
+        state = [
+            self.sort,
+            self.order_by,
+            self.created_gte,
+            self.created_lte,
+            sorted(self.filters.items()),
+        ]
         return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
 
 
@@ -46,8 +51,9 @@ def parse_limit(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise field_error("invalid_field_value", "limit",
-                          "must be a whole number from 1 to 100") from None
+        raise field_error(
+            "invalid_field_value", "limit", "must be a whole number from 1 to 100"
+        ) from None
     if not 1 <= value <= MAX_LIMIT:
         raise field_error("invalid_field_value", "limit", "must be from 1 to 100")
     return value
@@ -132,9 +138,11 @@ def paginate(
         selected.append(obj)
 
     if params.order_by == "name":
+
         def sort_key(obj: dict[str, Any]) -> list[Any]:
             return [name_of(obj).casefold(), id_of(obj)]
     else:
+
         def sort_key(obj: dict[str, Any]) -> list[Any]:
             # insertion order (``_seq``) orders objects created within the same second
             return [created_of(obj), obj.get("_seq", 0), id_of(obj)]

@@ -49,8 +49,9 @@ def default_methods(team: dict[str, Any]) -> list[dict[str, str]]:
     return methods
 
 
-def check_methods(check: Checker, value: Any, team: dict[str, Any],
-                  field: str = "allowed_payment_methods") -> list[dict[str, str]]:
+def check_methods(
+    check: Checker, value: Any, team: dict[str, Any], field: str = "allowed_payment_methods"
+) -> list[dict[str, str]]:
     """Validate ``allowed_payment_methods`` (strings or ``{id}``) into ``[{id}]``, no repeats.
 
     Asking for a Stripe method when the team has no Stripe is a business-rule violation.
@@ -65,17 +66,25 @@ def check_methods(check: Checker, value: Any, team: dict[str, Any],
         path = f"{field}[{index}]"
         method = raw.get("id") if isinstance(raw, dict) else raw
         if not isinstance(method, str):
-            check.add(path, "must be a payment method id (card, spei, oxxo or stripe-spei) "
-                            "or an object {id}")
+            check.add(
+                path,
+                "must be a payment method id (card, spei, oxxo or stripe-spei) or an object {id}",
+            )
             continue
         method = METHOD_ALIASES.get(method.strip().lower(), method.strip().lower())
         if method not in METHOD_IDS:
-            check.add(path, f"'{raw if isinstance(raw, str) else raw.get('id')}' is not a "
-                            "payment method (card, spei, bank, oxxo or stripe-spei)")
+            check.add(
+                path,
+                f"'{raw if isinstance(raw, str) else raw.get('id')}' is not a "
+                "payment method (card, spei, bank, oxxo or stripe-spei)",
+            )
             continue
         if method in STRIPE_METHODS and not has_stripe(team):
-            check.add(path, f"'{method}' needs a connected Stripe account, and this team has "
-                            "none", "business_rule_violation")
+            check.add(
+                path,
+                f"'{method}' needs a connected Stripe account, and this team has none",
+                "business_rule_violation",
+            )
             continue
         if {"id": method} not in out:
             out.append({"id": method})
@@ -85,17 +94,33 @@ def check_methods(check: Checker, value: Any, team: dict[str, Any],
 
 
 # building ------------------------------------------------------------------------------
-def build_payment(store: Store, *, team_id: str, livemode: bool, owner: str,
-                  client: dict[str, Any], client_ref: dict[str, Any],
-                  items: list[dict[str, Any]], totals: dict[str, Any], currency: str,
-                  exchange_rate: float, automation_type: str, status: str,
-                  payment_form: str | None = None, allowed_payment_methods: list | None = None,
-                  emails: list[str] | None = None, metadata: dict[str, Any] | None = None,
-                  invoice_config: dict[str, Any] | None = None,
-                  idempotency_key: str | None = None, processor: str | None = None,
-                  created_at: int | None = None, succeeded_at: int | None = None,
-                  short_url: bool = False, ppd_invoice_id: str | None = None,
-                  send_email: bool = False) -> dict[str, Any]:
+def build_payment(
+    store: Store,
+    *,
+    team_id: str,
+    livemode: bool,
+    owner: str,
+    client: dict[str, Any],
+    client_ref: dict[str, Any],
+    items: list[dict[str, Any]],
+    totals: dict[str, Any],
+    currency: str,
+    exchange_rate: float,
+    automation_type: str,
+    status: str,
+    payment_form: str | None = None,
+    allowed_payment_methods: list | None = None,
+    emails: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    invoice_config: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    processor: str | None = None,
+    created_at: int | None = None,
+    succeeded_at: int | None = None,
+    short_url: bool = False,
+    ppd_invoice_id: str | None = None,
+    send_email: bool = False,
+) -> dict[str, Any]:
     """A Payment in output shape (not stored). ``client`` is the full client record."""
     created = store.clock.now() if created_at is None else created_at
     payment_id = store.new_id("payment_")
@@ -145,9 +170,10 @@ def ensure_status(payment: dict[str, Any], allowed: frozenset[str], action: str)
     if payment["status"] not in allowed:
         status = payment["status"]
         allowed_text = ", ".join(sorted(allowed))
-        raise ApiError("resource_conflict",
-                       f"{article(status)} {status} payment cannot be {action} "
-                       f"(allowed from: {allowed_text})")
+        raise ApiError(
+            "resource_conflict",
+            f"{article(status)} {status} payment cannot be {action} (allowed from: {allowed_text})",
+        )
 
 
 def form_problem(payment_form: str | None, automation_type: str | None) -> str | None:
@@ -158,10 +184,15 @@ def form_problem(payment_form: str | None, automation_type: str | None) -> str |
     """
     if payment_form != TO_BE_DEFINED or automation_type in (None, "none"):
         return None
-    what = {"pue_invoice": "a PUE invoice", "receipt": "a receipt",
-            "ppd_invoice_and_complement": "a payment complement"}[automation_type]
-    return (f"99 (por definir) cannot be used with automation_type {automation_type}: "
-            f"{what} needs the real form of payment")
+    what = {
+        "pue_invoice": "a PUE invoice",
+        "receipt": "a receipt",
+        "ppd_invoice_and_complement": "a payment complement",
+    }[automation_type]
+    return (
+        f"99 (por definir) cannot be used with automation_type {automation_type}: "
+        f"{what} needs the real form of payment"
+    )
 
 
 def refundable(payment: dict[str, Any]) -> Decimal:
@@ -170,28 +201,39 @@ def refundable(payment: dict[str, Any]) -> Decimal:
     return round2(payment["total"]) - done
 
 
-def add_refund(store: Store, payment: dict[str, Any], *, amount: float | None,
-               reason: str | None, external: bool) -> dict[str, Any]:
+def add_refund(
+    store: Store,
+    payment: dict[str, Any],
+    *,
+    amount: float | None,
+    reason: str | None,
+    external: bool,
+) -> dict[str, Any]:
     """Refund ``amount`` (default the whole remainder); ``refunded`` once nothing is left."""
     ensure_status(payment, REFUNDABLE_FROM, "refunded")
     remainder = refundable(payment)
     value = remainder if amount is None else round2(amount)
     if value <= 0:
         if amount is None:
-            raise field_error("invalid_field_value", "amount",
-                              "nothing is left to refund on this payment")
+            raise field_error(
+                "invalid_field_value", "amount", "nothing is left to refund on this payment"
+            )
         raise field_error("invalid_field_value", "amount", "must be greater than 0")
     if value > remainder:
-        raise field_error("invalid_field_value", "amount",
-                          f"must not exceed the refundable remainder "
-                          f"{remainder:.2f} {payment['currency']}")
-    payment["refunds"].append({
-        "id": store.new_id("refund_"),
-        "amount": to_number(value),
-        "reason": reason,
-        "external_processor_refund": external,
-        "created_at": store.clock.now(),
-    })
+        raise field_error(
+            "invalid_field_value",
+            "amount",
+            f"must not exceed the refundable remainder {remainder:.2f} {payment['currency']}",
+        )
+    payment["refunds"].append(
+        {
+            "id": store.new_id("refund_"),
+            "amount": to_number(value),
+            "reason": reason,
+            "external_processor_refund": external,
+            "created_at": store.clock.now(),
+        }
+    )
     if refundable(payment) <= 0:
         payment["status"] = "refunded"
     events.emit(store, payment["team"], payment["livemode"], "payment.updated", payment)
@@ -213,21 +255,25 @@ def check_currency(check: Checker, body: dict[str, Any]) -> tuple[str, float]:
     currency = check.string(body, "currency")
     currency = (currency or "MXN").upper()
     if not CURRENCY_RE.match(currency):
-        check.add("currency", f"'{body.get('currency')}' is not an ISO 4217 currency code "
-                              "(for example MXN or USD)")
+        check.add(
+            "currency",
+            f"'{body.get('currency')}' is not an ISO 4217 currency code (for example MXN or USD)",
+        )
         return currency, 1
     if currency == "MXN":
         check.number(body, "exchange_rate", exclusive_minimum=0)
         return currency, 1
     rate = check.number(body, "exchange_rate", exclusive_minimum=0)
     if body.get("exchange_rate") is None:
-        check.add("exchange_rate", f"is required when currency is {currency}",
-                  "missing_required_field")
+        check.add(
+            "exchange_rate", f"is required when currency is {currency}", "missing_required_field"
+        )
     return currency, rate or 1
 
 
-def check_invoice_config(check: Checker, body: dict[str, Any], team_id: str,
-                         store: Store) -> dict[str, Any] | None:
+def check_invoice_config(
+    check: Checker, body: dict[str, Any], team_id: str, store: Store
+) -> dict[str, Any] | None:
     """``invoice_config {serie, folio}``: the series must be one of the team's."""
     value = check.object(body, "invoice_config")
     if value is None:
@@ -283,49 +329,94 @@ def run_automation(who: Caller, payment: dict[str, Any], *, at: int | None = Non
     if kind == "receipt" or (kind == "pue_invoice" and not client.get("tax_id")):
         _automatic_receipt(who, payment, client, at)
     elif kind == "pue_invoice":
-        invoice = _attempt(who, payment, client, lambda: invoicing.issue_invoice(
-            who, invoice_type="I", client=client, items=_copy_items(who.store, payment),
-            payment_form=payment["payment_form"], payment_method="PUE", use=None,
-            currency=payment["currency"], exchange_rate=payment["exchange_rate"],
-            **_folio_args(payment), automation_type=kind, at=at))
+        invoice = _attempt(
+            who,
+            payment,
+            client,
+            lambda: invoicing.issue_invoice(
+                who,
+                invoice_type="I",
+                client=client,
+                items=_copy_items(who.store, payment),
+                payment_form=payment["payment_form"],
+                payment_method="PUE",
+                use=None,
+                currency=payment["currency"],
+                exchange_rate=payment["exchange_rate"],
+                **_folio_args(payment),
+                automation_type=kind,
+                at=at,
+            ),
+        )
         if invoice is not None:
             payment["invoices"].append(invoice["uuid"])
     elif kind == "ppd_invoice_and_complement":
         _ppd_and_complement(who, payment, client, at)
 
 
-def _ppd_and_complement(who: Caller, payment: dict[str, Any], client: dict[str, Any],
-                        at: int | None) -> None:
+def _ppd_and_complement(
+    who: Caller, payment: dict[str, Any], client: dict[str, Any], at: int | None
+) -> None:
     ppd = None
     if payment.get("_ppd_invoice_id"):
         ppd = invoicing.find_invoice(who, payment["_ppd_invoice_id"], "I")
     if ppd is None:
-        ppd = _attempt(who, payment, client, lambda: invoicing.issue_invoice(
-            who, invoice_type="I", client=client, items=_copy_items(who.store, payment),
-            payment_form=TO_BE_DEFINED, payment_method="PPD", use=None,
-            currency=payment["currency"], exchange_rate=payment["exchange_rate"],
-            **_folio_args(payment), automation_type="ppd_invoice_and_complement", at=at))
+        ppd = _attempt(
+            who,
+            payment,
+            client,
+            lambda: invoicing.issue_invoice(
+                who,
+                invoice_type="I",
+                client=client,
+                items=_copy_items(who.store, payment),
+                payment_form=TO_BE_DEFINED,
+                payment_method="PPD",
+                use=None,
+                currency=payment["currency"],
+                exchange_rate=payment["exchange_rate"],
+                **_folio_args(payment),
+                automation_type="ppd_invoice_and_complement",
+                at=at,
+            ),
+        )
         if ppd is None:
             return
         payment["invoices"].append(ppd["uuid"])
-    complement = _attempt(who, payment, client, lambda: invoicing.issue_payment_complement(
-        who, payment=payment, ppd_invoice=ppd, amount=payment["total"], at=at), kind="P")
+    complement = _attempt(
+        who,
+        payment,
+        client,
+        lambda: invoicing.issue_payment_complement(
+            who, payment=payment, ppd_invoice=ppd, amount=payment["total"], at=at
+        ),
+        kind="P",
+    )
     if complement is not None:
         payment["invoices"].append(complement["uuid"])
 
 
-def _automatic_receipt(who: Caller, payment: dict[str, Any], client: dict[str, Any],
-                       at: int | None) -> None:
+def _automatic_receipt(
+    who: Caller, payment: dict[str, Any], client: dict[str, Any], at: int | None
+) -> None:
     form = payment.get("payment_form")
     receipt = receipts_logic.build_receipt(
-        who.store, team_id=payment["team"], livemode=payment["livemode"], client=client,
+        who.store,
+        team_id=payment["team"],
+        livemode=payment["livemode"],
+        client=client,
         items=_copy_items(who.store, payment),
         totals={k: payment[k] for k in ("subtotal", "discount", "taxes", "total")},
-        currency=payment["currency"], exchange_rate=payment["exchange_rate"],
+        currency=payment["currency"],
+        exchange_rate=payment["exchange_rate"],
         periodicity=receipts_logic.default_periodicity(who.team),
-        payment_form=form if form and form != TO_BE_DEFINED
+        payment_form=form
+        if form and form != TO_BE_DEFINED
         else receipts_logic.DEFAULT_PAYMENT_FORM,
-        invoice_config=payment.get("invoice_config"), created=at, payment_id=payment["id"])
+        invoice_config=payment.get("invoice_config"),
+        created=at,
+        payment_id=payment["id"],
+    )
     receipts_logic.store_receipt(who.store, receipt)
     payment["receipts"].append(receipt["id"])
 
@@ -344,31 +435,48 @@ def _folio_args(payment: dict[str, Any]) -> dict[str, Any]:
 _SELF_REPORTED = frozenset({"cfdi_service_error", "external_service_error"})
 
 
-def _attempt(who: Caller, payment: dict[str, Any], client: dict[str, Any],
-             issue: Callable[[], dict[str, Any]], *, kind: str = "I"
-             ) -> dict[str, Any] | None:
+def _attempt(
+    who: Caller,
+    payment: dict[str, Any],
+    client: dict[str, Any],
+    issue: Callable[[], dict[str, Any]],
+    *,
+    kind: str = "I",
+) -> dict[str, Any] | None:
     """Run one stamping; on ApiError record it, fire ``invoice.failed`` and return None."""
     try:
         return issue()
     except ApiError as error:
         report_failure(who, error, client, payment, kind=kind)
         payment.setdefault("_automation_errors", []).append(
-            {"code": error.code, "message": error.message})
+            {"code": error.code, "message": error.message}
+        )
         return None
 
 
-def report_failure(who: Caller, error: ApiError, client: dict[str, Any] | None,
-                   document: dict[str, Any], *, kind: str = "I") -> None:
+def report_failure(
+    who: Caller,
+    error: ApiError,
+    client: dict[str, Any] | None,
+    document: dict[str, Any],
+    *,
+    kind: str = "I",
+) -> None:
     """``invoice.failed`` for a stamp that did not happen (unless issue_invoice fired it)."""
     if error.code in _SELF_REPORTED:
         return
     totals = {k: document.get(k, 0) for k in ("subtotal", "discount", "taxes", "total")}
     if kind == "P":
         totals = dict.fromkeys(totals, 0)
-    failed = {"invoice_type": kind, "status": "failed",
-              "client": invoicing.client_ref(client) if client else None,
-              "currency": document.get("currency") or "MXN", **totals,
-              "livemode": who.livemode, "team": who.team_id,
-              "created_at": who.store.clock.now(),
-              "error": {"code": error.code, "message": error.message}}
+    failed = {
+        "invoice_type": kind,
+        "status": "failed",
+        "client": invoicing.client_ref(client) if client else None,
+        "currency": document.get("currency") or "MXN",
+        **totals,
+        "livemode": who.livemode,
+        "team": who.team_id,
+        "created_at": who.store.clock.now(),
+        "error": {"code": error.code, "message": error.message},
+    }
     events.emit(who.store, who.team_id, who.livemode, "invoice.failed", failed)

@@ -29,10 +29,12 @@ PORTAL_URL = "https://invoicing.gigstack.pro/autofactura?id={id}"
 CANCELLABLE_FROM = frozenset({"pending", "expired"})
 STAMPABLE_FROM = frozenset({"pending"})
 #: Fiscal data a receiver needs before a receipt can become its own CFDI.
-FISCAL_FIELDS = (("tax_id", "has no RFC (tax_id)"),
-                 ("legal_name", "has no legal name (legal_name)"),
-                 ("tax_system", "has no tax regime (tax_system)"),
-                 ("address.zip", "has no fiscal postal code (address.zip)"))
+FISCAL_FIELDS = (
+    ("tax_id", "has no RFC (tax_id)"),
+    ("legal_name", "has no legal name (legal_name)"),
+    ("tax_system", "has no tax regime (tax_system)"),
+    ("address.zip", "has no fiscal postal code (address.zip)"),
+)
 
 
 def article(word: str) -> str:
@@ -97,12 +99,23 @@ def client_ref(client: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if client is None else invoicing.client_ref(client)
 
 
-def build_receipt(store: Store, *, team_id: str, livemode: bool, client: dict[str, Any] | None,
-                  items: list[dict[str, Any]], totals: dict[str, Any], currency: str,
-                  exchange_rate: float, periodicity: str, payment_form: str,
-                  metadata: dict[str, Any] | None = None,
-                  invoice_config: dict[str, Any] | None = None, created: int | None = None,
-                  payment_id: str | None = None) -> dict[str, Any]:
+def build_receipt(
+    store: Store,
+    *,
+    team_id: str,
+    livemode: bool,
+    client: dict[str, Any] | None,
+    items: list[dict[str, Any]],
+    totals: dict[str, Any],
+    currency: str,
+    exchange_rate: float,
+    periodicity: str,
+    payment_form: str,
+    metadata: dict[str, Any] | None = None,
+    invoice_config: dict[str, Any] | None = None,
+    created: int | None = None,
+    payment_id: str | None = None,
+) -> dict[str, Any]:
     """A pending Receipt from validated parts (not stored). ``client`` is the full client."""
     created = store.clock.now() if created is None else created
     receipt_id = store.new_id("receipt_")
@@ -139,8 +152,13 @@ def store_receipt(store: Store, receipt: dict[str, Any], *, emit: bool = True) -
     """Store a built receipt and fire ``receipt.created``."""
     store.add("receipts", receipt["id"], receipt)
     if emit:
-        events.emit(store, receipt["team"], receipt["livemode"], "receipt.created",
-                    view(receipt, store.clock.now()))
+        events.emit(
+            store,
+            receipt["team"],
+            receipt["livemode"],
+            "receipt.created",
+            view(receipt, store.clock.now()),
+        )
     return receipt
 
 
@@ -165,36 +183,52 @@ def fiscal_gaps(client: dict[str, Any]) -> list[tuple[str, str]]:
         if not value:
             gaps.append((name, problem))
     if is_generic_rfc(client.get("tax_id")):
-        gaps.append(("tax_id", f"has the generic RFC {client['tax_id']}: its receipts go into "
-                               "the period's global invoice"))
+        gaps.append(
+            (
+                "tax_id",
+                f"has the generic RFC {client['tax_id']}: its receipts go into "
+                "the period's global invoice",
+            )
+        )
     return gaps
 
 
 def receiver_problem(client: dict[str, Any] | None, prefix: str = "client") -> ApiError | None:
     """400 business_rule_violation when a receipt cannot become the client's own CFDI."""
     if client is None:
-        return ApiError("business_rule_violation",
-                        "The receipt has no client (público en general): it can only go into "
-                        "the period's global invoice",
-                        details=[{"field": prefix, "message": "the receipt has no client"}])
+        return ApiError(
+            "business_rule_violation",
+            "The receipt has no client (público en general): it can only go into "
+            "the period's global invoice",
+            details=[{"field": prefix, "message": "the receipt has no client"}],
+        )
     gaps = fiscal_gaps(client)
     if not gaps:
         return None
-    details = [{"field": f"{prefix}.{name}" if prefix else name, "message": f"the client {text}"}
-               for name, text in gaps]
+    details = [
+        {"field": f"{prefix}.{name}" if prefix else name, "message": f"the client {text}"}
+        for name, text in gaps
+    ]
     summary = "; ".join(f"the client {text}" for _, text in gaps)
-    return ApiError("business_rule_violation",
-                    f"The receipt cannot be invoiced: {summary}", details=details)
+    return ApiError(
+        "business_rule_violation", f"The receipt cannot be invoiced: {summary}", details=details
+    )
 
 
-def mark_completed(store: Store, receipt: dict[str, Any], invoice_uuid: str, *,
-                   at: int | None = None) -> None:
+def mark_completed(
+    store: Store, receipt: dict[str, Any], invoice_uuid: str, *, at: int | None = None
+) -> None:
     """Record the CFDI issued for a receipt and fire ``receipt.completed``."""
     receipt["status"] = "completed"
     receipt["invoice_id"] = invoice_uuid
     receipt["invoiced_at"] = store.clock.now() if at is None else at
-    events.emit(store, receipt["team"], receipt["livemode"], "receipt.completed",
-                view(receipt, store.clock.now()))
+    events.emit(
+        store,
+        receipt["team"],
+        receipt["livemode"],
+        "receipt.completed",
+        view(receipt, store.clock.now()),
+    )
 
 
 def cancel(store: Store, receipt: dict[str, Any]) -> dict[str, Any]:
@@ -202,40 +236,54 @@ def cancel(store: Store, receipt: dict[str, Any]) -> dict[str, Any]:
     now = store.clock.now()
     status = effective_status(receipt, now)
     if status not in CANCELLABLE_FROM:
-        raise ApiError("resource_conflict", f"{article(status)} {status} receipt cannot be "
-                                            "cancelled (only pending or expired ones)")
+        raise ApiError(
+            "resource_conflict",
+            f"{article(status)} {status} receipt cannot be "
+            "cancelled (only pending or expired ones)",
+        )
     receipt["status"] = "cancelled"
     receipt["_cancelled_at"] = now
-    events.emit(store, receipt["team"], receipt["livemode"], "receipt.updated",
-                view(receipt, now))
+    events.emit(store, receipt["team"], receipt["livemode"], "receipt.updated", view(receipt, now))
     return receipt
 
 
-def issue_for(who: Caller, receipt: dict[str, Any], client: dict[str, Any], *,
-              at: int | None = None) -> dict[str, Any]:
+def issue_for(
+    who: Caller, receipt: dict[str, Any], client: dict[str, Any], *, at: int | None = None
+) -> dict[str, Any]:
     """Stamp the receipt as the client's own PUE income CFDI and mark it ``completed``.
 
     Raises the stamping ApiError (and changes nothing) when SAT rules reject it. ``at`` dates
     the invoice (seed data); default now.
     """
     config = receipt.get("invoice_config") or {}
-    items = [{**copy.deepcopy(item), "id": who.store.new_id("item_")}
-             for item in receipt["items"]]
+    items = [{**copy.deepcopy(item), "id": who.store.new_id("item_")} for item in receipt["items"]]
     invoice = invoicing.issue_invoice(
-        who, invoice_type="I", client=client, items=items,
-        payment_form=receipt["payment_form"], payment_method="PUE", use=None,
-        currency=receipt["currency"], exchange_rate=receipt["exchange_rate"],
-        series=config.get("serie"), folio_number=config.get("folio"), at=at)
+        who,
+        invoice_type="I",
+        client=client,
+        items=items,
+        payment_form=receipt["payment_form"],
+        payment_method="PUE",
+        use=None,
+        currency=receipt["currency"],
+        exchange_rate=receipt["exchange_rate"],
+        series=config.get("serie"),
+        folio_number=config.get("folio"),
+        at=at,
+    )
     mark_completed(who.store, receipt, invoice["uuid"], at=at)
     return invoice
 
 
-def pending_of_client(store: Store, team_id: str, livemode: bool,
-                      client_id: str) -> list[dict[str, Any]]:
+def pending_of_client(
+    store: Store, team_id: str, livemode: bool, client_id: str
+) -> list[dict[str, Any]]:
     """The client's receipts that read ``pending`` now, oldest first."""
     now = store.clock.now()
-    found = [r for r in store.all("receipts", team_id, livemode)
-             if (r.get("client") or {}).get("id") == client_id
-             and effective_status(r, now) == "pending"]
+    found = [
+        r
+        for r in store.all("receipts", team_id, livemode)
+        if (r.get("client") or {}).get("id") == client_id and effective_status(r, now) == "pending"
+    ]
     found.sort(key=lambda r: (r["created"], r["id"]))
     return found

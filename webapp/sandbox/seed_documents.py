@@ -27,8 +27,9 @@ VOLUME_OUTSIDER = (10, 5)
 CARD_FORMS = ("03", "03", "03", "04", "28", "01", "02")
 
 
-def seed_documents(store: Store, rng: random.Random, teams: list[dict[str, Any]], *,
-                   scale: int, anchor: int) -> None:
+def seed_documents(
+    store: Store, rng: random.Random, teams: list[dict[str, Any]], *, scale: int, anchor: int
+) -> None:
     """Create the demo documents for ``teams``; deterministic for a given ``rng``."""
     # Imported here, not at the top: seed.py imports this module while it is still loading,
     # and seed_payments → invoicing → clients_logic import names from seed.py.
@@ -52,20 +53,25 @@ def seed_documents(store: Store, rng: random.Random, teams: list[dict[str, Any]]
 class _TeamSeeder:
     """Plays one team+mode's invoicing history in time order."""
 
-    def __init__(self, store: Store, rng: random.Random, team: dict[str, Any], livemode: bool,
-                 anchor: int) -> None:
+    def __init__(
+        self, store: Store, rng: random.Random, team: dict[str, Any], livemode: bool, anchor: int
+    ) -> None:
         from .context import Caller
         from .keys import KeyRecord
 
         self.store, self.rng, self.team, self.anchor = store, rng, team, anchor
-        key = KeyRecord(name="seed", key_id="seed", team=team["id"], livemode=livemode,
-                        token="")
+        key = KeyRecord(name="seed", key_id="seed", team=team["id"], livemode=livemode, token="")
         self.who = Caller(key=key, team_id=team["id"], store=store)
         clients = store.all("clients", team["id"], livemode)
         self.public = next((c for c in clients if c.get("tax_id") == "XAXX010101000"), None)
         self.foreign = next((c for c in clients if c.get("tax_id") == "XEXX010101000"), None)
-        self.clients = [c for c in clients if c.get("is_valid") and c.get("efos", {}).get(
-            "is_valid") and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")]
+        self.clients = [
+            c
+            for c in clients
+            if c.get("is_valid")
+            and c.get("efos", {}).get("is_valid")
+            and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")
+        ]
         self.services = store.all("services", team["id"], livemode)
         self.queue: list[tuple[int, int, Callable[[int], None]]] = []
         self.order = itertools.count()
@@ -126,42 +132,69 @@ class _TeamSeeder:
         client = self.rng.choice(self.clients)
         ppd = roll > 0.78
         invoice = self._issue(
-            when, invoice_type="I", client=client, items=self._items(self.rng.choice((1, 1, 2, 3))),
+            when,
+            invoice_type="I",
+            client=client,
+            items=self._items(self.rng.choice((1, 1, 2, 3))),
             payment_form=None if ppd else self.rng.choice(CARD_FORMS),
-            payment_method="PPD" if ppd else "PUE", use=None,
+            payment_method="PPD" if ppd else "PUE",
+            use=None,
             series="B" if self.rng.random() < 0.15 else None,
-            metadata={"source": "seed"} if self.rng.random() < 0.1 else None)
+            metadata={"source": "seed"} if self.rng.random() < 0.1 else None,
+        )
         if ppd:
             self.schedule_payments(invoice, when)
         if self.rng.random() < 0.06:
-            self.at(when + self.rng.randint(1, 20) * DAY,
-                    lambda t, inv=invoice: self.cancel(inv, t))
+            self.at(
+                when + self.rng.randint(1, 20) * DAY, lambda t, inv=invoice: self.cancel(inv, t)
+            )
 
     def global_invoice(self, when: int) -> None:
         from datetime import UTC, datetime
 
         month = datetime.fromtimestamp(when, UTC)
-        self._issue(when, invoice_type="I", client=self.public, items=self._items(2),
-                    payment_form="01", payment_method="PUE", use="S01",
-                    global_info={"periodicity": "04", "months": f"{month.month:02d}",
-                                 "year": month.year})
+        self._issue(
+            when,
+            invoice_type="I",
+            client=self.public,
+            items=self._items(2),
+            payment_form="01",
+            payment_method="PUE",
+            use="S01",
+            global_info={"periodicity": "04", "months": f"{month.month:02d}", "year": month.year},
+        )
 
     def foreign_invoice(self, when: int) -> None:
-        self._issue(when, invoice_type="I", client=self.foreign, items=self._items(1),
-                    payment_form="03", payment_method="PUE", use="S01", currency="USD",
-                    exchange_rate=round(self.rng.uniform(16.8, 18.9), 4))
+        self._issue(
+            when,
+            invoice_type="I",
+            client=self.foreign,
+            items=self._items(1),
+            payment_form="03",
+            payment_method="PUE",
+            use="S01",
+            currency="USD",
+            exchange_rate=round(self.rng.uniform(16.8, 18.9), 4),
+        )
 
     def credit_note(self, when: int) -> None:
         from .money import round2
 
-        paid = [inv for inv in self.issued[-200:] if inv["invoice_type"] == "I"
-                and inv["status"] == "valid" and inv["payment_method"] == "PUE"
-                and inv["currency"] == "MXN" and inv["client"]["tax_id"] != "XAXX010101000"]
+        paid = [
+            inv
+            for inv in self.issued[-200:]
+            if inv["invoice_type"] == "I"
+            and inv["status"] == "valid"
+            and inv["payment_method"] == "PUE"
+            and inv["currency"] == "MXN"
+            and inv["client"]["tax_id"] != "XAXX010101000"
+        ]
         if not paid:
             return
         origin = self.rng.choice(paid)
-        client = self.store.get("clients", origin["client"]["id"], self.team["id"],
-                                self.who.livemode)
+        client = self.store.get(
+            "clients", origin["client"]["id"], self.team["id"], self.who.livemode
+        )
         if client is None:
             return
         amount = float(round2(origin["subtotal"] * self.rng.choice((0.1, 0.15, 0.25, 0.5, 1))))
@@ -169,18 +202,34 @@ class _TeamSeeder:
         from .validation import Checker
 
         check = Checker()
-        items = resolve_items(self.who, [{
-            "description": "Bonificación sobre factura "
-                           f"{origin['series']}-{origin['folio_number']}",
-            "unit_price": amount, "product_key": "84111506", "unit_key": "ACT",
-            "unit_name": "Actividad",
-            "taxes": [{"type": "IVA", "rate": 0.16}]}], check)
+        items = resolve_items(
+            self.who,
+            [
+                {
+                    "description": "Bonificación sobre factura "
+                    f"{origin['series']}-{origin['folio_number']}",
+                    "unit_price": amount,
+                    "product_key": "84111506",
+                    "unit_key": "ACT",
+                    "unit_name": "Actividad",
+                    "taxes": [{"type": "IVA", "rate": 0.16}],
+                }
+            ],
+            check,
+        )
         check.raise_if_any()
-        self._issue(when, invoice_type="E", client=client, items=items,
-                    payment_form=origin["payment_form"], payment_method="PUE",
-                    use="G02" if catalogs.use_allowed_for_regime(
-                        "G02", client.get("tax_system") or "") else origin["use"],
-                    related_documents=[{"relationship": "01", "documents": [origin["uuid"]]}])
+        self._issue(
+            when,
+            invoice_type="E",
+            client=client,
+            items=items,
+            payment_form=origin["payment_form"],
+            payment_method="PUE",
+            use="G02"
+            if catalogs.use_allowed_for_regime("G02", client.get("tax_system") or "")
+            else origin["use"],
+            related_documents=[{"relationship": "01", "documents": [origin["uuid"]]}],
+        )
 
     # ------------------------------------------------------------------ later events
     def schedule_payments(self, invoice: dict[str, Any], when: int) -> None:
@@ -205,28 +254,44 @@ class _TeamSeeder:
         amount = float(min(round2(invoice["total"] * share), round2(invoice["last_balance"])))
         if amount <= 0:
             return
-        payment = {"id": None, "payment_form": self.rng.choice(("03", "03", "02", "01")),
-                   "currency": invoice["currency"], "succeeded_at": when}
-        issue_payment_complement(self.who, payment=payment, ppd_invoice=invoice,
-                                 amount=amount, at=when)
+        payment = {
+            "id": None,
+            "payment_form": self.rng.choice(("03", "03", "02", "01")),
+            "currency": invoice["currency"],
+            "succeeded_at": when,
+        }
+        issue_payment_complement(
+            self.who, payment=payment, ppd_invoice=invoice, amount=amount, at=when
+        )
 
     def cancel(self, invoice: dict[str, Any], when: int) -> None:
         from .invoicing import cancel_invoice
 
         if invoice["status"] != "valid" or invoice.get("payment_complements"):
             return
-        if self.rng.random() < 0.4 and invoice["invoice_type"] == "I" \
-                and invoice["client"]["tax_id"] != "XAXX010101000":
-            client = self.store.get("clients", invoice["client"]["id"], self.team["id"],
-                                    self.who.livemode)
+        if (
+            self.rng.random() < 0.4
+            and invoice["invoice_type"] == "I"
+            and invoice["client"]["tax_id"] != "XAXX010101000"
+        ):
+            client = self.store.get(
+                "clients", invoice["client"]["id"], self.team["id"], self.who.livemode
+            )
             if client is not None:
                 replacement = self._issue(
-                    when, invoice_type="I", client=client,
-                    items=[{k: v for k, v in item.items() if k != "id"}
-                           | {"id": self.store.new_id("item_")} for item in invoice["items"]],
+                    when,
+                    invoice_type="I",
+                    client=client,
+                    items=[
+                        {k: v for k, v in item.items() if k != "id"}
+                        | {"id": self.store.new_id("item_")}
+                        for item in invoice["items"]
+                    ],
                     payment_form=invoice["payment_form"],
-                    payment_method=invoice["payment_method"], use=invoice["use"],
-                    related_documents=[{"relationship": "04", "documents": [invoice["uuid"]]}])
+                    payment_method=invoice["payment_method"],
+                    use=invoice["use"],
+                    related_documents=[{"relationship": "04", "documents": [invoice["uuid"]]}],
+                )
                 cancel_invoice(self.who, invoice, "01", replacement["uuid"], at=when + 60)
                 return
         cancel_invoice(self.who, invoice, self.rng.choice(("02", "02", "03")), None, at=when)

@@ -27,16 +27,35 @@ RECEIPTS_PARTNER = (16, 8)
 RECEIPTS_SUB = (8, 4)
 RECEIPTS_OUTSIDER = (4, 0)
 # One pass of this cycle covers every payment status (and partial refunds on "succeeded").
-STATUS_CYCLE = ("succeeded", "requires_payment_method", "succeeded", "pending", "refunded",
-                "processing", "succeeded", "failed", "cancelled", "partial_refund")
-RECEIPT_CYCLE = ("completed", "expired", "pending", "cancelled", "expired", "completed",
-                 "pending", "expired")
+STATUS_CYCLE = (
+    "succeeded",
+    "requires_payment_method",
+    "succeeded",
+    "pending",
+    "refunded",
+    "processing",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "partial_refund",
+)
+RECEIPT_CYCLE = (
+    "completed",
+    "expired",
+    "pending",
+    "cancelled",
+    "expired",
+    "completed",
+    "pending",
+    "expired",
+)
 FORMS = ("03", "03", "03", "04", "28", "01", "02")
 REFUND_REASONS = ("Cliente canceló el servicio", "Cobro duplicado", "Ajuste de precio", None)
 
 
-def seed_payments_and_receipts(store: Store, rng: random.Random, teams: list[dict[str, Any]],
-                               *, scale: int, anchor: int) -> None:
+def seed_payments_and_receipts(
+    store: Store, rng: random.Random, teams: list[dict[str, Any]], *, scale: int, anchor: int
+) -> None:
     """Create demo payments and receipts for ``teams`` in both modes."""
     partner = next((t for t in teams if t.get("_connect")), teams[0] if teams else None)
     for team in teams:
@@ -55,16 +74,27 @@ def seed_payments_and_receipts(store: Store, rng: random.Random, teams: list[dic
 class _Seeder:
     """One team and mode."""
 
-    def __init__(self, store: Store, rng: random.Random, team: dict[str, Any], livemode: bool,
-                 anchor: int) -> None:
-        self.store, self.rng, self.team, self.livemode, self.anchor = \
-            store, rng, team, livemode, anchor
+    def __init__(
+        self, store: Store, rng: random.Random, team: dict[str, Any], livemode: bool, anchor: int
+    ) -> None:
+        self.store, self.rng, self.team, self.livemode, self.anchor = (
+            store,
+            rng,
+            team,
+            livemode,
+            anchor,
+        )
         self.who = payments_logic.seed_caller(store, team["id"], livemode)
         # Only live teams with a CSD can stamp; elsewhere automations stick to receipts.
         self.can_stamp = not livemode or bool(team["sat"]["completed"])
         clients = store.all("clients", team["id"], livemode)
-        self.clients = [c for c in clients if c.get("is_valid") and c.get("efos", {}).get(
-            "is_valid") and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")]
+        self.clients = [
+            c
+            for c in clients
+            if c.get("is_valid")
+            and c.get("efos", {}).get("is_valid")
+            and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")
+        ]
         self.services = store.all("services", team["id"], livemode)
         self.start = max(anchor - SPAN_DAYS * DAY, team["created_at"] + 2 * DAY)
 
@@ -73,8 +103,9 @@ class _Seeder:
 
     def _items(self) -> list[dict[str, Any]]:
         raw = []
-        for service in self.rng.sample(self.services, min(self.rng.choice((1, 1, 2)),
-                                                          len(self.services))):
+        for service in self.rng.sample(
+            self.services, min(self.rng.choice((1, 1, 2)), len(self.services))
+        ):
             item: dict[str, Any] = {"id": service["id"]}
             if service["unit_key"] in ("H87", "DAY", "HUR"):
                 item["quantity"] = self.rng.choice((1, 2, 3, 5))
@@ -97,37 +128,61 @@ class _Seeder:
         items = self._items()
         collected = status in ("succeeded", "refunded", "partial_refund")
         requested = not collected or self.rng.random() < 0.3
-        automation = self._automation() if collected else self.rng.choice(
-            ("none", "none", "pue_invoice", "receipt"))
+        automation = (
+            self._automation()
+            if collected
+            else self.rng.choice(("none", "none", "pue_invoice", "receipt"))
+        )
         payment = payments_logic.build_payment(
-            self.store, team_id=self.team["id"], livemode=self.livemode,
-            owner=self.team.get("owner") or "", client=client, client_ref=client_ref(client),
-            items=items, totals=compute_totals(items), currency="MXN", exchange_rate=1,
-            automation_type=automation, status="requires_payment_method",
+            self.store,
+            team_id=self.team["id"],
+            livemode=self.livemode,
+            owner=self.team.get("owner") or "",
+            client=client,
+            client_ref=client_ref(client),
+            items=items,
+            totals=compute_totals(items),
+            currency="MXN",
+            exchange_rate=1,
+            automation_type=automation,
+            status="requires_payment_method",
             allowed_payment_methods=[{"id": "spei"}] if requested else [],
             metadata={"source": "seed"} if self.rng.random() < 0.2 else None,
-            created_at=created, short_url=requested)
+            created_at=created,
+            short_url=requested,
+        )
         self.store.add("payments", payment["id"], payment)
         if status in ("pending", "processing", "failed", "requires_payment_method"):
             payment["status"] = status
             return
         if status == "cancelled":
             payment["status"] = "cancelled"
-            payment["_cancelled_at"] = min(created + self.rng.randint(1, 10) * DAY,
-                                           self.anchor - 60)
+            payment["_cancelled_at"] = min(
+                created + self.rng.randint(1, 10) * DAY, self.anchor - 60
+            )
             return
-        paid_at = min(created + (self.rng.randint(0, 6) * DAY if requested else 0),
-                      self.anchor - 120)
-        payment.update(status="succeeded", payment_form=self.rng.choice(FORMS),
-                       payment_processor="api", succeeded_at=paid_at)
+        paid_at = min(
+            created + (self.rng.randint(0, 6) * DAY if requested else 0), self.anchor - 120
+        )
+        payment.update(
+            status="succeeded",
+            payment_form=self.rng.choice(FORMS),
+            payment_processor="api",
+            succeeded_at=paid_at,
+        )
         payments_logic.run_automation(self.who, payment, at=paid_at)
         if status in ("refunded", "partial_refund"):
             share = 1 if status == "refunded" else self.rng.choice((0.25, 0.5))
             amount = round2(payment["total"]) if share == 1 else round2(payment["total"] * share)
-            payment["refunds"].append({
-                "id": self.store.new_id("refund_"), "amount": to_number(amount),
-                "reason": self.rng.choice(REFUND_REASONS), "external_processor_refund": False,
-                "created_at": min(paid_at + self.rng.randint(1, 20) * DAY, self.anchor - 60)})
+            payment["refunds"].append(
+                {
+                    "id": self.store.new_id("refund_"),
+                    "amount": to_number(amount),
+                    "reason": self.rng.choice(REFUND_REASONS),
+                    "external_processor_refund": False,
+                    "created_at": min(paid_at + self.rng.randint(1, 20) * DAY, self.anchor - 60),
+                }
+            )
             if share == 1:
                 payment["status"] = "refunded"
 
@@ -164,14 +219,26 @@ class _Seeder:
             periodicity = self.rng.choice(("month", "month", "week", "two_weeks", "day"))
         items = self._items()
         receipt = receipts_logic.build_receipt(
-            self.store, team_id=self.team["id"], livemode=self.livemode, client=client,
-            items=items, totals=compute_totals(items), currency="MXN", exchange_rate=1,
-            periodicity=periodicity, payment_form=self.rng.choice(FORMS),
-            metadata={"source": "seed"} if self.rng.random() < 0.2 else None, created=created)
+            self.store,
+            team_id=self.team["id"],
+            livemode=self.livemode,
+            client=client,
+            items=items,
+            totals=compute_totals(items),
+            currency="MXN",
+            exchange_rate=1,
+            periodicity=periodicity,
+            payment_form=self.rng.choice(FORMS),
+            metadata={"source": "seed"} if self.rng.random() < 0.2 else None,
+            created=created,
+        )
         receipts_logic.store_receipt(self.store, receipt, emit=False)
         if status == "completed":
-            at = min(created + self.rng.randint(0, 3) * DAY + 3600, receipt["validUntil"],
-                     self.anchor - 60)
+            at = min(
+                created + self.rng.randint(0, 3) * DAY + 3600,
+                receipt["validUntil"],
+                self.anchor - 60,
+            )
             receipts_logic.issue_for(self.who, receipt, client, at=at)
         elif status == "cancelled":
             receipt["status"] = "cancelled"

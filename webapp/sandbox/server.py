@@ -79,13 +79,23 @@ def demo_keys(store: Store) -> dict[str, dict[str, Any]]:
     out = {}
     for record in sorted(store.keys.values(), key=lambda r: r.name):
         team = store.teams[record.team]
-        out[record.name] = {"key": record.token, "team": record.team,
-                            "livemode": record.livemode, "connect": bool(team.get("_connect"))}
+        out[record.name] = {
+            "key": record.token,
+            "team": record.team,
+            "livemode": record.livemode,
+            "connect": bool(team.get("_connect")),
+        }
     return out
 
 
-def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, test_mode: bool = False,
-                  scale: int = 1, store: Store | None = None) -> SandboxServer:
+def start_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    test_mode: bool = False,
+    scale: int = 1,
+    store: Store | None = None,
+) -> SandboxServer:
     """Start a seeded sandbox on ``host:port`` (0 = any free port) and return at once."""
     return serve(create_sandbox_app(store, test_mode=test_mode, scale=scale), host, port)
 
@@ -93,11 +103,23 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0, *, test_mode: bool = F
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     """Serve a sandbox app in a background thread (keep-alive, a pool of threads)."""
     sockets: dict = {}
-    server = create_server(app, map=sockets, host=host, port=port, threads=THREADS,
-                           connection_limit=CONNECTION_LIMIT, ident="gigstack-sandbox",
-                           expose_tracebacks=False)
+    server = create_server(
+        app,
+        map=sockets,
+        host=host,
+        port=port,
+        threads=THREADS,
+        connection_limit=CONNECTION_LIMIT,
+        ident="gigstack-sandbox",
+        expose_tracebacks=False,
+    )
     thread = threading.Thread(target=server.run, name="gigstack-sandbox", daemon=True)
     thread.start()
-    return SandboxServer(server=server, thread=thread, app=app,
-                         store=app.config["SANDBOX_STORE"], host=host,
-                         extras={"socket_map": sockets})
+    return SandboxServer(
+        server=server,
+        thread=thread,
+        app=app,
+        store=app.config["SANDBOX_STORE"],
+        host=host,
+        extras={"socket_map": sockets},
+    )

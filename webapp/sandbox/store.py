@@ -57,9 +57,7 @@ class Store:
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     series: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     # kind -> id -> object (ids are globally unique; invoices keyed by upper-case uuid)
-    objects: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(dict)
-    )
+    objects: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     # (kind, team, livemode|None) -> id -> object, in insertion order
     scoped: dict[tuple[str, str, bool | None], dict[str, dict[str, Any]]] = field(
         default_factory=lambda: defaultdict(dict)

@@ -15,8 +15,9 @@ def check_taxes(check: Checker, value: Any, field: str) -> list[dict[str, Any]]:
     if value is None:
         return []
     out = []
-    for _, raw, sub in check.each_object(value, field, list_message="must be a list of taxes",
-                                         item_message="must be a tax object"):
+    for _, raw, sub in check.each_object(
+        value, field, list_message="must be a list of taxes", item_message="must be a tax object"
+    ):
         kind = raw.get("type")
         kind = kind.upper() if isinstance(kind, str) else kind
         if kind is None:
@@ -37,8 +38,13 @@ def check_taxes(check: Checker, value: Any, field: str) -> list[dict[str, Any]]:
             sub.add("factor", "Cuota is only allowed for IEPS")
         if kind == "IVA" and factor == "Tasa" and rate is not None and rate > 1:
             sub.add("rate", "must be a fraction (0.16 = 16 %)")
-        tax: dict[str, Any] = {"type": kind, "rate": rate, "factor": factor,
-                               "inclusive": inclusive, "withholding": withholding}
+        tax: dict[str, Any] = {
+            "type": kind,
+            "rate": rate,
+            "factor": factor,
+            "inclusive": inclusive,
+            "withholding": withholding,
+        }
         if raw.get("base") is not None:
             tax["base"] = str(raw["base"])
         out.append(tax)

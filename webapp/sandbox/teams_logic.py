@@ -58,13 +58,18 @@ def _check_brand(check: Checker, body: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
-def _check_add_members(check: Checker, store: Store, body: dict[str, Any]
-                       ) -> list[tuple[dict[str, Any], str]]:
+def _check_add_members(
+    check: Checker, store: Store, body: dict[str, Any]
+) -> list[tuple[dict[str, Any], str]]:
     """``add_members[{id, role}]``: existing users only (unknown id → 400 naming the path)."""
     items = check.array(body, "add_members")
     out: list[tuple[dict[str, Any], str]] = []
-    for _, item, sub in check.each_object(items or [], "add_members", list_message="must be a list",
-                                          item_message="must be an object with id and role"):
+    for _, item, sub in check.each_object(
+        items or [],
+        "add_members",
+        list_message="must be a list",
+        item_message="must be an object with id and role",
+    ):
         user_id = sub.string(item, "id", required=True)
         role = check_role(sub, item)
         user = store.users.get(user_id) if user_id else None
@@ -82,8 +87,9 @@ def check_role(check: Checker, body: dict[str, Any]) -> str | None:
     return check.catalogue(body, "role", "team_roles", what="role (admin, editor or viewer)")
 
 
-def check_team_fields(store: Store, body: dict[str, Any], *, current: dict[str, Any] | None
-                      ) -> dict[str, Any]:
+def check_team_fields(
+    store: Store, body: dict[str, Any], *, current: dict[str, Any] | None
+) -> dict[str, Any]:
     """Validated TeamCreateInput (``current`` None) or TeamUpdateInput fields, only those sent.
 
     ``None`` values mean "clear" on updates. Cross-field rules (name present, regime fits the
@@ -109,15 +115,21 @@ def check_team_fields(store: Store, body: dict[str, Any], *, current: dict[str, 
             rfc = None
         out["tax_id"] = rfc
     if "tax_system" in body:
-        out["tax_system"] = None if _blank(body["tax_system"]) else check.catalogue(
-            body, "tax_system", "tax_regimes", what="tax regime (c_RegimenFiscal)")
+        out["tax_system"] = (
+            None
+            if _blank(body["tax_system"])
+            else check.catalogue(
+                body, "tax_system", "tax_regimes", what="tax regime (c_RegimenFiscal)"
+            )
+        )
     if "address" in body:
         raw = body["address"]
         if raw is None:
             out["address"] = None
         elif isinstance(raw, dict) and _blank(raw.get("country")):
-            check.add("address.country", "is required whenever address is sent",
-                      "missing_required_field")
+            check.add(
+                "address.country", "is required whenever address is sent", "missing_required_field"
+            )
             check_address(check, {"address": {k: v for k, v in raw.items() if k != "country"}})
         else:
             out["address"] = check_address(check, body, "address")
@@ -132,22 +144,29 @@ def check_team_fields(store: Store, body: dict[str, Any], *, current: dict[str, 
     return out
 
 
-def _cross_check(check: Checker, body: dict[str, Any], out: dict[str, Any],
-                 current: dict[str, Any]) -> None:
-    alias = (out["brand"] or {}).get("alias") if "brand" in out else \
-        (current.get("brand") or {}).get("alias")
+def _cross_check(
+    check: Checker, body: dict[str, Any], out: dict[str, Any], current: dict[str, Any]
+) -> None:
+    alias = (
+        (out["brand"] or {}).get("alias")
+        if "brand" in out
+        else (current.get("brand") or {}).get("alias")
+    )
     legal_name = out["legal_name"] if "legal_name" in out else current.get("legal_name")
     if not alias and not legal_name:
-        check.add("legal_name", "is required when brand.alias is not sent",
-                  "missing_required_field")
+        check.add(
+            "legal_name", "is required when brand.alias is not sent", "missing_required_field"
+        )
     rfc = out["tax_id"] if "tax_id" in out else current.get("tax_id")
     regime = out["tax_system"] if "tax_system" in out else current.get("tax_system")
     person = rfc_person(rfc) if rfc else None
     if person and regime and not catalogs.regime_fits_person(regime, person):
         kind = "a company (persona moral)" if person == "moral" else "a person (persona física)"
         field = "tax_system" if "tax_system" in body else "tax_id"
-        check.add(field, f"tax regime {regime} does not apply to {kind}; RFC {rfc} is "
-                         f"{len(rfc)} characters")
+        check.add(
+            field,
+            f"tax regime {regime} does not apply to {kind}; RFC {rfc} is {len(rfc)} characters",
+        )
 
 
 def _blank(value: Any) -> bool:
@@ -187,8 +206,10 @@ def issue_onboarding_url(store: Store, team: dict[str, Any]) -> str:
     Only a digest of the token is kept, with the expiry (7 days).
     """
     token = secrets.token_urlsafe(24)
-    team["_onboarding"] = {"digest": _digest(token),
-                           "expires_at": store.clock.now() + ONBOARDING_TTL}
+    team["_onboarding"] = {
+        "digest": _digest(token),
+        "expires_at": store.clock.now() + ONBOARDING_TTL,
+    }
     return f"{ONBOARDING_BASE}/{team['id']}?token={token}"
 
 
@@ -200,7 +221,7 @@ def onboarding_url_is_valid(store: Store, team: dict[str, Any], url: str) -> boo
         return False
     if store.clock.now() > state["expires_at"]:
         return False
-    return hmac.compare_digest(state["digest"], _digest(url[len(prefix):]))
+    return hmac.compare_digest(state["digest"], _digest(url[len(prefix) :]))
 
 
 # -------------------------------------------------------------------------------- CSD state

@@ -27,8 +27,13 @@ from .builders import default_settings
 from .validation import CURRENCY_RE, EMAIL_RE, PRODUCT_KEY_RE, Checker
 
 # Labels of the output form (REFERENCE §12.6, inferred).
-PERIODICITY_LABELS = {"day": "Día", "week": "Semana", "two_weeks": "Quincena", "month": "Mes",
-                      "two_months": "Bimestre"}
+PERIODICITY_LABELS = {
+    "day": "Día",
+    "week": "Semana",
+    "two_weeks": "Quincena",
+    "month": "Mes",
+    "two_months": "Bimestre",
+}
 HANDLERS = ("credit_note", "cancel_resources")
 
 
@@ -82,9 +87,15 @@ def _bool(value: Any, path: str, ctx: Context) -> Any:
     return value
 
 
-def _string_check(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
-                  strip: bool = False, upper: bool = False) -> Validate:
+def _string_check(
+    pattern: re.Pattern[str] | None = None,
+    hint: str = "",
+    catalogue: str = "",
+    strip: bool = False,
+    upper: bool = False,
+) -> Validate:
     """A text value, optionally stripped / upper-cased, matching ``pattern`` or a catalogue."""
+
     def validate(value: Any, path: str, ctx: Context) -> Any:
         if not isinstance(value, str):
             ctx.check.add(path, "must be text")
@@ -103,11 +114,13 @@ def _string_check(pattern: re.Pattern[str] | None = None, hint: str = "", catalo
                 return INVALID
             return code
         return value
+
     return validate
 
 
-def _text(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
-          strip: bool = False) -> Leaf:
+def _text(
+    pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "", strip: bool = False
+) -> Leaf:
     return Leaf(_string_check(pattern, hint, catalogue, strip=strip), text=True)
 
 
@@ -123,6 +136,7 @@ def _int(minimum: int, maximum: int | None = None) -> Leaf:
             ctx.check.add(path, f"must be <= {maximum}")
             return INVALID
         return value
+
     return Leaf(validate)
 
 
@@ -134,30 +148,35 @@ def _enum(values: tuple[Any, ...], what: str) -> Leaf:
             ctx.check.add(path, f"{_show(value)} is not a valid {what} ({shown})")
             return INVALID
         return value
+
     return Leaf(validate)
 
 
 def _periodicity(value: Any, path: str, ctx: Context) -> Any:
     if not isinstance(value, str) or value not in PERIODICITY_LABELS:
-        ctx.check.add(path, f"{_show(value)} is not a valid periodicity "
-                            f"({', '.join(PERIODICITY_LABELS)})")
+        ctx.check.add(
+            path, f"{_show(value)} is not a valid periodicity ({', '.join(PERIODICITY_LABELS)})"
+        )
         return INVALID
     return {"label": PERIODICITY_LABELS[value], "value": value}
 
 
 def _list(item: Validate) -> Leaf:
     """An array, replaced whole; each item checked at ``path[i]``."""
+
     def validate(value: Any, path: str, ctx: Context) -> Any:
         if not isinstance(value, list):
             ctx.check.add(path, "must be a list")
             return INVALID
         cleaned = [item(entry, f"{path}[{index}]", ctx) for index, entry in enumerate(value)]
         return INVALID if any(c is INVALID for c in cleaned) else cleaned
+
     return Leaf(validate)
 
 
-def _string_item(pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "",
-                 upper: bool = False) -> Validate:
+def _string_item(
+    pattern: re.Pattern[str] | None = None, hint: str = "", catalogue: str = "", upper: bool = False
+) -> Validate:
     return _string_check(pattern, hint, catalogue, strip=True, upper=upper)
 
 
@@ -170,6 +189,7 @@ def _free_object(value: Any, path: str, ctx: Context) -> Any:
 
 def _record(required: tuple[str, ...], optional: tuple[str, ...]) -> Validate:
     """An object of text fields; unknown keys rejected like every other settings field."""
+
     def validate(value: Any, path: str, ctx: Context) -> Any:
         if not isinstance(value, dict):
             ctx.check.add(path, "must be an object")
@@ -188,6 +208,7 @@ def _record(required: tuple[str, ...], optional: tuple[str, ...]) -> Validate:
                 ctx.check.add(f"{path}.{key}", "is required", "missing_required_field")
                 ok = False
         return {k: v for k, v in value.items()} if ok else INVALID
+
     return validate
 
 
@@ -213,58 +234,113 @@ def _show(value: Any) -> str:
 BOOL = Leaf(_bool)
 TEXT = _text()
 EMAILS_TEXT = re.compile(
-    r"^(invoice|complement|credit_note|payment|receipt|receipt_reminder)_(body|subject)$")
+    r"^(invoice|complement|credit_note|payment|receipt|receipt_reminder)_(body|subject)$"
+)
 EMAIL_LIST = _list(_string_item(EMAIL_RE, "a valid e-mail address"))
 LOCALIZED = Group({"body": TEXT, "subject": TEXT})
 TEMPLATE = Group({"es": LOCALIZED, "en": LOCALIZED})
 SERIES_REF = Group({"serie": Leaf(_serie, text=True)})
 
-SETTINGS = Group({
-    **{name: BOOL for name in (
-        "avoid_legal_name_replacer", "enforce_client_country_taxes", "global_invoice_disabled",
-        "automate_complement_for_ppd_invoices", "automate_partial_payment_complements",
-        "use_foreign_public_in_usd", "avoid_receipts", "cancel_receipts_on_refunds",
-        "invoice_per_receipt", "allow_notes_on_self_invoice",
-        "allow_product_code_on_self_invoice", "send_invoice_english_pdf",
-        "keep_full_legal_name")},
-    **{name: TEXT for name in (
-        "default_description", "override_item_description", "invoice_pdf_notes", "unit_name",
-        "sku", "addenda", "custom_payment_description", "customer_portal_id",
-        "force_series")},
-    "product_key": _text(PRODUCT_KEY_RE, "a valid SAT product key (8 digits)", strip=True),
-    "unit_key": _text(strip=True),
-    "use": _text(catalogue="cfdi_uses", hint="a valid CFDI use (c_UsoCFDI)", strip=True),
-    "avoid_automations_on_currencies": _list(
-        _string_item(CURRENCY_RE, "an ISO 4217 currency code (for example USD)", upper=True)),
-    "uses_on_self_invoice_portal": _list(
-        _string_item(catalogue="cfdi_uses", hint="a valid CFDI use (c_UsoCFDI)")),
-    "concepts_catalog": _list(_string_item()),
-    **{name: _list(_free_object) for name in (
-        "taxes", "taxes_usd", "withholding_taxes", "local_taxes")},
-    "complements": _list(_record((), ("data", "description", "type"))),
-    "allowed_product_codes": _list(_record(("key", "description"), ())),
-    "periodicity": Leaf(_periodicity),
-    "pdf_language": _enum(("en", "es"), "PDF language"),
-    "global_invoicing_monthly_cuts": _enum((2, 3, 4, 5), "number of monthly cuts"),
-    "eom_ppd_threshold_days": _int(0, 31),
-    "limit_days_to_pay": _int(0),
-    "payment_reminders": Group({
-        "days": _int(0), "enabled": BOOL, "before_body": TEXT, "before_subject": TEXT,
-        "after_body": TEXT, "after_subject": TEXT}),
-    "reinvoice": Group({"window_days": _int(0), "handler": _enum(HANDLERS, "handler")}),
-    "refunds": Group({"automatic_refunds": BOOL,
-                      "current_month_handler": _enum(HANDLERS, "handler")}),
-    "emails": Group({
-        "invoices_bcc": EMAIL_LIST, "payments_bcc": EMAIL_LIST, "receipts_bcc": EMAIL_LIST,
-        "avoid_invoice_emails": BOOL, "avoid_test_invoice_emails": BOOL,
-        "avoid_receipts_emails": BOOL, "avoid_foreign_receipts_emails": BOOL,
-    }, pattern=EMAILS_TEXT, pattern_leaf=TEXT),
-    "email_templates": Group({name: TEMPLATE for name in (
-        "invoices", "complements", "credit_notes", "payments", "receipts",
-        "receipt_reminders")}),
-    "default_series": Group({"income": SERIES_REF, "complements": SERIES_REF,
-                             "credit_note": SERIES_REF}),
-})
+SETTINGS = Group(
+    {
+        **{
+            name: BOOL
+            for name in (
+                "avoid_legal_name_replacer",
+                "enforce_client_country_taxes",
+                "global_invoice_disabled",
+                "automate_complement_for_ppd_invoices",
+                "automate_partial_payment_complements",
+                "use_foreign_public_in_usd",
+                "avoid_receipts",
+                "cancel_receipts_on_refunds",
+                "invoice_per_receipt",
+                "allow_notes_on_self_invoice",
+                "allow_product_code_on_self_invoice",
+                "send_invoice_english_pdf",
+                "keep_full_legal_name",
+            )
+        },
+        **{
+            name: TEXT
+            for name in (
+                "default_description",
+                "override_item_description",
+                "invoice_pdf_notes",
+                "unit_name",
+                "sku",
+                "addenda",
+                "custom_payment_description",
+                "customer_portal_id",
+                "force_series",
+            )
+        },
+        "product_key": _text(PRODUCT_KEY_RE, "a valid SAT product key (8 digits)", strip=True),
+        "unit_key": _text(strip=True),
+        "use": _text(catalogue="cfdi_uses", hint="a valid CFDI use (c_UsoCFDI)", strip=True),
+        "avoid_automations_on_currencies": _list(
+            _string_item(CURRENCY_RE, "an ISO 4217 currency code (for example USD)", upper=True)
+        ),
+        "uses_on_self_invoice_portal": _list(
+            _string_item(catalogue="cfdi_uses", hint="a valid CFDI use (c_UsoCFDI)")
+        ),
+        "concepts_catalog": _list(_string_item()),
+        **{
+            name: _list(_free_object)
+            for name in ("taxes", "taxes_usd", "withholding_taxes", "local_taxes")
+        },
+        "complements": _list(_record((), ("data", "description", "type"))),
+        "allowed_product_codes": _list(_record(("key", "description"), ())),
+        "periodicity": Leaf(_periodicity),
+        "pdf_language": _enum(("en", "es"), "PDF language"),
+        "global_invoicing_monthly_cuts": _enum((2, 3, 4, 5), "number of monthly cuts"),
+        "eom_ppd_threshold_days": _int(0, 31),
+        "limit_days_to_pay": _int(0),
+        "payment_reminders": Group(
+            {
+                "days": _int(0),
+                "enabled": BOOL,
+                "before_body": TEXT,
+                "before_subject": TEXT,
+                "after_body": TEXT,
+                "after_subject": TEXT,
+            }
+        ),
+        "reinvoice": Group({"window_days": _int(0), "handler": _enum(HANDLERS, "handler")}),
+        "refunds": Group(
+            {"automatic_refunds": BOOL, "current_month_handler": _enum(HANDLERS, "handler")}
+        ),
+        "emails": Group(
+            {
+                "invoices_bcc": EMAIL_LIST,
+                "payments_bcc": EMAIL_LIST,
+                "receipts_bcc": EMAIL_LIST,
+                "avoid_invoice_emails": BOOL,
+                "avoid_test_invoice_emails": BOOL,
+                "avoid_receipts_emails": BOOL,
+                "avoid_foreign_receipts_emails": BOOL,
+            },
+            pattern=EMAILS_TEXT,
+            pattern_leaf=TEXT,
+        ),
+        "email_templates": Group(
+            {
+                name: TEMPLATE
+                for name in (
+                    "invoices",
+                    "complements",
+                    "credit_notes",
+                    "payments",
+                    "receipts",
+                    "receipt_reminders",
+                )
+            }
+        ),
+        "default_series": Group(
+            {"income": SERIES_REF, "complements": SERIES_REF, "credit_note": SERIES_REF}
+        ),
+    }
+)
 
 
 # ------------------------------------------------------------------------------- the merge
@@ -274,8 +350,14 @@ def _clears(spec: Leaf | Group, value: Any) -> bool:
     return isinstance(spec, Leaf) and spec.text and isinstance(value, str) and not value.strip()
 
 
-def _merge(target: dict[str, Any], body: dict[str, Any], spec: Group,
-           defaults: dict[str, Any], path: str, ctx: Context) -> None:
+def _merge(
+    target: dict[str, Any],
+    body: dict[str, Any],
+    spec: Group,
+    defaults: dict[str, Any],
+    path: str,
+    ctx: Context,
+) -> None:
     for key, value in body.items():
         where = f"{path}.{key}" if path else key
         child = spec.child(key) if isinstance(key, str) else None
@@ -304,8 +386,9 @@ def _merge(target: dict[str, Any], body: dict[str, Any], spec: Group,
             target[key] = cleaned
 
 
-def updated_settings(settings: dict[str, Any], body: dict[str, Any],
-                     series_names: list[str]) -> dict[str, Any]:
+def updated_settings(
+    settings: dict[str, Any], body: dict[str, Any], series_names: list[str]
+) -> dict[str, Any]:
     """The team's settings after applying ``body`` (TeamSettingsInput); raises on any problem.
 
     ``settings`` is not modified: the caller stores the returned object.

@@ -48,8 +48,9 @@ class Checker:
         child.problems = self.problems
         return child
 
-    def each_object(self, value: Any, field: str, *, list_message: str, item_message: str
-                    ) -> Iterator[tuple[int, dict[str, Any], Checker]]:
+    def each_object(
+        self, value: Any, field: str, *, list_message: str, item_message: str
+    ) -> Iterator[tuple[int, dict[str, Any], Checker]]:
         """Each object of a list field with a checker nested at ``field[i]``.
 
         A value that is not a list, or an entry that is not an object, is reported (with the
@@ -85,8 +86,14 @@ class Checker:
             return None
         return value
 
-    def string(self, body: dict[str, Any], name: str, *, required: bool = False,
-               max_length: int | None = None) -> str | None:
+    def string(
+        self,
+        body: dict[str, Any],
+        name: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+    ) -> str | None:
         if name not in body or body[name] is None:
             if required:
                 self.add(name, "is required", "missing_required_field")
@@ -112,9 +119,15 @@ class Checker:
             return None
         return body[name]
 
-    def number(self, body: dict[str, Any], name: str, *, required: bool = False,
-               minimum: float | None = None, exclusive_minimum: float | None = None
-               ) -> float | None:
+    def number(
+        self,
+        body: dict[str, Any],
+        name: str,
+        *,
+        required: bool = False,
+        minimum: float | None = None,
+        exclusive_minimum: float | None = None,
+    ) -> float | None:
         value = body.get(name)
         if value is None:
             if required:
@@ -134,8 +147,15 @@ class Checker:
             return None
         return value
 
-    def integer(self, body: dict[str, Any], name: str, *, required: bool = False,
-                minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def integer(
+        self,
+        body: dict[str, Any],
+        name: str,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
         value = body.get(name)
         if value is None:
             if required:
@@ -154,8 +174,15 @@ class Checker:
             return None
         return value
 
-    def catalogue(self, body: dict[str, Any], name: str, catalogue: str, *,
-                  required: bool = False, what: str = "code") -> str | None:
+    def catalogue(
+        self,
+        body: dict[str, Any],
+        name: str,
+        catalogue: str,
+        *,
+        required: bool = False,
+        what: str = "code",
+    ) -> str | None:
         """A code from ``catalogs/<catalogue>.json`` (aliases accepted, canonical returned)."""
         value = self.string(body, name, required=required)
         if value is None:
@@ -191,8 +218,9 @@ class Checker:
             return None
         value = value.upper()
         if value not in GENERIC_RFCS and rfc_person(value) is None:
-            self.add(name, f"'{value}' is not a valid RFC (12 characters for a company, "
-                           "13 for a person)")
+            self.add(
+                name, f"'{value}' is not a valid RFC (12 characters for a company, 13 for a person)"
+            )
             return None
         return value
 
@@ -215,8 +243,9 @@ class Checker:
             return None
         return value
 
-    def array(self, body: dict[str, Any], name: str, *, required: bool = False,
-              min_items: int = 0) -> list[Any] | None:
+    def array(
+        self, body: dict[str, Any], name: str, *, required: bool = False, min_items: int = 0
+    ) -> list[Any] | None:
         value = body.get(name)
         if value is None:
             if required:
@@ -226,14 +255,18 @@ class Checker:
             self.add(name, "must be a list")
             return None
         if len(value) < min_items:
-            self.add(name, f"must have at least {min_items} item{'s' if min_items > 1 else ''}",
-                     "missing_required_field" if not value else "invalid_field_value")
+            self.add(
+                name,
+                f"must have at least {min_items} item{'s' if min_items > 1 else ''}",
+                "missing_required_field" if not value else "invalid_field_value",
+            )
             return None
         return value
 
 
 def enum_filter(catalogue: str, what: str, name: str = "status"):
     """A list-filter normaliser for an enum catalogue (aliases accepted; others → 400)."""
+
     def normalise(raw: str) -> str:
         code = catalogs.canonical(catalogue, raw)
         if code is None:
@@ -241,6 +274,7 @@ def enum_filter(catalogue: str, what: str, name: str = "status"):
             checker.add(name, f"'{raw}' is not a valid {what}")
             checker.raise_if_any()
         return code  # type: ignore[return-value]
+
     return normalise
 
 
@@ -254,6 +288,7 @@ def choice_filter(name: str, choices: Iterable[str]):
             checker.add(name, f"must be one of {', '.join(allowed)}")
             checker.raise_if_any()
         return raw
+
     return normalise
 
 

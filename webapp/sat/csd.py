@@ -58,8 +58,9 @@ class CsdError(ValueError):
     message next to the right input; ``code`` is the gigstack error code.
     """
 
-    def __init__(self, field: str, code: str, message: str, reason: str = "",
-                 **params: object) -> None:
+    def __init__(
+        self, field: str, code: str, message: str, reason: str = "", **params: object
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.code = code
@@ -146,8 +147,7 @@ def load_private_key(data: bytes, password: str) -> PrivateKeyTypes:
     """
     algorithm = _der.encrypted_pkcs8_algorithm(data)
     if algorithm is None or not algorithm.startswith((_PKCS5_PREFIX, _PKCS12_PBE_PREFIX)):
-        raise CsdError("key", "invalid_file_format", _not_a_key_message(data),
-                       reason="not_a_key")
+        raise CsdError("key", "invalid_file_format", _not_a_key_message(data), reason="not_a_key")
     try:
         # surrogatepass: a malformed form value must end as "wrong password", not a crash.
         secret = password.encode("utf-8", "surrogatepass")
@@ -169,8 +169,13 @@ def load_private_key(data: bytes, password: str) -> PrivateKeyTypes:
         )
         if password != password.strip():
             message += " Note: the password entered starts or ends with a space."
-        raise CsdError("keyPass", "invalid_field_value", message, reason="wrong_password",
-                       spaces=password != password.strip()) from None
+        raise CsdError(
+            "keyPass",
+            "invalid_field_value",
+            message,
+            reason="wrong_password",
+            spaces=password != password.strip(),
+        ) from None
 
 
 def check_csd(
@@ -193,15 +198,25 @@ def check_csd(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not cer:
-        raise CsdError("cert", "missing_required_field", "The certificate file (.cer) is missing.",
-                       reason="cert_missing")
+        raise CsdError(
+            "cert",
+            "missing_required_field",
+            "The certificate file (.cer) is missing.",
+            reason="cert_missing",
+        )
     if not key:
-        raise CsdError("key", "missing_required_field", "The private key file (.key) is missing.",
-                       reason="key_missing")
+        raise CsdError(
+            "key",
+            "missing_required_field",
+            "The private key file (.key) is missing.",
+            reason="key_missing",
+        )
     if not password:
         raise CsdError(
-            "keyPass", "missing_required_field", "The password of the private key is missing.",
-            reason="password_missing"
+            "keyPass",
+            "missing_required_field",
+            "The password of the private key is missing.",
+            reason="password_missing",
         )
     for part, data, label, typical in (
         ("cert", cer, "certificate (.cer)", "1.5 KB"),
@@ -213,7 +228,9 @@ def check_csd(
                 "file_upload_error",
                 f"The {label} file is {_size(len(data))}; the limit is {_size(max_file_bytes)}. "
                 f"A SAT {label} is about {typical}: check that the right file was chosen.",
-                reason="too_large", size=_size(len(data)), limit=_size(max_file_bytes),
+                reason="too_large",
+                size=_size(len(data)),
+                limit=_size(max_file_bytes),
             )
 
     cert = _load_certificate(cer)
@@ -227,7 +244,8 @@ def check_csd(
             f"The private key (.key) does not belong to the certificate (.cer) number "
             f"{info.certificate_number or '(unknown)'}. Upload the .key that was issued together "
             f"with this .cer.",
-            reason="key_mismatch", number=info.certificate_number or "",
+            reason="key_mismatch",
+            number=info.certificate_number or "",
         )
     if info.is_fiel:
         raise CsdError(
@@ -244,7 +262,8 @@ def check_csd(
             "invalid_field_value",
             f"The certificate was not issued by SAT (issuer: {info.issuer_name or 'unknown'}). "
             f"Upload the CSD downloaded from SAT's CertiSAT.",
-            reason="not_sat", issuer=info.issuer_name or "",
+            reason="not_sat",
+            issuer=info.issuer_name or "",
         )
     if info.persona is None:
         raise CsdError(
@@ -259,7 +278,8 @@ def check_csd(
             "cert",
             "invalid_field_value",
             f"The certificate is not valid yet: it starts on {_when(info.not_before)}.",
-            reason="not_yet_valid", starts=info.not_before,
+            reason="not_yet_valid",
+            starts=info.not_before,
         )
     if now > info.not_after:
         raise CsdError(
@@ -268,7 +288,9 @@ def check_csd(
             f"The certificate expired on {info.not_after:%Y-%m-%d} (valid from "
             f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}). Upload a current CSD; "
             f"a new one can be requested in SAT's CertiSAT.",
-            reason="expired", ended=info.not_after, started=info.not_before,
+            reason="expired",
+            ended=info.not_after,
+            started=info.not_before,
         )
     if expected_rfc is not None and normalize_rfc(expected_rfc):
         expected = normalize_rfc(expected_rfc)
@@ -278,7 +300,9 @@ def check_csd(
                 "invalid_field_value",
                 f"The certificate belongs to RFC {info.rfc}, but this team's RFC is {expected}. "
                 f"Upload the CSD of {expected}.",
-                reason="other_rfc", rfc=info.rfc, expected=expected,
+                reason="other_rfc",
+                rfc=info.rfc,
+                expected=expected,
             )
     return info
 
@@ -295,8 +319,9 @@ def _load_certificate(data: bytes) -> x509.Certificate:
             return x509.load_der_x509_certificate(data)
     except ValueError:
         pass
-    raise CsdError("cert", "invalid_file_format", _not_a_cert_message(data),
-                   reason="not_a_certificate")
+    raise CsdError(
+        "cert", "invalid_file_format", _not_a_cert_message(data), reason="not_a_certificate"
+    )
 
 
 def _not_a_cert_message(data: bytes) -> str:

@@ -153,8 +153,9 @@ def is_valid_rfc(value: str) -> bool:
 def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> CsfData:
     """Read a CSF PDF or raise the :class:`CsfError` gigstack would answer with."""
     if not data:
-        raise CsfError("missing_required_field", "No file was uploaded: choose the CSF PDF.",
-                       "missing")
+        raise CsfError(
+            "missing_required_field", "No file was uploaded: choose the CSF PDF.", "missing"
+        )
     if len(data) > max_bytes:
         raise CsfError(
             "file_upload_error",
@@ -209,8 +210,11 @@ def parse_csf_text(text: str) -> CsfData:
     if "CONSTANCIADESITUACIONFISCAL" not in compact or (
         "DATOSDEIDENTIFICACIONDELCONTRIBUYENTE" not in compact
     ):
-        raise CsfError("invalid_file_format", _not_a_csf_message(compact),
-                       "cedula" if "CEDULADEDATOSFISCALES" in compact else "not_csf")
+        raise CsfError(
+            "invalid_file_format",
+            _not_a_csf_message(compact),
+            "cedula" if "CEDULADEDATOSFISCALES" in compact else "not_csf",
+        )
 
     values = _label_values(lines, folded)
     cadena, cadena_rfc, cadena_date = _cadena(lines, folded)

@@ -31,50 +31,74 @@ MAX_PRICE = Decimal("1000000000000")
 
 class ServiceForm(BackofficeForm):
     once = HiddenField()
-    description = StringField(_l("Description"), filters=[strip], validators=[
-        DataRequired(_l("Type the description.")), Length(max=1000)])
+    description = StringField(
+        _l("Description"),
+        filters=[strip],
+        validators=[DataRequired(_l("Type the description.")), Length(max=1000)],
+    )
     sku = StringField(_l("SKU"), filters=[strip], validators=[Length(max=100)])
-    product_key = StringField(_l("Product key (c_ClaveProdServ)"), filters=[strip],
-                              validators=[DataRequired(_l("Choose a product key."))])
-    unit_key = StringField(_l("Unit key (c_ClaveUnidad)"), filters=[upper],
-                           validators=[DataRequired(_l("Choose a unit key."))])
+    product_key = StringField(
+        _l("Product key (c_ClaveProdServ)"),
+        filters=[strip],
+        validators=[DataRequired(_l("Choose a product key."))],
+    )
+    unit_key = StringField(
+        _l("Unit key (c_ClaveUnidad)"),
+        filters=[upper],
+        validators=[DataRequired(_l("Choose a unit key."))],
+    )
     unit_name = StringField(_l("Unit name"), filters=[strip], validators=[Length(max=100)])
-    unit_price = DecimalField(_l("Unit price (MXN)"), places=None, validators=[
-        InputRequired(_l("Type the price (0 or more).")),
-        NumberRange(min=0, max=MAX_PRICE, message=_l("Type the price (0 or more)."))])
+    unit_price = DecimalField(
+        _l("Unit price (MXN)"),
+        places=None,
+        validators=[
+            InputRequired(_l("Type the price (0 or more).")),
+            NumberRange(min=0, max=MAX_PRICE, message=_l("Type the price (0 or more).")),
+        ],
+    )
     iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16")
-    iva_withheld = SelectField(_l("IVA withheld"), choices=lambda: withholding_choices("IVA"),
-                               default="")
-    isr_withheld = SelectField(_l("ISR withheld"), choices=lambda: withholding_choices("ISR"),
-                               default="")
-    ieps = DecimalField(_l("IEPS (%)"), places=None, validators=[
-        Optional(), NumberRange(min=0, max=100, message=_l("From 0 to 100."))])
+    iva_withheld = SelectField(
+        _l("IVA withheld"), choices=lambda: withholding_choices("IVA"), default=""
+    )
+    isr_withheld = SelectField(
+        _l("ISR withheld"), choices=lambda: withholding_choices("ISR"), default=""
+    )
+    ieps = DecimalField(
+        _l("IEPS (%)"),
+        places=None,
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("From 0 to 100."))],
+    )
     inclusive = BooleanField(_l("The price already includes the transferred taxes"))
 
     def validate_product_key(self, field: Field) -> None:
         if field.data and sat.product_key(field.data) is None:
-            raise FieldError(_l("%(code)s is not a key of SAT's c_ClaveProdServ.",
-                                code=field.data))
+            raise FieldError(_l("%(code)s is not a key of SAT's c_ClaveProdServ.", code=field.data))
 
     def validate_unit_key(self, field: Field) -> None:
         if field.data and sat.unit_key(field.data) is None:
-            raise FieldError(_l("%(code)s is not a key of SAT's c_ClaveUnidad.",
-                                code=field.data))
+            raise FieldError(_l("%(code)s is not a key of SAT's c_ClaveUnidad.", code=field.data))
 
     def taxes(self, kept: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """The Tax[] the editor shows, plus the taxes it could not show (kept as they were).
 
         Only choices the editor offers count (the preview runs on unvalidated input too)."""
         ieps = float(self.ieps.data) if self.ieps.data and not self.ieps.errors else None
-        return taxes_from_choices(_offered(self.iva), _offered(self.iva_withheld),
-                                  _offered(self.isr_withheld), ieps,
-                                  bool(self.inclusive.data)) + list(kept or [])
+        return taxes_from_choices(
+            _offered(self.iva),
+            _offered(self.iva_withheld),
+            _offered(self.isr_withheld),
+            ieps,
+            bool(self.inclusive.data),
+        ) + list(kept or [])
 
     def payload(self, kept: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "description": self.description.data, "product_key": self.product_key.data,
-            "unit_key": self.unit_key.data, "unit_price": float(self.unit_price.data),
-            "taxes": self.taxes(kept)}
+            "description": self.description.data,
+            "product_key": self.product_key.data,
+            "unit_key": self.unit_key.data,
+            "unit_price": float(self.unit_price.data),
+            "taxes": self.taxes(kept),
+        }
         if self.sku.data:
             body["sku"] = self.sku.data
         if self.unit_name.data:
@@ -91,8 +115,10 @@ def _offered(field: SelectField) -> str:
 def form_data(service: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A Service as the form's data, and the taxes the editor cannot show."""
     values, others = choices_from_taxes(service.get("taxes"))
-    data = {name: service.get(name) or "" for name in
-            ("description", "sku", "product_key", "unit_key", "unit_name")}
+    data = {
+        name: service.get(name) or ""
+        for name in ("description", "sku", "product_key", "unit_key", "unit_name")
+    }
     data["unit_price"] = Decimal(str(service.get("unit_price") or 0))
     data.update(values)
     if data.get("ieps") is not None:
@@ -120,8 +146,11 @@ def changed(payload: dict[str, Any], service: dict[str, Any]) -> dict[str, Any]:
 
 
 class ServiceDeleteForm(BackofficeForm):
-    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        DataRequired(_l("Say why the service is deleted.")), Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say why the service is deleted.")), Length(max=500)],
+    )
 
 
 class ServiceFilterForm(BackofficeForm):

@@ -28,8 +28,9 @@ FRAGMENTS = {"service-form": "services/_form.html", "price-preview": "services/_
 
 
 def _matches(service: dict, text: str) -> bool:
-    haystack = " ".join(str(service.get(k) or "") for k in
-                        ("description", "sku", "product_key", "unit_key")).casefold()
+    haystack = " ".join(
+        str(service.get(k) or "") for k in ("description", "sku", "product_key", "unit_key")
+    ).casefold()
     return all(word in haystack for word in text.casefold().split())
 
 
@@ -53,18 +54,32 @@ def index():
     else:
         page = api().services.list(limit=PAGE_SIZE, next=cursor)
         rows, total = list(page), page.total_results
-        links = {"first": list_url("next") if cursor else None,
-                 "next": list_url("next", page.next) if page.has_more and page.next else None}
-    return render_page("services/page.html", "services/_rows.html", form=form, rows=rows,
-                       total=total, links=links, product=sat.product_key)
+        links = {
+            "first": list_url("next") if cursor else None,
+            "next": list_url("next", page.next) if page.has_more and page.next else None,
+        }
+    return render_page(
+        "services/page.html",
+        "services/_rows.html",
+        form=form,
+        rows=rows,
+        total=total,
+        links=links,
+        product=sat.product_key,
+    )
 
 
 def _context(form: ServiceForm, service: dict | None = None, kept: list | None = None):
-    return {"form": form, "service": service, "kept": kept or [],
-            "preview": price_preview(float(form.unit_price.data or 0) if not
-                                     form.unit_price.errors else 0, form.taxes(kept)),
-            "product": sat.product_key(form.product_key.data),
-            "unit": sat.unit_key(form.unit_key.data)}
+    return {
+        "form": form,
+        "service": service,
+        "kept": kept or [],
+        "preview": price_preview(
+            float(form.unit_price.data or 0) if not form.unit_price.errors else 0, form.taxes(kept)
+        ),
+        "product": sat.product_key(form.product_key.data),
+        "unit": sat.unit_key(form.unit_key.data),
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -81,8 +96,9 @@ def new():
         form.once.data = once.issue()
         return render_page("services/new.html", FRAGMENTS, **_context(form))
     if not form.validate():
-        return form_failed("services/new.html", "services/_form.html", "service-form",
-                           **_context(form))
+        return form_failed(
+            "services/new.html", "services/_form.html", "service-form", **_context(form)
+        )
     claim = once.claim(form.once.data)
     if not claim.fresh:
         return once.repeated(claim)
@@ -92,13 +108,22 @@ def new():
         once.release(form.once.data)
         record("service.create", object_type="service", outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("services/new.html", "services/_form.html", "service-form",
-                           error=" ".join(unplaced) or None, **_context(form))
+        return form_failed(
+            "services/new.html",
+            "services/_form.html",
+            "service-form",
+            error=" ".join(unplaced) or None,
+            **_context(form),
+        )
     except GigstackError:
         once.release(form.once.data)
         raise
-    record("service.create", object_type="service", object_id=service.get("id"),
-           reason=service.get("description"))
+    record(
+        "service.create",
+        object_type="service",
+        object_id=service.get("id"),
+        reason=service.get("description"),
+    )
     target = url_for("services.index")
     once.done(form.once.data, target)
     return navigate(target)
@@ -127,20 +152,29 @@ def edit(service_id: str):
     if not form.is_submitted():
         return render_page("services/edit.html", FRAGMENTS, **context)
     if not form.validate():
-        return form_failed("services/edit.html", "services/_form.html", "service-form",
-                           **context)
+        return form_failed("services/edit.html", "services/_form.html", "service-form", **context)
     payload = changed(form.payload(kept), service)
     if payload:
         try:
             api().services.update(service_id, payload)
         except ValidationError as error:
-            record("service.update", object_type="service", object_id=service_id,
-                   outcome=error.code)
+            record(
+                "service.update", object_type="service", object_id=service_id, outcome=error.code
+            )
             unplaced = apply_api_errors(form, error)
-            return form_failed("services/edit.html", "services/_form.html", "service-form",
-                               error=" ".join(unplaced) or None, **_context(form, service, kept))
-        record("service.update", object_type="service", object_id=service_id,
-               reason="changed: " + ", ".join(sorted(payload)))
+            return form_failed(
+                "services/edit.html",
+                "services/_form.html",
+                "service-form",
+                error=" ".join(unplaced) or None,
+                **_context(form, service, kept),
+            )
+        record(
+            "service.update",
+            object_type="service",
+            object_id=service_id,
+            reason="changed: " + ", ".join(sorted(payload)),
+        )
     return navigate(url_for("services.index"))
 
 
@@ -155,11 +189,10 @@ def delete(service_id: str):
     if not form.is_submitted():
         return render_page("services/delete.html", "services/_confirm.html", **context)
     if not form.validate():
-        return form_failed("services/delete.html", "services/_confirm.html", "service-delete",
-                           **context)
+        return form_failed(
+            "services/delete.html", "services/_confirm.html", "service-delete", **context
+        )
     api().services.delete(service_id)
-    record("service.delete", object_type="service", object_id=service_id,
-           reason=form.reason.data)
-    flash(_("Service %(name)s was deleted.", name=service.get("description") or service_id),
-          "info")
+    record("service.delete", object_type="service", object_id=service_id, reason=form.reason.data)
+    flash(_("Service %(name)s was deleted.", name=service.get("description") or service_id), "info")
     return navigate(url_for("services.index"))

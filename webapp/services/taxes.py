@@ -30,56 +30,108 @@ def _percent(rate: float) -> str:
 
 
 def iva_choices() -> list[tuple[str, Any]]:
-    return [(NONE, _l("No IVA")), *[(str(r), f"IVA {_percent(r)}")
-                                    for r in _rates("IVA", "typical_transfer_rates")],
-            (EXEMPT, _l("IVA exempt"))]
+    return [
+        (NONE, _l("No IVA")),
+        *[(str(r), f"IVA {_percent(r)}") for r in _rates("IVA", "typical_transfer_rates")],
+        (EXEMPT, _l("IVA exempt")),
+    ]
 
 
 def withholding_choices(code: str) -> list[tuple[str, Any]]:
-    return [(NONE, _l("None")), *[(str(r), f"{code} {_percent(r)}")
-                                  for r in _rates(code, "typical_withholding_rates")]]
+    return [
+        (NONE, _l("None")),
+        *[(str(r), f"{code} {_percent(r)}") for r in _rates(code, "typical_withholding_rates")],
+    ]
 
 
-def taxes_from_choices(iva: str, iva_withheld: str, isr_withheld: str, ieps: float | None,
-                       inclusive: bool) -> list[dict[str, Any]]:
+def taxes_from_choices(
+    iva: str, iva_withheld: str, isr_withheld: str, ieps: float | None, inclusive: bool
+) -> list[dict[str, Any]]:
     """The Tax[] of ServiceInput for what the editor shows."""
     taxes: list[dict[str, Any]] = []
     if iva == EXEMPT:
-        taxes.append({"type": "IVA", "rate": 0, "factor": "Exento", "withholding": False,
-                      "inclusive": False})
+        taxes.append(
+            {"type": "IVA", "rate": 0, "factor": "Exento", "withholding": False, "inclusive": False}
+        )
     elif iva:
-        taxes.append({"type": "IVA", "rate": float(iva), "factor": "Tasa", "withholding": False,
-                      "inclusive": inclusive})
+        taxes.append(
+            {
+                "type": "IVA",
+                "rate": float(iva),
+                "factor": "Tasa",
+                "withholding": False,
+                "inclusive": inclusive,
+            }
+        )
     if ieps:
-        taxes.append({"type": "IEPS", "rate": round(ieps / 100, 6), "factor": "Tasa",
-                      "withholding": False, "inclusive": inclusive})
+        taxes.append(
+            {
+                "type": "IEPS",
+                "rate": round(ieps / 100, 6),
+                "factor": "Tasa",
+                "withholding": False,
+                "inclusive": inclusive,
+            }
+        )
     if iva_withheld:
-        taxes.append({"type": "IVA", "rate": float(iva_withheld), "factor": "Tasa",
-                      "withholding": True, "inclusive": False})
+        taxes.append(
+            {
+                "type": "IVA",
+                "rate": float(iva_withheld),
+                "factor": "Tasa",
+                "withholding": True,
+                "inclusive": False,
+            }
+        )
     if isr_withheld:
-        taxes.append({"type": "ISR", "rate": float(isr_withheld), "factor": "Tasa",
-                      "withholding": True, "inclusive": False})
+        taxes.append(
+            {
+                "type": "ISR",
+                "rate": float(isr_withheld),
+                "factor": "Tasa",
+                "withholding": True,
+                "inclusive": False,
+            }
+        )
     return taxes
 
 
 def choices_from_taxes(taxes: list[dict[str, Any]] | None) -> tuple[dict[str, Any], list]:
     """The editor's values for a service's taxes, and the taxes it cannot show (kept)."""
-    values: dict[str, Any] = {"iva": NONE, "iva_withheld": NONE, "isr_withheld": NONE,
-                              "ieps": None, "inclusive": False}
+    values: dict[str, Any] = {
+        "iva": NONE,
+        "iva_withheld": NONE,
+        "isr_withheld": NONE,
+        "ieps": None,
+        "inclusive": False,
+    }
     others = []
     for tax in taxes or []:
         kind, factor = (tax.get("type") or "").upper(), tax.get("factor") or "Tasa"
         rate, withholding = tax.get("rate") or 0, bool(tax.get("withholding"))
         if kind == "IVA" and not withholding and values["iva"] == NONE and factor == "Exento":
             values["iva"] = EXEMPT
-        elif kind == "IVA" and not withholding and values["iva"] == NONE and \
-                factor == "Tasa" and rate in _rates("IVA", "typical_transfer_rates"):
+        elif (
+            kind == "IVA"
+            and not withholding
+            and values["iva"] == NONE
+            and factor == "Tasa"
+            and rate in _rates("IVA", "typical_transfer_rates")
+        ):
             values["iva"], values["inclusive"] = str(rate), bool(tax.get("inclusive"))
-        elif kind == "IVA" and withholding and values["iva_withheld"] == NONE and \
-                rate in _rates("IVA", "typical_withholding_rates"):
+        elif (
+            kind == "IVA"
+            and withholding
+            and values["iva_withheld"] == NONE
+            and rate in _rates("IVA", "typical_withholding_rates")
+        ):
             values["iva_withheld"] = str(rate)
-        elif kind == "ISR" and withholding and values["isr_withheld"] == NONE and \
-                rate in _rates("ISR", "typical_withholding_rates"):
+        elif (
+            kind == "ISR"
+            and withholding
+            and values["isr_withheld"] == NONE
+            and rate in _rates("ISR", "typical_withholding_rates")
+        ):
             values["isr_withheld"] = str(rate)
         elif kind == "IEPS" and not withholding and factor == "Tasa" and values["ieps"] is None:
             values["ieps"] = round(rate * 100, 4)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 @dataclass(frozen=True)
 class NavItem:
-    label: object          # a lazy gettext string
+    label: object  # a lazy gettext string
     endpoint: str
     blueprint: str | tuple[str, ...]
     admin_only: bool = False  # e.g. staff management: hidden from operators and viewers

@@ -37,8 +37,12 @@ def team_options():
     """The switcher's list, filtered by what was typed (name, RFC or id)."""
     query = request.args.get("q", "")
     teams = [team for team in scope.allowed_teams() if team.matches(query)]
-    return render_template("shell/_team_options.html", teams=teams[:SWITCHER_LIMIT],
-                           more=max(0, len(teams) - SWITCHER_LIMIT), query=query)
+    return render_template(
+        "shell/_team_options.html",
+        teams=teams[:SWITCHER_LIMIT],
+        more=max(0, len(teams) - SWITCHER_LIMIT),
+        query=query,
+    )
 
 
 @bp.post("/team")
@@ -47,16 +51,27 @@ def switch_team():
     """Act on another team from now on; refused (403) outside the staff member's scope."""
     team = scope.find_allowed(request.form.get("team", ""))
     if team is None:
-        record("team.switch", object_type="team", object_id=request.form.get("team", "")[:128],
-               outcome="team_out_of_scope")
+        record(
+            "team.switch",
+            object_type="team",
+            object_id=request.form.get("team", "")[:128],
+            outcome="team_out_of_scope",
+        )
         abort(403, description="team_out_of_scope")
     current = scope.selected_team()  # the session's, or the default the pages showed
     previous = current.id if current else None
     scope.select(team)
-    record("team.switch", team=team.id, object_type="team", object_id=team.id,
-           reason=f"{previous} → {team.id}" if previous and previous != team.id else None)
-    return navigate(same_area(safe_next(request.form.get("next")), team.id)
-                    or url_for("team.show", team_id=team.id))
+    record(
+        "team.switch",
+        team=team.id,
+        object_type="team",
+        object_id=team.id,
+        reason=f"{previous} → {team.id}" if previous and previous != team.id else None,
+    )
+    return navigate(
+        same_area(safe_next(request.form.get("next")), team.id)
+        or url_for("team.show", team_id=team.id)
+    )
 
 
 @bp.post("/account/language")
@@ -69,8 +84,7 @@ def set_language():
     if current_user.locale != locale:
         current_user.locale = locale
         db.session.commit()
-        record("staff.language", object_type="staff", object_id=current_user.email,
-               reason=locale)
+        record("staff.language", object_type="staff", object_id=current_user.email, reason=locale)
     return _back()
 
 
@@ -89,8 +103,11 @@ def same_area(path: str | None, team_id: str) -> str | None:
     area = match.group("area")
     if not area:
         return url_for("team.show", team_id=team_id)
-    leaf = f"/{area}" if path.rstrip("/").endswith(f"/{area}") and not path.endswith("/") \
+    leaf = (
+        f"/{area}"
+        if path.rstrip("/").endswith(f"/{area}") and not path.endswith("/")
         else f"/{area}/"
+    )
     return f"/teams/{team_id}{leaf}"
 
 

@@ -46,8 +46,10 @@ class TeamChoice:
 
     def matches(self, query: str) -> bool:
         needle = query.strip().casefold()
-        return not needle or any(needle in value.casefold()
-                                 for value in (self.name, self.legal_name, self.tax_id, self.id))
+        return not needle or any(
+            needle in value.casefold()
+            for value in (self.name, self.legal_name, self.tax_id, self.id)
+        )
 
 
 def team_choice(team: dict[str, Any]) -> TeamChoice:
@@ -56,13 +58,17 @@ def team_choice(team: dict[str, Any]) -> TeamChoice:
     sat = team.get("sat") or {}
     series = ((team.get("settings") or {}).get("default_series") or {}).get("income") or {}
     return TeamChoice(
-        id=team["id"], name=brand.get("alias") or legal_name or team["id"],
-        legal_name=legal_name, tax_id=team.get("tax_id") or "",
-        tax_system=team.get("tax_system") or "", zip=(team.get("address") or {}).get("zip") or "",
+        id=team["id"],
+        name=brand.get("alias") or legal_name or team["id"],
+        legal_name=legal_name,
+        tax_id=team.get("tax_id") or "",
+        tax_system=team.get("tax_system") or "",
+        zip=(team.get("address") or {}).get("zip") or "",
         csd_completed=bool(sat.get("completed")),
         csd_expires_at=_seconds(sat.get("csd_expires_at")),
         default_series=series.get("serie") or "" if isinstance(series, dict) else "",
-        created_at=_seconds(team.get("created_at")))
+        created_at=_seconds(team.get("created_at")),
+    )
 
 
 def _seconds(value: Any) -> float | None:
@@ -194,8 +200,9 @@ class TeamDirectory:
 
         listed = unscoped_api().teams.iter(limit=100, order_by="name", sort="asc")
         teams = [team_choice(team) for team in listed]
-        cache.put(self._cache_key(), (now_seconds(), teams),
-                  max(self.ttl_seconds, self.STALE_SECONDS))
+        cache.put(
+            self._cache_key(), (now_seconds(), teams), max(self.ttl_seconds, self.STALE_SECONDS)
+        )
         return teams
 
     def forget(self) -> None:
@@ -217,8 +224,7 @@ def allowed_teams() -> list[TeamChoice]:
     if not current_user.is_authenticated:
         return []
     if "allowed_teams" not in g:
-        g.allowed_teams = [team for team in directory().all()
-                           if current_user.may_use_team(team.id)]
+        g.allowed_teams = [team for team in directory().all() if current_user.may_use_team(team.id)]
     return g.allowed_teams
 
 

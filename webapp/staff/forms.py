@@ -57,12 +57,18 @@ class _Password:
 def _password_fields() -> tuple[PasswordField, PasswordField]:
     # PasswordField never renders its value: a form sent back with errors is empty here
     return (
-        PasswordField(_l("New password"), validators=[DataRequired(_l("Type a password."))],
-                      description=_l("At least %(count)s characters, and not the email.",
-                                     count=MIN_LENGTH)),
-        PasswordField(_l("Repeat the password"), validators=[
-            DataRequired(_l("Type the password again.")),
-            EqualTo("password", _l("The two passwords do not match."))]),
+        PasswordField(
+            _l("New password"),
+            validators=[DataRequired(_l("Type a password."))],
+            description=_l("At least %(count)s characters, and not the email.", count=MIN_LENGTH),
+        ),
+        PasswordField(
+            _l("Repeat the password"),
+            validators=[
+                DataRequired(_l("Type the password again.")),
+                EqualTo("password", _l("The two passwords do not match.")),
+            ],
+        ),
     )
 
 
@@ -70,9 +76,14 @@ class _Access:
     """Role and team limits, shared by create and edit."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.VIEWER.value)
-    teams_mode = RadioField(_l("Teams"), default=ALL_TEAMS, choices=[
-        SelectChoice(ALL_TEAMS, _l("All teams the API key reaches")),
-        SelectChoice(SOME_TEAMS, _l("Only the teams selected below"))])
+    teams_mode = RadioField(
+        _l("Teams"),
+        default=ALL_TEAMS,
+        choices=[
+            SelectChoice(ALL_TEAMS, _l("All teams the API key reaches")),
+            SelectChoice(SOME_TEAMS, _l("Only the teams selected below")),
+        ],
+    )
     teams = SelectMultipleField(_l("Selected teams"), choices=[])
 
     def validate_teams(self, field: Field) -> None:
@@ -87,8 +98,11 @@ class _Access:
 
 
 def _name_field() -> StringField:
-    return StringField(_l("Name"), filters=[_strip], validators=[
-        DataRequired(_l("Type the staff member's name.")), Length(max=120)])
+    return StringField(
+        _l("Name"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Type the staff member's name.")), Length(max=120)],
+    )
 
 
 def _strip(value: Any) -> Any:
@@ -96,10 +110,15 @@ def _strip(value: Any) -> Any:
 
 
 class StaffCreateForm(_Access, _Password, BackofficeForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[
-        DataRequired(_l("Type the email address.")),
-        Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
-        Length(max=254)])
+    email = EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Type the email address.")),
+            Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
+            Length(max=254),
+        ],
+    )
     name = _name_field()
     password, confirm = _password_fields()
 
@@ -122,5 +141,8 @@ class StaffFilterForm(BackofficeForm):
         csrf = False  # read-only GET: the filters live in the URL
 
     q = SearchField(_l("Name or email"))
-    role = SelectField(_l("Role"), validate_choice=False,
-                       choices=[SelectChoice("", _l("All roles")), *ROLE_CHOICES])
+    role = SelectField(
+        _l("Role"),
+        validate_choice=False,
+        choices=[SelectChoice("", _l("All roles")), *ROLE_CHOICES],
+    )

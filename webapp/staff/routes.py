@@ -47,8 +47,7 @@ def _reachable_teams() -> tuple[list[TeamChoice], bool]:
 
 def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) -> None:
     """Teams to choose from; ids the account already has but the key no longer lists stay."""
-    choices = [SelectChoice(t.id, f"{t.name} · {t.tax_id}" if t.tax_id else t.name)
-               for t in teams]
+    choices = [SelectChoice(t.id, f"{t.name} · {t.tax_id}" if t.tax_id else t.name) for t in teams]
     known = {t.id for t in teams}
     choices += [SelectChoice(team_id) for team_id in current or [] if team_id not in known]
     form.teams.choices = choices
@@ -72,8 +71,11 @@ def _staff_or_404(staff_id: int) -> Staff:
 
 def other_active_admins(staff: Staff) -> int:
     """Active admins besides ``staff`` who can sign in (demo ones only on the sandbox)."""
-    query = sa.select(sa.func.count()).select_from(Staff).where(
-        Staff.role == Role.ADMIN.value, Staff.active.is_(True), Staff.id != staff.id)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Staff)
+        .where(Staff.role == Role.ADMIN.value, Staff.active.is_(True), Staff.id != staff.id)
+    )
     if current_app.config.get("GIGSTACK_API_KEY"):
         query = query.where(Staff.is_demo.is_(False))
     return db.session.scalar(query) or 0
@@ -88,26 +90,36 @@ def protection_errors(staff: Staff, role: str, active: bool, actor_id: int) -> d
     if staff.id == actor_id:
         if demoting:
             errors.setdefault("role", []).append(
-                _("You cannot remove your own administrator role. Ask another administrator."))
+                _("You cannot remove your own administrator role. Ask another administrator.")
+            )
         if deactivating:
             errors.setdefault("active", []).append(
-                _("You cannot deactivate your own account. Ask another administrator."))
+                _("You cannot deactivate your own account. Ask another administrator.")
+            )
     removes_admin = staff.role == Role.ADMIN.value and staff.active and (demoting or deactivating)
     if removes_admin and other_active_admins(staff) == 0:
         errors.setdefault("role" if demoting else "active", []).append(
-            _("This is the last active administrator. Make another staff member an "
-              "administrator first."))
+            _(
+                "This is the last active administrator. Make another staff member an "
+                "administrator first."
+            )
+        )
     return errors
 
 
 def _edit_data(staff: Staff) -> dict[str, Any]:
-    return {"name": staff.name, "role": staff.role, "active": staff.active,
-            "teams_mode": "all" if staff.team_ids is None else SOME_TEAMS,
-            "teams": list(staff.team_ids or [])}
+    return {
+        "name": staff.name,
+        "role": staff.role,
+        "active": staff.active,
+        "teams_mode": "all" if staff.team_ids is None else SOME_TEAMS,
+        "teams": list(staff.team_ids or []),
+    }
 
 
-def _edit_context(staff: Staff, form: StaffEditForm | None = None,
-                  password_form: PasswordForm | None = None) -> dict[str, Any]:
+def _edit_context(
+    staff: Staff, form: StaffEditForm | None = None, password_form: PasswordForm | None = None
+) -> dict[str, Any]:
     teams, teams_ok = _reachable_teams()
     if form is None:
         form = StaffEditForm(formdata=None, data=_edit_data(staff))
@@ -129,16 +141,27 @@ def index():
     query = sa.select(Staff).order_by(sa.func.lower(Staff.name), Staff.email)
     text = "" if filters.q.errors else (filters.q.data or "").strip()
     if text:
-        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%")\
-            .replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(Staff.name).like(pattern, escape="\\"),
-                                   Staff.email.like(pattern, escape="\\")))
+        pattern = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Staff.name).like(pattern, escape="\\"),
+                Staff.email.like(pattern, escape="\\"),
+            )
+        )
     if filters.role.data in ROLES:
         query = query.where(Staff.role == filters.role.data)
     rows = db.session.scalars(query).all()
     teams, teams_ok = _reachable_teams()
-    return render_page("staff/page.html", "staff/_rows.html", rows=rows, filters=filters,
-                       team_names={team.id: team.name for team in teams}, teams_ok=teams_ok)
+    return render_page(
+        "staff/page.html",
+        "staff/_rows.html",
+        rows=rows,
+        filters=filters,
+        team_names={team.id: team.name for team in teams},
+        teams_ok=teams_ok,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -151,8 +174,12 @@ def create():
     if form.validate_on_submit():
         staff = _create(form)
         if staff is not None:
-            record("staff.create", object_type="staff", object_id=staff.email,
-                   reason=f"role: {staff.role}; teams: {teams_text(staff.team_ids)}")
+            record(
+                "staff.create",
+                object_type="staff",
+                object_id=staff.email,
+                reason=f"role: {staff.role}; teams: {teams_text(staff.team_ids)}",
+            )
             flash(_("%(email)s can now sign in.", email=staff.email), "info")
             return _to_list()
     context = {"form": form, "teams_ok": teams_ok}
@@ -168,8 +195,7 @@ def _create(form: StaffCreateForm) -> Staff | None:
     if Staff.by_email(email) is not None:
         form.email.errors = [*form.email.errors, taken]
         return None
-    staff = Staff(email=email, name=form.name.data, role=form.role.data,
-                  team_ids=form.team_ids())
+    staff = Staff(email=email, name=form.name.data, role=form.role.data, team_ids=form.team_ids())
     staff.set_password(form.password.data)
     db.session.add(staff)
     try:
@@ -200,8 +226,9 @@ def edit(staff_id: int):
     changes = _apply(staff, form)
     db.session.commit()
     if changes:
-        record("staff.update", object_type="staff", object_id=staff.email,
-               reason="; ".join(changes))
+        record(
+            "staff.update", object_type="staff", object_id=staff.email, reason="; ".join(changes)
+        )
         flash(_("Changes to %(email)s saved.", email=staff.email), "info")
     return _to_list()
 
@@ -209,8 +236,7 @@ def edit(staff_id: int):
 def _apply(staff: Staff, form: StaffEditForm) -> list[str]:
     """Copy the form onto ``staff``; what changed, as the audit reason reads it."""
     changes = []
-    name, role, active, team_ids = form.name.data, form.role.data, form.active.data, \
-        form.team_ids()
+    name, role, active, team_ids = form.name.data, form.role.data, form.active.data, form.team_ids()
     if name != staff.name:
         changes.append(f"name: {staff.name} → {name}")
         staff.name = name
@@ -246,10 +272,16 @@ def set_password(staff_id: int):
     if password_form.validate_on_submit():
         staff.set_password(password_form.password.data)
         db.session.commit()
-        record("staff.reset_password", object_type="staff", object_id=staff.email,
-               reason="sessions ended")
-        flash(_("Password of %(email)s changed; their sessions were ended.", email=staff.email),
-              "info")
+        record(
+            "staff.reset_password",
+            object_type="staff",
+            object_id=staff.email,
+            reason="sessions ended",
+        )
+        flash(
+            _("Password of %(email)s changed; their sessions were ended.", email=staff.email),
+            "info",
+        )
         return _to_list()
     context = _edit_context(staff, password_form=password_form)
     return form_failed("staff/edit.html", "staff/_password_form.html", "password-form", **context)

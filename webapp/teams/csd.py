@@ -57,8 +57,13 @@ class CsdForm(BackofficeForm):
 
 def _context(team: dict, form: CsdForm, **extra):
     sat = team.get("sat") or {}
-    return {"team": team, "form": form, "sat": sat,
-            "csd": csd_state(bool(sat.get("completed")), sat.get("csd_expires_at")), **extra}
+    return {
+        "team": team,
+        "form": form,
+        "sat": sat,
+        "csd": csd_state(bool(sat.get("completed")), sat.get("csd_expires_at")),
+        **extra,
+    }
 
 
 @bp.get("")
@@ -78,8 +83,13 @@ def upload_csd():
     form = CsdForm()
     failed = _("The CSD was not uploaded. Files are not kept: choose them again.")
     if not form.validate():
-        return form_failed("teams/csd.html", "teams/_csd_form.html", "csd-form",
-                           error=failed, **_context(team, form))
+        return form_failed(
+            "teams/csd.html",
+            "teams/_csd_form.html",
+            "csd-form",
+            error=failed,
+            **_context(team, form),
+        )
     cer = form.certificate.data.read()
     key = form.private_key.data.read()
     password = form.password.data
@@ -87,28 +97,49 @@ def upload_csd():
         info = check_csd(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
     except CsdError as error:
         getattr(form, FIELD_OF_PART.get(error.field, "certificate")).errors.append(
-            csd_message(error))
-        record("team.upload_csd", object_type="team", object_id=team_id,
-               outcome=f"refused_locally:{error.reason}")
-        return form_failed("teams/csd.html", "teams/_csd_form.html", "csd-form",
-                           error=failed, **_context(team, form))
+            csd_message(error)
+        )
+        record(
+            "team.upload_csd",
+            object_type="team",
+            object_id=team_id,
+            outcome=f"refused_locally:{error.reason}",
+        )
+        return form_failed(
+            "teams/csd.html",
+            "teams/_csd_form.html",
+            "csd-form",
+            error=failed,
+            **_context(team, form),
+        )
     finally:
         form.password.data = None
     try:
         answer = unscoped_api().teams.upload_csd(team_id, info.der or cer, key, password)
     except ValidationError as error:
         record("team.upload_csd", object_type="team", object_id=team_id, outcome=error.code)
-        unplaced = apply_api_errors(form, error, {"cert": "certificate", "key": "private_key",
-                                                  "keyPass": "password"})
-        return form_failed("teams/csd.html", "teams/_csd_form.html", "csd-form",
-                           error=" ".join([failed, *unplaced]), **_context(team, form))
+        unplaced = apply_api_errors(
+            form, error, {"cert": "certificate", "key": "private_key", "keyPass": "password"}
+        )
+        return form_failed(
+            "teams/csd.html",
+            "teams/_csd_form.html",
+            "csd-form",
+            error=" ".join([failed, *unplaced]),
+            **_context(team, form),
+        )
     finally:
         del key, password
     forget_team(team_id)
     scope.directory().forget()
-    record("team.upload_csd", object_type="team", object_id=team_id,
-           reason=f"certificate {info.certificate_number or '?'} of {info.rfc}, valid to "
-                  f"{info.not_after:%Y-%m-%d}")
+    record(
+        "team.upload_csd",
+        object_type="team",
+        object_id=team_id,
+        reason=f"certificate {info.certificate_number or '?'} of {info.rfc}, valid to "
+        f"{info.not_after:%Y-%m-%d}",
+    )
     fresh = team_details(api(), team_id)
-    return render_template("teams/csd.html", **_context(fresh, CsdForm(formdata=None),
-                                                       uploaded=info, answer=answer))
+    return render_template(
+        "teams/csd.html", **_context(fresh, CsdForm(formdata=None), uploaded=info, answer=answer)
+    )

@@ -45,8 +45,10 @@ def _fiscal_missing(team: TeamChoice) -> bool:
 
 TABS: dict[str, tuple[object, Callable[[TeamChoice], bool]]] = {
     "all": (_l("All"), lambda team: True),
-    "ready": (_l("Ready to invoice"), lambda team: not _fiscal_missing(team)
-              and _csd(team).usable and bool(team.default_series)),
+    "ready": (
+        _l("Ready to invoice"),
+        lambda team: not _fiscal_missing(team) and _csd(team).usable and bool(team.default_series),
+    ),
     "missing-csd": (_l("Missing CSD"), lambda team: _csd(team).status in ("missing", "expired")),
     "expiring": (_l("CSD expiring within 30 days"), lambda team: _csd(team).status == "expiring"),
     "missing-fiscal": (_l("Missing fiscal data"), _fiscal_missing),
@@ -58,8 +60,18 @@ SORTS: dict[str, tuple[Callable[[TeamChoice], object], bool]] = {
     "-created": (lambda team: team.created_at or 0, True),
     "csd": (lambda team: team.csd_expires_at or math.inf, False),
 }
-CSV_COLUMNS = ("id", "alias", "legal_name", "rfc", "regime", "postal_code", "csd_status",
-               "csd_expires", "default_series", "created")
+CSV_COLUMNS = (
+    "id",
+    "alias",
+    "legal_name",
+    "rfc",
+    "regime",
+    "postal_code",
+    "csd_status",
+    "csd_expires",
+    "default_series",
+    "created",
+)
 
 
 def _filtered(form: DirectoryFilterForm) -> tuple[str, list[TeamChoice], dict[str, int]]:
@@ -83,14 +95,27 @@ def index():
     form.validate()
     tab, rows, counts = _filtered(form)
     page = _page_number(len(rows))
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    links = {"first": list_url("page") if page > 1 else None,
-             "next": list_url("page", str(page + 1)) if page * PAGE_SIZE < len(rows) else None}
-    tabs = [(list_url("page", tab=None if name == "all" else name), label, counts[name],
-             name == tab) for name, (label, _) in TABS.items()]
-    return render_page("teams/page.html", "teams/_rows.html", form=form, rows=shown,
-                       total=len(rows), links=links, tabs=tabs, tab=tab,
-                       csd_of=_csd, regime_name=_regime_name)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    links = {
+        "first": list_url("page") if page > 1 else None,
+        "next": list_url("page", str(page + 1)) if page * PAGE_SIZE < len(rows) else None,
+    }
+    tabs = [
+        (list_url("page", tab=None if name == "all" else name), label, counts[name], name == tab)
+        for name, (label, _) in TABS.items()
+    ]
+    return render_page(
+        "teams/page.html",
+        "teams/_rows.html",
+        form=form,
+        rows=shown,
+        total=len(rows),
+        links=links,
+        tabs=tabs,
+        tab=tab,
+        csd_of=_csd,
+        regime_name=_regime_name,
+    )
 
 
 def _page_number(count: int) -> int:
@@ -112,11 +137,25 @@ def export_csv():
     form = DirectoryFilterForm(request.args)
     form.validate()
     _tab, rows, _counts = _filtered(form)
-    return csv_response("teams", CSV_COLUMNS, (
-        [team.id, team.name, team.legal_name, team.tax_id, team.tax_system, team.zip,
-         _csd(team).status, local_date(team.csd_expires_at) if team.csd_expires_at else "",
-         team.default_series, local_date(team.created_at) if team.created_at else ""]
-        for team in rows))
+    return csv_response(
+        "teams",
+        CSV_COLUMNS,
+        (
+            [
+                team.id,
+                team.name,
+                team.legal_name,
+                team.tax_id,
+                team.tax_system,
+                team.zip,
+                _csd(team).status,
+                local_date(team.csd_expires_at) if team.csd_expires_at else "",
+                team.default_series,
+                local_date(team.created_at) if team.created_at else "",
+            ]
+            for team in rows
+        ),
+    )
 
 
 @bp.get("/regimes")
@@ -124,8 +163,11 @@ def export_csv():
 def regime_options():
     """The regime ``<option>``s that fit the RFC typed so far (htmx, no upstream call)."""
     rfc = request.args.get("tax_id", "")[:20]
-    return render_template("teams/_regime_options.html", choices=regime_choices(rfc),
-                           selected=request.args.get("tax_system", ""))
+    return render_template(
+        "teams/_regime_options.html",
+        choices=regime_choices(rfc),
+        selected=request.args.get("tax_system", ""),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -152,19 +194,29 @@ def new():
         once.release(form.once.data)
         record("team.create", object_type="team", outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("teams/new.html", "teams/_form.html", "team-form", form=form,
-                           error=" ".join(unplaced) or error.message)
+        return form_failed(
+            "teams/new.html",
+            "teams/_form.html",
+            "team-form",
+            form=form,
+            error=" ".join(unplaced) or error.message,
+        )
     except GigstackError:
         once.release(form.once.data)
         raise
-    record("team.create", team=team["id"], object_type="team", object_id=team["id"],
-           reason="onboarding link generated" if team.get("onboarding_url") else None)
+    record(
+        "team.create",
+        team=team["id"],
+        object_type="team",
+        object_id=team["id"],
+        reason="onboarding link generated" if team.get("onboarding_url") else None,
+    )
     scope.directory().forget()
     overview = url_for("team.show", team_id=team["id"])
     once.done(form.once.data, overview)
     if team.get("onboarding_url"):
-        body = render_page("teams/created.html", "teams/_created.html", team=team,
-                           link=team["onboarding_url"])
+        body = render_page(
+            "teams/created.html", "teams/_created.html", team=team, link=team["onboarding_url"]
+        )
         return body, 201, {"Cache-Control": "no-store"}
     return navigate(overview)
-

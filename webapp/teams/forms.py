@@ -32,8 +32,17 @@ from webapp.sat.rfc import rfc_person
 
 ZIP = re.compile(r"^[0-9]{5}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-ADDRESS_FIELDS = ("street", "exterior", "interior", "neighborhood", "municipality", "city",
-                  "state", "zip", "country")
+ADDRESS_FIELDS = (
+    "street",
+    "exterior",
+    "interior",
+    "neighborhood",
+    "municipality",
+    "city",
+    "state",
+    "zip",
+    "country",
+)
 BRAND_FIELDS = ("alias", "primary_color", "secondary_color")
 TOP_FIELDS = ("legal_name", "tax_id", "tax_system", "support_email", "support_phone")
 
@@ -46,8 +55,10 @@ def upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-RFC_SHAPE_MESSAGE = _l("An RFC has 12 characters (persona moral) or 13 (persona física): "
-                       "letters, 6 digits of date, 3 characters.")
+RFC_SHAPE_MESSAGE = _l(
+    "An RFC has 12 characters (persona moral) or 13 (persona física): "
+    "letters, 6 digits of date, 3 characters."
+)
 
 
 def check_postal_code(code: str | None) -> None:
@@ -65,49 +76,67 @@ def check_regime(code: str | None, person: str | None) -> None:
         raise ValidationError(_l("Choose a regime from the list."))
     if person and not entry.get(person):
         raise ValidationError(
-            _l("Regime %(code)s is not for a persona moral.", code=code) if person == "moral"
-            else _l("Regime %(code)s is not for a persona física.", code=code))
+            _l("Regime %(code)s is not for a persona moral.", code=code)
+            if person == "moral"
+            else _l("Regime %(code)s is not for a persona física.", code=code)
+        )
 
 
 def regime_choices(rfc: str | None) -> list[tuple[str, str]]:
     """Regimes that fit the RFC's persona type (all of them while the RFC is unknown)."""
     person = rfc_person(upper(rfc or "")) if rfc else None
     entries = [e for e in catalogs.entries("tax_regimes") if person is None or e.get(person)]
-    return [("", _l("Choose a regime"))] + [(e["code"], f"{e['code']} — {e['name']}")
-                                            for e in entries]
+    return [("", _l("Choose a regime"))] + [
+        (e["code"], f"{e['code']} — {e['name']}") for e in entries
+    ]
 
 
 class TeamForm(BackofficeForm):
     """The fields shared by create and edit, grouped as the API groups them."""
 
     once = HiddenField()
-    alias = StringField(_l("Display name (alias)"), filters=[strip],
-                        validators=[Length(max=120)])
-    legal_name = StringField(_l("Legal name (razón social)"), filters=[strip],
-                             validators=[Length(max=254)],
-                             description=_l("As registered at SAT, without the company type "
-                                            "(SA DE CV)."))
+    alias = StringField(_l("Display name (alias)"), filters=[strip], validators=[Length(max=120)])
+    legal_name = StringField(
+        _l("Legal name (razón social)"),
+        filters=[strip],
+        validators=[Length(max=254)],
+        description=_l("As registered at SAT, without the company type (SA DE CV)."),
+    )
     tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
     tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
     street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
     exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
     interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
-    neighborhood = StringField(_l("Neighbourhood (colonia)"), filters=[strip],
-                               validators=[Length(max=120)])
+    neighborhood = StringField(
+        _l("Neighbourhood (colonia)"), filters=[strip], validators=[Length(max=120)]
+    )
     municipality = StringField(_l("Municipality"), filters=[strip], validators=[Length(max=120)])
     city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
     state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
-    zip = StringField(_l("Fiscal postal code"), filters=[strip], validators=[
-        Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))])
-    country = StringField(_l("Country"), filters=[upper], default="MEX",
-                          validators=[Length(max=60)])
-    support_email = EmailField(_l("Support e-mail"), filters=[strip], validators=[
-        Optional(), Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address."))])
+    zip = StringField(
+        _l("Fiscal postal code"),
+        filters=[strip],
+        validators=[Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))],
+    )
+    country = StringField(
+        _l("Country"), filters=[upper], default="MEX", validators=[Length(max=60)]
+    )
+    support_email = EmailField(
+        _l("Support e-mail"),
+        filters=[strip],
+        validators=[Optional(), Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address."))],
+    )
     support_phone = StringField(_l("Support phone"), filters=[strip], validators=[Length(max=40)])
-    primary_color = StringField(_l("Primary colour"), filters=[strip], validators=[
-        Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))])
-    secondary_color = StringField(_l("Secondary colour"), filters=[strip], validators=[
-        Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))])
+    primary_color = StringField(
+        _l("Primary colour"),
+        filters=[strip],
+        validators=[Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))],
+    )
+    secondary_color = StringField(
+        _l("Secondary colour"),
+        filters=[strip],
+        validators=[Optional(), Regexp(COLOR, message=_l("A colour is written #RRGGBB."))],
+    )
     generate_onboarding_url = BooleanField(_l("Generate an onboarding link (Connect)"))
 
     def offer_regimes(self) -> None:
@@ -174,10 +203,16 @@ def team_payload(form: TeamForm, original: dict[str, Any] | None = None) -> dict
 
 
 class TeamDeleteForm(BackofficeForm):
-    confirm_rfc = StringField(_l("Type the team's RFC to confirm"), filters=[upper],
-                              validators=[DataRequired(_l("Type the RFC."))])
-    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        DataRequired(_l("Say why the team is deleted.")), Length(max=500)])
+    confirm_rfc = StringField(
+        _l("Type the team's RFC to confirm"),
+        filters=[upper],
+        validators=[DataRequired(_l("Type the RFC."))],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say why the team is deleted.")), Length(max=500)],
+    )
 
 
 class DirectoryFilterForm(BackofficeForm):
@@ -185,6 +220,15 @@ class DirectoryFilterForm(BackofficeForm):
         csrf = False  # read-only GET: the filters live in the URL
 
     q = SearchField(_l("Name, RFC or id"), filters=[strip], validators=[Length(max=100)])
-    sort = SelectField(_l("Sort by"), validate_choice=False, default="name", choices=[
-        ("name", _l("Name")), ("rfc", "RFC"), ("-created", _l("Newest first")),
-        ("created", _l("Oldest first")), ("csd", _l("CSD expiry (soonest first)"))])
+    sort = SelectField(
+        _l("Sort by"),
+        validate_choice=False,
+        default="name",
+        choices=[
+            ("name", _l("Name")),
+            ("rfc", "RFC"),
+            ("-created", _l("Newest first")),
+            ("created", _l("Oldest first")),
+            ("csd", _l("CSD expiry (soonest first)")),
+        ],
+    )

@@ -36,8 +36,11 @@ def role_choices() -> list[tuple[str, str]]:
 
 class MemberAddForm(BackofficeForm):
     once = HiddenField()
-    user = StringField(_l("User e-mail or id"), filters=[strip], validators=[
-        DataRequired(_l("Type the user's e-mail or id.")), Length(max=254)])
+    user = StringField(
+        _l("User e-mail or id"),
+        filters=[strip],
+        validators=[DataRequired(_l("Type the user's e-mail or id.")), Length(max=254)],
+    )
     role = SelectField(_l("Role"), choices=role_choices, default="viewer")
 
 
@@ -46,9 +49,11 @@ class MemberRoleForm(BackofficeForm):
 
 
 class MemberRemoveForm(BackofficeForm):
-    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        DataRequired(_l("Say why the member is removed.")), Length(max=500)])
-
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say why the member is removed.")), Length(max=500)],
+    )
 
 
 def _members() -> list[dict]:
@@ -57,12 +62,17 @@ def _members() -> list[dict]:
 
 def _context(**extra):
     client, team_id = api(), current_team_id()
-    members, team = gather(lambda: list(client.teams.members(team_id)),
-                           lambda: team_details(client, team_id))
-    return {"rows": members, "owner": team.get("owner"),
-            "role_name": lambda code: (catalogs.get("team_roles", code) or {}).get("name", code),
-            "role_choices": role_choices(),
-            "add_form": extra.pop("add_form", None) or _fresh_add_form(), **extra}
+    members, team = gather(
+        lambda: list(client.teams.members(team_id)), lambda: team_details(client, team_id)
+    )
+    return {
+        "rows": members,
+        "owner": team.get("owner"),
+        "role_name": lambda code: (catalogs.get("team_roles", code) or {}).get("name", code),
+        "role_choices": role_choices(),
+        "add_form": extra.pop("add_form", None) or _fresh_add_form(),
+        **extra,
+    }
 
 
 def _fresh_add_form() -> MemberAddForm:
@@ -93,13 +103,16 @@ def find_user_id(text: str) -> str | None:
     team_ids = [None, *[t.id for t in scope.allowed_teams() if t.id != client.key_info.team]]
 
     def lookup(team_id: str | None) -> str | None:
-        users = client.users.iter(limit=100, team=team_id) if team_id else \
-            client.users.iter(limit=100)
-        return next((u.get("id") for u in users
-                     if (u.get("email") or "").casefold() == wanted), None)
+        users = (
+            client.users.iter(limit=100, team=team_id) if team_id else client.users.iter(limit=100)
+        )
+        return next(
+            (u.get("id") for u in users if (u.get("email") or "").casefold() == wanted), None
+        )
 
-    found = gather(*[lambda team_id=team_id: lookup(team_id)
-                     for team_id in team_ids[:LOOKUP_TEAMS]])
+    found = gather(
+        *[lambda team_id=team_id: lookup(team_id) for team_id in team_ids[:LOOKUP_TEAMS]]
+    )
     return next((user_id for user_id in found if user_id), None)
 
 
@@ -112,18 +125,24 @@ def new():
     if not form.is_submitted():
         return navigate(url_for("members.index"))
     if not form.validate():
-        return form_failed("members/page.html", "members/_add_form.html", "member-form",
-                           **_context(add_form=form))
+        return form_failed(
+            "members/page.html", "members/_add_form.html", "member-form", **_context(add_form=form)
+        )
     claim = once.claim(form.once.data)
     if not claim.fresh:
         return once.repeated(claim)
     user_id = find_user_id(form.user.data)
     if user_id is None:
         once.release(form.once.data)
-        form.user.errors.append(_("No user with this e-mail is visible to the API key. Create "
-                                  "the user first, or type the user's id."))
-        return form_failed("members/page.html", "members/_add_form.html", "member-form",
-                           **_context(add_form=form))
+        form.user.errors.append(
+            _(
+                "No user with this e-mail is visible to the API key. Create "
+                "the user first, or type the user's id."
+            )
+        )
+        return form_failed(
+            "members/page.html", "members/_add_form.html", "member-form", **_context(add_form=form)
+        )
     try:
         api().teams.add_member(current_team_id(), user_id, form.role.data)
     except (ValidationError, NotFound) as error:
@@ -132,13 +151,17 @@ def new():
         unplaced = apply_api_errors(form, error, {"id": "user"})
         if isinstance(error, NotFound):
             form.user.errors.append(_("gigstack knows no user with this id."))
-        return form_failed("members/page.html", "members/_add_form.html", "member-form",
-                           error=" ".join(unplaced) or None, **_context(add_form=form))
+        return form_failed(
+            "members/page.html",
+            "members/_add_form.html",
+            "member-form",
+            error=" ".join(unplaced) or None,
+            **_context(add_form=form),
+        )
     except Exception:
         once.release(form.once.data)
         raise
-    record("member.create", object_type="user", object_id=user_id,
-           reason=f"role: {form.role.data}")
+    record("member.create", object_type="user", object_id=user_id, reason=f"role: {form.role.data}")
     target = url_for("members.index")
     once.done(form.once.data, target)
     return navigate(target)
@@ -160,8 +183,12 @@ def edit(user_id: str):
         except ValidationError as error:
             record("member.update", object_type="user", object_id=user_id, outcome=error.code)
             raise
-        record("member.update", object_type="user", object_id=user_id,
-               reason=f"role: {member.get('role')} → {form.role.data}")
+        record(
+            "member.update",
+            object_type="user",
+            object_id=user_id,
+            reason=f"role: {member.get('role')} → {form.role.data}",
+        )
     return navigate(url_for("members.index"))
 
 
@@ -178,14 +205,25 @@ def delete(user_id: str):
     if not form.is_submitted():
         return render_page("members/delete.html", "members/_confirm.html", **context)
     if not form.validate():
-        return form_failed("members/delete.html", "members/_confirm.html", "member-delete",
-                           **context)
+        return form_failed(
+            "members/delete.html", "members/_confirm.html", "member-delete", **context
+        )
     try:
         api().teams.remove_member(current_team_id(), user_id)
     except (Forbidden, ValidationError) as error:
-        record("member.delete", object_type="user", object_id=user_id, outcome=error.code,
-               reason=form.reason.data)
-        return form_failed("members/delete.html", "members/_confirm.html", "member-delete",
-                           error=error.message, **context)
+        record(
+            "member.delete",
+            object_type="user",
+            object_id=user_id,
+            outcome=error.code,
+            reason=form.reason.data,
+        )
+        return form_failed(
+            "members/delete.html",
+            "members/_confirm.html",
+            "member-delete",
+            error=error.message,
+            **context,
+        )
     record("member.delete", object_type="user", object_id=user_id, reason=form.reason.data)
     return navigate(url_for("members.index"))

@@ -29,7 +29,6 @@ from .scoped import current_team_id, team_blueprint
 bp = team_blueprint("team", __name__)
 
 
-
 @bp.get("/")
 @requires(Role.VIEWER)
 def show():
@@ -43,15 +42,21 @@ def show():
     team, series, integrations = gather(
         lambda: team_details(client, team_id),
         lambda: client.teams.series(team_id),
-        lambda: client.teams.integrations())
+        lambda: client.teams.integrations(),
+    )
     sat = team.get("sat") or {}
     items = checklist(team, series)
     return render_template(
-        "teams/show.html", team=team, series=series, integrations=integrations,
-        items=items, ready=is_ready(items),
+        "teams/show.html",
+        team=team,
+        series=series,
+        integrations=integrations,
+        items=items,
+        ready=is_ready(items),
         csd=csd_state(bool(sat.get("completed")), sat.get("csd_expires_at")),
         regime=catalogs.label("tax_regimes", team.get("tax_system")),
-        live=client.key_info.is_live)
+        live=client.key_info.is_live,
+    )
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -77,17 +82,28 @@ def edit():
     except ValidationError as error:
         record("team.update", object_type="team", object_id=team_id, outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("teams/edit.html", "teams/_edit_form.html", "team-form",
-                           error=" ".join(unplaced) or error.message, **context)
+        return form_failed(
+            "teams/edit.html",
+            "teams/_edit_form.html",
+            "team-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     forget_team(team_id)
     scope.directory().forget()
     changed = sorted(k for k in payload if k != "generate_onboarding_url")
-    record("team.update", object_type="team", object_id=team_id,
-           reason="changed: " + ", ".join(changed) + (
-               "; onboarding link generated" if updated.get("onboarding_url") else ""))
+    record(
+        "team.update",
+        object_type="team",
+        object_id=team_id,
+        reason="changed: "
+        + ", ".join(changed)
+        + ("; onboarding link generated" if updated.get("onboarding_url") else ""),
+    )
     if updated.get("onboarding_url"):
-        body = render_template("teams/onboarding_link.html", team=updated,
-                               link=updated["onboarding_url"])
+        body = render_template(
+            "teams/onboarding_link.html", team=updated, link=updated["onboarding_url"]
+        )
         return body, 200, {"Cache-Control": "no-store"}
     return navigate(_overview())
 
@@ -116,10 +132,20 @@ def delete():
     try:
         client.teams.delete(team_id)
     except (Forbidden, ValidationError) as error:
-        record("team.delete", object_type="team", object_id=team_id, outcome=error.code,
-               reason=form.reason.data)
-        return form_failed("teams/delete.html", "teams/_confirm.html", "team-delete",
-                           error=error.message, **context)
+        record(
+            "team.delete",
+            object_type="team",
+            object_id=team_id,
+            outcome=error.code,
+            reason=form.reason.data,
+        )
+        return form_failed(
+            "teams/delete.html",
+            "teams/_confirm.html",
+            "team-delete",
+            error=error.message,
+            **context,
+        )
     record("team.delete", object_type="team", object_id=team_id, reason=form.reason.data)
     forget_team(team_id)
     scope.directory().forget()
@@ -137,12 +163,20 @@ def onboarding_link():
     try:
         link = unscoped_api().teams.onboarding_url(team_id)
     except GigstackError as error:
-        record("team.onboarding_link", object_type="team", object_id=team_id,
-               outcome=error.code)
+        record("team.onboarding_link", object_type="team", object_id=team_id, outcome=error.code)
         raise
-    record("team.onboarding_link", object_type="team", object_id=team_id,
-           reason="link shown once; older links stop working")
-    body = render_page("teams/onboarding_link.html", "teams/_onboarding_link.html",
-                       team=team_details(api(), team_id), link=link,
-                       by=current_user.email, target=request.headers.get("HX-Target"))
+    record(
+        "team.onboarding_link",
+        object_type="team",
+        object_id=team_id,
+        reason="link shown once; older links stop working",
+    )
+    body = render_page(
+        "teams/onboarding_link.html",
+        "teams/_onboarding_link.html",
+        team=team_details(api(), team_id),
+        link=link,
+        by=current_user.email,
+        target=request.headers.get("HX-Target"),
+    )
     return body, 200, {"Cache-Control": "no-store"}

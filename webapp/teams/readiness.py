@@ -82,24 +82,48 @@ def checklist(team: dict[str, Any], series: list[dict[str, Any]]) -> list[CheckI
     csd_detail = {
         "missing": _l("No CSD uploaded yet."),
         "expired": _l("The CSD expired; upload the new one."),
-        "expiring": _l("The CSD expires in %(days)s days; upload the new one.",
-                       days=csd.days_left),
+        "expiring": _l("The CSD expires in %(days)s days; upload the new one.", days=csd.days_left),
         "ok": _l("Uploaded and valid."),
     }[csd.status]
     return [
-        CheckItem("rfc", _l("RFC"), bool(team.get("tax_id")),
-                  team.get("tax_id") or _l("The team has no RFC."), "team.edit"),
-        CheckItem("legal_name", _l("Legal name"), bool(team.get("legal_name")),
-                  team.get("legal_name") or _l("The team has no legal name."), "team.edit"),
-        CheckItem("regime", _l("Tax regime"), bool(team.get("tax_system")),
-                  team.get("tax_system") or _l("The team has no tax regime."), "team.edit"),
-        CheckItem("zip", _l("Fiscal postal code"), bool(zip_code),
-                  zip_code or _l("The team has no fiscal postal code."), "team.edit"),
-        CheckItem("csd", _l("Valid CSD (not expiring within 30 days)"), csd.usable, csd_detail,
-                  "csd.show"),
-        CheckItem("series", _l("A series for invoices"), bool(series),
-                  ", ".join(s.get("series", "") for s in series) or _l("The team has no series."),
-                  "series.index"),
+        CheckItem(
+            "rfc",
+            _l("RFC"),
+            bool(team.get("tax_id")),
+            team.get("tax_id") or _l("The team has no RFC."),
+            "team.edit",
+        ),
+        CheckItem(
+            "legal_name",
+            _l("Legal name"),
+            bool(team.get("legal_name")),
+            team.get("legal_name") or _l("The team has no legal name."),
+            "team.edit",
+        ),
+        CheckItem(
+            "regime",
+            _l("Tax regime"),
+            bool(team.get("tax_system")),
+            team.get("tax_system") or _l("The team has no tax regime."),
+            "team.edit",
+        ),
+        CheckItem(
+            "zip",
+            _l("Fiscal postal code"),
+            bool(zip_code),
+            zip_code or _l("The team has no fiscal postal code."),
+            "team.edit",
+        ),
+        CheckItem(
+            "csd", _l("Valid CSD (not expiring within 30 days)"), csd.usable, csd_detail, "csd.show"
+        ),
+        CheckItem(
+            "series",
+            _l("A series for invoices"),
+            bool(series),
+            ", ".join(s.get("series", "") for s in series) or _l("The team has no series."),
+            "series.index",
+        ),
     ]
 
 

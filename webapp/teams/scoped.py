@@ -46,8 +46,7 @@ def check_team() -> None:
     except scope.TeamRefused as refused:
         from webapp.audit import record
 
-        record("team.open", object_type="team", object_id=team_id[:128],
-               outcome=refused.outcome)
+        record("team.open", object_type="team", object_id=team_id[:128], outcome=refused.outcome)
         abort(404)
 
 

@@ -34,17 +34,28 @@ COUNTER_HINT = _l("The last folio issued in this mode; the next invoice gets thi
 
 
 def _counter(label) -> IntegerField:
-    return IntegerField(label, default=0, description=COUNTER_HINT, validators=[
-        InputRequired(_l("Type a whole number (0 or more).")),
-        NumberRange(min=0, max=MAX_FOLIO, message=_l("Type a whole number (0 or more)."))])
+    return IntegerField(
+        label,
+        default=0,
+        description=COUNTER_HINT,
+        validators=[
+            InputRequired(_l("Type a whole number (0 or more).")),
+            NumberRange(min=0, max=MAX_FOLIO, message=_l("Type a whole number (0 or more).")),
+        ],
+    )
 
 
 class SeriesForm(BackofficeForm):
     once = HiddenField()
-    series = StringField(_l("Series"), filters=[lambda v: v.strip().upper() if v else v],
-                         validators=[DataRequired(_l("Type the series name.")),
-                                     Length(max=25, message=_l("At most 25 characters.")),
-                                     Regexp(r"^[^|]*$", message=_l("A series cannot contain |."))])
+    series = StringField(
+        _l("Series"),
+        filters=[lambda v: v.strip().upper() if v else v],
+        validators=[
+            DataRequired(_l("Type the series name.")),
+            Length(max=25, message=_l("At most 25 characters.")),
+            Regexp(r"^[^|]*$", message=_l("A series cannot contain |.")),
+        ],
+    )
     live = _counter(_l("Live counter"))
     test = _counter(_l("Test counter"))
 
@@ -52,15 +63,17 @@ class SeriesForm(BackofficeForm):
 class SeriesEditForm(BackofficeForm):
     live = _counter(_l("Live counter"))
     test = _counter(_l("Test counter"))
-    reason = TextAreaField(_l("Reason (required when lowering a counter)"), filters=[strip],
-                           validators=[Length(max=500)])
+    reason = TextAreaField(
+        _l("Reason (required when lowering a counter)"),
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
 
     lowered: bool = False
 
     def validate_reason(self, field: Field) -> None:
         if self.lowered and not field.data:
             raise FieldError(_l("Lowering a counter may reuse folios: say why."))
-
 
 
 def next_folio(series: dict, mode: str) -> str:
@@ -73,8 +86,13 @@ def next_folio(series: dict, mode: str) -> str:
 def index():
     """Upstream calls: ``GET /teams/{id}/series`` (all in one page)."""
     rows = api().teams.series(current_team_id())
-    return render_page("series/page.html", "series/_rows.html", rows=rows,
-                       next_folio=next_folio, live=api().key_info.is_live)
+    return render_page(
+        "series/page.html",
+        "series/_rows.html",
+        rows=rows,
+        next_folio=next_folio,
+        live=api().key_info.is_live,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -91,25 +109,35 @@ def new():
     if not claim.fresh:
         return once.repeated(claim)
     try:
-        created = api().teams.create_series(current_team_id(), form.series.data, form.live.data,
-                                            form.test.data)
+        created = api().teams.create_series(
+            current_team_id(), form.series.data, form.live.data, form.test.data
+        )
     except (ValidationError, Conflict) as error:
         once.release(form.once.data)
-        record("series.create", object_type="series", object_id=form.series.data,
-               outcome=error.code)
+        record(
+            "series.create", object_type="series", object_id=form.series.data, outcome=error.code
+        )
         if isinstance(error, Conflict):
             form.series.errors.append(_("A series with this name already exists."))
             unplaced = []
         else:
             unplaced = apply_api_errors(form, error)
-        return form_failed("series/new.html", "series/_form.html", "series-form", form=form,
-                           error=" ".join(unplaced) or None)
+        return form_failed(
+            "series/new.html",
+            "series/_form.html",
+            "series-form",
+            form=form,
+            error=" ".join(unplaced) or None,
+        )
     except Exception:
         once.release(form.once.data)
         raise
-    record("series.create", object_type="series", object_id=created.get("id"),
-           reason=f"{created.get('series')}: live {created.get('live')}, test "
-                  f"{created.get('test')}")
+    record(
+        "series.create",
+        object_type="series",
+        object_id=created.get("id"),
+        reason=f"{created.get('series')}: live {created.get('live')}, test {created.get('test')}",
+    )
     target = url_for("series.index")
     once.done(form.once.data, target)
     return navigate(target)
@@ -135,32 +163,48 @@ def edit(series_id: str):
     if request.method == "GET" and request.args:
         form = SeriesEditForm(request.args, meta={"csrf": False})
         form.validate()
-    context = {"form": form, "series": series, "next_folio": next_folio,
-               "preview": _preview(series, form)}
+    context = {
+        "form": form,
+        "series": series,
+        "next_folio": next_folio,
+        "preview": _preview(series, form),
+    }
     if not form.is_submitted() or request.method == "GET":
-        return render_page("series/edit.html", {"series-preview": "series/_preview.html",
-                                                "series-form": "series/_edit_form.html"},
-                           **context)
-    changes = {mode: getattr(form, mode).data for mode in ("live", "test")
-               if getattr(form, mode).data is not None
-               and getattr(form, mode).data != series.get(mode)}
+        return render_page(
+            "series/edit.html",
+            {"series-preview": "series/_preview.html", "series-form": "series/_edit_form.html"},
+            **context,
+        )
+    changes = {
+        mode: getattr(form, mode).data
+        for mode in ("live", "test")
+        if getattr(form, mode).data is not None and getattr(form, mode).data != series.get(mode)
+    }
     form.lowered = any(value < int(series.get(mode) or 0) for mode, value in changes.items())
     if not form.validate():
-        return form_failed("series/edit.html", "series/_edit_form.html", "series-form",
-                           **context)
+        return form_failed("series/edit.html", "series/_edit_form.html", "series-form", **context)
     if not changes:
         return navigate(url_for("series.index"))
-    summary = "; ".join(f"{mode}: {series.get(mode)} → {value}"
-                        for mode, value in changes.items())
+    summary = "; ".join(f"{mode}: {series.get(mode)} → {value}" for mode, value in changes.items())
     reason = f"{summary}; {form.reason.data}" if form.reason.data else summary
     try:
         api().teams.update_series(current_team_id(), series_id, **changes)
     except ValidationError as error:
-        record("series.update", object_type="series", object_id=series_id,
-               outcome=error.code, reason=reason)
+        record(
+            "series.update",
+            object_type="series",
+            object_id=series_id,
+            outcome=error.code,
+            reason=reason,
+        )
         unplaced = apply_api_errors(form, error)
-        return form_failed("series/edit.html", "series/_edit_form.html", "series-form",
-                           error=" ".join(unplaced) or None, **context)
+        return form_failed(
+            "series/edit.html",
+            "series/_edit_form.html",
+            "series-form",
+            error=" ".join(unplaced) or None,
+            **context,
+        )
     record("series.update", object_type="series", object_id=series_id, reason=reason)
     return navigate(url_for("series.index"))
 

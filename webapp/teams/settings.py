@@ -58,63 +58,110 @@ class Setting:
 
 
 GROUPS: list[tuple[Any, list[Setting]]] = [
-    (_l("Invoice defaults"), [
-        Setting("default_description", "text", _l("Default item description")),
-        Setting("override_item_description", "text", _l("Override item description")),
-        Setting("product_key", "text", _l("Default product key (8 digits)")),
-        Setting("unit_key", "text", _l("Default unit key")),
-        Setting("unit_name", "text", _l("Default unit name")),
-        Setting("use", "choice", _l("Default CFDI use"), ("cfdi_uses",)),
-        Setting("sku", "text", _l("Default SKU")),
-        Setting("invoice_pdf_notes", "text", _l("Notes printed on the invoice PDF")),
-        Setting("pdf_language", "choice", _l("PDF language"),
-                (("es", _l("Spanish")), ("en", _l("English")))),
-        Setting("send_invoice_english_pdf", "bool", _l("Also send the PDF in English")),
-        Setting("force_series", "text", _l("Force this series on every invoice")),
-        Setting("limit_days_to_pay", "int", _l("Days to pay")),
-    ]),
-    (_l("Default series"), [
-        Setting("default_series.income.serie", "series", _l("Income invoices")),
-        Setting("default_series.credit_note.serie", "series", _l("Credit notes")),
-        Setting("default_series.complements.serie", "series", _l("Payment complements")),
-    ]),
-    (_l("Automations and global invoices"), [
-        Setting("automate_complement_for_ppd_invoices", "bool",
-                _l("Payment complements for PPD invoices automatically")),
-        Setting("automate_partial_payment_complements", "bool",
-                _l("Complements for partial payments automatically")),
-        Setting("global_invoice_disabled", "bool", _l("Global invoice disabled")),
-        Setting("periodicity", "choice", _l("Global invoice periodicity"),
-                (("day", _l("Day")), ("week", _l("Week")), ("two_weeks", _l("Fortnight")),
-                 ("month", _l("Month")), ("two_months", _l("Two months")))),
-        Setting("global_invoicing_monthly_cuts", "choice", _l("Global invoice cuts a month"),
-                (("2", "2"), ("3", "3"), ("4", "4"), ("5", "5"))),
-        Setting("eom_ppd_threshold_days", "int", _l("Month-end PPD threshold (days, 0–31)")),
-    ]),
-    (_l("Receipts and self-invoicing"), [
-        Setting("avoid_receipts", "bool", _l("Do not make receipts")),
-        Setting("invoice_per_receipt", "bool", _l("One invoice per receipt")),
-        Setting("cancel_receipts_on_refunds", "bool", _l("Cancel receipts on refunds")),
-        Setting("allow_notes_on_self_invoice", "bool", _l("Allow notes on self-invoices")),
-        Setting("allow_product_code_on_self_invoice", "bool",
-                _l("Allow product codes on self-invoices")),
-    ]),
-    (_l("Fiscal data handling"), [
-        Setting("avoid_legal_name_replacer", "bool", _l("Keep the legal name as typed")),
-        Setting("keep_full_legal_name", "bool", _l("Keep the full legal name")),
-        Setting("enforce_client_country_taxes", "bool", _l("Enforce the client's country taxes")),
-        Setting("use_foreign_public_in_usd", "bool", _l("Foreign public invoices in USD")),
-    ]),
-    (_l("E-mails"), [
-        Setting("emails.invoices_bcc", "emails", _l("Bcc of invoice e-mails")),
-        Setting("emails.payments_bcc", "emails", _l("Bcc of payment e-mails")),
-        Setting("emails.receipts_bcc", "emails", _l("Bcc of receipt e-mails")),
-        Setting("emails.avoid_invoice_emails", "bool", _l("Do not e-mail invoices")),
-        Setting("emails.avoid_test_invoice_emails", "bool", _l("Do not e-mail test invoices")),
-        Setting("emails.avoid_receipts_emails", "bool", _l("Do not e-mail receipts")),
-        Setting("emails.avoid_foreign_receipts_emails", "bool",
-                _l("Do not e-mail foreign receipts")),
-    ]),
+    (
+        _l("Invoice defaults"),
+        [
+            Setting("default_description", "text", _l("Default item description")),
+            Setting("override_item_description", "text", _l("Override item description")),
+            Setting("product_key", "text", _l("Default product key (8 digits)")),
+            Setting("unit_key", "text", _l("Default unit key")),
+            Setting("unit_name", "text", _l("Default unit name")),
+            Setting("use", "choice", _l("Default CFDI use"), ("cfdi_uses",)),
+            Setting("sku", "text", _l("Default SKU")),
+            Setting("invoice_pdf_notes", "text", _l("Notes printed on the invoice PDF")),
+            Setting(
+                "pdf_language",
+                "choice",
+                _l("PDF language"),
+                (("es", _l("Spanish")), ("en", _l("English"))),
+            ),
+            Setting("send_invoice_english_pdf", "bool", _l("Also send the PDF in English")),
+            Setting("force_series", "text", _l("Force this series on every invoice")),
+            Setting("limit_days_to_pay", "int", _l("Days to pay")),
+        ],
+    ),
+    (
+        _l("Default series"),
+        [
+            Setting("default_series.income.serie", "series", _l("Income invoices")),
+            Setting("default_series.credit_note.serie", "series", _l("Credit notes")),
+            Setting("default_series.complements.serie", "series", _l("Payment complements")),
+        ],
+    ),
+    (
+        _l("Automations and global invoices"),
+        [
+            Setting(
+                "automate_complement_for_ppd_invoices",
+                "bool",
+                _l("Payment complements for PPD invoices automatically"),
+            ),
+            Setting(
+                "automate_partial_payment_complements",
+                "bool",
+                _l("Complements for partial payments automatically"),
+            ),
+            Setting("global_invoice_disabled", "bool", _l("Global invoice disabled")),
+            Setting(
+                "periodicity",
+                "choice",
+                _l("Global invoice periodicity"),
+                (
+                    ("day", _l("Day")),
+                    ("week", _l("Week")),
+                    ("two_weeks", _l("Fortnight")),
+                    ("month", _l("Month")),
+                    ("two_months", _l("Two months")),
+                ),
+            ),
+            Setting(
+                "global_invoicing_monthly_cuts",
+                "choice",
+                _l("Global invoice cuts a month"),
+                (("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")),
+            ),
+            Setting("eom_ppd_threshold_days", "int", _l("Month-end PPD threshold (days, 0–31)")),
+        ],
+    ),
+    (
+        _l("Receipts and self-invoicing"),
+        [
+            Setting("avoid_receipts", "bool", _l("Do not make receipts")),
+            Setting("invoice_per_receipt", "bool", _l("One invoice per receipt")),
+            Setting("cancel_receipts_on_refunds", "bool", _l("Cancel receipts on refunds")),
+            Setting("allow_notes_on_self_invoice", "bool", _l("Allow notes on self-invoices")),
+            Setting(
+                "allow_product_code_on_self_invoice",
+                "bool",
+                _l("Allow product codes on self-invoices"),
+            ),
+        ],
+    ),
+    (
+        _l("Fiscal data handling"),
+        [
+            Setting("avoid_legal_name_replacer", "bool", _l("Keep the legal name as typed")),
+            Setting("keep_full_legal_name", "bool", _l("Keep the full legal name")),
+            Setting(
+                "enforce_client_country_taxes", "bool", _l("Enforce the client's country taxes")
+            ),
+            Setting("use_foreign_public_in_usd", "bool", _l("Foreign public invoices in USD")),
+        ],
+    ),
+    (
+        _l("E-mails"),
+        [
+            Setting("emails.invoices_bcc", "emails", _l("Bcc of invoice e-mails")),
+            Setting("emails.payments_bcc", "emails", _l("Bcc of payment e-mails")),
+            Setting("emails.receipts_bcc", "emails", _l("Bcc of receipt e-mails")),
+            Setting("emails.avoid_invoice_emails", "bool", _l("Do not e-mail invoices")),
+            Setting("emails.avoid_test_invoice_emails", "bool", _l("Do not e-mail test invoices")),
+            Setting("emails.avoid_receipts_emails", "bool", _l("Do not e-mail receipts")),
+            Setting(
+                "emails.avoid_foreign_receipts_emails", "bool", _l("Do not e-mail foreign receipts")
+            ),
+        ],
+    ),
 ]
 SETTINGS = [setting for _, settings in GROUPS for setting in settings]
 
@@ -125,23 +172,39 @@ def _field(setting: Setting, series_names: list[str]):
         return SelectField(setting.label, name=name, choices=YES_NO)
     if setting.kind == "int":
         top = 31 if setting.path == "eom_ppd_threshold_days" else 10_000
-        return IntegerField(setting.label, name=name, validators=[
-            Optional(), NumberRange(min=0, max=top, message=_l("From 0 to %(top)s.", top=top))])
+        return IntegerField(
+            setting.label,
+            name=name,
+            validators=[
+                Optional(),
+                NumberRange(min=0, max=top, message=_l("From 0 to %(top)s.", top=top)),
+            ],
+        )
     if setting.kind in ("choice", "series"):
         if setting.kind == "series":
             options = [(s, s) for s in series_names]
         elif setting.choices == ("cfdi_uses",):
-            options = [(e["code"], f"{e['code']} — {e['name']}")
-                       for e in catalogs.entries("cfdi_uses")]
+            options = [
+                (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("cfdi_uses")
+            ]
         else:
             options = list(setting.choices)
-        return SelectField(setting.label, name=name,
-                           choices=[(UNSET, _l("Not set (gigstack's default)")), *options])
+        return SelectField(
+            setting.label,
+            name=name,
+            choices=[(UNSET, _l("Not set (gigstack's default)")), *options],
+        )
     if setting.kind == "emails":
-        return StringField(setting.label, name=name, filters=[strip],
-                           description=_l("Several addresses separated by commas."),
-                           validators=[Length(max=2000), Regexp(
-                               EMAILS, message=_l("Type e-mail addresses separated by commas."))])
+        return StringField(
+            setting.label,
+            name=name,
+            filters=[strip],
+            description=_l("Several addresses separated by commas."),
+            validators=[
+                Length(max=2000),
+                Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas.")),
+            ],
+        )
     validators = [Length(max=2000)]
     if setting.path == "product_key":
         validators.append(Regexp(r"^([0-9]{8})?$", message=_l("A product key has 8 digits.")))
@@ -215,8 +278,9 @@ def edit():
     on save ``PUT /teams/{id}/settings`` with the changed fields only (operators)."""
     team_id = current_team_id()
     client = api()
-    current, series = gather(lambda: client.teams.settings(team_id),
-                             lambda: client.teams.series(team_id))
+    current, series = gather(
+        lambda: client.teams.settings(team_id), lambda: client.teams.series(team_id)
+    )
     names = [s.get("series") for s in series if s.get("series")]
     data = {s.attr: shown_value(s, _read(current, s.path)) for s in SETTINGS}
     form = settings_form(names, data)
@@ -226,23 +290,32 @@ def edit():
     if not current_user.can(Role.OPERATOR):
         abort(403, description="role")
     if not form.validate():
-        return form_failed("teams/settings.html", "teams/_settings_form.html",
-                           "settings-form", **context)
+        return form_failed(
+            "teams/settings.html", "teams/_settings_form.html", "settings-form", **context
+        )
     payload = changed_payload(form, current)
     if not payload:
         return navigate(url_for("team.show"))
     try:
         client.teams.update_settings(team_id, payload)
     except ValidationError as error:
-        record("team.update_settings", object_type="team", object_id=team_id,
-               outcome=error.code)
+        record("team.update_settings", object_type="team", object_id=team_id, outcome=error.code)
         unplaced = apply_api_errors(form, error)
-        return form_failed("teams/settings.html", "teams/_settings_form.html", "settings-form",
-                           error=" ".join(unplaced) or error.message, **context)
+        return form_failed(
+            "teams/settings.html",
+            "teams/_settings_form.html",
+            "settings-form",
+            error=" ".join(unplaced) or error.message,
+            **context,
+        )
     forget_team(team_id)
     scope.directory().forget()
-    record("team.update_settings", object_type="team", object_id=team_id,
-           reason="changed: " + ", ".join(sorted(_paths(payload))))
+    record(
+        "team.update_settings",
+        object_type="team",
+        object_id=team_id,
+        reason="changed: " + ", ".join(sorted(_paths(payload))),
+    )
     return navigate(url_for("team.show"))
 
 

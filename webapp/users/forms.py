@@ -15,8 +15,12 @@ from webapp.teams.members import role_choices
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company_role")
 # how each profile field is read from a User object (the API emits camelCase names, §13 #37)
-READ_AS = {"first_name": "firstName", "last_name": "lastName", "phone": "phone",
-           "company_role": "company_role"}
+READ_AS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "phone": "phone",
+    "company_role": "company_role",
+}
 
 
 class _Profile:
@@ -28,16 +32,23 @@ class _Profile:
 
 class UserCreateForm(_Profile, BackofficeForm):
     once = HiddenField()
-    email = EmailField(_l("E-mail"), filters=[strip], validators=[
-        DataRequired(_l("Type the e-mail address.")),
-        Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Type the e-mail address.")),
+            Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
     auto_join = BooleanField(_l("Add to this team"), default=True)
     role = SelectField(_l("Role in this team"), choices=role_choices, default="viewer")
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {"email": self.email.data}
-        body.update({name: getattr(self, name).data for name in PROFILE_FIELDS
-                     if getattr(self, name).data})
+        body.update(
+            {name: getattr(self, name).data for name in PROFILE_FIELDS if getattr(self, name).data}
+        )
         if self.auto_join.data:
             body.update(auto_join=True, role=self.role.data)
         return body
@@ -64,5 +75,6 @@ class UserFilterForm(BackofficeForm):
         csrf = False
 
     q = SearchField(_l("Name or e-mail"), filters=[strip], validators=[Length(max=100)])
-    role = SelectField(_l("Role"), validate_choice=False,
-                       choices=lambda: [("", _l("All roles")), *role_choices()])
+    role = SelectField(
+        _l("Role"), validate_choice=False, choices=lambda: [("", _l("All roles")), *role_choices()]
+    )

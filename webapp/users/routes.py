@@ -53,10 +53,19 @@ def index():
     else:
         page = api().users.list(limit=PAGE_SIZE, next=cursor, order_by="name", sort="asc")
         rows, total = list(page), page.total_results
-        links = {"first": list_url("next") if cursor else None,
-                 "next": list_url("next", page.next) if page.has_more and page.next else None}
-    return render_page("users/page.html", "users/_rows.html", form=form, rows=rows,
-                       total=total, links=links, role_name=role_name)
+        links = {
+            "first": list_url("next") if cursor else None,
+            "next": list_url("next", page.next) if page.has_more and page.next else None,
+        }
+    return render_page(
+        "users/page.html",
+        "users/_rows.html",
+        form=form,
+        rows=rows,
+        total=total,
+        links=links,
+        role_name=role_name,
+    )
 
 
 def _user_or_404(user_id: str) -> dict:
@@ -90,22 +99,32 @@ def new():
         user = api().users.create(form.payload())
     except (ValidationError, Conflict) as error:
         once.release(form.once.data)
-        record("user.create", object_type="user", object_id=form.email.data,
-               outcome=error.code)
+        record("user.create", object_type="user", object_id=form.email.data, outcome=error.code)
         if isinstance(error, Conflict):
             form.email.errors.append(_("A gigstack user with this e-mail already exists."))
             unplaced = []
         else:
-            unplaced = apply_api_errors(form, error, {"firstName": "first_name",
-                                                      "lastName": "last_name"})
-        return form_failed("users/new.html", "users/_form.html", "user-form", form=form,
-                           error=" ".join(unplaced) or None)
+            unplaced = apply_api_errors(
+                form, error, {"firstName": "first_name", "lastName": "last_name"}
+            )
+        return form_failed(
+            "users/new.html",
+            "users/_form.html",
+            "user-form",
+            form=form,
+            error=" ".join(unplaced) or None,
+        )
     except GigstackError:
         once.release(form.once.data)
         raise
-    record("user.create", object_type="user", object_id=user.get("id"),
-           reason=f"{user.get('email')}; role: {form.role.data}" if form.auto_join.data
-           else user.get("email"))
+    record(
+        "user.create",
+        object_type="user",
+        object_id=user.get("id"),
+        reason=f"{user.get('email')}; role: {form.role.data}"
+        if form.auto_join.data
+        else user.get("email"),
+    )
     target = url_for("users.show", user_id=user["id"])
     once.done(form.once.data, target)
     return navigate(target)
@@ -128,12 +147,22 @@ def edit(user_id: str):
             api().users.update(user_id, payload)
         except ValidationError as error:
             record("user.update", object_type="user", object_id=user_id, outcome=error.code)
-            unplaced = apply_api_errors(form, error, {"firstName": "first_name",
-                                                      "lastName": "last_name"})
-            return form_failed("users/edit.html", "users/_edit_form.html", "user-form",
-                               error=" ".join(unplaced) or error.message, **context)
-        record("user.update", object_type="user", object_id=user_id,
-               reason="changed: " + ", ".join(sorted(payload)))
+            unplaced = apply_api_errors(
+                form, error, {"firstName": "first_name", "lastName": "last_name"}
+            )
+            return form_failed(
+                "users/edit.html",
+                "users/_edit_form.html",
+                "user-form",
+                error=" ".join(unplaced) or error.message,
+                **context,
+            )
+        record(
+            "user.update",
+            object_type="user",
+            object_id=user_id,
+            reason="changed: " + ", ".join(sorted(payload)),
+        )
     return navigate(url_for("users.show", user_id=user_id))
 
 
@@ -146,13 +175,16 @@ def reset_password(user_id: str):
     try:
         api().users.reset_password(user["email"])
     except GigstackError as error:
-        record("user.reset_password", object_type="user", object_id=user_id,
-               outcome=error.code)
+        record("user.reset_password", object_type="user", object_id=user_id, outcome=error.code)
         raise
     record("user.reset_password", object_type="user", object_id=user_id)
-    return render_page("users/show.html", "users/_notice.html", user=user, role_name=role_name,
-                       notice=_("A password-reset e-mail was sent to %(email)s.",
-                                email=user["email"]))
+    return render_page(
+        "users/show.html",
+        "users/_notice.html",
+        user=user,
+        role_name=role_name,
+        notice=_("A password-reset e-mail was sent to %(email)s.", email=user["email"]),
+    )
 
 
 @bp.post("/<user_id>/login-link")
@@ -166,8 +198,8 @@ def login_link(user_id: str):
     except GigstackError as error:
         record("user.login_link", object_type="user", object_id=user_id, outcome=error.code)
         raise
-    record("user.login_link", object_type="user", object_id=user_id,
-           reason="link shown once")
-    body = render_page("users/show.html", "users/_login_link.html", user=user,
-                       role_name=role_name, link=link)
+    record("user.login_link", object_type="user", object_id=user_id, reason="link shown once")
+    body = render_page(
+        "users/show.html", "users/_login_link.html", user=user, role_name=role_name, link=link
+    )
     return body, 200, {"Cache-Control": "no-store"}

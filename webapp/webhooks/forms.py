@@ -29,9 +29,16 @@ MAX_URL = 4096
 MAX_EVENTS = 26
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # what each event object is called on screen
-OBJECT_LABELS = {"payment": _l("Payments"), "invoice": _l("Invoices"), "client": _l("Clients"),
-                 "service": _l("Services"), "receipt": _l("Receipts"), "team": _l("Teams"),
-                 "invoice_batch": _l("Invoice batches"), "sat_invoice": _l("SAT invoices")}
+OBJECT_LABELS = {
+    "payment": _l("Payments"),
+    "invoice": _l("Invoices"),
+    "client": _l("Clients"),
+    "service": _l("Services"),
+    "receipt": _l("Receipts"),
+    "team": _l("Teams"),
+    "invoice_batch": _l("Invoice batches"),
+    "sat_invoice": _l("SAT invoices"),
+}
 
 
 def events_by_object() -> dict[str, list[dict[str, Any]]]:
@@ -59,16 +66,24 @@ def url_problem(url: str) -> str | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-    if address is not None and not address.is_loopback and (
-            address.is_private or address.is_link_local or address.is_reserved
-            or address.is_multicast or address.is_unspecified):
-        return _("%(host)s is a private or reserved address: gigstack cannot reach it.",
-                 host=host)
+    if (
+        address is not None
+        and not address.is_loopback
+        and (
+            address.is_private
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        )
+    ):
+        return _("%(host)s is a private or reserved address: gigstack cannot reach it.", host=host)
     if address is None and host not in LOOPBACK_HOSTS and "." not in host:
         return _("%(host)s is not a public domain name.", host=host)
     if address is None and host.endswith((".local", ".internal", ".lan", ".localhost")):
-        return _("%(host)s only exists inside a private network: gigstack cannot reach it.",
-                 host=host)
+        return _(
+            "%(host)s only exists inside a private network: gigstack cannot reach it.", host=host
+        )
     return None
 
 
@@ -79,15 +94,22 @@ class MultiCheckbox(SelectMultipleField):
 
 class WebhookForm(BackofficeForm):
     once = HiddenField()
-    url = StringField(_l("Address (URL)"), validators=[DataRequired(_l("Type the address.")),
-                                                       Length(max=MAX_URL)],
-                      description=_l("https:// and public; gigstack posts each event there."))
+    url = StringField(
+        _l("Address (URL)"),
+        validators=[DataRequired(_l("Type the address.")), Length(max=MAX_URL)],
+        description=_l("https:// and public; gigstack posts each event there."),
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
-    status = SelectField(_l("Status"), default="active", choices=[
-        ("active", _l("Active")), ("inactive", _l("Paused"))])
-    events = MultiCheckbox(_l("Events"), validate_choice=False,
-                           choices=lambda: [(e["code"], e["code"])
-                                            for e in catalogs.entries("webhook_events")])
+    status = SelectField(
+        _l("Status"),
+        default="active",
+        choices=[("active", _l("Active")), ("inactive", _l("Paused"))],
+    )
+    events = MultiCheckbox(
+        _l("Events"),
+        validate_choice=False,
+        choices=lambda: [(e["code"], e["code"]) for e in catalogs.entries("webhook_events")],
+    )
 
     def validate_url(self, field: Any) -> None:
         problem = url_problem((field.data or "").strip())
@@ -105,7 +127,11 @@ class WebhookForm(BackofficeForm):
 
 
 class WebhookDeleteForm(BackofficeForm):
-    reason = TextAreaField(_l("Reason (for the audit log)"), validators=[
-        DataRequired(_l("Say why the webhook is deleted.")), Length(max=500)])
-    confirm = BooleanField(_l("The partner's system stops receiving these events"),
-                           validators=[DataRequired(_l("Confirm it."))])
+    reason = TextAreaField(
+        _l("Reason (for the audit log)"),
+        validators=[DataRequired(_l("Say why the webhook is deleted.")), Length(max=500)],
+    )
+    confirm = BooleanField(
+        _l("The partner's system stops receiving these events"),
+        validators=[DataRequired(_l("Confirm it."))],
+    )

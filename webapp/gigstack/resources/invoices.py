@@ -173,11 +173,18 @@ class Invoices(Resource):
         links = self.files(uuid, team=team)
         if not links:
             raise NotFound("invoice has no files", code="file_not_found")
-        return {file_type: self._download_fresh(uuid, file_type, links, team)
-                for file_type in FILE_TYPES if file_type in links}
+        return {
+            file_type: self._download_fresh(uuid, file_type, links, team)
+            for file_type in FILE_TYPES
+            if file_type in links
+        }
 
     def zip(self, uuid: str, *, team: str | None = None) -> bytes:
         """A ZIP with ``<uuid>.pdf`` and ``<uuid>.xml`` (no ZIP route exists, §13 #44)."""
         stem = safe_stem(uuid)
-        return build_zip({f"{stem}.{file_type}": download.content
-                          for file_type, download in self.downloads(uuid, team=team).items()})
+        return build_zip(
+            {
+                f"{stem}.{file_type}": download.content
+                for file_type, download in self.downloads(uuid, team=team).items()
+            }
+        )

@@ -46,9 +46,15 @@ def list_clients():
     who = caller()
     params = parse_list_params()
     page, has_more, total, cursor = paginate(
-        who.store.all("clients", who.team_id, who.livemode), params)
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Clients retrieved successfully")
+        who.store.all("clients", who.team_id, who.livemode), params
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Clients retrieved successfully",
+    )
 
 
 @bp.get("/clients/search")
@@ -59,15 +65,24 @@ def search_clients():
     if not query:
         raise field_error("missing_required_field", "q", "is required (the text to search for)")
     if len(query) > SEARCH_MAX_CHARS:
-        raise field_error("invalid_field_value", "q",
-                          f"must be at most {SEARCH_MAX_CHARS} characters")
+        raise field_error(
+            "invalid_field_value", "q", f"must be at most {SEARCH_MAX_CHARS} characters"
+        )
     limit = parse_limit(request.args.get("limit"))
     # newest first; within one second, the later insert first (store order is insertion order)
-    found = [c for c in reversed(who.store.all("clients", who.team_id, who.livemode))
-             if search_text_matches(c, query)]
+    found = [
+        c
+        for c in reversed(who.store.all("clients", who.team_id, who.livemode))
+        if search_text_matches(c, query)
+    ]
     found.sort(key=lambda c: c["created_at"], reverse=True)
-    return listing(found[:limit], has_more=len(found) > limit, total=len(found),
-                   next_cursor=None, message="Clients retrieved successfully")
+    return listing(
+        found[:limit],
+        has_more=len(found) > limit,
+        total=len(found),
+        next_cursor=None,
+        message="Clients retrieved successfully",
+    )
 
 
 @bp.get("/clients/<client_id>")
@@ -75,8 +90,9 @@ def get_client(client_id: str):
     return single(_get(client_id), "Client retrieved successfully")
 
 
-def _check_search(check: Checker, body: dict[str, Any], fields: dict[str, Any]
-                  ) -> dict[str, Any] | None:
+def _check_search(
+    check: Checker, body: dict[str, Any], fields: dict[str, Any]
+) -> dict[str, Any] | None:
     """The upsert ``search`` object: ``{on_key, on_value (default: the body's), update}``."""
     spec = check.object(body, "search")
     if spec is None:
@@ -94,8 +110,9 @@ def _check_search(check: Checker, body: dict[str, Any], fields: dict[str, Any]
     elif on_key:
         on_value = fields.get(on_key)
         if not on_value:
-            sub.add("on_value", f"is required when the body has no {on_key}",
-                    "missing_required_field")
+            sub.add(
+                "on_value", f"is required when the body has no {on_key}", "missing_required_field"
+            )
     update = sub.boolean(spec, "update")
     return {"on_key": on_key, "on_value": on_value, "update": bool(update)}
 
@@ -110,12 +127,17 @@ def create_client():
     search = _check_search(check, body, fields)
     check.raise_if_any()
     if search is not None:
-        matches = match_clients(who.store.all("clients", who.team_id, who.livemode),
-                                search["on_key"], search["on_value"])
+        matches = match_clients(
+            who.store.all("clients", who.team_id, who.livemode),
+            search["on_key"],
+            search["on_value"],
+        )
         if len(matches) > 1:
-            raise conflict(f"search matched {len(matches)} clients with {search['on_key']} "
-                           f"'{search['on_value']}': search on a key that is unique, such as "
-                           "tax_id, or use the client id")
+            raise conflict(
+                f"search matched {len(matches)} clients with {search['on_key']} "
+                f"'{search['on_value']}': search on a key that is unique, such as "
+                "tax_id, or use the client id"
+            )
         if matches:
             client = matches[0]
             if not search["update"]:
@@ -183,15 +205,18 @@ def customer_portal():
     if client_id:
         client = _get(client_id)
     else:
-        matches = match_clients(who.store.all("clients", who.team_id, who.livemode),
-                                "email", email or "")
+        matches = match_clients(
+            who.store.all("clients", who.team_id, who.livemode), "email", email or ""
+        )
         if not matches:
             raise not_found("Client")
         client = matches[-1]  # several clients may share an e-mail: the newest one
     token = secrets.token_urlsafe(32)
     url = f"{request.host_url}portal/{client['id']}?token={token}"
-    return single({"url": url, "expires_at": who.store.clock.now() + PORTAL_LINK_SECONDS},
-                  "Operation completed successfully")
+    return single(
+        {"url": url, "expires_at": who.store.clock.now() + PORTAL_LINK_SECONDS},
+        "Operation completed successfully",
+    )
 
 
 @bp.post("/clients/csf")
@@ -201,12 +226,14 @@ def upload_csf():
 
     who = caller()
     if request.mimetype != "multipart/form-data":
-        raise ApiError("invalid_request_body",
-                       "Send the CSF as multipart/form-data with a part named file")
+        raise ApiError(
+            "invalid_request_body", "Send the CSF as multipart/form-data with a part named file"
+        )
     upload = request.files.get("file")
     if upload is None:
-        raise field_error("missing_required_field", "file",
-                          "is required (the Constancia de Situación Fiscal PDF)")
+        raise field_error(
+            "missing_required_field", "file", "is required (the Constancia de Situación Fiscal PDF)"
+        )
     target = None
     client_id = request.args.get("client_id")
     if client_id:
@@ -215,11 +242,13 @@ def upload_csf():
     try:
         csf = parse_csf(data, max_bytes=MAX_BYTES)
     except CsfError as exc:
-        raise ApiError(exc.code, exc.message,
-                       details=[{"field": "file", "message": exc.message}]) from None
+        raise ApiError(
+            exc.code, exc.message, details=[{"field": "file", "message": exc.message}]
+        ) from None
     if target is None:
-        same_rfc = match_clients(who.store.all("clients", who.team_id, who.livemode),
-                                 "tax_id", csf.rfc)
+        same_rfc = match_clients(
+            who.store.all("clients", who.team_id, who.livemode), "tax_id", csf.rfc
+        )
         target = same_rfc[0] if same_rfc else None
     fields = _csf_fields(csf, target)
     if target is None:
@@ -245,8 +274,11 @@ def _csf_fields(csf: Any, client: dict[str, Any] | None) -> dict[str, Any]:
             fields["name"] = csf.name
     if csf.regime_code:
         fields["tax_system"] = csf.regime_code
-    elif client is not None and client.get("tax_system") and not catalogs.regime_fits_person(
-            client["tax_system"], rfc_person(csf.rfc) or ""):
+    elif (
+        client is not None
+        and client.get("tax_system")
+        and not catalogs.regime_fits_person(client["tax_system"], rfc_person(csf.rfc) or "")
+    ):
         fields["tax_system"] = None  # the old regime cannot belong to the new RFC
     address = {key: value for key, value in csf.address.items() if value}
     if address:

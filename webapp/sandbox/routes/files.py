@@ -22,8 +22,7 @@ _MIME = {"pdf": "application/pdf", "xml": "application/xml"}
 @bp.get("/files/<token>")
 def download_file(token: str):
     store: Store = current_app.config["SANDBOX_STORE"]
-    uuid, kind = open_link(store, token, request.args.get("expires"),
-                           request.args.get("signature"))
+    uuid, kind = open_link(store, token, request.args.get("expires"), request.args.get("signature"))
     invoice = store.objects["invoices"].get(uuid)
     if invoice is None:
         raise ApiError("file_not_found", "File not found")

@@ -27,10 +27,18 @@ bp = Blueprint("invoices", __name__, url_prefix="/v2")
 TYPE_BY_PATH = {"income": "I", "egress": "E", "payment": "P"}
 _STATUS = enum_filter("invoice_statuses", "invoice status")
 LIST_FILTERS = {
-    "I": {"status": _STATUS, "client_id": passthrough, "series": passthrough,
-          "payment_method": choice_filter("payment_method", ("PUE", "PPD"))},
-    "P": {"invoice_id": passthrough, "status": _STATUS, "client_id": passthrough,
-          "series": passthrough},
+    "I": {
+        "status": _STATUS,
+        "client_id": passthrough,
+        "series": passthrough,
+        "payment_method": choice_filter("payment_method", ("PUE", "PPD")),
+    },
+    "P": {
+        "invoice_id": passthrough,
+        "status": _STATUS,
+        "client_id": passthrough,
+        "series": passthrough,
+    },
 }
 LIST_FILTERS["E"] = LIST_FILTERS["I"]
 SERIES_FOLIO = re.compile(r"^([^\s|\-0-9][^\s|]*?)-?([0-9]+)$")
@@ -42,7 +50,6 @@ def _get(who: Caller, uuid: str, kind: str | None = None) -> dict[str, Any]:
     if invoice is None:
         raise not_found("Invoice")
     return invoice
-
 
 
 # --------------------------------------------------------------------------- lists
@@ -73,6 +80,7 @@ def _matches(kind: str, filters: dict[str, str]):
             if not any(row.get("uuid") == paid for row in rows):
                 return False
         return True
+
     return match
 
 
@@ -80,11 +88,19 @@ def _list(kind: str):
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS[kind])
     page, has_more, total, cursor = paginate(
-        who.store.all("invoices", who.team_id, who.livemode), params,
-        id_of=lambda inv: inv["uuid"], name_of=client_name_of,
-        matches=_matches(kind, params.filters))
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Invoices retrieved successfully")
+        who.store.all("invoices", who.team_id, who.livemode),
+        params,
+        id_of=lambda inv: inv["uuid"],
+        name_of=client_name_of,
+        matches=_matches(kind, params.filters),
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Invoices retrieved successfully",
+    )
 
 
 @bp.get("/invoices/income")
@@ -122,21 +138,30 @@ def search_invoices():
     limit = parse_limit(request.args.get("limit"))
     upper, folded = q.upper(), q.casefold()
     series_folio = SERIES_FOLIO.match(q)
-    wanted = (series_folio.group(1).casefold(), int(series_folio.group(2))) \
-        if series_folio else None
+    wanted = (
+        (series_folio.group(1).casefold(), int(series_folio.group(2))) if series_folio else None
+    )
 
     def match(inv: dict[str, Any]) -> bool:
         if inv["uuid"].startswith(upper):
             return True
-        if wanted and inv["folio_number"] == wanted[1] \
-                and str(inv["series"]).casefold() == wanted[0]:
+        if (
+            wanted
+            and inv["folio_number"] == wanted[1]
+            and str(inv["series"]).casefold() == wanted[0]
+        ):
             return True
         return folded in inv.get("_search", "")
 
     found = [inv for inv in who.store.all("invoices", who.team_id, who.livemode) if match(inv)]
     found.sort(key=lambda inv: (inv["created_at"], inv["uuid"]), reverse=True)
-    return listing(found[:limit], has_more=len(found) > limit, total=len(found),
-                   next_cursor=None, message="Invoices retrieved successfully")
+    return listing(
+        found[:limit],
+        has_more=len(found) > limit,
+        total=len(found),
+        next_cursor=None,
+        message="Invoices retrieved successfully",
+    )
 
 
 # --------------------------------------------------------------------------- create
@@ -151,8 +176,9 @@ def _extra_fields(check: Checker, body: dict[str, Any]) -> dict[str, Any]:
     extra["exports"] = exports or "01"
     complements = check.array(body, "complements")
     for index, raw in enumerate(complements or []):
-        if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str | None)
-                                                for k in ("type", "data")):
+        if not isinstance(raw, dict) or not all(
+            isinstance(raw.get(k), str | None) for k in ("type", "data")
+        ):
             check.add(f"complements[{index}]", "must be an object {type, data} of text")
     extra["complements"] = complements or []
     extra["addenda"] = check.string(body, "addenda")
@@ -171,8 +197,9 @@ def _create(kind: str) -> Any:
     use = check.string(body, "use")
     payment_method = check.string(body, "payment_method")
     payment_form = check.string(body, "payment_form")
-    automation_type = check.catalogue(body, "automation_type", "automation_types",
-                                      what="automation type")
+    automation_type = check.catalogue(
+        body, "automation_type", "automation_types", what="automation type"
+    )
     folio_number = check.integer(body, "folio_number", minimum=1)
     send_email = check.boolean(body, "send_email")
     emails = check.email_list(body, "emails")
@@ -182,11 +209,24 @@ def _create(kind: str) -> Any:
     if choice is None:
         check.raise_if_any()
     invoice = invoicing.issue_invoice(
-        who, invoice_type=kind, client=choice, items=items, payment_form=payment_form,
-        payment_method=payment_method, use=use, currency=currency or "MXN",
-        exchange_rate=exchange_rate, series=body.get("series"), folio_number=folio_number,
-        related_documents=body.get("related_documents"), global_info=body.get("global"),
-        metadata=metadata, automation_type=automation_type, extra=extra, check=check)
+        who,
+        invoice_type=kind,
+        client=choice,
+        items=items,
+        payment_form=payment_form,
+        payment_method=payment_method,
+        use=use,
+        currency=currency or "MXN",
+        exchange_rate=exchange_rate,
+        series=body.get("series"),
+        folio_number=folio_number,
+        related_documents=body.get("related_documents"),
+        global_info=body.get("global"),
+        metadata=metadata,
+        automation_type=automation_type,
+        extra=extra,
+        check=check,
+    )
     if send_email:
         _send(who, invoice, emails, automatic=True)
     data = invoice
@@ -215,24 +255,33 @@ def _default_recipients(who: Caller, invoice: dict[str, Any]) -> list[str]:
     client = who.store.get("clients", client_id or "", who.team_id, who.livemode)
     if client is not None:
         return [e for e in [client.get("email"), *(client.get("bcc") or [])] if e]
-    return [e for e in [(invoice.get("client") or {}).get("email"), *invoice.get("_bcc", [])]
-            if e]
+    return [e for e in [(invoice.get("client") or {}).get("email"), *invoice.get("_bcc", [])] if e]
 
 
-def _send(who: Caller, invoice: dict[str, Any], emails: list[str] | None, *,
-          automatic: bool = False) -> list[str]:
+def _send(
+    who: Caller, invoice: dict[str, Any], emails: list[str] | None, *, automatic: bool = False
+) -> list[str]:
     """Record the e-mail in the sandbox outbox (nothing leaves the machine)."""
     recipients = list(dict.fromkeys(emails if emails else _default_recipients(who, invoice)))
     settings = (who.team.get("settings") or {}).get("emails") or {}
-    if automatic and (settings.get("avoid_invoice_emails") or (
-            not who.livemode and settings.get("avoid_test_invoice_emails"))):
+    if automatic and (
+        settings.get("avoid_invoice_emails")
+        or (not who.livemode and settings.get("avoid_test_invoice_emails"))
+    ):
         return recipients
     if recipients:
         outbox = who.store.extras.setdefault("outbox", [])
-        outbox.append({"kind": "invoice", "uuid": invoice["uuid"], "team": who.team_id,
-                       "livemode": who.livemode, "to": recipients,
-                       "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"],
-                       "at": who.store.clock.now()})
+        outbox.append(
+            {
+                "kind": "invoice",
+                "uuid": invoice["uuid"],
+                "team": who.team_id,
+                "livemode": who.livemode,
+                "to": recipients,
+                "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"],
+                "at": who.store.clock.now(),
+            }
+        )
         del outbox[:-OUTBOX_MAX]
     return recipients
 
@@ -247,12 +296,17 @@ def send_invoice(uuid: str):
     check.raise_if_any()
     recipients = emails or _default_recipients(who, invoice)
     if not recipients:
-        raise field_error("missing_required_field", "emails",
-                          "is required: the client has no e-mail address")
+        raise field_error(
+            "missing_required_field", "emails", "is required: the client has no e-mail address"
+        )
     recipients = _send(who, invoice, recipients)
-    return single({"recipients": recipients,
-                   "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"]},
-                  "Invoice sent successfully")
+    return single(
+        {
+            "recipients": recipients,
+            "attachments": [f"{invoice['uuid']}.pdf", f"{invoice['uuid']}.xml"],
+        },
+        "Invoice sent successfully",
+    )
 
 
 # --------------------------------------------------------------------------- cancel
@@ -264,16 +318,20 @@ def cancel(uuid: str):
     invoice = _get(who, uuid)
     body = json_body()
     check = Checker()
-    motive = check.catalogue(body, "motive", "cancellation_motives", required=True,
-                             what="cancellation motive (01 to 04)")
+    motive = check.catalogue(
+        body, "motive", "cancellation_motives", required=True, what="cancellation motive (01 to 04)"
+    )
     name = "substitution_uuid" if body.get("substitution_uuid") is not None else "replacement"
     before = len(check.problems)
     substitute = check.string(body, name)
     entry = catalogs.get("cancellation_motives", motive) if motive else None
     if entry and entry.get("requires_substitution_uuid"):
         if not substitute and len(check.problems) == before:
-            check.add("substitution_uuid", f"is required when motive is {motive}",
-                      "missing_required_field")
+            check.add(
+                "substitution_uuid",
+                f"is required when motive is {motive}",
+                "missing_required_field",
+            )
         elif substitute:
             replacement = invoicing.find_invoice(who, substitute)
             if replacement is None or replacement["status"] != "valid":
@@ -300,5 +358,7 @@ def invoice_files(uuid: str):
         raise field_error("invalid_field_value", "file_type", "must be pdf or xml")
     invoice = _get(who, uuid)
     kinds = (file_type,) if file_type else FILE_KINDS
-    return single(file_urls(who.store, request.host_url, invoice, kinds),
-                  "Invoice files retrieved successfully")
+    return single(
+        file_urls(who.store, request.host_url, invoice, kinds),
+        "Invoice files retrieved successfully",
+    )

@@ -38,7 +38,6 @@ def _get(who: Caller, payment_id: str) -> dict[str, Any]:
     return who.object("payments", payment_id, "Payment")
 
 
-
 def _matches(filters: dict[str, str]):
     def match(payment: dict[str, Any]) -> bool:
         client = payment.get("client") or {}
@@ -50,8 +49,10 @@ def _matches(filters: dict[str, str]):
             return False
         if "email" in filters and str(client.get("email") or "").casefold() != filters["email"]:
             return False
-        return not ("tax_id" in filters
-                    and str(client.get("tax_id") or "").upper() != filters["tax_id"])
+        return not (
+            "tax_id" in filters and str(client.get("tax_id") or "").upper() != filters["tax_id"]
+        )
+
     return match
 
 
@@ -63,10 +64,18 @@ def list_payments():
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS)
     page, has_more, total, cursor = paginate(
-        who.store.all("payments", who.team_id, who.livemode), params,
-        name_of=client_name_of, matches=_matches(params.filters))
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Payments retrieved successfully")
+        who.store.all("payments", who.team_id, who.livemode),
+        params,
+        name_of=client_name_of,
+        matches=_matches(params.filters),
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Payments retrieved successfully",
+    )
 
 
 @bp.get("/payments/<payment_id>")
@@ -85,9 +94,12 @@ def _common(who: Caller, body: dict[str, Any], check: Checker) -> dict[str, Any]
     items = invoicing.resolve_items(who, body.get("items"), check)
     items_ok = len(check.problems) == before
     currency, exchange_rate = logic.check_currency(check, body)
-    automation = check.catalogue(body, "automation_type", "automation_types",
-                                 what="automation type (pue_invoice, "
-                                      "ppd_invoice_and_complement, receipt or none)")
+    automation = check.catalogue(
+        body,
+        "automation_type",
+        "automation_types",
+        what="automation type (pue_invoice, ppd_invoice_and_complement, receipt or none)",
+    )
     if automation is None and body.get("automation_type") is None:
         automation = "none"
     return {
@@ -105,15 +117,19 @@ def _common(who: Caller, body: dict[str, Any], check: Checker) -> dict[str, Any]
     }
 
 
-def _ppd_target(who: Caller, body: dict[str, Any], check: Checker,
-                fields: dict[str, Any]) -> str | None:
+def _ppd_target(
+    who: Caller, body: dict[str, Any], check: Checker, fields: dict[str, Any]
+) -> str | None:
     """``ppd_invoice_id``: an existing, valid PPD invoice whose balance covers the payment."""
     value = check.string(body, "ppd_invoice_id")
     if not value:
         return None
     if fields["automation_type"] not in (None, "ppd_invoice_and_complement"):
-        check.add("ppd_invoice_id", "is only used with automation_type "
-                                    "ppd_invoice_and_complement", "business_rule_violation")
+        check.add(
+            "ppd_invoice_id",
+            "is only used with automation_type ppd_invoice_and_complement",
+            "business_rule_violation",
+        )
         return None
     invoice = invoicing.find_invoice(who, value, "I")
     if invoice is None:
@@ -125,14 +141,21 @@ def _ppd_target(who: Caller, body: dict[str, Any], check: Checker,
     elif invoice["status"] != "valid":
         check.add("ppd_invoice_id", f"invoice {invoice['uuid']} is cancelled", rule)
     elif invoice["currency"] != fields["currency"]:
-        check.add("ppd_invoice_id", f"invoice {invoice['uuid']} is in {invoice['currency']}; "
-                                    f"the payment must be in the same currency", rule)
-    elif fields["totals"] is not None and \
-            round2(fields["totals"]["total"]) > round2(invoice.get("last_balance") or 0):
-        check.add("ppd_invoice_id",
-                  f"the payment total {round2(fields['totals']['total']):.2f} is above the "
-                  f"invoice's outstanding balance {round2(invoice.get('last_balance') or 0):.2f}",
-                  rule)
+        check.add(
+            "ppd_invoice_id",
+            f"invoice {invoice['uuid']} is in {invoice['currency']}; "
+            f"the payment must be in the same currency",
+            rule,
+        )
+    elif fields["totals"] is not None and round2(fields["totals"]["total"]) > round2(
+        invoice.get("last_balance") or 0
+    ):
+        check.add(
+            "ppd_invoice_id",
+            f"the payment total {round2(fields['totals']['total']):.2f} is above the "
+            f"invoice's outstanding balance {round2(invoice.get('last_balance') or 0):.2f}",
+            rule,
+        )
     else:
         return invoice["uuid"]
     return None
@@ -143,14 +166,24 @@ def _store_payment(who: Caller, fields: dict[str, Any], **kwargs: Any) -> dict[s
     client = invoicing.commit_client(who, fields["choice"])
     invoicing.commit_items(who, fields["items"])
     payment = logic.build_payment(
-        who.store, team_id=who.team_id, livemode=who.livemode,
-        owner=who.team.get("owner") or "", client=client,
-        client_ref=invoicing.client_ref(client), items=fields["items"],
-        totals=fields["totals"], currency=fields["currency"],
-        exchange_rate=fields["exchange_rate"], automation_type=fields["automation_type"],
-        emails=fields["emails"], metadata=fields["metadata"],
-        invoice_config=fields["invoice_config"], idempotency_key=fields["idempotency_key"],
-        send_email=fields["send_email"], **kwargs)
+        who.store,
+        team_id=who.team_id,
+        livemode=who.livemode,
+        owner=who.team.get("owner") or "",
+        client=client,
+        client_ref=invoicing.client_ref(client),
+        items=fields["items"],
+        totals=fields["totals"],
+        currency=fields["currency"],
+        exchange_rate=fields["exchange_rate"],
+        automation_type=fields["automation_type"],
+        emails=fields["emails"],
+        metadata=fields["metadata"],
+        invoice_config=fields["invoice_config"],
+        idempotency_key=fields["idempotency_key"],
+        send_email=fields["send_email"],
+        **kwargs,
+    )
     who.store.add("payments", payment["id"], payment)
     events.emit(who.store, who.team_id, who.livemode, "payment.created", payment)
     return payment
@@ -162,8 +195,13 @@ def _request(body: dict[str, Any]):
     fields = _common(who, body, check)
     methods = logic.check_methods(check, body.get("allowed_payment_methods"), who.team)
     check.raise_if_any()
-    payment = _store_payment(who, fields, status="requires_payment_method",
-                             allowed_payment_methods=methods, short_url=True)
+    payment = _store_payment(
+        who,
+        fields,
+        status="requires_payment_method",
+        allowed_payment_methods=methods,
+        short_url=True,
+    )
     return created(payment, "Payment created successfully")
 
 
@@ -171,8 +209,9 @@ def _register(body: dict[str, Any]):
     who = caller()
     check = Checker()
     fields = _common(who, body, check)
-    form = check.catalogue(body, "payment_form", "payment_forms", required=True,
-                           what="payment form (c_FormaPago code)")
+    form = check.catalogue(
+        body, "payment_form", "payment_forms", required=True, what="payment form (c_FormaPago code)"
+    )
     ppd_invoice_id = _ppd_target(who, body, check, fields)
     if form is not None and fields["automation_type"] is not None:
         problem = logic.form_problem(form, fields["automation_type"])
@@ -180,8 +219,15 @@ def _register(body: dict[str, Any]):
             check.add("payment_form", problem, "business_rule_violation")
     check.raise_if_any()
     now = who.store.clock.now()
-    payment = _store_payment(who, fields, status="succeeded", payment_form=form,
-                             processor="api", succeeded_at=now, ppd_invoice_id=ppd_invoice_id)
+    payment = _store_payment(
+        who,
+        fields,
+        status="succeeded",
+        payment_form=form,
+        processor="api",
+        succeeded_at=now,
+        ppd_invoice_id=ppd_invoice_id,
+    )
     events.emit(who.store, who.team_id, who.livemode, "payment.succeeded", payment)
     logic.run_automation(who, payment)
     return created(payment, "Payment registered successfully")
@@ -202,14 +248,16 @@ def register_payment():
 # --------------------------------------------------------------------------- update
 
 
-def _check_item_patches(check: Checker, value: Any, payment: dict[str, Any]
-                        ) -> dict[str, str]:
+def _check_item_patches(check: Checker, value: Any, payment: dict[str, Any]) -> dict[str, str]:
     """``items[]`` of an update: ``{id, description}`` only, ids of this payment's items."""
     known = {item["id"] for item in payment["items"]}
     out: dict[str, str] = {}
-    for _, raw, sub in check.each_object(value, "items",
-                                         list_message="must be a list of {id, description}",
-                                         item_message="must be an object {id, description}"):
+    for _, raw, sub in check.each_object(
+        value,
+        "items",
+        list_message="must be a list of {id, description}",
+        item_message="must be an object {id, description}",
+    ):
         for name in sorted(set(raw) - UPDATE_ITEM_FIELDS):
             sub.add(name, "cannot be changed: only an item's description may be updated")
         item_id = sub.string(raw, "id", required=True)
@@ -227,8 +275,9 @@ def _check_item_patches(check: Checker, value: Any, payment: dict[str, Any]
     return out
 
 
-def _check_client_patch(check: Checker, value: Any, payment: dict[str, Any],
-                        client: dict[str, Any]) -> dict[str, Any] | None:
+def _check_client_patch(
+    check: Checker, value: Any, payment: dict[str, Any], client: dict[str, Any]
+) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         check.add("client", "must be an object with the client fields to change")
         return None
@@ -247,22 +296,31 @@ def update_payment(payment_id: str):
     body = json_body()
     check = Checker()
     if all(body.get(name) is None for name in ("items", "automation_type", "client")):
-        check.add("items", "send at least one of items, automation_type or client",
-                  "missing_required_field")
+        check.add(
+            "items",
+            "send at least one of items, automation_type or client",
+            "missing_required_field",
+        )
         check.raise_if_any()
     descriptions: dict[str, str] = {}
     if body.get("items") is not None:
         descriptions = _check_item_patches(check, body["items"], payment)
     automation = None
     if body.get("automation_type") is not None:
-        automation = check.catalogue(body, "automation_type", "automation_types",
-                                     what="automation type (pue_invoice, "
-                                          "ppd_invoice_and_complement, receipt or none)")
+        automation = check.catalogue(
+            body,
+            "automation_type",
+            "automation_types",
+            what="automation type (pue_invoice, ppd_invoice_and_complement, receipt or none)",
+        )
         existing = payment.get("automation_type") or "none"
         if automation is not None and existing != "none":
-            check.add("automation_type", f"the payment already has automation_type {existing}; "
-                                         "it can only be set while it is none",
-                      "business_rule_violation")
+            check.add(
+                "automation_type",
+                f"the payment already has automation_type {existing}; "
+                "it can only be set while it is none",
+                "business_rule_violation",
+            )
             automation = None
         if automation and payment["status"] == "succeeded":
             problem = logic.form_problem(payment.get("payment_form"), automation)
@@ -310,15 +368,20 @@ def mark_paid(payment_id: str):
     payment = _get(who, payment_id)
     body = json_body()
     check = Checker()
-    form = check.catalogue(body, "payment_form", "payment_forms", required=True,
-                           what="payment form (c_FormaPago code)")
+    form = check.catalogue(
+        body, "payment_form", "payment_forms", required=True, what="payment form (c_FormaPago code)"
+    )
     check.raise_if_any()
     logic.ensure_status(payment, logic.PAYABLE_FROM, "marked as paid")
     problem = logic.form_problem(form, payment.get("automation_type"))
     if problem:
         raise field_error("business_rule_violation", "payment_form", problem)
-    payment.update(status="succeeded", payment_form=form, payment_processor="api",
-                   succeeded_at=who.store.clock.now())
+    payment.update(
+        status="succeeded",
+        payment_form=form,
+        payment_processor="api",
+        succeeded_at=who.store.clock.now(),
+    )
     events.emit(who.store, who.team_id, who.livemode, "payment.succeeded", payment)
     logic.run_automation(who, payment)
     return single(payment, "Payment marked as paid successfully")
@@ -336,8 +399,7 @@ def refund_payment(payment_id: str):
     reason = check.string(body, "reason", max_length=1000)
     external = check.boolean(body, "external_processor_refund") or False
     check.raise_if_any()
-    logic.add_refund(who.store, payment, amount=amount, reason=reason or None,
-                     external=external)
+    logic.add_refund(who.store, payment, amount=amount, reason=reason or None, external=external)
     return single(payment, "Payment refunded successfully")
 
 

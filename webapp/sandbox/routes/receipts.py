@@ -23,15 +23,16 @@ from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("receipts", __name__, url_prefix="/v2")
 
-LIST_FILTERS = {"status": enum_filter("receipt_statuses", "receipt status"),
-                "client_id": passthrough}
+LIST_FILTERS = {
+    "status": enum_filter("receipt_statuses", "receipt status"),
+    "client_id": passthrough,
+}
 #: How many pending receipts one stamp-pending-receipts call handles (REFERENCE §2.9).
 BULK_LIMIT = 100
 
 
 def _get(who: Caller, receipt_id: str) -> dict[str, Any]:
     return who.object("receipts", receipt_id, "Receipt")
-
 
 
 # --------------------------------------------------------------------------- read
@@ -52,9 +53,15 @@ def list_receipts():
 
     views = [logic.view(r, now) for r in who.store.all("receipts", who.team_id, who.livemode)]
     page, has_more, total, cursor = paginate(
-        views, params, created_of=lambda r: r["created"], name_of=client_name_of, matches=match)
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Receipts retrieved successfully")
+        views, params, created_of=lambda r: r["created"], name_of=client_name_of, matches=match
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Receipts retrieved successfully",
+    )
 
 
 @bp.get("/receipts/<receipt_id>")
@@ -75,26 +82,40 @@ def _create(body: dict[str, Any]):
     currency, exchange_rate = payments.check_currency(check, body)
     periodicity = check.string(body, "periodicity")
     if periodicity is not None and periodicity not in logic.PERIODICITIES:
-        check.add("periodicity", f"'{periodicity}' is not a valid periodicity (day, week, "
-                                 "two_weeks, month or two_months)")
-    form = check.catalogue(body, "payment_form", "payment_forms",
-                           what="payment form (c_FormaPago code)")
+        check.add(
+            "periodicity",
+            f"'{periodicity}' is not a valid periodicity (day, week, "
+            "two_weeks, month or two_months)",
+        )
+    form = check.catalogue(
+        body, "payment_form", "payment_forms", what="payment form (c_FormaPago code)"
+    )
     if form == payments.TO_BE_DEFINED:
-        check.add("payment_form", "99 (por definir) is not allowed on a receipt: it records a "
-                                  "sale already paid, so send how it was paid",
-                  "business_rule_violation")
+        check.add(
+            "payment_form",
+            "99 (por definir) is not allowed on a receipt: it records a "
+            "sale already paid, so send how it was paid",
+            "business_rule_violation",
+        )
     metadata = check.object(body, "metadata")
     invoice_config = payments.check_invoice_config(check, body, who.team_id, who.store)
     check.raise_if_any()
     client = invoicing.commit_client(who, choice)
     invoicing.commit_items(who, items)
     receipt = logic.build_receipt(
-        who.store, team_id=who.team_id, livemode=who.livemode, client=client, items=items,
+        who.store,
+        team_id=who.team_id,
+        livemode=who.livemode,
+        client=client,
+        items=items,
         totals=compute_totals(items),
-        currency=currency, exchange_rate=exchange_rate,
+        currency=currency,
+        exchange_rate=exchange_rate,
         periodicity=periodicity or logic.default_periodicity(who.team),
-        payment_form=form or logic.DEFAULT_PAYMENT_FORM, metadata=metadata,
-        invoice_config=invoice_config)
+        payment_form=form or logic.DEFAULT_PAYMENT_FORM,
+        metadata=metadata,
+        invoice_config=invoice_config,
+    )
     logic.store_receipt(who.store, receipt)
     return created(logic.view(receipt, who.store.clock.now()), "Receipt created successfully")
 
@@ -115,8 +136,10 @@ def stamp_receipt(receipt_id: str):
     now = who.store.clock.now()
     status = logic.effective_status(receipt, now)
     if status not in logic.STAMPABLE_FROM:
-        raise ApiError("resource_conflict", f"{logic.article(status)} {status} receipt cannot "
-                                            "be stamped (only pending ones)")
+        raise ApiError(
+            "resource_conflict",
+            f"{logic.article(status)} {status} receipt cannot be stamped (only pending ones)",
+        )
     client = logic.receiver_of(who.store, receipt)
     problem = logic.receiver_problem(client)
     if problem is not None:
@@ -141,11 +164,12 @@ def stamp_pending_receipts(client_id: str):
     json_body()  # no body expected; a malformed one is still 400 invalid_request_body
     gaps = logic.fiscal_gaps(client)
     if gaps:
-        raise ApiError("business_rule_violation",
-                       "The client's receipts cannot be invoiced: "
-                       + "; ".join(f"the client {text}" for _, text in gaps),
-                       details=[{"field": name, "message": f"the client {text}"}
-                                for name, text in gaps])
+        raise ApiError(
+            "business_rule_violation",
+            "The client's receipts cannot be invoiced: "
+            + "; ".join(f"the client {text}" for _, text in gaps),
+            details=[{"field": name, "message": f"the client {text}"} for name, text in gaps],
+        )
     pending = logic.pending_of_client(who.store, who.team_id, who.livemode, client_id)
     results: list[dict[str, Any]] = []
     stamped = failed = 0
@@ -155,12 +179,20 @@ def stamp_pending_receipts(client_id: str):
         except ApiError as error:
             payments.report_failure(who, error, client, receipt)
             failed += 1
-            results.append({"receipt_id": receipt["id"], "status": "failed",
-                            "error": {"code": error.code, "message": error.message}})
+            results.append(
+                {
+                    "receipt_id": receipt["id"],
+                    "status": "failed",
+                    "error": {"code": error.code, "message": error.message},
+                }
+            )
             continue
         stamped += 1
-        results.append({"receipt_id": receipt["id"], "status": "stamped",
-                        "invoice_uuid": invoice["uuid"]})
+        results.append(
+            {"receipt_id": receipt["id"], "status": "stamped", "invoice_uuid": invoice["uuid"]}
+        )
     remaining = len(logic.pending_of_client(who.store, who.team_id, who.livemode, client_id))
-    return single({"stamped": stamped, "failed": failed, "remaining": remaining,
-                   "results": results}, "Operation completed successfully")
+    return single(
+        {"stamped": stamped, "failed": failed, "remaining": remaining, "results": results},
+        "Operation completed successfully",
+    )

@@ -51,10 +51,17 @@ def list_services():
     who = caller()
     params = parse_list_params()
     page, has_more, total, cursor = paginate(
-        who.store.all("services", who.team_id, who.livemode), params,
-        name_of=lambda s: s["description"])
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Services retrieved successfully")
+        who.store.all("services", who.team_id, who.livemode),
+        params,
+        name_of=lambda s: s["description"],
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Services retrieved successfully",
+    )
 
 
 @bp.get("/services/<service_id>")

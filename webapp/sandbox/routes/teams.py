@@ -46,10 +46,15 @@ def _target(team_id: str) -> dict[str, Any]:
 def _visible_teams(who: Caller) -> list[dict[str, Any]]:
     """The key's team, plus its billing account's teams when Connect is on (REFERENCE §7.1)."""
     own = who.store.teams[who.key.team]
-    return [team for team in who.store.teams.values()
-            if not team.get("_deleted")
-            and (team["id"] == own["id"]
-                 or (own.get("_connect") and team.get("_billing") == own.get("_billing")))]
+    return [
+        team
+        for team in who.store.teams.values()
+        if not team.get("_deleted")
+        and (
+            team["id"] == own["id"]
+            or (own.get("_connect") and team.get("_billing") == own.get("_billing"))
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------- teams
@@ -58,8 +63,13 @@ def list_teams():
     who = caller()
     params = parse_list_params()
     page, has_more, total, cursor = paginate(_visible_teams(who), params, name_of=display_name)
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Teams retrieved successfully")
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Teams retrieved successfully",
+    )
 
 
 @bp.post("/teams")
@@ -70,11 +80,18 @@ def create_team():
     own = store.teams[who.key.team]
     brand = fields.get("brand") or {}
     team = build_team(
-        store, legal_name=fields.get("legal_name"), alias=brand.get("alias"),
-        tax_id=fields.get("tax_id"), tax_system=fields.get("tax_system"), owner=own["owner"],
-        billing=own["_billing"], address=fields.get("address") or {},
-        support_email=fields.get("support_email"), support_phone=fields.get("support_phone"),
-        brand=brand)
+        store,
+        legal_name=fields.get("legal_name"),
+        alias=brand.get("alias"),
+        tax_id=fields.get("tax_id"),
+        tax_system=fields.get("tax_system"),
+        owner=own["owner"],
+        billing=own["_billing"],
+        address=fields.get("address") or {},
+        support_email=fields.get("support_email"),
+        support_phone=fields.get("support_phone"),
+        brand=brand,
+    )
     tidy_brand(team)
     owner = store.users.get(own["owner"])
     if owner is not None:
@@ -120,8 +137,10 @@ def delete_team(team_id: str):
     who = caller()
     team = _target(team_id)
     if team["id"] == who.key.team:
-        raise ApiError("operation_not_allowed",
-                       "A team cannot delete itself: use a key of another team of the account")
+        raise ApiError(
+            "operation_not_allowed",
+            "A team cannot delete itself: use a key of another team of the account",
+        )
     team["_deleted"] = True
     team["_deleted_at"] = who.store.clock.now()
     return single({"id": team["id"], "deleted": True}, "Team deleted successfully")
@@ -131,8 +150,13 @@ def delete_team(team_id: str):
 @bp.get("/teams/<team_id>/members")
 def list_members(team_id: str):
     members = _target(team_id)["members"]
-    return listing(members, has_more=False, total=len(members), next_cursor=None,
-                   message="Members retrieved successfully")
+    return listing(
+        members,
+        has_more=False,
+        total=len(members),
+        next_cursor=None,
+        message="Members retrieved successfully",
+    )
 
 
 def _member_id(body: dict[str, Any]) -> str:
@@ -163,8 +187,7 @@ def remove_team_member(team_id: str):
     team = _target(team_id)
     user_id = _member_id(json_body())
     if user_id == team.get("owner"):
-        raise ApiError("operation_not_allowed",
-                       "The team owner cannot be removed from the team")
+        raise ApiError("operation_not_allowed", "The team owner cannot be removed from the team")
     remaining = [m for m in team["members"] if m["id"] != user_id]
     if len(remaining) == len(team["members"]):
         raise ApiError("resource_not_found", "That user is not a member of this team")
@@ -182,8 +205,13 @@ def list_series(team_id: str):
     who = caller()
     team = _target(team_id)
     series = _series_of(who.store, team["id"])
-    return listing(series, has_more=False, total=len(series), next_cursor=None,
-                   message="Series retrieved successfully")
+    return listing(
+        series,
+        has_more=False,
+        total=len(series),
+        next_cursor=None,
+        message="Series retrieved successfully",
+    )
 
 
 def _check_name(check: Checker, body: dict[str, Any]) -> str | None:
@@ -217,8 +245,10 @@ def create_series(team_id: str):
     assert name is not None
     for existing in _series_of(who.store, team["id"]):
         if existing["series"].casefold() == name.casefold():
-            raise ApiError("resource_already_exists",
-                           f"Series '{existing['series']}' already exists in this team")
+            raise ApiError(
+                "resource_already_exists",
+                f"Series '{existing['series']}' already exists in this team",
+            )
     series = build_series(who.store, team["id"], name, live=live or 0, test=test or 0)
     return created(series, "Series created successfully")
 
@@ -226,9 +256,14 @@ def create_series(team_id: str):
 def _highest_folio(store: Store, team_id: str, name: str, livemode: bool) -> int:
     """The highest folio already issued in series ``name`` and one mode (0 when none)."""
     folded = name.casefold()
-    return max((int(inv.get("folio_number") or 0)
-                for inv in store.all("invoices", team_id, livemode)
-                if str(inv.get("series") or "").casefold() == folded), default=0)
+    return max(
+        (
+            int(inv.get("folio_number") or 0)
+            for inv in store.all("invoices", team_id, livemode)
+            if str(inv.get("series") or "").casefold() == folded
+        ),
+        default=0,
+    )
 
 
 @bp.put("/teams/<team_id>/series/<series_id>")
@@ -241,8 +276,11 @@ def update_series(team_id: str, series_id: str):
     body = json_body()
     check = Checker()
     if body.get("live") is None and body.get("test") is None:
-        check.add("live", "send live and/or test (the last folio issued in each mode)",
-                  "missing_required_field")
+        check.add(
+            "live",
+            "send live and/or test (the last folio issued in each mode)",
+            "missing_required_field",
+        )
         check.raise_if_any()
     values = {mode: check.integer(body, mode, minimum=0) for mode in ("live", "test")}
     check.raise_if_any()
@@ -251,9 +289,12 @@ def update_series(team_id: str, series_id: str):
             continue
         highest = _highest_folio(who.store, team["id"], series["series"], mode == "live")
         if value < highest:
-            check.add(mode, f"folio {highest} was already issued in series {series['series']} "
-                            f"({mode} mode); the counter cannot go below {highest}",
-                      "business_rule_violation")
+            check.add(
+                mode,
+                f"folio {highest} was already issued in series {series['series']} "
+                f"({mode} mode); the counter cannot go below {highest}",
+                "business_rule_violation",
+            )
     check.raise_if_any()
     for mode, value in values.items():
         if value is not None:
@@ -304,20 +345,27 @@ def upload_csd(team_id: str):
     who = caller()
     team = _target(team_id)
     if request.mimetype != "multipart/form-data":
-        raise ApiError("invalid_request_body",
-                       "The CSD upload must be multipart/form-data with the parts cert, key and "
-                       "keyPass", details=[])
+        raise ApiError(
+            "invalid_request_body",
+            "The CSD upload must be multipart/form-data with the parts cert, key and keyPass",
+            details=[],
+        )
     password = _text_part("keyPass")
     if password is None:
         password = _text_part("password")
     try:
-        info = check_csd(_part("cert"), _part("key"), password or "",
-                         now=datetime.fromtimestamp(who.store.clock.time(), UTC),
-                         expected_rfc=team.get("tax_id") or None,
-                         max_file_bytes=MAX_FILE_BYTES)
+        info = check_csd(
+            _part("cert"),
+            _part("key"),
+            password or "",
+            now=datetime.fromtimestamp(who.store.clock.time(), UTC),
+            expected_rfc=team.get("tax_id") or None,
+            max_file_bytes=MAX_FILE_BYTES,
+        )
     except CsdError as error:
-        raise ApiError(error.code, error.message,
-                       details=[{"field": error.field, "message": error.message}]) from None
+        raise ApiError(
+            error.code, error.message, details=[{"field": error.field, "message": error.message}]
+        ) from None
     sat = mark_sat_connected(who.store, team, expires_at=int(info.not_after.timestamp()))
     if not team.get("tax_id"):
         team["tax_id"] = info.rfc

@@ -24,8 +24,7 @@ bp = Blueprint("users", __name__, url_prefix="/v2")
 LOGIN_LINK_SECONDS = 3600  # inferred: a one-off sign-in link lives one hour
 DEFAULT_ROLE = "viewer"
 # (output name, accepted input spellings) — REFERENCE §13 #37
-NAME_FIELDS = (("firstName", ("firstName", "first_name")),
-               ("lastName", ("lastName", "last_name")))
+NAME_FIELDS = (("firstName", ("firstName", "first_name")), ("lastName", ("lastName", "last_name")))
 
 
 def _role_in(team: dict[str, Any], user_id: str) -> str | None:
@@ -71,7 +70,8 @@ def _user_out(user: dict[str, Any]) -> dict[str, Any]:
     teams = [
         {"team_id": team["id"], "team_name": _team_name(team), "role": role}
         for team in who.store.teams.values()
-        if not team.get("_deleted") and (role := _role_in(team, user["id"])) is not None
+        if not team.get("_deleted")
+        and (role := _role_in(team, user["id"])) is not None
         and _reachable(who, team["id"])
     ]
     address = {k: v for k, v in (user.get("address") or {}).items() if k != "municipality"}
@@ -92,8 +92,13 @@ def _user_out(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _list_item(user: dict[str, Any], team: dict[str, Any]) -> dict[str, Any]:
-    return {"id": user["id"], "email": user["email"], "name": user.get("name") or None,
-            "role": _role_in(team, user["id"]), "created_at": user["created_at"]}
+    return {
+        "id": user["id"],
+        "email": user["email"],
+        "name": user.get("name") or None,
+        "role": _role_in(team, user["id"]),
+        "created_at": user["created_at"],
+    }
 
 
 def _names(check: Checker, body: dict[str, Any]) -> dict[str, str | None]:
@@ -104,8 +109,7 @@ def _names(check: Checker, body: dict[str, Any]) -> dict[str, str | None]:
         sent = [s for s in spellings if s in body]
         if not sent:
             continue
-        values = [None if body[s] is None else check.string(body, s, max_length=200)
-                  for s in sent]
+        values = [None if body[s] is None else check.string(body, s, max_length=200) for s in sent]
         if len(values) == 2 and values[0] != values[1] and None not in values:
             check.add(sent[1], f"differs from {sent[0]}: send one spelling")
             continue
@@ -135,8 +139,13 @@ def list_users():
     who = caller()
     params = parse_list_params()
     page, has_more, total, cursor = paginate(_visible(who), params)
-    return listing([_list_item(user, who.team) for user in page], has_more=has_more,
-                   total=total, next_cursor=cursor, message="Users retrieved successfully")
+    return listing(
+        [_list_item(user, who.team) for user in page],
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Users retrieved successfully",
+    )
 
 
 @bp.get("/users/<user_id>")
@@ -160,11 +169,15 @@ def create_user():
     check.raise_if_any()
     assert email is not None
     if _find_by_email(list(who.store.users.values()), email) is not None:
-        raise ApiError("resource_already_exists",
-                       f"A user with the e-mail {email} already exists")
-    user = build_user(who.store, email=email, first_name=names.get("firstName") or "",
-                      last_name=names.get("lastName") or "", phone=phone or None,
-                      company_role=company_role or None)
+        raise ApiError("resource_already_exists", f"A user with the e-mail {email} already exists")
+    user = build_user(
+        who.store,
+        email=email,
+        first_name=names.get("firstName") or "",
+        last_name=names.get("lastName") or "",
+        phone=phone or None,
+        company_role=company_role or None,
+    )
     user["firstName"] = names.get("firstName")
     user["lastName"] = names.get("lastName")
     user["name"] = _full_name(user["firstName"], user["lastName"])
@@ -173,9 +186,17 @@ def create_user():
     if auto_join:
         joined_role = role or DEFAULT_ROLE
         add_member(who.team, user, joined_role)
-    return created({"id": user["id"], "email": user["email"], "name": user["name"],
-                    "role": joined_role, "created_at": user["created_at"],
-                    "invitation_sent": True}, "User created successfully")
+    return created(
+        {
+            "id": user["id"],
+            "email": user["email"],
+            "name": user["name"],
+            "role": joined_role,
+            "created_at": user["created_at"],
+            "invitation_sent": True,
+        },
+        "User created successfully",
+    )
 
 
 @bp.put("/users/<user_id>")
@@ -185,8 +206,10 @@ def update_user(user_id: str):
     user = _get(user_id)
     body = json_body()
     check = Checker()
-    if isinstance(body.get("email"), str) and \
-            body["email"].strip().casefold() != user["email"].casefold():
+    if (
+        isinstance(body.get("email"), str)
+        and body["email"].strip().casefold() != user["email"].casefold()
+    ):
         check.add("email", "cannot be changed here")
     if isinstance(body.get("role"), str) and body["role"] != _role_in(who.team, user["id"]):
         check.add("role", "cannot be changed here: use POST /teams/{id}/add-member")
@@ -229,6 +252,10 @@ def login_link():
     check.raise_if_any()
     user = _get(user_id or "")
     token = secrets.token_urlsafe(32)
-    return single({"url": f"{request.host_url}login/{token}?user={user['id']}",
-                   "expires_at": who.store.clock.now() + LOGIN_LINK_SECONDS},
-                  "Login link created successfully")
+    return single(
+        {
+            "url": f"{request.host_url}login/{token}?user={user['id']}",
+            "expires_at": who.store.clock.now() + LOGIN_LINK_SECONDS,
+        },
+        "Login link created successfully",
+    )

@@ -70,15 +70,18 @@ def _events(check: Checker, body: dict[str, Any]) -> list[str] | None:
             continue
         code = catalogs.canonical("webhook_events", name.strip())
         if code is None:
-            check.add(f"events[{index}]", f"'{name}' is not an event gigstack sends "
-                                          "(see webhook_events.json)")
+            check.add(
+                f"events[{index}]",
+                f"'{name}' is not an event gigstack sends (see webhook_events.json)",
+            )
         elif code not in out:
             out.append(code)
     return out
 
 
-def _fields(body: dict[str, Any], *, partial: bool, current: dict[str, Any] | None = None
-            ) -> dict[str, Any]:
+def _fields(
+    body: dict[str, Any], *, partial: bool, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Validated WebhookInput (create) or WebhookUpdateInput (partial) fields."""
     check = Checker()
     out: dict[str, Any] = {}
@@ -109,10 +112,16 @@ def _fields(body: dict[str, Any], *, partial: bool, current: dict[str, Any] | No
         if not partial:
             check.add("events", "must have at least 1 event", "missing_required_field")
         elif status != "inactive":
-            check.add("events", "may be empty only while the webhook is inactive "
-                                "(send status: inactive too)")
-    elif partial and "events" not in body and out.get("status") == "active" \
-            and not (current or {}).get("events"):
+            check.add(
+                "events",
+                "may be empty only while the webhook is inactive (send status: inactive too)",
+            )
+    elif (
+        partial
+        and "events" not in body
+        and out.get("status") == "active"
+        and not (current or {}).get("events")
+    ):
         check.add("status", "cannot be active with no events: subscribe to at least one")
     check.raise_if_any()
     return out
@@ -130,12 +139,19 @@ def list_webhooks():
         params.created_lte += 0.999  # created_at is ms: the whole last second counts
     wanted = params.filters.get("status")
     page, has_more, total, cursor = paginate(
-        who.store.all("webhooks", who.team_id), params,
+        who.store.all("webhooks", who.team_id),
+        params,
         created_of=lambda hook: hook["created_at"] / 1000,
         name_of=lambda hook: hook["url"],
-        matches=lambda hook: wanted is None or hook["status"] == wanted)
-    return listing(page, has_more=has_more, total=total, next_cursor=cursor,
-                   message="Webhooks retrieved successfully")
+        matches=lambda hook: wanted is None or hook["status"] == wanted,
+    )
+    return listing(
+        page,
+        has_more=has_more,
+        total=total,
+        next_cursor=cursor,
+        message="Webhooks retrieved successfully",
+    )
 
 
 @bp.get("/webhooks/<webhook_id>")
