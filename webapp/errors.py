@@ -29,7 +29,7 @@ from webapp.gigstack import (
     Unavailable,
     ValidationError,
 )
-from webapp.pages import htmx_page_path
+from webapp.pages import htmx_page_path, is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ class ErrorView:
     code: str | None = None
     retry_url: str | None = None  # "Try again" repeats the same GET
     back_url: str | None = None  # "Go back" returns to the page the form was on
-
-
-def is_htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 def render_error(view: ErrorView):

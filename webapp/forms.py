@@ -62,3 +62,23 @@ class BackofficeForm(FlaskForm):
             # a new list on this instance: the class's validators stay as declared
             field.validators = [NoControlCharacters(), *field.validators]
             return field
+
+
+def reason_field(required: Any, label: Any = None) -> Any:
+    """The "why" every destructive action asks for (kept in the audit log): required, ≤ 500."""
+    from wtforms import TextAreaField
+    from wtforms.validators import DataRequired, Length
+
+    return TextAreaField(
+        label or _l("Reason"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired(required), Length(max=500)],
+    )
+
+
+def reason_form(required: Any, label: Any = None, **fields: Any) -> type[BackofficeForm]:
+    """A confirmation form for a delete, cancel or other verb: a reason (``required`` is the
+    message when it is missing) plus the verb's own ``fields``."""
+    return type(
+        "ReasonForm", (BackofficeForm,), {"reason": reason_field(required, label), **fields}
+    )

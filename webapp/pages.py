@@ -129,7 +129,7 @@ def list_url(cursor_name: str = "next", cursor: str | None = None, **changes: An
 
 def htmx_page_path() -> str | None:
     """For an htmx request: path and query of the page that sent it (unchecked), else None."""
-    current = request.headers.get("HX-Current-URL") if request.headers.get("HX-Request") else None
+    current = request.headers.get("HX-Current-URL") if is_htmx() else None
     if not current:
         return None
     parts = urlsplit(current)
@@ -138,7 +138,7 @@ def htmx_page_path() -> str | None:
 
 def navigate(target: str):
     """After a change, load ``target`` as a whole page: a redirect, or ``HX-Redirect`` for htmx."""
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)
 

@@ -20,7 +20,7 @@ from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from webapp.forms import has_forbidden
-from webapp.pages import htmx_page_path
+from webapp.pages import htmx_page_path, is_htmx
 
 from .roles import Role
 
@@ -107,6 +107,6 @@ def unauthorized_response() -> Any:
     """Anonymous request to a protected view: redirect (HX-Redirect for htmx) to sign-in."""
     reason = "expired" if g.get("session_expired") else None
     target = sign_in_url(reason)
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         return "", 401, {"HX-Redirect": target}
     return redirect(target)

@@ -15,13 +15,12 @@ from wtforms import (
     SearchField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, reason_form
 from webapp.teams.forms import strip, upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices
@@ -145,12 +144,7 @@ def changed(payload: dict[str, Any], service: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ServiceDeleteForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(_l("Say why the service is deleted.")), Length(max=500)],
-    )
+ServiceDeleteForm = reason_form(_l("Say why the service is deleted."))
 
 
 class ServiceFilterForm(BackofficeForm):

@@ -3,18 +3,16 @@ the taxes editor. Mounted at ``/teams/<team_id>/services``."""
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
 from webapp import once
+from webapp.actions import NO_LINKS, Screen, cursor_links, get_or_404, perform
 from webapp.api import api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
-from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.pages import navigate, render_page
 from webapp.teams.scoped import team_blueprint
 
 from .forms import ServiceDeleteForm, ServiceFilterForm, ServiceForm, changed, form_data
@@ -50,14 +48,11 @@ def index():
                 rows.append(service)
             if len(rows) >= SEARCH_LIMIT:
                 break
-        total, links = len(rows), {"first": None, "next": None}
+        total, links = len(rows), NO_LINKS
     else:
         page = api().services.list(limit=PAGE_SIZE, next=cursor)
         rows, total = list(page), page.total_results
-        links = {
-            "first": list_url("next") if cursor else None,
-            "next": list_url("next", page.next) if page.has_more and page.next else None,
-        }
+        links = cursor_links(page, cursor)
     return render_page(
         "services/page.html",
         "services/_rows.html",
@@ -82,6 +77,11 @@ def _context(form: ServiceForm, service: dict | None = None, kept: list | None =
     }
 
 
+NEW = Screen("services/new.html", "services/_form.html", "service-form")
+EDIT = Screen("services/edit.html", "services/_form.html", "service-form")
+DELETE = Screen("services/delete.html", "services/_confirm.html", "service-delete")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def new():
@@ -90,50 +90,22 @@ def new():
         form = ServiceForm(request.args, meta={"csrf": False})
         form.validate()
         form.once.data = form.once.data or once.issue()
-        return render_page("services/new.html", FRAGMENTS, **_context(form))
+        return render_page(NEW.page, FRAGMENTS, **_context(form))
     form = ServiceForm()
     if not form.is_submitted():
         form.once.data = once.issue()
-        return render_page("services/new.html", FRAGMENTS, **_context(form))
-    if not form.validate():
-        return form_failed(
-            "services/new.html", "services/_form.html", "service-form", **_context(form)
-        )
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        service = api().services.create(form.payload())
-    except ValidationError as error:
-        once.release(form.once.data)
-        record("service.create", object_type="service", outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "services/new.html",
-            "services/_form.html",
-            "service-form",
-            error=" ".join(unplaced) or None,
-            **_context(form),
-        )
-    except GigstackError:
-        once.release(form.once.data)
-        raise
-    record(
-        "service.create",
+        return render_page(NEW.page, FRAGMENTS, **_context(form))
+    return perform(
+        form,
+        lambda: api().services.create(form.payload()),
+        screen=NEW,
+        context=_context(form),
+        audit="service.create",
         object_type="service",
-        object_id=service.get("id"),
-        reason=service.get("description"),
+        object_id=lambda service: service.get("id"),
+        reason=lambda service: service.get("description"),
+        then=url_for("services.index"),
     )
-    target = url_for("services.index")
-    once.done(form.once.data, target)
-    return navigate(target)
-
-
-def _service_or_404(service_id: str) -> dict:
-    try:
-        return api().services.get(service_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/<service_id>/edit", methods=["GET", "POST"])
@@ -141,41 +113,32 @@ def _service_or_404(service_id: str) -> dict:
 def edit(service_id: str):
     """Upstream calls: ``GET /services/{id}``; on save ``PUT /services/{id}`` with only the
     changed fields."""
-    service = _service_or_404(service_id)
+    service = get_or_404(api().services.get, service_id)
     data, kept = form_data(service)
     if request.method == "GET" and request.args:
         form = ServiceForm(request.args, meta={"csrf": False})
         form.validate()
-        return render_page("services/edit.html", FRAGMENTS, **_context(form, service, kept))
+        return render_page(EDIT.page, FRAGMENTS, **_context(form, service, kept))
     form = ServiceForm(data=data)
-    context = _context(form, service, kept)
     if not form.is_submitted():
-        return render_page("services/edit.html", FRAGMENTS, **context)
+        return render_page(EDIT.page, FRAGMENTS, **_context(form, service, kept))
     if not form.validate():
-        return form_failed("services/edit.html", "services/_form.html", "service-form", **context)
+        return EDIT.failed(**_context(form, service, kept))
     payload = changed(form.payload(kept), service)
-    if payload:
-        try:
-            api().services.update(service_id, payload)
-        except ValidationError as error:
-            record(
-                "service.update", object_type="service", object_id=service_id, outcome=error.code
-            )
-            unplaced = apply_api_errors(form, error)
-            return form_failed(
-                "services/edit.html",
-                "services/_form.html",
-                "service-form",
-                error=" ".join(unplaced) or None,
-                **_context(form, service, kept),
-            )
-        record(
-            "service.update",
-            object_type="service",
-            object_id=service_id,
-            reason="changed: " + ", ".join(sorted(payload)),
-        )
-    return navigate(url_for("services.index"))
+    if not payload:
+        return navigate(url_for("services.index"))
+    return perform(
+        form,
+        lambda: api().services.update(service_id, payload),
+        screen=EDIT,
+        context=_context(form, service, kept),
+        validate=False,
+        audit="service.update",
+        object_type="service",
+        object_id=service_id,
+        reason="changed: " + ", ".join(sorted(payload)),
+        then=url_for("services.index"),
+    )
 
 
 @bp.route("/<service_id>/delete", methods=["GET", "POST"])
@@ -183,16 +146,19 @@ def edit(service_id: str):
 def delete(service_id: str):
     """A reason is asked; invoices keep their own copy of the item. Upstream calls:
     ``GET /services/{id}``, ``DELETE /services/{id}``."""
-    service = _service_or_404(service_id)
+    service = get_or_404(api().services.get, service_id)
     form = ServiceDeleteForm()
-    context = {"form": form, "service": service}
     if not form.is_submitted():
-        return render_page("services/delete.html", "services/_confirm.html", **context)
-    if not form.validate():
-        return form_failed(
-            "services/delete.html", "services/_confirm.html", "service-delete", **context
-        )
-    api().services.delete(service_id)
-    record("service.delete", object_type="service", object_id=service_id, reason=form.reason.data)
-    flash(_("Service %(name)s was deleted.", name=service.get("description") or service_id), "info")
-    return navigate(url_for("services.index"))
+        return render_page(DELETE.page, DELETE.fragment, form=form, service=service)
+    return perform(
+        form,
+        lambda: api().services.delete(service_id),
+        screen=DELETE,
+        context={"service": service},
+        audit="service.delete",
+        object_type="service",
+        object_id=service_id,
+        reason=form.reason.data,
+        message=_("Service %(name)s was deleted.", name=service.get("description") or service_id),
+        then=url_for("services.index"),
+    )

@@ -1,0 +1,145 @@
+"""The one way a view changes something in gigstack (DESIGN.md, "Screens: one vocabulary").
+
+Every create, update, delete and verb view follows the same skeleton: validate the form,
+claim its one-time token (a create is sent once), make the call, record the audit row — on
+success and on failure —, put gigstack's field errors on the form's fields, answer the failed
+form in place, or navigate. :func:`perform` owns that skeleton; a view keeps only what is its
+own: its form, its call, its messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import abort, flash
+
+from webapp import once
+from webapp.audit import record
+from webapp.gigstack import GigstackError
+from webapp.gigstack.errors import NotFound, ValidationError
+from webapp.pages import apply_api_errors, form_failed, navigate
+
+T = TypeVar("T")
+
+# gigstack errors that mean "the form is wrong": shown on the form, never as an error page
+REFUSALS: tuple[type[GigstackError], ...] = (ValidationError,)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Where a form lives: its page, the fragment htmx swaps and that fragment's element id."""
+
+    page: str
+    fragment: str
+    target: str
+
+    def failed(self, error: str | None = None, **context: Any):
+        """The form (``context["form"]``) again with its errors (422), the input kept."""
+        return form_failed(self.page, self.fragment, self.target, error=error, **context)
+
+
+def _value(value: Any, result: Any) -> Any:
+    return value(result) if callable(value) else value
+
+
+def perform(
+    form: Any,
+    call: Callable[[], T],
+    *,
+    screen: Screen,
+    audit: str,
+    object_type: str,
+    then: str | Callable[[T], Any],
+    object_id: str | Callable[[T], str | None] | None = None,
+    reason: str | Callable[[T], str | None] | None = None,
+    context: Mapping[str, Any] | None = None,
+    refused: Callable[[Any, GigstackError], list[str]] | None = None,
+    refusals: tuple[type[GigstackError], ...] = REFUSALS,
+    aliases: Mapping[str, str] | None = None,
+    validate: bool = True,
+    message: str | Callable[[T], str] | None = None,
+    repeat_to: str | None = None,
+):
+    """Validate ``form``, send ``call`` once and answer.
+
+    - invalid form → the form again (422), nothing sent, nothing recorded;
+    - the form's one-time token (a ``once`` field) already used → where the first attempt
+      went (:func:`once.repeated`), nothing sent;
+    - gigstack refuses (``refusals``) → audit row with the error code, the messages on their
+      fields (``refused(form, error)`` for a view's own mapping, else by gigstack's field
+      paths), the rest in the form's banner; the token is released so the form can be sent
+      again;
+    - any other gigstack error → audit row with its code, token released, the error goes on to
+      the error pages (banner and retry);
+    - success → audit row, ``message`` flashed, the token remembers ``then``'s URL and the
+      browser goes there. ``then`` may instead give a response (a page shown once): a repeat
+      then goes to ``repeat_to``.
+
+    ``object_id``, ``reason`` and ``message`` may be functions of the call's result.
+    """
+    extra = {**(context or {}), "form": form}
+    if validate and not form.validate():
+        return screen.failed(**extra)
+    token = getattr(getattr(form, "once", None), "data", None)
+    claim = once.claim(token)
+    if not claim.fresh:
+        return once.repeated(claim)
+    static_id = None if callable(object_id) else object_id
+    static_reason = None if callable(reason) else reason
+    try:
+        result = call()
+    except GigstackError as error:
+        once.release(token)
+        record(
+            audit,
+            object_type=object_type,
+            object_id=static_id,
+            outcome=error.code or type(error).__name__,
+            reason=static_reason,
+        )
+        if not isinstance(error, refusals):
+            raise
+        unplaced = refused(form, error) if refused else apply_api_errors(form, error, aliases)
+        return screen.failed(error=" ".join(unplaced) or None, **extra)
+    except BaseException:
+        once.release(token)
+        raise
+    record(
+        audit,
+        object_type=object_type,
+        object_id=_value(object_id, result),
+        reason=_value(reason, result),
+    )
+    if message is not None:
+        flash(_value(message, result), "info")
+    answer = _value(then, result)
+    if isinstance(answer, str):
+        once.done(token, answer)
+        return navigate(answer)
+    if repeat_to:
+        once.done(token, repeat_to)
+    return answer
+
+
+def get_or_404(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fetch(*args)``, or the 404 page when gigstack does not know it."""
+    try:
+        return fetch(*args, **kwargs)
+    except NotFound:
+        abort(404)
+
+
+def cursor_links(page: Any, cursor: str | None, name: str = "next") -> dict[str, str | None]:
+    """The pager's links of a cursor list: back to the first page (when not on it) and on to
+    the next (when gigstack has more), every filter kept."""
+    from webapp.pages import list_url
+
+    return {
+        "first": list_url(name) if cursor else None,
+        "next": list_url(name, page.next) if page.has_more and page.next else None,
+    }
+
+
+NO_LINKS: dict[str, str | None] = {"first": None, "next": None}
