@@ -29,5 +29,5 @@ def search(catalogue: str):
         abort(400)
     text = request.args.get(field) or request.args.get("q") or ""
     return render_template(
-        "catalogs/_picks.html", entries=SEARCHES[catalogue](text), field=field, query=text
+        "_partials/picks.html", entries=SEARCHES[catalogue](text), field=field, query=text
     )

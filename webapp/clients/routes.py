@@ -167,7 +167,7 @@ def picks():
             )
             entries.append({"code": client["id"], "name": label, "label": label, "hide_code": True})
     return render_template(
-        "catalogs/_picks.html",
+        "_partials/picks.html",
         entries=entries,
         field=field,
         query=text,
