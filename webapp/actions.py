@@ -19,7 +19,7 @@ from webapp import once
 from webapp.audit import record
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate
+from webapp.pages import apply_api_errors, form_failed, navigate, render_page
 
 T = TypeVar("T")
 
@@ -35,9 +35,24 @@ class Screen:
     fragment: str
     target: str
 
+    def show(self, fragments: str | Mapping[str, str] | None = None, **context: Any) -> str:
+        """The page, or the fragment htmx asks for (``fragments`` when it has several)."""
+        return render_page(self.page, fragments or self.fragment, fragment=self.fragment, **context)
+
     def failed(self, error: str | None = None, **context: Any):
         """The form (``context["form"]``) again with its errors (422), the input kept."""
-        return form_failed(self.page, self.fragment, self.target, error=error, **context)
+        return form_failed(
+            self.page, self.fragment, self.target, error=error, fragment=self.fragment, **context
+        )
+
+
+VERB_PAGE = "_partials/verb_page.html"
+
+
+def verb_screen(fragment: str, target: str) -> Screen:
+    """A delete or verb screen: the shared verb page around the area's own fragment (the page
+    wants ``title`` and, optionally, ``back={url, label, note}`` in its context)."""
+    return Screen(VERB_PAGE, fragment, target)
 
 
 def _value(value: Any, result: Any) -> Any:

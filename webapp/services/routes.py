@@ -7,7 +7,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 
 from webapp import once
-from webapp.actions import NO_LINKS, Screen, cursor_links, get_or_404, perform
+from webapp.actions import NO_LINKS, Screen, cursor_links, get_or_404, perform, verb_screen
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -79,7 +79,7 @@ def _context(form: ServiceForm, service: dict | None = None, kept: list | None =
 
 NEW = Screen("services/new.html", "services/_form.html", "service-form")
 EDIT = Screen("services/edit.html", "services/_form.html", "service-form")
-DELETE = Screen("services/delete.html", "services/_confirm.html", "service-delete")
+DELETE = verb_screen("services/_confirm.html", "service-delete")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -149,12 +149,12 @@ def delete(service_id: str):
     service = get_or_404(api().services.get, service_id)
     form = ServiceDeleteForm()
     if not form.is_submitted():
-        return render_page(DELETE.page, DELETE.fragment, form=form, service=service)
+        return DELETE.show(form=form, service=service, title=_("Delete service"))
     return perform(
         form,
         lambda: api().services.delete(service_id),
         screen=DELETE,
-        context={"service": service},
+        context={"service": service, "title": _("Delete service")},
         audit="service.delete",
         object_type="service",
         object_id=service_id,
