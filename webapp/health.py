@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.parallel import submit
 
 bp = Blueprint("health", __name__)
+bp.verbs = ("healthz", "readyz")
 
 
 @bp.get("/healthz")

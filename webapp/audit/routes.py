@@ -21,6 +21,7 @@ from .models import AuditEntry
 from .query import AuditFilters
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.verbs = ("export_csv",)
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000

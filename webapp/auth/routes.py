@@ -16,6 +16,8 @@ from .forms import SignInForm
 from .models import Staff, normalize_email, verify_credentials
 
 bp = Blueprint("auth", __name__)
+bp.verbs = ("sign_in", "sign_out")
+bp.object = None  # sign-in: its actions are the session's
 
 FAILED = 401  # status of a re-rendered sign-in form after wrong credentials
 

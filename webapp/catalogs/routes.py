@@ -15,6 +15,7 @@ from webapp.auth.roles import Role
 from . import sat
 
 bp = Blueprint("catalogs", __name__, url_prefix="/catalogs")
+bp.verbs = ("search",)
 
 SEARCHES = {"product-keys": sat.search_product_keys, "unit-keys": sat.search_unit_keys}
 FIELD_ID = re.compile(r"[a-z][a-z0-9_-]{0,40}")

@@ -16,6 +16,8 @@ from webapp.pages import navigate
 from . import scope
 
 bp = Blueprint("shell", __name__)
+bp.verbs = ("home", "favicon", "set_language", "switch_team", "team_options")
+bp.object = None  # the frame: its actions are about the staff member and the team
 
 RECENT = 5
 SWITCHER_LIMIT = 50

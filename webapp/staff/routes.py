@@ -30,6 +30,7 @@ from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, Sta
 log = logging.getLogger(__name__)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.verbs = ("reset_password",)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Role.ADMIN)
-def create():
+def new():
     """A new account with its first password; a repeated email is a field error."""
     form = StaffCreateForm()
     teams, teams_ok = _reachable_teams()
@@ -184,8 +185,8 @@ def create():
             return _to_list()
     context = {"form": form, "teams_ok": teams_ok}
     if form.is_submitted():
-        return form_failed("staff/new.html", "staff/_create_form.html", "staff-form", **context)
-    return render_page("staff/new.html", "staff/_create_form.html", **context)
+        return form_failed("staff/new.html", "staff/_form.html", "staff-form", **context)
+    return render_page("staff/new.html", "staff/_form.html", **context)
 
 
 def _create(form: StaffCreateForm) -> Staff | None:
@@ -264,7 +265,7 @@ def _limits_differ(new: list[str] | None, old: list[str] | None) -> bool:
 
 @bp.post(f"/<int(max={MAX_ID}):staff_id>/password")
 @requires(Role.ADMIN)
-def set_password(staff_id: int):
+def reset_password(staff_id: int):
     """A new password typed twice; every session of the account ends."""
     staff = _staff_or_404(staff_id)
     password_form = PasswordForm()

@@ -18,9 +18,16 @@ from webapp.shell import scope
 URL_TEAM = "url_team_id"
 
 
-def team_blueprint(name: str, import_name: str, path: str = "") -> Blueprint:
-    """A blueprint mounted at ``/teams/<team_id><path>`` whose views see the team checked."""
+def team_blueprint(
+    name: str, import_name: str, path: str = "", verbs: tuple[str, ...] = ()
+) -> Blueprint:
+    """A blueprint mounted at ``/teams/<team_id><path>`` whose views see the team checked.
+
+    ``verbs``: its endpoints beyond DESIGN.md's vocabulary (``cancel``, ``refund``…), which
+    ``tests/app/test_vocabulary.py`` accepts because they are declared here.
+    """
     bp = Blueprint(name, import_name, url_prefix=f"/teams/<team_id>{path}")
+    bp.verbs = verbs
     bp.url_value_preprocessor(take_team_id)
     bp.before_request(check_team)
     return bp
