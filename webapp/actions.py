@@ -9,11 +9,12 @@ own: its form, its call, its messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
-from flask import abort, flash
+from flask import abort, flash, request
 
 from webapp import once
 from webapp.audit import record
@@ -76,6 +77,7 @@ def perform(
     validate: bool = True,
     message: str | Callable[[T], str] | None = None,
     repeat_to: str | None = None,
+    failed_id: str | None = None,
 ):
     """Validate ``form``, send ``call`` once and answer.
 
@@ -92,16 +94,18 @@ def perform(
       browser goes there. ``then`` may instead give a response (a page shown once): a repeat
       then goes to ``repeat_to``.
 
-    ``object_id``, ``reason`` and ``message`` may be functions of the call's result.
+    ``object_id``, ``reason`` and ``message`` may be functions of the call's result (a failure
+    row then carries ``failed_id``, e.g. the e-mail a create was refused for). ``form`` is None
+    for a verb that is only a button (nothing to validate, no one-time token).
     """
     extra = {**(context or {}), "form": form}
-    if validate and not form.validate():
+    if validate and form is not None and not form.validate():
         return screen.failed(**extra)
     token = getattr(getattr(form, "once", None), "data", None)
     claim = once.claim(token)
     if not claim.fresh:
         return once.repeated(claim)
-    static_id = None if callable(object_id) else object_id
+    static_id = failed_id if callable(object_id) else object_id
     static_reason = None if callable(reason) else reason
     try:
         result = call()
@@ -138,11 +142,17 @@ def perform(
     return answer
 
 
-def get_or_404(fetch: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fetch(*args)``, or the 404 page when gigstack does not know it."""
+def get_or_404(
+    fetch: Callable[..., T],
+    *args: Any,
+    missing: tuple[type[GigstackError], ...] = (NotFound,),
+    **kwargs: Any,
+) -> T:
+    """``fetch(*args)``, or the 404 page when gigstack does not know it (``missing``: the
+    errors that mean so, e.g. also ``ValidationError`` for an id of the wrong shape)."""
     try:
         return fetch(*args, **kwargs)
-    except NotFound:
+    except missing:
         abort(404)
 
 
@@ -158,3 +168,30 @@ def cursor_links(page: Any, cursor: str | None, name: str = "next") -> dict[str,
 
 
 NO_LINKS: dict[str, str | None] = {"first": None, "next": None}
+
+
+def walk(items: Iterable[T], keep: Callable[[T], bool], most: int | None = None) -> Iterator[T]:
+    """The items ``keep`` keeps, until ``most`` are kept (a local search over a list)."""
+    return islice((item for item in items if keep(item)), most)
+
+
+def page_or_walk(
+    resource: Any,
+    keep: Callable[[Any], bool] | None,
+    *,
+    page_size: int,
+    most: int | None = None,
+    walked: int | None = None,
+    **order: Any,
+) -> tuple[list, int | None, dict[str, str | None]]:
+    """A list screen's rows, total and pager links: one page of ``resource.list`` (the cursor
+    in ``?next=``), or — with ``keep``, a filter gigstack's list does not take — every item
+    ``resource.iter`` walks that ``keep`` keeps, up to ``most`` kept (or ``walked`` read), on
+    one page. ``order`` (``order_by``, ``sort``) goes to both calls."""
+    if keep is not None:
+        items = resource.iter(limit=100, **order)
+        rows = list(walk(islice(items, walked), keep, most))
+        return rows, len(rows), NO_LINKS
+    cursor = request.args.get("next") or None
+    page = resource.list(limit=page_size, next=cursor, **order)
+    return list(page), page.total_results, cursor_links(page, cursor)

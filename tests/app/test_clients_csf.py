@@ -130,7 +130,7 @@ def test_update_shows_the_diff_then_uploads_once(
     assert first.headers["Location"] == second.headers["Location"]
     updated = next(c for c in _clients(sandbox, teams["partner"]) if c["id"] == client["id"])
     assert updated["tax_system"] == "601" and updated["address"]["zip"] == "42501"
-    assert [e.outcome for e in audit_rows(csf_app, "client.csf")] == ["ok"]
+    assert [e.outcome for e in audit_rows(csf_app, "client.confirm_csf")] == ["ok"]
 
 
 def test_a_csf_of_another_rfc_is_blocked(

@@ -46,8 +46,10 @@ ACTIONS: frozenset[str] = frozenset(
         "client.create",
         "client.update",
         "client.delete",
-        "client.csf",
-        "client.export",
+        "client.upload_csf",
+        "client.update_csf",
+        "client.confirm_csf",
+        "client.export_csv",
         "client.portal_link",
         "client.validate",
         "client.stamp_pending_receipts",
@@ -73,7 +75,12 @@ ACTIONS: frozenset[str] = frozenset(
 )
 
 # old name → current name
-RENAMED: dict[str, str] = {}
+RENAMED: dict[str, str] = {
+    "client.export": "client.export_csv",
+    # "client.csf" was three screens' action; it maps by row, not by name: a row whose outcome
+    # starts "refused_locally:" is client.upload_csf (no object_id) or client.update_csf (an
+    # object_id), any other row is client.confirm_csf
+}
 
 
 def current_name(action: str) -> str:

@@ -16,41 +16,30 @@ from typing import Any
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField
-from wtforms import HiddenField
-from wtforms.validators import ValidationError as FieldError
 
 from webapp import cache, catalogs
+from webapp.actions import Screen, get_or_404, perform
 from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.formatting import MEXICO_CITY
-from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError
-from webapp.pages import form_failed, navigate, render_page
+from webapp.pages import navigate
 from webapp.sat.csf import MAX_BYTES, CsfData, CsfError, parse_csf
 from webapp.teams.scoped import current_team_id
 
-from .routes import _client_or_404, bp  # the CSF views live on the clients blueprint
+from .forms import ConfirmForm, CsfForm
+from .routes import bp  # the CSF views live on the clients blueprint
 
 PENDING_SECONDS = 15 * 60
 MAX_AGE_DAYS = 90  # "older than 3 months"
 
 
-class CsfForm(BackofficeForm):
-    file = FileField(_l("Constancia de Situación Fiscal (PDF)"))
-
-    def validate_file(self, field) -> None:
-        if not field.data:
-            raise FieldError(_l("Choose the CSF PDF."))
-
-
-class ConfirmForm(BackofficeForm):
-    token = HiddenField()
+UPLOAD = Screen("clients/upload_csf.html", "clients/_csf_form.html", "csf-form")
+CONFIRM = Screen("clients/confirm_csf.html", "clients/_csf_preview.html", "csf-preview")
 
 
 def csf_message(error: CsfError) -> str:
@@ -148,51 +137,53 @@ def _today() -> date:
     return utcnow().astimezone(MEXICO_CITY).date()
 
 
-def _start(client: dict[str, Any] | None):
+def _another_rfc(client: dict[str, Any] | None, data: CsfData) -> str | None:
+    """Why this CSF cannot update ``client`` (another RFC's), or None."""
+    if not client or not client.get("tax_id") or client["tax_id"] == data.rfc:
+        return None
+    return _(
+        "This CSF belongs to RFC %(csf)s, but the client's RFC is %(client)s: nothing was changed.",
+        csf=data.rfc,
+        client=client["tax_id"],
+    )
+
+
+def _keep(pdf: bytes, preview: dict[str, Any], client: dict[str, Any] | None) -> str:
+    """The PDF and its preview wait in the cache for the confirmation: their token."""
+    token = secrets.token_urlsafe(16)
+    pending = {"pdf": pdf, "preview": preview, "team": current_team_id()}
+    cache.put(_key(token), {**pending, "client_id": (client or {}).get("id")}, PENDING_SECONDS)
+    return token
+
+
+def _start(client: dict[str, Any] | None, audit: str):
     """GET: the file form. POST: read the file, then the preview (or the reasons it is not
-    usable, without any call to gigstack)."""
+    usable, without any call to gigstack; a file that is no CSF recorded as ``audit``)."""
     form = CsfForm()
     context = {"form": form, "client": client}
     if not form.is_submitted():
-        return render_page("clients/csf.html", "clients/_csf_form.html", **context)
+        return UPLOAD.show(**context)
     if not form.validate():
-        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
+        return UPLOAD.failed(**context)
     pdf = form.file.data.read(MAX_BYTES + 1)
     try:
         data = parse_csf(pdf)
     except CsfError as error:
         form.file.errors.append(csf_message(error))
         record(
-            "client.csf",
+            audit,
             object_type="client",
             object_id=(client or {}).get("id"),
             outcome=f"refused_locally:{error.reason}",
         )
-        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
+        return UPLOAD.failed(**context)
     preview = preview_of(data, _today())
-    if client and client.get("tax_id") and client["tax_id"] != data.rfc:
-        form.file.errors.append(
-            _(
-                "This CSF belongs to RFC %(csf)s, but the client's RFC is "
-                "%(client)s: nothing was changed.",
-                csf=data.rfc,
-                client=client["tax_id"],
-            )
-        )
-        return form_failed("clients/csf.html", "clients/_csf_form.html", "csf-form", **context)
-    token = secrets.token_urlsafe(16)
-    cache.put(
-        _key(token),
-        {
-            "pdf": pdf,
-            "preview": preview,
-            "team": current_team_id(),
-            "client_id": (client or {}).get("id"),
-        },
-        PENDING_SECONDS,
-    )
+    if another := _another_rfc(client, data):
+        form.file.errors.append(another)
+        return UPLOAD.failed(**context)
+    token = _keep(pdf, preview, client)
     # the whole page: the upload form asked htmx to take #csf-page out of it
-    return render_template("clients/csf_preview.html", **_preview_context(token, preview, client))
+    return render_template(CONFIRM.page, **_preview_context(token, preview, client))
 
 
 def _preview_context(
@@ -215,14 +206,40 @@ def _preview_context(
 def upload_csf():
     """A client from a CSF (or the client with its RFC, updated). No upstream call until the
     preview is confirmed."""
-    return _start(None)
+    return _start(None, audit="client.upload_csf")
 
 
 @bp.route("/<client_id>/csf", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
-def client_csf(client_id: str):
+def update_csf(client_id: str):
     """Update one client from its CSF. Upstream calls: ``GET /clients/{id}`` (for the diff)."""
-    return _start(_client_or_404(client_id))
+    return _start(get_or_404(api().clients.get, client_id), audit="client.update_csf")
+
+
+def _pending(token: str):
+    """The upload waiting under ``token`` — or, as the second value, where to go instead (it
+    expired, or a double click: the first one made it)."""
+    pending = cache.get(_key(token))
+    if not pending or pending.get("team") != current_team_id():
+        flash(_("That CSF preview expired (15 minutes). Choose the file again."), "error")
+        return None, navigate(url_for("clients.upload_csf"))
+    if pending.get("done"):
+        return None, navigate(pending["done"])
+    return pending, None
+
+
+def _upload_refused(_form: Any, error: GigstackError) -> list[str]:
+    if error.status and error.status < 500:
+        return [error.message]
+    return [_("gigstack could not take the CSF right now. Nothing changed; try again.")]
+
+
+def _uploaded(token: str, made: dict[str, Any]) -> str:
+    """Where a confirmed upload goes (remembered for a repeat of the confirmation; the PDF is
+    dropped)."""
+    target = url_for("clients.show", client_id=made["id"])
+    cache.put(_key(token), {"done": target, "team": current_team_id()}, PENDING_SECONDS)
+    return target
 
 
 @bp.post("/csf/confirm")
@@ -234,48 +251,26 @@ def confirm_csf():
     token = form.token.data or ""
     if not form.validate() or not token:
         abort(400)
-    pending = cache.get(_key(token))
-    if not pending or pending.get("team") != current_team_id():
-        flash(_("That CSF preview expired (15 minutes). Choose the file again."), "error")
-        return navigate(url_for("clients.upload_csf"))
-    if pending.get("done"):
-        return navigate(pending["done"])  # a double click: the first one made it
-    client = _client_or_404(pending["client_id"]) if pending.get("client_id") else None
-    try:
-        made = api().clients.upload_csf(pending["pdf"], client_id=pending.get("client_id"))
-    except GigstackError as error:
-        record(
-            "client.csf",
-            object_type="client",
-            object_id=pending.get("client_id"),
-            outcome=error.code,
-        )
-        message = (
-            error.message
-            if error.status and error.status < 500
-            else _("gigstack could not take the CSF right now. Nothing changed; try again.")
-        )
-        return form_failed(
-            "clients/csf_preview.html",
-            "clients/_csf_preview.html",
-            "csf-preview",
-            error=message,
-            **_preview_context(token, pending["preview"], client),
-        )
-    target = url_for("clients.show", client_id=made["id"])
-    cache.put(_key(token), {"done": target, "team": current_team_id()}, PENDING_SECONDS)
-    record(
-        "client.csf",
+    pending, elsewhere = _pending(token)
+    if elsewhere:
+        return elsewhere
+    client_id = pending.get("client_id")
+    client = get_or_404(api().clients.get, client_id) if client_id else None
+    return perform(
+        form,
+        lambda: api().clients.upload_csf(pending["pdf"], client_id=client_id),
+        screen=CONFIRM,
+        context=_preview_context(token, pending["preview"], client),
+        validate=False,
+        refusals=(GigstackError,),
+        refused=_upload_refused,
+        audit="client.confirm_csf",
         object_type="client",
-        object_id=made["id"],
-        reason=f"from CSF of {pending['preview']['rfc']}"
-        + ("; updated" if pending.get("client_id") else ""),
-    )
-    flash(
-        _(
+        object_id=client_id or (lambda made: made["id"]),
+        reason=f"from CSF of {pending['preview']['rfc']}" + ("; updated" if client_id else ""),
+        message=lambda made: _(
             "The CSF was uploaded: %(name)s is up to date with SAT's data.",
             name=made.get("legal_name") or made["id"],
         ),
-        "info",
+        then=lambda made: _uploaded(token, made),
     )
-    return navigate(target)

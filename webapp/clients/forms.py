@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     Field,
@@ -15,14 +16,13 @@ from wtforms import (
     SearchField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, reason_form
 from webapp.sat.rfc import GENERIC_RFCS, rfc_person
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
@@ -187,12 +187,23 @@ def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> 
     return payload
 
 
-class ClientDeleteForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(_l("Say why the client is deleted.")), Length(max=500)],
-    )
+ClientDeleteForm = reason_form(_l("Say why the client is deleted."))
+
+
+class CsfForm(BackofficeForm):
+    """The CSF PDF to read (nothing is sent to gigstack before the preview is confirmed)."""
+
+    file = FileField(_l("Constancia de Situación Fiscal (PDF)"))
+
+    def validate_file(self, field) -> None:
+        if not field.data:
+            raise FieldError(_l("Choose the CSF PDF."))
+
+
+class ConfirmForm(BackofficeForm):
+    """The confirmation of a CSF preview: the token its PDF waits under."""
+
+    token = HiddenField()
 
 
 class ClientFilterForm(BackofficeForm):

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import catalogs, once
+from webapp.actions import (
+    NO_LINKS,
+    Screen,
+    get_or_404,
+    page_or_walk,
+    perform,
+    verb_screen,
+    walk,
+)
 from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.exports import csv_response
 from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.pages import navigate, render_page
 from webapp.parallel import gather
 from webapp.sat.rfc import GENERIC_RFCS, rfc_person
 from webapp.teams.scoped import team_blueprint
@@ -34,17 +44,31 @@ from .forms import (
     form_data,
 )
 
-bp = team_blueprint("clients", __name__, "/clients")
+bp = team_blueprint(
+    "clients",
+    __name__,
+    "/clients",
+    verbs=(
+        "picks",
+        "export_csv",
+        "validate",
+        "portal_link",
+        "stamp_pending_receipts",
+        "upload_csf",
+        "update_csf",
+        "confirm_csf",
+    ),
+)
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100  # the search endpoint's most per call; it never pages (§2.2)
 WALK_LIMIT = 5000  # clients walked when a filter the API lacks is applied
 PANEL_SIZE = 5
 SORTS = {
-    "-created": ("timestamp", "desc"),
-    "created": ("timestamp", "asc"),
-    "name": ("name", "asc"),
-    "-name": ("name", "desc"),
+    "-created": {"order_by": "timestamp", "sort": "desc"},
+    "created": {"order_by": "timestamp", "sort": "asc"},
+    "name": {"order_by": "name", "sort": "asc"},
+    "-name": {"order_by": "name", "sort": "desc"},
 }
 CSV_COLUMNS = (
     "id",
@@ -62,12 +86,16 @@ CSV_COLUMNS = (
 )
 
 
-def _filters(form: ClientFilterForm) -> dict[str, str]:
-    return {
-        name: getattr(form, name).data or ""
+def _criteria(form: ClientFilterForm) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The list's search text, the filters gigstack's list lacks, and the order (from the URL)."""
+    form.validate()
+    query = "" if form.q.errors else (form.q.data or "")
+    filters = {
+        name: getattr(form, name).data
         for name in ("validity", "efos", "persona")
-        if not getattr(form, name).errors
+        if not getattr(form, name).errors and getattr(form, name).data
     }
+    return query, filters, SORTS.get(form.sort.data or "-created", SORTS["-created"])
 
 
 def keep(client: dict[str, Any], filters: dict[str, str]) -> bool:
@@ -86,19 +114,15 @@ def keep(client: dict[str, Any], filters: dict[str, str]) -> bool:
 
 
 def _matching(
-    client_api: Any, query: str, filters: dict[str, str], order: tuple[str, str]
+    client_api: Any, query: str, filters: dict[str, str], order: dict[str, str]
 ) -> Iterator[dict[str, Any]]:
     """Every matching client, page by page (the search endpoint when a text is given)."""
     if query:
         found = client_api.clients.search(query, limit=SEARCH_LIMIT)
         yield from (c for c in found if keep(c, filters))
         return
-    pages = client_api.clients.iter(limit=100, order_by=order[0], sort=order[1])
-    for walked, client in enumerate(pages, start=1):
-        if keep(client, filters):
-            yield client
-        if walked >= WALK_LIMIT:
-            return
+    pages = client_api.clients.iter(limit=100, **order)
+    yield from walk(islice(pages, WALK_LIMIT), lambda client: keep(client, filters))
 
 
 @bp.get("/")
@@ -108,30 +132,17 @@ def index():
     text, ``GET /clients/search`` (one call, up to 100, "more matched" said plainly); with a
     filter gigstack lacks (SAT check, EFOS, persona), the pages walked and filtered here."""
     form = ClientFilterForm(request.args)
-    form.validate()
-    query = "" if form.q.errors else (form.q.data or "")
-    filters = {k: v for k, v in _filters(form).items() if v}
-    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
-    cursor = request.args.get("next") or None
+    query, filters, order = _criteria(form)
     more_matched = False
-    client_api = api()
     if query:
-        found = client_api.clients.search(query, limit=SEARCH_LIMIT)
+        found = api().clients.search(query, limit=SEARCH_LIMIT)
         rows = [c for c in found if keep(c, filters)]
-        more_matched = bool(found.has_more)
-        total, links = len(rows), {"first": None, "next": None}
-    elif filters:
-        rows = list(_matching(client_api, "", filters, order))
-        total, links = len(rows), {"first": None, "next": None}
+        total, links, more_matched = len(rows), NO_LINKS, bool(found.has_more)
     else:
-        page = client_api.clients.list(
-            limit=PAGE_SIZE, next=cursor, order_by=order[0], sort=order[1]
+        kept = (lambda client: keep(client, filters)) if filters else None
+        rows, total, links = page_or_walk(
+            api().clients, kept, page_size=PAGE_SIZE, walked=WALK_LIMIT, **order
         )
-        rows, total = list(page), page.total_results
-        links = {
-            "first": list_url("next") if cursor else None,
-            "next": list_url("next", page.next) if page.has_more and page.next else None,
-        }
     return render_page(
         "clients/page.html",
         "clients/_rows.html",
@@ -183,13 +194,9 @@ def _export_args() -> dict[str, str]:
 @requires(Role.VIEWER)
 def export_csv():
     """Every matching client, streamed page by page (never the whole list in memory)."""
-    form = ClientFilterForm(request.args)
-    form.validate()
-    query = "" if form.q.errors else (form.q.data or "")
-    filters = {k: v for k, v in _filters(form).items() if v}
-    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    query, filters, order = _criteria(ClientFilterForm(request.args))
     client_api = api()  # bound now: the rows are read after the view returned
-    record("client.export", object_type="client", reason=f"q={query!r}; filters={filters}")
+    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
 
     def rows() -> Iterator[list[Any]]:
         for client in _matching(client_api, query, filters, order):
@@ -210,13 +217,6 @@ def export_csv():
             ]
 
     return csv_response("clients", CSV_COLUMNS, rows())
-
-
-def _client_or_404(client_id: str) -> dict[str, Any]:
-    try:
-        return api().clients.get(client_id)
-    except NotFound:
-        abort(404)
 
 
 def problems(client: dict[str, Any]) -> list[str]:
@@ -259,7 +259,7 @@ def show(client_id: str):
     payments and receipts (each panel fails on its own)."""
     client_api = api()
     client, invoices, payments, receipts = gather(
-        lambda: _client_or_404(client_id),
+        lambda: get_or_404(client_api.clients.get, client_id),
         lambda: _panel(
             lambda: client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE)
         ),
@@ -283,29 +283,44 @@ def _show_context(client: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+ACTIONS = verb_screen("clients/_actions.html", "client-actions")
+STAMP = verb_screen("clients/_stamp.html", "stamp-receipts")
+NEW = Screen("clients/new.html", "clients/_form.html", "client-form")
+EDIT = Screen("clients/edit.html", "clients/_form.html", "client-form")
+DELETE = verb_screen("clients/_confirm.html", "client-delete")
+FRAGMENTS = {"client-form": "clients/_form.html", "fiscal-fields": "clients/_fiscal.html"}
+API_FIELDS = {"address.zip": "zip"}
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _actions_page(client: dict[str, Any], **extra: Any) -> tuple[str, int]:
+    """The client's state and actions after a verb, on the shared verb page."""
+    url = url_for("clients.show", client_id=client["id"])
+    back = {"url": url, "label": _("Back to the client")}
+    title = client.get("legal_name") or client.get("name") or client.get("id")
+    return ACTIONS.show(title=title, back=back, **_show_context(client, **extra)), 200
+
+
+def _checked(client: dict[str, Any]) -> str:
+    if client.get("is_valid"):
+        return _("SAT check done: the fiscal data are valid.")
+    return _("SAT check done: the fiscal data are not valid.")
+
+
 @bp.post("/<client_id>/validate")
 @requires(Role.OPERATOR)
 def validate(client_id: str):
     """Upstream calls: ``POST /clients/validate/{id}``; shows the fresh result."""
-    try:
-        client = api().clients.validate(client_id)
-    except NotFound:
-        abort(404)
-    record(
-        "client.validate",
+    return perform(
+        None,
+        lambda: get_or_404(api().clients.validate, client_id),
+        screen=ACTIONS,
+        refusals=(),
+        audit="client.validate",
         object_type="client",
         object_id=client_id,
-        reason="valid" if client.get("is_valid") else "invalid",
-    )
-    return render_page(
-        "clients/action.html",
-        "clients/_actions.html",
-        **_show_context(
-            client,
-            notice=_("SAT check done: the fiscal data are valid.")
-            if client.get("is_valid")
-            else _("SAT check done: the fiscal data are not valid."),
-        ),
+        reason=lambda client: "valid" if client.get("is_valid") else "invalid",
+        then=lambda client: _actions_page(client, notice=_checked(client)),
     )
 
 
@@ -314,15 +329,25 @@ def validate(client_id: str):
 def portal_link(client_id: str):
     """Upstream calls: ``GET /clients/{id}``, ``POST /clients/customerportal``. Shown once,
     audited without the URL."""
-    client = _client_or_404(client_id)
-    link = api().clients.portal_link(id=client_id)
-    record(
-        "client.portal_link", object_type="client", object_id=client_id, reason="link shown once"
+    client = get_or_404(api().clients.get, client_id)
+    return perform(
+        None,
+        lambda: api().clients.portal_link(id=client_id),
+        screen=ACTIONS,
+        refusals=(),
+        audit="client.portal_link",
+        object_type="client",
+        object_id=client_id,
+        reason="link shown once",
+        then=lambda link: (*_actions_page(client, link=link), NO_STORE),
     )
-    body = render_page(
-        "clients/action.html", "clients/_actions.html", **_show_context(client, link=link)
+
+
+def _stamped(result: dict[str, Any]) -> str:
+    return (
+        f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
+        f"remaining {result.get('remaining')}"
     )
-    return body, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<client_id>/stamp-pending-receipts", methods=["GET", "POST"])
@@ -332,88 +357,59 @@ def stamp_pending_receipts(client_id: str):
     confirm; POST: ``POST /clients/{id}/stamp-pending-receipts`` and the result per receipt."""
     client_api = api()
     client, pending = gather(
-        lambda: _client_or_404(client_id),
+        lambda: get_or_404(client_api.clients.get, client_id),
         lambda: client_api.receipts.list(status="pending", client_id=client_id, limit=1),
     )
     count = pending.total_results if pending.total_results is not None else len(pending)
-    context = _show_context(client, pending=count)
+    context = {**_show_context(client, pending=count), "title": _("Stamp pending receipts")}
     if request.method == "GET":
-        return render_page("clients/stamp.html", "clients/_stamp.html", **context)
-    try:
-        result = client_api.clients.stamp_pending_receipts(client_id)
-    except ValidationError as error:
-        record(
-            "client.stamp_pending_receipts",
-            object_type="client",
-            object_id=client_id,
-            outcome=error.code,
-        )
-        return form_failed(
-            "clients/stamp.html",
-            "clients/_stamp.html",
-            "stamp-receipts",
-            error=error.message,
-            **context,
-        )
-    record(
-        "client.stamp_pending_receipts",
+        return STAMP.show(**context)
+    return perform(
+        None,
+        lambda: client_api.clients.stamp_pending_receipts(client_id),
+        screen=STAMP,
+        context=context,
+        refused=lambda _form, error: [error.message],
+        audit="client.stamp_pending_receipts",
         object_type="client",
         object_id=client_id,
-        reason=f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
-        f"remaining {result.get('remaining')}",
+        reason=_stamped,
+        then=lambda result: (STAMP.show(result=result, **context), 200),
     )
-    return render_page("clients/stamp.html", "clients/_stamp.html", result=result, **context)
+
+
+def _client_form(data: dict[str, Any] | None = None) -> ClientForm:
+    """The posted form, or (a GET with a query) the one whose choices follow the RFC and regime
+    typed so far, or a fresh one with ``data``."""
+    if request.method == "GET" and request.args:
+        form = ClientForm(request.args, meta={"csrf": False})
+    else:
+        form = ClientForm(data=data)
+    form.offer_choices()
+    return form
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def new():
     """Upstream calls: ``POST /clients?team=`` on save (none while the form is refused)."""
-    form = ClientForm()
-    if request.method == "GET" and request.args:  # choices refreshed as the RFC/regime change
-        form = ClientForm(request.args, meta={"csrf": False})
-    form.offer_choices()
+    form = _client_form()
     if not form.is_submitted():
         form.once.data = form.once.data or once.issue()
-        return render_page(
-            "clients/new.html",
-            {"client-form": "clients/_form.html", "fiscal-fields": "clients/_fiscal.html"},
-            form=form,
-            client=None,
-        )
-    if not form.validate():
-        return form_failed(
-            "clients/new.html", "clients/_form.html", "client-form", form=form, client=None
-        )
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        client = api().clients.create(client_payload(form))
-    except (ValidationError, Conflict) as error:
-        once.release(form.once.data)
-        record("client.create", object_type="client", outcome=error.code)
-        unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
-        return form_failed(
-            "clients/new.html",
-            "clients/_form.html",
-            "client-form",
-            form=form,
-            client=None,
-            error=" ".join(unplaced) or None,
-        )
-    except GigstackError:
-        once.release(form.once.data)
-        raise
-    record(
-        "client.create",
+        return render_page(NEW.page, FRAGMENTS, form=form, client=None)
+    return perform(
+        form,
+        lambda: api().clients.create(client_payload(form)),
+        screen=NEW,
+        context={"client": None},
+        refusals=(ValidationError, Conflict),
+        aliases=API_FIELDS,
+        audit="client.create",
         object_type="client",
-        object_id=client.get("id"),
-        reason=client.get("tax_id"),
+        object_id=lambda client: client.get("id"),
+        reason=lambda client: client.get("tax_id"),
+        then=lambda client: url_for("clients.show", client_id=client["id"]),
     )
-    target = url_for("clients.show", client_id=client["id"])
-    once.done(form.once.data, target)
-    return navigate(target)
 
 
 @bp.route("/<client_id>/edit", methods=["GET", "POST"])
@@ -421,38 +417,28 @@ def new():
 def edit(client_id: str):
     """Upstream calls: ``GET /clients/{id}``; on save ``PUT /clients/{id}`` with only the
     changed fields."""
-    client = _client_or_404(client_id)
-    form = ClientForm(data=form_data(client))
-    if request.method == "GET" and request.args:
-        form = ClientForm(request.args, meta={"csrf": False})
-    form.offer_choices()
-    context = {"form": form, "client": client}
-    fragments = {"client-form": "clients/_form.html", "fiscal-fields": "clients/_fiscal.html"}
+    client = get_or_404(api().clients.get, client_id)
+    form = _client_form(form_data(client))
     if not form.is_submitted():
-        return render_page("clients/edit.html", fragments, **context)
+        return render_page(EDIT.page, FRAGMENTS, form=form, client=client)
     if not form.validate():
-        return form_failed("clients/edit.html", "clients/_form.html", "client-form", **context)
+        return EDIT.failed(form=form, client=client)
     payload = client_payload(form, client)
-    if payload:
-        try:
-            api().clients.update(client_id, payload)
-        except ValidationError as error:
-            record("client.update", object_type="client", object_id=client_id, outcome=error.code)
-            unplaced = apply_api_errors(form, error, {"address.zip": "zip"})
-            return form_failed(
-                "clients/edit.html",
-                "clients/_form.html",
-                "client-form",
-                error=" ".join(unplaced) or None,
-                **context,
-            )
-        record(
-            "client.update",
-            object_type="client",
-            object_id=client_id,
-            reason="changed: " + ", ".join(sorted(payload)),
-        )
-    return navigate(url_for("clients.show", client_id=client_id))
+    if not payload:
+        return navigate(url_for("clients.show", client_id=client_id))
+    return perform(
+        form,
+        lambda: api().clients.update(client_id, payload),
+        screen=EDIT,
+        context={"client": client},
+        validate=False,
+        aliases=API_FIELDS,
+        audit="client.update",
+        object_type="client",
+        object_id=client_id,
+        reason="changed: " + ", ".join(sorted(payload)),
+        then=url_for("clients.show", client_id=client_id),
+    )
 
 
 @bp.route("/<client_id>/delete", methods=["GET", "POST"])
@@ -460,16 +446,20 @@ def edit(client_id: str):
 def delete(client_id: str):
     """A reason and a confirmation naming the client; invoices keep their copy.
     Upstream calls: ``GET /clients/{id}``, ``DELETE /clients/{id}``."""
-    client = _client_or_404(client_id)
+    client = get_or_404(api().clients.get, client_id)
     form = ClientDeleteForm()
-    context = {"form": form, "client": client}
+    context = {"client": client, "title": _("Delete client")}
     if not form.is_submitted():
-        return render_page("clients/delete.html", "clients/_confirm.html", **context)
-    if not form.validate():
-        return form_failed(
-            "clients/delete.html", "clients/_confirm.html", "client-delete", **context
-        )
-    api().clients.delete(client_id)
-    record("client.delete", object_type="client", object_id=client_id, reason=form.reason.data)
-    flash(_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id), "info")
-    return navigate(url_for("clients.index"))
+        return DELETE.show(form=form, **context)
+    return perform(
+        form,
+        lambda: api().clients.delete(client_id),
+        screen=DELETE,
+        context=context,
+        audit="client.delete",
+        object_type="client",
+        object_id=client_id,
+        reason=form.reason.data,
+        message=_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id),
+        then=url_for("clients.index"),
+    )

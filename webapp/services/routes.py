@@ -7,7 +7,7 @@ from flask import request, url_for
 from flask_babel import gettext as _
 
 from webapp import once
-from webapp.actions import NO_LINKS, Screen, cursor_links, get_or_404, perform, verb_screen
+from webapp.actions import Screen, get_or_404, page_or_walk, perform, verb_screen
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -40,19 +40,8 @@ def index():
     form = ServiceFilterForm(request.args)
     form.validate()
     text = "" if form.q.errors else (form.q.data or "")
-    cursor = request.args.get("next") or None
-    if text:
-        rows = []
-        for service in api().services.iter(limit=100):
-            if _matches(service, text):
-                rows.append(service)
-            if len(rows) >= SEARCH_LIMIT:
-                break
-        total, links = len(rows), NO_LINKS
-    else:
-        page = api().services.list(limit=PAGE_SIZE, next=cursor)
-        rows, total = list(page), page.total_results
-        links = cursor_links(page, cursor)
+    keep = (lambda service: _matches(service, text)) if text else None
+    rows, total, links = page_or_walk(api().services, keep, page_size=PAGE_SIZE, most=SEARCH_LIMIT)
     return render_page(
         "services/page.html",
         "services/_rows.html",

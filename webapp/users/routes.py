@@ -6,29 +6,51 @@ without its URL, never cached or logged.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from typing import Any
+
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import catalogs, once
+from webapp.actions import Screen, get_or_404, page_or_walk, perform
 from webapp.api import api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.teams.scoped import team_blueprint
 
 from .forms import UserCreateForm, UserEditForm, UserFilterForm, edit_data
 
-bp = team_blueprint("users", __name__, "/users")
+bp = team_blueprint("users", __name__, "/users", verbs=("reset_password", "login_link"))
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 1000  # users walked when searching or filtering (teams have far fewer)
+BY_NAME = {"order_by": "name", "sort": "asc"}
+API_FIELDS = {"firstName": "first_name", "lastName": "last_name"}
+NEW = Screen("users/new.html", "users/_form.html", "user-form")
+EDIT = Screen("users/edit.html", "users/_edit_form.html", "user-form")
+NOTICE = Screen("users/show.html", "users/_notice.html", "user-notice")
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def role_name(code: str | None) -> str:
     return (catalogs.get("team_roles", code or "") or {}).get("name", code or "—")
+
+
+def _matcher(form: UserFilterForm):
+    """The search and role filter as a test of one user (None: no filter, one page)."""
+    query = "" if form.q.errors else (form.q.data or "").casefold()
+    role = form.role.data or ""
+    if not query and not role:
+        return None
+
+    def matches(user: dict[str, Any]) -> bool:
+        text = f"{user.get('name') or ''} {user.get('email') or ''}".casefold()
+        return (not query or query in text) and (not role or user.get("role") == role)
+
+    return matches
 
 
 @bp.get("/")
@@ -38,25 +60,9 @@ def index():
     role filter, every page of the team's users (filtered here: the API has no user search)."""
     form = UserFilterForm(request.args)
     form.validate()
-    query = "" if form.q.errors else (form.q.data or "").casefold()
-    role = form.role.data or ""
-    cursor = request.args.get("next") or None
-    if query or role:
-        rows = []
-        for user in api().users.iter(limit=100, order_by="name", sort="asc"):
-            text = f"{user.get('name') or ''} {user.get('email') or ''}".casefold()
-            if (not query or query in text) and (not role or user.get("role") == role):
-                rows.append(user)
-            if len(rows) >= SEARCH_LIMIT:
-                break
-        total, links = len(rows), {"first": None, "next": None}
-    else:
-        page = api().users.list(limit=PAGE_SIZE, next=cursor, order_by="name", sort="asc")
-        rows, total = list(page), page.total_results
-        links = {
-            "first": list_url("next") if cursor else None,
-            "next": list_url("next", page.next) if page.has_more and page.next else None,
-        }
+    rows, total, links = page_or_walk(
+        api().users, _matcher(form), page_size=PAGE_SIZE, most=SEARCH_LIMIT, **BY_NAME
+    )
     return render_page(
         "users/page.html",
         "users/_rows.html",
@@ -68,18 +74,20 @@ def index():
     )
 
 
-def _user_or_404(user_id: str) -> dict:
-    try:
-        return api().users.get(user_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/<user_id>")
 @requires(Role.VIEWER)
 def show(user_id: str):
     """Upstream calls: ``GET /users/{id}?team=``."""
-    return render_template("users/show.html", user=_user_or_404(user_id), role_name=role_name)
+    user = get_or_404(api().users.get, user_id)
+    return render_template("users/show.html", user=user, role_name=role_name)
+
+
+def _create_refused(form: UserCreateForm, error: GigstackError) -> list[str]:
+    """A registered e-mail is said on its field; the rest where gigstack's paths say."""
+    if isinstance(error, Conflict):
+        form.email.errors.append(_("A gigstack user with this e-mail already exists."))
+        return []
+    return apply_api_errors(form, error, API_FIELDS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -89,81 +97,49 @@ def new():
     form = UserCreateForm()
     if not form.is_submitted():
         form.once.data = once.issue()
-        return render_page("users/new.html", "users/_form.html", form=form)
-    if not form.validate():
-        return form_failed("users/new.html", "users/_form.html", "user-form", form=form)
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        user = api().users.create(form.payload())
-    except (ValidationError, Conflict) as error:
-        once.release(form.once.data)
-        record("user.create", object_type="user", object_id=form.email.data, outcome=error.code)
-        if isinstance(error, Conflict):
-            form.email.errors.append(_("A gigstack user with this e-mail already exists."))
-            unplaced = []
-        else:
-            unplaced = apply_api_errors(
-                form, error, {"firstName": "first_name", "lastName": "last_name"}
-            )
-        return form_failed(
-            "users/new.html",
-            "users/_form.html",
-            "user-form",
-            form=form,
-            error=" ".join(unplaced) or None,
-        )
-    except GigstackError:
-        once.release(form.once.data)
-        raise
-    record(
-        "user.create",
+        return NEW.show(form=form)
+    joined = f"; role: {form.role.data}" if form.auto_join.data else ""
+    return perform(
+        form,
+        lambda: api().users.create(form.payload()),
+        screen=NEW,
+        refusals=(ValidationError, Conflict),
+        refused=_create_refused,
+        audit="user.create",
         object_type="user",
-        object_id=user.get("id"),
-        reason=f"{user.get('email')}; role: {form.role.data}"
-        if form.auto_join.data
-        else user.get("email"),
+        object_id=lambda user: user.get("id"),
+        failed_id=form.email.data,
+        reason=lambda user: f"{user.get('email')}{joined}" if joined else user.get("email"),
+        then=lambda user: url_for("users.show", user_id=user["id"]),
     )
-    target = url_for("users.show", user_id=user["id"])
-    once.done(form.once.data, target)
-    return navigate(target)
 
 
 @bp.route("/<user_id>/edit", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def edit(user_id: str):
     """Upstream calls: ``GET /users/{id}``; on save ``PUT /users/{id}`` (changed fields)."""
-    user = _user_or_404(user_id)
+    user = get_or_404(api().users.get, user_id)
     form = UserEditForm(data=edit_data(user))
-    context = {"form": form, "user": user}
     if not form.is_submitted():
-        return render_page("users/edit.html", "users/_edit_form.html", **context)
+        return EDIT.show(form=form, user=user)
     if not form.validate():
-        return form_failed("users/edit.html", "users/_edit_form.html", "user-form", **context)
+        return EDIT.failed(form=form, user=user)
     payload = form.payload(user)
-    if payload:
-        try:
-            api().users.update(user_id, payload)
-        except ValidationError as error:
-            record("user.update", object_type="user", object_id=user_id, outcome=error.code)
-            unplaced = apply_api_errors(
-                form, error, {"firstName": "first_name", "lastName": "last_name"}
-            )
-            return form_failed(
-                "users/edit.html",
-                "users/_edit_form.html",
-                "user-form",
-                error=" ".join(unplaced) or error.message,
-                **context,
-            )
-        record(
-            "user.update",
-            object_type="user",
-            object_id=user_id,
-            reason="changed: " + ", ".join(sorted(payload)),
-        )
-    return navigate(url_for("users.show", user_id=user_id))
+    if not payload:
+        return navigate(url_for("users.show", user_id=user_id))
+    return perform(
+        form,
+        lambda: api().users.update(user_id, payload),
+        screen=EDIT,
+        context={"user": user},
+        validate=False,
+        refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
+        audit="user.update",
+        object_type="user",
+        object_id=user_id,
+        reason="changed: " + ", ".join(sorted(payload)),
+        then=url_for("users.show", user_id=user_id),
+    )
 
 
 @bp.post("/<user_id>/reset-password")
@@ -171,19 +147,17 @@ def edit(user_id: str):
 def reset_password(user_id: str):
     """Upstream calls: ``GET /users/{id}``, ``POST /users/reset-password``; shows only that
     the e-mail was sent."""
-    user = _user_or_404(user_id)
-    try:
-        api().users.reset_password(user["email"])
-    except GigstackError as error:
-        record("user.reset_password", object_type="user", object_id=user_id, outcome=error.code)
-        raise
-    record("user.reset_password", object_type="user", object_id=user_id)
-    return render_page(
-        "users/show.html",
-        "users/_notice.html",
-        user=user,
-        role_name=role_name,
-        notice=_("A password-reset e-mail was sent to %(email)s.", email=user["email"]),
+    user = get_or_404(api().users.get, user_id)
+    notice = _("A password-reset e-mail was sent to %(email)s.", email=user["email"])
+    return perform(
+        None,
+        lambda: api().users.reset_password(user["email"]),
+        screen=NOTICE,
+        refusals=(),
+        audit="user.reset_password",
+        object_type="user",
+        object_id=user_id,
+        then=lambda _sent: (NOTICE.show(**_shown(user, notice=notice)), 200),
     )
 
 
@@ -192,14 +166,23 @@ def reset_password(user_id: str):
 def login_link(user_id: str):
     """Upstream calls: ``GET /users/{id}``, ``POST /users/login-link``. Shown once; the audit
     says a link was made, never the link."""
-    user = _user_or_404(user_id)
-    try:
-        link = api().users.login_link(user_id)
-    except GigstackError as error:
-        record("user.login_link", object_type="user", object_id=user_id, outcome=error.code)
-        raise
-    record("user.login_link", object_type="user", object_id=user_id, reason="link shown once")
-    body = render_page(
-        "users/show.html", "users/_login_link.html", user=user, role_name=role_name, link=link
+    user = get_or_404(api().users.get, user_id)
+    return perform(
+        None,
+        lambda: api().users.login_link(user_id),
+        screen=NOTICE,
+        refusals=(),
+        audit="user.login_link",
+        object_type="user",
+        object_id=user_id,
+        reason="link shown once",
+        then=lambda link: (
+            render_page("users/show.html", "users/_login_link.html", **_shown(user, link=link)),
+            200,
+            NO_STORE,
+        ),
     )
-    return body, 200, {"Cache-Control": "no-store"}
+
+
+def _shown(user: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"user": user, "role_name": role_name, **extra}

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, reason_form
 
 MAX_URL = 4096
 MAX_EVENTS = 26
@@ -125,13 +125,59 @@ class WebhookForm(BackofficeForm):
         known = {e["code"] for e in catalogs.entries("webhook_events")}
         return [code for code in dict.fromkeys(chosen) if code in known]
 
+    def check(self, chosen: list[str]) -> bool:
+        """Validate the fields and the ``chosen`` events (at least one, at most MAX_EVENTS)."""
+        valid = self.validate()
+        if not chosen:
+            self.events.errors = [_("Choose at least one event.")]
+        elif len(chosen) > MAX_EVENTS:
+            self.events.errors = [_("At most %(n)s events.", n=MAX_EVENTS)]
+        return valid and not self.events.errors
 
-class WebhookDeleteForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason (for the audit log)"),
-        validators=[DataRequired(_l("Say why the webhook is deleted.")), Length(max=500)],
-    )
-    confirm = BooleanField(
+    def payload(self, chosen: list[str]) -> dict[str, Any]:
+        return {
+            "url": (self.url.data or "").strip(),
+            "events": chosen,
+            "description": (self.description.data or "").strip() or None,
+            "status": self.status.data,
+        }
+
+
+def form_data(webhook: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": webhook.get("url"),
+        "status": webhook.get("status"),
+        "description": webhook.get("description") or "",
+        "events": webhook.get("events") or [],
+    }
+
+
+def changed(payload: dict[str, Any], webhook: dict[str, Any]) -> dict[str, Any]:
+    """Only what differs from the webhook (the same events in another order are no change)."""
+
+    def same(key: str, value: Any) -> bool:
+        current = webhook.get(key)
+        if key == "events":
+            return set(value) == set(current or [])
+        if key == "description":
+            return (value or None) == (current or None)
+        return value == current
+
+    return {key: value for key, value in payload.items() if not same(key, value)}
+
+
+def api_fields(error: Any) -> dict[str, str]:
+    """gigstack's ``events[3]`` paths all land on the one events field."""
+    return {
+        path: "events" for path in getattr(error, "field_errors", {}) if path.startswith("events")
+    }
+
+
+WebhookDeleteForm = reason_form(
+    _l("Say why the webhook is deleted."),
+    _l("Reason (for the audit log)"),
+    confirm=BooleanField(
         _l("The partner's system stops receiving these events"),
         validators=[DataRequired(_l("Confirm it."))],
-    )
+    ),
+)
