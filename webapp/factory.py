@@ -62,10 +62,10 @@ def _register_upstream(app: Flask) -> None:
 
 def _register_auth(app: Flask) -> None:
     from .auth.setup import init_app as init_auth
-    from .shell import scope
+    from .teams import team_list
 
     init_auth(app)
-    scope.init_app(app)
+    team_list.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
