@@ -7,8 +7,9 @@ import sys
 
 from werkzeug.serving import run_simple
 
-from . import create_app, database, logs
+from . import database, logs
 from .auth.demo import ensure_demo_admin
+from .factory import create_app
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ from flask import abort, current_app
 
 from webapp.gigstack import GigstackClient
 from webapp.gigstack.client import TeamScope
+from webapp.shell.scope import selected_team
 
 from .upstream import Upstream
 
@@ -26,8 +27,6 @@ def unscoped_api() -> GigstackClient:
 def api() -> TeamScope:
     """The client bound to this request's team (on team pages, the one in the URL, already
     checked); 403 when the staff member may use no team."""
-    from webapp.shell.scope import selected_team
-
     team = selected_team()
     if team is None:
         abort(403, description="no_team_in_scope")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.app.conftest import add_staff, make_app, sign_in
 from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
-from webapp.sat import synthetic_csf
+from tests.support import synthetic_csf
 
 TODAY = datetime(2026, 2, 1, 18, 0, tzinfo=UTC).timestamp()  # the app's clock in these tests
 

@@ -17,8 +17,8 @@ from tests.app.conftest import PASSWORD, add_staff, csrf_token, sign_in
 from tests.app.helpers import audit_rows as audit
 from webapp.auth.models import Staff
 from webapp.extensions import db
-from webapp.shell.scope import team_choice
 from webapp.staff.routes import protection_errors
+from webapp.teams.team_list import team_choice
 
 pytestmark = pytest.mark.databases  # and on PostgreSQL
 

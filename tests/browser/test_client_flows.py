@@ -58,7 +58,7 @@ def test_fix_a_clients_regime_through_the_csf_diff(
 ):
     from datetime import date, timedelta
 
-    from webapp.sat import synthetic_csf
+    from tests.support import synthetic_csf
 
     client = api.clients.create(
         {

@@ -14,8 +14,8 @@ from tests.integration.test_client_support import (
     scratch_team,
     unique,
 )
+from tests.support import synthetic_csf
 from webapp.gigstack import NotFound, Page, ValidationError
-from webapp.sat import synthetic_csf
 
 # --------------------------------------------------------------------------- clients
 

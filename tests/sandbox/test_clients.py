@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import FROZEN_NOW
 from tests.sandbox.test_webhooks import Receiver
-from webapp.sat import synthetic_csf
+from tests.support import synthetic_csf
 
 _rng = random.Random()
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.sandbox.money import compute_totals, round2, to_decimal, to_number
+from webapp.domain.money import compute_totals, round2, to_decimal, to_number
 
 IVA = {"type": "IVA", "rate": 0.16, "factor": "Tasa"}
 

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from pypdf import PdfWriter
 
-from webapp.sat import synthetic_csf
+from tests.support import synthetic_csf
 from webapp.sat.csf import (
     CsfError,
     CsfRegime,

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from webapp.sat import synthetic_csf
+from tests.support import synthetic_csf
 from webapp.sat.csf import parse_csf
 
 

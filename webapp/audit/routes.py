@@ -14,7 +14,7 @@ from webapp.exports import csv_response
 from webapp.extensions import db
 from webapp.forms import parse_id
 from webapp.pages import list_url, render_page
-from webapp.shell.scope import directory
+from webapp.teams.team_list import directory
 
 from .forms import AuditFilterForm
 from .models import AuditEntry

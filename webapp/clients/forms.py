@@ -22,8 +22,8 @@ from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
+from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.forms import BackofficeForm, reason_form
-from webapp.sat.rfc import GENERIC_RFCS, rfc_person
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
     ZIP,

@@ -28,12 +28,12 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.exports import csv_response
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import navigate, render_page
 from webapp.parallel import gather
-from webapp.sat.rfc import GENERIC_RFCS, rfc_person
 from webapp.teams.scoped import team_blueprint
 
 from .forms import (

@@ -17,11 +17,11 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.domain.money import compute_totals
 from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import apply_api_errors, form_failed, navigate, render_page
-from webapp.sandbox.money import compute_totals
 
 from .routes import bp, find_invoice
 

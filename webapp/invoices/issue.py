@@ -32,6 +32,7 @@ from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clients.lookup import client_or_none
+from webapp.domain.money import compute_totals
 from webapp.forms import BackofficeForm
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, ValidationError
@@ -54,7 +55,6 @@ from webapp.pages import (
     swap_whole,
 )
 from webapp.parallel import gather
-from webapp.sandbox.money import compute_totals
 from webapp.teams.details import team_details
 from webapp.teams.readiness import csd_state
 from webapp.teams.scoped import current_team_id

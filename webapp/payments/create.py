@@ -15,6 +15,7 @@ from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clients.lookup import client_or_none
+from webapp.domain.money import compute_totals
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.items import (
@@ -34,7 +35,6 @@ from webapp.pages import (
     swap_whole,
 )
 from webapp.parallel import gather
-from webapp.sandbox.money import compute_totals
 
 from . import states
 from .forms import PaymentForm, RegisterForm, RequestForm, payment_form_choices

@@ -16,6 +16,7 @@ from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clients.lookup import client_or_none
+from webapp.domain.money import compute_totals
 from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, NotFound, ValidationError
@@ -38,7 +39,6 @@ from webapp.pages import (
     swap_whole,
 )
 from webapp.parallel import gather
-from webapp.sandbox.money import compute_totals
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from .forms import ReceiptCancelForm, ReceiptFilterForm, ReceiptForm

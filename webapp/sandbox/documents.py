@@ -42,13 +42,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from webapp import catalogs
+from webapp.domain.money import ItemAmounts, TaxLine, compute_item
+from webapp.domain.rfc import GENERIC_RFCS
 
 __all__ = [
     "CFDI_NS",
     "PAGOS_NS",
     "TFD_NS",
     "XSI_NS",
-    "compute_item",
     "money",
     "render_invoice_pdf",
     "render_invoice_xml",
@@ -69,7 +70,6 @@ for _prefix, _uri in (("cfdi", CFDI_NS), ("tfd", TFD_NS), ("pago20", PAGOS_NS), 
 
 #: Fake PAC RFC (SAT's own test RFC: well-formed, obviously not a real certifier).
 RFC_PROV_CERTIF = "SAT970701NN3"
-GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
 DEFAULT_ISSUER_REGIME = "601"
 DEFAULT_RECEIVER_REGIME = "616"
 DEFAULT_ZIP = "00000"
@@ -293,89 +293,7 @@ def _verification_url(invoice: dict[str, Any], issuer: dict[str, str], rfc_recei
     return f"{VERIFY_BASE}?{query}"
 
 
-# --------------------------------------------------------------------------- item arithmetic
-
-
-@dataclass(frozen=True)
-class TaxLine:
-    """One computed tax of one item (a CFDI Traslado or Retencion)."""
-
-    kind: str  # IVA / ISR / IEPS
-    sat_code: str  # 002 / 001 / 003
-    factor: str  # Tasa / Cuota / Exento
-    rate: Decimal
-    base: Decimal
-    amount: Decimal  # 0 for Exento
-    withholding: bool
-
-
-@dataclass(frozen=True)
-class ItemAmounts:
-    """An item's CFDI numbers per REFERENCE §1.10."""
-
-    quantity: Decimal
-    unit_value: Decimal  # excludes inclusive taxes; unrounded
-    importe: Decimal  # quantity × unit_value; unrounded
-    discount: Decimal
-    base: Decimal
-    taxes: tuple[TaxLine, ...] = field(default_factory=tuple)
-
-    @property
-    def transfers(self) -> tuple[TaxLine, ...]:
-        return tuple(t for t in self.taxes if not t.withholding)
-
-    @property
-    def withholdings(self) -> tuple[TaxLine, ...]:
-        return tuple(t for t in self.taxes if t.withholding)
-
-
-def _tax_code(kind: str) -> str:
-    entry = catalogs.get("taxes", kind)
-    return entry["sat_code"] if entry else kind
-
-
-def _norm_factor(value: Any) -> str:
-    factor = _s(value).capitalize() or "Tasa"
-    return factor if factor in {"Tasa", "Cuota", "Exento"} else "Tasa"
-
-
-def compute_item(item: dict[str, Any]) -> ItemAmounts:
-    """Per-item amounts with the sandbox's own rules, so the XML adds up to the invoice."""
-    quantity = Decimal(1) if item.get("quantity") is None else _dec(item.get("quantity"))
-    taxes = [t for t in item.get("taxes") or [] if isinstance(t, dict)]
-    inclusive = sum(
-        (
-            _dec(t.get("rate"))
-            for t in taxes
-            if t.get("inclusive")
-            and not t.get("withholding")
-            and _norm_factor(t.get("factor")) == "Tasa"
-        ),
-        _ZERO,
-    )
-    unit_price = _dec(item.get("unit_price"))
-    unit_value = unit_price / (1 + inclusive) if inclusive else unit_price
-    importe = quantity * unit_value
-    discount = _dec(item.get("discount"))
-    base = importe - discount
-    lines = []
-    for tax in taxes:
-        kind = _s(tax.get("type")).upper() or "IVA"
-        factor = _norm_factor(tax.get("factor"))
-        rate = _dec(tax.get("rate"))
-        if factor == "Exento":
-            amount, tax_base = _ZERO, base
-        elif factor == "Cuota":
-            # IEPS per unit: the base is the number of units, the amount quantity × quota.
-            amount, tax_base = _round2(quantity * rate), quantity
-        else:
-            amount, tax_base = _round2(base * rate), base
-        lines.append(
-            TaxLine(
-                kind, _tax_code(kind), factor, rate, tax_base, amount, bool(tax.get("withholding"))
-            )
-        )
-    return ItemAmounts(quantity, unit_value, importe, discount, base, tuple(lines))
+# --------------------------------------------------------------------------- tax totals
 
 
 @dataclass

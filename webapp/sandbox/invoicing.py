@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from webapp import catalogs
+from webapp.domain.money import compute_totals, round2, to_number
 
 from . import events
 from .builders import build_client, build_series, build_service
 from .clients_logic import match_clients, refresh_sat_status, validate_client_fields
 from .context import Caller
 from .errors import ApiError
-from .money import compute_totals, round2, to_number
 from .store import Store
 from .taxes import check_taxes
 from .validation import (

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from webapp.domain.money import round2, to_number
+
 from . import events, invoicing, receipts_logic
 from .context import Caller
 from .errors import ApiError, field_error
 from .keys import KeyRecord
-from .money import round2, to_number
 from .receipts_logic import article
 from .store import Store
 from .validation import CURRENCY_RE, Checker

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from webapp import catalogs
+from webapp.domain.money import round2
 
 from .store import Store
 
@@ -178,8 +179,6 @@ class _TeamSeeder:
         )
 
     def credit_note(self, when: int) -> None:
-        from .money import round2
-
         paid = [
             inv
             for inv in self.issued[-200:]
@@ -247,7 +246,6 @@ class _TeamSeeder:
 
     def pay(self, invoice: dict[str, Any], share: float, when: int) -> None:
         from .invoicing import issue_payment_complement
-        from .money import round2
 
         if invoice["status"] != "valid" or not invoice.get("last_balance"):
             return

@@ -11,9 +11,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from webapp.domain.money import compute_totals, round2, to_number
+
 from . import payments_logic, receipts_logic
 from .invoicing import client_ref, resolve_items
-from .money import compute_totals, round2, to_number
 from .store import Store
 from .validation import Checker
 

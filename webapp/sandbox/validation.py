@@ -13,7 +13,7 @@ from typing import Any
 
 from webapp import catalogs
 from webapp.catalogs import sat as sat_catalogs
-from webapp.sat.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL, is_generic_rfc, rfc_person  # noqa: F401 (re-exported)
+from webapp.domain.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL, is_generic_rfc, rfc_person  # noqa: F401 (re-exported)
 
 from .errors import ApiError
 

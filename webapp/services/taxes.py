@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
-from webapp.sandbox.money import compute_totals
+from webapp.domain.money import compute_totals
 
 NONE = ""
 EXEMPT = "exento"

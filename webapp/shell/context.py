@@ -11,9 +11,9 @@ from flask_login import current_user
 from webapp.auth.access import safe_next
 from webapp.auth.roles import Role
 from webapp.pages import htmx_page_path
+from webapp.teams.team_list import TeamChoice
 
 from . import scope
-from .scope import TeamChoice
 
 ROLE_LABELS = {"admin": _l("Administrator"), "operator": _l("Operator"), "viewer": _l("Viewer")}
 

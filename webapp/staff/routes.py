@@ -23,7 +23,7 @@ from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
 from webapp.forms import MAX_ID
 from webapp.pages import form_failed, navigate, render_page
-from webapp.shell.scope import TeamChoice, directory
+from webapp.teams.team_list import TeamChoice, directory
 
 from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, StaffFilterForm
 

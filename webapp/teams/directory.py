@@ -25,10 +25,10 @@ from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
 from webapp.shell import scope
-from webapp.shell.scope import TeamChoice
 
 from .forms import DirectoryFilterForm, TeamCreateForm, regime_choices, team_payload
 from .readiness import csd_state, missing_fiscal_data
+from .team_list import TeamChoice
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 

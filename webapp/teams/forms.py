@@ -27,8 +27,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
+from webapp.domain.rfc import rfc_person
 from webapp.forms import BackofficeForm
-from webapp.sat.rfc import rfc_person
 
 ZIP = re.compile(r"^[0-9]{5}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")

@@ -1,7 +1,7 @@
 """Is a team ready to stamp? The onboarding checklist and the CSD's state, from data at hand.
 
 The same rules feed the overview's checklist (full Team object plus its series) and the
-directory's tabs (the cached :class:`~webapp.shell.scope.TeamChoice`). Days count on the
+directory's tabs (the cached :class:`~webapp.teams.team_list.TeamChoice`). Days count on the
 app's clock so tests can move it (the valid SAT test CSD expires in May 2027).
 """
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Blueprint
 
+from webapp.domain.money import compute_totals, round2
+
 from .. import events, invoicing
 from .. import payments_logic as logic
 from ..clients_logic import apply_client_update, validate_client_fields
@@ -18,7 +20,6 @@ from ..context import Caller, caller
 from ..errors import field_error
 from ..http import created, json_body, listing, single
 from ..idempotency import idempotent
-from ..money import compute_totals, round2
 from ..paging import client_name_of, paginate, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 

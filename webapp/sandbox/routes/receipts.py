@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Blueprint
 
+from webapp.domain.money import compute_totals
+
 from .. import invoicing
 from .. import payments_logic as payments
 from .. import receipts_logic as logic
@@ -17,7 +19,6 @@ from ..context import Caller, caller
 from ..errors import ApiError
 from ..http import created, json_body, listing, single
 from ..idempotency import idempotent
-from ..money import compute_totals
 from ..paging import client_name_of, paginate, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 

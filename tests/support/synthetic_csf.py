@@ -1,4 +1,4 @@
-"""SYNTHETIC Constancia de Situación Fiscal PDFs for tests and the demo.
+"""SYNTHETIC Constancia de Situación Fiscal PDFs for the CSF tests (dashboard, sandbox, client).
 
 No synthetic CSF exists publicly and a genuine one carries a real taxpayer's data, so we draw
 our own after the layout of a real CSF (VALIDATION-NOTES sections 3.2 and 4): same labels, same

@@ -1,0 +1,170 @@
+"""Money and tax arithmetic of documents (REFERENCE §1.10), in one place.
+
+:func:`compute_item` works out one item's CFDI numbers (the sandbox writes its XML with the
+very same function, so the XML adds up to the invoice); :func:`compute_totals` sums items into
+the document totals every response shows, with SAT's half-up rounding to cents. The dashboard
+previews totals with it before sending a document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from webapp import catalogs
+
+__all__ = [
+    "ItemAmounts",
+    "TaxLine",
+    "compute_item",
+    "compute_totals",
+    "round2",
+    "to_decimal",
+    "to_number",
+]
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
+
+
+def to_decimal(value: Any) -> Decimal:
+    """A Decimal from a JSON number (via ``str`` so 0.1 stays 0.1); bad input is 0."""
+    if value is None or isinstance(value, bool):
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def round2(value: Any) -> Decimal:
+    """Half-up to two decimals (SAT practice): 0.125 → 0.13, 2.675 → 2.68."""
+    return to_decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def to_number(value: Any) -> float:
+    """A rounded amount as a JSON number (``-0.0`` never appears)."""
+    out = float(round2(value))
+    return out + 0.0 if out else 0.0
+
+
+def _text(value: Any) -> str:
+    """Stripped string, '' for None."""
+    return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """One computed tax of one item (a CFDI Traslado or Retencion)."""
+
+    kind: str  # IVA / ISR / IEPS
+    sat_code: str  # 002 / 001 / 003
+    factor: str  # Tasa / Cuota / Exento
+    rate: Decimal
+    base: Decimal
+    amount: Decimal  # 0 for Exento
+    withholding: bool
+
+
+@dataclass(frozen=True)
+class ItemAmounts:
+    """An item's CFDI numbers per REFERENCE §1.10."""
+
+    quantity: Decimal
+    unit_value: Decimal  # excludes inclusive taxes; unrounded
+    importe: Decimal  # quantity × unit_value; unrounded
+    discount: Decimal
+    base: Decimal
+    taxes: tuple[TaxLine, ...] = field(default_factory=tuple)
+
+    @property
+    def transfers(self) -> tuple[TaxLine, ...]:
+        return tuple(t for t in self.taxes if not t.withholding)
+
+    @property
+    def withholdings(self) -> tuple[TaxLine, ...]:
+        return tuple(t for t in self.taxes if t.withholding)
+
+
+def _tax_code(kind: str) -> str:
+    entry = catalogs.get("taxes", kind)
+    return entry["sat_code"] if entry else kind
+
+
+def _norm_factor(value: Any) -> str:
+    factor = _text(value).capitalize() or "Tasa"
+    return factor if factor in {"Tasa", "Cuota", "Exento"} else "Tasa"
+
+
+def compute_item(item: dict[str, Any]) -> ItemAmounts:
+    """Per-item amounts: the numbers of the item's CFDI Concepto and of its taxes."""
+    quantity = Decimal(1) if item.get("quantity") is None else to_decimal(item.get("quantity"))
+    taxes = [t for t in item.get("taxes") or [] if isinstance(t, dict)]
+    inclusive = sum(
+        (
+            to_decimal(t.get("rate"))
+            for t in taxes
+            if t.get("inclusive")
+            and not t.get("withholding")
+            and _norm_factor(t.get("factor")) == "Tasa"
+        ),
+        _ZERO,
+    )
+    unit_price = to_decimal(item.get("unit_price"))
+    unit_value = unit_price / (1 + inclusive) if inclusive else unit_price
+    importe = quantity * unit_value
+    discount = to_decimal(item.get("discount"))
+    base = importe - discount
+    lines = []
+    for tax in taxes:
+        kind = _text(tax.get("type")).upper() or "IVA"
+        factor = _norm_factor(tax.get("factor"))
+        rate = to_decimal(tax.get("rate"))
+        if factor == "Exento":
+            amount, tax_base = _ZERO, base
+        elif factor == "Cuota":
+            # IEPS per unit: the base is the number of units, the amount quantity × quota.
+            amount, tax_base = round2(quantity * rate), quantity
+        else:
+            amount, tax_base = round2(base * rate), base
+        lines.append(
+            TaxLine(
+                kind, _tax_code(kind), factor, rate, tax_base, amount, bool(tax.get("withholding"))
+            )
+        )
+    return ItemAmounts(quantity, unit_value, importe, discount, base, tuple(lines))
+
+
+def compute_totals(items: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Document totals ``{subtotal, discount, taxes, total}`` of Item objects.
+
+    ``taxes`` is the net tax (transferred − withheld) so ``total = subtotal − discount +
+    taxes``; each tax line is already rounded per item, as the CFDI writes it.
+    """
+    importe = Decimal(0)
+    discount = Decimal(0)
+    transferred = Decimal(0)
+    withheld = Decimal(0)
+    for item in items:
+        amounts = compute_item(item)
+        importe += amounts.importe
+        discount += amounts.discount
+        for line in amounts.taxes:
+            if line.withholding:
+                withheld += line.amount
+            elif line.factor != "Exento":
+                transferred += line.amount
+    subtotal = round2(importe)
+    discount_r = round2(discount)
+    taxes = round2(transferred - withheld)
+    total = round2(subtotal - discount_r + taxes)
+    return {
+        "subtotal": to_number(subtotal),
+        "discount": to_number(discount_r),
+        "taxes": to_number(taxes),
+        "total": to_number(total),
+    }
