@@ -71,7 +71,6 @@ def _register_auth(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .catalogs.routes import bp as catalogs_bp
-    from .clients import csf_upload  # noqa: F401 (its views join the clients blueprint)
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
     from .invoices import credit_note, issue  # noqa: F401 (their views join the blueprint)

@@ -32,7 +32,6 @@ from webapp.sat.csf import MAX_BYTES, CsfData, CsfError, parse_csf
 from webapp.teams.scoped import current_team_id
 
 from .forms import ConfirmForm, CsfForm
-from .routes import bp  # the CSF views live on the clients blueprint
 
 PENDING_SECONDS = 15 * 60
 MAX_AGE_DAYS = 90  # "older than 3 months"
@@ -201,7 +200,6 @@ def _preview_context(
     }
 
 
-@bp.route("/csf", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def upload_csf():
     """A client from a CSF (or the client with its RFC, updated). No upstream call until the
@@ -209,7 +207,6 @@ def upload_csf():
     return _start(None, audit="client.upload_csf")
 
 
-@bp.route("/<client_id>/csf", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def update_csf(client_id: str):
     """Update one client from its CSF. Upstream calls: ``GET /clients/{id}`` (for the diff)."""
@@ -242,7 +239,6 @@ def _uploaded(token: str, made: dict[str, Any]) -> str:
     return target
 
 
-@bp.post("/csf/confirm")
 @requires(Role.OPERATOR)
 def confirm_csf():
     """Upstream calls: ``POST /clients/csf`` (multipart, ``client_id`` when updating). A

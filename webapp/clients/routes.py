@@ -36,6 +36,7 @@ from webapp.pages import navigate, render_page
 from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint
 
+from . import csf_upload
 from .forms import (
     ClientDeleteForm,
     ClientFilterForm,
@@ -463,3 +464,9 @@ def delete(client_id: str):
         message=_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id),
         then=url_for("clients.index"),
     )
+
+
+# the CSF screens (csf_upload.py) on this blueprint
+bp.add_url_rule("/csf", view_func=csf_upload.upload_csf, methods=["GET", "POST"])
+bp.add_url_rule("/<client_id>/csf", view_func=csf_upload.update_csf, methods=["GET", "POST"])
+bp.add_url_rule("/csf/confirm", view_func=csf_upload.confirm_csf, methods=["POST"])
