@@ -47,7 +47,7 @@ class Screen:
         )
 
 
-VERB_PAGE = "_partials/verb_page.html"
+VERB_PAGE = "_partials/screen.html"
 
 
 def verb_screen(fragment: str, target: str) -> Screen:
