@@ -3,12 +3,9 @@ send and cancel."""
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     FieldList,
     Form,
@@ -23,13 +20,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
 from webapp.forms import BackofficeForm, reason_form
-from webapp.sales.forms import SaleForm
+from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
 
-class InvoiceFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class InvoiceFilterForm(SaleFilterForm):
     q = SearchField(
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
@@ -44,9 +38,6 @@ class InvoiceFilterForm(BackofficeForm):
         choices=[("", _l("Any")), ("PUE", "PUE"), ("PPD", "PPD")],
     )
     series = StringField(_l("Series"), validators=[Length(max=25)])
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         validate_choice=False,
@@ -75,11 +66,7 @@ class SendForm(BackofficeForm):
     )
 
     def addresses(self) -> list[str]:
-        return list(
-            dict.fromkeys(
-                part.strip() for part in (self.emails.data or "").split(",") if part.strip()
-            )
-        )
+        return listed(self.emails.data)
 
 
 # what each SAT cancellation motive means, said plainly (names come from the catalogue)
@@ -149,11 +136,7 @@ class EgressForm(InvoiceForm):
     )
 
     def uuids(self) -> list[str]:
-        return list(
-            dict.fromkeys(
-                part for part in re.split(r"[\s,;]+", self.related_uuids.data or "") if part
-            )
-        )
+        return listed(self.related_uuids.data, r"[\s,;]+")
 
 
 class CreditRow(Form):

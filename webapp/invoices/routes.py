@@ -323,12 +323,7 @@ def _issue(form: InvoiceForm, kind: str):
         screen=NEW,
         context=context,
         aliases=issue.related_aliases,
-        unconfirmed=lambda error: _(
-            "gigstack did not confirm the invoice (%(why)s). Send the "
-            "form again: it carries the same key, so at most one invoice "
-            "is issued.",
-            why=error.code,
-        ),
+        document="invoice",
         audit="invoice.create",
         object_type="invoice",
         object_id=lambda invoice: invoice["uuid"],
@@ -361,11 +356,7 @@ def credit_note(uuid: str):
         lambda: api().invoices.create_egress(note_body(invoice, form, items)),
         screen=CREDIT_NOTE,
         context=context,
-        unconfirmed=lambda error: _(
-            "gigstack did not confirm the credit note (%(why)s). Send the form "
-            "again: it carries the same key, so at most one is issued.",
-            why=error.code,
-        ),
+        document="credit_note",
         audit="invoice.credit_note",
         object_type="invoice",
         object_id=invoice["uuid"],

@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
 from webapp.forms import BackofficeForm, reason_form
-from webapp.sales.forms import CURRENCIES, SaleForm
+from webapp.sales.forms import CURRENCIES, SaleFilterForm, SaleForm, listed
 
 from .states import AUTOMATION_HELP, METHOD_LABELS, PAYMENT_METHODS
 
@@ -32,12 +32,8 @@ def payment_form_choices(with_blank: bool = False) -> list[tuple[str, str]]:
     ]
 
 
-class PaymentFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class PaymentFilterForm(SaleFilterForm):
     status = HiddenField()
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
     email = StringField(_l("Client e-mail"), validators=[Length(max=254)])
     tax_id = StringField(_l("Client RFC"), validators=[Length(max=13)])
     currency = SelectField(
@@ -45,8 +41,6 @@ class PaymentFilterForm(BackofficeForm):
         validate_choice=False,
         choices=[("", _l("Any"))] + [(c, c) for c in CURRENCIES],
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         validate_choice=False,
@@ -76,9 +70,7 @@ class PaymentForm(SaleForm):
     )
 
     def addresses(self) -> list[str]:
-        return list(
-            dict.fromkeys(p.strip() for p in (self.emails.data or "").split(",") if p.strip())
-        )
+        return listed(self.emails.data)
 
 
 class RegisterForm(PaymentForm):

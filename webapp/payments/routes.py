@@ -6,21 +6,21 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import once
-from webapp.actions import Screen, cursor_links, get_or_404, perform, verb_screen
+from webapp.actions import Screen, perform, verb_screen
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.formatting import money
 from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.pages import page_with_status_tabs, render_page
+from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between
+from webapp.sales.lists import created_between, found_or_404, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create, states
@@ -38,7 +38,6 @@ bp = team_blueprint(
     "payments", __name__, "/payments", verbs=("request", "mark_paid", "refund", "cancel")
 )
 
-PAGE_SIZE = 25
 SORTS = {"-created": "desc", "created": "asc"}
 
 
@@ -59,37 +58,20 @@ def index():
     cursor in the URL) and one ``limit=1`` count per status for the tabs' counts."""
     form = PaymentFilterForm(request.args)
     form.validate()
-    status = form.status.data if form.status.data in states.statuses() else ""
-    filters = _filters(form)
-    cursor = request.args.get("next") or None
-    client = api()
-    page, tabs = page_with_status_tabs(
-        partial(client.payments.list, **filters),
+    return tabbed_list(
+        ("payments/page.html", "payments/_rows.html"),
+        form,
+        partial(api().payments.list, **_filters(form)),
         states.statuses(),
-        status,
         states.status_name,
-        limit=PAGE_SIZE,
-        next=cursor,
-        sort=SORTS.get(form.sort.data or "", "desc"),
-    )
-    return render_page(
-        "payments/page.html",
-        "payments/_rows.html",
-        form=form,
-        rows=list(page),
-        total=page.total_results,
-        links=cursor_links(page, cursor),
-        tabs=tabs,
+        {"sort": SORTS.get(form.sort.data or "", "desc")},
         states=states,
     )
 
 
 def payment_or_404(payment_id: str) -> dict[str, Any]:
-    """``GET /payments/{id}``, or the 404 page (an id gigstack refuses is not found either)."""
-    try:
-        return get_or_404(api().payments.get, payment_id)
-    except ValidationError:
-        abort(404)
+    """``GET /payments/{id}``, or the 404 page."""
+    return found_or_404(api().payments.get, payment_id)
 
 
 def history(payment: dict[str, Any]) -> list[tuple[int, str]]:
@@ -177,11 +159,7 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         screen=NEW,
         context=context,
         aliases=create.method_aliases,
-        unconfirmed=lambda error: _(
-            "gigstack did not confirm the payment (%(why)s). Send the form again: it carries "
-            "the same key, so at most one payment is made.",
-            why=error.code,
-        ),
+        document="payment",
         object_type="payment",
         object_id=lambda payment: payment["id"],
         reason=partial(create.audit_reason, kind=kind),
@@ -360,13 +338,11 @@ def cancel(payment_id: str):
         return CANCEL.show(**context)
     if payment.get("status") not in states.CANCEL_FROM:
         return _refused_by_state(CANCEL, payment, context)
-    return perform(
+    return sale.verb(
         form,
         lambda: api().payments.cancel(payment_id),
         screen=CANCEL,
         context=context,
-        refusals=(ValidationError, Conflict),
-        refused=lambda _form, error: [error.message],
         audit="payment.cancel",
         object_type="payment",
         object_id=payment_id,

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import Length
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm, reason_form
-from webapp.sales.forms import SaleForm
+from webapp.forms import reason_form
+from webapp.sales.forms import SaleFilterForm, SaleForm
 
 
-class ReceiptFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class ReceiptFilterForm(SaleFilterForm):
     status = HiddenField()
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
 
 
 class ReceiptForm(SaleForm):

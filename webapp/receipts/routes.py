@@ -5,21 +5,20 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
-from webapp.actions import Screen, cursor_links, get_or_404, perform, verb_screen
+from webapp.actions import Screen, verb_screen
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.formatting import money
-from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.pages import page_with_status_tabs, render_page
+from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between
+from webapp.sales.lists import created_between, found_or_404, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create
@@ -27,7 +26,6 @@ from .forms import ReceiptCancelForm, ReceiptFilterForm, ReceiptForm
 
 bp = team_blueprint("receipts", __name__, "/receipts", verbs=("stamp", "cancel"))
 
-PAGE_SIZE = 25
 STAMP_FROM = frozenset({"pending"})  # §6.4
 CANCEL_FROM = frozenset({"pending", "expired"})  # §6.5
 STATUS_LABELS = {
@@ -58,37 +56,21 @@ def index():
     status for the tabs."""
     form = ReceiptFilterForm(request.args)
     form.validate()
-    status = form.status.data if form.status.data in statuses() else ""
     filters: dict[str, Any] = created_between(form)
     if form.client_id.data and not form.client_id.errors:
         filters["client_id"] = form.client_id.data.strip()
-    cursor = request.args.get("next") or None
-    client = api()
-    page, tabs = page_with_status_tabs(
-        partial(client.receipts.list, **filters),
+    return tabbed_list(
+        ("receipts/page.html", "receipts/_rows.html"),
+        form,
+        partial(api().receipts.list, **filters),
         statuses(),
-        status,
         lambda code: str(STATUS_LABELS.get(code, code)),
-        limit=PAGE_SIZE,
-        next=cursor,
-    )
-    return render_page(
-        "receipts/page.html",
-        "receipts/_rows.html",
-        form=form,
-        rows=list(page),
-        total=page.total_results,
-        links=cursor_links(page, cursor),
-        tabs=tabs,
     )
 
 
 def receipt_or_404(receipt_id: str) -> dict[str, Any]:
-    """``GET /receipts/{id}``, or the 404 page (an id gigstack refuses is not found either)."""
-    try:
-        return get_or_404(api().receipts.get, receipt_id)
-    except ValidationError:
-        abort(404)
+    """``GET /receipts/{id}``, or the 404 page."""
+    return found_or_404(api().receipts.get, receipt_id)
 
 
 def _context(receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -153,6 +135,15 @@ def _verb_context(verb: str, receipt: dict[str, Any], **extra: Any) -> dict[str,
     return _context(receipt, verb=verb, title=TITLES[verb], back=back, **extra)
 
 
+NOT_STAMPABLE = _l("Only a pending receipt can be stamped; this one is %(status)s.")
+NOT_CANCELLABLE = _l("Only a pending or expired receipt can be cancelled; this one is %(status)s.")
+
+
+def _refused_by_state(screen: Screen, message: Any, receipt: dict[str, Any], context: dict):
+    """The receipt's status no longer allows the verb (another tab): say so, send nothing."""
+    return screen.failed(error=message % {"status": receipt_status(receipt)[0]}, **context)
+
+
 @bp.route("/<receipt_id>/stamp", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def stamp(receipt_id: str):
@@ -163,23 +154,15 @@ def stamp(receipt_id: str):
     if request.method == "GET":
         return STAMP.show(**context)
     if not context["can_stamp"]:
-        return STAMP.failed(
-            error=_(
-                "Only a pending receipt can be stamped; this one is %(status)s.",
-                status=receipt_status(receipt)[0],
-            ),
-            **context,
-        )
+        return _refused_by_state(STAMP, NOT_STAMPABLE, receipt, context)
     if context["problem"]:
         return STAMP.failed(error=context["problem"], **context)
-    return perform(
+    return sale.verb(
         None,
         lambda: api().receipts.stamp(receipt_id),
         screen=STAMP,
         context=context,
         validate=False,
-        refusals=(ValidationError, Conflict),
-        refused=lambda _form, error: [error.message],
         audit="receipt.stamp",
         object_type="receipt",
         object_id=receipt_id,
@@ -202,20 +185,12 @@ def cancel(receipt_id: str):
     if not form.is_submitted():
         return CANCEL.show(**context)
     if not context["can_cancel"]:
-        return CANCEL.failed(
-            error=_(
-                "Only a pending or expired receipt can be cancelled; this one is %(status)s.",
-                status=receipt_status(receipt)[0],
-            ),
-            **context,
-        )
-    return perform(
+        return _refused_by_state(CANCEL, NOT_CANCELLABLE, receipt, context)
+    return sale.verb(
         form,
         lambda: api().receipts.cancel(receipt_id),
         screen=CANCEL,
         context=context,
-        refusals=(ValidationError, Conflict),
-        refused=lambda _form, error: [error.message],
         audit="receipt.cancel",
         object_type="receipt",
         object_id=receipt_id,
@@ -247,11 +222,7 @@ def new():
         lambda: api().receipts.create(create.body(form, draft.client, draft.items)),
         screen=NEW,
         context=context,
-        unconfirmed=lambda error: _(
-            "gigstack did not confirm the receipt (%(why)s). Send the form again: it carries "
-            "the same key, so at most one receipt is made.",
-            why=error.code,
-        ),
+        document="receipt",
         audit="receipt.create",
         object_type="receipt",
         object_id=lambda receipt: receipt["id"],

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp.actions import Screen, perform
 from webapp.api import api
@@ -29,6 +30,26 @@ from webapp.sandbox.money import compute_totals
 from .items import apply_services, item_keys, item_payload, rows_from_action, set_service_choices
 
 NO_TOTALS = {"subtotal": 0, "taxes": 0, "total": 0}
+# said when gigstack did not confirm a create (a timeout, an outage): the form is sent again
+UNCONFIRMED = {
+    "invoice": _l(
+        "gigstack did not confirm the invoice (%(why)s). Send the "
+        "form again: it carries the same key, so at most one invoice "
+        "is issued."
+    ),
+    "credit_note": _l(
+        "gigstack did not confirm the credit note (%(why)s). Send the form "
+        "again: it carries the same key, so at most one is issued."
+    ),
+    "payment": _l(
+        "gigstack did not confirm the payment (%(why)s). Send the form again: it carries "
+        "the same key, so at most one payment is made."
+    ),
+    "receipt": _l(
+        "gigstack did not confirm the receipt (%(why)s). Send the form again: it carries "
+        "the same key, so at most one receipt is made."
+    ),
+}
 
 
 def totals_of(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -129,14 +150,15 @@ def create(
     *,
     screen: Screen,
     context: Mapping[str, Any],
-    unconfirmed: Callable[[GigstackError], str],
+    document: str,
     aliases: Callable[[GigstackError], Mapping[str, str]] | Mapping[str, str] | None = None,
     **audit: Any,
 ):
     """Send a sale form checked by its view (``perform`` without its own validation): a
     refusal (validation, conflict) lands on the fields; a timeout or an outage answers the
-    same form with ``unconfirmed(error)`` — it carries the same idempotency key, so sending
-    it again makes at most one document. ``audit``: perform's audit, object and ``then``."""
+    same form with its ``document``'s :data:`UNCONFIRMED` message — it carries the same
+    idempotency key, so sending it again makes at most one. ``audit``: perform's audit,
+    object and ``then``."""
     return perform(
         form,
         call,
@@ -145,6 +167,20 @@ def create(
         validate=False,
         refusals=(ValidationError, Conflict),
         refused=refused_with(aliases),
-        unconfirmed=unconfirmed,
+        unconfirmed=lambda error: UNCONFIRMED[document] % {"why": error.code},
+        **audit,
+    )
+
+
+def verb(form: Any, call: Callable[[], Any], *, screen: Screen, **audit: Any):
+    """A verb on a sale document (cancel, stamp…) through ``perform``: gigstack's refusal —
+    a validation error, or a conflict (its state changed meanwhile) — said in the form's
+    banner. ``audit``: perform's audit, object, messages and ``then``."""
+    return perform(
+        form,
+        call,
+        screen=screen,
+        refusals=(ValidationError, Conflict),
+        refused=lambda _form, error: [error.message],
         **audit,
     )

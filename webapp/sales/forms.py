@@ -3,10 +3,20 @@ from (gigstack's idempotency key, the client, the items, the currency)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, FieldList, Form, FormField, HiddenField, SelectField, StringField
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from webapp.forms import BackofficeForm
@@ -41,6 +51,18 @@ class ItemForm(Form):
     )
 
 
+class SaleFilterForm(BackofficeForm):
+    """A sale list's filters (all in the URL): the client and the days it was created in
+    (:func:`webapp.sales.lists.created_between`)."""
+
+    class Meta:
+        csrf = False
+
+    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
 class SaleForm(BackofficeForm):
     """What every sale form has: the key gigstack keeps it sent once by (made when the form
     is opened), the client, the items and the currency."""
@@ -54,3 +76,9 @@ class SaleForm(BackofficeForm):
         places=None,
         validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
     )
+
+
+def listed(text: str | None, separators: str = ",") -> list[str]:
+    """The items of a list typed in one box (addresses, UUIDs), each once, in order."""
+    parts = (part.strip() for part in re.split(separators, text or ""))
+    return list(dict.fromkeys(part for part in parts if part))
