@@ -78,6 +78,9 @@ def perform(
     message: str | Callable[[T], str] | None = None,
     repeat_to: str | None = None,
     failed_id: str | None = None,
+    check: Callable[[], Any] | None = None,
+    error_reason: str | None = None,
+    unconfirmed: Callable[[GigstackError], str] | None = None,
 ):
     """Validate ``form``, send ``call`` once and answer.
 
@@ -97,6 +100,15 @@ def perform(
     ``object_id``, ``reason`` and ``message`` may be functions of the call's result (a failure
     row then carries ``failed_id``, e.g. the e-mail a create was refused for). ``form`` is None
     for a verb that is only a button (nothing to validate, no one-time token).
+
+    - ``check``: the view's own refusals made once the token is claimed (a state changed in
+      another tab, an amount above what is left): an answer from it is returned, the token
+      released, nothing sent or recorded;
+    - ``error_reason``: the reason recorded when the call fails (default: ``reason`` when it
+      is not a function);
+    - ``unconfirmed(error)``: any other gigstack error answers the failed form with this
+      message instead of the error pages (a form carrying gigstack's idempotency key can
+      safely be sent again).
     """
     extra = {**(context or {}), "form": form}
     if validate and form is not None and not form.validate():
@@ -105,8 +117,13 @@ def perform(
     claim = once.claim(token)
     if not claim.fresh:
         return once.repeated(claim)
+    if check is not None:
+        answer = check()
+        if answer is not None:
+            once.release(token)
+            return answer
     static_id = failed_id if callable(object_id) else object_id
-    static_reason = None if callable(reason) else reason
+    static_reason = error_reason if error_reason is not None or callable(reason) else reason
     try:
         result = call()
     except GigstackError as error:
@@ -119,7 +136,9 @@ def perform(
             reason=static_reason,
         )
         if not isinstance(error, refusals):
-            raise
+            if unconfirmed is None:
+                raise
+            return screen.failed(error=unconfirmed(error), **extra)
         unplaced = refused(form, error) if refused else apply_api_errors(form, error, aliases)
         return screen.failed(error=" ".join(unplaced) or None, **extra)
     except BaseException:

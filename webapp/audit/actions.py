@@ -62,6 +62,7 @@ ACTIONS: frozenset[str] = frozenset(
         "invoice.cancel",
         "invoice.credit_note",
         "payment.create",
+        "payment.request",
         "payment.mark_paid",
         "payment.refund",
         "payment.cancel",

@@ -7,33 +7,44 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import abort
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, HiddenField
-from wtforms.validators import Optional
 
-from webapp.api import api
-from webapp.audit import record
-from webapp.auth.access import requires
-from webapp.auth.roles import Role
-from webapp.domain.money import compute_totals
-from webapp.forms import BackofficeForm
-from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.gigstack import new_idempotency_key
+from webapp.sales.context import NO_TOTALS, totals_of
 
-from .routes import bp, find_invoice
+from .forms import CreditNoteForm
 
 
-class CreditRow(Form):
-    include = BooleanField(_l("Credit"), default=True)
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional()])
+def creditable(invoice: dict[str, Any]) -> dict[str, Any]:
+    """A valid income invoice, or the 404 page (only those take a credit note)."""
+    if invoice.get("invoice_type") != "I" or invoice.get("status") != "valid":
+        abort(404)
+    return invoice
 
 
-class CreditNoteForm(BackofficeForm):
-    idempotency_key = HiddenField()
-    rows = FieldList(FormField(CreditRow))
+def credit_form(invoice: dict[str, Any]) -> CreditNoteForm:
+    """The form as sent, or opened with every item credited whole and a new idempotency key;
+    one row per invoice item either way."""
+    form = CreditNoteForm()
+    if not form.is_submitted():
+        form = CreditNoteForm(
+            formdata=None,
+            data={
+                "idempotency_key": new_idempotency_key(),
+                "rows": [
+                    {"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
+                    for item in invoice.get("items") or []
+                ],
+            },
+        )
+    while len(form.rows) < len(invoice.get("items") or []):
+        form.rows.append_entry({"include": False})
+    return form
+
+
+def credit_totals(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return totals_of(items) if items else NO_TOTALS
 
 
 def credited_items(invoice: dict[str, Any], form: CreditNoteForm) -> list[dict[str, Any]]:
@@ -85,7 +96,7 @@ def problems(
         ):
             found.append(_("A quantity is above the invoice's."))
             break
-    total = compute_totals(items)["total"] if items else 0
+    total = credit_totals(items)["total"]
     if total > float(invoice.get("total") or 0) + 0.005:
         found.append(
             _(
@@ -96,41 +107,11 @@ def problems(
     return found
 
 
-@bp.route("/<uuid>/credit-note", methods=["GET", "POST"])
-@requires(Role.OPERATOR)
-def credit_note(uuid: str):
-    """Upstream calls: the invoice; on issue ``POST /invoices/egress`` with relationship 01."""
-    invoice = find_invoice(uuid)
-    if invoice.get("invoice_type") != "I" or invoice.get("status") != "valid":
-        abort(404)
-    form = CreditNoteForm()
-    if not form.is_submitted():
-        form = CreditNoteForm(
-            formdata=None,
-            data={
-                "idempotency_key": new_idempotency_key(),
-                "rows": [
-                    {"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
-                    for item in invoice.get("items") or []
-                ],
-            },
-        )
-    while len(form.rows) < len(invoice.get("items") or []):
-        form.rows.append_entry({"include": False})
-    items = credited_items(invoice, form)
-    blocking = problems(invoice, form, items)
-    totals = compute_totals(items) if items else {"subtotal": 0, "taxes": 0, "total": 0}
-    context = {"form": form, "invoice": invoice, "blocking": blocking, "totals": totals}
-    if request.method == "GET" or request.form.get("action") != "issue":
-        return render_page("invoices/credit_note.html", "invoices/_credit_note.html", **context)
-    if not form.validate() or blocking:
-        return form_failed(
-            "invoices/credit_note.html",
-            "invoices/_credit_note.html",
-            "credit-note-form",
-            error=_("The credit note was not issued."),
-            **context,
-        )
+def note_body(
+    invoice: dict[str, Any], form: CreditNoteForm, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The egress invoice: the invoice's receiver, relationship 01 to it, the items credited,
+    the form's idempotency key."""
     body = {
         "client": {"id": (invoice.get("client") or {}).get("id")},
         "items": items,
@@ -145,45 +126,4 @@ def credit_note(uuid: str):
     }
     if body["currency"] != "MXN":
         body["exchange_rate"] = invoice.get("exchange_rate")
-    try:
-        note = api().invoices.create_egress(body)
-    except (ValidationError, Conflict) as error:
-        record(
-            "invoice.credit_note",
-            object_type="invoice",
-            object_id=invoice["uuid"],
-            outcome=error.code,
-        )
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "invoices/credit_note.html",
-            "invoices/_credit_note.html",
-            "credit-note-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    except GigstackError as error:
-        record(
-            "invoice.credit_note",
-            object_type="invoice",
-            object_id=invoice["uuid"],
-            outcome=error.code,
-        )
-        return form_failed(
-            "invoices/credit_note.html",
-            "invoices/_credit_note.html",
-            "credit-note-form",
-            error=_(
-                "gigstack did not confirm the credit note (%(why)s). Send the form "
-                "again: it carries the same key, so at most one is issued.",
-                why=error.code,
-            ),
-            **context,
-        )
-    record(
-        "invoice.credit_note",
-        object_type="invoice",
-        object_id=invoice["uuid"],
-        reason=f"credit note {note['uuid']} for {note.get('total')}",
-    )
-    return navigate(url_for("invoices.show", uuid=note["uuid"]))
+    return body

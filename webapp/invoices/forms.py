@@ -1,18 +1,29 @@
-"""Invoice list filters (all in the URL)."""
+"""Invoice forms: list filters (all in the URL), issue (income and egress), credit note,
+send and cancel."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from webapp.forms import BackofficeForm
+from webapp import catalogs
+from webapp.forms import BackofficeForm, reason_form
+from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
 
-class InvoiceFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class InvoiceFilterForm(SaleFilterForm):
     q = SearchField(
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
@@ -27,9 +38,6 @@ class InvoiceFilterForm(BackofficeForm):
         choices=[("", _l("Any")), ("PUE", "PUE"), ("PPD", "PPD")],
     )
     series = StringField(_l("Series"), validators=[Length(max=25)])
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         validate_choice=False,
@@ -58,11 +66,7 @@ class SendForm(BackofficeForm):
     )
 
     def addresses(self) -> list[str]:
-        return list(
-            dict.fromkeys(
-                part.strip() for part in (self.emails.data or "").split(",") if part.strip()
-            )
-        )
+        return listed(self.emails.data)
 
 
 # what each SAT cancellation motive means, said plainly (names come from the catalogue)
@@ -80,15 +84,66 @@ MOTIVE_HELP = {
 }
 
 
-class CancelForm(BackofficeForm):
-    motive = SelectField(_l("Motive"), validate_choice=False, choices=[])
-    substitution_uuid = SelectField(
+CancelForm = reason_form(
+    _l("Say why the invoice is cancelled."),
+    _l("Reason (for the audit log)"),
+    motive=SelectField(_l("Motive"), validate_choice=False, choices=[]),
+    substitution_uuid=SelectField(
         _l("Substitute invoice (motive 01)"), validate_choice=False, choices=[]
-    )
-    reason = TextAreaField(
-        _l("Reason (for the audit log)"),
-        validators=[DataRequired(_l("Say why the invoice is cancelled.")), Length(max=500)],
-    )
-    confirm_folio = StringField(
+    ),
+    confirm_folio=StringField(
         _l("Type the series-folio to confirm (live mode)"), validators=[Length(max=40)]
+    ),
+)
+
+
+class InvoiceForm(SaleForm):
+    replaces = HiddenField()  # the invoice this one substitutes (motive 01, relationship 04)
+    payment_method = SelectField(
+        _l("Payment method"),
+        choices=[
+            ("PUE", "PUE — Pago en una sola exhibición"),
+            ("PPD", "PPD — Pago en parcialidades o diferido"),
+        ],
+        default="PUE",
     )
+    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
+    use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
+    series = SelectField(_l("Series"), choices=[], validate_choice=False)
+    confirm_live = BooleanField()
+
+
+class EgressForm(InvoiceForm):
+    """A free egress invoice: the same form, plus the documents it relates to."""
+
+    relationship = SelectField(
+        _l("Relationship"),
+        validate_choice=False,
+        default="01",
+        choices=lambda: (
+            [("", _l("None"))]
+            + [
+                (e["code"], f"{e['code']} — {e['name']}")
+                for e in catalogs.entries("invoice_relationships")
+                if e.get("cfdi40_valid", True)
+            ]
+        ),
+    )
+    related_uuids = TextAreaField(
+        _l("Related invoices (UUIDs)"),
+        validators=[Length(max=2000)],
+        description=_l("One or more UUIDs, separated by commas or spaces."),
+    )
+
+    def uuids(self) -> list[str]:
+        return listed(self.related_uuids.data, r"[\s,;]+")
+
+
+class CreditRow(Form):
+    include = BooleanField(_l("Credit"), default=True)
+    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional()])
+
+
+class CreditNoteForm(BackofficeForm):
+    idempotency_key = HiddenField()
+    rows = FieldList(FormField(CreditRow))

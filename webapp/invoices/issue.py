@@ -8,119 +8,34 @@ retry after a timeout or a resubmitted form issue one invoice.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from flask import request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    DecimalField,
-    FieldList,
-    FormField,
-    HiddenField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import Length, NumberRange, Optional
 
 from webapp import catalogs
 from webapp.api import api
-from webapp.audit import record
-from webapp.auth.access import requires
-from webapp.auth.roles import Role
-from webapp.clients.lookup import client_or_none
-from webapp.domain.money import compute_totals
-from webapp.forms import BackofficeForm
-from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.items import (
-    MAX_ITEMS,
-    ItemForm,
-    apply_services,
-    item_keys,
-    item_payload,
-    item_problems,
-    rows_from_action,
-    set_service_choices,
-)
-from webapp.pages import (
-    apply_api_errors,
-    form_failed,
-    htmx_target,
-    navigate,
-    render_page,
-    swap_whole,
-)
-from webapp.parallel import gather
-from webapp.teams.details import team_details
+from webapp.gigstack import GigstackError
+from webapp.sales.items import item_problems
 from webapp.teams.readiness import csd_state
-from webapp.teams.scoped import current_team_id
 
-from .routes import bp
+from .forms import EgressForm, InvoiceForm
 
-CURRENCIES = ("MXN", "USD", "EUR")
 UUID_SHAPE = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
     r"[0-9A-Fa-f]{12}"
 )
 
 
-class InvoiceForm(BackofficeForm):
-    idempotency_key = HiddenField()
-    replaces = HiddenField()  # the invoice this one substitutes (motive 01, relationship 04)
-    client_id = StringField(_l("Client"), validators=[Length(max=64)])
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
-    payment_method = SelectField(
-        _l("Payment method"),
-        choices=[
-            ("PUE", "PUE — Pago en una sola exhibición"),
-            ("PPD", "PPD — Pago en parcialidades o diferido"),
-        ],
-        default="PUE",
-    )
-    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
-    use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
-    exchange_rate = DecimalField(
-        _l("Exchange rate"),
-        places=None,
-        validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
-    )
-    series = SelectField(_l("Series"), choices=[], validate_choice=False)
-    confirm_live = BooleanField()
-
-
-class EgressForm(InvoiceForm):
-    """A free egress invoice: the same form, plus the documents it relates to."""
-
-    relationship = SelectField(
-        _l("Relationship"),
-        validate_choice=False,
-        default="01",
-        choices=lambda: (
-            [("", _l("None"))]
-            + [
-                (e["code"], f"{e['code']} — {e['name']}")
-                for e in catalogs.entries("invoice_relationships")
-                if e.get("cfdi40_valid", True)
-            ]
-        ),
-    )
-    related_uuids = TextAreaField(
-        _l("Related invoices (UUIDs)"),
-        validators=[Length(max=2000)],
-        description=_l("One or more UUIDs, separated by commas or spaces."),
-    )
-
-    def uuids(self) -> list[str]:
-        return list(
-            dict.fromkeys(
-                part for part in re.split(r"[\s,;]+", self.related_uuids.data or "") if part
-            )
-        )
+def prefill(form: InvoiceForm) -> None:
+    """A form opened from a link: its client, the invoice it substitutes, (egress) the
+    invoices it relates to."""
+    form.client_id.data = (request.args.get("client_id") or "")[:64]
+    replaces = request.args.get("replaces") or ""
+    form.replaces.data = replaces.upper() if UUID_SHAPE.fullmatch(replaces) else ""
+    if isinstance(form, EgressForm):
+        form.use.data = "G02"  # gigstack's default for egress (REFERENCE §12.3)
+        form.related_uuids.data = (request.args.get("related") or "")[:2000]
 
 
 def report(
@@ -203,9 +118,9 @@ def report(
     return blocking, warnings
 
 
-def _choices(
-    form: InvoiceForm, client: dict | None, services: list[dict], series: list[dict]
-) -> None:
+def set_choices(form: InvoiceForm, client: dict | None, series: list[dict]) -> None:
+    """Uses allowed for the client's regime (its own preselected), payment forms (PPD: 99),
+    the team's series with their next folio (egress: the team's credit-note series first)."""
     regime = (client or {}).get("tax_system")
     form.use.choices = [
         (e["code"], f"{e['code']} — {e['name']}")
@@ -232,26 +147,11 @@ def _choices(
         )
         for s in series
     ]
-    set_service_choices(form, services)
+    if isinstance(form, EgressForm):
+        form.series.choices = [("", _("The team's series for credit notes"))] + form.series.choices
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@requires(Role.OPERATOR)
-def new():
-    """Upstream calls, at once: the team (cached), its series, up to 100 services, and the
-    chosen client; on stamp ``POST /invoices/income`` with the form's idempotency key."""
-    return _issue("income")
-
-
-@bp.route("/egress/new", methods=["GET", "POST"])
-@requires(Role.OPERATOR)
-def new_egress():
-    """A free egress invoice. Upstream calls as :func:`new`; on stamp ``POST /invoices/egress``
-    with the form's idempotency key (a credit note of one invoice: ``credit_note``)."""
-    return _issue("egress")
-
-
-def _related_aliases(error: GigstackError) -> dict[str, str]:
+def related_aliases(error: GigstackError) -> dict[str, str]:
     """``related_documents[0].documents[1]`` lands on the UUIDs box, ``….relationship`` on
     its picker."""
     return {
@@ -261,67 +161,9 @@ def _related_aliases(error: GigstackError) -> dict[str, str]:
     }
 
 
-def _issue(kind: str):
-    client_api, team_id = api(), current_team_id()
-    egress = kind == "egress"
-    form = EgressForm() if egress else InvoiceForm()
-    if not form.is_submitted():
-        form.client_id.data = (request.args.get("client_id") or "")[:64]
-        replaces = request.args.get("replaces") or ""
-        form.replaces.data = replaces.upper() if UUID_SHAPE.fullmatch(replaces) else ""
-        if egress:
-            form.use.data = "G02"  # gigstack's default for egress (REFERENCE §12.3)
-            form.related_uuids.data = (request.args.get("related") or "")[:2000]
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    action = request.form.get("action", "")
-    rows_from_action(form, action)
-
-    team, series, services, client = gather(
-        lambda: team_details(client_api, team_id),
-        lambda: client_api.teams.series(team_id),
-        lambda: list(client_api.services.list(limit=100)),
-        lambda: client_or_none(client_api, form.client_id.data),
-    )
-    _choices(form, client, services, series)
-    if egress:
-        form.series.choices = [("", _("The team's series for credit notes"))] + form.series.choices
-    by_id = {s["id"]: s for s in services}
-    redrawn = apply_services(form, by_id)
-    items = [item_payload(entry.form, by_id) for entry in form.items]
-    totals = compute_totals(items)
-    blocking, warnings = report(form, client, items, team)
-    if form.client_id.data and client is None:
-        form.client_id.errors = [_("No client with this id in the team.")]
-    page = "invoices/new_egress.html" if egress else "invoices/new.html"
-    context = {
-        "form": form,
-        "client": client,
-        "totals": totals,
-        "blocking": blocking,
-        "warnings": warnings,
-        "live": client_api.key_info.is_live,
-        "kind": kind,
-        "form_action": url_for("invoices.new_egress" if egress else "invoices.new"),
-        "client_search": request.values.get("client_id_search", "")[:200],
-        "item_keys": item_keys(items),
-    }
-    if request.method == "GET" or action != "stamp":
-        body = render_page(page, "invoices/_new_form.html", **context)
-        # a service picked: its values fill the row, so the whole form comes back
-        headers = swap_whole("invoice-form") if redrawn and htmx_target() else {}
-        return body, 200, headers
-    if not form.validate() or blocking:
-        return form_failed(
-            page,
-            "invoices/_new_form.html",
-            "invoice-form",
-            error=_("Nothing was stamped: fix what the report lists."),
-            **context,
-        )
-    if context["live"] and not form.confirm_live.data:
-        form.confirm_live.errors = [_("Confirm the client and the total of this live invoice.")]
-        return form_failed(page, "invoices/_new_form.html", "invoice-form", **context)
+def body(form: InvoiceForm, client: dict[str, Any], items: list[dict]) -> dict[str, Any]:
+    """The invoice to stamp, with the form's idempotency key: an income invoice substituting
+    another relates to it (04); an egress one to the invoices typed."""
     body: dict[str, Any] = {
         "client": {"id": client["id"]},
         "items": items,
@@ -335,51 +177,34 @@ def _issue(kind: str):
         body["exchange_rate"] = float(form.exchange_rate.data)
     if form.series.data:
         body["series"] = form.series.data
-    replaces = form.replaces.data if UUID_SHAPE.fullmatch(form.replaces.data or "") else ""
-    if replaces and not egress:
+    replaces = replaced(form)
+    if replaces:
         body["related_documents"] = [{"relationship": "04", "documents": [replaces]}]
-    if egress and form.uuids():
+    if isinstance(form, EgressForm) and form.uuids():
         body["related_documents"] = [
             {"relationship": form.relationship.data, "documents": form.uuids()}
         ]
-    create = client_api.invoices.create_egress if egress else client_api.invoices.create_income
-    try:
-        invoice = create(body)
-    except (ValidationError, Conflict) as error:
-        record("invoice.create", object_type="invoice", outcome=error.code)
-        unplaced = apply_api_errors(form, error, _related_aliases(error))
-        return form_failed(
-            page,
-            "invoices/_new_form.html",
-            "invoice-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    except GigstackError as error:
-        # a timeout or an outage: the same form (same key) can be sent again safely
-        record("invoice.create", object_type="invoice", outcome=error.code)
-        return form_failed(
-            page,
-            "invoices/_new_form.html",
-            "invoice-form",
-            error=_(
-                "gigstack did not confirm the invoice (%(why)s). Send the "
-                "form again: it carries the same key, so at most one invoice "
-                "is issued.",
-                why=error.code,
-            ),
-            **context,
-        )
-    record(
-        "invoice.create",
-        object_type="invoice",
-        object_id=invoice["uuid"],
-        reason=f"{invoice.get('invoice_type') or kind} "
+    return body
+
+
+def replaced(form: InvoiceForm) -> str:
+    """The income invoice this one substitutes ("" for none, and for an egress one)."""
+    if isinstance(form, EgressForm):
+        return ""
+    return form.replaces.data if UUID_SHAPE.fullmatch(form.replaces.data or "") else ""
+
+
+def audit_reason(invoice: dict[str, Any], kind: str) -> str:
+    return (
+        f"{invoice.get('invoice_type') or kind} "
         f"{invoice.get('series')}-{invoice.get('folio_number')} · "
-        f"{invoice.get('total')} {invoice.get('currency')}",
+        f"{invoice.get('total')} {invoice.get('currency')}"
     )
-    if replaces and not egress:  # back to cancelling the replaced one, this one chosen
-        return navigate(
-            url_for("invoices.cancel", uuid=replaces, motive="01", substitute=invoice["uuid"])
-        )
-    return navigate(url_for("invoices.show", uuid=invoice["uuid"]))
+
+
+def issued(invoice: dict[str, Any], replaces: str) -> str:
+    """Where the browser goes: the invoice, or back to cancelling the one it substitutes
+    (motive 01, this one chosen)."""
+    if replaces:
+        return url_for("invoices.cancel", uuid=replaces, motive="01", substitute=invoice["uuid"])
+    return url_for("invoices.show", uuid=invoice["uuid"])

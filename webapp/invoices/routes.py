@@ -4,37 +4,43 @@ downloads. Mounted at ``/teams/<team_id>/invoices``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import suppress
+from functools import partial
 from typing import Any
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp import catalogs
+from webapp.actions import NO_LINKS, Screen, cursor_links, perform, verb_screen
 from webapp.api import api
-from webapp.audit import record
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
-from webapp.formatting import day_bound
 from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
+from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
-from webapp.parallel import gather
+from webapp.pages import render_page
+from webapp.sales import context as sale
+from webapp.sales.lists import created_between
 from webapp.teams.details import team_details
 from webapp.teams.scoped import current_team_id, team_blueprint
 
-from .forms import MOTIVE_HELP, CancelForm, InvoiceFilterForm, SendForm
+from . import cancellation, issue
+from .credit_note import credit_form, credit_totals, creditable, credited_items, note_body, problems
+from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, SendForm
+from .lookup import find_invoice, find_invoice_with, folio_of
+from .sending import known_addresses, recipients
 
-bp = team_blueprint("invoices", __name__, "/invoices")
+bp = team_blueprint(
+    "invoices",
+    __name__,
+    "/invoices",
+    verbs=("egress", "payment", "download", "send", "cancel", "credit_note", "new_egress"),
+)
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100
-KINDS = {"income": "I", "egress": "E", "payment": "P"}
 SORTS = {
     "-created": ("timestamp", "desc"),
     "created": ("timestamp", "asc"),
@@ -63,13 +69,8 @@ def _list(kind: str):
     if text:
         found = client.invoices.search(text, limit=SEARCH_LIMIT)
         rows, more_matched = list(found), bool(found.has_more)
-        total, links = len(rows), {"first": None, "next": None}
+        total, links = len(rows), NO_LINKS
     else:
-        params: dict[str, Any] = {}
-        if not form.date_from.errors and form.date_from.data:
-            params["created_gte"] = day_bound(form.date_from.data)
-        if not form.date_to.errors and form.date_to.data:
-            params["created_lte"] = day_bound(form.date_to.data, end=True)
         method = form.payment_method.data if kind != "payment" else None
         page = client.invoices.list(
             kind,
@@ -81,14 +82,11 @@ def _list(kind: str):
             next=cursor,
             order_by=order[0],
             sort=order[1],
-            **params,
+            **created_between(form),
         )
         rows = [r for r in page if not method or r.get("payment_method") == method]
         total = page.total_results
-        links = {
-            "first": list_url("next") if cursor else None,
-            "next": list_url("next", page.next) if page.has_more and page.next else None,
-        }
+        links = cursor_links(page, cursor)
     tabs = [(url_for_kind(name), label, None, name == kind) for name, label in TAB_LABELS]
     return render_page(
         "invoices/page.html",
@@ -128,33 +126,6 @@ def egress():
 @requires(Role.VIEWER)
 def payment():
     return _list("payment")
-
-
-def find_invoice(uuid: str) -> dict[str, Any]:
-    """The invoice with this UUID, whatever its type (the three gets run at once)."""
-    return find_invoice_with(uuid)[0]
-
-
-def find_invoice_with(uuid: str, *also: Callable[[], Any]) -> tuple[dict[str, Any], list[Any]]:
-    """The invoice, and the results of ``also`` — calls that do not need the invoice, run in
-    the same round as the three typed gets (one round trip instead of two)."""
-    client = api()
-
-    def get(kind: str):
-        try:
-            return client.invoices.get(uuid, kind)
-        except NotFound:
-            return None
-
-    results = gather(*[lambda k=k: get(k) for k in KINDS], *also)
-    found = next((inv for inv in results[: len(KINDS)] if inv), None)
-    if found is None:
-        abort(404)
-    return found, results[len(KINDS) :]
-
-
-def _kind_of(invoice: dict[str, Any]) -> str:
-    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"), "income")
 
 
 @bp.get("/<uuid>")
@@ -222,6 +193,9 @@ def download(uuid: str, file_type: str):
     )
 
 
+SEND = verb_screen("invoices/_send.html", "send-form")
+
+
 @bp.route("/<uuid>/send", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def send(uuid: str):
@@ -229,49 +203,31 @@ def send(uuid: str):
     Upstream calls: the invoice and ``GET /clients/{id}``; on send ``POST /invoices/{uuid}/send``.
     """
     invoice = find_invoice(uuid)
-    client_ref = invoice.get("client") or {}
     form = SendForm()
+    context = {
+        "form": form,
+        "invoice": invoice,
+        "title": _("Send invoice %(folio)s", folio=folio_of(invoice)),
+        "tab_title": _("Send by e-mail"),
+    }
     if not form.is_submitted():
-        known = [client_ref.get("email")] if client_ref.get("email") else []
-        if client_ref.get("id"):
-            # the invoice's own copy of the e-mail is enough to start from if this fails
-            with suppress(GigstackError):
-                known += api().clients.get(client_ref["id"]).get("bcc") or []
-        form.emails.data = ", ".join(dict.fromkeys(e for e in known if e))
-    context = {"form": form, "invoice": invoice}
-    if not form.is_submitted():
-        return render_page("invoices/send.html", "invoices/_send.html", **context)
-    if not form.validate():
-        return form_failed("invoices/send.html", "invoices/_send.html", "send-form", **context)
-    try:
-        result = api().invoices.send(invoice["uuid"], form.addresses())
-    except ValidationError as error:
-        record("invoice.send", object_type="invoice", object_id=invoice["uuid"], outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "invoices/send.html",
-            "invoices/_send.html",
-            "send-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    recipients = result.get("recipients") or form.addresses()
-    record(
-        "invoice.send",
+        form.emails.data = known_addresses(invoice)
+        return SEND.show(**context)
+    return perform(
+        form,
+        lambda: api().invoices.send(invoice["uuid"], form.addresses()),
+        screen=SEND,
+        context=context,
+        refused=sale.refused_with(),
+        audit="invoice.send",
         object_type="invoice",
         object_id=invoice["uuid"],
-        reason="to " + ", ".join(recipients),
+        reason=lambda result: "to " + ", ".join(recipients(result, form.addresses())),
+        then=lambda result: (SEND.show(sent=recipients(result, form.addresses()), **context), 200),
     )
-    return render_page("invoices/send.html", "invoices/_send.html", sent=recipients, **context)
 
 
-def _substitutes(invoice: dict[str, Any]) -> list[dict[str, Any]]:
-    """Valid invoices of the same client and type (not this one): what motive 01 can name."""
-    client_id = (invoice.get("client") or {}).get("id")
-    if not client_id:
-        return []
-    page = api().invoices.list(_kind_of(invoice), status="valid", client_id=client_id, limit=100)
-    return [inv for inv in page if inv.get("uuid") != invoice["uuid"]]
+CANCEL = verb_screen("invoices/_cancel.html", "cancel-form")
 
 
 @bp.route("/<uuid>/cancel", methods=["GET", "POST"])
@@ -281,89 +237,129 @@ def cancel(uuid: str):
     in live mode the series-folio typed. Upstream calls: the invoice, the client's valid
     invoices (for 01); on confirm ``DELETE /invoices/{uuid}``."""
     invoice = find_invoice(uuid)
-    live = api().key_info.is_live
-    folio = f"{invoice.get('series') or ''}-{invoice.get('folio_number') or ''}"
-    form = CancelForm()
-    form.motive.choices = [("", _("Choose a motive"))] + [
-        (m["code"], f"{m['code']} — {m['name']}") for m in catalogs.entries("cancellation_motives")
-    ]
-    substitutes = _substitutes(invoice) if invoice.get("status") == "valid" else []
-    form.substitution_uuid.choices = [("", _("Choose the invoice that replaces it"))] + [
-        (
-            s["uuid"],
-            f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
-            f"{s.get('total')} · {s['uuid'][:8]}",
-        )
-        for s in substitutes
-    ]
-    context = {
-        "form": form,
-        "invoice": invoice,
-        "live": live,
-        "folio": folio,
-        "motive_help": MOTIVE_HELP,
-    }
+    live, folio = api().key_info.is_live, folio_of(invoice)
+    form = cancellation.cancel_form(invoice)
+    context = {"form": form, "invoice": invoice, "live": live, "folio": folio}
+    context |= {"motive_help": MOTIVE_HELP, "tab_title": _("Cancel invoice")}
+    context["title"] = _("Cancel invoice %(folio)s", folio=folio)
     if not form.is_submitted():
-        # back from issuing the substitute: motive 01 with it chosen
-        if request.args.get("motive") in {
-            m["code"] for m in catalogs.entries("cancellation_motives")
-        }:
-            form.motive.data = request.args["motive"]
-        form.substitution_uuid.data = request.args.get("substitute") or ""
-        return render_page("invoices/cancel.html", "invoices/_cancel.html", **context)
-    if invoice.get("status") != "valid":  # cancelled in another tab meanwhile: say so
-        return form_failed(
-            "invoices/cancel.html", "invoices/_cancel.html", "cancel-form", **context
-        )
-    form.validate()
-    if form.motive.data not in {m["code"] for m in catalogs.entries("cancellation_motives")}:
-        form.motive.errors = [*form.motive.errors, _("Choose a motive from the list.")]
-    if form.motive.data == "01" and not form.substitution_uuid.data:
-        form.substitution_uuid.errors = [
-            _(
-                "Motive 01 needs the invoice that replaces this "
-                "one. Issue it first, then choose it here."
-            )
-        ]
-    if live and (form.confirm_folio.data or "").strip().upper() != folio.upper():
-        form.confirm_folio.errors = [_("Type %(folio)s to confirm.", folio=folio)]
-    if form.errors:
-        return form_failed(
-            "invoices/cancel.html", "invoices/_cancel.html", "cancel-form", **context
-        )
-    substitute = form.substitution_uuid.data if form.motive.data == "01" else None
-    try:
-        cancelled = api().invoices.cancel(invoice["uuid"], form.motive.data, substitute)
-    except (ValidationError, Conflict) as error:
-        record(
-            "invoice.cancel",
-            object_type="invoice",
-            object_id=invoice["uuid"],
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        unplaced = apply_api_errors(form, error, {"replacement": "substitution_uuid"})
-        return form_failed(
-            "invoices/cancel.html",
-            "invoices/_cancel.html",
-            "cancel-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    record(
-        "invoice.cancel",
+        return CANCEL.show(**context)
+    # cancelled in another tab meanwhile (the fragment says so), or the form refused
+    if invoice.get("status") != "valid" or not cancellation.checked(form, live, folio):
+        return CANCEL.failed(**context)
+    return perform(
+        form,
+        lambda: api().invoices.cancel(
+            invoice["uuid"], form.motive.data, cancellation.substitute_of(form)
+        ),
+        screen=CANCEL,
+        context=context,
+        validate=False,
+        refusals=(ValidationError, Conflict),
+        refused=sale.refused_with({"replacement": "substitution_uuid"}),
+        audit="invoice.cancel",
         object_type="invoice",
         object_id=invoice["uuid"],
-        reason=f"motive {form.motive.data}"
-        + (f", substitute {substitute}" if substitute else "")
-        + f": {form.reason.data}",
-    )
-    flash(
-        _(
+        reason=lambda _cancelled: cancellation.cancel_reason(form),
+        error_reason=form.reason.data,
+        message=lambda cancelled: _(
             "Invoice %(folio)s cancelled: SAT status %(status)s.",
             folio=folio,
             status=cancelled.get("cancellation_status") or "—",
         ),
-        "info",
+        then=url_for("invoices.show", uuid=invoice["uuid"]),
     )
-    return navigate(url_for("invoices.show", uuid=invoice["uuid"]))
+
+
+NEW = Screen("invoices/new.html", "invoices/_form.html", "invoice-form")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new():
+    """Upstream calls, at once: the team (cached), its series, up to 100 services, and the
+    chosen client; on stamp ``POST /invoices/income`` with the form's idempotency key."""
+    return _issue(InvoiceForm(), "income")
+
+
+@bp.route("/egress/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new_egress():
+    """A free egress invoice (audited as ``invoice.create``, as any invoice issued). Upstream
+    calls as :func:`new`; on stamp ``POST /invoices/egress`` with the form's idempotency key
+    (a credit note of one invoice: ``credit_note``)."""
+    return _issue(EgressForm(), "egress")
+
+
+def _issue(form: InvoiceForm, kind: str):
+    """The invoice form of both kinds: the draft, the pre-stamp report, stamped once."""
+    client_api, team_id = api(), current_team_id()
+    draft = sale.draft(
+        form,
+        issue.prefill,
+        lambda: team_details(client_api, team_id),
+        lambda: client_api.teams.series(team_id),
+    )
+    (team, series), live = draft.extras, client_api.key_info.is_live
+    issue.set_choices(form, draft.client, series)
+    blocking, warnings = issue.report(form, draft.client, draft.items, team)
+    draft.unknown_client(form.client_id.data)
+    form_action = url_for("invoices.new_egress" if kind == "egress" else "invoices.new")
+    context = draft.context(blocking=blocking, warnings=warnings, live=live, kind=kind)
+    context["form_action"] = form_action
+    if request.method == "GET" or draft.action != "stamp":
+        return sale.show(NEW, context, draft.redrawn)
+    if not form.validate() or blocking:
+        return NEW.failed(error=_("Nothing was stamped: fix what the report lists."), **context)
+    if live and not form.confirm_live.data:
+        form.confirm_live.errors = [_("Confirm the client and the total of this live invoice.")]
+        return NEW.failed(**context)
+    stamp = (
+        client_api.invoices.create_egress if kind == "egress" else client_api.invoices.create_income
+    )
+    return sale.create(
+        form,
+        lambda: stamp(issue.body(form, draft.client, draft.items)),
+        screen=NEW,
+        context=context,
+        aliases=issue.related_aliases,
+        document="invoice",
+        audit="invoice.create",
+        object_type="invoice",
+        object_id=lambda invoice: invoice["uuid"],
+        reason=partial(issue.audit_reason, kind=kind),
+        then=partial(issue.issued, replaces=issue.replaced(form)),
+    )
+
+
+CREDIT_NOTE = verb_screen("invoices/_credit_note.html", "credit-note-form")
+
+
+@bp.route("/<uuid>/credit-note", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def credit_note(uuid: str):
+    """A valid income invoice only. Upstream calls: the invoice; on issue ``POST
+    /invoices/egress`` with relationship 01 and the form's idempotency key."""
+    invoice = creditable(find_invoice(uuid))
+    form = credit_form(invoice)
+    items = credited_items(invoice, form)
+    blocking = problems(invoice, form, items)
+    context = {"form": form, "invoice": invoice, "blocking": blocking}
+    context |= {"totals": credit_totals(items), "tab_title": _("Credit note")}
+    context["title"] = _("Credit note for %(folio)s", folio=folio_of(invoice))
+    if request.method == "GET" or request.form.get("action") != "issue":
+        return CREDIT_NOTE.show(**context)
+    if not form.validate() or blocking:
+        return CREDIT_NOTE.failed(error=_("The credit note was not issued."), **context)
+    return sale.create(
+        form,
+        lambda: api().invoices.create_egress(note_body(invoice, form, items)),
+        screen=CREDIT_NOTE,
+        context=context,
+        document="credit_note",
+        audit="invoice.credit_note",
+        object_type="invoice",
+        object_id=invoice["uuid"],
+        reason=lambda note: f"credit note {note['uuid']} for {note.get('total')}",
+        then=lambda note: url_for("invoices.show", uuid=note["uuid"]),
+    )

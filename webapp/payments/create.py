@@ -7,68 +7,80 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 
-from webapp.api import api
-from webapp.audit import record
-from webapp.auth.access import requires
-from webapp.auth.roles import Role
-from webapp.clients.lookup import client_or_none
-from webapp.domain.money import compute_totals
-from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.items import (
-    apply_services,
-    item_keys,
-    item_payload,
-    item_problems,
-    rows_from_action,
-    set_service_choices,
-)
-from webapp.pages import (
-    apply_api_errors,
-    form_failed,
-    htmx_target,
-    navigate,
-    render_page,
-    swap_whole,
-)
-from webapp.parallel import gather
+from webapp.gigstack import GigstackError
+from webapp.sales.items import item_problems
 
 from . import states
-from .forms import PaymentForm, RegisterForm, RequestForm, payment_form_choices
-from .routes import bp
+from .forms import PaymentForm, payment_form_choices
 
 TO_BE_DEFINED = "99"
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@requires(Role.OPERATOR)
-def new():
-    """Register a payment. Upstream calls, at once: up to 100 services, the chosen client and
-    its PPD invoices with a balance; on save ``POST /payments/register`` with the key."""
-    return _create("register")
+def prefill(form: PaymentForm, kind: str) -> None:
+    """A form opened from a client, an invoice or the REP monitor: the client, the
+    automation, (register) the PPD invoice it pays."""
+    form.client_id.data = (request.args.get("client_id") or "")[:64]
+    if request.args.get("automation_type") in states.AUTOMATION_HELP:
+        form.automation_type.data = request.args["automation_type"]
+    if kind == "register":
+        form.ppd_invoice_id.data = (request.args.get("ppd_invoice_id") or "")[:64]
 
 
-@bp.route("/request", methods=["GET", "POST"])
-@requires(Role.OPERATOR)
-def request_link():
-    """Request a payment (a link). Upstream calls, at once: up to 100 services, the chosen
-    client and the team's integrations (Stripe); on save ``POST /payments/request``."""
-    return _create("request")
-
-
-def _open_ppd(client_api: Any, client_id: str) -> list[dict[str, Any]]:
-    """The client's valid PPD invoices with something left to pay (what a complement pays)."""
-    page = client_api.invoices.list(
-        "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
-    )
+def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> list[dict[str, Any]]:
+    """(register) The client's valid PPD invoices with something left to pay (what a
+    complement pays); none when that list fails. Upstream call: ``GET /invoices/income``."""
+    client_id = (form.client_id.data or "").strip()
+    if kind != "register" or not client_id:
+        return []
+    try:
+        page = client_api.invoices.list(
+            "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
+        )
+    except GigstackError:
+        return []
     return [
         inv
         for inv in page
         if inv.get("payment_method") == "PPD" and float(inv.get("last_balance") or 0) > 0
     ]
+
+
+def has_stripe(client_api: Any, kind: str) -> bool:
+    """(request) Whether the team connected Stripe. Upstream call: ``GET /teams/integrations``."""
+    if kind != "request":
+        return False
+    return bool(((client_api.teams.integrations() or {}).get("stripe") or {}).get("completed"))
+
+
+def set_choices(form: PaymentForm, kind: str, ppd: list[dict[str, Any]]) -> None:
+    """(register) How the money arrived, and the PPD invoices it can pay."""
+    if kind != "register":
+        return
+    form.payment_form.choices = payment_form_choices(with_blank=True)
+    form.ppd_invoice_id.choices = [("", _("— none: gigstack stamps a new PPD invoice —"))] + [
+        (
+            inv["uuid"],
+            _(
+                "%(folio)s · balance %(balance)s %(currency)s",
+                folio=f"{inv.get('series') or ''}-{inv.get('folio_number') or ''}",
+                balance=f"{float(inv.get('last_balance') or 0):,.2f}",
+                currency=inv.get("currency") or "MXN",
+            ),
+        )
+        for inv in ppd
+    ]
+
+
+def quiet(form: PaymentForm) -> None:
+    """While the form is being filled the report speaks, not the fields."""
+    for field in (
+        getattr(form, name, None) for name in ("payment_form", "ppd_invoice_id", "methods")
+    ):
+        if field is not None:
+            field.errors = []
 
 
 def problems(
@@ -137,7 +149,7 @@ def problems(
     return found
 
 
-def _body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict[str, Any]:
+def body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "client": {"id": client["id"]},
         "items": items,
@@ -161,136 +173,17 @@ def _body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict
     return body
 
 
-def _create(kind: str):
-    client_api = api()
-    form: PaymentForm = RegisterForm() if kind == "register" else RequestForm()
-    if not form.is_submitted():  # links from a client, an invoice or the REP monitor
-        form.client_id.data = (request.args.get("client_id") or "")[:64]
-        if request.args.get("automation_type") in states.AUTOMATION_HELP:
-            form.automation_type.data = request.args["automation_type"]
-        if kind == "register":
-            form.ppd_invoice_id.data = (request.args.get("ppd_invoice_id") or "")[:64]
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    action = request.form.get("action", "")
-    rows_from_action(form, action)
-    client_id = (form.client_id.data or "").strip()
-
-    def open_ppd():
-        if kind != "register" or not client_id:
-            return []
-        try:
-            return _open_ppd(client_api, client_id)
-        except GigstackError:
-            return []
-
-    def stripe():
-        if kind != "request":
-            return False
-        return bool(((client_api.teams.integrations() or {}).get("stripe") or {}).get("completed"))
-
-    services, client, ppd, has_stripe = gather(
-        lambda: list(client_api.services.list(limit=100)),
-        lambda: client_or_none(client_api, client_id),
-        open_ppd,
-        stripe,
-    )
-    set_service_choices(form, services)
-    redrawn = apply_services(form, {s["id"]: s for s in services})
-    if kind == "register":
-        form.payment_form.choices = payment_form_choices(with_blank=True)
-        form.ppd_invoice_id.choices = [("", _("— none: gigstack stamps a new PPD invoice —"))] + [
-            (
-                inv["uuid"],
-                _(
-                    "%(folio)s · balance %(balance)s %(currency)s",
-                    folio=f"{inv.get('series') or ''}-{inv.get('folio_number') or ''}",
-                    balance=f"{float(inv.get('last_balance') or 0):,.2f}",
-                    currency=inv.get("currency") or "MXN",
-                ),
-            )
-            for inv in ppd
-        ]
-    items = [item_payload(entry.form, {s["id"]: s for s in services}) for entry in form.items]
-    totals = compute_totals(items)
-    valid = form.validate() if action == "save" else True  # before problems: it resets errors
-    blocking = (
-        problems(form, kind, client, items, totals, ppd, has_stripe)
-        if request.method == "POST"
-        else []
-    )
-    if client_id and client is None:
-        form.client_id.errors = [_("No client with this id in the team.")]
-    if action != "save":  # while the form is being filled the report speaks, not the fields
-        for field in (
-            getattr(form, name, None) for name in ("payment_form", "ppd_invoice_id", "methods")
-        ):
-            if field is not None:
-                field.errors = []
-    page = f"payments/{'new' if kind == 'register' else 'request'}.html"
-    context = {
-        "form": form,
-        "kind": kind,
-        "client": client,
-        "totals": totals,
-        "blocking": blocking,
-        "item_keys": item_keys(items),
-        "states": states,
-        "has_stripe": has_stripe,
-        "form_action": url_for("payments.new" if kind == "register" else "payments.request_link"),
-        "client_search": request.values.get("client_id_search", "")[:200],
+def method_aliases(error: GigstackError) -> dict[str, str]:
+    """``allowed_payment_methods[…]`` lands on the methods' checkboxes."""
+    return {"allowed_payment_methods": "methods"} | {
+        path: "methods"
+        for path in getattr(error, "field_errors", {})
+        if path.startswith("allowed_payment_methods")
     }
-    if request.method == "GET" or action != "save":
-        body = render_page(page, "payments/_form.html", **context)
-        return body, 200, (swap_whole("payment-form") if redrawn and htmx_target() else {})
-    if not valid or blocking:
-        return form_failed(
-            page,
-            "payments/_form.html",
-            "payment-form",
-            error=_("Nothing was sent: fix what is listed."),
-            **context,
-        )
-    send = client_api.payments.register if kind == "register" else client_api.payments.request
-    try:
-        payment = send(_body(form, kind, client, items))
-    except (ValidationError, Conflict) as error:
-        record("payment.create", object_type="payment", outcome=error.code)
-        unplaced = apply_api_errors(
-            form,
-            error,
-            {"allowed_payment_methods": "methods"}
-            | {
-                path: "methods"
-                for path in getattr(error, "field_errors", {})
-                if path.startswith("allowed_payment_methods")
-            },
-        )
-        return form_failed(
-            page,
-            "payments/_form.html",
-            "payment-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    except GigstackError as error:
-        record("payment.create", object_type="payment", outcome=error.code)
-        return form_failed(
-            page,
-            "payments/_form.html",
-            "payment-form",
-            error=_(
-                "gigstack did not confirm the payment (%(why)s). Send the form again: it carries "
-                "the same key, so at most one payment is made.",
-                why=error.code,
-            ),
-            **context,
-        )
-    record(
-        "payment.create",
-        object_type="payment",
-        object_id=payment["id"],
-        reason=f"{kind} {payment.get('total')} {payment.get('currency')} · "
-        f"{payment.get('automation_type')}",
+
+
+def audit_reason(payment: dict[str, Any], kind: str) -> str:
+    return (
+        f"{kind} {payment.get('total')} {payment.get('currency')} · "
+        f"{payment.get('automation_type')}"
     )
-    return navigate(url_for("payments.show", payment_id=payment["id"]))

@@ -10,24 +10,19 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    FieldList,
-    FormField,
     HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm
-from webapp.items import MAX_ITEMS, ItemForm
+from webapp.forms import BackofficeForm, reason_form
+from webapp.sales.forms import CURRENCIES, SaleFilterForm, SaleForm, listed
 
 from .states import AUTOMATION_HELP, METHOD_LABELS, PAYMENT_METHODS
-
-CURRENCIES = ("MXN", "USD", "EUR")
 
 
 def payment_form_choices(with_blank: bool = False) -> list[tuple[str, str]]:
@@ -37,12 +32,8 @@ def payment_form_choices(with_blank: bool = False) -> list[tuple[str, str]]:
     ]
 
 
-class PaymentFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class PaymentFilterForm(SaleFilterForm):
     status = HiddenField()
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
     email = StringField(_l("Client e-mail"), validators=[Length(max=254)])
     tax_id = StringField(_l("Client RFC"), validators=[Length(max=13)])
     currency = SelectField(
@@ -50,8 +41,6 @@ class PaymentFilterForm(BackofficeForm):
         validate_choice=False,
         choices=[("", _l("Any"))] + [(c, c) for c in CURRENCIES],
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         validate_choice=False,
@@ -65,18 +54,9 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PaymentForm(BackofficeForm):
-    """What register and request share: the client, the items, the currency, the automation."""
+class PaymentForm(SaleForm):
+    """What register and request share: the sale (client, items, currency), the automation."""
 
-    idempotency_key = HiddenField()
-    client_id = StringField(_l("Client"), validators=[Length(max=64)])
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
-    exchange_rate = DecimalField(
-        _l("Exchange rate"),
-        places=None,
-        validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
-    )
     automation_type = SelectField(
         _l("When the payment succeeds"),
         default="none",
@@ -90,9 +70,7 @@ class PaymentForm(BackofficeForm):
     )
 
     def addresses(self) -> list[str]:
-        return list(
-            dict.fromkeys(p.strip() for p in (self.emails.data or "").split(",") if p.strip())
-        )
+        return listed(self.emails.data)
 
 
 class RegisterForm(PaymentForm):
@@ -126,25 +104,18 @@ class MarkPaidForm(BackofficeForm):
     )
 
 
-class RefundForm(BackofficeForm):
-    once = HiddenField()
-    amount = DecimalField(
+RefundForm = reason_form(
+    _l("Say why the payment is refunded."),
+    once=HiddenField(),
+    amount=DecimalField(
         _l("Amount to refund"),
         places=None,
         validators=[
             InputRequired(_l("Type the amount to refund.")),
             NumberRange(min=Decimal("0.01"), message=_l("The amount must be more than 0.")),
         ],
-    )
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[DataRequired(_l("Say why the payment is refunded.")), Length(max=500)],
-    )
-    external = BooleanField(_l("Refunded outside gigstack (the money went back another way)"))
+    ),
+    external=BooleanField(_l("Refunded outside gigstack (the money went back another way)")),
+)
 
-
-class CancelForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason (for the audit log)"),
-        validators=[DataRequired(_l("Say why the payment is cancelled.")), Length(max=500)],
-    )
+CancelForm = reason_form(_l("Say why the payment is cancelled."), _l("Reason (for the audit log)"))

@@ -6,34 +6,38 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp import once
+from webapp.actions import Screen, perform, verb_screen
 from webapp.api import api
-from webapp.audit import record
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.formatting import day_bound
-from webapp.gigstack import GigstackError
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.pages import (
-    apply_api_errors,
-    form_failed,
-    list_url,
-    navigate,
-    page_with_status_tabs,
-    render_page,
-)
+from webapp.formatting import money
+from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.pages import render_page
+from webapp.sales import context as sale
+from webapp.sales.lists import created_between, found_or_404, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
-from . import states
-from .forms import CancelForm, MarkPaidForm, PaymentFilterForm, RefundForm
+from . import create, states
+from .forms import (
+    CancelForm,
+    MarkPaidForm,
+    PaymentFilterForm,
+    PaymentForm,
+    RefundForm,
+    RegisterForm,
+    RequestForm,
+)
 
-bp = team_blueprint("payments", __name__, "/payments")
+bp = team_blueprint(
+    "payments", __name__, "/payments", verbs=("request", "mark_paid", "refund", "cancel")
+)
 
-PAGE_SIZE = 25
 SORTS = {"-created": "desc", "created": "asc"}
 
 
@@ -44,11 +48,7 @@ def _filters(form: PaymentFilterForm) -> dict[str, Any]:
         field = getattr(form, name)
         if field.data and not field.errors:
             found[name] = field.data.strip().upper() if name == "tax_id" else field.data.strip()
-    if form.date_from.data and not form.date_from.errors:
-        found["created_gte"] = day_bound(form.date_from.data)
-    if form.date_to.data and not form.date_to.errors:
-        found["created_lte"] = day_bound(form.date_to.data, end=True)
-    return found
+    return found | created_between(form)
 
 
 @bp.get("/")
@@ -58,40 +58,20 @@ def index():
     cursor in the URL) and one ``limit=1`` count per status for the tabs' counts."""
     form = PaymentFilterForm(request.args)
     form.validate()
-    status = form.status.data if form.status.data in states.statuses() else ""
-    filters = _filters(form)
-    cursor = request.args.get("next") or None
-    client = api()
-    page, tabs = page_with_status_tabs(
-        partial(client.payments.list, **filters),
+    return tabbed_list(
+        ("payments/page.html", "payments/_rows.html"),
+        form,
+        partial(api().payments.list, **_filters(form)),
         states.statuses(),
-        status,
         states.status_name,
-        limit=PAGE_SIZE,
-        next=cursor,
-        sort=SORTS.get(form.sort.data or "", "desc"),
-    )
-    links = {
-        "first": list_url("next") if cursor else None,
-        "next": list_url("next", page.next) if page.has_more and page.next else None,
-    }
-    return render_page(
-        "payments/page.html",
-        "payments/_rows.html",
-        form=form,
-        rows=list(page),
-        total=page.total_results,
-        links=links,
-        tabs=tabs,
+        {"sort": SORTS.get(form.sort.data or "", "desc")},
         states=states,
     )
 
 
 def payment_or_404(payment_id: str) -> dict[str, Any]:
-    try:
-        return api().payments.get(payment_id)
-    except (NotFound, ValidationError):
-        abort(404)
+    """``GET /payments/{id}``, or the 404 page."""
+    return found_or_404(api().payments.get, payment_id)
 
 
 def history(payment: dict[str, Any]) -> list[tuple[int, str]]:
@@ -128,39 +108,111 @@ def show(payment_id: str):
     return render_page("payments/show.html", "payments/_detail.html", **_detail_context(payment))
 
 
-def _after(payment: dict[str, Any], message: str):
-    flash(message, "info")
-    return navigate(url_for("payments.show", payment_id=payment["id"]))
+NEW = Screen("payments/new.html", "payments/_form.html", "payment-form")
 
 
-def _verb_page(
-    verb: str,
-    payment: dict[str, Any],
-    form: Any,
-    error: str | None = None,
-    failed: bool = False,
-    **extra: Any,
-):
-    context = {"payment": payment, "form": form, "verb": verb, "states": states, **extra}
-    if failed:
-        return form_failed(
-            "payments/verb.html", f"payments/_{verb}.html", f"{verb}-form", error=error, **context
-        )
-    return render_page("payments/verb.html", f"payments/_{verb}.html", **context)
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Role.OPERATOR)
+def new():
+    """Register a payment. Upstream calls, at once: up to 100 services, the chosen client and
+    its PPD invoices with a balance; on save ``POST /payments/register`` with the key."""
+    return _create(RegisterForm(), "register", audit="payment.create")
 
 
-def _refused_by_state(verb: str, payment: dict[str, Any], form: Any):
-    """The state no longer allows the verb (changed in another tab): say so, send nothing."""
-    return _verb_page(
-        verb,
-        payment,
+@bp.route("/request", methods=["GET", "POST"], endpoint="request")
+@requires(Role.OPERATOR)
+def request_payment():
+    """Request a payment (a link). Upstream calls, at once: up to 100 services, the chosen
+    client and the team's integrations (Stripe); on save ``POST /payments/request``."""
+    return _create(RequestForm(), "request", audit="payment.request")
+
+
+def _create(form: PaymentForm, kind: str, **audit: Any):
+    """Both payment forms: the draft, what blocks it, sent once with its idempotency key."""
+    client_api = api()
+    draft = sale.draft(
         form,
-        failed=True,
+        partial(create.prefill, kind=kind),
+        partial(create.open_ppd, client_api, form, kind),
+        partial(create.has_stripe, client_api, kind),
+    )
+    ppd, has_stripe = draft.extras
+    create.set_choices(form, kind, ppd)
+    valid = form.validate() if draft.action == "save" else True  # before: it resets errors
+    blocking = (
+        create.problems(form, kind, draft.client, draft.items, draft.totals, ppd, has_stripe)
+        if request.method == "POST"
+        else []
+    )
+    draft.unknown_client((form.client_id.data or "").strip())
+    context = draft.context(kind=kind, blocking=blocking, states=states, has_stripe=has_stripe)
+    context["form_action"] = url_for("payments.new" if kind == "register" else "payments.request")
+    if request.method == "GET" or draft.action != "save":
+        create.quiet(form)
+        return sale.show(NEW, context, draft.redrawn)
+    if not valid or blocking:
+        return NEW.failed(error=_("Nothing was sent: fix what is listed."), **context)
+    send = client_api.payments.register if kind == "register" else client_api.payments.request
+    return sale.create(
+        form,
+        lambda: send(create.body(form, kind, draft.client, draft.items)),
+        screen=NEW,
+        context=context,
+        aliases=create.method_aliases,
+        document="payment",
+        object_type="payment",
+        object_id=lambda payment: payment["id"],
+        reason=partial(create.audit_reason, kind=kind),
+        then=lambda payment: url_for("payments.show", payment_id=payment["id"]),
+        **audit,
+    )
+
+
+MARK_PAID = verb_screen("payments/_mark_paid.html", "mark_paid-form")
+REFUND = verb_screen("payments/_refund.html", "refund-form")
+CANCEL = verb_screen("payments/_cancel.html", "cancel-form")
+TITLES = {
+    "mark_paid": _l("Mark as paid"),
+    "refund": _l("Refund a payment"),
+    "cancel": _l("Cancel a payment"),
+}
+
+
+def _verb_context(verb: str, payment: dict[str, Any], form: Any, **extra: Any) -> dict[str, Any]:
+    """The verb page: its title, the way back to the payment (client and status said)."""
+    client = payment.get("client") or {}
+    back = {
+        "url": url_for("payments.show", payment_id=payment["id"]),
+        "label": _(
+            "Payment of %(amount)s",
+            amount=money(payment.get("total"), payment.get("currency") or "MXN"),
+        ),
+        "note": f"{client.get('legal_name') or client.get('name') or ''} · "
+        f"{states.status_name(payment.get('status'))}",
+    }
+    return {
+        "payment": payment,
+        "form": form,
+        "states": states,
+        "title": TITLES[verb],
+        "back": back,
+        **extra,
+    }
+
+
+def _refused_by_state(screen: Screen, payment: dict[str, Any], context: dict[str, Any]):
+    """The state no longer allows the verb (changed in another tab): say so, send nothing."""
+    return screen.failed(
         error=_(
             "A payment in status %(status)s cannot do this any more.",
             status=states.status_name(payment.get("status")),
         ),
+        **context,
     )
+
+
+def _shown(payment: dict[str, Any]) -> str:
+    return url_for("payments.show", payment_id=payment["id"])
 
 
 @bp.route("/<payment_id>/mark-paid", methods=["GET", "POST"])
@@ -170,27 +222,27 @@ def mark_paid(payment_id: str):
     automation runs then; the documents it made are shown after)."""
     payment = payment_or_404(payment_id)
     form = MarkPaidForm()
+    context = _verb_context("mark_paid", payment, form)
     if not form.is_submitted():
-        return _verb_page("mark_paid", payment, form)
+        return MARK_PAID.show(**context)
     if payment.get("status") not in states.MARK_PAID_FROM:
-        return _refused_by_state("mark_paid", payment, form)
-    if not form.validate():
-        return _verb_page("mark_paid", payment, form, failed=True)
-    try:
-        paid = api().payments.mark_paid(payment_id, form.payment_form.data)
-    except (ValidationError, Conflict) as error:
-        record("payment.mark_paid", object_type="payment", object_id=payment_id, outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return _verb_page(
-            "mark_paid", payment, form, failed=True, error=" ".join(unplaced) or error.message
-        )
-    record(
-        "payment.mark_paid",
+        return _refused_by_state(MARK_PAID, payment, context)
+    return perform(
+        form,
+        lambda: api().payments.mark_paid(payment_id, form.payment_form.data),
+        screen=MARK_PAID,
+        context=context,
+        refusals=(ValidationError, Conflict),
+        refused=sale.refused_with(),
+        audit="payment.mark_paid",
         object_type="payment",
         object_id=payment_id,
-        reason=f"payment form {form.payment_form.data}",
+        reason=lambda _paid: f"payment form {form.payment_form.data}",
+        message=lambda paid: _(
+            "Payment marked as paid. %(documents)s", documents=documents_made(paid)
+        ),
+        then=_shown,
     )
-    return _after(paid, _("Payment marked as paid. %(documents)s", documents=documents_made(paid)))
 
 
 def documents_made(payment: dict[str, Any]) -> str:
@@ -212,6 +264,27 @@ def documents_made(payment: dict[str, Any]) -> str:
     )
 
 
+def _refund_check(form: Any, payment: dict[str, Any], remainder: float, context: dict):
+    """Made once the form's token is claimed: the state still allows a refund, the form is
+    valid and the amount is not above what is left."""
+    if payment.get("status") not in states.REFUND_FROM or remainder <= 0:
+        return _refused_by_state(REFUND, payment, context)
+    if form.validate() and float(form.amount.data) > remainder + 0.001:
+        form.amount.errors = [
+            *form.amount.errors,
+            _("At most %(remainder)s is left to refund.", remainder=f"{remainder:,.2f}"),
+        ]
+    return REFUND.failed(**context) if form.errors else None
+
+
+def _refund_reason(form: Any, payment: dict[str, Any]) -> str:
+    return (
+        f"{float(form.amount.data):.2f} {payment.get('currency') or 'MXN'}"
+        + (" (outside gigstack)" if form.external.data else "")
+        + f": {form.reason.data}"
+    )
+
+
 @bp.route("/<payment_id>/refund", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def refund(payment_id: str):
@@ -220,67 +293,37 @@ def refund(payment_id: str):
     payment = payment_or_404(payment_id)
     remainder = states.refundable(payment)
     form = RefundForm()
-    extra = {"remainder": remainder}
+    context = _verb_context("refund", payment, form, remainder=remainder)
     if not form.is_submitted():
         form.once.data = once.issue()
         form.amount.data = remainder if remainder > 0 else None
-        return _verb_page("refund", payment, form, **extra)
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    if payment.get("status") not in states.REFUND_FROM or remainder <= 0:
-        once.release(form.once.data)
-        return _refused_by_state("refund", payment, form)
-    if form.validate() and float(form.amount.data) > remainder + 0.001:
-        form.amount.errors = [
-            *form.amount.errors,
-            _("At most %(remainder)s is left to refund.", remainder=f"{remainder:,.2f}"),
-        ]
-    if form.errors:
-        once.release(form.once.data)
-        return _verb_page("refund", payment, form, failed=True, **extra)
-    try:
-        done = api().payments.refund(
+        return REFUND.show(**context)
+    return perform(
+        form,
+        lambda: api().payments.refund(
             payment_id,
             amount=float(form.amount.data),
             reason=form.reason.data,
             external_processor_refund=form.external.data,
-        )
-    except (ValidationError, Conflict) as error:
-        once.release(form.once.data)
-        record(
-            "payment.refund",
-            object_type="payment",
-            object_id=payment_id,
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        unplaced = apply_api_errors(form, error, {"external_processor_refund": "external"})
-        return _verb_page(
-            "refund", payment, form, failed=True, error=" ".join(unplaced) or error.message, **extra
-        )
-    except GigstackError:
-        once.release(form.once.data)
-        raise
-    record(
-        "payment.refund",
+        ),
+        screen=REFUND,
+        context=context,
+        validate=False,
+        check=lambda: _refund_check(form, payment, remainder, context),
+        refusals=(ValidationError, Conflict),
+        refused=sale.refused_with({"external_processor_refund": "external"}),
+        audit="payment.refund",
         object_type="payment",
         object_id=payment_id,
-        reason=f"{float(form.amount.data):.2f} {payment.get('currency') or 'MXN'}"
-        + (" (outside gigstack)" if form.external.data else "")
-        + f": {form.reason.data}",
-    )
-    target = url_for("payments.show", payment_id=payment_id)
-    once.done(form.once.data, target)
-    flash(
-        _(
+        reason=lambda _done: _refund_reason(form, payment),
+        error_reason=form.reason.data,
+        message=lambda done: _(
             "Refunded %(amount)s; %(left)s left to refund.",
             amount=f"{float(form.amount.data):,.2f}",
             left=f"{states.refundable(done):,.2f}",
         ),
-        "info",
+        then=url_for("payments.show", payment_id=payment_id),
     )
-    return navigate(target)
 
 
 @bp.route("/<payment_id>/cancel", methods=["GET", "POST"])
@@ -290,22 +333,20 @@ def cancel(payment_id: str):
     ``GET /payments/{id}``; on confirm ``DELETE /payments/{id}``."""
     payment = payment_or_404(payment_id)
     form = CancelForm()
+    context = _verb_context("cancel", payment, form)
     if not form.is_submitted():
-        return _verb_page("cancel", payment, form)
+        return CANCEL.show(**context)
     if payment.get("status") not in states.CANCEL_FROM:
-        return _refused_by_state("cancel", payment, form)
-    if not form.validate():
-        return _verb_page("cancel", payment, form, failed=True)
-    try:
-        cancelled = api().payments.cancel(payment_id)
-    except (ValidationError, Conflict) as error:
-        record(
-            "payment.cancel",
-            object_type="payment",
-            object_id=payment_id,
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        return _verb_page("cancel", payment, form, failed=True, error=error.message)
-    record("payment.cancel", object_type="payment", object_id=payment_id, reason=form.reason.data)
-    return _after(cancelled, _("Payment cancelled."))
+        return _refused_by_state(CANCEL, payment, context)
+    return sale.verb(
+        form,
+        lambda: api().payments.cancel(payment_id),
+        screen=CANCEL,
+        context=context,
+        audit="payment.cancel",
+        object_type="payment",
+        object_id=payment_id,
+        reason=form.reason.data,
+        message=_("Payment cancelled."),
+        then=_shown,
+    )

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    DateField,
-    DecimalField,
-    FieldList,
-    FormField,
-    HiddenField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import Length
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm
-from webapp.items import MAX_ITEMS, ItemForm
-
-CURRENCIES = ("MXN", "USD", "EUR")
+from webapp.forms import reason_form
+from webapp.sales.forms import SaleFilterForm, SaleForm
 
 
-class ReceiptFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class ReceiptFilterForm(SaleFilterForm):
     status = HiddenField()
-    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
 
 
-class ReceiptForm(BackofficeForm):
-    idempotency_key = HiddenField()
+class ReceiptForm(SaleForm):
     client_id = StringField(
         _l("Client (optional: público en general)"), validators=[Length(max=64)]
-    )
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
-    exchange_rate = DecimalField(
-        _l("Exchange rate"),
-        places=None,
-        validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
     )
     payment_form = SelectField(
         _l("Payment form"),
@@ -71,8 +44,6 @@ class ReceiptForm(BackofficeForm):
     )
 
 
-class ReceiptCancelForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason (for the audit log)"),
-        validators=[DataRequired(_l("Say why the receipt is cancelled.")), Length(max=500)],
-    )
+ReceiptCancelForm = reason_form(
+    _l("Say why the receipt is cancelled."), _l("Reason (for the audit log)")
+)

@@ -5,47 +5,27 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
+from webapp.actions import Screen, verb_screen
 from webapp.api import api
-from webapp.audit import record
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.clients.lookup import client_or_none
-from webapp.domain.money import compute_totals
-from webapp.formatting import day_bound
-from webapp.gigstack import GigstackError, new_idempotency_key
-from webapp.gigstack.errors import Conflict, NotFound, ValidationError
-from webapp.items import (
-    apply_services,
-    item_keys,
-    item_payload,
-    item_problems,
-    rows_from_action,
-    set_service_choices,
-)
-from webapp.pages import (
-    apply_api_errors,
-    form_failed,
-    htmx_target,
-    list_url,
-    navigate,
-    page_with_status_tabs,
-    render_page,
-    swap_whole,
-)
-from webapp.parallel import gather
+from webapp.formatting import money
+from webapp.pages import render_page
+from webapp.sales import context as sale
+from webapp.sales.lists import created_between, found_or_404, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
+from . import create
 from .forms import ReceiptCancelForm, ReceiptFilterForm, ReceiptForm
 
-bp = team_blueprint("receipts", __name__, "/receipts")
+bp = team_blueprint("receipts", __name__, "/receipts", verbs=("stamp", "cancel"))
 
-PAGE_SIZE = 25
 STAMP_FROM = frozenset({"pending"})  # §6.4
 CANCEL_FROM = frozenset({"pending", "expired"})  # §6.5
 STATUS_LABELS = {
@@ -76,44 +56,21 @@ def index():
     status for the tabs."""
     form = ReceiptFilterForm(request.args)
     form.validate()
-    status = form.status.data if form.status.data in statuses() else ""
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = created_between(form)
     if form.client_id.data and not form.client_id.errors:
         filters["client_id"] = form.client_id.data.strip()
-    if form.date_from.data and not form.date_from.errors:
-        filters["created_gte"] = day_bound(form.date_from.data)
-    if form.date_to.data and not form.date_to.errors:
-        filters["created_lte"] = day_bound(form.date_to.data, end=True)
-    cursor = request.args.get("next") or None
-    client = api()
-    page, tabs = page_with_status_tabs(
-        partial(client.receipts.list, **filters),
+    return tabbed_list(
+        ("receipts/page.html", "receipts/_rows.html"),
+        form,
+        partial(api().receipts.list, **filters),
         statuses(),
-        status,
         lambda code: str(STATUS_LABELS.get(code, code)),
-        limit=PAGE_SIZE,
-        next=cursor,
-    )
-    links = {
-        "first": list_url("next") if cursor else None,
-        "next": list_url("next", page.next) if page.has_more and page.next else None,
-    }
-    return render_page(
-        "receipts/page.html",
-        "receipts/_rows.html",
-        form=form,
-        rows=list(page),
-        total=page.total_results,
-        links=links,
-        tabs=tabs,
     )
 
 
 def receipt_or_404(receipt_id: str) -> dict[str, Any]:
-    try:
-        return api().receipts.get(receipt_id)
-    except (NotFound, ValidationError):
-        abort(404)
+    """``GET /receipts/{id}``, or the 404 page."""
+    return found_or_404(api().receipts.get, receipt_id)
 
 
 def _context(receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -158,53 +115,63 @@ def stamp_problem(receipt: dict[str, Any]) -> str | None:
     return None
 
 
+STAMP = verb_screen("receipts/_stamp.html", "stamp-form")
+CANCEL = verb_screen("receipts/_cancel.html", "cancel-form")
+TITLES = {"stamp": _l("Stamp a receipt"), "cancel": _l("Cancel a receipt")}
+
+
+def _verb_context(verb: str, receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """The verb page: its title, the way back to the receipt (client and status said)."""
+    client = receipt.get("client") or {}
+    back = {
+        "url": url_for("receipts.show", receipt_id=receipt["id"]),
+        "label": _(
+            "Receipt of %(amount)s",
+            amount=money(receipt.get("total"), receipt.get("currency") or "MXN"),
+        ),
+        "note": f"{client.get('legal_name') or client.get('name') or _('Público en general')} · "
+        f"{receipt_status(receipt)[0]}",
+    }
+    return _context(receipt, verb=verb, title=TITLES[verb], back=back, **extra)
+
+
+NOT_STAMPABLE = _l("Only a pending receipt can be stamped; this one is %(status)s.")
+NOT_CANCELLABLE = _l("Only a pending or expired receipt can be cancelled; this one is %(status)s.")
+
+
+def _refused_by_state(screen: Screen, message: Any, receipt: dict[str, Any], context: dict):
+    """The receipt's status no longer allows the verb (another tab): say so, send nothing."""
+    return screen.failed(error=message % {"status": receipt_status(receipt)[0]}, **context)
+
+
 @bp.route("/<receipt_id>/stamp", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def stamp(receipt_id: str):
     """Only a pending receipt; the invoice made is linked after. Upstream calls:
     ``GET /receipts/{id}``; on confirm ``POST /receipts/{id}/stamp``."""
     receipt = receipt_or_404(receipt_id)
-    context = _context(receipt, verb="stamp", problem=stamp_problem(receipt))
+    context = _verb_context("stamp", receipt, problem=stamp_problem(receipt))
     if request.method == "GET":
-        return render_page("receipts/verb.html", "receipts/_stamp.html", **context)
+        return STAMP.show(**context)
     if not context["can_stamp"]:
-        return form_failed(
-            "receipts/verb.html",
-            "receipts/_stamp.html",
-            "stamp-form",
-            error=_(
-                "Only a pending receipt can be stamped; this one is %(status)s.",
-                status=receipt_status(receipt)[0],
-            ),
-            **context,
-        )
+        return _refused_by_state(STAMP, NOT_STAMPABLE, receipt, context)
     if context["problem"]:
-        return form_failed(
-            "receipts/verb.html",
-            "receipts/_stamp.html",
-            "stamp-form",
-            error=context["problem"],
-            **context,
-        )
-    try:
-        stamped = api().receipts.stamp(receipt_id)
-    except (ValidationError, Conflict) as error:
-        record("receipt.stamp", object_type="receipt", object_id=receipt_id, outcome=error.code)
-        return form_failed(
-            "receipts/verb.html",
-            "receipts/_stamp.html",
-            "stamp-form",
-            error=error.message,
-            **context,
-        )
-    record(
-        "receipt.stamp",
+        return STAMP.failed(error=context["problem"], **context)
+    return sale.verb(
+        None,
+        lambda: api().receipts.stamp(receipt_id),
+        screen=STAMP,
+        context=context,
+        validate=False,
+        audit="receipt.stamp",
         object_type="receipt",
         object_id=receipt_id,
-        reason=f"invoice {stamped.get('invoice_id')}",
+        reason=lambda stamped: f"invoice {stamped.get('invoice_id')}",
+        message=lambda stamped: _(
+            "Receipt stamped: invoice %(uuid)s.", uuid=stamped.get("invoice_id") or "—"
+        ),
+        then=url_for("receipts.show", receipt_id=receipt_id),
     )
-    flash(_("Receipt stamped: invoice %(uuid)s.", uuid=stamped.get("invoice_id") or "—"), "info")
-    return navigate(url_for("receipts.show", receipt_id=receipt_id))
 
 
 @bp.route("/<receipt_id>/cancel", methods=["GET", "POST"])
@@ -214,42 +181,26 @@ def cancel(receipt_id: str):
     confirm ``DELETE /receipts/{id}``."""
     receipt = receipt_or_404(receipt_id)
     form = ReceiptCancelForm()
-    context = _context(receipt, verb="cancel", form=form)
+    context = _verb_context("cancel", receipt, form=form)
     if not form.is_submitted():
-        return render_page("receipts/verb.html", "receipts/_cancel.html", **context)
+        return CANCEL.show(**context)
     if not context["can_cancel"]:
-        return form_failed(
-            "receipts/verb.html",
-            "receipts/_cancel.html",
-            "cancel-form",
-            error=_(
-                "Only a pending or expired receipt can be cancelled; this one is %(status)s.",
-                status=receipt_status(receipt)[0],
-            ),
-            **context,
-        )
-    if not form.validate():
-        return form_failed("receipts/verb.html", "receipts/_cancel.html", "cancel-form", **context)
-    try:
-        api().receipts.cancel(receipt_id)
-    except (ValidationError, Conflict) as error:
-        record(
-            "receipt.cancel",
-            object_type="receipt",
-            object_id=receipt_id,
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        return form_failed(
-            "receipts/verb.html",
-            "receipts/_cancel.html",
-            "cancel-form",
-            error=error.message,
-            **context,
-        )
-    record("receipt.cancel", object_type="receipt", object_id=receipt_id, reason=form.reason.data)
-    flash(_("Receipt cancelled: it will not go into any invoice."), "info")
-    return navigate(url_for("receipts.show", receipt_id=receipt_id))
+        return _refused_by_state(CANCEL, NOT_CANCELLABLE, receipt, context)
+    return sale.verb(
+        form,
+        lambda: api().receipts.cancel(receipt_id),
+        screen=CANCEL,
+        context=context,
+        audit="receipt.cancel",
+        object_type="receipt",
+        object_id=receipt_id,
+        reason=form.reason.data,
+        message=_("Receipt cancelled: it will not go into any invoice."),
+        then=url_for("receipts.show", receipt_id=receipt_id),
+    )
+
+
+NEW = Screen("receipts/new.html", "receipts/_form.html", "receipt-form")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -258,92 +209,23 @@ def new():
     """Client optional (público en general), items, payment form, period; one idempotency key
     per opened form. Upstream calls, at once: up to 100 services and the chosen client; on
     save ``POST /receipts``."""
-    client_api = api()
     form = ReceiptForm()
-    if not form.is_submitted():
-        form.client_id.data = (request.args.get("client_id") or "")[:64]
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    action = request.form.get("action", "")
-    rows_from_action(form, action)
-    client_id = (form.client_id.data or "").strip()
-
-    services, client = gather(
-        lambda: list(client_api.services.list(limit=100)),
-        lambda: client_or_none(client_api, client_id),
-    )
-    set_service_choices(form, services)
-    by_id = {s["id"]: s for s in services}
-    redrawn = apply_services(form, by_id)
-    items = [item_payload(entry.form, by_id) for entry in form.items]
-    totals = compute_totals(items)
-    blocking = item_problems(items) if request.method == "POST" else []
-    if client_id and client is None:
-        form.client_id.errors = [_("No client with this id in the team.")]
-        blocking.append(_("No client with this id in the team."))
-    if form.currency.data != "MXN" and not form.exchange_rate.data:
-        blocking.append(_("Type the exchange rate of %(currency)s.", currency=form.currency.data))
-    context = {
-        "form": form,
-        "client": client,
-        "totals": totals,
-        "blocking": blocking,
-        "item_keys": item_keys(items),
-        "form_action": url_for("receipts.new"),
-        "client_search": request.values.get("client_id_search", "")[:200],
-    }
-    if request.method == "GET" or action != "save":
-        body = render_page("receipts/new.html", "receipts/_form.html", **context)
-        return body, 200, (swap_whole("receipt-form") if redrawn and htmx_target() else {})
+    draft = sale.draft(form, create.prefill)
+    blocking = create.problems(draft)
+    context = draft.context(blocking=blocking, form_action=url_for("receipts.new"))
+    if request.method == "GET" or draft.action != "save":
+        return sale.show(NEW, context, draft.redrawn)
     if not form.validate() or blocking:
-        return form_failed(
-            "receipts/new.html",
-            "receipts/_form.html",
-            "receipt-form",
-            error=_("Nothing was sent: fix what is listed."),
-            **context,
-        )
-    body: dict[str, Any] = {
-        "items": items,
-        "currency": form.currency.data,
-        "payment_form": form.payment_form.data,
-        "idempotency_key": form.idempotency_key.data,
-    }
-    if client:
-        body["client"] = {"id": client["id"]}
-    if form.currency.data != "MXN":
-        body["exchange_rate"] = float(form.exchange_rate.data)
-    if form.periodicity.data:
-        body["periodicity"] = form.periodicity.data
-    try:
-        receipt = client_api.receipts.create(body)
-    except (ValidationError, Conflict) as error:
-        record("receipt.create", object_type="receipt", outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "receipts/new.html",
-            "receipts/_form.html",
-            "receipt-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    except GigstackError as error:
-        record("receipt.create", object_type="receipt", outcome=error.code)
-        return form_failed(
-            "receipts/new.html",
-            "receipts/_form.html",
-            "receipt-form",
-            error=_(
-                "gigstack did not confirm the receipt (%(why)s). Send the form again: it carries "
-                "the same key, so at most one receipt is made.",
-                why=error.code,
-            ),
-            **context,
-        )
-    record(
-        "receipt.create",
+        return NEW.failed(error=_("Nothing was sent: fix what is listed."), **context)
+    return sale.create(
+        form,
+        lambda: api().receipts.create(create.body(form, draft.client, draft.items)),
+        screen=NEW,
+        context=context,
+        document="receipt",
+        audit="receipt.create",
         object_type="receipt",
-        object_id=receipt["id"],
-        reason=f"{receipt.get('total')} {receipt.get('currency')}",
+        object_id=lambda receipt: receipt["id"],
+        reason=lambda receipt: f"{receipt.get('total')} {receipt.get('currency')}",
+        then=lambda receipt: url_for("receipts.show", receipt_id=receipt["id"]),
     )
-    return navigate(url_for("receipts.show", receipt_id=receipt["id"]))

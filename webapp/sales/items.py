@@ -1,6 +1,7 @@
 """The items editor shared by the forms that sell something (invoices, payments, receipts):
 rows added and removed with htmx, a service picked fills its row, free rows use the SAT key
-pickers, and each row becomes an ItemInput whose taxes are the service's own while untouched.
+pickers, and each row (:class:`.forms.ItemForm`) becomes an ItemInput whose taxes are the
+service's own while untouched.
 """
 
 from __future__ import annotations
@@ -9,44 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, Form, HiddenField, SelectField, StringField
-from wtforms.validators import Length, Optional
 
 from webapp.catalogs import sat
-from webapp.services.taxes import (
-    choices_from_taxes,
-    iva_choices,
-    taxes_from_choices,
-    withholding_choices,
-)
+from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 
-MAX_ITEMS = 50
-
-
-class ItemForm(Form):
-    service = SelectField(_l("From a service"), choices=[], validate_choice=False)
-    applied = HiddenField()  # the service whose values the row shows (refilled on a new pick)
-    description = StringField(_l("Description"), validators=[Length(max=1000)])
-    quantity = DecimalField(
-        _l("Quantity"), places=None, default=Decimal(1), validators=[Optional()]
-    )
-    unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
-    product_key = StringField(_l("Product key"), validators=[Length(max=8)])
-    unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
-    iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
-    iva_withheld = SelectField(
-        _l("IVA withheld"),
-        choices=lambda: withholding_choices("IVA"),
-        default="",
-        validate_choice=False,
-    )
-    isr_withheld = SelectField(
-        _l("ISR withheld"),
-        choices=lambda: withholding_choices("ISR"),
-        default="",
-        validate_choice=False,
-    )
+from .forms import MAX_ITEMS, ItemForm
 
 
 def _number(value: Any) -> float:

@@ -1,0 +1,83 @@
+"""Cancelling an invoice: the SAT motives each explained, the substitute motive 01 names (a
+valid invoice of the same client and type), and what the form checks before any call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+
+from webapp import catalogs
+from webapp.api import api
+
+from .forms import CancelForm
+from .lookup import kind_of
+
+
+def motives() -> set[str]:
+    return {m["code"] for m in catalogs.entries("cancellation_motives")}
+
+
+def substitutes(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+    """Valid invoices of the same client and type (not this one): what motive 01 can name.
+    Upstream call: ``GET /invoices/{type}?status=valid&client_id=`` (a valid invoice only)."""
+    client_id = (invoice.get("client") or {}).get("id")
+    if invoice.get("status") != "valid" or not client_id:
+        return []
+    page = api().invoices.list(kind_of(invoice), status="valid", client_id=client_id, limit=100)
+    return [inv for inv in page if inv.get("uuid") != invoice["uuid"]]
+
+
+def cancel_form(invoice: dict[str, Any]) -> CancelForm:
+    """The form with the motives and the substitutes to choose from; opened back from issuing
+    the substitute (``?motive=01&substitute=``), those chosen."""
+    form = CancelForm()
+    form.motive.choices = [("", _("Choose a motive"))] + [
+        (m["code"], f"{m['code']} — {m['name']}") for m in catalogs.entries("cancellation_motives")
+    ]
+    form.substitution_uuid.choices = [("", _("Choose the invoice that replaces it"))] + [
+        (
+            s["uuid"],
+            f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
+            f"{s.get('total')} · {s['uuid'][:8]}",
+        )
+        for s in substitutes(invoice)
+    ]
+    if not form.is_submitted():
+        if request.args.get("motive") in motives():
+            form.motive.data = request.args["motive"]
+        form.substitution_uuid.data = request.args.get("substitute") or ""
+    return form
+
+
+def checked(form: CancelForm, live: bool, folio: str) -> bool:
+    """The form's own checks, and the motive's: one from the list, 01 with its substitute,
+    in live mode the series-folio typed."""
+    form.validate()
+    if form.motive.data not in motives():
+        form.motive.errors = [*form.motive.errors, _("Choose a motive from the list.")]
+    if form.motive.data == "01" and not form.substitution_uuid.data:
+        form.substitution_uuid.errors = [
+            _(
+                "Motive 01 needs the invoice that replaces this "
+                "one. Issue it first, then choose it here."
+            )
+        ]
+    if live and (form.confirm_folio.data or "").strip().upper() != folio.upper():
+        form.confirm_folio.errors = [_("Type %(folio)s to confirm.", folio=folio)]
+    return not form.errors
+
+
+def substitute_of(form: CancelForm) -> str | None:
+    return form.substitution_uuid.data if form.motive.data == "01" else None
+
+
+def cancel_reason(form: CancelForm) -> str:
+    """The audit row's reason: the motive, the substitute, the reason typed."""
+    substitute = substitute_of(form)
+    return (
+        f"motive {form.motive.data}"
+        + (f", substitute {substitute}" if substitute else "")
+        + f": {form.reason.data}"
+    )

@@ -1,0 +1,84 @@
+"""The sale forms' shared fields: one items-editor row, and the base every sale form grows
+from (gigstack's idempotency key, the client, the items, the currency)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import Length, NumberRange, Optional
+
+from webapp.forms import BackofficeForm
+from webapp.services.taxes import iva_choices, withholding_choices
+
+CURRENCIES = ("MXN", "USD", "EUR")
+MAX_ITEMS = 50
+
+
+class ItemForm(Form):
+    service = SelectField(_l("From a service"), choices=[], validate_choice=False)
+    applied = HiddenField()  # the service whose values the row shows (refilled on a new pick)
+    description = StringField(_l("Description"), validators=[Length(max=1000)])
+    quantity = DecimalField(
+        _l("Quantity"), places=None, default=Decimal(1), validators=[Optional()]
+    )
+    unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
+    product_key = StringField(_l("Product key"), validators=[Length(max=8)])
+    unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
+    iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
+    iva_withheld = SelectField(
+        _l("IVA withheld"),
+        choices=lambda: withholding_choices("IVA"),
+        default="",
+        validate_choice=False,
+    )
+    isr_withheld = SelectField(
+        _l("ISR withheld"),
+        choices=lambda: withholding_choices("ISR"),
+        default="",
+        validate_choice=False,
+    )
+
+
+class SaleFilterForm(BackofficeForm):
+    """A sale list's filters (all in the URL): the client and the days it was created in
+    (:func:`webapp.sales.lists.created_between`)."""
+
+    class Meta:
+        csrf = False
+
+    client_id = StringField(_l("Client id"), validators=[Length(max=64)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class SaleForm(BackofficeForm):
+    """What every sale form has: the key gigstack keeps it sent once by (made when the form
+    is opened), the client, the items and the currency."""
+
+    idempotency_key = HiddenField()
+    client_id = StringField(_l("Client"), validators=[Length(max=64)])
+    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
+    exchange_rate = DecimalField(
+        _l("Exchange rate"),
+        places=None,
+        validators=[Optional(), NumberRange(min=Decimal("0.000001"), message=_l("More than 0."))],
+    )
+
+
+def listed(text: str | None, separators: str = ",") -> list[str]:
+    """The items of a list typed in one box (addresses, UUIDs), each once, in order."""
+    parts = (part.strip() for part in re.split(separators, text or ""))
+    return list(dict.fromkeys(part for part in parts if part))

@@ -1,0 +1,62 @@
+"""What the sale lists and pages (invoices, payments, receipts) share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, request
+
+from webapp.actions import cursor_links, get_or_404
+from webapp.formatting import day_bound
+from webapp.gigstack.errors import ValidationError
+from webapp.pages import page_with_status_tabs, render_page
+
+PAGE_SIZE = 25
+
+
+def created_between(form: Any) -> dict[str, int]:
+    """The list filter's ``date_from``/``date_to`` as gigstack's ``created_gte``/``_lte``
+    (whole days in Mexico City; a date with an error is left out)."""
+    found: dict[str, int] = {}
+    if form.date_from.data and not form.date_from.errors:
+        found["created_gte"] = day_bound(form.date_from.data)
+    if form.date_to.data and not form.date_to.errors:
+        found["created_lte"] = day_bound(form.date_to.data, end=True)
+    return found
+
+
+def tabbed_list(
+    templates: tuple[str, str],
+    form: Any,
+    list_call: Callable[..., Any],
+    statuses: list[str],
+    label: Callable[[str], Any],
+    page_args: dict[str, Any] | None = None,
+    **context: Any,
+):
+    """One page of a list under its status tab (``form.status``), with a ``limit=1`` count
+    per status in the same round, the cursor and every filter in the URL: the page, or for
+    htmx its rows (``templates``: page and rows)."""
+    status = form.status.data if form.status.data in statuses else ""
+    cursor = request.args.get("next") or None
+    page, tabs = page_with_status_tabs(
+        list_call, statuses, status, label, limit=PAGE_SIZE, next=cursor, **(page_args or {})
+    )
+    return render_page(
+        *templates,
+        form=form,
+        rows=list(page),
+        total=page.total_results,
+        links=cursor_links(page, cursor),
+        tabs=tabs,
+        **context,
+    )
+
+
+def found_or_404(fetch: Callable[[str], dict[str, Any]], object_id: str) -> dict[str, Any]:
+    """``fetch(object_id)``, or the 404 page (an id gigstack refuses is not found either)."""
+    try:
+        return get_or_404(fetch, object_id)
+    except ValidationError:
+        abort(404)
