@@ -167,7 +167,6 @@ def onboarding_link():
         None,
         lambda: unscoped_api().teams.onboarding_url(team_id),
         screen=EDIT,
-        validate=False,
         refusals=(),
         audit="team.onboarding_link",
         object_type="team",
