@@ -70,17 +70,18 @@ def perform(
     then: str | Callable[[T], Any],
     object_id: str | Callable[[T], str | None] | None = None,
     reason: str | Callable[[T], str | None] | None = None,
-    context: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     refused: Callable[[Any, GigstackError], list[str]] | None = None,
     refusals: tuple[type[GigstackError], ...] = REFUSALS,
     aliases: Mapping[str, str] | None = None,
     validate: bool = True,
     message: str | Callable[[T], str] | None = None,
-    repeat_to: str | None = None,
+    repeat_to: str | Callable[[T], str] | None = None,
     failed_id: str | None = None,
     check: Callable[[], Any] | None = None,
     error_reason: str | None = None,
     unconfirmed: Callable[[GigstackError], str] | None = None,
+    team: str | Callable[[T], str | None] | None = None,
 ):
     """Validate ``form``, send ``call`` once and answer.
 
@@ -109,10 +110,17 @@ def perform(
     - ``unconfirmed(error)``: any other gigstack error answers the failed form with this
       message instead of the error pages (a form carrying gigstack's idempotency key can
       safely be sent again).
+
+    ``repeat_to`` and ``team`` (the audit row's team when it is not the request's: a team just
+    created) may be functions of the result too. ``context`` may be a function: the form's page
+    is then built only when the form is shown again (a page whose context costs calls).
     """
-    extra = {**(context or {}), "form": form}
+
+    def extra() -> dict[str, Any]:
+        return {**((context() if callable(context) else context) or {}), "form": form}
+
     if validate and form is not None and not form.validate():
-        return screen.failed(**extra)
+        return screen.failed(**extra())
     token = getattr(getattr(form, "once", None), "data", None)
     claim = once.claim(token)
     if not claim.fresh:
@@ -123,6 +131,7 @@ def perform(
             once.release(token)
             return answer
     static_id = failed_id if callable(object_id) else object_id
+    static_team = None if callable(team) else team
     static_reason = error_reason if error_reason is not None or callable(reason) else reason
     try:
         result = call()
@@ -130,6 +139,7 @@ def perform(
         once.release(token)
         record(
             audit,
+            team=static_team,
             object_type=object_type,
             object_id=static_id,
             outcome=error.code or type(error).__name__,
@@ -138,14 +148,15 @@ def perform(
         if not isinstance(error, refusals):
             if unconfirmed is None:
                 raise
-            return screen.failed(error=unconfirmed(error), **extra)
+            return screen.failed(error=unconfirmed(error), **extra())
         unplaced = refused(form, error) if refused else apply_api_errors(form, error, aliases)
-        return screen.failed(error=" ".join(unplaced) or None, **extra)
+        return screen.failed(error=" ".join(unplaced) or None, **extra())
     except BaseException:
         once.release(token)
         raise
     record(
         audit,
+        team=_value(team, result),
         object_type=object_type,
         object_id=_value(object_id, result),
         reason=_value(reason, result),
@@ -157,7 +168,7 @@ def perform(
         once.done(token, answer)
         return navigate(answer)
     if repeat_to:
-        once.done(token, repeat_to)
+        once.done(token, _value(repeat_to, result))
     return answer
 
 
@@ -173,6 +184,15 @@ def get_or_404(
         return fetch(*args, **kwargs)
     except missing:
         abort(404)
+
+
+def one_or_404(rows: Iterable[Mapping[str, Any]], object_id: str) -> Mapping[str, Any]:
+    """The row of ``rows`` whose ``id`` is ``object_id`` (gigstack lists some objects only as
+    a whole: a team's series, its members), or the 404 page."""
+    found = next((row for row in rows if row.get("id") == object_id), None)
+    if found is None:
+        abort(404)
+    return found
 
 
 def cursor_links(page: Any, cursor: str | None, name: str = "next") -> dict[str, str | None]:
@@ -214,3 +234,15 @@ def page_or_walk(
     cursor = request.args.get("next") or None
     page = resource.list(limit=page_size, next=cursor, **order)
     return list(page), page.total_results, cursor_links(page, cursor)
+
+
+def refused_with_message(form: Any, error: GigstackError) -> list[str]:
+    """For ``perform(refused=…)``: gigstack's message in the form's banner, none on fields
+    (a delete refused as a whole)."""
+    return [error.message]
+
+
+def refused_on_fields(form: Any, error: GigstackError) -> list[str]:
+    """For ``perform(refused=…)``: gigstack's field errors on their fields, and its message in
+    the banner when every one found its field."""
+    return apply_api_errors(form, error) or [error.message]

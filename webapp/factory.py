@@ -80,18 +80,20 @@ def _register_blueprints(app: Flask) -> None:
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
-    from .teams import csd, directory, members, overview, scoped, series, settings
+    from .teams.directory import bp as teams_bp
+    from .teams.members import bp as members_bp
+    from .teams.overview import bp as team_bp
+    from .teams.scoped import init_app as init_team_urls
+    from .teams.series import bp as series_bp
     from .users.routes import bp as users_bp
     from .webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(shell_bp)
     for blueprint in (
-        directory.bp,
-        overview.bp,
-        csd.bp,
-        settings.bp,
-        series.bp,
-        members.bp,
+        teams_bp,
+        team_bp,
+        series_bp,
+        members_bp,
         users_bp,
         clients_bp,
         services_bp,
@@ -106,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)
-    scoped.init_app(app)
+    init_team_urls(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -42,7 +42,8 @@ def test_add_by_email_once_then_change_role_then_remove(
     second = post_form(operator, f"/teams/{team}/members/new", data, htmx="member-form")
     assert first.status_code == second.status_code == 204
     assert _members(sandbox, team)[diego["id"]] == "editor"
-    assert len(audit_rows(app, "member.create")) == 1
+    [create] = audit_rows(app, "member.create")
+    assert (create.object_type, create.object_id) == ("member", diego["id"])
 
     changed = post_form(operator, f"/teams/{team}/members/{diego['id']}/edit", {"role": "admin"})
     assert changed.status_code == 302
@@ -60,6 +61,7 @@ def test_add_by_email_once_then_change_role_then_remove(
     assert diego["id"] not in _members(sandbox, team)
     [delete] = audit_rows(app, "member.delete")
     assert delete.reason == "dejó la empresa" and delete.object_id == diego["id"]
+    assert {row.object_type for row in (update, delete)} == {"member"}
 
 
 def test_add_by_id_and_unknown_users_are_said_on_the_field(

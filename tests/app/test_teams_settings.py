@@ -8,7 +8,8 @@ import re
 import pytest
 
 from tests.app.helpers import audit_rows, field_error, post_form
-from webapp.teams.settings import SETTINGS, changed_payload, settings_form
+from webapp.teams.forms import settings_form
+from webapp.teams.setting_groups import SETTINGS, changed_payload
 
 pytestmark = pytest.mark.databases
 

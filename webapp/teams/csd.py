@@ -1,4 +1,5 @@
-"""The team's CSD: the current certificate's state and the upload of a new one.
+"""The team's CSD: the current certificate's state and the upload of a new one (views of the
+``team`` blueprint, registered by :mod:`webapp.teams.overview`).
 
 Every check ``webapp/sat/csd.py`` can make runs **before** anything is sent (DER certificate,
 CSD not e.firma, RFC equal to the team's, password opens the key, key matches certificate,
@@ -9,50 +10,31 @@ rendered, cached or kept after the request.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
-from wtforms import PasswordField
-from wtforms.validators import ValidationError as FieldError
 
+from webapp.actions import Screen, perform
 from webapp.api import api, unscoped_api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
-from webapp.forms import BackofficeForm
-from webapp.gigstack.errors import ValidationError
-from webapp.pages import apply_api_errors, form_failed, render_page
-from webapp.sat.csd import CsdError, check_csd
-from webapp.shell import scope
+from webapp.pages import apply_api_errors
+from webapp.sat.csd import CertificateInfo, CsdError, check_csd
 
 from .csd_messages import FIELD_OF_PART, csd_message
-from .details import forget_team, team_details
+from .details import forget_everywhere, team_details
+from .forms import CsdForm
 from .readiness import csd_state
-from .scoped import current_team_id, team_blueprint
+from .scoped import current_team_id
 
-bp = team_blueprint("csd", __name__, "/csd")
+CSD = Screen("teams/csd.html", "teams/_csd_form.html", "csd-form")
+# gigstack's multipart part → the form's field
+API_FIELDS = {"cert": "certificate", "key": "private_key", "keyPass": "password"}
 
 
-class CsdForm(BackofficeForm):
-    """Files are never shown back (a browser cannot pre-fill them), nor is the password."""
-
-    certificate = FileField(_l("Certificate (.cer)"))
-    private_key = FileField(_l("Private key (.key)"))
-    password = PasswordField(_l("Private key password"))
-
-    def validate_certificate(self, field) -> None:
-        if not field.data:
-            raise FieldError(_l("Choose the certificate file (.cer)."))
-
-    def validate_private_key(self, field) -> None:
-        if not field.data:
-            raise FieldError(_l("Choose the private key file (.key)."))
-
-    def validate_password(self, field) -> None:
-        if not field.data:
-            raise FieldError(_l("Type the password of the private key."))
+def _not_uploaded() -> str:
+    return _("The CSD was not uploaded. Files are not kept: choose them again.")
 
 
 def _context(team: dict, form: CsdForm, **extra):
@@ -66,80 +48,74 @@ def _context(team: dict, form: CsdForm, **extra):
     }
 
 
-@bp.get("")
 @requires(Role.VIEWER)
-def show():
+def csd():
     """Upstream calls: ``GET /teams/{id}`` (cached 30 s)."""
     team = team_details(api(), current_team_id())
-    return render_page("teams/csd.html", "teams/_csd_form.html", **_context(team, CsdForm()))
+    return CSD.show(**_context(team, CsdForm()))
 
 
-@bp.post("")
 @requires(Role.OPERATOR)
 def upload_csd():
-    """Check locally, then ``POST /teams/{id}/sat-connection``; shows gigstack's answer."""
+    """Check locally, then ``POST /teams/{id}/sat-connection``; shows gigstack's answer once.
+    Upstream calls: ``GET /teams/{id}`` (cached 30 s, and again after the upload)."""
     team_id = current_team_id()
-    team = team_details(api(), team_id)
     form = CsdForm()
-    failed = _("The CSD was not uploaded. Files are not kept: choose them again.")
+    context = _context(team_details(api(), team_id), form)
     if not form.validate():
-        return form_failed(
-            "teams/csd.html",
-            "teams/_csd_form.html",
-            "csd-form",
-            error=failed,
-            **_context(team, form),
-        )
-    cer = form.certificate.data.read()
-    key = form.private_key.data.read()
-    password = form.password.data
-    try:
-        info = check_csd(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
-    except CsdError as error:
-        getattr(form, FIELD_OF_PART.get(error.field, "certificate")).errors.append(
-            csd_message(error)
-        )
-        record(
-            "team.upload_csd",
-            object_type="team",
-            object_id=team_id,
-            outcome=f"refused_locally:{error.reason}",
-        )
-        return form_failed(
-            "teams/csd.html",
-            "teams/_csd_form.html",
-            "csd-form",
-            error=failed,
-            **_context(team, form),
-        )
-    finally:
-        form.password.data = None
-    try:
-        answer = unscoped_api().teams.upload_csd(team_id, info.der or cer, key, password)
-    except ValidationError as error:
-        record("team.upload_csd", object_type="team", object_id=team_id, outcome=error.code)
-        unplaced = apply_api_errors(
-            form, error, {"cert": "certificate", "key": "private_key", "keyPass": "password"}
-        )
-        return form_failed(
-            "teams/csd.html",
-            "teams/_csd_form.html",
-            "csd-form",
-            error=" ".join([failed, *unplaced]),
-            **_context(team, form),
-        )
-    finally:
-        del key, password
-    forget_team(team_id)
-    scope.directory().forget()
-    record(
-        "team.upload_csd",
+        return CSD.failed(error=_not_uploaded(), **context)
+    cer, key = form.certificate.data.read(), form.private_key.data.read()
+    password, form.password.data = form.password.data, None
+    info = _checked_locally(form, context["team"], cer, key, password)
+    if info is None:
+        return CSD.failed(error=_not_uploaded(), **context)
+    return perform(
+        form,
+        lambda: _uploaded(team_id, info.der or cer, key, password),
+        screen=CSD,
+        context=context,
+        validate=False,
+        refused=lambda form, error: [_not_uploaded(), *apply_api_errors(form, error, API_FIELDS)],
+        audit="team.upload_csd",
         object_type="team",
         object_id=team_id,
-        reason=f"certificate {info.certificate_number or '?'} of {info.rfc}, valid to "
-        f"{info.not_after:%Y-%m-%d}",
+        reason=lambda answer: _certificate(info),
+        then=lambda answer: _result_page(team_id, info, answer),
+        repeat_to=url_for("team.csd"),
     )
+
+
+def _checked_locally(
+    form: CsdForm, team: dict, cer: bytes, key: bytes, password: str
+) -> CertificateInfo | None:
+    """The certificate's details, or None when a local check refused the files (the message on
+    its field, the refusal in the audit log)."""
+    try:
+        return check_csd(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
+    except CsdError as error:
+        field = getattr(form, FIELD_OF_PART.get(error.field, "certificate"))
+        field.errors.append(csd_message(error))
+        outcome = f"refused_locally:{error.reason}"
+        record("team.upload_csd", object_type="team", object_id=current_team_id(), outcome=outcome)
+        return None
+
+
+def _uploaded(team_id: str, cer: bytes, key: bytes, password: str) -> dict:
+    answer = unscoped_api().teams.upload_csd(team_id, cer, key, password)
+    forget_everywhere(team_id)
+    return answer
+
+
+def _certificate(info: CertificateInfo) -> str:
+    return (
+        f"certificate {info.certificate_number or '?'} of {info.rfc}, valid to "
+        f"{info.not_after:%Y-%m-%d}"
+    )
+
+
+def _result_page(team_id: str, info: CertificateInfo, answer: dict) -> tuple[str, int]:
+    """The CSD page again with what gigstack answered and the certificate just uploaded (a
+    response, not a URL: :func:`perform` shows it as it is)."""
     fresh = team_details(api(), team_id)
-    return render_template(
-        "teams/csd.html", **_context(fresh, CsdForm(formdata=None), uploaded=info, answer=answer)
-    )
+    context = _context(fresh, CsdForm(formdata=None), uploaded=info, answer=answer)
+    return render_template("teams/csd.html", **context), 200

@@ -26,3 +26,12 @@ def team_details(client: Any, team_id: str) -> dict[str, Any]:
 def forget_team(team_id: str) -> None:
     """After the dashboard changed the team: the next page asks gigstack again."""
     cache.forget(_key(team_id))
+
+
+def forget_everywhere(team_id: str) -> None:
+    """After the dashboard changed the team: its details and the cached team list (the
+    directory and the switcher) are asked for again."""
+    from .team_list import directory
+
+    forget_team(team_id)
+    directory().forget()

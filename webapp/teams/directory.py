@@ -15,22 +15,24 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs, once
+from webapp.actions import Screen, perform, refused_on_fields
 from webapp.api import unscoped_api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.exports import csv_response
 from webapp.formatting import local_date
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.pages import apply_api_errors, form_failed, list_url, navigate, render_page
+from webapp.pages import list_url, render_page
 from webapp.shell import scope
 
 from .forms import DirectoryFilterForm, TeamCreateForm, regime_choices, team_payload
 from .readiness import csd_state, missing_fiscal_data
-from .team_list import TeamChoice
+from .team_list import TeamChoice, directory
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
+bp.verbs = ("export_csv", "regime_options")
+
+NEW = Screen("teams/new.html", "teams/_form.html", "team-form")
 
 PAGE_SIZE = 50
 
@@ -74,8 +76,11 @@ CSV_COLUMNS = (
 )
 
 
-def _filtered(form: DirectoryFilterForm) -> tuple[str, list[TeamChoice], dict[str, int]]:
-    """The tab, the rows of the tab matching the search in the chosen order, and tab counts."""
+def _filtered() -> tuple[DirectoryFilterForm, str, list[TeamChoice], dict[str, int]]:
+    """The filters, the tab, the rows of the tab matching the search in the chosen order, and
+    the tab counts."""
+    form = DirectoryFilterForm(request.args)
+    form.validate()
     tab = request.args.get("tab", "all")
     if tab not in TABS:
         tab = "all"
@@ -84,18 +89,15 @@ def _filtered(form: DirectoryFilterForm) -> tuple[str, list[TeamChoice], dict[st
     counts = {name: sum(1 for team in matching if rule(team)) for name, (_, rule) in TABS.items()}
     key, reverse = SORTS.get(form.sort.data or "name", SORTS["name"])
     rows = sorted((team for team in matching if TABS[tab][1](team)), key=key, reverse=reverse)
-    return tab, rows, counts
+    return form, tab, rows, counts
 
 
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
     """Upstream calls: ``GET /teams`` (every page) only when the cached list is stale."""
-    form = DirectoryFilterForm(request.args)
-    form.validate()
-    tab, rows, counts = _filtered(form)
+    form, tab, rows, counts = _filtered()
     page = _page_number(len(rows))
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     links = {
         "first": list_url("page") if page > 1 else None,
         "next": list_url("page", str(page + 1)) if page * PAGE_SIZE < len(rows) else None,
@@ -108,7 +110,7 @@ def index():
         "teams/page.html",
         "teams/_rows.html",
         form=form,
-        rows=shown,
+        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         total=len(rows),
         links=links,
         tabs=tabs,
@@ -134,28 +136,23 @@ def _regime_name(code: str) -> str:
 @requires(Role.VIEWER)
 def export_csv():
     """The filtered rows of the tab as CSV (same search and sort as the page)."""
-    form = DirectoryFilterForm(request.args)
-    form.validate()
-    _tab, rows, _counts = _filtered(form)
-    return csv_response(
-        "teams",
-        CSV_COLUMNS,
-        (
-            [
-                team.id,
-                team.name,
-                team.legal_name,
-                team.tax_id,
-                team.tax_system,
-                team.zip,
-                _csd(team).status,
-                local_date(team.csd_expires_at) if team.csd_expires_at else "",
-                team.default_series,
-                local_date(team.created_at) if team.created_at else "",
-            ]
-            for team in rows
-        ),
-    )
+    _form, _tab, rows, _counts = _filtered()
+    return csv_response("teams", CSV_COLUMNS, (_csv_row(team) for team in rows))
+
+
+def _csv_row(team: TeamChoice) -> list:
+    return [
+        team.id,
+        team.name,
+        team.legal_name,
+        team.tax_id,
+        team.tax_system,
+        team.zip,
+        _csd(team).status,
+        local_date(team.csd_expires_at) if team.csd_expires_at else "",
+        team.default_series,
+        local_date(team.created_at) if team.created_at else "",
+    ]
 
 
 @bp.get("/regimes")
@@ -182,41 +179,37 @@ def new():
     form.offer_regimes()
     if not form.is_submitted():
         form.once.data = once.issue()
-        return render_page("teams/new.html", "teams/_form.html", form=form)
-    if not form.validate():
-        return form_failed("teams/new.html", "teams/_form.html", "team-form", form=form)
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        team = unscoped_api().teams.create(team_payload(form))
-    except (ValidationError, Conflict) as error:
-        once.release(form.once.data)
-        record("team.create", object_type="team", outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "teams/new.html",
-            "teams/_form.html",
-            "team-form",
-            form=form,
-            error=" ".join(unplaced) or error.message,
-        )
-    except GigstackError:
-        once.release(form.once.data)
-        raise
-    record(
-        "team.create",
-        team=team["id"],
+        return NEW.show(form=form)
+    return perform(
+        form,
+        lambda: _created(team_payload(form)),
+        screen=NEW,
+        refusals=(ValidationError, Conflict),
+        refused=refused_on_fields,
+        audit="team.create",
         object_type="team",
-        object_id=team["id"],
-        reason="onboarding link generated" if team.get("onboarding_url") else None,
+        object_id=lambda team: team["id"],
+        team=lambda team: team["id"],
+        reason=lambda team: "onboarding link generated" if team.get("onboarding_url") else None,
+        then=_created_page,
+        repeat_to=_overview,
     )
-    scope.directory().forget()
-    overview = url_for("team.show", team_id=team["id"])
-    once.done(form.once.data, overview)
-    if team.get("onboarding_url"):
-        body = render_page(
-            "teams/created.html", "teams/_created.html", team=team, link=team["onboarding_url"]
-        )
-        return body, 201, {"Cache-Control": "no-store"}
-    return navigate(overview)
+
+
+def _created(payload: dict) -> dict:
+    team = unscoped_api().teams.create(payload)
+    directory().forget()
+    return team
+
+
+def _overview(team: dict) -> str:
+    return url_for("team.show", team_id=team["id"])
+
+
+def _created_page(team: dict):
+    """The new team's overview, or — with an onboarding link — the link, shown once."""
+    if not team.get("onboarding_url"):
+        return _overview(team)
+    link = team["onboarding_url"]
+    body = render_page("teams/new.html", "teams/_created.html", team=team, link=link)
+    return body, 201, {"Cache-Control": "no-store"}

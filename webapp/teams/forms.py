@@ -1,4 +1,5 @@
-"""Team forms: create and edit (TeamCreateInput / TeamUpdateInput), delete, directory filters.
+"""Team forms: create and edit (TeamCreateInput / TeamUpdateInput), delete, directory filters;
+the settings form, the CSD upload, series and members.
 
 Regime choices follow the persona type the RFC implies (12 characters moral, 13 física); the
 catalogue is local data. :func:`team_payload` sends only what changed on edit (REFERENCE
@@ -12,23 +13,36 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
     Field,
     HiddenField,
+    IntegerField,
+    PasswordField,
     SearchField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
 from webapp.domain.rfc import rfc_person
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, reason_form
+
+from .setting_groups import EMAILS, SETTINGS, UNSET, YES_NO, Setting
 
 ZIP = re.compile(r"^[0-9]{5}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -202,17 +216,14 @@ def team_payload(form: TeamForm, original: dict[str, Any] | None = None) -> dict
     return payload
 
 
-class TeamDeleteForm(BackofficeForm):
-    confirm_rfc = StringField(
+TeamDeleteForm = reason_form(
+    _l("Say why the team is deleted."),
+    confirm_rfc=StringField(
         _l("Type the team's RFC to confirm"),
         filters=[upper],
         validators=[DataRequired(_l("Type the RFC."))],
-    )
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(_l("Say why the team is deleted.")), Length(max=500)],
-    )
+    ),
+)
 
 
 class DirectoryFilterForm(BackofficeForm):
@@ -232,3 +243,144 @@ class DirectoryFilterForm(BackofficeForm):
             ("csd", _l("CSD expiry (soonest first)")),
         ],
     )
+
+
+def _setting_field(setting: Setting, series_names: list[str]):
+    name = setting.field_name
+    if setting.kind == "bool":
+        return SelectField(setting.label, name=name, choices=YES_NO)
+    if setting.kind == "int":
+        top = 31 if setting.path == "eom_ppd_threshold_days" else 10_000
+        return IntegerField(
+            setting.label,
+            name=name,
+            validators=[
+                Optional(),
+                NumberRange(min=0, max=top, message=_l("From 0 to %(top)s.", top=top)),
+            ],
+        )
+    if setting.kind in ("choice", "series"):
+        if setting.kind == "series":
+            options = [(s, s) for s in series_names]
+        elif setting.choices == ("cfdi_uses",):
+            options = [
+                (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("cfdi_uses")
+            ]
+        else:
+            options = list(setting.choices)
+        return SelectField(
+            setting.label,
+            name=name,
+            choices=[(UNSET, _l("Not set (gigstack's default)")), *options],
+        )
+    if setting.kind == "emails":
+        return StringField(
+            setting.label,
+            name=name,
+            filters=[strip],
+            description=_l("Several addresses separated by commas."),
+            validators=[
+                Length(max=2000),
+                Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas.")),
+            ],
+        )
+    validators = [Length(max=2000)]
+    if setting.path == "product_key":
+        validators.append(Regexp(r"^([0-9]{8})?$", message=_l("A product key has 8 digits.")))
+    return StringField(setting.label, name=name, filters=[strip], validators=validators)
+
+
+def settings_form(series_names: list[str], data: dict[str, Any], formdata: Any = None):
+    attrs = {setting.attr: _setting_field(setting, series_names) for setting in SETTINGS}
+    form_class = type("TeamSettingsForm", (BackofficeForm,), attrs)
+    if formdata is None:
+        return form_class(data=data)
+    return form_class(formdata=formdata, data=data)
+
+
+class CsdForm(BackofficeForm):
+    """Files are never shown back (a browser cannot pre-fill them), nor is the password."""
+
+    certificate = FileField(_l("Certificate (.cer)"))
+    private_key = FileField(_l("Private key (.key)"))
+    password = PasswordField(_l("Private key password"))
+
+    def validate_certificate(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the certificate file (.cer)."))
+
+    def validate_private_key(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the private key file (.key)."))
+
+    def validate_password(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Type the password of the private key."))
+
+
+MAX_FOLIO = 2_000_000_000
+COUNTER_HINT = _l("The last folio issued in this mode; the next invoice gets this + 1.")
+
+
+def _counter(label) -> IntegerField:
+    return IntegerField(
+        label,
+        default=0,
+        description=COUNTER_HINT,
+        validators=[
+            InputRequired(_l("Type a whole number (0 or more).")),
+            NumberRange(min=0, max=MAX_FOLIO, message=_l("Type a whole number (0 or more).")),
+        ],
+    )
+
+
+class SeriesForm(BackofficeForm):
+    once = HiddenField()
+    series = StringField(
+        _l("Series"),
+        filters=[lambda v: v.strip().upper() if v else v],
+        validators=[
+            DataRequired(_l("Type the series name.")),
+            Length(max=25, message=_l("At most 25 characters.")),
+            Regexp(r"^[^|]*$", message=_l("A series cannot contain |.")),
+        ],
+    )
+    live = _counter(_l("Live counter"))
+    test = _counter(_l("Test counter"))
+
+
+class SeriesEditForm(BackofficeForm):
+    live = _counter(_l("Live counter"))
+    test = _counter(_l("Test counter"))
+    reason = TextAreaField(
+        _l("Reason (required when lowering a counter)"),
+        filters=[strip],
+        validators=[Length(max=500)],
+    )
+
+    lowered: bool = False
+
+    def validate_reason(self, field: Field) -> None:
+        if self.lowered and not field.data:
+            raise ValidationError(_l("Lowering a counter may reuse folios: say why."))
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(e["code"], e["name"]) for e in catalogs.entries("team_roles")]
+
+
+class MemberAddForm(BackofficeForm):
+    once = HiddenField()
+    user = StringField(
+        _l("User e-mail or id"),
+        filters=[strip],
+        validators=[DataRequired(_l("Type the user's e-mail or id.")), Length(max=254)],
+    )
+    role = SelectField(_l("Role"), choices=role_choices, default="viewer")
+
+
+class MemberRoleForm(BackofficeForm):
+    role = SelectField(_l("Role"), choices=role_choices)
+
+
+MemberRemoveForm = reason_form(_l("Say why the member is removed."))

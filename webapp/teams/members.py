@@ -8,52 +8,27 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from webapp import catalogs, once
+from webapp.actions import Screen, one_or_404, perform, refused_with_message, verb_screen
 from webapp.api import api, unscoped_api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.forms import BackofficeForm
+from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Forbidden, NotFound, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.parallel import gather
 from webapp.shell import scope
 
 from .details import team_details
-from .forms import strip
+from .forms import MemberAddForm, MemberRemoveForm, MemberRoleForm, role_choices
 from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("members", __name__, "/members")
 
-
-def role_choices() -> list[tuple[str, str]]:
-    return [(e["code"], e["name"]) for e in catalogs.entries("team_roles")]
-
-
-class MemberAddForm(BackofficeForm):
-    once = HiddenField()
-    user = StringField(
-        _l("User e-mail or id"),
-        filters=[strip],
-        validators=[DataRequired(_l("Type the user's e-mail or id.")), Length(max=254)],
-    )
-    role = SelectField(_l("Role"), choices=role_choices, default="viewer")
-
-
-class MemberRoleForm(BackofficeForm):
-    role = SelectField(_l("Role"), choices=role_choices)
-
-
-class MemberRemoveForm(BackofficeForm):
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[strip],
-        validators=[DataRequired(_l("Say why the member is removed.")), Length(max=500)],
-    )
+PAGE = Screen("teams/members/page.html", "teams/members/_add_form.html", "member-form")
+DELETE = verb_screen("teams/members/_confirm.html", "member-delete")
+LOOKUP_TEAMS = 20  # teams whose users are searched for an e-mail, at most
 
 
 def _members() -> list[dict]:
@@ -86,10 +61,7 @@ def _fresh_add_form() -> MemberAddForm:
 def index():
     """Upstream calls, at once: ``GET /teams/{id}/members`` (all in one page),
     ``GET /teams/{id}`` (cached 30 s, for the owner)."""
-    return render_page("members/page.html", "members/_rows.html", **_context())
-
-
-LOOKUP_TEAMS = 20  # teams whose users are searched for an e-mail, at most
+    return render_page("teams/members/page.html", "teams/members/_rows.html", **_context())
 
 
 def find_user_id(text: str) -> str | None:
@@ -125,71 +97,62 @@ def new():
     if not form.is_submitted():
         return navigate(url_for("members.index"))
     if not form.validate():
-        return form_failed(
-            "members/page.html", "members/_add_form.html", "member-form", **_context(add_form=form)
-        )
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
+        return PAGE.failed(**_context(add_form=form))
     user_id = find_user_id(form.user.data)
     if user_id is None:
-        once.release(form.once.data)
         form.user.errors.append(
             _(
                 "No user with this e-mail is visible to the API key. Create "
                 "the user first, or type the user's id."
             )
         )
-        return form_failed(
-            "members/page.html", "members/_add_form.html", "member-form", **_context(add_form=form)
-        )
-    try:
-        api().teams.add_member(current_team_id(), user_id, form.role.data)
-    except (ValidationError, NotFound) as error:
-        once.release(form.once.data)
-        record("member.create", object_type="user", object_id=user_id, outcome=error.code)
-        unplaced = apply_api_errors(form, error, {"id": "user"})
-        if isinstance(error, NotFound):
-            form.user.errors.append(_("gigstack knows no user with this id."))
-        return form_failed(
-            "members/page.html",
-            "members/_add_form.html",
-            "member-form",
-            error=" ".join(unplaced) or None,
-            **_context(add_form=form),
-        )
-    except Exception:
-        once.release(form.once.data)
-        raise
-    record("member.create", object_type="user", object_id=user_id, reason=f"role: {form.role.data}")
-    target = url_for("members.index")
-    once.done(form.once.data, target)
-    return navigate(target)
+        return PAGE.failed(**_context(add_form=form))
+    return perform(
+        form,
+        lambda: api().teams.add_member(current_team_id(), user_id, form.role.data),
+        screen=PAGE,
+        context=lambda: _context(add_form=form),
+        validate=False,
+        refusals=(ValidationError, NotFound),
+        refused=_unknown_user,
+        audit="member.create",
+        object_type="member",
+        object_id=user_id,
+        reason=lambda _added: f"role: {form.role.data}",
+        then=url_for("members.index"),
+    )
+
+
+def _unknown_user(form: MemberAddForm, error: GigstackError) -> list[str]:
+    unplaced = apply_api_errors(form, error, {"id": "user"})
+    if isinstance(error, NotFound):
+        form.user.errors.append(_("gigstack knows no user with this id."))
+    return unplaced
 
 
 @bp.post("/<user_id>/edit")
 @requires(Role.OPERATOR)
 def edit(user_id: str):
-    """Change a member's role. Upstream calls: ``POST /teams/{id}/add-member``."""
+    """Change a member's role. Upstream calls: ``GET /teams/{id}/members``,
+    ``POST /teams/{id}/add-member``."""
     form = MemberRoleForm()
-    member = next((m for m in _members() if m.get("id") == user_id), None)
-    if member is None:
-        abort(404)
+    member = one_or_404(_members(), user_id)
     if not form.validate():
         abort(400)
-    if form.role.data != member.get("role"):
-        try:
-            api().teams.add_member(current_team_id(), user_id, form.role.data)
-        except ValidationError as error:
-            record("member.update", object_type="user", object_id=user_id, outcome=error.code)
-            raise
-        record(
-            "member.update",
-            object_type="user",
-            object_id=user_id,
-            reason=f"role: {member.get('role')} → {form.role.data}",
-        )
-    return navigate(url_for("members.index"))
+    if form.role.data == member.get("role"):
+        return navigate(url_for("members.index"))
+    return perform(
+        form,
+        lambda: api().teams.add_member(current_team_id(), user_id, form.role.data),
+        screen=PAGE,
+        validate=False,
+        refusals=(),
+        audit="member.update",
+        object_type="member",
+        object_id=user_id,
+        reason=lambda _changed: f"role: {member.get('role')} → {form.role.data}",
+        then=url_for("members.index"),
+    )
 
 
 @bp.route("/<user_id>/delete", methods=["GET", "POST"])
@@ -197,33 +160,21 @@ def edit(user_id: str):
 def delete(user_id: str):
     """Remove with a reason; gigstack refuses the owner (its message shown).
     Upstream calls: ``GET /teams/{id}/members``, ``POST /teams/{id}/remove-member``."""
-    member = next((m for m in _members() if m.get("id") == user_id), None)
-    if member is None:
-        abort(404)
+    member = one_or_404(_members(), user_id)
     form = MemberRemoveForm()
-    context = {"form": form, "member": member}
+    context = {"member": member, "title": _("Remove member")}
     if not form.is_submitted():
-        return render_page("members/delete.html", "members/_confirm.html", **context)
-    if not form.validate():
-        return form_failed(
-            "members/delete.html", "members/_confirm.html", "member-delete", **context
-        )
-    try:
-        api().teams.remove_member(current_team_id(), user_id)
-    except (Forbidden, ValidationError) as error:
-        record(
-            "member.delete",
-            object_type="user",
-            object_id=user_id,
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        return form_failed(
-            "members/delete.html",
-            "members/_confirm.html",
-            "member-delete",
-            error=error.message,
-            **context,
-        )
-    record("member.delete", object_type="user", object_id=user_id, reason=form.reason.data)
-    return navigate(url_for("members.index"))
+        return DELETE.show(form=form, **context)
+    return perform(
+        form,
+        lambda: api().teams.remove_member(current_team_id(), user_id),
+        screen=DELETE,
+        context=context,
+        refusals=(Forbidden, ValidationError),
+        refused=refused_with_message,
+        audit="member.delete",
+        object_type="member",
+        object_id=user_id,
+        reason=form.reason.data,
+        then=url_for("members.index"),
+    )

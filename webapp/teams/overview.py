@@ -1,4 +1,6 @@
-"""One team: overview with the onboarding checklist, edit, delete and the onboarding link.
+"""One team's own screens, the ``team`` blueprint: overview with the onboarding checklist,
+edit, delete and the onboarding link here; the CSD (:mod:`webapp.teams.csd`) and the settings
+(:mod:`webapp.teams.settings`) are registered on it at the end of this module.
 
 Mounted at ``/teams/<team_id>``; the team is checked before any view runs
 (:mod:`webapp.teams.scoped`).
@@ -6,27 +8,32 @@ Mounted at ``/teams/<team_id>``; the team is checked before any view runs
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import catalogs
+from webapp.actions import Screen, perform, refused_on_fields, refused_with_message, verb_screen
 from webapp.api import api, unscoped_api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Forbidden, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.pages import navigate, render_page
 from webapp.parallel import gather
-from webapp.shell import scope
 
-from .details import forget_team, team_details
+from . import csd, settings
+from .details import forget_everywhere, team_details
 from .forms import TeamDeleteForm, TeamEditForm, form_data, team_payload
 from .readiness import checklist, csd_state, is_ready
 from .scoped import current_team_id, team_blueprint
 
-bp = team_blueprint("team", __name__)
+bp = team_blueprint(
+    "team", __name__, verbs=("csd", "upload_csd", "update_settings", "onboarding_link")
+)
+
+EDIT = Screen("teams/edit.html", "teams/_edit_form.html", "team-form")
+DELETE = verb_screen("teams/_confirm.html", "team-delete")
+LINK_SHOWN = "link shown once; older links stop working"
 
 
 @bp.get("/")
@@ -65,51 +72,50 @@ def edit():
     """Partial update: only the changed fields are sent. Upstream calls: ``GET /teams/{id}``
     (cached), ``PUT /teams/{id}`` on save."""
     team_id = current_team_id()
-    client = api()
-    team = team_details(client, team_id)
+    team = team_details(api(), team_id)
     form = TeamEditForm(data=form_data(team))
     form.offer_regimes()
-    context = {"form": form, "team": team}
     if not form.is_submitted():
-        return render_page("teams/edit.html", "teams/_edit_form.html", **context)
+        return EDIT.show(form=form, team=team)
     if not form.validate():
-        return form_failed("teams/edit.html", "teams/_edit_form.html", "team-form", **context)
+        return EDIT.failed(form=form, team=team)
     payload = team_payload(form, team)
     if not payload:
-        return navigate(_overview())
-    try:
-        updated = client.teams.update(team_id, payload)
-    except ValidationError as error:
-        record("team.update", object_type="team", object_id=team_id, outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "teams/edit.html",
-            "teams/_edit_form.html",
-            "team-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    forget_team(team_id)
-    scope.directory().forget()
-    changed = sorted(k for k in payload if k != "generate_onboarding_url")
-    record(
-        "team.update",
+        return navigate(url_for("team.show"))
+    return perform(
+        form,
+        lambda: _updated(team_id, payload),
+        screen=EDIT,
+        context={"team": team},
+        validate=False,
+        refused=refused_on_fields,
+        audit="team.update",
         object_type="team",
         object_id=team_id,
-        reason="changed: "
-        + ", ".join(changed)
-        + ("; onboarding link generated" if updated.get("onboarding_url") else ""),
+        reason=lambda updated: _changes(payload, updated),
+        then=_edited,
     )
-    if updated.get("onboarding_url"):
-        body = render_template(
-            "teams/onboarding_link.html", team=updated, link=updated["onboarding_url"]
-        )
-        return body, 200, {"Cache-Control": "no-store"}
-    return navigate(_overview())
 
 
-def _overview() -> str:
-    return url_for("team.show")
+def _updated(team_id: str, payload: dict) -> dict:
+    updated = api().teams.update(team_id, payload)
+    forget_everywhere(team_id)
+    return updated
+
+
+def _changes(payload: dict, updated: dict) -> str:
+    changed = sorted(k for k in payload if k != "generate_onboarding_url")
+    link = "; onboarding link generated" if updated.get("onboarding_url") else ""
+    return "changed: " + ", ".join(changed) + link
+
+
+def _edited(updated: dict):
+    """The overview, or — when a link was asked for — the link, shown once (never cached)."""
+    if not updated.get("onboarding_url"):
+        return url_for("team.show")
+    link = updated["onboarding_url"]
+    body = render_template("teams/onboarding_link.html", team=updated, link=link)
+    return body, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/delete", methods=["GET", "POST"])
@@ -118,39 +124,36 @@ def delete():
     """Admins only: typed RFC plus a reason. Upstream calls: ``DELETE /teams/{id}``; the key's
     own team is refused by gigstack and its message shown."""
     team_id = current_team_id()
-    client = api()
-    team = team_details(client, team_id)
+    team = team_details(api(), team_id)
     form = TeamDeleteForm()
-    context = {"form": form, "team": team}
+    context = {"team": team, "title": _("Delete team")}
     if not form.is_submitted():
-        return render_page("teams/delete.html", "teams/_confirm.html", **context)
+        return DELETE.show(form=form, **context)
     expected = (team.get("tax_id") or team_id).upper()
     if form.validate() and form.confirm_rfc.data != expected:
         form.confirm_rfc.errors = [_("This is not the team's RFC (%(rfc)s).", rfc=expected)]
     if form.errors:
-        return form_failed("teams/delete.html", "teams/_confirm.html", "team-delete", **context)
-    try:
-        client.teams.delete(team_id)
-    except (Forbidden, ValidationError) as error:
-        record(
-            "team.delete",
-            object_type="team",
-            object_id=team_id,
-            outcome=error.code,
-            reason=form.reason.data,
-        )
-        return form_failed(
-            "teams/delete.html",
-            "teams/_confirm.html",
-            "team-delete",
-            error=error.message,
-            **context,
-        )
-    record("team.delete", object_type="team", object_id=team_id, reason=form.reason.data)
-    forget_team(team_id)
-    scope.directory().forget()
-    flash(_("Team %(name)s was deleted.", name=team.get("legal_name") or team_id), "info")
-    return navigate(url_for("teams.index"))
+        return DELETE.failed(form=form, **context)
+    return perform(
+        form,
+        lambda: _deleted(team_id),
+        screen=DELETE,
+        context=context,
+        validate=False,
+        refusals=(Forbidden, ValidationError),
+        refused=refused_with_message,
+        audit="team.delete",
+        object_type="team",
+        object_id=team_id,
+        reason=form.reason.data,
+        message=_("Team %(name)s was deleted.", name=team.get("legal_name") or team_id),
+        then=url_for("teams.index"),
+    )
+
+
+def _deleted(team_id: str) -> None:
+    api().teams.delete(team_id)
+    forget_everywhere(team_id)
 
 
 @bp.post("/onboarding-link")
@@ -160,17 +163,21 @@ def onboarding_link():
     ``GET /teams/{id}/onboarding-url`` — only on this explicit POST, never on page load (each
     call invalidates the previous link). Audited without the URL; never cached or logged."""
     team_id = current_team_id()
-    try:
-        link = unscoped_api().teams.onboarding_url(team_id)
-    except GigstackError as error:
-        record("team.onboarding_link", object_type="team", object_id=team_id, outcome=error.code)
-        raise
-    record(
-        "team.onboarding_link",
+    return perform(
+        None,
+        lambda: unscoped_api().teams.onboarding_url(team_id),
+        screen=EDIT,
+        refusals=(),
+        audit="team.onboarding_link",
         object_type="team",
         object_id=team_id,
-        reason="link shown once; older links stop working",
+        reason=LINK_SHOWN,
+        then=lambda link: _link_page(team_id, link),
+        repeat_to=url_for("team.show"),
     )
+
+
+def _link_page(team_id: str, link: str):
     body = render_page(
         "teams/onboarding_link.html",
         "teams/_onboarding_link.html",
@@ -180,3 +187,10 @@ def onboarding_link():
         target=request.headers.get("HX-Target"),
     )
     return body, 200, {"Cache-Control": "no-store"}
+
+
+# the CSD and the settings are screens of the one team too (DESIGN.md, "URLs"); their views
+# live in their own modules and are registered here, so the app imports only this blueprint
+bp.add_url_rule("/csd", view_func=csd.csd, methods=["GET"])
+bp.add_url_rule("/csd", view_func=csd.upload_csd, methods=["POST"])
+bp.add_url_rule("/settings", view_func=settings.update_settings, methods=["GET", "POST"])

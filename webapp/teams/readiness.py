@@ -115,7 +115,7 @@ def checklist(team: dict[str, Any], series: list[dict[str, Any]]) -> list[CheckI
             "team.edit",
         ),
         CheckItem(
-            "csd", _l("Valid CSD (not expiring within 30 days)"), csd.usable, csd_detail, "csd.show"
+            "csd", _l("Valid CSD (not expiring within 30 days)"), csd.usable, csd_detail, "team.csd"
         ),
         CheckItem(
             "series",

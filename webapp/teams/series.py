@@ -8,72 +8,28 @@ field.
 
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from wtforms import Field, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
-from wtforms.validators import ValidationError as FieldError
 
 from webapp import once
+from webapp.actions import Screen, one_or_404, perform
 from webapp.api import api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.forms import BackofficeForm
+from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.pages import apply_api_errors, navigate, render_page
 
-from .forms import strip
+from .forms import SeriesEditForm, SeriesForm
 from .scoped import current_team_id, team_blueprint
 
 bp = team_blueprint("series", __name__, "/series")
+bp.object = "series"  # its audit actions are series.*, not serie.*
 
-MAX_FOLIO = 2_000_000_000
-COUNTER_HINT = _l("The last folio issued in this mode; the next invoice gets this + 1.")
-
-
-def _counter(label) -> IntegerField:
-    return IntegerField(
-        label,
-        default=0,
-        description=COUNTER_HINT,
-        validators=[
-            InputRequired(_l("Type a whole number (0 or more).")),
-            NumberRange(min=0, max=MAX_FOLIO, message=_l("Type a whole number (0 or more).")),
-        ],
-    )
-
-
-class SeriesForm(BackofficeForm):
-    once = HiddenField()
-    series = StringField(
-        _l("Series"),
-        filters=[lambda v: v.strip().upper() if v else v],
-        validators=[
-            DataRequired(_l("Type the series name.")),
-            Length(max=25, message=_l("At most 25 characters.")),
-            Regexp(r"^[^|]*$", message=_l("A series cannot contain |.")),
-        ],
-    )
-    live = _counter(_l("Live counter"))
-    test = _counter(_l("Test counter"))
-
-
-class SeriesEditForm(BackofficeForm):
-    live = _counter(_l("Live counter"))
-    test = _counter(_l("Test counter"))
-    reason = TextAreaField(
-        _l("Reason (required when lowering a counter)"),
-        filters=[strip],
-        validators=[Length(max=500)],
-    )
-
-    lowered: bool = False
-
-    def validate_reason(self, field: Field) -> None:
-        if self.lowered and not field.data:
-            raise FieldError(_l("Lowering a counter may reuse folios: say why."))
+NEW = Screen("teams/series/new.html", "teams/series/_form.html", "series-form")
+EDIT = Screen("teams/series/edit.html", "teams/series/_edit_form.html", "series-form")
+EDIT_FRAGMENTS = {"series-preview": "teams/series/_preview.html", "series-form": EDIT.fragment}
+MODES = ("live", "test")
 
 
 def next_folio(series: dict, mode: str) -> str:
@@ -87,8 +43,8 @@ def index():
     """Upstream calls: ``GET /teams/{id}/series`` (all in one page)."""
     rows = api().teams.series(current_team_id())
     return render_page(
-        "series/page.html",
-        "series/_rows.html",
+        "teams/series/page.html",
+        "teams/series/_rows.html",
         rows=rows,
         next_folio=next_folio,
         live=api().key_info.is_live,
@@ -102,53 +58,31 @@ def new():
     form = SeriesForm()
     if not form.is_submitted():
         form.once.data = once.issue()
-        return render_page("series/new.html", "series/_form.html", form=form)
-    if not form.validate():
-        return form_failed("series/new.html", "series/_form.html", "series-form", form=form)
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        created = api().teams.create_series(
+        return NEW.show(form=form)
+    return perform(
+        form,
+        lambda: api().teams.create_series(
             current_team_id(), form.series.data, form.live.data, form.test.data
-        )
-    except (ValidationError, Conflict) as error:
-        once.release(form.once.data)
-        record(
-            "series.create", object_type="series", object_id=form.series.data, outcome=error.code
-        )
-        if isinstance(error, Conflict):
-            form.series.errors.append(_("A series with this name already exists."))
-            unplaced = []
-        else:
-            unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "series/new.html",
-            "series/_form.html",
-            "series-form",
-            form=form,
-            error=" ".join(unplaced) or None,
-        )
-    except Exception:
-        once.release(form.once.data)
-        raise
-    record(
-        "series.create",
+        ),
+        screen=NEW,
+        refusals=(ValidationError, Conflict),
+        refused=_name_taken,
+        audit="series.create",
         object_type="series",
-        object_id=created.get("id"),
-        reason=f"{created.get('series')}: live {created.get('live')}, test {created.get('test')}",
+        object_id=lambda created: created.get("id"),
+        failed_id=form.series.data,
+        reason=lambda created: (
+            f"{created.get('series')}: live {created.get('live')}, test {created.get('test')}"
+        ),
+        then=url_for("series.index"),
     )
-    target = url_for("series.index")
-    once.done(form.once.data, target)
-    return navigate(target)
 
 
-def _series_or_404(series_id: str) -> dict:
-    rows = api().teams.series(current_team_id())
-    found = next((s for s in rows if s.get("id") == series_id), None)
-    if found is None:
-        abort(404)
-    return found
+def _name_taken(form: SeriesForm, error: GigstackError) -> list[str]:
+    if isinstance(error, Conflict):
+        form.series.errors.append(_("A series with this name already exists."))
+        return []
+    return apply_api_errors(form, error)
 
 
 @bp.route("/<series_id>/edit", methods=["GET", "POST"])
@@ -158,61 +92,54 @@ def edit(series_id: str):
 
     Upstream calls: ``GET /teams/{id}/series``; on save ``PUT /teams/{id}/series/{sid}``.
     """
-    series = _series_or_404(series_id)
-    form = SeriesEditForm(data={"live": series.get("live"), "test": series.get("test")})
-    if request.method == "GET" and request.args:
-        form = SeriesEditForm(request.args, meta={"csrf": False})
-        form.validate()
-    context = {
-        "form": form,
-        "series": series,
-        "next_folio": next_folio,
-        "preview": _preview(series, form),
-    }
-    if not form.is_submitted() or request.method == "GET":
-        return render_page(
-            "series/edit.html",
-            {"series-preview": "series/_preview.html", "series-form": "series/_edit_form.html"},
-            **context,
-        )
+    series = one_or_404(api().teams.series(current_team_id()), series_id)
+    form = _edit_form(series)
+    context = {"series": series, "next_folio": next_folio, "preview": _preview(series, form)}
+    if request.method == "GET":
+        return EDIT.show(EDIT_FRAGMENTS, form=form, **context)
     changes = {
         mode: getattr(form, mode).data
-        for mode in ("live", "test")
+        for mode in MODES
         if getattr(form, mode).data is not None and getattr(form, mode).data != series.get(mode)
     }
     form.lowered = any(value < int(series.get(mode) or 0) for mode, value in changes.items())
     if not form.validate():
-        return form_failed("series/edit.html", "series/_edit_form.html", "series-form", **context)
+        return EDIT.failed(form=form, **context)
     if not changes:
         return navigate(url_for("series.index"))
+    return perform(
+        form,
+        lambda: api().teams.update_series(current_team_id(), series_id, **changes),
+        screen=EDIT,
+        context=context,
+        validate=False,
+        audit="series.update",
+        object_type="series",
+        object_id=series_id,
+        reason=_moves(series, changes, form.reason.data),
+        then=url_for("series.index"),
+    )
+
+
+def _edit_form(series: dict) -> SeriesEditForm:
+    """The counters as saved, as posted, or — for the preview — as typed so far."""
+    if request.method == "GET" and request.args:
+        form = SeriesEditForm(request.args, meta={"csrf": False})
+        form.validate()
+        return form
+    return SeriesEditForm(data={mode: series.get(mode) for mode in MODES})
+
+
+def _moves(series: dict, changes: dict[str, int], why: str | None) -> str:
+    """``test: 12 → 0; <why>`` for the audit row."""
     summary = "; ".join(f"{mode}: {series.get(mode)} → {value}" for mode, value in changes.items())
-    reason = f"{summary}; {form.reason.data}" if form.reason.data else summary
-    try:
-        api().teams.update_series(current_team_id(), series_id, **changes)
-    except ValidationError as error:
-        record(
-            "series.update",
-            object_type="series",
-            object_id=series_id,
-            outcome=error.code,
-            reason=reason,
-        )
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "series/edit.html",
-            "series/_edit_form.html",
-            "series-form",
-            error=" ".join(unplaced) or None,
-            **context,
-        )
-    record("series.update", object_type="series", object_id=series_id, reason=reason)
-    return navigate(url_for("series.index"))
+    return f"{summary}; {why}" if why else summary
 
 
 def _preview(series: dict, form: SeriesEditForm) -> dict[str, str]:
     """The next folio per mode with the counters typed so far (the current ones if invalid)."""
     shown = {}
-    for mode in ("live", "test"):
+    for mode in MODES:
         value = getattr(form, mode).data
         if not isinstance(value, int) or getattr(form, mode).errors or value < 0:
             value = int(series.get(mode) or 0)

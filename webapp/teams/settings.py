@@ -1,279 +1,29 @@
-"""Team settings (TeamSettingsInput, REFERENCE §7.14), grouped as the API groups them.
-
-Only changed fields are sent. "Clear" is honoured: an emptied text goes as ``""``, a yes/no
-or a choice set back to "not set" goes as ``null`` (gigstack's default applies again).
-Field names follow the API's paths (``emails.invoices_bcc`` → ``emails-invoices_bcc``) so a
-gigstack field error lands on its field.
-"""
+"""The team's settings screen (a view of the ``team`` blueprint, registered by
+:mod:`webapp.teams.overview`): the settings grouped as the API groups them
+(:mod:`webapp.teams.setting_groups`), only the changed fields sent."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from flask import abort, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from webapp import catalogs
+from webapp.actions import Screen, perform, refused_on_fields
 from webapp.api import api
-from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.forms import BackofficeForm
-from webapp.gigstack.errors import ValidationError
-from webapp.pages import apply_api_errors, form_failed, navigate, render_page
+from webapp.pages import navigate
 from webapp.parallel import gather
-from webapp.shell import scope
 
-from .details import forget_team
-from .forms import strip
-from .scoped import current_team_id, team_blueprint
+from .details import forget_everywhere
+from .forms import settings_form
+from .scoped import current_team_id
+from .setting_groups import GROUPS, changed_paths, changed_payload, form_values
 
-bp = team_blueprint("settings", __name__, "/settings")
-
-UNSET = ""
-YES_NO = [(UNSET, _l("Not set (gigstack's default)")), ("yes", _l("Yes")), ("no", _l("No"))]
-EMAILS = r"^\s*([^@\s,]+@[^@\s,]+\.[^@\s,]+\s*(,\s*[^@\s,]+@[^@\s,]+\.[^@\s,]+\s*)*)?$"
+SETTINGS = Screen("teams/update_settings.html", "teams/_settings_form.html", "settings-form")
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its API path, kind (text, bool, choice, int, emails, series) and label."""
-
-    path: str
-    kind: str
-    label: Any
-    choices: tuple = ()
-
-    @property
-    def field_name(self) -> str:
-        return self.path.replace(".", "-")
-
-    @property
-    def attr(self) -> str:
-        return self.path.replace(".", "__")
-
-
-GROUPS: list[tuple[Any, list[Setting]]] = [
-    (
-        _l("Invoice defaults"),
-        [
-            Setting("default_description", "text", _l("Default item description")),
-            Setting("override_item_description", "text", _l("Override item description")),
-            Setting("product_key", "text", _l("Default product key (8 digits)")),
-            Setting("unit_key", "text", _l("Default unit key")),
-            Setting("unit_name", "text", _l("Default unit name")),
-            Setting("use", "choice", _l("Default CFDI use"), ("cfdi_uses",)),
-            Setting("sku", "text", _l("Default SKU")),
-            Setting("invoice_pdf_notes", "text", _l("Notes printed on the invoice PDF")),
-            Setting(
-                "pdf_language",
-                "choice",
-                _l("PDF language"),
-                (("es", _l("Spanish")), ("en", _l("English"))),
-            ),
-            Setting("send_invoice_english_pdf", "bool", _l("Also send the PDF in English")),
-            Setting("force_series", "text", _l("Force this series on every invoice")),
-            Setting("limit_days_to_pay", "int", _l("Days to pay")),
-        ],
-    ),
-    (
-        _l("Default series"),
-        [
-            Setting("default_series.income.serie", "series", _l("Income invoices")),
-            Setting("default_series.credit_note.serie", "series", _l("Credit notes")),
-            Setting("default_series.complements.serie", "series", _l("Payment complements")),
-        ],
-    ),
-    (
-        _l("Automations and global invoices"),
-        [
-            Setting(
-                "automate_complement_for_ppd_invoices",
-                "bool",
-                _l("Payment complements for PPD invoices automatically"),
-            ),
-            Setting(
-                "automate_partial_payment_complements",
-                "bool",
-                _l("Complements for partial payments automatically"),
-            ),
-            Setting("global_invoice_disabled", "bool", _l("Global invoice disabled")),
-            Setting(
-                "periodicity",
-                "choice",
-                _l("Global invoice periodicity"),
-                (
-                    ("day", _l("Day")),
-                    ("week", _l("Week")),
-                    ("two_weeks", _l("Fortnight")),
-                    ("month", _l("Month")),
-                    ("two_months", _l("Two months")),
-                ),
-            ),
-            Setting(
-                "global_invoicing_monthly_cuts",
-                "choice",
-                _l("Global invoice cuts a month"),
-                (("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")),
-            ),
-            Setting("eom_ppd_threshold_days", "int", _l("Month-end PPD threshold (days, 0–31)")),
-        ],
-    ),
-    (
-        _l("Receipts and self-invoicing"),
-        [
-            Setting("avoid_receipts", "bool", _l("Do not make receipts")),
-            Setting("invoice_per_receipt", "bool", _l("One invoice per receipt")),
-            Setting("cancel_receipts_on_refunds", "bool", _l("Cancel receipts on refunds")),
-            Setting("allow_notes_on_self_invoice", "bool", _l("Allow notes on self-invoices")),
-            Setting(
-                "allow_product_code_on_self_invoice",
-                "bool",
-                _l("Allow product codes on self-invoices"),
-            ),
-        ],
-    ),
-    (
-        _l("Fiscal data handling"),
-        [
-            Setting("avoid_legal_name_replacer", "bool", _l("Keep the legal name as typed")),
-            Setting("keep_full_legal_name", "bool", _l("Keep the full legal name")),
-            Setting(
-                "enforce_client_country_taxes", "bool", _l("Enforce the client's country taxes")
-            ),
-            Setting("use_foreign_public_in_usd", "bool", _l("Foreign public invoices in USD")),
-        ],
-    ),
-    (
-        _l("E-mails"),
-        [
-            Setting("emails.invoices_bcc", "emails", _l("Bcc of invoice e-mails")),
-            Setting("emails.payments_bcc", "emails", _l("Bcc of payment e-mails")),
-            Setting("emails.receipts_bcc", "emails", _l("Bcc of receipt e-mails")),
-            Setting("emails.avoid_invoice_emails", "bool", _l("Do not e-mail invoices")),
-            Setting("emails.avoid_test_invoice_emails", "bool", _l("Do not e-mail test invoices")),
-            Setting("emails.avoid_receipts_emails", "bool", _l("Do not e-mail receipts")),
-            Setting(
-                "emails.avoid_foreign_receipts_emails", "bool", _l("Do not e-mail foreign receipts")
-            ),
-        ],
-    ),
-]
-SETTINGS = [setting for _, settings in GROUPS for setting in settings]
-
-
-def _field(setting: Setting, series_names: list[str]):
-    name = setting.field_name
-    if setting.kind == "bool":
-        return SelectField(setting.label, name=name, choices=YES_NO)
-    if setting.kind == "int":
-        top = 31 if setting.path == "eom_ppd_threshold_days" else 10_000
-        return IntegerField(
-            setting.label,
-            name=name,
-            validators=[
-                Optional(),
-                NumberRange(min=0, max=top, message=_l("From 0 to %(top)s.", top=top)),
-            ],
-        )
-    if setting.kind in ("choice", "series"):
-        if setting.kind == "series":
-            options = [(s, s) for s in series_names]
-        elif setting.choices == ("cfdi_uses",):
-            options = [
-                (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("cfdi_uses")
-            ]
-        else:
-            options = list(setting.choices)
-        return SelectField(
-            setting.label,
-            name=name,
-            choices=[(UNSET, _l("Not set (gigstack's default)")), *options],
-        )
-    if setting.kind == "emails":
-        return StringField(
-            setting.label,
-            name=name,
-            filters=[strip],
-            description=_l("Several addresses separated by commas."),
-            validators=[
-                Length(max=2000),
-                Regexp(EMAILS, message=_l("Type e-mail addresses separated by commas.")),
-            ],
-        )
-    validators = [Length(max=2000)]
-    if setting.path == "product_key":
-        validators.append(Regexp(r"^([0-9]{8})?$", message=_l("A product key has 8 digits.")))
-    return StringField(setting.label, name=name, filters=[strip], validators=validators)
-
-
-def settings_form(series_names: list[str], data: dict[str, Any], formdata: Any = None):
-    attrs = {setting.attr: _field(setting, series_names) for setting in SETTINGS}
-    form_class = type("TeamSettingsForm", (BackofficeForm,), attrs)
-    if formdata is None:
-        return form_class(data=data)
-    return form_class(formdata=formdata, data=data)
-
-
-def _read(settings: dict[str, Any], path: str) -> Any:
-    value: Any = settings
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, dict) and "value" in value:  # periodicity {label, value}
-        value = value["value"]
-    return value
-
-
-def shown_value(setting: Setting, value: Any) -> Any:
-    """The API's value as the form shows it."""
-    if setting.kind == "bool":
-        return UNSET if value is None else ("yes" if value else "no")
-    if setting.kind == "emails":
-        return ", ".join(value) if isinstance(value, list) else (value or "")
-    if setting.kind == "int":
-        return value
-    return "" if value is None else str(value)
-
-
-def sent_value(setting: Setting, shown: Any) -> Any:
-    """The form's value as the API takes it: ``null`` clears a yes/no or a choice, ``""`` a
-    text, an empty list the e-mails."""
-    if setting.kind == "bool":
-        return None if shown == UNSET else shown == "yes"
-    if setting.kind == "emails":
-        return [part.strip() for part in (shown or "").split(",") if part.strip()]
-    if setting.kind == "int":
-        return shown
-    if setting.kind in ("choice", "series"):
-        if shown == UNSET:
-            return None
-        return int(shown) if setting.path == "global_invoicing_monthly_cuts" else shown
-    return shown or ""
-
-
-def changed_payload(form: Any, current: dict[str, Any]) -> dict[str, Any]:
-    """Only what differs from the current settings, nested as the API nests it."""
-    payload: dict[str, Any] = {}
-    for setting in SETTINGS:
-        before = shown_value(setting, _read(current, setting.path))
-        after = getattr(form, setting.attr).data
-        if (before if before is not None else "") == (after if after is not None else ""):
-            continue
-        node = payload
-        parts = setting.path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = sent_value(setting, after)
-    return payload
-
-
-@bp.route("", methods=["GET", "POST"])
 @requires(Role.VIEWER)
-def edit():
+def update_settings():
     """Upstream calls, at once: ``GET /teams/{id}/settings``, ``GET /teams/{id}/series``;
     on save ``PUT /teams/{id}/settings`` with the changed fields only (operators)."""
     team_id = current_team_id()
@@ -282,46 +32,32 @@ def edit():
         lambda: client.teams.settings(team_id), lambda: client.teams.series(team_id)
     )
     names = [s.get("series") for s in series if s.get("series")]
-    data = {s.attr: shown_value(s, _read(current, s.path)) for s in SETTINGS}
-    form = settings_form(names, data)
+    form = settings_form(names, form_values(current))
     context = {"form": form, "groups": GROUPS, "current": current}
     if not form.is_submitted():
-        return render_page("teams/settings.html", "teams/_settings_form.html", **context)
+        return SETTINGS.show(**context)
     if not current_user.can(Role.OPERATOR):
         abort(403, description="role")
     if not form.validate():
-        return form_failed(
-            "teams/settings.html", "teams/_settings_form.html", "settings-form", **context
-        )
+        return SETTINGS.failed(**context)
     payload = changed_payload(form, current)
     if not payload:
         return navigate(url_for("team.show"))
-    try:
-        client.teams.update_settings(team_id, payload)
-    except ValidationError as error:
-        record("team.update_settings", object_type="team", object_id=team_id, outcome=error.code)
-        unplaced = apply_api_errors(form, error)
-        return form_failed(
-            "teams/settings.html",
-            "teams/_settings_form.html",
-            "settings-form",
-            error=" ".join(unplaced) or error.message,
-            **context,
-        )
-    forget_team(team_id)
-    scope.directory().forget()
-    record(
-        "team.update_settings",
+    return perform(
+        form,
+        lambda: _saved(team_id, payload),
+        screen=SETTINGS,
+        context=context,
+        validate=False,
+        refused=refused_on_fields,
+        audit="team.update_settings",
         object_type="team",
         object_id=team_id,
-        reason="changed: " + ", ".join(sorted(_paths(payload))),
+        reason=lambda _saved: "changed: " + ", ".join(sorted(changed_paths(payload))),
+        then=url_for("team.show"),
     )
-    return navigate(url_for("team.show"))
 
 
-def _paths(payload: dict[str, Any], prefix: str = "") -> list[str]:
-    out = []
-    for key, value in payload.items():
-        path = f"{prefix}{key}"
-        out += _paths(value, path + ".") if isinstance(value, dict) else [path]
-    return out
+def _saved(team_id: str, payload: dict) -> None:
+    api().teams.update_settings(team_id, payload)
+    forget_everywhere(team_id)
