@@ -296,6 +296,17 @@ def test_others_see_only_their_own_entries_whatever_the_url_says(app, three_staf
     assert {r["who"] for r in all_rows} == {f"{role}@audit.test"}
 
 
+def test_an_action_renamed_later_is_offered_and_found_under_its_new_name(app, three_staff, clock):
+    """A row carrying an earlier name (a restored backup) reads as today's action."""
+    write(app, clock, T0, "client.export", email="admin@audit.test", object_type="client")
+    write(app, clock, T0, "client.export_csv", email="admin@audit.test", object_type="client")
+    browser = _browser(app, "admin")
+    page = browser.get("/audit/").get_data(as_text=True)
+    assert 'value="client.export_csv"' in page and 'value="client.export"' not in page
+    found = rows(browser.get("/audit/?action=client.export_csv").get_data(as_text=True))
+    assert len(found) == 2
+
+
 def test_audit_page_requires_sign_in(client):
     response = client.get("/audit/")
     assert response.status_code == 302

@@ -17,7 +17,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "43a6c64c56e4"
+HEAD = "7c1e5a9d2b40"
 
 
 @pytest.mark.parametrize(
@@ -227,3 +227,42 @@ def test_the_start_up_error_never_shows_the_database_password():
     with pytest.raises(ConfigError) as refused:
         server_app("postgresql://user:s3cr3t-pw@127.0.0.1:9/backoffice")
     assert "s3cr3t-pw" not in str(refused.value)
+
+
+def test_renamed_audit_actions_move_old_rows_to_their_new_names_and_back(tmp_path):
+    """Rows written under an earlier name read (and filter) under today's after the upgrade."""
+    from flask_migrate import upgrade
+
+    app = file_app(tmp_path / "renames.sqlite3")
+    with app.app_context():
+        upgrade(directory=database.MIGRATIONS, revision="43a6c64c56e4")
+    old = [
+        ("client.export", None, None, "ok"),
+        ("client.csf", "client", None, "refused_locally:not_a_csf"),
+        ("client.csf", "client", "client_1", "refused_locally:another_rfc"),
+        ("client.csf", "client", "client_2", "ok"),
+        ("member.delete", "user", "user_1", "ok"),
+    ]
+    insert = sa.text(
+        "INSERT INTO audit_entries (at, actor, action, object_type, object_id, outcome)"
+        " VALUES (CURRENT_TIMESTAMP, 'ana@example.test', :a, :t, :i, :o)"
+    )
+    read = sa.text("SELECT action, object_type FROM audit_entries ORDER BY id")
+    with app.app_context(), db.engine.begin() as connection:
+        for action, object_type, object_id, outcome in old:
+            connection.execute(
+                insert, {"a": action, "t": object_type, "i": object_id, "o": outcome}
+            )
+    database.upgrade(app)
+    with app.app_context(), db.engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(read)] == [
+            ("client.export_csv", None),
+            ("client.upload_csf", "client"),
+            ("client.update_csf", "client"),
+            ("client.confirm_csf", "client"),
+            ("member.delete", "member"),
+        ]
+    with app.app_context():
+        downgrade(directory=database.MIGRATIONS, revision="43a6c64c56e4")
+    with app.app_context(), db.engine.connect() as connection:
+        assert [tuple(row)[0] for row in connection.execute(read)] == [a for a, *_ in old]

@@ -87,3 +87,8 @@ RENAMED: dict[str, str] = {
 def current_name(action: str) -> str:
     """The name an action has today (old rows may carry an earlier one)."""
     return RENAMED.get(action, action)
+
+
+def recorded_as(action: str) -> list[str]:
+    """Every name rows of ``action`` may carry: today's and the earlier ones."""
+    return [action, *(old for old, new in RENAMED.items() if new == action)]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from webapp.formatting import MEXICO_CITY
 
+from .actions import recorded_as
 from .models import AuditEntry
 
 
@@ -30,7 +31,7 @@ class AuditFilters:
         if self.team:
             query = query.where(AuditEntry.team == self.team)
         if self.action:
-            query = query.where(AuditEntry.action == self.action)
+            query = query.where(AuditEntry.action.in_(recorded_as(self.action)))
         if self.date_from:
             query = query.where(AuditEntry.at >= _start_of(self.date_from))
         if self.date_to and self.date_to < date.max:  # up to 9999-12-31 is no limit at all

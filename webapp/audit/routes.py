@@ -16,6 +16,7 @@ from webapp.forms import parse_id
 from webapp.pages import list_url, render_page
 from webapp.teams.team_list import directory
 
+from .actions import current_name
 from .forms import AuditFilterForm
 from .models import AuditEntry
 from .query import AuditFilters
@@ -65,7 +66,9 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
     actions = db.session.scalars(
         sa.select(AuditEntry.action).where(mine).distinct().order_by(AuditEntry.action)
     ).all()
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
+    form.action.choices = [("", _("All actions"))] + [
+        (a, a) for a in sorted({current_name(a) for a in actions})
+    ]
     form.validate()  # a bad value is reported next to its field and ignored; the rest apply
 
     def accepted(field):
