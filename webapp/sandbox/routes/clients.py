@@ -22,8 +22,8 @@ from ..clients_logic import (
 )
 from ..context import caller
 from ..errors import ApiError, conflict, field_error, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_limit, parse_list_params
+from ..http import created, json_body, listed, paged, single
+from ..paging import parse_limit, parse_list_params
 from ..validation import Checker
 
 bp = Blueprint("clients", __name__, url_prefix="/v2")
@@ -45,16 +45,8 @@ def _emit(event_type: str, client: dict[str, Any]) -> None:
 def list_clients():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(
-        who.store.all("clients", who.team_id, who.livemode), params
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Clients retrieved successfully",
-    )
+    clients = who.store.all("clients", who.team_id, who.livemode)
+    return paged(clients, params, "Clients retrieved successfully")
 
 
 @bp.get("/clients/search")
@@ -76,13 +68,7 @@ def search_clients():
         if search_text_matches(c, query)
     ]
     found.sort(key=lambda c: c["created_at"], reverse=True)
-    return listing(
-        found[:limit],
-        has_more=len(found) > limit,
-        total=len(found),
-        next_cursor=None,
-        message="Clients retrieved successfully",
-    )
+    return listed(found, "Clients retrieved successfully", limit)
 
 
 @bp.get("/clients/<client_id>")

@@ -16,10 +16,10 @@ from webapp import catalogs
 from .. import invoicing
 from ..context import Caller, caller
 from ..errors import ApiError, field_error, not_found
-from ..http import created, json_body, listing, single
+from ..http import created, json_body, listed, paged, single
 from ..idempotency import idempotent
 from ..invoicing_files import FILE_KINDS, file_urls
-from ..paging import client_name_of, paginate, parse_limit, parse_list_params
+from ..paging import client_name_of, parse_limit, parse_list_params
 from ..validation import Checker, choice_filter, enum_filter, passthrough
 
 bp = Blueprint("invoices", __name__, url_prefix="/v2")
@@ -87,19 +87,14 @@ def _matches(kind: str, filters: dict[str, str]):
 def _list(kind: str):
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS[kind])
-    page, has_more, total, cursor = paginate(
-        who.store.all("invoices", who.team_id, who.livemode),
+    invoices = who.store.all("invoices", who.team_id, who.livemode)
+    return paged(
+        invoices,
         params,
+        "Invoices retrieved successfully",
         id_of=lambda inv: inv["uuid"],
         name_of=client_name_of,
         matches=_matches(kind, params.filters),
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Invoices retrieved successfully",
     )
 
 
@@ -155,13 +150,7 @@ def search_invoices():
 
     found = [inv for inv in who.store.all("invoices", who.team_id, who.livemode) if match(inv)]
     found.sort(key=lambda inv: (inv["created_at"], inv["uuid"]), reverse=True)
-    return listing(
-        found[:limit],
-        has_more=len(found) > limit,
-        total=len(found),
-        next_cursor=None,
-        message="Invoices retrieved successfully",
-    )
+    return listed(found, "Invoices retrieved successfully", limit)
 
 
 # --------------------------------------------------------------------------- create

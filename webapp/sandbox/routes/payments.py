@@ -18,9 +18,9 @@ from .. import payments_logic as logic
 from ..clients_logic import apply_client_update, validate_client_fields
 from ..context import Caller, caller
 from ..errors import field_error
-from ..http import created, json_body, listing, single
+from ..http import created, json_body, paged, single
 from ..idempotency import idempotent
-from ..paging import client_name_of, paginate, parse_list_params
+from ..paging import client_name_of, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("payments", __name__, url_prefix="/v2")
@@ -64,19 +64,9 @@ def _matches(filters: dict[str, str]):
 def list_payments():
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS)
-    page, has_more, total, cursor = paginate(
-        who.store.all("payments", who.team_id, who.livemode),
-        params,
-        name_of=client_name_of,
-        matches=_matches(params.filters),
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Payments retrieved successfully",
-    )
+    payments = who.store.all("payments", who.team_id, who.livemode)
+    how = {"name_of": client_name_of, "matches": _matches(params.filters)}
+    return paged(payments, params, "Payments retrieved successfully", **how)
 
 
 @bp.get("/payments/<payment_id>")

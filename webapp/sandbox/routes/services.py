@@ -9,8 +9,8 @@ from flask import Blueprint
 from .. import events
 from ..builders import build_service
 from ..context import caller
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import created, json_body, paged, single
+from ..paging import parse_list_params
 from ..taxes import check_taxes
 from ..validation import PRODUCT_KEY_RE, Checker
 
@@ -50,18 +50,9 @@ def _get(service_id: str) -> dict[str, Any]:
 def list_services():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(
-        who.store.all("services", who.team_id, who.livemode),
-        params,
-        name_of=lambda s: s["description"],
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Services retrieved successfully",
-    )
+    services = who.store.all("services", who.team_id, who.livemode)
+    message = "Services retrieved successfully"
+    return paged(services, params, message, name_of=lambda s: s["description"])
 
 
 @bp.get("/services/<service_id>")

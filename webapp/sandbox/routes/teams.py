@@ -17,8 +17,8 @@ from .. import events
 from ..builders import add_member, build_series, build_team
 from ..context import Caller, caller
 from ..errors import ApiError, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import created, json_body, listed, paged, single
+from ..paging import parse_list_params
 from ..store import Store
 from ..teams_logic import (
     apply_team_update,
@@ -62,14 +62,7 @@ def _visible_teams(who: Caller) -> list[dict[str, Any]]:
 def list_teams():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(_visible_teams(who), params, name_of=display_name)
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Teams retrieved successfully",
-    )
+    return paged(_visible_teams(who), params, "Teams retrieved successfully", name_of=display_name)
 
 
 @bp.post("/teams")
@@ -149,14 +142,7 @@ def delete_team(team_id: str):
 # -------------------------------------------------------------------------------- members
 @bp.get("/teams/<team_id>/members")
 def list_members(team_id: str):
-    members = _target(team_id)["members"]
-    return listing(
-        members,
-        has_more=False,
-        total=len(members),
-        next_cursor=None,
-        message="Members retrieved successfully",
-    )
+    return listed(_target(team_id)["members"], "Members retrieved successfully")
 
 
 def _member_id(body: dict[str, Any]) -> str:
@@ -204,14 +190,7 @@ def _series_of(store: Store, team_id: str) -> list[dict[str, Any]]:
 def list_series(team_id: str):
     who = caller()
     team = _target(team_id)
-    series = _series_of(who.store, team["id"])
-    return listing(
-        series,
-        has_more=False,
-        total=len(series),
-        next_cursor=None,
-        message="Series retrieved successfully",
-    )
+    return listed(_series_of(who.store, team["id"]), "Series retrieved successfully")
 
 
 def _check_name(check: Checker, body: dict[str, Any]) -> str | None:

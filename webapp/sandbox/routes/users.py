@@ -15,8 +15,8 @@ from ..builders import add_member, address_out, build_user
 from ..clients_logic import check_address
 from ..context import Caller, authorize_team, caller
 from ..errors import ApiError, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import created, json_body, paged, single
+from ..paging import parse_list_params
 from ..validation import Checker
 
 bp = Blueprint("users", __name__, url_prefix="/v2")
@@ -138,14 +138,8 @@ def _find_by_email(users: list[dict[str, Any]], email: str) -> dict[str, Any] | 
 def list_users():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(_visible(who), params)
-    return listing(
-        [_list_item(user, who.team) for user in page],
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Users retrieved successfully",
-    )
+    message = "Users retrieved successfully"
+    return paged(_visible(who), params, message, show=lambda user: _list_item(user, who.team))
 
 
 @bp.get("/users/<user_id>")
