@@ -11,6 +11,7 @@ from flask import Response, current_app, request
 from .errors import ApiError
 from .paging import ListParams, paginate
 from .store import public
+from .validation import Checker
 
 
 def _json_response(payload: dict[str, Any], status: int, headers: dict[str, str] | None = None):
@@ -44,6 +45,11 @@ def single(data: Any, message: str, status: int = 200) -> Response:
 def created(data: Any, message: str) -> Response:
     """201 for every create (REFERENCE §13 #40)."""
     return single(data, message, status=201)
+
+
+def deleted(obj: dict[str, Any], message: str) -> Response:
+    """The answer to a delete: ``{id, deleted: true}``."""
+    return single({"id": obj["id"], "deleted": True}, message)
 
 
 def _listing(items: list[Any], has_more: bool, total: int, cursor: str | None, message: str):
@@ -80,6 +86,11 @@ def listed(items: list[Any], message: str, limit: int | None = None) -> Response
 
 def error_response(error: ApiError) -> Response:
     return _json_response(_decorate(error.body(), False), error.status, error.headers)
+
+
+def checked_body() -> tuple[dict[str, Any], Checker]:
+    """The request's JSON object (:func:`json_body`) and a fresh :class:`Checker` for it."""
+    return json_body(), Checker()
 
 
 def json_body() -> dict[str, Any]:

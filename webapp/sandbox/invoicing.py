@@ -185,7 +185,7 @@ def commit_client(who: Caller, choice: ClientChoice | None) -> dict[str, Any] | 
         return None
     if choice.is_new and not choice.committed:
         who.store.add("clients", choice.client["id"], choice.client)
-        events.emit(who.store, who.team_id, who.livemode, "customer.created", choice.client)
+        who.emit("customer.created", choice.client)
     choice.committed = True
     return choice.client
 
@@ -398,7 +398,7 @@ def commit_items(who: Caller, items: list[ItemChoice]) -> list[dict[str, Any]]:
         new = item.pop("_new_service", None)
         if new is not None and new["id"] not in who.store.objects["services"]:
             who.store.add("services", new["id"], new)
-            events.emit(who.store, who.team_id, who.livemode, "service.created", new)
+            who.emit("service.created", new)
     return items
 
 
@@ -1042,5 +1042,5 @@ def cancel_invoice(
         cancelled_at=now,
         cancellation_receipt=f"{CANCELLATION_RECEIPT_BASE}/{invoice['uuid']}.xml",
     )
-    events.emit(who.store, who.team_id, who.livemode, "invoice.canceled", invoice)
+    who.emit("invoice.canceled", invoice)
     return invoice

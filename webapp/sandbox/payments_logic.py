@@ -480,4 +480,4 @@ def report_failure(
         "created_at": who.store.clock.now(),
         "error": {"code": error.code, "message": error.message},
     }
-    events.emit(who.store, who.team_id, who.livemode, "invoice.failed", failed)
+    who.emit("invoice.failed", failed)

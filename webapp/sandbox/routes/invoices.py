@@ -16,10 +16,10 @@ from webapp import catalogs
 from .. import invoicing
 from ..context import Caller, caller
 from ..errors import ApiError, field_error, not_found
-from ..http import created, json_body, listed, paged, single
+from ..http import checked_body, created, json_body, listed, paged, single
 from ..idempotency import idempotent
 from ..invoicing_files import FILE_KINDS, file_urls
-from ..paging import client_name_of, parse_limit, parse_list_params
+from ..paging import client_name_of, parse_list_params, parse_search
 from ..validation import Checker, choice_filter, enum_filter, passthrough
 
 bp = Blueprint("invoices", __name__, url_prefix="/v2")
@@ -125,12 +125,7 @@ def get_invoice(path_kind: str, uuid: str):
 @bp.get("/invoices/search")
 def search_invoices():
     who = caller()
-    q = (request.args.get("q") or "").strip()
-    if not q:
-        raise field_error("missing_required_field", "q", "is required")
-    if len(q) > 200:
-        raise field_error("invalid_field_value", "q", "must be at most 200 characters")
-    limit = parse_limit(request.args.get("limit"))
+    q, limit = parse_search("is required")
     upper, folded = q.upper(), q.casefold()
     series_folio = SERIES_FOLIO.match(q)
     wanted = (
@@ -177,8 +172,7 @@ def _extra_fields(check: Checker, body: dict[str, Any]) -> dict[str, Any]:
 
 def _create(kind: str) -> Any:
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     choice = invoicing.resolve_client_ref(who, body.get("client"), check)
     items = invoicing.resolve_items(who, body.get("items"), check)
     currency = check.string(body, "currency")
@@ -305,8 +299,7 @@ def send_invoice(uuid: str):
 def cancel(uuid: str):
     who = caller()
     invoice = _get(who, uuid)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     motive = check.catalogue(
         body, "motive", "cancellation_motives", required=True, what="cancellation motive (01 to 04)"
     )

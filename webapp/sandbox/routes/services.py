@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Blueprint
 
-from .. import events
 from ..builders import build_service
 from ..context import caller
-from ..http import created, json_body, paged, single
+from ..http import created, deleted, json_body, paged, single
 from ..paging import parse_list_params
 from ..taxes import check_taxes
 from ..validation import PRODUCT_KEY_RE, Checker
@@ -66,24 +65,20 @@ def create_service():
     fields = _fields(json_body(), partial=False)
     service = build_service(who.store, who.team_id, who.livemode, fields)
     who.store.add("services", service["id"], service)
-    events.emit(who.store, who.team_id, who.livemode, "service.created", service)
+    who.emit("service.created", service)
     return created(service, "Service created successfully")
 
 
 @bp.put("/services/<service_id>")
 def update_service(service_id: str):
-    who = caller()
     service = _get(service_id)
-    fields = _fields(json_body(), partial=True)
-    service.update(fields)
-    events.emit(who.store, who.team_id, who.livemode, "service.updated", service)
+    service.update(_fields(json_body(), partial=True))
+    caller().emit("service.updated", service)
     return single(service, "Service updated successfully")
 
 
 @bp.delete("/services/<service_id>")
 def delete_service(service_id: str):
-    who = caller()
     service = _get(service_id)
-    who.store.remove("services", service["id"])
-    events.emit(who.store, who.team_id, who.livemode, "service.deleted", service)
-    return single({"id": service["id"], "deleted": True}, "Service deleted successfully")
+    caller().drop("services", service, "service.deleted")
+    return deleted(service, "Service deleted successfully")

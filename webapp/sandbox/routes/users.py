@@ -15,7 +15,7 @@ from ..builders import add_member, address_out, build_user
 from ..clients_logic import check_address
 from ..context import Caller, authorize_team, caller
 from ..errors import ApiError, not_found
-from ..http import created, json_body, paged, single
+from ..http import checked_body, created, paged, single
 from ..paging import parse_list_params
 from ..validation import Checker
 
@@ -151,8 +151,7 @@ def get_user(user_id: str):
 def create_user():
     """Invite a user; ``auto_join`` adds them to the target team (REFERENCE §8.2)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     email = _required_email(check, body)
     names = _names(check, body)
     phone = check.string(body, "phone", max_length=50)
@@ -198,8 +197,7 @@ def update_user(user_id: str):
     """Partial update of profile fields; e-mail and memberships change elsewhere (§8.4)."""
     who = caller()
     user = _get(user_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     if (
         isinstance(body.get("email"), str)
         and body["email"].strip().casefold() != user["email"].casefold()
@@ -226,8 +224,7 @@ def update_user(user_id: str):
 def reset_password():
     """Sends (pretends to send) the reset e-mail; returns nothing secret (REFERENCE §8.5)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     email = _required_email(check, body)
     check.raise_if_any()
     user = _find_by_email(_visible(who), email or "")
@@ -240,8 +237,7 @@ def reset_password():
 def login_link():
     """A one-off sign-in link: a bearer credential, returned once, never logged (§8.6)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     user_id = check.string(body, "user_id", required=True)
     check.raise_if_any()
     user = _get(user_id or "")

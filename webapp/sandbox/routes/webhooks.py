@@ -14,7 +14,7 @@ from flask import Blueprint
 from webapp import catalogs
 
 from ..context import caller
-from ..http import created, json_body, paged, single
+from ..http import created, deleted, json_body, paged, single
 from ..paging import parse_list_params
 from ..validation import Checker, choice_filter
 
@@ -182,7 +182,6 @@ def update_webhook(webhook_id: str):
 
 @bp.delete("/webhooks/<webhook_id>")
 def delete_webhook(webhook_id: str):
-    who = caller()
     hook = _get(webhook_id)
-    who.store.remove("webhooks", hook["id"])
-    return single({"id": hook["id"], "deleted": True}, "Webhook deleted successfully")
+    caller().drop("webhooks", hook)
+    return deleted(hook, "Webhook deleted successfully")
