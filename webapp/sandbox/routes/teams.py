@@ -194,7 +194,7 @@ def list_series(team_id: str):
 def _check_name(check: Checker, body: dict[str, Any]) -> str | None:
     value = body.get("series")
     if value is None or (isinstance(value, str) and not value.strip()):
-        check.add("series", "is required", "missing_required_field")
+        check.missing("series")
         return None
     if not isinstance(value, str):
         check.add("series", "must be text")

@@ -124,7 +124,7 @@ def _full_name(first: str | None, last: str | None) -> str | None:
 def _required_email(check: Checker, body: dict[str, Any]) -> str | None:
     raw = body.get("email")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        check.add("email", "is required", "missing_required_field")
+        check.missing("email")
         return None
     return check.email(body, "email")
 
