@@ -16,19 +16,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp import gigstack
 from webapp.auth.access import safe_next
-from webapp.gigstack import (
-    CircuitOpen,
-    ConnectionFailed,
-    Forbidden,
-    GigstackError,
-    NotFound,
-    RateLimited,
-    Timeout,
-    Unauthorized,
-    Unavailable,
-    ValidationError,
-)
 from webapp.pages import htmx_page_path, is_htmx
 
 log = logging.getLogger(__name__)
@@ -77,10 +66,10 @@ def _retry_url() -> str | None:
     return safe_next(request.full_path.rstrip("?")) or "/"
 
 
-def describe_upstream_error(error: GigstackError) -> ErrorView:
+def describe_upstream_error(error: gigstack.GigstackError) -> ErrorView:
     """gigstack failures: a clear title, what happened, and a retry path."""
     retry = _retry_url()
-    if isinstance(error, CircuitOpen):
+    if isinstance(error, gigstack.CircuitOpen):
         return ErrorView(
             503,
             _("gigstack is not responding"),
@@ -88,7 +77,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, Timeout):
+    if isinstance(error, gigstack.Timeout):
         return ErrorView(
             504,
             _("gigstack took too long"),
@@ -96,12 +85,12 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, RateLimited):
+    if isinstance(error, gigstack.RateLimited):
         detail = _("gigstack asked us to wait.")
         if error.retry_after:
             detail += " " + _("Try again in %(seconds)d s.", seconds=int(error.retry_after))
         return ErrorView(429, _("Too many requests"), detail, error.code, retry)
-    if isinstance(error, ConnectionFailed | Unavailable):
+    if isinstance(error, gigstack.Unavailable):
         return ErrorView(
             502,
             _("gigstack unreachable"),
@@ -109,7 +98,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, Unauthorized):
+    if isinstance(error, gigstack.Unauthorized):
         return ErrorView(
             502,
             _("API key rejected"),
@@ -117,7 +106,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, Forbidden):
+    if isinstance(error, gigstack.Forbidden):
         return ErrorView(
             403,
             _("No access to this team"),
@@ -125,7 +114,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, NotFound):
+    if isinstance(error, gigstack.NotFound):
         return ErrorView(
             404,
             _("Not found"),
@@ -133,7 +122,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
             error.code,
             retry,
         )
-    if isinstance(error, ValidationError) and _is_our_cursor(error):
+    if isinstance(error, gigstack.ValidationError) and _is_our_cursor(error):
         # the visitor's own input (an old, cut or edited link), not gigstack's failure
         return ErrorView(
             400,
@@ -148,7 +137,7 @@ def describe_upstream_error(error: GigstackError) -> ErrorView:
     return ErrorView(502, _("gigstack answered with an error"), error.message, error.code, retry)
 
 
-def _is_our_cursor(error: ValidationError) -> bool:
+def _is_our_cursor(error: gigstack.ValidationError) -> bool:
     """gigstack refused the list cursor this request carried in its URL (``?next=``)."""
     return "next" in error.field_errors and bool(request.args.get("next"))
 
@@ -249,8 +238,8 @@ def _server_error() -> ErrorView:
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(GigstackError)
-    def upstream_error(error: GigstackError):
+    @app.errorhandler(gigstack.GigstackError)
+    def upstream_error(error: gigstack.GigstackError):
         log.warning(
             "upstream error on %s %s: %s (%s)",
             request.method,

@@ -132,23 +132,26 @@ def set_teams(email: str, teams: tuple[str, ...], all_teams: bool) -> None:
 @click.argument("email")
 def deactivate(email: str) -> None:
     """Disable an account and end its sessions now."""
-    staff = _get(email)
-    staff.active = False
-    staff.end_sessions()
-    db.session.commit()
-    _audit("staff.deactivate", staff)
-    click.echo(f"{staff.email} deactivated")
+    _set_active(email, False)
 
 
 @staff_cli.command("activate")
 @click.argument("email")
 def activate(email: str) -> None:
     """Enable a deactivated account again."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions now."""
     staff = _get(email)
-    staff.active = True
+    staff.active = active
+    if not active:
+        staff.end_sessions()
     db.session.commit()
-    _audit("staff.activate", staff)
-    click.echo(f"{staff.email} activated")
+    verb = "activate" if active else "deactivate"
+    _audit(f"staff.{verb}", staff)
+    click.echo(f"{staff.email} {verb}d")
 
 
 @staff_cli.command("reset-password")

@@ -279,22 +279,14 @@ class GigstackClient(_ResourceGroups):
         return self._envelope(response)
 
     def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        team: str | None = None,
-        transform: Transform | None = None,
-        retry: bool | None = None,
+        self, method: str, path: str, *, transform: Transform | None = None, **how: Any
     ) -> Any:
-        """Call and return the envelope's ``data`` with times normalised (single objects)."""
-        body = self.request(
-            method, path, params=params, json=json, files=files, data=data, team=team, retry=retry
-        )
+        """Call and return the envelope's ``data`` with times normalised (single objects).
+
+        ``how`` is :meth:`request`'s: ``params``, ``json``, ``files``, ``data``, ``team``,
+        ``retry``; ``transform`` applies to the object returned.
+        """
+        body = self.request(method, path, **how)
         if body.get("data") is None:
             raise Unavailable(
                 "gigstack answered without the object asked for", code="empty_response"
@@ -342,17 +334,8 @@ class GigstackClient(_ResourceGroups):
 
     def download(self, url: str) -> Download:
         """GET a signed file URL without the Authorization header (the URL is the credential)."""
-        response = self._execute(
-            "GET",
-            url,
-            log_target=describe_url(url),
-            params=None,
-            json=None,
-            files=None,
-            data=None,
-            authenticated=False,
-            retry=True,
-        )
+        target = describe_url(url)
+        response = self._execute("GET", url, log_target=target, authenticated=False, retry=True)
         content_type = response.headers.get("Content-Type", "application/octet-stream")
         return Download(
             content=response.content,
@@ -411,12 +394,12 @@ class GigstackClient(_ResourceGroups):
         url: str,
         *,
         log_target: str,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        files: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
         authenticated: bool,
         retry: bool | None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> requests.Response:
         """Send with retries, budget and breaker; return a 2xx/3xx response or raise."""
         method = method.upper()

@@ -31,6 +31,13 @@ class GigstackError(Exception):
 
     default_code = "api_error"
 
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
+        """``class NotFound(GigstackError, code="resource_not_found")``: the code it carries
+        when the server names none."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.default_code = code
+
     def __init__(
         self,
         message: str,
@@ -79,70 +86,48 @@ class GigstackError(Exception):
         )
 
 
-class Unauthorized(GigstackError):
+class Unauthorized(GigstackError, code="unauthorized"):
     """401: the key is missing, malformed, unknown or revoked."""
 
-    default_code = "unauthorized"
 
-
-class Forbidden(GigstackError):
+class Forbidden(GigstackError, code="forbidden"):
     """403: Connect target not allowed, role too weak, or a file link expired."""
 
-    default_code = "forbidden"
 
-
-class NotFound(GigstackError):
+class NotFound(GigstackError, code="resource_not_found"):
     """404: unknown id or route, or an object of another team or mode."""
 
-    default_code = "resource_not_found"
 
-
-class ValidationError(GigstackError):
+class ValidationError(GigstackError, code="validation_failed"):
     """400/413/422: the request was understood but refused; see ``field_errors``."""
 
-    default_code = "validation_failed"
 
-
-class CfdiRejected(ValidationError):
+class CfdiRejected(ValidationError, code="cfdi_service_error"):
     """422: the PAC/SAT rejected the CFDI (e.g. receiver data do not match SAT records)."""
 
-    default_code = "cfdi_service_error"
 
-
-class Conflict(GigstackError):
+class Conflict(GigstackError, code="resource_conflict"):
     """409: duplicate or state conflict (already cancelled, idempotency key reused…)."""
 
-    default_code = "resource_conflict"
 
-
-class RateLimited(GigstackError):
+class RateLimited(GigstackError, code="rate_limit_exceeded"):
     """429: slow down; ``retry_after`` says for how long when the server told us."""
 
-    default_code = "rate_limit_exceeded"
 
-
-class Unavailable(GigstackError):
+class Unavailable(GigstackError, code="service_unavailable"):
     """5xx or no usable answer: gigstack (or SAT/PAC behind it) is down for now."""
 
-    default_code = "service_unavailable"
 
-
-class CircuitOpen(Unavailable):
+class CircuitOpen(Unavailable, code="circuit_open"):
     """Raised without calling out: recent calls failed, so we wait out a cooldown."""
 
-    default_code = "circuit_open"
 
-
-class Timeout(Unavailable):
+class Timeout(Unavailable, code="timeout"):
     """The server did not answer within the timeout or the call's time budget."""
 
-    default_code = "timeout"
 
-
-class ConnectionFailed(Unavailable):
+class ConnectionFailed(Unavailable, code="connection_failed"):
     """No connection could be made (refused, DNS, reset)."""
-
-    default_code = "connection_failed"
 
 
 #: ApiErrorCode → class (REFERENCE §1.7). Unknown codes fall back to the status table.

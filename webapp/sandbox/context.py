@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import g, request
 
+from . import events
 from .errors import ApiError, not_found
 from .keys import KeyRecord, decode_claims
 from .store import Store
@@ -34,6 +35,16 @@ class Caller:
         if obj is None:
             raise not_found(what)
         return obj
+
+    def emit(self, event_type: str, obj: dict[str, Any]) -> None:
+        """Queue the webhook event ``event_type`` about ``obj`` for the target team."""
+        events.emit(self.store, self.team_id, self.livemode, event_type, obj)
+
+    def drop(self, kind: str, obj: dict[str, Any], event_type: str | None = None) -> None:
+        """Hard-delete ``obj`` from ``kind``; then emit ``event_type`` when there is one."""
+        self.store.remove(kind, obj["id"])
+        if event_type:
+            self.emit(event_type, obj)
 
     def authorize_team(self, team_id: str) -> dict[str, Any]:
         """The team ``team_id`` if this key may act on it; 404 / 403 otherwise."""

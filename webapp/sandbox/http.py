@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Response, current_app, request
 
 from .errors import ApiError
+from .paging import ListParams, paginate
 from .store import public
+from .validation import Checker
 
 
 def _json_response(payload: dict[str, Any], status: int, headers: dict[str, str] | None = None):
@@ -44,14 +47,12 @@ def created(data: Any, message: str) -> Response:
     return single(data, message, status=201)
 
 
-def listing(
-    items: list[dict[str, Any]],
-    *,
-    has_more: bool,
-    total: int,
-    next_cursor: str | None,
-    message: str,
-) -> Response:
+def deleted(obj: dict[str, Any], message: str) -> Response:
+    """The answer to a delete: ``{id, deleted: true}``."""
+    return single({"id": obj["id"], "deleted": True}, message)
+
+
+def _listing(items: list[Any], has_more: bool, total: int, cursor: str | None, message: str):
     """``{message, data[], has_more, total_results, next?}`` — ``next`` only with more."""
     payload: dict[str, Any] = {
         "message": message,
@@ -59,13 +60,37 @@ def listing(
         "has_more": has_more,
         "total_results": total,
     }
-    if has_more and next_cursor:
-        payload["next"] = next_cursor
+    if has_more and cursor:
+        payload["next"] = cursor
     return _json_response(_decorate(payload, True), 200)
+
+
+def paged(
+    items: Iterable[dict[str, Any]],
+    params: ListParams,
+    message: str,
+    show: Callable[[dict[str, Any]], Any] | None = None,
+    **how: Any,
+) -> Response:
+    """One page of ``items`` (:func:`paginate` with ``how``), each shown through ``show``."""
+    page, has_more, total, cursor = paginate(items, params, **how)
+    shown = page if show is None else [show(item) for item in page]
+    return _listing(shown, has_more, total, cursor, message)
+
+
+def listed(items: list[Any], message: str, limit: int | None = None) -> Response:
+    """A list served whole, or its first ``limit`` with ``has_more`` but never ``next``."""
+    shown = items if limit is None else items[:limit]
+    return _listing(shown, len(shown) < len(items), len(items), None, message)
 
 
 def error_response(error: ApiError) -> Response:
     return _json_response(_decorate(error.body(), False), error.status, error.headers)
+
+
+def checked_body() -> tuple[dict[str, Any], Checker]:
+    """The request's JSON object (:func:`json_body`) and a fresh :class:`Checker` for it."""
+    return json_body(), Checker()
 
 
 def json_body() -> dict[str, Any]:

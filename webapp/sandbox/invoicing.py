@@ -93,6 +93,16 @@ class ClientChoice:
 # --------------------------------------------------------------------------- clients
 
 
+def _by_id(who: Caller, sub: Checker, kind: str, obj_id: Any) -> dict[str, Any] | None:
+    """The team's ``clients`` or ``services`` object ``obj_id``; reported on ``id`` if none."""
+    found = (
+        who.store.get(kind, obj_id, who.team_id, who.livemode) if isinstance(obj_id, str) else None
+    )
+    if found is None:
+        sub.add("id", f"No {kind[:-1]} with id '{obj_id}' in this team")
+    return found
+
+
 def resolve_client_ref(
     who: Caller, value: Any, check: Checker, field: str = "client", *, required: bool = True
 ) -> ClientChoice | None:
@@ -103,25 +113,13 @@ def resolve_client_ref(
     inline without ``search`` → a new client. Call :func:`commit_client` once every check
     of the request passed.
     """
-    if value is None:
-        if required:
-            check.add(field, "is required", "missing_required_field")
-        return None
-    if not isinstance(value, dict):
-        check.add(field, "must be an object: {id} of a client or the client's data")
+    message = "must be an object: {id} of a client or the client's data"
+    if not check.given(value, field, required) or not check.is_a(value, dict, field, message):
         return None
     sub = check.nested(field)
     if value.get("id") is not None:
-        client_id = value["id"]
-        client = (
-            who.store.get("clients", client_id, who.team_id, who.livemode)
-            if isinstance(client_id, str)
-            else None
-        )
-        if client is None:
-            sub.add("id", f"No client with id '{client_id}' in this team")
-            return None
-        return ClientChoice(client, is_new=False)
+        client = _by_id(who, sub, "clients", value["id"])
+        return None if client is None else ClientChoice(client, is_new=False)
 
     search = value.get("search")
     if search is not None:
@@ -131,7 +129,7 @@ def resolve_client_ref(
         ssub = sub.nested("search")
         on_key = search.get("on_key")
         if on_key is None:
-            ssub.add("on_key", "is required", "missing_required_field")
+            ssub.missing("on_key")
             return None
         if on_key not in CLIENT_SEARCH_KEYS:
             ssub.add("on_key", f"must be one of {', '.join(CLIENT_SEARCH_KEYS)}")
@@ -185,7 +183,7 @@ def commit_client(who: Caller, choice: ClientChoice | None) -> dict[str, Any] | 
         return None
     if choice.is_new and not choice.committed:
         who.store.add("clients", choice.client["id"], choice.client)
-        events.emit(who.store, who.team_id, who.livemode, "customer.created", choice.client)
+        who.emit("customer.created", choice.client)
     choice.committed = True
     return choice.client
 
@@ -208,7 +206,7 @@ def resolve_items(
     ``product_key``, ``unit_key``, ``unit_name``) when those are set.
     """
     if value is None:
-        check.add(field, "is required", "missing_required_field")
+        check.missing(field)
         return []
     if isinstance(value, list) and not value:
         check.add(field, "must have at least 1 item", "missing_required_field")
@@ -229,16 +227,8 @@ def _find_service(
 ) -> tuple[dict[str, Any] | None, bool, bool]:
     """``(service, auto_create, failed)`` for an item's ``id`` or ``search``."""
     if raw.get("id") is not None:
-        service_id = raw["id"]
-        service = (
-            who.store.get("services", service_id, who.team_id, who.livemode)
-            if isinstance(service_id, str)
-            else None
-        )
-        if service is None:
-            sub.add("id", f"No service with id '{service_id}' in this team")
-            return None, False, True
-        return service, False, False
+        service = _by_id(who, sub, "services", raw["id"])
+        return service, False, service is None
     search = raw.get("search")
     if search is None:
         return None, False, False
@@ -250,13 +240,13 @@ def _find_service(
     auto_create = search.get("auto_create", False)
     failed = False
     if on_key is None:
-        ssub.add("on_key", "is required", "missing_required_field")
+        ssub.missing("on_key")
         failed = True
     elif on_key not in ITEM_SEARCH_KEYS:
         ssub.add("on_key", f"must be one of {', '.join(ITEM_SEARCH_KEYS)}")
         failed = True
     if not isinstance(on_value, str) or not on_value.strip():
-        ssub.add("on_value", "is required", "missing_required_field")
+        ssub.missing("on_value")
         failed = True
     if not isinstance(auto_create, bool):
         ssub.add("auto_create", "must be true or false")
@@ -381,12 +371,12 @@ def _third_party(sub: Checker, value: Any) -> dict[str, Any] | None:
     before = len(sub.problems)
     tax_id = tp.rfc(value, "tax_id")
     if tax_id is None and not value.get("tax_id"):
-        tp.add("tax_id", "is required", "missing_required_field")
+        tp.missing("tax_id")
     legal_name = tp.string(value, "legal_name", required=True, max_length=300)
     tax_system = tp.catalogue(value, "tax_system", "tax_regimes", required=True, what="tax regime")
     zip_code = tp.zip_code(value, "zip")
     if zip_code is None and not value.get("zip"):
-        tp.add("zip", "is required", "missing_required_field")
+        tp.missing("zip")
     if len(sub.problems) > before:
         return None
     return {"tax_id": tax_id, "legal_name": legal_name, "tax_system": tax_system, "zip": zip_code}
@@ -398,7 +388,7 @@ def commit_items(who: Caller, items: list[ItemChoice]) -> list[dict[str, Any]]:
         new = item.pop("_new_service", None)
         if new is not None and new["id"] not in who.store.objects["services"]:
             who.store.add("services", new["id"], new)
-            events.emit(who.store, who.team_id, who.livemode, "service.created", new)
+            who.emit("service.created", new)
     return items
 
 
@@ -568,7 +558,7 @@ def _complement_rules(
     for index, raw in enumerate(related):
         rsub = sub.nested(f"related_invoices[{index}]")
         if not isinstance(raw, dict):
-            rsub.add("uuid", "is required", "missing_required_field")
+            rsub.missing("uuid")
             continue
         uuid = str(raw.get("uuid") or "").strip().upper()
         paid = rsub.number(raw, "amount_paid", required=True, exclusive_minimum=0)
@@ -1042,5 +1032,5 @@ def cancel_invoice(
         cancelled_at=now,
         cancellation_receipt=f"{CANCELLATION_RECEIPT_BASE}/{invoice['uuid']}.xml",
     )
-    events.emit(who.store, who.team_id, who.livemode, "invoice.canceled", invoice)
+    who.emit("invoice.canceled", invoice)
     return invoice

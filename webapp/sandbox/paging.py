@@ -21,6 +21,7 @@ from .errors import field_error
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+SEARCH_MAX_CHARS = 200
 
 
 @dataclass
@@ -57,6 +58,19 @@ def parse_limit(raw: str | None) -> int:
     if not 1 <= value <= MAX_LIMIT:
         raise field_error("invalid_field_value", "limit", "must be from 1 to 100")
     return value
+
+
+def parse_search(missing: str) -> tuple[str, int]:
+    """A search's ``q`` (stripped, 1–200 characters; ``missing`` is the message when absent)
+    and ``limit``."""
+    query = (request.args.get("q") or "").strip()
+    if not query:
+        raise field_error("missing_required_field", "q", missing)
+    if len(query) > SEARCH_MAX_CHARS:
+        raise field_error(
+            "invalid_field_value", "q", f"must be at most {SEARCH_MAX_CHARS} characters"
+        )
+    return query, parse_limit(request.args.get("limit"))
 
 
 def _parse_int(name: str) -> int | None:

@@ -330,29 +330,38 @@ def run_automation(who: Caller, payment: dict[str, Any], *, at: int | None = Non
     if kind == "receipt" or (kind == "pue_invoice" and not client.get("tax_id")):
         _automatic_receipt(who, payment, client, at)
     elif kind == "pue_invoice":
-        invoice = _attempt(
-            who,
-            payment,
-            client,
-            lambda: invoicing.issue_invoice(
-                who,
-                invoice_type="I",
-                client=client,
-                items=_copy_items(who.store, payment),
-                payment_form=payment["payment_form"],
-                payment_method="PUE",
-                use=None,
-                currency=payment["currency"],
-                exchange_rate=payment["exchange_rate"],
-                **_folio_args(payment),
-                automation_type=kind,
-                at=at,
-            ),
-        )
+        invoice = _income_invoice(who, payment, client, at, "PUE")
         if invoice is not None:
             payment["invoices"].append(invoice["uuid"])
     elif kind == "ppd_invoice_and_complement":
         _ppd_and_complement(who, payment, client, at)
+
+
+def _income_invoice(
+    who: Caller, payment: dict[str, Any], client: dict[str, Any], at: int | None, method: str
+) -> dict[str, Any] | None:
+    """Stamp the income invoice of ``payment``'s automation (:func:`_attempt`): ``PUE`` with
+    the payment's form, or ``PPD`` with form 99 (to be defined)."""
+    form = payment["payment_form"] if method == "PUE" else TO_BE_DEFINED
+    return _attempt(
+        who,
+        payment,
+        client,
+        lambda: invoicing.issue_invoice(
+            who,
+            invoice_type="I",
+            client=client,
+            items=_copy_items(who.store, payment),
+            payment_form=form,
+            payment_method=method,
+            use=None,
+            currency=payment["currency"],
+            exchange_rate=payment["exchange_rate"],
+            **_folio_args(payment),
+            automation_type=payment["automation_type"],
+            at=at,
+        ),
+    )
 
 
 def _ppd_and_complement(
@@ -362,25 +371,7 @@ def _ppd_and_complement(
     if payment.get("_ppd_invoice_id"):
         ppd = invoicing.find_invoice(who, payment["_ppd_invoice_id"], "I")
     if ppd is None:
-        ppd = _attempt(
-            who,
-            payment,
-            client,
-            lambda: invoicing.issue_invoice(
-                who,
-                invoice_type="I",
-                client=client,
-                items=_copy_items(who.store, payment),
-                payment_form=TO_BE_DEFINED,
-                payment_method="PPD",
-                use=None,
-                currency=payment["currency"],
-                exchange_rate=payment["exchange_rate"],
-                **_folio_args(payment),
-                automation_type="ppd_invoice_and_complement",
-                at=at,
-            ),
-        )
+        ppd = _income_invoice(who, payment, client, at, "PPD")
         if ppd is None:
             return
         payment["invoices"].append(ppd["uuid"])
@@ -480,4 +471,4 @@ def report_failure(
         "created_at": who.store.clock.now(),
         "error": {"code": error.code, "message": error.message},
     }
-    events.emit(who.store, who.team_id, who.livemode, "invoice.failed", failed)
+    who.emit("invoice.failed", failed)

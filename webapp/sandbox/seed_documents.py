@@ -51,6 +51,17 @@ def seed_documents(
     seed_payments_and_receipts(store, rng, teams, scale=scale, anchor=anchor)
 
 
+def billable(clients: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The clients seeded documents may name: valid at SAT, not in EFOS, not a generic RFC."""
+    return [
+        c
+        for c in clients
+        if c.get("is_valid")
+        and c.get("efos", {}).get("is_valid")
+        and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")
+    ]
+
+
 class _TeamSeeder:
     """Plays one team+mode's invoicing history in time order."""
 
@@ -66,13 +77,7 @@ class _TeamSeeder:
         clients = store.all("clients", team["id"], livemode)
         self.public = next((c for c in clients if c.get("tax_id") == "XAXX010101000"), None)
         self.foreign = next((c for c in clients if c.get("tax_id") == "XEXX010101000"), None)
-        self.clients = [
-            c
-            for c in clients
-            if c.get("is_valid")
-            and c.get("efos", {}).get("is_valid")
-            and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")
-        ]
+        self.clients = billable(clients)
         self.services = store.all("services", team["id"], livemode)
         self.queue: list[tuple[int, int, Callable[[int], None]]] = []
         self.order = itertools.count()

@@ -15,6 +15,7 @@ from webapp.domain.money import compute_totals, round2, to_number
 
 from . import payments_logic, receipts_logic
 from .invoicing import client_ref, resolve_items
+from .seed_documents import billable
 from .store import Store
 from .validation import Checker
 
@@ -89,13 +90,7 @@ class _Seeder:
         # Only live teams with a CSD can stamp; elsewhere automations stick to receipts.
         self.can_stamp = not livemode or bool(team["sat"]["completed"])
         clients = store.all("clients", team["id"], livemode)
-        self.clients = [
-            c
-            for c in clients
-            if c.get("is_valid")
-            and c.get("efos", {}).get("is_valid")
-            and c.get("tax_id") not in ("XAXX010101000", "XEXX010101000")
-        ]
+        self.clients = billable(clients)
         self.services = store.all("services", team["id"], livemode)
         self.start = max(anchor - SPAN_DAYS * DAY, team["created_at"] + 2 * DAY)
 

@@ -21,7 +21,7 @@ def check_taxes(check: Checker, value: Any, field: str) -> list[dict[str, Any]]:
         kind = raw.get("type")
         kind = kind.upper() if isinstance(kind, str) else kind
         if kind is None:
-            sub.add("type", "is required", "missing_required_field")
+            sub.missing("type")
         elif kind not in TAX_TYPES:
             sub.add("type", f"'{raw.get('type')}' is not a tax type (IVA, ISR or IEPS)")
         rate = sub.number(raw, "rate", required=True, minimum=0)

@@ -205,7 +205,7 @@ def _record(required: tuple[str, ...], optional: tuple[str, ...]) -> Validate:
         for key in required:
             entry = value.get(key)
             if entry is None or (isinstance(entry, str) and not entry.strip()):
-                ctx.check.add(f"{path}.{key}", "is required", "missing_required_field")
+                ctx.check.missing(f"{path}.{key}")
                 ok = False
         return {k: v for k, v in value.items()} if ok else INVALID
 

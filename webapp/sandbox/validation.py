@@ -42,6 +42,23 @@ class Checker:
     def add(self, name: str, message: str, code: str = "invalid_field_value") -> None:
         self.problems.append((code, self.path(name), message))
 
+    def missing(self, name: str) -> None:
+        """``name`` is required and was not sent."""
+        self.add(name, "is required", "missing_required_field")
+
+    def given(self, value: Any, name: str, required: bool = False) -> bool:
+        """Whether ``value`` was sent (is not None); reported when ``required`` and not sent."""
+        if value is None and required:
+            self.missing(name)
+        return value is not None
+
+    def is_a(self, value: Any, kind: type, name: str, message: str) -> bool:
+        """Whether ``value`` is a ``kind``; reported with ``message`` when it is not."""
+        if not isinstance(value, kind):
+            self.add(name, message)
+            return False
+        return True
+
     def nested(self, prefix: str) -> Checker:
         """A checker whose problems land in this one, with field paths under ``prefix``."""
         child = Checker(self.path(prefix))
@@ -82,7 +99,7 @@ class Checker:
     def required(self, body: dict[str, Any], name: str) -> Any:
         value = body.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            self.add(name, "is required", "missing_required_field")
+            self.missing(name)
             return None
         return value
 
@@ -94,17 +111,12 @@ class Checker:
         required: bool = False,
         max_length: int | None = None,
     ) -> str | None:
-        if name not in body or body[name] is None:
-            if required:
-                self.add(name, "is required", "missing_required_field")
-            return None
-        value = body[name]
-        if not isinstance(value, str):
-            self.add(name, "must be text")
+        value = body.get(name)
+        if not self.given(value, name, required) or not self.is_a(value, str, name, "must be text"):
             return None
         value = value.strip()
         if required and not value:
-            self.add(name, "is required", "missing_required_field")
+            self.missing(name)
             return None
         if max_length is not None and len(value) > max_length:
             self.add(name, f"must be at most {max_length} characters")
@@ -112,12 +124,10 @@ class Checker:
         return value
 
     def boolean(self, body: dict[str, Any], name: str) -> bool | None:
-        if body.get(name) is None:
+        value = body.get(name)
+        if not self.given(value, name) or not self.is_a(value, bool, name, "must be true or false"):
             return None
-        if not isinstance(body[name], bool):
-            self.add(name, "must be true or false")
-            return None
-        return body[name]
+        return value
 
     def number(
         self,
@@ -129,9 +139,7 @@ class Checker:
         exclusive_minimum: float | None = None,
     ) -> float | None:
         value = body.get(name)
-        if value is None:
-            if required:
-                self.add(name, "is required", "missing_required_field")
+        if not self.given(value, name, required):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
             self.add(name, "must be a number")
@@ -157,9 +165,7 @@ class Checker:
         maximum: int | None = None,
     ) -> int | None:
         value = body.get(name)
-        if value is None:
-            if required:
-                self.add(name, "is required", "missing_required_field")
+        if not self.given(value, name, required):
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # JSON cannot tell 5.0 from 5
@@ -236,10 +242,7 @@ class Checker:
 
     def object(self, body: dict[str, Any], name: str) -> dict[str, Any] | None:
         value = body.get(name)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            self.add(name, "must be an object")
+        if not self.given(value, name) or not self.is_a(value, dict, name, "must be an object"):
             return None
         return value
 
@@ -247,12 +250,9 @@ class Checker:
         self, body: dict[str, Any], name: str, *, required: bool = False, min_items: int = 0
     ) -> list[Any] | None:
         value = body.get(name)
-        if value is None:
-            if required:
-                self.add(name, "is required", "missing_required_field")
-            return None
-        if not isinstance(value, list):
-            self.add(name, "must be a list")
+        if not self.given(value, name, required) or not self.is_a(
+            value, list, name, "must be a list"
+        ):
             return None
         if len(value) < min_items:
             self.add(

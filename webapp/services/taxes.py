@@ -120,19 +120,12 @@ def choices_from_taxes(taxes: list[dict[str, Any]] | None) -> tuple[dict[str, An
         ):
             values["iva"], values["inclusive"] = str(rate), bool(tax.get("inclusive"))
         elif (
-            kind == "IVA"
+            kind in ("IVA", "ISR")
             and withholding
-            and values["iva_withheld"] == NONE
-            and rate in _rates("IVA", "typical_withholding_rates")
+            and values[withheld := f"{kind.lower()}_withheld"] == NONE
+            and rate in _rates(kind, "typical_withholding_rates")
         ):
-            values["iva_withheld"] = str(rate)
-        elif (
-            kind == "ISR"
-            and withholding
-            and values["isr_withheld"] == NONE
-            and rate in _rates("ISR", "typical_withholding_rates")
-        ):
-            values["isr_withheld"] = str(rate)
+            values[withheld] = str(rate)
         elif kind == "IEPS" and not withholding and factor == "Tasa" and values["ieps"] is None:
             values["ieps"] = round(rate * 100, 4)
             values["inclusive"] = values["inclusive"] or bool(tax.get("inclusive"))

@@ -80,9 +80,15 @@ def compact(**fields: Any) -> dict[str, Any]:
 
 
 class Resource:
-    """A group of endpoints; ``team`` is the Connect team bound by ``client.for_team``."""
+    """A group of endpoints; ``team`` is the Connect team bound by ``client.for_team``.
+
+    Every group lists, iterates and gets on ``path``; ``transform`` (``normalize_invoice``…)
+    applies to every object it reads, and a group whose list has filters overrides
+    :meth:`_list_query`.
+    """
 
     path = ""
+    transform: Transform | None = None
 
     def __init__(self, client: GigstackClient, team: str | None = None) -> None:
         self._client = client
@@ -94,28 +100,10 @@ class Resource:
     def _team(self, team: str | None) -> str | None:
         return team if team is not None else self._default_team
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        team: str | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        files: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        transform: Transform | None = None,
-    ) -> Any:
-        return self._client.call(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            team=self._team(team),
-            transform=transform,
-        )
+    def _call(self, method: str, path: str, *, team: str | None = None, **how: Any) -> Any:
+        """:meth:`GigstackClient.call` for this group's team (``how``: params, json, files,
+        data, transform)."""
+        return self._client.call(method, path, team=self._team(team), **how)
 
     def _page(
         self,
@@ -138,32 +126,34 @@ class Resource:
             path, params, team=self._team(team), transform=transform, max_pages=max_pages
         )
 
+    def _list_query(self, **params: Unpack[ListParams]) -> tuple[str, dict[str, Any]]:
+        """The path and query of a list: ``limit``, ``next``, ``sort``, ``order_by``,
+        ``created_gte``/``_lte``, plus the group's own filters where it overrides this."""
+        return self.path, list_query(params)
 
-class CrudResource(Resource):
-    """list / iter / get / create / update / delete on ``/<path>`` and ``/<path>/{id}``."""
-
-    transform: Transform | None = None
-
-    def _one(self, item: Any) -> Any:
-        return self.transform(item) if self.transform is not None else item
-
-    def list(self, *, team: str | None = None, **params: Unpack[ListParams]) -> Page:
-        """One page (``limit``, ``next``, ``sort``, ``order_by``, ``created_gte``/``_lte``)."""
-        return self._page(self.path, list_query(params), team, self.transform)
+    def list(self, *filters: Any, team: str | None = None, **params: Any) -> Page:
+        """One page; the arguments are :meth:`_list_query`'s (filters, then list parameters)."""
+        path, query = self._list_query(*filters, **params)
+        return self._page(path, query, team, self.transform)
 
     def iter(
         self,
-        *,
+        *filters: Any,
         team: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-        **params: Unpack[ListParams],
+        **params: Any,
     ) -> Iterator[Item]:
-        """Every item across pages (same parameters as :meth:`list`)."""
-        return self._iter(self.path, list_query(params), team, max_pages, self.transform)
+        """Every item across pages (same arguments as :meth:`list`)."""
+        path, query = self._list_query(*filters, **params)
+        return self._iter(path, query, team, max_pages, self.transform)
 
     def get(self, id: str, *, team: str | None = None) -> Item:
         """One object by id."""
         return self._call("GET", f"{self.path}/{seg(id)}", team=team, transform=self.transform)
+
+
+class CrudResource(Resource):
+    """list / iter / get / create / update / delete on ``/<path>`` and ``/<path>/{id}``."""
 
     def create(self, data: Mapping[str, Any], *, team: str | None = None) -> Item:
         """Create from a JSON body; retried only when it carries an ``idempotency_key``."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, Unpack, cast
 
 from ..errors import Forbidden, NotFound
 from ..files import Download, build_zip, safe_stem
-from ..pagination import DEFAULT_MAX_PAGES, Page
+from ..pagination import Page
 from .base import Item, ListParams, Resource, compact, list_query, seg
 
 Kind = Literal["income", "egress", "payment"]
@@ -41,7 +41,9 @@ def _file_type(file_type: str) -> FileType:
 class Invoices(Resource):
     """``/invoices``: lists per kind, get, create income/egress, search, send, cancel, files."""
 
-    def list(
+    transform = staticmethod(normalize_invoice)
+
+    def _list_query(
         self,
         kind: Kind = "income",
         status: str | None = None,
@@ -49,70 +51,38 @@ class Invoices(Resource):
         series: str | None = None,
         payment_method: str | None = None,
         invoice_id: str | None = None,
-        *,
-        team: str | None = None,
         **params: Unpack[ListParams],
-    ) -> Page:
-        """One page of ``income``, ``egress`` or ``payment`` (complement) invoices.
+    ) -> tuple[str, dict[str, Any]]:
+        """``income``, ``egress`` or ``payment`` (complement) invoices.
 
         ``invoice_id`` (complements only) is the uuid of the PPD invoice they pay. The API may
         ignore ``payment_method`` (§13 #5): filter PPD locally too where it matters.
         """
-        query = list_query(
-            params,
-            status=status,
-            client_id=client_id,
-            series=series,
-            payment_method=payment_method,
-            invoice_id=invoice_id,
-        )
-        return self._page(f"/invoices/{_kind(kind)}", query, team, normalize_invoice)
-
-    def iter(
-        self,
-        kind: Kind = "income",
-        status: str | None = None,
-        client_id: str | None = None,
-        series: str | None = None,
-        payment_method: str | None = None,
-        invoice_id: str | None = None,
-        *,
-        team: str | None = None,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        **params: Unpack[ListParams],
-    ) -> Iterator[Item]:
-        """Every invoice of a kind across pages (same filters as :meth:`list`)."""
-        query = list_query(
-            params,
-            status=status,
-            client_id=client_id,
-            series=series,
-            payment_method=payment_method,
-            invoice_id=invoice_id,
-        )
-        return self._iter(f"/invoices/{_kind(kind)}", query, team, max_pages, normalize_invoice)
+        filters = {"status": status, "client_id": client_id, "series": series}
+        query = list_query(params, **filters, payment_method=payment_method, invoice_id=invoice_id)
+        return f"/invoices/{_kind(kind)}", query
 
     def get(self, uuid: str, kind: Kind = "income", *, team: str | None = None) -> Item:
         """One invoice by fiscal UUID; 404 when it is not of ``kind``."""
         return self._call(
-            "GET", f"/invoices/{_kind(kind)}/{seg(uuid)}", team=team, transform=normalize_invoice
+            "GET", f"/invoices/{_kind(kind)}/{seg(uuid)}", team=team, transform=self.transform
         )
 
     def create_income(self, data: Mapping[str, Any], *, team: str | None = None) -> Item:
         """Stamp an income CFDI; retried only when the body has an ``idempotency_key``."""
         return self._call(
-            "POST", "/invoices/income", team=team, json=dict(data), transform=normalize_invoice
+            "POST", "/invoices/income", team=team, json=dict(data), transform=self.transform
         )
 
     def create_egress(self, data: Mapping[str, Any], *, team: str | None = None) -> Item:
         """Stamp a credit note (link the credited CFDI with relationship ``01``)."""
         return self._call(
-            "POST", "/invoices/egress", team=team, json=dict(data), transform=normalize_invoice
+            "POST", "/invoices/egress", team=team, json=dict(data), transform=self.transform
         )
 
     def search(self, q: str, limit: int | None = None, *, team: str | None = None) -> Page:
         """Search all kinds by uuid prefix, series+folio or client; one page, no ``next``."""
-        return self._page("/invoices/search", compact(q=q, limit=limit), team, normalize_invoice)
+        return self._page("/invoices/search", compact(q=q, limit=limit), team, self.transform)
 
     def send(self, uuid: str, emails: list[str] | None = None, *, team: str | None = None) -> Item:
         """E-mail the PDF+XML (default recipients: the client's e-mail plus bcc)."""
@@ -130,7 +100,7 @@ class Invoices(Resource):
         """Cancel before SAT (DELETE with a JSON body); motive ``01`` needs the substitute."""
         body = compact(motive=motive, substitution_uuid=substitution_uuid)
         return self._call(
-            "DELETE", f"/invoices/{seg(uuid)}", team=team, json=body, transform=normalize_invoice
+            "DELETE", f"/invoices/{seg(uuid)}", team=team, json=body, transform=self.transform
         )
 
     def files(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Unpack
 
-from ..pagination import DEFAULT_MAX_PAGES, Page
 from .base import Item, ListParams, Resource, compact, list_query, seg
 
 
@@ -14,54 +13,19 @@ class Payments(Resource):
 
     path = "/payments"
 
-    def list(
+    def _list_query(
         self,
         status: str | None = None,
         client_id: str | None = None,
         currency: str | None = None,
         email: str | None = None,
         tax_id: str | None = None,
-        *,
-        team: str | None = None,
         **params: Unpack[ListParams],
-    ) -> Page:
-        """One page, filtered by status, client, currency, client e-mail or client RFC."""
-        query = list_query(
-            params,
-            status=status,
-            client_id=client_id,
-            currency=currency,
-            email=email,
-            tax_id=tax_id,
-        )
-        return self._page(self.path, query, team)
-
-    def iter(
-        self,
-        status: str | None = None,
-        client_id: str | None = None,
-        currency: str | None = None,
-        email: str | None = None,
-        tax_id: str | None = None,
-        *,
-        team: str | None = None,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        **params: Unpack[ListParams],
-    ) -> Iterator[Item]:
-        """Every payment across pages (same filters as :meth:`list`)."""
-        query = list_query(
-            params,
-            status=status,
-            client_id=client_id,
-            currency=currency,
-            email=email,
-            tax_id=tax_id,
-        )
-        return self._iter(self.path, query, team, max_pages)
-
-    def get(self, id: str, *, team: str | None = None) -> Item:
-        """One payment by id."""
-        return self._call("GET", f"/payments/{seg(id)}", team=team)
+    ) -> tuple[str, dict[str, Any]]:
+        """Filtered by status, client, currency, client e-mail or client RFC."""
+        filters = {"status": status, "client_id": client_id, "currency": currency}
+        query = list_query(params, **filters, email=email, tax_id=tax_id)
+        return self.path, query
 
     def request(self, data: Mapping[str, Any], *, team: str | None = None) -> Item:
         """Create a payment link (``short_url``); retried only with an ``idempotency_key``."""

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, Unpack
+from collections.abc import Mapping
+from typing import Any
 
-from ..pagination import DEFAULT_MAX_PAGES, Page
-from .base import Item, ListParams, Resource, list_query, seg
+from .base import Item, Resource, seg
 
 
 class Users(Resource):
     """``/users``: list, iter, get, create, update, reset_password, login_link (no delete)."""
 
     path = "/users"
-
-    def list(self, *, team: str | None = None, **params: Unpack[ListParams]) -> Page:
-        """One page of the target team's members (``role`` is the role in that team)."""
-        return self._page(self.path, list_query(params), team)
-
-    def iter(
-        self,
-        *,
-        team: str | None = None,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        **params: Unpack[ListParams],
-    ) -> Iterator[Item]:
-        """Every user across pages."""
-        return self._iter(self.path, list_query(params), team, max_pages)
-
-    def get(self, id: str, *, team: str | None = None) -> Item:
-        """One user by id."""
-        return self._call("GET", f"/users/{seg(id)}", team=team)
 
     def create(self, data: Mapping[str, Any], *, team: str | None = None) -> Item:
         """Create (and optionally ``auto_join``) a user; returns ``invitation_sent``."""

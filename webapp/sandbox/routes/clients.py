@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .. import events
 from ..clients_logic import (
     SEARCH_KEYS,
     apply_client_update,
@@ -22,13 +21,12 @@ from ..clients_logic import (
 )
 from ..context import caller
 from ..errors import ApiError, conflict, field_error, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_limit, parse_list_params
+from ..http import checked_body, created, deleted, json_body, listed, paged, single
+from ..paging import parse_list_params, parse_search
 from ..validation import Checker
 
 bp = Blueprint("clients", __name__, url_prefix="/v2")
 
-SEARCH_MAX_CHARS = 200
 PORTAL_LINK_SECONDS = 5 * 86400  # REFERENCE §2.8
 
 
@@ -37,38 +35,33 @@ def _get(client_id: str) -> dict[str, Any]:
 
 
 def _emit(event_type: str, client: dict[str, Any]) -> None:
-    who = caller()
-    events.emit(who.store, who.team_id, who.livemode, event_type, client)
+    caller().emit(event_type, client)
+
+
+def _update(client: dict[str, Any], body: dict[str, Any]):
+    """Apply the fields ``body`` sends but ``search`` to ``client`` (400 on an invalid one)."""
+    sent = {key: value for key, value in body.items() if key != "search"}
+    check = Checker()
+    changes = validate_client_fields(check, sent, partial=True, existing=client)
+    check.raise_if_any()
+    apply_client_update(client, changes)
+    _emit("customer.updated", client)
+    return single(client, "Client updated successfully")
 
 
 @bp.get("/clients")
 def list_clients():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(
-        who.store.all("clients", who.team_id, who.livemode), params
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Clients retrieved successfully",
-    )
+    clients = who.store.all("clients", who.team_id, who.livemode)
+    return paged(clients, params, "Clients retrieved successfully")
 
 
 @bp.get("/clients/search")
 def search_clients():
     """Substring search; newest first; ``has_more`` but never ``next`` (REFERENCE §2.2)."""
     who = caller()
-    query = (request.args.get("q") or "").strip()
-    if not query:
-        raise field_error("missing_required_field", "q", "is required (the text to search for)")
-    if len(query) > SEARCH_MAX_CHARS:
-        raise field_error(
-            "invalid_field_value", "q", f"must be at most {SEARCH_MAX_CHARS} characters"
-        )
-    limit = parse_limit(request.args.get("limit"))
+    query, limit = parse_search("is required (the text to search for)")
     # newest first; within one second, the later insert first (store order is insertion order)
     found = [
         c
@@ -76,13 +69,7 @@ def search_clients():
         if search_text_matches(c, query)
     ]
     found.sort(key=lambda c: c["created_at"], reverse=True)
-    return listing(
-        found[:limit],
-        has_more=len(found) > limit,
-        total=len(found),
-        next_cursor=None,
-        message="Clients retrieved successfully",
-    )
+    return listed(found, "Clients retrieved successfully", limit)
 
 
 @bp.get("/clients/<client_id>")
@@ -121,8 +108,7 @@ def _check_search(
 def create_client():
     """Create, or upsert with ``search`` (one match → 200, several → 409) (REFERENCE §2.4)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     fields = validate_client_fields(check, body, partial=False)
     search = _check_search(check, body, fields)
     check.raise_if_any()
@@ -143,13 +129,7 @@ def create_client():
             if not search["update"]:
                 return single(client, "Client retrieved successfully")
             # Create semantics: null means "not sent", never "clear".
-            sent = {k: v for k, v in body.items() if v is not None and k != "search"}
-            recheck = Checker()
-            changes = validate_client_fields(recheck, sent, partial=True, existing=client)
-            recheck.raise_if_any()
-            apply_client_update(client, changes)
-            _emit("customer.updated", client)
-            return single(client, "Client updated successfully")
+            return _update(client, {k: v for k, v in body.items() if v is not None})
     client = new_client(who.store, who.team_id, who.livemode, fields)
     _emit("customer.created", client)
     return created(client, "Client created successfully")
@@ -158,24 +138,15 @@ def create_client():
 @bp.put("/clients/<client_id>")
 def update_client(client_id: str):
     client = _get(client_id)
-    body = json_body()
-    body.pop("search", None)
-    check = Checker()
-    changes = validate_client_fields(check, body, partial=True, existing=client)
-    check.raise_if_any()
-    apply_client_update(client, changes)
-    _emit("customer.updated", client)
-    return single(client, "Client updated successfully")
+    return _update(client, json_body())
 
 
 @bp.delete("/clients/<client_id>")
 def delete_client(client_id: str):
     """Hard delete; documents keep their embedded client copy (REFERENCE §2.6)."""
-    who = caller()
     client = _get(client_id)
-    who.store.remove("clients", client["id"])
-    _emit("customer.deleted", client)
-    return single({"id": client["id"], "deleted": True}, "Client deleted successfully")
+    caller().drop("clients", client, "customer.deleted")
+    return deleted(client, "Client deleted successfully")
 
 
 @bp.post("/clients/validate/<client_id>")
@@ -195,8 +166,7 @@ def customer_portal():
     """A 5-day portal link for one client, by ``id`` or ``email``. The URL is a credential:
     it is returned once and never logged or stored (REFERENCE §2.8)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     client_id = check.string(body, "id")
     email = check.email(body, "email")
     check.raise_if_any()

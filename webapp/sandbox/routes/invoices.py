@@ -16,10 +16,10 @@ from webapp import catalogs
 from .. import invoicing
 from ..context import Caller, caller
 from ..errors import ApiError, field_error, not_found
-from ..http import created, json_body, listing, single
+from ..http import checked_body, created, json_body, listed, paged, single
 from ..idempotency import idempotent
 from ..invoicing_files import FILE_KINDS, file_urls
-from ..paging import client_name_of, paginate, parse_limit, parse_list_params
+from ..paging import client_name_of, parse_list_params, parse_search
 from ..validation import Checker, choice_filter, enum_filter, passthrough
 
 bp = Blueprint("invoices", __name__, url_prefix="/v2")
@@ -87,19 +87,14 @@ def _matches(kind: str, filters: dict[str, str]):
 def _list(kind: str):
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS[kind])
-    page, has_more, total, cursor = paginate(
-        who.store.all("invoices", who.team_id, who.livemode),
+    invoices = who.store.all("invoices", who.team_id, who.livemode)
+    return paged(
+        invoices,
         params,
+        "Invoices retrieved successfully",
         id_of=lambda inv: inv["uuid"],
         name_of=client_name_of,
         matches=_matches(kind, params.filters),
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Invoices retrieved successfully",
     )
 
 
@@ -130,12 +125,7 @@ def get_invoice(path_kind: str, uuid: str):
 @bp.get("/invoices/search")
 def search_invoices():
     who = caller()
-    q = (request.args.get("q") or "").strip()
-    if not q:
-        raise field_error("missing_required_field", "q", "is required")
-    if len(q) > 200:
-        raise field_error("invalid_field_value", "q", "must be at most 200 characters")
-    limit = parse_limit(request.args.get("limit"))
+    q, limit = parse_search("is required")
     upper, folded = q.upper(), q.casefold()
     series_folio = SERIES_FOLIO.match(q)
     wanted = (
@@ -155,13 +145,7 @@ def search_invoices():
 
     found = [inv for inv in who.store.all("invoices", who.team_id, who.livemode) if match(inv)]
     found.sort(key=lambda inv: (inv["created_at"], inv["uuid"]), reverse=True)
-    return listing(
-        found[:limit],
-        has_more=len(found) > limit,
-        total=len(found),
-        next_cursor=None,
-        message="Invoices retrieved successfully",
-    )
+    return listed(found, "Invoices retrieved successfully", limit)
 
 
 # --------------------------------------------------------------------------- create
@@ -188,8 +172,7 @@ def _extra_fields(check: Checker, body: dict[str, Any]) -> dict[str, Any]:
 
 def _create(kind: str) -> Any:
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     choice = invoicing.resolve_client_ref(who, body.get("client"), check)
     items = invoicing.resolve_items(who, body.get("items"), check)
     currency = check.string(body, "currency")
@@ -316,8 +299,7 @@ def send_invoice(uuid: str):
 def cancel(uuid: str):
     who = caller()
     invoice = _get(who, uuid)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     motive = check.catalogue(
         body, "motive", "cancellation_motives", required=True, what="cancellation motive (01 to 04)"
     )

@@ -13,14 +13,14 @@ from flask import Blueprint
 
 from webapp.domain.money import compute_totals, round2
 
-from .. import events, invoicing
+from .. import invoicing
 from .. import payments_logic as logic
 from ..clients_logic import apply_client_update, validate_client_fields
 from ..context import Caller, caller
 from ..errors import field_error
-from ..http import created, json_body, listing, single
+from ..http import checked_body, created, json_body, paged, single
 from ..idempotency import idempotent
-from ..paging import client_name_of, paginate, parse_list_params
+from ..paging import client_name_of, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("payments", __name__, url_prefix="/v2")
@@ -64,19 +64,9 @@ def _matches(filters: dict[str, str]):
 def list_payments():
     who = caller()
     params = parse_list_params(filters=LIST_FILTERS)
-    page, has_more, total, cursor = paginate(
-        who.store.all("payments", who.team_id, who.livemode),
-        params,
-        name_of=client_name_of,
-        matches=_matches(params.filters),
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Payments retrieved successfully",
-    )
+    payments = who.store.all("payments", who.team_id, who.livemode)
+    how = {"name_of": client_name_of, "matches": _matches(params.filters)}
+    return paged(payments, params, "Payments retrieved successfully", **how)
 
 
 @bp.get("/payments/<payment_id>")
@@ -186,7 +176,7 @@ def _store_payment(who: Caller, fields: dict[str, Any], **kwargs: Any) -> dict[s
         **kwargs,
     )
     who.store.add("payments", payment["id"], payment)
-    events.emit(who.store, who.team_id, who.livemode, "payment.created", payment)
+    who.emit("payment.created", payment)
     return payment
 
 
@@ -229,7 +219,7 @@ def _register(body: dict[str, Any]):
         succeeded_at=now,
         ppd_invoice_id=ppd_invoice_id,
     )
-    events.emit(who.store, who.team_id, who.livemode, "payment.succeeded", payment)
+    who.emit("payment.succeeded", payment)
     logic.run_automation(who, payment)
     return created(payment, "Payment registered successfully")
 
@@ -294,8 +284,7 @@ def _check_client_patch(
 def update_payment(payment_id: str):
     who = caller()
     payment = _get(who, payment_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     if all(body.get(name) is None for name in ("items", "automation_type", "client")):
         check.add(
             "items",
@@ -341,7 +330,7 @@ def update_payment(payment_id: str):
     if automation and automation != "none":
         payment["automation_type"] = automation
         logic.run_automation(who, payment)
-    events.emit(who.store, who.team_id, who.livemode, "payment.updated", payment)
+    who.emit("payment.updated", payment)
     return single({}, "Operation completed successfully")
 
 
@@ -357,7 +346,7 @@ def _apply_client_patch(who: Caller, payment: dict[str, Any], patch: dict[str, A
     payment["client"] = invoicing.client_ref(target)
     payment["_client"] = copy.deepcopy(target)
     if master is not None and changed:
-        events.emit(who.store, who.team_id, who.livemode, "customer.updated", master)
+        who.emit("customer.updated", master)
 
 
 # --------------------------------------------------------------------------- actions
@@ -367,8 +356,7 @@ def _apply_client_patch(who: Caller, payment: dict[str, Any], patch: dict[str, A
 def mark_paid(payment_id: str):
     who = caller()
     payment = _get(who, payment_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     form = check.catalogue(
         body, "payment_form", "payment_forms", required=True, what="payment form (c_FormaPago code)"
     )
@@ -383,7 +371,7 @@ def mark_paid(payment_id: str):
         payment_processor="api",
         succeeded_at=who.store.clock.now(),
     )
-    events.emit(who.store, who.team_id, who.livemode, "payment.succeeded", payment)
+    who.emit("payment.succeeded", payment)
     logic.run_automation(who, payment)
     return single(payment, "Payment marked as paid successfully")
 
@@ -392,8 +380,7 @@ def mark_paid(payment_id: str):
 def refund_payment(payment_id: str):
     who = caller()
     payment = _get(who, payment_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     amount = check.number(body, "amount")
     if amount is not None and amount <= 0:
         check.add("amount", "must be greater than 0")

@@ -17,9 +17,9 @@ from .. import payments_logic as payments
 from .. import receipts_logic as logic
 from ..context import Caller, caller
 from ..errors import ApiError
-from ..http import created, json_body, listing, single
+from ..http import created, json_body, paged, single
 from ..idempotency import idempotent
-from ..paging import client_name_of, paginate, parse_list_params
+from ..paging import client_name_of, parse_list_params
 from ..validation import Checker, enum_filter, passthrough
 
 bp = Blueprint("receipts", __name__, url_prefix="/v2")
@@ -53,16 +53,9 @@ def list_receipts():
         return not (client_id and (receipt.get("client") or {}).get("id") != client_id)
 
     views = [logic.view(r, now) for r in who.store.all("receipts", who.team_id, who.livemode)]
-    page, has_more, total, cursor = paginate(
-        views, params, created_of=lambda r: r["created"], name_of=client_name_of, matches=match
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Receipts retrieved successfully",
-    )
+    message = "Receipts retrieved successfully"
+    how = {"created_of": lambda r: r["created"], "name_of": client_name_of, "matches": match}
+    return paged(views, params, message, **how)
 
 
 @bp.get("/receipts/<receipt_id>")

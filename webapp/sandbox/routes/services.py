@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Blueprint
 
-from .. import events
 from ..builders import build_service
 from ..context import caller
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import created, deleted, json_body, paged, single
+from ..paging import parse_list_params
 from ..taxes import check_taxes
 from ..validation import PRODUCT_KEY_RE, Checker
 
@@ -50,18 +49,9 @@ def _get(service_id: str) -> dict[str, Any]:
 def list_services():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(
-        who.store.all("services", who.team_id, who.livemode),
-        params,
-        name_of=lambda s: s["description"],
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Services retrieved successfully",
-    )
+    services = who.store.all("services", who.team_id, who.livemode)
+    message = "Services retrieved successfully"
+    return paged(services, params, message, name_of=lambda s: s["description"])
 
 
 @bp.get("/services/<service_id>")
@@ -75,24 +65,20 @@ def create_service():
     fields = _fields(json_body(), partial=False)
     service = build_service(who.store, who.team_id, who.livemode, fields)
     who.store.add("services", service["id"], service)
-    events.emit(who.store, who.team_id, who.livemode, "service.created", service)
+    who.emit("service.created", service)
     return created(service, "Service created successfully")
 
 
 @bp.put("/services/<service_id>")
 def update_service(service_id: str):
-    who = caller()
     service = _get(service_id)
-    fields = _fields(json_body(), partial=True)
-    service.update(fields)
-    events.emit(who.store, who.team_id, who.livemode, "service.updated", service)
+    service.update(_fields(json_body(), partial=True))
+    caller().emit("service.updated", service)
     return single(service, "Service updated successfully")
 
 
 @bp.delete("/services/<service_id>")
 def delete_service(service_id: str):
-    who = caller()
     service = _get(service_id)
-    who.store.remove("services", service["id"])
-    events.emit(who.store, who.team_id, who.livemode, "service.deleted", service)
-    return single({"id": service["id"], "deleted": True}, "Service deleted successfully")
+    caller().drop("services", service, "service.deleted")
+    return deleted(service, "Service deleted successfully")

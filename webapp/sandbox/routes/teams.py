@@ -17,8 +17,8 @@ from .. import events
 from ..builders import add_member, build_series, build_team
 from ..context import Caller, caller
 from ..errors import ApiError, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import checked_body, created, deleted, json_body, listed, paged, single
+from ..paging import parse_list_params
 from ..store import Store
 from ..teams_logic import (
     apply_team_update,
@@ -62,14 +62,7 @@ def _visible_teams(who: Caller) -> list[dict[str, Any]]:
 def list_teams():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(_visible_teams(who), params, name_of=display_name)
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Teams retrieved successfully",
-    )
+    return paged(_visible_teams(who), params, "Teams retrieved successfully", name_of=display_name)
 
 
 @bp.post("/teams")
@@ -143,38 +136,29 @@ def delete_team(team_id: str):
         )
     team["_deleted"] = True
     team["_deleted_at"] = who.store.clock.now()
-    return single({"id": team["id"], "deleted": True}, "Team deleted successfully")
+    return deleted(team, "Team deleted successfully")
 
 
 # -------------------------------------------------------------------------------- members
 @bp.get("/teams/<team_id>/members")
 def list_members(team_id: str):
-    members = _target(team_id)["members"]
-    return listing(
-        members,
-        has_more=False,
-        total=len(members),
-        next_cursor=None,
-        message="Members retrieved successfully",
-    )
+    return listed(_target(team_id)["members"], "Members retrieved successfully")
 
 
-def _member_id(body: dict[str, Any]) -> str:
+def _member(body: dict[str, Any], *, with_role: bool = False) -> tuple[str, str | None]:
+    """The user ``id`` a body names, and its ``role`` when ``with_role`` (400 when invalid)."""
     check = Checker()
     user_id = check.string(body, "id", required=True)
+    role = check_role(check, body) if with_role else None
     check.raise_if_any()
-    return user_id  # type: ignore[return-value]
+    return user_id, role  # type: ignore[return-value]
 
 
 @bp.post("/teams/<team_id>/add-member")
 def add_team_member(team_id: str):
     who = caller()
     team = _target(team_id)
-    body = json_body()
-    check = Checker()
-    user_id = check.string(body, "id", required=True)
-    role = check_role(check, body)
-    check.raise_if_any()
+    user_id, role = _member(json_body(), with_role=True)
     user = who.store.users.get(user_id or "")
     if user is None:
         raise not_found("User")
@@ -185,7 +169,7 @@ def add_team_member(team_id: str):
 @bp.post("/teams/<team_id>/remove-member")
 def remove_team_member(team_id: str):
     team = _target(team_id)
-    user_id = _member_id(json_body())
+    user_id, _ = _member(json_body())
     if user_id == team.get("owner"):
         raise ApiError("operation_not_allowed", "The team owner cannot be removed from the team")
     remaining = [m for m in team["members"] if m["id"] != user_id]
@@ -204,20 +188,13 @@ def _series_of(store: Store, team_id: str) -> list[dict[str, Any]]:
 def list_series(team_id: str):
     who = caller()
     team = _target(team_id)
-    series = _series_of(who.store, team["id"])
-    return listing(
-        series,
-        has_more=False,
-        total=len(series),
-        next_cursor=None,
-        message="Series retrieved successfully",
-    )
+    return listed(_series_of(who.store, team["id"]), "Series retrieved successfully")
 
 
 def _check_name(check: Checker, body: dict[str, Any]) -> str | None:
     value = body.get("series")
     if value is None or (isinstance(value, str) and not value.strip()):
-        check.add("series", "is required", "missing_required_field")
+        check.missing("series")
         return None
     if not isinstance(value, str):
         check.add("series", "must be text")
@@ -236,8 +213,7 @@ def _check_name(check: Checker, body: dict[str, Any]) -> str | None:
 def create_series(team_id: str):
     who = caller()
     team = _target(team_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     name = _check_name(check, body)
     live = check.integer(body, "live", minimum=0)
     test = check.integer(body, "test", minimum=0)
@@ -273,8 +249,7 @@ def update_series(team_id: str, series_id: str):
     series = next((s for s in _series_of(who.store, team["id"]) if s["id"] == series_id), None)
     if series is None:
         raise not_found("Series")
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     if body.get("live") is None and body.get("test") is None:
         check.add(
             "live",

@@ -15,8 +15,8 @@ from ..builders import add_member, address_out, build_user
 from ..clients_logic import check_address
 from ..context import Caller, authorize_team, caller
 from ..errors import ApiError, not_found
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import checked_body, created, paged, single
+from ..paging import parse_list_params
 from ..validation import Checker
 
 bp = Blueprint("users", __name__, url_prefix="/v2")
@@ -124,7 +124,7 @@ def _full_name(first: str | None, last: str | None) -> str | None:
 def _required_email(check: Checker, body: dict[str, Any]) -> str | None:
     raw = body.get("email")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        check.add("email", "is required", "missing_required_field")
+        check.missing("email")
         return None
     return check.email(body, "email")
 
@@ -138,14 +138,8 @@ def _find_by_email(users: list[dict[str, Any]], email: str) -> dict[str, Any] | 
 def list_users():
     who = caller()
     params = parse_list_params()
-    page, has_more, total, cursor = paginate(_visible(who), params)
-    return listing(
-        [_list_item(user, who.team) for user in page],
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Users retrieved successfully",
-    )
+    message = "Users retrieved successfully"
+    return paged(_visible(who), params, message, show=lambda user: _list_item(user, who.team))
 
 
 @bp.get("/users/<user_id>")
@@ -157,8 +151,7 @@ def get_user(user_id: str):
 def create_user():
     """Invite a user; ``auto_join`` adds them to the target team (REFERENCE §8.2)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     email = _required_email(check, body)
     names = _names(check, body)
     phone = check.string(body, "phone", max_length=50)
@@ -204,8 +197,7 @@ def update_user(user_id: str):
     """Partial update of profile fields; e-mail and memberships change elsewhere (§8.4)."""
     who = caller()
     user = _get(user_id)
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     if (
         isinstance(body.get("email"), str)
         and body["email"].strip().casefold() != user["email"].casefold()
@@ -232,8 +224,7 @@ def update_user(user_id: str):
 def reset_password():
     """Sends (pretends to send) the reset e-mail; returns nothing secret (REFERENCE §8.5)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     email = _required_email(check, body)
     check.raise_if_any()
     user = _find_by_email(_visible(who), email or "")
@@ -246,8 +237,7 @@ def reset_password():
 def login_link():
     """A one-off sign-in link: a bearer credential, returned once, never logged (§8.6)."""
     who = caller()
-    body = json_body()
-    check = Checker()
+    body, check = checked_body()
     user_id = check.string(body, "user_id", required=True)
     check.raise_if_any()
     user = _get(user_id or "")

@@ -14,8 +14,8 @@ from flask import Blueprint
 from webapp import catalogs
 
 from ..context import caller
-from ..http import created, json_body, listing, single
-from ..paging import paginate, parse_list_params
+from ..http import created, deleted, json_body, paged, single
+from ..paging import parse_list_params
 from ..validation import Checker, choice_filter
 
 bp = Blueprint("webhooks", __name__, url_prefix="/v2")
@@ -138,19 +138,13 @@ def list_webhooks():
     if params.created_lte is not None:
         params.created_lte += 0.999  # created_at is ms: the whole last second counts
     wanted = params.filters.get("status")
-    page, has_more, total, cursor = paginate(
+    return paged(
         who.store.all("webhooks", who.team_id),
         params,
+        "Webhooks retrieved successfully",
         created_of=lambda hook: hook["created_at"] / 1000,
         name_of=lambda hook: hook["url"],
         matches=lambda hook: wanted is None or hook["status"] == wanted,
-    )
-    return listing(
-        page,
-        has_more=has_more,
-        total=total,
-        next_cursor=cursor,
-        message="Webhooks retrieved successfully",
     )
 
 
@@ -188,7 +182,6 @@ def update_webhook(webhook_id: str):
 
 @bp.delete("/webhooks/<webhook_id>")
 def delete_webhook(webhook_id: str):
-    who = caller()
     hook = _get(webhook_id)
-    who.store.remove("webhooks", hook["id"])
-    return single({"id": hook["id"], "deleted": True}, "Webhook deleted successfully")
+    caller().drop("webhooks", hook)
+    return deleted(hook, "Webhook deleted successfully")
