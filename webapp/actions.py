@@ -66,7 +66,7 @@ def perform(
     *,
     screen: Screen,
     audit: str,
-    object_type: str,
+    object_type: str | None = None,
     then: str | Callable[[T], Any],
     object_id: str | Callable[[T], str | None] | None = None,
     reason: str | Callable[[T], str | None] | None = None,
@@ -98,6 +98,7 @@ def perform(
       browser goes there. ``then`` may instead give a response (a page shown once): a repeat
       then goes to ``repeat_to``.
 
+    ``object_type`` is the audit action's object unless said (``client`` for ``client.create``).
     ``object_id``, ``reason`` and ``message`` may be functions of the call's result (a failure
     row then carries ``failed_id``, e.g. the e-mail a create was refused for). ``form`` is None
     for a verb that is only a button (nothing to validate, no one-time token).
@@ -115,6 +116,8 @@ def perform(
     created) may be functions of the result too. ``context`` may be a function: the form's page
     is then built only when the form is shown again (a page whose context costs calls).
     """
+
+    object_type = object_type or audit.partition(".")[0]
 
     def extra() -> dict[str, Any]:
         return {**((context() if callable(context) else context) or {}), "form": form}

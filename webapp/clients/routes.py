@@ -316,11 +316,10 @@ def validate(client_id: str):
         None,
         lambda: get_or_404(api().clients.validate, client_id),
         screen=ACTIONS,
-        refusals=(),
         audit="client.validate",
-        object_type="client",
         object_id=client_id,
         reason=lambda client: "valid" if client.get("is_valid") else "invalid",
+        refusals=(),
         then=lambda client: _actions_page(client, notice=_checked(client)),
     )
 
@@ -335,11 +334,10 @@ def portal_link(client_id: str):
         None,
         lambda: api().clients.portal_link(id=client_id),
         screen=ACTIONS,
-        refusals=(),
         audit="client.portal_link",
-        object_type="client",
         object_id=client_id,
         reason="link shown once",
+        refusals=(),
         then=lambda link: (*_actions_page(client, link=link), NO_STORE),
     )
 
@@ -370,11 +368,10 @@ def stamp_pending_receipts(client_id: str):
         lambda: client_api.clients.stamp_pending_receipts(client_id),
         screen=STAMP,
         context=context,
-        refused=lambda _form, error: [error.message],
         audit="client.stamp_pending_receipts",
-        object_type="client",
         object_id=client_id,
         reason=_stamped,
+        refused=lambda _form, error: [error.message],
         then=lambda result: (STAMP.show(result=result, **context), 200),
     )
 
@@ -403,12 +400,11 @@ def new():
         lambda: api().clients.create(client_payload(form)),
         screen=NEW,
         context={"client": None},
-        refusals=(ValidationError, Conflict),
-        aliases=API_FIELDS,
         audit="client.create",
-        object_type="client",
         object_id=lambda client: client.get("id"),
         reason=lambda client: client.get("tax_id"),
+        refusals=(ValidationError, Conflict),
+        aliases=API_FIELDS,
         then=lambda client: url_for("clients.show", client_id=client["id"]),
     )
 
@@ -433,11 +429,10 @@ def edit(client_id: str):
         screen=EDIT,
         context={"client": client},
         validate=False,
-        aliases=API_FIELDS,
         audit="client.update",
-        object_type="client",
         object_id=client_id,
         reason="changed: " + ", ".join(sorted(payload)),
+        aliases=API_FIELDS,
         then=url_for("clients.show", client_id=client_id),
     )
 
@@ -458,7 +453,6 @@ def delete(client_id: str):
         screen=DELETE,
         context=context,
         audit="client.delete",
-        object_type="client",
         object_id=client_id,
         reason=form.reason.data,
         message=_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id),

@@ -218,11 +218,10 @@ def send(uuid: str):
         lambda: api().invoices.send(invoice["uuid"], form.addresses()),
         screen=SEND,
         context=context,
-        refused=sale.refused_with(),
         audit="invoice.send",
-        object_type="invoice",
         object_id=invoice["uuid"],
         reason=lambda result: "to " + ", ".join(recipients(result, form.addresses())),
+        refused=sale.refused_with(),
         then=lambda result: (SEND.show(sent=recipients(result, form.addresses()), **context), 200),
     )
 
@@ -255,13 +254,12 @@ def cancel(uuid: str):
         screen=CANCEL,
         context=context,
         validate=False,
-        refusals=(ValidationError, Conflict),
-        refused=sale.refused_with({"replacement": "substitution_uuid"}),
         audit="invoice.cancel",
-        object_type="invoice",
         object_id=invoice["uuid"],
         reason=lambda _cancelled: cancellation.cancel_reason(form),
         error_reason=form.reason.data,
+        refusals=(ValidationError, Conflict),
+        refused=sale.refused_with({"replacement": "substitution_uuid"}),
         message=lambda cancelled: _(
             "Invoice %(folio)s cancelled: SAT status %(status)s.",
             folio=folio,

@@ -164,7 +164,6 @@ def stamp(receipt_id: str):
         context=context,
         validate=False,
         audit="receipt.stamp",
-        object_type="receipt",
         object_id=receipt_id,
         reason=lambda stamped: f"invoice {stamped.get('invoice_id')}",
         message=lambda stamped: _(
@@ -192,7 +191,6 @@ def cancel(receipt_id: str):
         screen=CANCEL,
         context=context,
         audit="receipt.cancel",
-        object_type="receipt",
         object_id=receipt_id,
         reason=form.reason.data,
         message=_("Receipt cancelled: it will not go into any invoice."),

@@ -75,11 +75,10 @@ def upload_csd():
         screen=CSD,
         context=context,
         validate=False,
-        refused=lambda form, error: [_not_uploaded(), *apply_api_errors(form, error, API_FIELDS)],
         audit="team.upload_csd",
-        object_type="team",
         object_id=team_id,
         reason=lambda answer: _certificate(info),
+        refused=lambda form, error: [_not_uploaded(), *apply_api_errors(form, error, API_FIELDS)],
         then=lambda answer: _result_page(team_id, info, answer),
         repeat_to=url_for("team.csd"),
     )

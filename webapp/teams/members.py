@@ -113,12 +113,11 @@ def new():
         screen=PAGE,
         context=lambda: _context(add_form=form),
         validate=False,
-        refusals=(ValidationError, NotFound),
-        refused=_unknown_user,
         audit="member.create",
-        object_type="member",
         object_id=user_id,
         reason=lambda _added: f"role: {form.role.data}",
+        refusals=(ValidationError, NotFound),
+        refused=_unknown_user,
         then=url_for("members.index"),
     )
 
@@ -146,11 +145,10 @@ def edit(user_id: str):
         lambda: api().teams.add_member(current_team_id(), user_id, form.role.data),
         screen=PAGE,
         validate=False,
-        refusals=(),
         audit="member.update",
-        object_type="member",
         object_id=user_id,
         reason=lambda _changed: f"role: {member.get('role')} → {form.role.data}",
+        refusals=(),
         then=url_for("members.index"),
     )
 
@@ -170,11 +168,10 @@ def delete(user_id: str):
         lambda: api().teams.remove_member(current_team_id(), user_id),
         screen=DELETE,
         context=context,
-        refusals=(Forbidden, ValidationError),
-        refused=refused_with_message,
         audit="member.delete",
-        object_type="member",
         object_id=user_id,
         reason=form.reason.data,
+        refusals=(Forbidden, ValidationError),
+        refused=refused_with_message,
         then=url_for("members.index"),
     )

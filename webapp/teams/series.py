@@ -65,15 +65,14 @@ def new():
             current_team_id(), form.series.data, form.live.data, form.test.data
         ),
         screen=NEW,
-        refusals=(ValidationError, Conflict),
-        refused=_name_taken,
         audit="series.create",
-        object_type="series",
         object_id=lambda created: created.get("id"),
         failed_id=form.series.data,
         reason=lambda created: (
             f"{created.get('series')}: live {created.get('live')}, test {created.get('test')}"
         ),
+        refusals=(ValidationError, Conflict),
+        refused=_name_taken,
         then=url_for("series.index"),
     )
 
@@ -114,7 +113,6 @@ def edit(series_id: str):
         context=context,
         validate=False,
         audit="series.update",
-        object_type="series",
         object_id=series_id,
         reason=_moves(series, changes, form.reason.data),
         then=url_for("series.index"),

@@ -49,11 +49,10 @@ def update_settings():
         screen=SETTINGS,
         context=context,
         validate=False,
-        refused=refused_on_fields,
         audit="team.update_settings",
-        object_type="team",
         object_id=team_id,
         reason=lambda _saved: "changed: " + ", ".join(sorted(changed_paths(payload))),
+        refused=refused_on_fields,
         then=url_for("team.show"),
     )
 

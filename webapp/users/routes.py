@@ -103,13 +103,12 @@ def new():
         form,
         lambda: api().users.create(form.payload()),
         screen=NEW,
-        refusals=(ValidationError, Conflict),
-        refused=_create_refused,
         audit="user.create",
-        object_type="user",
         object_id=lambda user: user.get("id"),
         failed_id=form.email.data,
         reason=lambda user: f"{user.get('email')}{joined}" if joined else user.get("email"),
+        refusals=(ValidationError, Conflict),
+        refused=_create_refused,
         then=lambda user: url_for("users.show", user_id=user["id"]),
     )
 
@@ -133,11 +132,10 @@ def edit(user_id: str):
         screen=EDIT,
         context={"user": user},
         validate=False,
-        refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
         audit="user.update",
-        object_type="user",
         object_id=user_id,
         reason="changed: " + ", ".join(sorted(payload)),
+        refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
         then=url_for("users.show", user_id=user_id),
     )
 
@@ -153,10 +151,9 @@ def reset_password(user_id: str):
         None,
         lambda: api().users.reset_password(user["email"]),
         screen=NOTICE,
-        refusals=(),
         audit="user.reset_password",
-        object_type="user",
         object_id=user_id,
+        refusals=(),
         then=lambda _sent: (NOTICE.show(**_shown(user, notice=notice)), 200),
     )
 
@@ -171,11 +168,10 @@ def login_link(user_id: str):
         None,
         lambda: api().users.login_link(user_id),
         screen=NOTICE,
-        refusals=(),
         audit="user.login_link",
-        object_type="user",
         object_id=user_id,
         reason="link shown once",
+        refusals=(),
         then=lambda link: (
             render_page("users/show.html", "users/_login_link.html", **_shown(user, link=link)),
             200,
