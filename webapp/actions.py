@@ -85,6 +85,7 @@ def perform(
 ):
     """Validate ``form``, send ``call`` once and answer.
 
+    - a form not sent yet (GET) → the screen with it;
     - invalid form → the form again (422), nothing sent, nothing recorded;
     - the form's one-time token (a ``once`` field) already used → where the first attempt
       went (:func:`once.repeated`), nothing sent;
@@ -98,7 +99,8 @@ def perform(
       browser goes there. ``then`` may instead give a response (a page shown once): a repeat
       then goes to ``repeat_to``.
 
-    ``object_type`` is the audit action's object unless said (``client`` for ``client.create``).
+    ``object_type`` is the audit action's object unless said (``client`` for ``client.create``);
+    ``reason`` is the form's own ``reason`` field unless said.
     ``object_id``, ``reason`` and ``message`` may be functions of the call's result (a failure
     row then carries ``failed_id``, e.g. the e-mail a create was refused for). ``form`` is None
     for a verb that is only a button (nothing to validate, no one-time token).
@@ -118,10 +120,14 @@ def perform(
     """
 
     object_type = object_type or audit.partition(".")[0]
+    if reason is None and hasattr(form, "reason"):
+        reason = form.reason.data
 
     def extra() -> dict[str, Any]:
         return {**((context() if callable(context) else context) or {}), "form": form}
 
+    if form is not None and not form.is_submitted():
+        return screen.show(**extra())
     if validate and form is not None and not form.validate():
         return screen.failed(**extra())
     token = getattr(getattr(form, "once", None), "data", None)

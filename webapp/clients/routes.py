@@ -445,8 +445,6 @@ def delete(client_id: str):
     client = get_or_404(api().clients.get, client_id)
     form = ClientDeleteForm()
     context = {"client": client, "title": _("Delete client")}
-    if not form.is_submitted():
-        return DELETE.show(form=form, **context)
     return perform(
         form,
         lambda: api().clients.delete(client_id),
@@ -454,7 +452,6 @@ def delete(client_id: str):
         context=context,
         audit="client.delete",
         object_id=client_id,
-        reason=form.reason.data,
         message=_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id),
         then=url_for("clients.index"),
     )

@@ -343,7 +343,6 @@ def cancel(payment_id: str):
         context=context,
         audit="payment.cancel",
         object_id=payment_id,
-        reason=form.reason.data,
         message=_("Payment cancelled."),
         then=_shown,
     )

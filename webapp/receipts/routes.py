@@ -192,7 +192,6 @@ def cancel(receipt_id: str):
         context=context,
         audit="receipt.cancel",
         object_id=receipt_id,
-        reason=form.reason.data,
         message=_("Receipt cancelled: it will not go into any invoice."),
         then=url_for("receipts.show", receipt_id=receipt_id),
     )

@@ -135,8 +135,6 @@ def delete(service_id: str):
     ``GET /services/{id}``, ``DELETE /services/{id}``."""
     service = get_or_404(api().services.get, service_id)
     form = ServiceDeleteForm()
-    if not form.is_submitted():
-        return DELETE.show(form=form, service=service, title=_("Delete service"))
     return perform(
         form,
         lambda: api().services.delete(service_id),
@@ -144,7 +142,6 @@ def delete(service_id: str):
         context={"service": service, "title": _("Delete service")},
         audit="service.delete",
         object_id=service_id,
-        reason=form.reason.data,
         message=_("Service %(name)s was deleted.", name=service.get("description") or service_id),
         then=url_for("services.index"),
     )

@@ -161,8 +161,6 @@ def delete(user_id: str):
     member = one_or_404(_members(), user_id)
     form = MemberRemoveForm()
     context = {"member": member, "title": _("Remove member")}
-    if not form.is_submitted():
-        return DELETE.show(form=form, **context)
     return perform(
         form,
         lambda: api().teams.remove_member(current_team_id(), user_id),
@@ -170,7 +168,6 @@ def delete(user_id: str):
         context=context,
         audit="member.delete",
         object_id=user_id,
-        reason=form.reason.data,
         refusals=(Forbidden, ValidationError),
         refused=refused_with_message,
         then=url_for("members.index"),

@@ -141,7 +141,6 @@ def delete():
         validate=False,
         audit="team.delete",
         object_id=team_id,
-        reason=form.reason.data,
         refusals=(Forbidden, ValidationError),
         refused=refused_with_message,
         message=_("Team %(name)s was deleted.", name=team.get("legal_name") or team_id),

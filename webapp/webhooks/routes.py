@@ -147,8 +147,6 @@ def delete(webhook_id: str):
     webhook = get_or_404(api().webhooks.get, webhook_id, missing=MISSING)
     form = WebhookDeleteForm()
     context = {"webhook": webhook, "title": _("Delete webhook")}
-    if not form.is_submitted():
-        return DELETE.show(form=form, **context)
     return perform(
         form,
         lambda: api().webhooks.delete(webhook_id),
