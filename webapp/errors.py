@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -66,62 +67,54 @@ def _retry_url() -> str | None:
     return safe_next(request.full_path.rstrip("?")) or "/"
 
 
+# gigstack's failures as the error page tells them: status, title and what happened (the first
+# class that matches; a subclass stands before its parent)
+UPSTREAM_PAGES = (
+    (
+        gigstack.CircuitOpen,
+        503,
+        _l("gigstack is not responding"),
+        _l("Several requests in a row failed; we wait a few seconds before trying again."),
+    ),
+    (gigstack.Timeout, 504, _l("gigstack took too long"), _l("The request got no answer in time.")),
+    (
+        gigstack.Unavailable,
+        502,
+        _l("gigstack unreachable"),
+        _l("We could not reach gigstack. It may be momentary."),
+    ),
+    (
+        gigstack.Unauthorized,
+        502,
+        _l("API key rejected"),
+        _l("gigstack rejected the configured API key. Check GIGSTACK_API_KEY."),
+    ),
+    (
+        gigstack.Forbidden,
+        403,
+        _l("No access to this team"),
+        _l("The API key cannot act on that team."),
+    ),
+    (
+        gigstack.NotFound,
+        404,
+        _l("Not found"),
+        _l("gigstack did not find what you are looking for."),
+    ),
+)
+
+
 def describe_upstream_error(error: gigstack.GigstackError) -> ErrorView:
     """gigstack failures: a clear title, what happened, and a retry path."""
     retry = _retry_url()
-    if isinstance(error, gigstack.CircuitOpen):
-        return ErrorView(
-            503,
-            _("gigstack is not responding"),
-            _("Several requests in a row failed; we wait a few seconds before trying again."),
-            error.code,
-            retry,
-        )
-    if isinstance(error, gigstack.Timeout):
-        return ErrorView(
-            504,
-            _("gigstack took too long"),
-            _("The request got no answer in time."),
-            error.code,
-            retry,
-        )
     if isinstance(error, gigstack.RateLimited):
         detail = _("gigstack asked us to wait.")
         if error.retry_after:
             detail += " " + _("Try again in %(seconds)d s.", seconds=int(error.retry_after))
         return ErrorView(429, _("Too many requests"), detail, error.code, retry)
-    if isinstance(error, gigstack.Unavailable):
-        return ErrorView(
-            502,
-            _("gigstack unreachable"),
-            _("We could not reach gigstack. It may be momentary."),
-            error.code,
-            retry,
-        )
-    if isinstance(error, gigstack.Unauthorized):
-        return ErrorView(
-            502,
-            _("API key rejected"),
-            _("gigstack rejected the configured API key. Check GIGSTACK_API_KEY."),
-            error.code,
-            retry,
-        )
-    if isinstance(error, gigstack.Forbidden):
-        return ErrorView(
-            403,
-            _("No access to this team"),
-            _("The API key cannot act on that team."),
-            error.code,
-            retry,
-        )
-    if isinstance(error, gigstack.NotFound):
-        return ErrorView(
-            404,
-            _("Not found"),
-            _("gigstack did not find what you are looking for."),
-            error.code,
-            retry,
-        )
+    for kind, status, title, detail in UPSTREAM_PAGES:
+        if isinstance(error, kind):
+            return ErrorView(status, str(title), str(detail), error.code, retry)
     if isinstance(error, gigstack.ValidationError) and _is_our_cursor(error):
         # the visitor's own input (an old, cut or edited link), not gigstack's failure
         return ErrorView(
