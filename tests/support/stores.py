@@ -39,6 +39,17 @@ def postgres_url() -> str:
     return url
 
 
+def postgres_migrated_url() -> str:
+    """A PostgreSQL database at the latest migration with every table empty, for this test
+    (migrated once per session, emptied per test: see :mod:`tests.support.migrated`)."""
+    from tests.support import migrated
+    from webapp.config import database_url
+
+    url = database_url(_server("TEST_DATABASE_URL", "REQUIRE_POSTGRES", "PostgreSQL"), "")
+    migrated.reset_postgres(url)
+    return url
+
+
 def redis_url() -> str:
     """A Redis database emptied for this test."""
     import redis
