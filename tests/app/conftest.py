@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import migrated, stores
+from tests.support import build_cache, migrated, stores
 from webapp import create_app, database
 from webapp.auth.models import Staff
 from webapp.extensions import db
@@ -70,16 +70,18 @@ def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
     In-memory SQLite gets a copy of the session's migrated template; the ``databases``
     variant's PostgreSQL was migrated and emptied for this test by :func:`store_variant`; any
     other database (a file a test names) is migrated here with Alembic."""
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "GIGSTACK_SANDBOX_URL": api_url,
-            "GIGSTACK_SANDBOX_KEY": key,
-            "WTF_CSRF_ENABLED": True,
-            **_STORES,
-            **overrides,
-        }
-    )
+    with build_cache.static_files_built_once():
+        app = create_app(
+            {
+                "APP_ENV": "testing",
+                "GIGSTACK_SANDBOX_URL": api_url,
+                "GIGSTACK_SANDBOX_KEY": key,
+                "WTF_CSRF_ENABLED": True,
+                **_STORES,
+                **overrides,
+            }
+        )
+    app.jinja_env.bytecode_cache = build_cache.TEMPLATES  # templates compiled once a session
     _BUILT.append(app)
     if migrated.is_in_memory(app):
         migrated.copy_template(app)
