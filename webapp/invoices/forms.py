@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SearchField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp.forms import BackofficeForm
@@ -19,12 +19,20 @@ class InvoiceFilterForm(BackofficeForm):
     status = SelectField(
         _l("Status"),
         validate_choice=False,
-        choices=[("", _l("Any")), ("valid", _l("Valid")), ("cancelled", _l("Cancelled"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("valid", _l("Valid")),
+            SelectChoice("cancelled", _l("Cancelled")),
+        ],
     )
     payment_method = SelectField(
         _l("Payment method"),
         validate_choice=False,
-        choices=[("", _l("Any")), ("PUE", "PUE"), ("PPD", "PPD")],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("PUE", "PUE"),
+            SelectChoice("PPD", "PPD"),
+        ],
     )
     series = StringField(_l("Series"), validators=[Length(max=25)])
     client_id = StringField(_l("Client id"), validators=[Length(max=64)])
@@ -35,10 +43,10 @@ class InvoiceFilterForm(BackofficeForm):
         validate_choice=False,
         default="-created",
         choices=[
-            ("-created", _l("Newest first")),
-            ("created", _l("Oldest first")),
-            ("name", _l("Client (A–Z)")),
-            ("-name", _l("Client (Z–A)")),
+            SelectChoice("-created", _l("Newest first")),
+            SelectChoice("created", _l("Oldest first")),
+            SelectChoice("name", _l("Client (A–Z)")),
+            SelectChoice("-name", _l("Client (Z–A)")),
         ],
     )
 

@@ -20,6 +20,7 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -76,14 +77,16 @@ class InvoiceForm(BackofficeForm):
     payment_method = SelectField(
         _l("Payment method"),
         choices=[
-            ("PUE", "PUE — Pago en una sola exhibición"),
-            ("PPD", "PPD — Pago en parcialidades o diferido"),
+            SelectChoice("PUE", "PUE — Pago en una sola exhibición"),
+            SelectChoice("PPD", "PPD — Pago en parcialidades o diferido"),
         ],
         default="PUE",
     )
     payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
     use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
+    currency = SelectField(
+        _l("Currency"), choices=[SelectChoice(c, c) for c in CURRENCIES], default="MXN"
+    )
     exchange_rate = DecimalField(
         _l("Exchange rate"),
         places=None,

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -48,7 +49,7 @@ class PaymentFilterForm(BackofficeForm):
     currency = SelectField(
         _l("Currency"),
         validate_choice=False,
-        choices=[("", _l("Any"))] + [(c, c) for c in CURRENCIES],
+        choices=[SelectChoice("", _l("Any"))] + [SelectChoice(c, c) for c in CURRENCIES],
     )
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
@@ -56,7 +57,10 @@ class PaymentFilterForm(BackofficeForm):
         _l("Sort by"),
         validate_choice=False,
         default="-created",
-        choices=[("-created", _l("Newest first")), ("created", _l("Oldest first"))],
+        choices=[
+            SelectChoice("-created", _l("Newest first")),
+            SelectChoice("created", _l("Oldest first")),
+        ],
     )
 
 
@@ -71,7 +75,9 @@ class PaymentForm(BackofficeForm):
     idempotency_key = HiddenField()
     client_id = StringField(_l("Client"), validators=[Length(max=64)])
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
+    currency = SelectField(
+        _l("Currency"), choices=[SelectChoice(c, c) for c in CURRENCIES], default="MXN"
+    )
     exchange_rate = DecimalField(
         _l("Exchange rate"),
         places=None,
@@ -80,7 +86,7 @@ class PaymentForm(BackofficeForm):
     automation_type = SelectField(
         _l("When the payment succeeds"),
         default="none",
-        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
+        choices=[SelectChoice(code, text) for code, text in AUTOMATION_HELP.items()],
     )
     send_email = BooleanField(_l("E-mail the client"))
     emails = StringField(
@@ -112,7 +118,7 @@ class RequestForm(PaymentForm):
     methods = MultiCheckbox(
         _l("Allowed payment methods"),
         default=["spei"],
-        choices=[(m, METHOD_LABELS[m]) for m in PAYMENT_METHODS],
+        choices=[SelectChoice(m, METHOD_LABELS[m]) for m in PAYMENT_METHODS],
         validate_choice=False,
     )
 

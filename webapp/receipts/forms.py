@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -40,7 +41,9 @@ class ReceiptForm(BackofficeForm):
         _l("Client (optional: público en general)"), validators=[Length(max=64)]
     )
     items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ITEMS)
-    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="MXN")
+    currency = SelectField(
+        _l("Currency"), choices=[SelectChoice(c, c) for c in CURRENCIES], default="MXN"
+    )
     exchange_rate = DecimalField(
         _l("Exchange rate"),
         places=None,

@@ -18,6 +18,7 @@ from wtforms import (
     Field,
     HiddenField,
     SearchField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -225,10 +226,10 @@ class DirectoryFilterForm(BackofficeForm):
         validate_choice=False,
         default="name",
         choices=[
-            ("name", _l("Name")),
-            ("rfc", "RFC"),
-            ("-created", _l("Newest first")),
-            ("created", _l("Oldest first")),
-            ("csd", _l("CSD expiry (soonest first)")),
+            SelectChoice("name", _l("Name")),
+            SelectChoice("rfc", "RFC"),
+            SelectChoice("-created", _l("Newest first")),
+            SelectChoice("created", _l("Oldest first")),
+            SelectChoice("csd", _l("CSD expiry (soonest first)")),
         ],
     )

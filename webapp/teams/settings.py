@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from webapp import catalogs
@@ -35,7 +35,11 @@ from .scoped import current_team_id, team_blueprint
 bp = team_blueprint("settings", __name__, "/settings")
 
 UNSET = ""
-YES_NO = [(UNSET, _l("Not set (gigstack's default)")), ("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO = [
+    SelectChoice(UNSET, _l("Not set (gigstack's default)")),
+    SelectChoice("yes", _l("Yes")),
+    SelectChoice("no", _l("No")),
+]
 EMAILS = r"^\s*([^@\s,]+@[^@\s,]+\.[^@\s,]+\s*(,\s*[^@\s,]+@[^@\s,]+\.[^@\s,]+\s*)*)?$"
 
 
@@ -192,7 +196,10 @@ def _field(setting: Setting, series_names: list[str]):
         return SelectField(
             setting.label,
             name=name,
-            choices=[(UNSET, _l("Not set (gigstack's default)")), *options],
+            choices=[
+                SelectChoice(UNSET, _l("Not set (gigstack's default)")),
+                *(SelectChoice(*o) for o in options),
+            ],
         )
     if setting.kind == "emails":
         return StringField(
