@@ -9,6 +9,9 @@ LOCK := requirements-dev.txt
 # the resolver used by `make lock` / `make upgrade` (the lock itself installs with plain pip)
 UV_VERSION := 0.13.9
 UV := .venv-lock/bin/uv
+# pytest-xdist workers for `make test`: one per core (each with its own sandbox, database and
+# Redis number); PYTEST_WORKERS=0 runs in one process
+PYTEST_WORKERS ?= auto
 COMPILE = $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--quiet --custom-compile-command "make lock"
 
@@ -38,7 +41,7 @@ test: $(STAMP)
 	else echo "database tests: SQLite only — PostgreSQL SKIPPED (set TEST_DATABASE_URL=postgresql://…)"; fi
 	@if [ -n "$${TEST_REDIS_URL:-}" ]; then echo "shared-state tests: Redis at $${TEST_REDIS_URL}"; \
 	else echo "shared-state tests: Redis SKIPPED (set TEST_REDIS_URL=redis://…)"; fi
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale $${SCALE:-40} --users $${USERS:-20} --seconds $${BENCH_SECONDS:-30}

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.contract import ContractMiddleware, ContractRecorder
+from tests.support.stored import StoredState
 from webapp.sandbox.server import SandboxServer, start_sandbox
 
 # A fixed "now" for anything date-sensitive (the valid SAT test CSD expires 2027-05-18).
@@ -46,6 +47,14 @@ def _contract_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     violations = recorder.take()
     if violations:
         pytest.fail("OpenAPI contract violations:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture
+def stored(sandbox: SandboxServer) -> StoredState:
+    """``stored("invoices", team, status="valid")``: what the sandbox stores (copies), read
+    from its store; ``stored.one(…)``, ``stored.team(id)``, ``stored.series(id)``,
+    ``stored.users(email=…)`` (see :mod:`tests.support.stored`)."""
+    return StoredState(sandbox.store)
 
 
 @pytest.fixture

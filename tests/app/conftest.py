@@ -1,5 +1,6 @@
 """Fixtures for the dashboard: the Flask app wired to the session sandbox over HTTP, its own
-database (in-memory SQLite, migrated with Alembic), staff accounts and signed-in clients.
+database (in-memory SQLite at the latest migration: Alembic runs once per session and each app
+gets a copy, see :mod:`tests.support.migrated`), staff accounts and signed-in clients.
 
 A module or test marked ``databases`` runs again on PostgreSQL, one marked ``state_stores``
 again with Redis as the shared state (throttle counts, caches): every app the test builds with
@@ -16,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import stores
+from tests.support import build_cache, migrated, stores
 from webapp import create_app, database
 from webapp.auth.models import Staff
 from webapp.extensions import db
@@ -52,7 +53,7 @@ def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
     database_kind, state_kind = VARIANTS[name]
     _STORES.clear()
     if database_kind == "postgresql":
-        _STORES["DATABASE_URL"] = stores.postgres_url()
+        _STORES["DATABASE_URL"] = stores.postgres_migrated_url()
     if state_kind == "redis":
         _STORES["REDIS_URL"] = stores.redis_url()
     yield name
@@ -64,19 +65,28 @@ def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
-    """A testing app on ``api_url`` with a migrated, empty database."""
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "GIGSTACK_SANDBOX_URL": api_url,
-            "GIGSTACK_SANDBOX_KEY": key,
-            "WTF_CSRF_ENABLED": True,
-            **_STORES,
-            **overrides,
-        }
-    )
+    """A testing app on ``api_url`` with a migrated, empty database.
+
+    In-memory SQLite gets a copy of the session's migrated template; the ``databases``
+    variant's PostgreSQL was migrated and emptied for this test by :func:`store_variant`; any
+    other database (a file a test names) is migrated here with Alembic."""
+    with build_cache.static_files_built_once():
+        app = create_app(
+            {
+                "APP_ENV": "testing",
+                "GIGSTACK_SANDBOX_URL": api_url,
+                "GIGSTACK_SANDBOX_KEY": key,
+                "WTF_CSRF_ENABLED": True,
+                **_STORES,
+                **overrides,
+            }
+        )
+    app.jinja_env.bytecode_cache = build_cache.TEMPLATES  # templates compiled once a session
     _BUILT.append(app)
-    database.upgrade(app)
+    if migrated.is_in_memory(app):
+        migrated.copy_template(app)
+    elif "DATABASE_URL" in overrides or "DATABASE_URL" not in _STORES:
+        database.upgrade(app)
     return app
 
 

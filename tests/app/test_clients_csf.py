@@ -47,11 +47,6 @@ def _base(teams) -> str:
     return f"/teams/{teams['partner']}/clients/"
 
 
-def _clients(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("clients", team_id, False)].values())
-
-
 @pytest.mark.parametrize(
     ("pdf", "message"),
     [
@@ -103,7 +98,7 @@ def test_old_or_inactive_csfs_warn(operator_on, teams, overrides, warning):
 
 
 def test_update_shows_the_diff_then_uploads_once(
-    csf_app, operator_on, api, sandbox, teams, restore_sandbox
+    csf_app, operator_on, api, stored, teams, restore_sandbox
 ):
     client = api.clients.create(
         {
@@ -128,13 +123,13 @@ def test_update_shows_the_diff_then_uploads_once(
     second = post_form(operator_on, _base(teams) + "csf/confirm", {"token": token})
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
-    updated = next(c for c in _clients(sandbox, teams["partner"]) if c["id"] == client["id"])
+    updated = stored.one("clients", teams["partner"], id=client["id"])
     assert updated["tax_system"] == "601" and updated["address"]["zip"] == "42501"
     assert [e.outcome for e in audit_rows(csf_app, "client.confirm_csf")] == ["ok"]
 
 
 def test_a_csf_of_another_rfc_is_blocked(
-    operator_on, api, sandbox, teams, sandbox_requests, restore_sandbox
+    operator_on, api, teams, sandbox_requests, restore_sandbox
 ):
     client = api.clients.create(
         {"legal_name": "OTRA", "tax_id": "OTR150101AB1", "tax_system": "601"}, team=teams["partner"]
@@ -151,7 +146,7 @@ def test_a_csf_of_another_rfc_is_blocked(
 
 
 def test_a_failed_upload_keeps_the_preview_for_a_retry(
-    operator_on, sandbox, teams, faults, restore_sandbox
+    operator_on, stored, teams, faults, restore_sandbox
 ):
     html = _upload(
         operator_on, _base(teams) + "csf", synthetic_csf.fisica_funk(issued_on=date(2026, 1, 20))
@@ -167,7 +162,7 @@ def test_a_failed_upload_keeps_the_preview_for_a_retry(
     faults({"rules": []})
     retried = post_form(operator_on, _base(teams) + "csf/confirm", {"token": token})
     assert retried.status_code == 302
-    assert any(c.get("tax_id") == "FUNK671228PH6" for c in _clients(sandbox, teams["partner"]))
+    assert stored("clients", teams["partner"], tax_id="FUNK671228PH6")
 
 
 def test_an_unknown_or_expired_token_asks_for_the_file_again(operator_on, teams):

@@ -37,26 +37,17 @@ def _base(teams) -> str:
     return f"/teams/{teams['partner']}/clients/"
 
 
-def _clients(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("clients", team_id, False)].values())
-
-
 def _rows(html: str) -> list[str]:
     return re.findall(r'<tr data-client="([^"]+)">', html)
 
 
-def _by_rfc(sandbox, teams, rfc: str) -> dict:
-    return next(c for c in _clients(sandbox, teams["partner"]) if c.get("tax_id") == rfc)
-
-
-def test_list_pages_and_search_by_rfc(viewer, sandbox, teams):
+def test_list_pages_and_search_by_rfc(viewer, stored, teams):
     html = viewer.get(_base(teams)).get_data(as_text=True)
-    assert len(_rows(html)) == min(25, len(_clients(sandbox, teams["partner"])))
+    assert len(_rows(html)) == min(25, len(stored("clients", teams["partner"])))
     found = viewer.get(
         _base(teams), query_string={"q": "XAXX010101000"}, headers=htmx_headers("clients-list")
     ).get_data(as_text=True)
-    assert _rows(found) == [_by_rfc(sandbox, teams, "XAXX010101000")["id"]]
+    assert _rows(found) == [stored.one("clients", teams["partner"], tax_id="XAXX010101000")["id"]]
     assert "<html" not in found
 
 
@@ -80,27 +71,28 @@ def test_a_search_that_matches_more_than_it_shows_says_so(viewer, teams, monkeyp
         ),
     ],
 )
-def test_filters_the_api_lacks_are_applied_over_every_page(viewer, sandbox, teams, query, rule):
+def test_filters_the_api_lacks_are_applied_over_every_page(viewer, stored, teams, query, rule):
     html = viewer.get(_base(teams), query_string=query).get_data(as_text=True)
-    expected = {c["id"] for c in _clients(sandbox, teams["partner"]) if rule(c)}
+    expected = {c["id"] for c in stored("clients", teams["partner"]) if rule(c)}
     assert expected and set(_rows(html)) == expected
 
 
 def test_csv_exports_every_match_with_a_bom_and_safe_cells(
-    app, viewer, sandbox, teams, restore_sandbox
+    app, viewer, sandbox, stored, teams, restore_sandbox
 ):
-    target = _clients(sandbox, teams["partner"])[3]
-    target["legal_name"] = "=cmd|' /C calc'!A0"
+    with sandbox.store.lock:  # a client whose name a spreadsheet would run as a formula
+        target = sandbox.store.all("clients", teams["partner"], False)[3]
+        target["legal_name"] = "=cmd|' /C calc'!A0"
     rows = read_csv(viewer.get(_base(teams) + "export.csv"))
-    assert len(rows) == len(_clients(sandbox, teams["partner"]))  # all pages, not one
+    assert len(rows) == len(stored("clients", teams["partner"]))  # all pages, not one
     cell = next(r["legal_name"] for r in rows if r["id"] == target["id"])
     assert cell.startswith("'=")
     only_valid = read_csv(viewer.get(_base(teams) + "export.csv?validity=valid"))
     assert only_valid and all(r["sat_check"] == "valid" for r in only_valid)
 
 
-def test_detail_says_what_is_wrong_and_shows_its_documents(viewer, sandbox, teams):
-    efos = _by_rfc(sandbox, teams, "EFO150101AB7")
+def test_detail_says_what_is_wrong_and_shows_its_documents(viewer, stored, teams):
+    efos = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
     html = viewer.get(f"{_base(teams)}{efos['id']}").get_data(as_text=True)
     assert "El RFC está en la lista EFOS del SAT" in html
     assert "601 — General de Ley Personas Morales" in html
@@ -108,8 +100,8 @@ def test_detail_says_what_is_wrong_and_shows_its_documents(viewer, sandbox, team
         assert f'data-testid="panel-{panel}"' in html
 
 
-def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, sandbox, teams, faults):
-    client = _clients(sandbox, teams["partner"])[4]
+def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, stored, teams, faults):
+    client = stored("clients", teams["partner"])[4]
     faults({"rules": [{"method": "GET", "path": "/payments", "status": 503, "retry_after": 0}]})
     answer = viewer.get(f"{_base(teams)}{client['id']}")
     html = answer.get_data(as_text=True)
@@ -118,8 +110,8 @@ def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, sandbox, teams, f
     assert client["tax_id"] in html
 
 
-def test_validate_shows_the_fresh_result_and_is_audited(app, operator, sandbox, teams):
-    client = _clients(sandbox, teams["partner"])[5]
+def test_validate_shows_the_fresh_result_and_is_audited(app, operator, stored, teams):
+    client = stored("clients", teams["partner"])[5]
     answer = post_form(operator, f"{_base(teams)}{client['id']}/validate", htmx="client-actions")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
@@ -127,8 +119,8 @@ def test_validate_shows_the_fresh_result_and_is_audited(app, operator, sandbox, 
     assert audit_rows(app, "client.validate")[-1].object_id == client["id"]
 
 
-def test_portal_link_is_shown_once_and_audited_without_it(app, operator, sandbox, teams):
-    client = _clients(sandbox, teams["partner"])[6]
+def test_portal_link_is_shown_once_and_audited_without_it(app, operator, stored, teams):
+    client = stored("clients", teams["partner"])[6]
     answer = post_form(operator, f"{_base(teams)}{client['id']}/portal-link", htmx="client-actions")
     html = answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
@@ -155,12 +147,12 @@ def test_stamping_pending_receipts_confirms_then_lists_results(
     assert audit_rows(app, "client.stamp_pending_receipts")[-1].outcome == "ok"
 
 
-def test_create_once_with_the_rules_of_cfdi_40(app, operator, sandbox, teams, restore_sandbox):
+def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, restore_sandbox):
     once = input_value(operator.get(_base(teams) + "new").get_data(as_text=True), "once")
     first = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     second = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     assert first.status_code == second.status_code == 302
-    made = [c for c in _clients(sandbox, teams["partner"]) if c.get("tax_id") == "CBA150101AB1"]
+    made = stored("clients", teams["partner"], tax_id="CBA150101AB1")
     assert len(made) == 1 and made[0]["address"]["zip"] == "37000"
     assert first.headers["Location"] == f"{_base(teams)}{made[0]['id']}"
     assert audit_rows(app, "client.create")[-1].object_id == made[0]["id"]
@@ -204,7 +196,7 @@ def test_generic_rfc_fixes_regime_and_use(operator, teams):
 
 
 def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(
-    operator, sandbox, teams, restore_sandbox
+    operator, stored, teams, restore_sandbox
 ):
     answer = post_form(
         operator,
@@ -220,15 +212,15 @@ def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(
     )
     assert answer.status_code == 302
     made = [
-        c for c in _clients(sandbox, teams["partner"]) if c.get("legal_name") == "VENTAS MOSTRADOR"
+        c for c in stored("clients", teams["partner"]) if c.get("legal_name") == "VENTAS MOSTRADOR"
     ]
     assert [(c["tax_system"], c["use"]) for c in made] == [("616", "S01")]
 
 
 def test_edit_sends_only_what_changed(
-    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
 ):
-    client = _by_rfc(sandbox, teams, "EFO150101AB7")
+    client = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
     path = f"{_base(teams)}{client['id']}/edit"
     page = operator.get(path).get_data(as_text=True)
     data = {
@@ -254,23 +246,23 @@ def test_edit_sends_only_what_changed(
     data.update({"tax_system": client["tax_system"], "use": client["use"], "phone": "442 123 4567"})
     answer = post_form(operator, path, data)
     assert answer.status_code == 302
-    assert _by_rfc(sandbox, teams, "EFO150101AB7")["phone"] == "442 123 4567"
+    assert stored.one("clients", teams["partner"], tax_id="EFO150101AB7")["phone"] == "442 123 4567"
     assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
 
 
-def test_delete_asks_a_reason_and_names_the_client(app, operator, sandbox, teams, restore_sandbox):
-    client = _clients(sandbox, teams["partner"])[7]
+def test_delete_asks_a_reason_and_names_the_client(app, operator, stored, teams, restore_sandbox):
+    client = stored("clients", teams["partner"])[7]
     path = f"{_base(teams)}{client['id']}/delete"
     page = operator.get(path).get_data(as_text=True)
     assert (client.get("legal_name") or client["name"]) in text_of(page)
     assert post_form(operator, path, {"reason": ""}).status_code == 422
     assert post_form(operator, path, {"reason": "duplicado"}).status_code == 302
-    assert client["id"] not in {c["id"] for c in _clients(sandbox, teams["partner"])}
+    assert client["id"] not in {c["id"] for c in stored("clients", teams["partner"])}
     assert audit_rows(app, "client.delete")[-1].reason == "duplicado"
 
 
-def test_viewers_read_only(viewer, sandbox, teams):
-    client = _clients(sandbox, teams["partner"])[0]
+def test_viewers_read_only(viewer, stored, teams):
+    client = stored("clients", teams["partner"])[0]
     for path in (
         _base(teams) + "new",
         f"{_base(teams)}{client['id']}/edit",

@@ -11,21 +11,8 @@ from tests.app.helpers import audit_rows, field_error, post_form, text_of
 pytestmark = pytest.mark.databases
 
 
-def _invoices(sandbox, team_id: str, live: bool = False) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("invoices", team_id, live)].values())
-
-
-def _valid_income(sandbox, team_id: str, live: bool = False) -> list[dict]:
-    return [
-        inv
-        for inv in _invoices(sandbox, team_id, live)
-        if inv["invoice_type"] == "I" and inv["status"] == "valid"
-    ]
-
-
-def _stored(sandbox, team_id: str, uuid: str, live: bool = False) -> dict:
-    return next(inv for inv in _invoices(sandbox, team_id, live) if inv["uuid"] == uuid)
+def _valid_income(stored, team_id: str, live: bool = False) -> list[dict]:
+    return stored("invoices", team_id, live=live, invoice_type="I", status="valid")
 
 
 def _path(teams, uuid: str) -> str:
@@ -34,25 +21,25 @@ def _path(teams, uuid: str) -> str:
 
 @pytest.mark.parametrize("motive", ["02", "03", "04"])
 def test_each_motive_without_substitute_cancels(
-    app, operator, sandbox, teams, motive, restore_sandbox
+    app, operator, stored, teams, motive, restore_sandbox
 ):
-    target = _valid_income(sandbox, teams["partner"])[int(motive)]
+    target = _valid_income(stored, teams["partner"])[int(motive)]
     answer = post_form(
         operator,
         _path(teams, target["uuid"]),
         {"motive": motive, "reason": f"prueba del motivo {motive}"},
     )
     assert answer.status_code == 302
-    stored = _stored(sandbox, teams["partner"], target["uuid"])
-    assert stored["status"] == "cancelled" and stored["cancellation_motive"] == motive
+    after = stored.one("invoices", teams["partner"], uuid=target["uuid"])
+    assert after["status"] == "cancelled" and after["cancellation_motive"] == motive
     entry = audit_rows(app, "invoice.cancel")[-1]
     assert entry.object_id == target["uuid"] and f"motive {motive}" in entry.reason
     page = text_of(operator.get(answer.headers["Location"]).get_data(as_text=True))
     assert "cancelada" in page.lower()
 
 
-def test_each_motive_is_explained_in_plain_spanish(operator, sandbox, teams):
-    target = _valid_income(sandbox, teams["partner"])[0]
+def test_each_motive_is_explained_in_plain_spanish(operator, stored, teams):
+    target = _valid_income(stored, teams["partner"])[0]
     page = text_of(operator.get(_path(teams, target["uuid"])).get_data(as_text=True))
     for words in (
         "una nueva la sustituye",
@@ -64,9 +51,9 @@ def test_each_motive_is_explained_in_plain_spanish(operator, sandbox, teams):
 
 
 def test_cancelling_twice_says_so_and_sends_nothing(
-    operator, sandbox, teams, restore_sandbox, sandbox_requests
+    operator, stored, teams, restore_sandbox, sandbox_requests
 ):
-    target = _valid_income(sandbox, teams["partner"])[5]
+    target = _valid_income(stored, teams["partner"])[5]
     path = _path(teams, target["uuid"])
     assert post_form(operator, path, {"motive": "02", "reason": "uno"}).status_code == 302
     sandbox_requests.clear()
@@ -77,13 +64,13 @@ def test_cancelling_twice_says_so_and_sends_nothing(
 
 
 def test_motive_01_guides_issuing_the_substitute_and_comes_back(
-    app, operator, api, sandbox, teams, restore_sandbox
+    app, operator, api, stored, teams, restore_sandbox
 ):
     from tests.app.helpers import input_value
 
     target = next(
         inv
-        for inv in _valid_income(sandbox, teams["partner"])
+        for inv in _valid_income(stored, teams["partner"])
         if inv["client"].get("tax_id") not in ("XAXX010101000", "XEXX010101000")
     )
     page = operator.get(_path(teams, target["uuid"])).get_data(as_text=True)
@@ -135,11 +122,14 @@ def test_motive_01_guides_issuing_the_substitute_and_comes_back(
         {"motive": "01", "substitution_uuid": new_uuid, "reason": "datos del receptor"},
     )
     assert done.status_code == 302
-    assert _stored(sandbox, teams["partner"], target["uuid"])["substitution_uuid"] == new_uuid
+    assert (
+        stored.one("invoices", teams["partner"], uuid=target["uuid"])["substitution_uuid"]
+        == new_uuid
+    )
 
 
-def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operator, sandbox, teams):
-    target = _valid_income(sandbox, teams["partner"])[6]
+def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operator, stored, teams):
+    target = _valid_income(stored, teams["partner"])[6]
     answer = post_form(
         operator,
         _path(teams, target["uuid"]),
@@ -148,14 +138,14 @@ def test_a_substitute_that_is_the_invoice_itself_is_refused_on_its_field(operato
     )
     assert answer.status_code == 422
     assert field_error(answer.get_data(as_text=True), "substitution_uuid")
-    assert _stored(sandbox, teams["partner"], target["uuid"])["status"] == "valid"
+    assert stored.one("invoices", teams["partner"], uuid=target["uuid"])["status"] == "valid"
 
 
-def test_a_substitute_that_is_not_valid_is_refused_on_its_field(operator, sandbox, teams):
-    target = _valid_income(sandbox, teams["partner"])[7]
+def test_a_substitute_that_is_not_valid_is_refused_on_its_field(operator, stored, teams):
+    target = _valid_income(stored, teams["partner"])[7]
     cancelled = next(
         inv
-        for inv in _invoices(sandbox, teams["partner"])
+        for inv in stored("invoices", teams["partner"])
         if inv["invoice_type"] == "I" and inv["status"] == "cancelled"
     )
     answer = post_form(
@@ -166,11 +156,11 @@ def test_a_substitute_that_is_not_valid_is_refused_on_its_field(operator, sandbo
     )
     assert answer.status_code == 422
     assert field_error(answer.get_data(as_text=True), "substitution_uuid")
-    assert _stored(sandbox, teams["partner"], target["uuid"])["status"] == "valid"
+    assert stored.one("invoices", teams["partner"], uuid=target["uuid"])["status"] == "valid"
 
 
-def test_an_unknown_motive_is_refused_before_sending(operator, sandbox, teams, sandbox_requests):
-    target = _valid_income(sandbox, teams["partner"])[8]
+def test_an_unknown_motive_is_refused_before_sending(operator, stored, teams, sandbox_requests):
+    target = _valid_income(stored, teams["partner"])[8]
     answer = post_form(
         operator, _path(teams, target["uuid"]), {"motive": "09", "reason": "x"}, htmx="cancel-form"
     )
@@ -189,8 +179,8 @@ def live_operator(sandbox, keys):
     application.extensions["gigstack"].close()
 
 
-def test_live_mode_asks_for_the_series_folio_typed(live_operator, sandbox, teams, restore_sandbox):
-    target = _valid_income(sandbox, teams["partner"], live=True)[0]
+def test_live_mode_asks_for_the_series_folio_typed(live_operator, stored, teams, restore_sandbox):
+    target = _valid_income(stored, teams["partner"], live=True)[0]
     folio = f"{target['series']}-{target['folio_number']}"
     path = _path(teams, target["uuid"])
     wrong = post_form(
@@ -201,9 +191,15 @@ def test_live_mode_asks_for_the_series_folio_typed(live_operator, sandbox, teams
     )
     assert wrong.status_code == 422
     assert folio in field_error(wrong.get_data(as_text=True), "confirm_folio")
-    assert _stored(sandbox, teams["partner"], target["uuid"], live=True)["status"] == "valid"
+    assert (
+        stored.one("invoices", teams["partner"], live=True, uuid=target["uuid"])["status"]
+        == "valid"
+    )
     done = post_form(
         live_operator, path, {"motive": "02", "reason": "x", "confirm_folio": folio.lower()}
     )
     assert done.status_code == 302
-    assert _stored(sandbox, teams["partner"], target["uuid"], live=True)["status"] == "cancelled"
+    assert (
+        stored.one("invoices", teams["partner"], live=True, uuid=target["uuid"])["status"]
+        == "cancelled"
+    )

@@ -10,24 +10,22 @@ from tests.app.helpers import audit_rows, input_value, post_form, text_of
 pytestmark = pytest.mark.databases
 
 
-def _invoice(sandbox, teams) -> dict:
-    with sandbox.store.lock:
-        return next(
-            inv
-            for inv in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-            if inv["invoice_type"] == "I"
-            and inv["status"] == "valid"
-            and len(inv["items"]) >= 1
-            and float(inv["items"][0]["quantity"]) >= 1
-        )
+def _invoice(stored, teams) -> dict:
+    return stored.one(
+        "invoices",
+        teams["partner"],
+        invoice_type="I",
+        status="valid",
+        test=lambda inv: len(inv["items"]) >= 1 and float(inv["items"][0]["quantity"]) >= 1,
+    )
 
 
 def _path(teams, invoice) -> str:
     return f"/teams/{teams['partner']}/invoices/{invoice['uuid']}/credit-note"
 
 
-def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams, restore_sandbox):
-    invoice = _invoice(sandbox, teams)
+def test_all_items_prefilled_and_issued_once(app, operator, api, stored, teams, restore_sandbox):
+    invoice = _invoice(stored, teams)
     page = operator.get(_path(teams, invoice)).get_data(as_text=True)
     key = input_value(page, "idempotency_key")
     data = {"idempotency_key": key, "action": "issue"}
@@ -51,9 +49,9 @@ def test_all_items_prefilled_and_issued_once(app, operator, api, sandbox, teams,
 
 
 def test_more_than_invoiced_or_nothing_is_refused_before_any_call(
-    operator, sandbox, teams, sandbox_requests
+    operator, stored, teams, sandbox_requests
 ):
-    invoice = _invoice(sandbox, teams)
+    invoice = _invoice(stored, teams)
     item = invoice["items"][0]
     sandbox_requests.clear()
     too_much = post_form(
@@ -76,11 +74,6 @@ def test_more_than_invoiced_or_nothing_is_refused_before_any_call(
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
-def test_only_valid_income_invoices_have_credit_notes(operator, sandbox, teams):
-    with sandbox.store.lock:
-        egress = next(
-            inv
-            for inv in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-            if inv["invoice_type"] == "E"
-        )
+def test_only_valid_income_invoices_have_credit_notes(operator, stored, teams):
+    egress = stored.one("invoices", teams["partner"], invoice_type="E")
     assert operator.get(_path(teams, egress)).status_code == 404

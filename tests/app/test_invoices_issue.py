@@ -21,15 +21,13 @@ def _invoice_count(api, team: str) -> int:
     return api.invoices.list("income", limit=1, team=team).total_results
 
 
-def _client(sandbox, teams) -> dict:
-    with sandbox.store.lock:
-        return next(
-            c
-            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
-            if c.get("is_valid")
-            and not c["tax_id"].startswith("X")
-            and c.get("tax_system") == "601"
-        )
+def _client(stored, teams) -> dict:
+    return stored.one(
+        "clients",
+        teams["partner"],
+        tax_system="601",
+        test=lambda c: c.get("is_valid") and not c["tax_id"].startswith("X"),
+    )
 
 
 def _data(client: dict, **over) -> dict:
@@ -61,8 +59,8 @@ def test_the_form_carries_a_key_made_when_opened(operator, teams):
     assert first and second and first != second
 
 
-def test_rows_are_added_and_removed_and_totals_follow(operator, sandbox, teams):
-    client = _client(sandbox, teams)
+def test_rows_are_added_and_removed_and_totals_follow(operator, stored, teams):
+    client = _client(stored, teams)
     added = post_form(
         operator, _base(teams), {**_data(client), "action": "add"}, htmx="invoice-form"
     ).get_data(as_text=True)
@@ -103,9 +101,9 @@ def test_rows_are_added_and_removed_and_totals_follow(operator, sandbox, teams):
     ],
 )
 def test_the_prestamp_report_blocks_what_the_form_can_check(
-    operator, api, sandbox, teams, over, problem
+    operator, api, stored, teams, over, problem
 ):
-    client = _client(sandbox, teams)
+    client = _client(stored, teams)
     before = _invoice_count(api, teams["partner"])
     answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
     assert answer.status_code == 422
@@ -113,8 +111,8 @@ def test_the_prestamp_report_blocks_what_the_form_can_check(
     assert _invoice_count(api, teams["partner"]) == before
 
 
-def test_a_double_click_issues_one_invoice(app, operator, api, sandbox, teams, restore_sandbox):
-    client = _client(sandbox, teams)
+def test_a_double_click_issues_one_invoice(app, operator, api, stored, teams, restore_sandbox):
+    client = _client(stored, teams)
     before = _invoice_count(api, teams["partner"])
     first = post_form(operator, _base(teams), {**_data(client), "action": "stamp"})
     second = post_form(operator, _base(teams), {**_data(client), "action": "stamp"})
@@ -127,9 +125,9 @@ def test_a_double_click_issues_one_invoice(app, operator, api, sandbox, teams, r
 
 
 def test_a_retry_after_gigstack_failed_issues_one_invoice(
-    operator, api, sandbox, teams, faults, restore_sandbox
+    operator, api, stored, teams, faults, restore_sandbox
 ):
-    client = _client(sandbox, teams)
+    client = _client(stored, teams)
     before = _invoice_count(api, teams["partner"])
     faults(
         {"rules": [{"method": "POST", "path": "/invoices/income", "status": 503, "retry_after": 0}]}
@@ -155,8 +153,8 @@ def test_a_retry_after_gigstack_failed_issues_one_invoice(
     assert _invoice_count(api, teams["partner"]) == before + 1
 
 
-def test_ppd_forces_payment_form_99(operator, sandbox, teams):
-    client = _client(sandbox, teams)
+def test_ppd_forces_payment_form_99(operator, stored, teams):
+    client = _client(stored, teams)
     html = post_form(
         operator, _base(teams), {**_data(client, payment_method="PPD"), "action": "refresh"}
     ).get_data(as_text=True)
@@ -171,8 +169,8 @@ def test_viewers_may_not_issue(viewer, teams):
 # -- the client picker, services filling rows, the SAT key pickers ----------------------------
 
 
-def test_the_client_picker_finds_the_teams_clients_as_you_type(viewer, sandbox, teams):
-    client = _client(sandbox, teams)
+def test_the_client_picker_finds_the_teams_clients_as_you_type(viewer, stored, teams):
+    client = _client(stored, teams)
     path = f"/teams/{teams['partner']}/clients/picks"
     html = viewer.get(
         path, query_string={"field": "client_id", "client_id_search": client["tax_id"]}
@@ -188,7 +186,7 @@ def test_the_client_picker_finds_the_teams_clients_as_you_type(viewer, sandbox, 
     assert viewer.get(path, query_string={"field": "<script>"}).status_code == 400
 
 
-def test_the_client_picker_stays_in_its_team(viewer, sandbox, teams):
+def test_the_client_picker_stays_in_its_team(viewer, teams):
     assert (
         viewer.get(
             f"/teams/{teams['outsider']}/clients/picks",
@@ -198,8 +196,8 @@ def test_the_client_picker_stays_in_its_team(viewer, sandbox, teams):
     )
 
 
-def test_the_form_opens_with_the_client_named_in_the_link(operator, sandbox, teams):
-    client = _client(sandbox, teams)
+def test_the_form_opens_with_the_client_named_in_the_link(operator, stored, teams):
+    client = _client(stored, teams)
     html = operator.get(_base(teams), query_string={"client_id": client["id"]}).get_data(
         as_text=True
     )
@@ -207,18 +205,9 @@ def test_the_form_opens_with_the_client_named_in_the_link(operator, sandbox, tea
     assert client["tax_id"] in text_of(html)
 
 
-def _service(sandbox, teams, **where) -> dict:
-    with sandbox.store.lock:
-        return next(
-            s
-            for s in sandbox.store.scoped[("services", teams["partner"], False)].values()
-            if all(s.get(k) == v for k, v in where.items())
-        )
-
-
-def test_a_service_picked_fills_its_row_and_redraws_the_form(operator, sandbox, teams):
-    client = _client(sandbox, teams)
-    service = _service(sandbox, teams)
+def test_a_service_picked_fills_its_row_and_redraws_the_form(operator, stored, teams):
+    client = _client(stored, teams)
+    service = stored.one("services", teams["partner"])
     answer = post_form(
         operator,
         _base(teams),
@@ -266,10 +255,10 @@ def test_a_service_picked_fills_its_row_and_redraws_the_form(operator, sandbox, 
 
 
 def test_an_untouched_service_row_sends_the_services_own_taxes(
-    operator, api, sandbox, teams, restore_sandbox
+    operator, api, stored, teams, restore_sandbox
 ):
-    client = _client(sandbox, teams)
-    service = _service(sandbox, teams)
+    client = _client(stored, teams)
+    service = stored.one("services", teams["partner"])
     filled = post_form(
         operator,
         _base(teams),
@@ -335,15 +324,6 @@ def test_item_rows_search_sat_keys_as_you_type(operator, teams):
 # -- every stamping rule the form can check, once ---------------------------------------------
 
 
-def _client_where(sandbox, teams, test) -> dict:
-    with sandbox.store.lock:
-        return next(
-            c
-            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
-            if test(c)
-        )
-
-
 @pytest.mark.parametrize(
     ("over", "problem"),
     [
@@ -353,8 +333,8 @@ def _client_where(sandbox, teams, test) -> dict:
         ({"exchange_rate": "0", "currency": "USD"}, "tipo de cambio de USD"),
     ],
 )
-def test_each_item_rule_is_refused_before_sending(operator, api, sandbox, teams, over, problem):
-    client = _client(sandbox, teams)
+def test_each_item_rule_is_refused_before_sending(operator, api, stored, teams, over, problem):
+    client = _client(stored, teams)
     before = _invoice_count(api, teams["partner"])
     answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
     assert answer.status_code == 422
@@ -363,7 +343,7 @@ def test_each_item_rule_is_refused_before_sending(operator, api, sandbox, teams,
 
 
 def test_a_receiver_without_fiscal_data_is_refused_and_warned(
-    operator, api, sandbox, teams, restore_sandbox
+    operator, api, teams, restore_sandbox
 ):
     bare = api.clients.create({"name": "Sin datos fiscales"}, team=teams["partner"])
     before = _invoice_count(api, teams["partner"])
@@ -381,17 +361,17 @@ def test_a_receiver_without_fiscal_data_is_refused_and_warned(
     assert _invoice_count(api, teams["partner"]) == before
 
 
-def test_the_generic_rfc_needs_use_s01_and_public_invoices_are_global(operator, sandbox, teams):
-    generic = _client_where(sandbox, teams, lambda c: c.get("tax_id") == "XAXX010101000")
+def test_the_generic_rfc_needs_use_s01_and_public_invoices_are_global(operator, stored, teams):
+    generic = stored.one("clients", teams["partner"], tax_id="XAXX010101000")
     answer = post_form(operator, _base(teams), {**_data(generic, use="G03"), "action": "stamp"})
     text = text_of(answer.get_data(as_text=True))
     assert answer.status_code == 422
     assert "XAXX010101000 lleva el uso S01" in text and "factura global" in text
 
 
-def test_a_client_on_the_efos_list_is_a_warning(operator, sandbox, teams):
-    flagged = _client_where(
-        sandbox, teams, lambda c: (c.get("efos") or {}).get("is_valid") is False
+def test_a_client_on_the_efos_list_is_a_warning(operator, stored, teams):
+    flagged = stored.one(
+        "clients", teams["partner"], test=lambda c: (c.get("efos") or {}).get("is_valid") is False
     )
     html = text_of(
         post_form(operator, _base(teams), {**_data(flagged), "action": "refresh"}).get_data(
@@ -427,20 +407,15 @@ def _egress(teams) -> str:
     return f"/teams/{teams['partner']}/invoices/egress/new"
 
 
-def _valid_income(sandbox, teams, client: dict) -> dict:
-    with sandbox.store.lock:
-        return next(
-            i
-            for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-            if i["invoice_type"] == "I" and i["status"] == "valid"
-        )
+def _valid_income(stored, teams, client: dict) -> dict:
+    return stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
 
 
 def test_a_free_egress_invoice_relates_to_an_invoice(
-    app, operator, api, sandbox, teams, restore_sandbox
+    app, operator, api, stored, teams, restore_sandbox
 ):
-    client = _client(sandbox, teams)
-    origin = _valid_income(sandbox, teams, client)
+    client = _client(stored, teams)
+    origin = _valid_income(stored, teams, client)
     before = api.invoices.list("egress", limit=1, team=teams["partner"]).total_results
     page = operator.get(_egress(teams), query_string={"related": origin["uuid"]})
     html = page.get_data(as_text=True)
@@ -477,8 +452,8 @@ def test_a_free_egress_invoice_relates_to_an_invoice(
         ),
     ],
 )
-def test_the_egress_form_checks_its_related_invoices(operator, api, sandbox, teams, over, problem):
-    client = _client(sandbox, teams)
+def test_the_egress_form_checks_its_related_invoices(operator, api, stored, teams, over, problem):
+    client = _client(stored, teams)
     data = {
         **_data(client, use="G02"),
         "relationship": "01",
@@ -492,9 +467,9 @@ def test_the_egress_form_checks_its_related_invoices(operator, api, sandbox, tea
 
 
 def test_a_related_invoice_of_another_team_is_gigstacks_refusal_on_the_field(
-    operator, sandbox, teams
+    operator, stored, teams
 ):
-    client = _client(sandbox, teams)
+    client = _client(stored, teams)
     stranger = "6F1C2D3E-0000-4000-8000-000000000000"
     answer = post_form(
         operator,

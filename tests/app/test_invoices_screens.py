@@ -24,41 +24,28 @@ def _base(teams) -> str:
     return f"/teams/{teams['partner']}/invoices/"
 
 
-def _invoices(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("invoices", team_id, False)].values())
-
-
 def _rows(html: str) -> list[str]:
     return re.findall(r'<tr data-invoice="([^"]+)">', html)
 
 
-def _one(sandbox, teams, **where) -> dict:
-    return next(
-        inv
-        for inv in _invoices(sandbox, teams["partner"])
-        if all(inv.get(k) == v for k, v in where.items())
-    )
-
-
 @pytest.mark.parametrize(("path", "kind"), [("", "I"), ("egress/", "E"), ("payment/", "P")])
-def test_each_tab_lists_its_type(viewer, sandbox, teams, path, kind):
+def test_each_tab_lists_its_type(viewer, stored, teams, path, kind):
     html = viewer.get(_base(teams) + path).get_data(as_text=True)
     listed = _rows(html)
     assert listed
-    types = {inv["uuid"]: inv["invoice_type"] for inv in _invoices(sandbox, teams["partner"])}
+    types = {inv["uuid"]: inv["invoice_type"] for inv in stored("invoices", teams["partner"])}
     assert {types[uuid] for uuid in listed} == {kind}
 
 
-def test_filters_live_in_the_url_and_apply(viewer, sandbox, teams):
+def test_filters_live_in_the_url_and_apply(viewer, stored, teams):
     ppd = viewer.get(_base(teams), query_string={"payment_method": "PPD"}).get_data(as_text=True)
     methods = {
-        inv["uuid"]: inv.get("payment_method") for inv in _invoices(sandbox, teams["partner"])
+        inv["uuid"]: inv.get("payment_method") for inv in stored("invoices", teams["partner"])
     }
     assert _rows(ppd) and {methods[u] for u in _rows(ppd)} == {"PPD"}
     assert "Saldo PPD" in ppd
     cancelled = viewer.get(_base(teams), query_string={"status": "cancelled"})
-    statuses = {inv["uuid"]: inv["status"] for inv in _invoices(sandbox, teams["partner"])}
+    statuses = {inv["uuid"]: inv["status"] for inv in stored("invoices", teams["partner"])}
     assert {statuses[u] for u in _rows(cancelled.get_data(as_text=True))} <= {"cancelled"}
     fragment = viewer.get(
         _base(teams), query_string={"series": "A"}, headers=htmx_headers("invoices-list")
@@ -67,8 +54,8 @@ def test_filters_live_in_the_url_and_apply(viewer, sandbox, teams):
 
 
 @pytest.mark.parametrize("how", ["uuid_prefix", "folio", "rfc"])
-def test_one_search_box_finds_by_uuid_folio_or_rfc(viewer, sandbox, teams, how):
-    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+def test_one_search_box_finds_by_uuid_folio_or_rfc(viewer, stored, teams, how):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
     query = {
         "uuid_prefix": invoice["uuid"][:8],
         "folio": f"{invoice['series']}-{invoice['folio_number']}",
@@ -78,8 +65,8 @@ def test_one_search_box_finds_by_uuid_folio_or_rfc(viewer, sandbox, teams, how):
     assert invoice["uuid"] in _rows(html)
 
 
-def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, sandbox, teams):
-    invoice = _one(sandbox, teams, invoice_type="I", payment_method="PPD")
+def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, stored, teams):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", payment_method="PPD")
     html = viewer.get(_base(teams) + invoice["uuid"]).get_data(as_text=True)
     text = text_of(html)
     assert invoice["uuid"] in text and invoice["client"]["tax_id"] in text
@@ -89,15 +76,15 @@ def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, sand
     assert item["product_key"] in html
 
 
-def test_another_teams_invoice_is_not_found(viewer, sandbox, teams):
-    other = _invoices(sandbox, teams["subs"][2])[0]
+def test_another_teams_invoice_is_not_found(viewer, stored, teams):
+    other = stored("invoices", teams["subs"][2])[0]
     assert viewer.get(_base(teams) + other["uuid"]).status_code == 404
     assert viewer.get(_base(teams) + "not-a-uuid/pdf").status_code == 404
 
 
-def test_downloads_under_good_names(viewer, sandbox, teams, tmp_path):
-    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
-    rfc = sandbox.store.teams[teams["partner"]]["tax_id"]
+def test_downloads_under_good_names(viewer, stored, teams, tmp_path):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
+    rfc = stored.team(teams["partner"])["tax_id"]
     stem = f"{rfc}_{invoice['series']}{invoice['folio_number']}_{invoice['uuid']}"
     pdf = viewer.get(f"{_base(teams)}{invoice['uuid']}/pdf")
     assert pdf.mimetype == "application/pdf"
@@ -119,8 +106,8 @@ def test_downloads_under_good_names(viewer, sandbox, teams, tmp_path):
     assert list(tmp_path.glob("page*.png"))
 
 
-def test_the_file_url_never_reaches_the_browser(viewer, sandbox, teams):
-    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+def test_the_file_url_never_reaches_the_browser(viewer, stored, teams):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
     answer = viewer.get(f"{_base(teams)}{invoice['uuid']}/pdf")
     assert "signature=" not in str(answer.headers) and "/files/" not in str(answer.headers)
     page = viewer.get(_base(teams) + invoice["uuid"]).get_data(as_text=True)
@@ -138,12 +125,12 @@ def test_gigstack_down_is_a_banner(viewer, teams, faults):
 # -- send and cancel -------------------------------------------------------------------------
 
 
-def test_send_prefills_the_client_and_says_who_received_it(app, operator, sandbox, teams):
+def test_send_prefills_the_client_and_says_who_received_it(app, operator, stored, teams):
     from tests.app.helpers import audit_rows, field_error, input_value, post_form
 
     invoice = next(
         inv
-        for inv in _invoices(sandbox, teams["partner"])
+        for inv in stored("invoices", teams["partner"])
         if inv["invoice_type"] == "I" and inv["client"].get("email")
     )
     path = f"{_base(teams)}{invoice['uuid']}/send"
@@ -162,17 +149,13 @@ def test_send_prefills_the_client_and_says_who_received_it(app, operator, sandbo
 
 
 def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
-    app, operator, sandbox, teams, restore_sandbox
+    app, operator, stored, teams, restore_sandbox
 ):
     from collections import Counter
 
     from tests.app.helpers import audit_rows, field_error, post_form
 
-    valid = [
-        inv
-        for inv in _invoices(sandbox, teams["partner"])
-        if inv["invoice_type"] == "I" and inv["status"] == "valid"
-    ]
+    valid = stored("invoices", teams["partner"], invoice_type="I", status="valid")
     by_client = Counter(inv["client"]["id"] for inv in valid)
     client_id = next(cid for cid, count in by_client.items() if count >= 2)
     target, substitute = [inv for inv in valid if inv["client"]["id"] == client_id][:2]
@@ -192,8 +175,8 @@ def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
         {"motive": "01", "substitution_uuid": substitute["uuid"], "reason": "folio duplicado"},
     )
     assert done.status_code == 302
-    stored = _one(sandbox, teams, uuid=target["uuid"])
-    assert stored["status"] == "cancelled" and stored["substitution_uuid"] == substitute["uuid"]
+    after = stored.one("invoices", teams["partner"], uuid=target["uuid"])
+    assert after["status"] == "cancelled" and after["substitution_uuid"] == substitute["uuid"]
     entry = audit_rows(app, "invoice.cancel")[-1]
     assert entry.outcome == "ok" and "motive 01" in entry.reason
     trail = operator.get(f"{_base(teams)}{target['uuid']}").get_data(as_text=True)
@@ -202,23 +185,23 @@ def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
     assert "ya está cancelada" in again
 
 
-def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, sandbox, teams):
+def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, stored, teams):
     from tests.app.helpers import post_form
 
-    target = _one(sandbox, teams, invoice_type="I", status="valid")
+    target = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
     answer = post_form(
         operator,
         f"{_base(teams)}{target['uuid']}/cancel",
         {"motive": "01", "substitution_uuid": target["uuid"], "reason": "prueba"},
     )
     assert answer.status_code == 422
-    assert _one(sandbox, teams, uuid=target["uuid"])["status"] == "valid"
+    assert stored.one("invoices", teams["partner"], uuid=target["uuid"])["status"] == "valid"
 
 
-def test_viewers_may_download_but_not_send_or_cancel(viewer, sandbox, teams):
+def test_viewers_may_download_but_not_send_or_cancel(viewer, stored, teams):
     from tests.app.helpers import post_form
 
-    invoice = _one(sandbox, teams, invoice_type="I", status="valid")
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
     assert viewer.get(f"{_base(teams)}{invoice['uuid']}/xml").status_code == 200
     for verb in ("send", "cancel"):
         assert viewer.get(f"{_base(teams)}{invoice['uuid']}/{verb}").status_code == 403

@@ -19,17 +19,18 @@ def _count(api, team: str) -> int:
     return api.payments.list(limit=1, team=team).total_results
 
 
-def _ppd_with_balance(sandbox, teams) -> dict:
-    with sandbox.store.lock:
-        return next(
-            i
-            for i in sandbox.store.scoped[("invoices", teams["partner"], False)].values()
-            if i["invoice_type"] == "I"
-            and i["status"] == "valid"
-            and i.get("payment_method") == "PPD"
-            and float(i.get("last_balance") or 0) > 100
+def _ppd_with_balance(stored, teams) -> dict:
+    return stored.one(
+        "invoices",
+        teams["partner"],
+        invoice_type="I",
+        status="valid",
+        payment_method="PPD",
+        test=lambda i: (
+            float(i.get("last_balance") or 0) > 100
             and i["client"].get("tax_id") not in ("XAXX010101000",)
-        )
+        ),
+    )
 
 
 def _data(client_id: str, **over) -> dict:
@@ -52,9 +53,9 @@ def _data(client_id: str, **over) -> dict:
 
 
 def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
-    app, operator, api, sandbox, teams, restore_sandbox
+    app, operator, api, stored, teams, restore_sandbox
 ):
-    invoice = _ppd_with_balance(sandbox, teams)
+    invoice = _ppd_with_balance(stored, teams)
     client_id = invoice["client"]["id"]
     form = operator.get(f"{_base(teams)}new", query_string={"client_id": client_id})
     assert invoice["uuid"] in form.get_data(as_text=True)  # the client's open PPD invoices
@@ -84,9 +85,9 @@ def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
 
 
 def test_a_double_click_and_a_retry_register_one_payment(
-    operator, api, sandbox, teams, faults, restore_sandbox
+    operator, api, stored, teams, faults, restore_sandbox
 ):
-    invoice = _ppd_with_balance(sandbox, teams)
+    invoice = _ppd_with_balance(stored, teams)
     before = _count(api, teams["partner"])
     faults(
         {
@@ -134,9 +135,9 @@ def test_a_double_click_and_a_retry_register_one_payment(
     ],
 )
 def test_register_refusals_land_on_their_fields_before_any_call(
-    operator, api, sandbox, teams, over, field, message
+    operator, api, stored, teams, over, field, message
 ):
-    invoice = _ppd_with_balance(sandbox, teams)
+    invoice = _ppd_with_balance(stored, teams)
     over = {k: v.replace("{ppd}", invoice["uuid"]) for k, v in over.items()}
     before = _count(api, teams["partner"])
     answer = post_form(
@@ -156,9 +157,9 @@ def test_register_without_a_client_is_refused(operator, teams):
 
 
 def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(
-    operator, api, sandbox, teams, sandbox_requests
+    operator, api, stored, teams, sandbox_requests
 ):
-    invoice = _ppd_with_balance(sandbox, teams)
+    invoice = _ppd_with_balance(stored, teams)
     answer = post_form(
         operator,
         f"{_base(teams)}request",
@@ -176,8 +177,8 @@ def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(
     assert "Elige al menos una forma" in field_error(none_chosen.get_data(as_text=True), "methods")
 
 
-def test_request_a_payment_shows_the_link_to_copy(operator, api, sandbox, teams, restore_sandbox):
-    invoice = _ppd_with_balance(sandbox, teams)
+def test_request_a_payment_shows_the_link_to_copy(operator, api, stored, teams, restore_sandbox):
+    invoice = _ppd_with_balance(stored, teams)
     answer = post_form(
         operator,
         f"{_base(teams)}request",

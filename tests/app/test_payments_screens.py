@@ -18,23 +18,6 @@ def _base(teams) -> str:
     return f"/teams/{teams['partner']}/payments/"
 
 
-def _payments(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("payments", team_id, False)].values())
-
-
-def _one(sandbox, teams, test=None, **where) -> dict:
-    return next(
-        p
-        for p in _payments(sandbox, teams["partner"])
-        if all(p.get(k) == v for k, v in where.items()) and (test is None or test(p))
-    )
-
-
-def _stored(sandbox, teams, payment_id: str) -> dict:
-    return _one(sandbox, teams, id=payment_id)
-
-
 def _rows(html: str) -> list[str]:
     return re.findall(r'<tr data-payment="([^"]+)">', html)
 
@@ -42,8 +25,8 @@ def _rows(html: str) -> list[str]:
 # -- list -------------------------------------------------------------------------------------
 
 
-def test_status_tabs_count_and_filter(viewer, sandbox, teams):
-    every = _payments(sandbox, teams["partner"])
+def test_status_tabs_count_and_filter(viewer, stored, teams):
+    every = stored("payments", teams["partner"])
     html = viewer.get(_base(teams)).get_data(as_text=True)
     succeeded = sum(p["status"] == "succeeded" for p in every)
     assert re.search(rf'status=succeeded"[^>]*>Pagado <span class="tab-count">{succeeded}<', html)
@@ -52,8 +35,8 @@ def test_status_tabs_count_and_filter(viewer, sandbox, teams):
     assert _rows(tab) and {statuses[i] for i in _rows(tab)} == {"cancelled"}
 
 
-def test_filters_live_in_the_url_and_keep_the_tab(viewer, sandbox, teams):
-    target = _one(sandbox, teams, status="succeeded")
+def test_filters_live_in_the_url_and_keep_the_tab(viewer, stored, teams):
+    target = stored.one("payments", teams["partner"], status="succeeded")
     rfc = target["client"]["tax_id"]
     answer = viewer.get(
         _base(teams),
@@ -62,7 +45,7 @@ def test_filters_live_in_the_url_and_keep_the_tab(viewer, sandbox, teams):
     )
     html = answer.get_data(as_text=True)
     assert "<html" not in html  # the rows fragment
-    found = {p["id"]: p for p in _payments(sandbox, teams["partner"])}
+    found = {p["id"]: p for p in stored("payments", teams["partner"])}
     assert target["id"] in _rows(html)
     assert all(
         found[i]["client"]["tax_id"] == rfc and found[i]["status"] == "succeeded"
@@ -72,7 +55,7 @@ def test_filters_live_in_the_url_and_keep_the_tab(viewer, sandbox, teams):
     assert 'name="status" value="succeeded"' in page.get_data(as_text=True)
 
 
-def test_a_date_range_bounds_the_list(viewer, sandbox, teams):
+def test_a_date_range_bounds_the_list(viewer, teams):
     html = viewer.get(
         _base(teams), query_string={"date_from": "2001-01-01", "date_to": "2001-01-31"}
     ).get_data(as_text=True)
@@ -95,27 +78,29 @@ def test_gigstack_down_is_a_banner(viewer, teams, faults):
 
 
 def test_detail_shows_items_refunds_documents_and_the_buttons_its_state_allows(
-    viewer, operator, sandbox, teams
+    viewer, operator, stored, teams
 ):
-    refunded = _one(sandbox, teams, test=lambda p: p["refunds"] and p["status"] == "succeeded")
+    refunded = stored.one(
+        "payments", teams["partner"], test=lambda p: p["refunds"] and p["status"] == "succeeded"
+    )
     html = operator.get(f"{_base(teams)}{refunded['id']}").get_data(as_text=True)
     text = text_of(html)
     assert refunded["items"][0]["description"] in text
     assert refunded["refunds"][0]["reason"] in text
     left = float(refunded["total"]) - sum(float(r["amount"]) for r in refunded["refunds"])
     assert f"{left:,.2f}" in text  # the refundable remainder
-    invoiced = _one(sandbox, teams, test=lambda p: p["invoices"])
+    invoiced = stored.one("payments", teams["partner"], test=lambda p: p["invoices"])
     assert f"/invoices/{invoiced['invoices'][0]}" in operator.get(
         f"{_base(teams)}{invoiced['id']}"
     ).get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "/refund" in actions and "/mark-paid" not in actions and "/cancel" not in actions
-    pending = _one(sandbox, teams, status="requires_payment_method")
+    pending = stored.one("payments", teams["partner"], status="requires_payment_method")
     html = operator.get(f"{_base(teams)}{pending['id']}").get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "/mark-paid" in actions and "/cancel" in actions and "/refund" not in actions
     assert pending["short_url"] in html  # the link to copy
-    cancelled = _one(sandbox, teams, status="cancelled")
+    cancelled = stored.one("payments", teams["partner"], status="cancelled")
     html = operator.get(f"{_base(teams)}{cancelled['id']}").get_data(as_text=True)
     actions = re.search(r'data-testid="payment-actions">(.*?)</div>', html, re.S).group(1)
     assert "href" not in actions
@@ -123,8 +108,8 @@ def test_detail_shows_items_refunds_documents_and_the_buttons_its_state_allows(
     assert "/mark-paid" not in viewed  # viewers read only
 
 
-def test_a_receipt_made_by_a_payment_links_to_it(viewer, sandbox, teams):
-    with_receipt = _one(sandbox, teams, test=lambda p: p["receipts"])
+def test_a_receipt_made_by_a_payment_links_to_it(viewer, stored, teams):
+    with_receipt = stored.one("payments", teams["partner"], test=lambda p: p["receipts"])
     html = viewer.get(f"{_base(teams)}{with_receipt['id']}").get_data(as_text=True)
     assert f"/receipts/{with_receipt['receipts'][0]}" in html
 
@@ -138,23 +123,21 @@ def test_an_unknown_payment_is_not_found(viewer, teams):
 
 @pytest.mark.parametrize("status", ["pending", "requires_payment_method", "processing", "failed"])
 def test_mark_paid_from_each_open_state_runs_the_automation(
-    app, operator, sandbox, teams, status, restore_sandbox
+    app, operator, stored, teams, status, restore_sandbox
 ):
-    target = _one(sandbox, teams, status=status)
+    target = stored.one("payments", teams["partner"], status=status)
     answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid", {"payment_form": "03"})
     assert answer.status_code == 302
-    stored = _stored(sandbox, teams, target["id"])
-    assert stored["status"] == "succeeded" and stored["payment_form"] == "03"
+    after = stored.one("payments", teams["partner"], id=target["id"])
+    assert after["status"] == "succeeded" and after["payment_form"] == "03"
     assert audit_rows(app, "payment.mark_paid")[-1].object_id == target["id"]
     page = text_of(operator.get(answer.headers["Location"]).get_data(as_text=True))
     assert "Pago marcado como pagado" in page
 
 
 @pytest.mark.parametrize("status", ["succeeded", "cancelled", "refunded"])
-def test_mark_paid_is_refused_from_closed_states(
-    operator, sandbox, teams, status, sandbox_requests
-):
-    target = _one(sandbox, teams, status=status)
+def test_mark_paid_is_refused_from_closed_states(operator, stored, teams, status, sandbox_requests):
+    target = stored.one("payments", teams["partner"], status=status)
     answer = post_form(
         operator,
         f"{_base(teams)}{target['id']}/mark-paid",
@@ -166,15 +149,17 @@ def test_mark_paid_is_refused_from_closed_states(
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
-def test_mark_paid_needs_the_payment_form(operator, sandbox, teams):
-    target = _one(sandbox, teams, status="pending")
+def test_mark_paid_needs_the_payment_form(operator, stored, teams):
+    target = stored.one("payments", teams["partner"], status="pending")
     answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid", {"payment_form": ""})
     assert answer.status_code == 422
     assert "Elige la forma de pago" in field_error(answer.get_data(as_text=True), "payment_form")
 
 
-def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox):
-    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+def test_partial_then_full_refund(app, operator, stored, teams, restore_sandbox):
+    target = stored.one(
+        "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]
+    )
     path = f"{_base(teams)}{target['id']}/refund"
     form = operator.get(path).get_data(as_text=True)
     total = float(target["total"])
@@ -186,8 +171,8 @@ def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox
         {"once": input_value(form, "once"), "amount": str(half), "reason": "devolución parcial"},
     )
     assert first.status_code == 302
-    stored = _stored(sandbox, teams, target["id"])
-    assert stored["status"] == "succeeded" and len(stored["refunds"]) == 1
+    after = stored.one("payments", teams["partner"], id=target["id"])
+    assert after["status"] == "succeeded" and len(after["refunds"]) == 1
     form = operator.get(path).get_data(as_text=True)
     rest = round(total - half, 2)
     assert float(input_value(form, "amount")) == pytest.approx(rest)
@@ -202,8 +187,8 @@ def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox
         },
     )
     assert second.status_code == 302
-    stored = _stored(sandbox, teams, target["id"])
-    assert stored["status"] == "refunded" and stored["refunds"][1]["external_processor_refund"]
+    after = stored.one("payments", teams["partner"], id=target["id"])
+    assert after["status"] == "refunded" and after["refunds"][1]["external_processor_refund"]
     assert "fuera de gigstack" not in audit_rows(app, "payment.refund")[-1].reason  # English log
     assert "(outside gigstack)" in audit_rows(app, "payment.refund")[-1].reason
 
@@ -213,9 +198,11 @@ def test_partial_then_full_refund(app, operator, sandbox, teams, restore_sandbox
     [("0", "mayor que 0"), ("-5", "mayor que 0"), ("999999999", "Quedan a lo más")],
 )
 def test_a_refund_of_zero_or_above_the_remainder_is_refused_on_its_field(
-    operator, sandbox, teams, amount, message
+    operator, stored, teams, amount, message
 ):
-    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+    target = stored.one(
+        "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]
+    )
     path = f"{_base(teams)}{target['id']}/refund"
     once = input_value(operator.get(path).get_data(as_text=True), "once")
     answer = post_form(
@@ -224,54 +211,58 @@ def test_a_refund_of_zero_or_above_the_remainder_is_refused_on_its_field(
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and message in field_error(html, "amount")
     assert input_value(html, "amount") == amount  # what was typed stays
-    assert _stored(sandbox, teams, target["id"])["refunds"] == []
+    assert stored.one("payments", teams["partner"], id=target["id"])["refunds"] == []
 
 
-def test_a_refund_needs_a_reason(operator, sandbox, teams):
-    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+def test_a_refund_needs_a_reason(operator, stored, teams):
+    target = stored.one(
+        "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]
+    )
     path = f"{_base(teams)}{target['id']}/refund"
     once = input_value(operator.get(path).get_data(as_text=True), "once")
     answer = post_form(operator, path, {"once": once, "amount": "1", "reason": ""})
     assert "Explica por qué" in field_error(answer.get_data(as_text=True), "reason")
 
 
-def test_a_double_clicked_refund_refunds_once(operator, sandbox, teams, restore_sandbox):
-    target = _one(sandbox, teams, status="succeeded", test=lambda p: not p["refunds"])
+def test_a_double_clicked_refund_refunds_once(operator, stored, teams, restore_sandbox):
+    target = stored.one(
+        "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]
+    )
     path = f"{_base(teams)}{target['id']}/refund"
     once = input_value(operator.get(path).get_data(as_text=True), "once")
     data = {"once": once, "amount": "1", "reason": "doble clic"}
     first, second = post_form(operator, path, data), post_form(operator, path, data)
     assert first.status_code == second.status_code == 302
-    assert len(_stored(sandbox, teams, target["id"])["refunds"]) == 1
+    assert len(stored.one("payments", teams["partner"], id=target["id"])["refunds"]) == 1
 
 
 @pytest.mark.parametrize("status", ["requires_payment_method", "failed"])
 def test_cancel_from_an_open_state_with_a_reason(
-    app, operator, sandbox, teams, status, restore_sandbox
+    app, operator, stored, teams, status, restore_sandbox
 ):
-    target = _one(sandbox, teams, status=status)
+    target = stored.one("payments", teams["partner"], status=status)
     path = f"{_base(teams)}{target['id']}/cancel"
     no_reason = post_form(operator, path, {"reason": ""})
     assert "Explica por qué" in field_error(no_reason.get_data(as_text=True), "reason")
     done = post_form(operator, path, {"reason": "el cliente ya no lo quiere"})
     assert done.status_code == 302
-    assert _stored(sandbox, teams, target["id"])["status"] == "cancelled"
+    assert stored.one("payments", teams["partner"], id=target["id"])["status"] == "cancelled"
     entry = audit_rows(app, "payment.cancel")[-1]
     assert entry.object_id == target["id"] and entry.reason == "el cliente ya no lo quiere"
 
 
 @pytest.mark.parametrize("status", ["succeeded", "refunded", "cancelled"])
 def test_cancel_is_refused_from_collected_or_closed_states(
-    operator, sandbox, teams, status, sandbox_requests
+    operator, stored, teams, status, sandbox_requests
 ):
-    target = _one(sandbox, teams, status=status)
+    target = stored.one("payments", teams["partner"], status=status)
     answer = post_form(operator, f"{_base(teams)}{target['id']}/cancel", {"reason": "x"})
     assert answer.status_code == 422
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
 
 
-def test_viewers_may_not_act(viewer, sandbox, teams):
-    target = _one(sandbox, teams, status="pending")
+def test_viewers_may_not_act(viewer, stored, teams):
+    target = stored.one("payments", teams["partner"], status="pending")
     for verb in ("mark-paid", "refund", "cancel"):
         assert viewer.get(f"{_base(teams)}{target['id']}/{verb}").status_code == 403
     assert viewer.get(f"{_base(teams)}new").status_code == 403

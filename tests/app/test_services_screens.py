@@ -37,14 +37,9 @@ def _base(teams) -> str:
     return f"/teams/{teams['partner']}/services/"
 
 
-def _services(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[("services", team_id, False)].values())
-
-
-def test_list_and_search(viewer, sandbox, teams):
+def test_list_and_search(viewer, stored, teams):
     html = viewer.get(_base(teams)).get_data(as_text=True)
-    seeded = _services(sandbox, teams["partner"])
+    seeded = stored("services", teams["partner"])
     assert len(re.findall(r'data-service="', html)) == len(seeded)
     one = seeded[0]
     found = viewer.get(
@@ -93,7 +88,7 @@ def test_price_preview_follows_the_taxes_editor(operator, teams):
     assert "$116.00 MXN" in text_of(inclusive.get_data(as_text=True))
 
 
-def test_create_once_with_its_taxes(app, operator, sandbox, teams, restore_sandbox):
+def test_create_once_with_its_taxes(app, operator, stored, teams, restore_sandbox):
     once = input_value(operator.get(_base(teams) + "new").get_data(as_text=True), "once")
     data = {**GOOD, "once": once, "isr_withheld": "0.1", "iva_withheld": "0.106667"}
     first = post_form(operator, _base(teams) + "new", data)
@@ -101,7 +96,7 @@ def test_create_once_with_its_taxes(app, operator, sandbox, teams, restore_sandb
     assert first.status_code == second.status_code == 302
     made = [
         s
-        for s in _services(sandbox, teams["partner"])
+        for s in stored("services", teams["partner"])
         if s["description"] == "Asesoría fiscal mensual"
     ]
     assert len(made) == 1
@@ -137,12 +132,19 @@ def test_bad_input_stays_local_and_is_kept(
 
 
 def test_edit_sends_only_what_changed_and_keeps_taxes_it_cannot_show(
-    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+    app, operator, sandbox, stored, teams, restore_sandbox, sandbox_requests
 ):
-    service = _services(sandbox, teams["partner"])[0]
-    service["taxes"].append(
-        {"type": "IEPS", "rate": 3.5, "factor": "Cuota", "withholding": False, "inclusive": False}
-    )
+    with sandbox.store.lock:  # a tax the form cannot show
+        service = sandbox.store.all("services", teams["partner"], False)[0]
+        service["taxes"].append(
+            {
+                "type": "IEPS",
+                "rate": 3.5,
+                "factor": "Cuota",
+                "withholding": False,
+                "inclusive": False,
+            }
+        )
     path = f"{_base(teams)}{service['id']}/edit"
     page = operator.get(path).get_data(as_text=True)
     assert "También se conservan tal como están: IEPS." in page
@@ -166,28 +168,28 @@ def test_edit_sends_only_what_changed_and_keeps_taxes_it_cannot_show(
     sandbox_requests.clear()
     answer = post_form(operator, path, data)
     assert answer.status_code == 302
-    stored = next(s for s in _services(sandbox, teams["partner"]) if s["id"] == service["id"])
-    assert stored["description"] == "Nueva descripción"
-    assert any(t["factor"] == "Cuota" for t in stored["taxes"])
+    after = stored.one("services", teams["partner"], id=service["id"])
+    assert after["description"] == "Nueva descripción"
+    assert any(t["factor"] == "Cuota" for t in after["taxes"])
     [entry] = audit_rows(app, "service.update")
     assert entry.reason == "changed: description"
 
 
-def test_delete_asks_a_reason(app, operator, sandbox, teams, restore_sandbox):
-    service = _services(sandbox, teams["partner"])[1]
+def test_delete_asks_a_reason(app, operator, stored, teams, restore_sandbox):
+    service = stored("services", teams["partner"])[1]
     path = f"{_base(teams)}{service['id']}/delete"
     assert "conservan su propia copia" in operator.get(path).get_data(as_text=True)
     no_reason = post_form(operator, path, {"reason": ""})
     assert no_reason.status_code == 422
     done = post_form(operator, path, {"reason": "ya no se vende"})
     assert done.status_code == 302
-    assert service["id"] not in {s["id"] for s in _services(sandbox, teams["partner"])}
+    assert service["id"] not in {s["id"] for s in stored("services", teams["partner"])}
     [entry] = audit_rows(app, "service.delete")
     assert entry.reason == "ya no se vende"
 
 
-def test_viewers_read_only(viewer, sandbox, teams):
-    service = _services(sandbox, teams["partner"])[0]
+def test_viewers_read_only(viewer, stored, teams):
+    service = stored("services", teams["partner"])[0]
     for path in (
         _base(teams) + "new",
         f"{_base(teams)}{service['id']}/edit",

@@ -350,14 +350,13 @@ def test_filters_are_registered_in_templates(app):
     assert rendered == "$98,765.40 MXN | 28/05/2026 | 28/05/2026 18:30"
 
 
-def test_directory_shows_dates_in_mexican_format(admin, sandbox, teams):
+def test_directory_shows_dates_in_mexican_format(admin, stored, teams):
     html = admin.get("/teams/?sort=created").get_data(as_text=True)
     table = re.search(r'<table class="table" id="teams-table">(.*?)</table>', html, re.S)
     assert table
     days = re.findall(r"<td>(\d{2}/\d{2}/\d{4})</td>\s*</tr>", table.group(1))
-    store = sandbox.store
     expected = [
-        local_date(datetime.fromtimestamp(store.teams[t]["created_at"], UTC))
+        local_date(datetime.fromtimestamp(stored.team(t)["created_at"], UTC))
         for t in [teams["partner"], *teams["subs"]]
     ]
     assert sorted(days) == sorted(expected)

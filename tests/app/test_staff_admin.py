@@ -104,7 +104,7 @@ def set_demo(app, email: str) -> None:
 # -- the list -----------------------------------------------------------------------------
 
 
-def test_admin_lists_staff_with_roles_team_names_and_last_sign_in(app, admin, sandbox, teams):
+def test_admin_lists_staff_with_roles_team_names_and_last_sign_in(app, admin, stored, teams):
     english(admin)
     first, second = teams["subs"][0], teams["subs"][1]
     add_staff(
@@ -127,8 +127,8 @@ def test_admin_lists_staff_with_roles_team_names_and_last_sign_in(app, admin, sa
     assert "Lucía Limitada" in html and "limitada@staff.test" in html
     assert "Operator" in html and "Viewer" in html and "Administrator" in html
     # team limits by name where the key reaches the team, by id where it does not
-    assert team_choice(sandbox.store.teams[first]).name in html
-    assert team_choice(sandbox.store.teams[second]).name in html
+    assert team_choice(stored.team(first)).name in html
+    assert team_choice(stored.team(second)).name in html
     assert "team_gone_away" in html
     assert first not in html.split('id="staff-table"')[1]
     assert "All teams" in html

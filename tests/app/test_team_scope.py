@@ -73,10 +73,6 @@ def _teams_table_rfcs(html: str) -> set[str]:
     return set(re.findall(r'<td class="mono">([A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3})</td>', table.group(1)))
 
 
-def _team(sandbox, team_id: str) -> dict:
-    return sandbox.store.teams[team_id]
-
-
 def _switch(browser, team_id: str, next_path: str = "/", **headers: str):
     token = csrf_token(browser, "/audit/")
     return browser.post(
@@ -96,17 +92,17 @@ def _audit(app, action: str) -> list[AuditEntry]:
 # -- the switcher --------------------------------------------------------------------------
 
 
-def test_switcher_lists_exactly_the_teams_the_key_reaches(admin, sandbox, teams):
+def test_switcher_lists_exactly_the_teams_the_key_reaches(admin, stored, teams):
     html = home(admin).get_data(as_text=True)
     offered = _switcher_ids(html)
     assert len(offered) == 7 == len(set(offered))
     assert set(offered) == {teams["partner"], *teams["subs"]}
     assert teams["outsider"] not in html
-    assert _team(sandbox, teams["outsider"])["brand"]["alias"] not in html
+    assert stored.team(teams["outsider"])["brand"]["alias"] not in html
     # by default the key's own team is selected
-    assert _current_team(html) == _team(sandbox, teams["partner"])["brand"]["alias"]
+    assert _current_team(html) == stored.team(teams["partner"])["brand"]["alias"]
     for team_id in offered:
-        assert _team(sandbox, team_id)["tax_id"] in html
+        assert stored.team(team_id)["tax_id"] in html
 
 
 def test_switcher_search_without_query_lists_all_teams_as_a_fragment(admin, teams):
@@ -125,8 +121,8 @@ def test_switcher_search_without_query_lists_all_teams_as_a_fragment(admin, team
         lambda team: team["id"],  # id
     ],
 )
-def test_switcher_search_filters_by_name_rfc_or_id(admin, sandbox, teams, query_of):
-    target = _team(sandbox, teams["subs"][2])
+def test_switcher_search_filters_by_name_rfc_or_id(admin, stored, teams, query_of):
+    target = stored.team(teams["subs"][2])
     query = query_of(target)
     html = admin.get(
         "/team/options", query_string={"q": query}, headers={"HX-Request": "true"}
@@ -136,18 +132,18 @@ def test_switcher_search_filters_by_name_rfc_or_id(admin, sandbox, teams, query_
     assert target["id"] in offered
     # every team offered really matches (and none of the others does)
     for team_id in [teams["partner"], *teams["subs"]]:
-        team = _team(sandbox, team_id)
+        team = stored.team(team_id)
         haystack = " ".join(
             [team["brand"]["alias"], team.get("legal_name") or "", team["tax_id"], team["id"]]
         ).casefold()
         assert (team_id in offered) == (query.casefold() in haystack), team_id
 
 
-def test_switcher_search_with_no_match_says_so_and_never_finds_the_outsider(admin, sandbox, teams):
+def test_switcher_search_with_no_match_says_so_and_never_finds_the_outsider(admin, stored, teams):
     html = admin.get("/team/options?q=zzzz-nada").get_data(as_text=True)
     assert _switcher_ids(html) == []
     assert "Ningún equipo coincide con “zzzz-nada”." in html
-    outsider = _team(sandbox, teams["outsider"])
+    outsider = stored.team(teams["outsider"])
     for query in (outsider["tax_id"], outsider["id"], outsider["brand"]["alias"]):
         assert (
             _switcher_ids(
@@ -166,12 +162,12 @@ def test_switcher_search_needs_sign_in(client):
 # -- switching -----------------------------------------------------------------------------
 
 
-def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams, upstream_log):
-    partner = _team(sandbox, teams["partner"])
+def test_switching_changes_the_team_of_every_api_call(app, admin, stored, teams, upstream_log):
+    partner = stored.team(teams["partner"])
     before = home(admin).get_data(as_text=True)
     assert _facts(before)["RFC"] == partner["tax_id"]
 
-    target = _team(sandbox, next(t for t in teams["subs"] if t != teams["eku"]))
+    target = stored.team(next(t for t in teams["subs"] if t != teams["eku"]))
     response = _switch(admin, target["id"], next_path="/teams/")
     assert response.status_code == 302 and response.headers["Location"] == "/teams/"
 
@@ -193,8 +189,8 @@ def test_switching_changes_the_team_of_every_api_call(app, admin, sandbox, teams
         assert query.get("team") == [target["id"]], (method, path, query)
 
 
-def test_switch_is_kept_for_the_session_and_pages_after_it(admin, sandbox, teams):
-    target = _team(sandbox, teams["eku"])
+def test_switch_is_kept_for_the_session_and_pages_after_it(admin, stored, teams):
+    target = stored.team(teams["eku"])
     assert _switch(admin, target["id"]).status_code == 302
     for path in ["/", "/teams/", "/audit/"]:
         html = admin.get(path, follow_redirects=True).get_data(as_text=True)
@@ -202,7 +198,7 @@ def test_switch_is_kept_for_the_session_and_pages_after_it(admin, sandbox, teams
     assert _facts(home(admin).get_data(as_text=True))["RFC"] == "EKU9003173C9"
 
 
-def test_switch_from_htmx_asks_for_a_full_reload(admin, sandbox, teams):
+def test_switch_from_htmx_asks_for_a_full_reload(admin, teams):
     target = teams["subs"][0]
     response = _switch(admin, target, next_path="/audit/", **{"HX-Request": "true"})
     assert response.status_code == 204
@@ -210,7 +206,7 @@ def test_switch_from_htmx_asks_for_a_full_reload(admin, sandbox, teams):
     assert _facts(home(admin).get_data(as_text=True))["ID del equipo"] == target
 
 
-def test_switch_needs_csrf(admin, sandbox, teams):
+def test_switch_needs_csrf(admin, teams):
     response = admin.post("/team", data={"team": teams["subs"][0]})
     assert response.status_code == 400
     assert _facts(home(admin).get_data(as_text=True))["ID del equipo"] == teams["partner"]
@@ -230,7 +226,7 @@ def test_switch_to_a_team_the_key_does_not_reach_is_refused(app, admin, teams, w
 # -- staff limited to some teams -----------------------------------------------------------
 
 
-def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, teams):
+def test_limited_staff_sees_only_their_teams_everywhere(signed_in, stored, teams):
     allowed = teams["subs"][:2]
     browser = signed_in("operator", team_ids=allowed)
     overview = home(browser)
@@ -239,14 +235,14 @@ def test_limited_staff_sees_only_their_teams_everywhere(signed_in, sandbox, team
     assert sorted(_switcher_ids(html)) == sorted(allowed)
     assert _facts(html)["ID del equipo"] in allowed
     for team_id in [teams["partner"], *teams["subs"][2:], teams["outsider"]]:
-        assert _team(sandbox, team_id)["tax_id"] not in html
+        assert stored.team(team_id)["tax_id"] not in html
 
     listing = browser.get("/teams/").get_data(as_text=True)
-    assert _teams_table_rfcs(listing) == {_team(sandbox, t)["tax_id"] for t in allowed}
+    assert _teams_table_rfcs(listing) == {stored.team(t)["tax_id"] for t in allowed}
     options = browser.get("/team/options?q=").get_data(as_text=True)
     assert sorted(_switcher_ids(options)) == sorted(allowed)
     # searching for a team outside the scope finds nothing
-    hidden = _team(sandbox, teams["partner"])
+    hidden = stored.team(teams["partner"])
     assert (
         _switcher_ids(
             browser.get("/team/options", query_string={"q": hidden["tax_id"]}).get_data(
@@ -301,7 +297,7 @@ def test_session_team_no_longer_allowed_falls_back_to_an_allowed_one(app, signed
         assert session["team"] == first
 
 
-def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, sandbox, teams):
+def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, stored, teams):
     browser = signed_in("operator", team_ids=[teams["outsider"]])
     response = home(browser)
     html = response.get_data(as_text=True)
@@ -311,7 +307,7 @@ def test_staff_limited_to_no_reachable_team_gets_a_clear_403(signed_in, sandbox,
     assert _current_team(html) == "Sin equipo"
     assert _switcher_ids(html) == []
     assert "Tu cuenta no puede usar ningún equipo." in html
-    assert _team(sandbox, teams["outsider"])["tax_id"] not in html
+    assert stored.team(teams["outsider"])["tax_id"] not in html
     # nothing of the outsider on the teams page either
     listing = browser.get("/teams/").get_data(as_text=True)
     assert _teams_table_rfcs(listing) == set()

@@ -85,7 +85,7 @@ VALID = ("csd_moral_EKU9003173C9_valid.cer", "csd_moral_EKU9003173C9_valid.key")
     ],
 )
 def test_bad_pairs_are_refused_on_their_field_before_any_call(
-    csd_app, operator_on, sandbox, teams, sandbox_requests, files, password, field, message
+    csd_app, operator_on, stored, teams, sandbox_requests, files, password, field, message
 ):
     sandbox_requests.clear()
     answer = _upload(
@@ -96,7 +96,7 @@ def test_bad_pairs_are_refused_on_their_field_before_any_call(
     assert message in field_error(html, field)
     assert "Los archivos no se guardan" in html  # files are not kept: say so
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
-    assert sandbox.store.teams[teams["eku"]]["sat"]["completed"] is False
+    assert stored.team(teams["eku"])["sat"]["completed"] is False
     assert audit_rows(csd_app, "team.upload_csd")[-1].outcome.startswith("refused_locally:")
 
 
@@ -132,7 +132,7 @@ def test_a_file_over_1_mib_is_refused_without_a_call(operator_on, teams, sandbox
 
 
 def test_the_valid_csd_is_uploaded_and_the_checklist_turns_green(
-    csd_app, operator_on, sandbox, teams, restore_sandbox, caplog
+    csd_app, operator_on, stored, teams, restore_sandbox, caplog
 ):
     before = operator_on.get(f"/teams/{teams['eku']}/").get_data(as_text=True)
     assert 'data-check="csd" data-done="no"' in before
@@ -142,7 +142,7 @@ def test_the_valid_csd_is_uploaded_and_the_checklist_turns_green(
     assert answer.status_code == 200
     assert "gigstack aceptó el CSD" in html
     assert re.search(r"<dt>Número de certificado</dt><dd>\d{20}</dd>", html)
-    assert sandbox.store.teams[teams["eku"]]["sat"]["completed"] is True
+    assert stored.team(teams["eku"])["sat"]["completed"] is True
     after = operator_on.get(f"/teams/{teams['eku']}/").get_data(as_text=True)
     assert 'data-check="csd" data-done="yes"' in after and "Listo para facturar" in after
     # the secret never travels further than the upload itself
@@ -168,8 +168,8 @@ def test_viewer_reads_but_may_not_upload(csd_app, teams):
     )
 
 
-def test_the_expiry_warning_grows_louder(sandbox, keys, teams):
-    expires = sandbox.store.teams[teams["partner"]]["sat"]["csd_expires_at"]
+def test_the_expiry_warning_grows_louder(sandbox, keys, teams, stored):
+    expires = stored.team(teams["partner"])["sat"]["csd_expires_at"]
     for days, kind in [(25, "banner-info"), (6, "banner-error")]:
         app = make_app(
             sandbox.api_url,

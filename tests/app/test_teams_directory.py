@@ -12,16 +12,16 @@ from tests.app.conftest import add_staff, make_app, sign_in
 from tests.app.helpers import read_csv
 
 
-def test_teams_page_lists_partner_and_sub_teams(viewer, sandbox, teams):
+def test_teams_page_lists_partner_and_sub_teams(viewer, stored, teams):
     response = viewer.get("/teams/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "SANDBOX" in html
     for team_id in [teams["partner"], *teams["subs"]]:
-        team = sandbox.store.teams[team_id]
+        team = stored.team(team_id)
         assert team["tax_id"] in html
         assert team["brand"]["alias"] in html
-    outsider = sandbox.store.teams[teams["outsider"]]
+    outsider = stored.team(teams["outsider"])
     assert outsider["tax_id"] not in html
     assert "Sin CSD" in html and "Válido" in html
     assert html.count("Equipo de la llave") == 1
@@ -99,12 +99,12 @@ def _tab_counts(html: str) -> dict[str, int]:
     }
 
 
-def test_tabs_count_and_filter_the_teams(viewer, sandbox, teams):
+def test_tabs_count_and_filter_the_teams(viewer, stored, teams):
     html = viewer.get("/teams/").get_data(as_text=True)
     counts = _tab_counts(html)
     reachable = [teams["partner"], *teams["subs"]]
     assert counts["Todos"] == len(reachable)
-    no_csd = {t for t in reachable if not sandbox.store.teams[t]["sat"]["completed"]}
+    no_csd = {t for t in reachable if not stored.team(t)["sat"]["completed"]}
     assert teams["eku"] in no_csd
     assert counts["Sin CSD"] == len(no_csd)
     missing_csd = viewer.get("/teams/?tab=missing-csd").get_data(as_text=True)
@@ -119,9 +119,9 @@ def test_tabs_count_and_filter_the_teams(viewer, sandbox, teams):
     assert len(_rows(viewer.get("/teams/?tab=nope").get_data(as_text=True))) == len(reachable)
 
 
-def test_expiring_tab_follows_the_clock(sandbox, keys, teams):
+def test_expiring_tab_follows_the_clock(sandbox, keys, teams, stored):
     """Move the app's clock to 20 days before the partner's CSD expires."""
-    expires = sandbox.store.teams[teams["partner"]]["sat"]["csd_expires_at"]
+    expires = stored.team(teams["partner"])["sat"]["csd_expires_at"]
     app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: expires - 20 * 86400)
     try:
         add_staff(app, "clock@staff.test")
@@ -147,17 +147,17 @@ def test_search_by_name_rfc_or_id_keeps_the_tab(viewer, teams, query):
     assert _rows(by_id) == [teams["eku"]]
 
 
-def test_sort_orders_the_rows(viewer, sandbox, teams):
+def test_sort_orders_the_rows(viewer, stored, teams):
     by_name = _rows(viewer.get("/teams/?sort=name").get_data(as_text=True))
-    names = [sandbox.store.teams[t]["brand"]["alias"].casefold() for t in by_name]
+    names = [stored.team(t)["brand"]["alias"].casefold() for t in by_name]
     assert names == sorted(names)
     newest = _rows(viewer.get("/teams/?sort=-created").get_data(as_text=True))
-    created = [sandbox.store.teams[t]["created_at"] for t in newest]
+    created = [stored.team(t)["created_at"] for t in newest]
     assert created == sorted(created, reverse=True)
     assert _rows(viewer.get("/teams/?sort=rubbish").get_data(as_text=True))  # falls back
 
 
-def test_csv_export_is_the_filtered_tab(viewer, sandbox, teams):
+def test_csv_export_is_the_filtered_tab(viewer, teams):
     answer = viewer.get("/teams/export.csv?tab=missing-csd&sort=rfc")
     assert answer.mimetype == "text/csv"
     assert 'filename="teams-' in answer.headers["Content-Disposition"]

@@ -29,17 +29,17 @@ def _form(client, path: str) -> dict[str, str]:
     return {"once": input_value(client.get(path).get_data(as_text=True), "once")}
 
 
-def _teams_named(sandbox, legal_name: str) -> list[dict]:
-    return [t for t in sandbox.store.teams.values() if t.get("legal_name") == legal_name]
+def _teams_named(stored, legal_name: str) -> list[dict]:
+    return stored.teams(legal_name=legal_name)
 
 
 # -- create --------------------------------------------------------------------------------
 
 
-def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, sandbox, restore_sandbox):
+def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, stored, restore_sandbox):
     answer = post_form(operator, "/teams/new", {**_form(operator, "/teams/new"), **NEW_TEAM})
     assert answer.status_code == 302
-    [team] = _teams_named(sandbox, "PANADERIA LUPITA")
+    [team] = _teams_named(stored, "PANADERIA LUPITA")
     assert answer.headers["Location"] == f"/teams/{team['id']}/"
     assert team["tax_id"] == "PLU200101AB1" and team["address"]["zip"] == "06700"
     assert team["brand"]["alias"] == "Panadería Lupita"
@@ -50,17 +50,15 @@ def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, sandbo
     assert entry.outcome == "ok" and entry.object_id == team["id"]
 
 
-def test_double_submit_creates_one_team(operator, sandbox, restore_sandbox):
+def test_double_submit_creates_one_team(operator, stored, restore_sandbox):
     data = {**_form(operator, "/teams/new"), **NEW_TEAM}
     first = post_form(operator, "/teams/new", data)
     second = post_form(operator, "/teams/new", data)
-    assert len(_teams_named(sandbox, "PANADERIA LUPITA")) == 1
+    assert len(_teams_named(stored, "PANADERIA LUPITA")) == 1
     assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
 
 
-def test_onboarding_link_on_create_is_shown_once_and_never_stored(
-    app, operator, sandbox, restore_sandbox
-):
+def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator, restore_sandbox):
     answer = post_form(
         operator,
         "/teams/new",
@@ -109,7 +107,7 @@ def test_a_name_or_alias_is_required(operator):
     assert "Escribe un nombre visible o una razón social." in field_error(html, "alias")
 
 
-def test_gigstacks_refusal_lands_on_the_field(app, operator, sandbox, restore_sandbox):
+def test_gigstacks_refusal_lands_on_the_field(app, operator, stored, restore_sandbox):
     data = {
         **_form(operator, "/teams/new"),
         **NEW_TEAM,
@@ -120,7 +118,7 @@ def test_gigstacks_refusal_lands_on_the_field(app, operator, sandbox, restore_sa
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert "generic RFC" in field_error(html, "tax_id")
-    assert _teams_named(sandbox, "PANADERIA LUPITA") == []
+    assert _teams_named(stored, "PANADERIA LUPITA") == []
     assert audit_rows(app, "team.create")[-1].outcome != "ok"
     # the same form can be corrected and sent again (the token was released)
     retry = post_form(
@@ -146,7 +144,7 @@ def test_viewer_may_not_create(viewer, client):
 
 
 def test_edit_sends_only_what_changed(
-    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
 ):
     path = f"/teams/{teams['subs'][2]}/edit"
     page = operator.get(path).get_data(as_text=True)
@@ -171,12 +169,12 @@ def test_edit_sends_only_what_changed(
             "secondary_color",
         )
     }
-    current["tax_system"] = sandbox.store.teams[teams["subs"][2]]["tax_system"]
+    current["tax_system"] = stored.team(teams["subs"][2])["tax_system"]
     sandbox_requests.clear()
     answer = post_form(operator, path, {**current, "support_phone": "33 1234 5678"})
     assert answer.status_code == 302
     assert answer.headers["Location"] == f"/teams/{teams['subs'][2]}/"
-    assert sandbox.store.teams[teams["subs"][2]]["support_phone"] == "33 1234 5678"
+    assert stored.team(teams["subs"][2])["support_phone"] == "33 1234 5678"
     [entry] = audit_rows(app, "team.update")
     assert entry.reason == "changed: support_phone"
     # nothing changed: nothing sent
@@ -186,9 +184,9 @@ def test_edit_sends_only_what_changed(
     assert not [r for r in sandbox_requests if r.method == "PUT"]
 
 
-def test_edit_regime_that_does_not_fit_the_rfc_is_refused_locally(operator, sandbox, teams):
+def test_edit_regime_that_does_not_fit_the_rfc_is_refused_locally(operator, stored, teams):
     path = f"/teams/{teams['partner']}/edit"
-    team = sandbox.store.teams[teams["partner"]]
+    team = stored.team(teams["partner"])
     answer = post_form(
         operator,
         path,
@@ -201,17 +199,17 @@ def test_edit_regime_that_does_not_fit_the_rfc_is_refused_locally(operator, sand
     )
     assert answer.status_code == 422
     assert "no es para persona moral" in field_error(answer.get_data(as_text=True), "tax_system")
-    assert team["tax_system"] == "601"
+    assert stored.team(teams["partner"])["tax_system"] == "601"  # unchanged
 
 
 # -- delete --------------------------------------------------------------------------------
 
 
 def test_delete_is_for_admins_with_the_rfc_typed_and_a_reason(
-    app, admin, operator, sandbox, teams, restore_sandbox
+    app, admin, operator, stored, teams, restore_sandbox
 ):
     victim = teams["subs"][4]
-    rfc = sandbox.store.teams[victim]["tax_id"]
+    rfc = stored.team(victim)["tax_id"]
     path = f"/teams/{victim}/delete"
     assert operator.get(path).status_code == 403
     wrong = post_form(admin, path, {"confirm_rfc": "AAA010101AAA", "reason": "duplicado"})
@@ -231,8 +229,8 @@ def test_delete_is_for_admins_with_the_rfc_typed_and_a_reason(
     assert entry.reason == "equipo duplicado" and entry.object_id == victim
 
 
-def test_deleting_the_keys_own_team_shows_gigstacks_refusal(app, admin, sandbox, teams):
-    rfc = sandbox.store.teams[teams["partner"]]["tax_id"]
+def test_deleting_the_keys_own_team_shows_gigstacks_refusal(app, admin, teams, stored):
+    rfc = stored.team(teams["partner"])["tax_id"]
     answer = post_form(
         admin,
         f"/teams/{teams['partner']}/delete",
@@ -242,5 +240,5 @@ def test_deleting_the_keys_own_team_shows_gigstacks_refusal(app, admin, sandbox,
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert 'class="banner banner-error"' in html
-    assert teams["partner"] in sandbox.store.teams
+    assert stored.has_team(teams["partner"])
     assert audit_rows(app, "team.delete")[-1].outcome == "operation_not_allowed"

@@ -16,8 +16,8 @@ def _checklist(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-check="([a-z_]+)" data-done="(yes|no)"', html))
 
 
-def test_ready_team_shows_every_fact_and_a_green_checklist(viewer, sandbox, teams):
-    team = sandbox.store.teams[teams["partner"]]
+def test_ready_team_shows_every_fact_and_a_green_checklist(viewer, stored, teams):
+    team = stored.team(teams["partner"])
     html = viewer.get(f"/teams/{teams['partner']}/").get_data(as_text=True)
     shown = facts(html)
     assert shown["RFC"] == team["tax_id"] and shown["Razón social"] == team["legal_name"]
@@ -25,7 +25,7 @@ def test_ready_team_shows_every_fact_and_a_green_checklist(viewer, sandbox, team
     assert shown["Código postal"] == team["address"]["zip"]
     assert set(_checklist(html).values()) == {"yes"}
     assert "Listo para facturar" in html
-    for series in sandbox.store.series[teams["partner"]]:
+    for series in stored.series(teams["partner"]):
         assert f"{series['series']}-{series['test'] + 1}" in html  # next folio per mode
     assert 'data-integration="sat"' in html and "Completada" in html
 

@@ -12,27 +12,27 @@ from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value
 pytestmark = pytest.mark.databases
 
 
-def _series(sandbox, team_id: str, name: str) -> dict | None:
-    return next((s for s in sandbox.store.series.get(team_id, []) if s["series"] == name), None)
+def _series(stored, team_id: str, name: str) -> dict | None:
+    return next(iter(stored.series(team_id, series=name)), None)
 
 
-def test_list_shows_counters_and_next_folios(viewer, sandbox, teams):
+def test_list_shows_counters_and_next_folios(viewer, stored, teams):
     html = viewer.get(f"/teams/{teams['partner']}/series/").get_data(as_text=True)
-    for series in sandbox.store.series[teams["partner"]]:
+    for series in stored.series(teams["partner"]):
         assert f'data-series="{series["series"]}"' in html
         assert f"{series['series']}-{series['live'] + 1}" in html
         assert f"{series['series']}-{series['test'] + 1}" in html
     assert "/series/new" not in html  # viewers cannot create
 
 
-def test_create_a_series_and_see_its_next_folio(app, operator, sandbox, teams, restore_sandbox):
+def test_create_a_series_and_see_its_next_folio(app, operator, stored, teams, restore_sandbox):
     path = f"/teams/{teams['eku']}/series/new"
     once = input_value(operator.get(path).get_data(as_text=True), "once")
     data = {"once": once, "series": "f", "live": "0", "test": "41"}
     first = post_form(operator, path, data)
     second = post_form(operator, path, data)  # a double click
     assert first.status_code == second.status_code == 302
-    assert [s["series"] for s in sandbox.store.series[teams["eku"]]].count("F") == 1
+    assert [s["series"] for s in stored.series(teams["eku"])].count("F") == 1
     listing = operator.get(first.headers["Location"]).get_data(as_text=True)
     assert "F-42" in listing and "F-1" in listing
     [entry] = audit_rows(app, "series.create")
@@ -68,8 +68,8 @@ def test_bad_input_stays_local(operator, teams, sandbox_requests, data, field, m
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
-def test_edit_preview_shows_the_next_folio_as_you_type(operator, sandbox, teams):
-    series = _series(sandbox, teams["partner"], "A")
+def test_edit_preview_shows_the_next_folio_as_you_type(operator, stored, teams):
+    series = _series(stored, teams["partner"], "A")
     path = f"/teams/{teams['partner']}/series/{series['id']}/edit"
     fragment = operator.get(
         path, query_string={"live": "99", "test": "7"}, headers=htmx_headers("series-preview")
@@ -81,20 +81,20 @@ def test_edit_preview_shows_the_next_folio_as_you_type(operator, sandbox, teams)
 
 
 def test_raising_needs_no_reason_and_is_audited_with_old_and_new(
-    app, operator, sandbox, teams, restore_sandbox
+    app, operator, stored, teams, restore_sandbox
 ):
-    series = _series(sandbox, teams["partner"], "B")
+    series = _series(stored, teams["partner"], "B")
     old = series["test"]
     path = f"/teams/{teams['partner']}/series/{series['id']}/edit"
     answer = post_form(operator, path, {"live": str(series["live"]), "test": str(old + 10)})
     assert answer.status_code == 302
-    assert _series(sandbox, teams["partner"], "B")["test"] == old + 10
+    assert _series(stored, teams["partner"], "B")["test"] == old + 10
     [entry] = audit_rows(app, "series.update")
     assert entry.reason == f"test: {old} → {old + 10}"
 
 
-def test_lowering_asks_for_a_reason_then_gigstack_may_refuse(app, operator, sandbox, teams):
-    series = _series(sandbox, teams["partner"], "A")
+def test_lowering_asks_for_a_reason_then_gigstack_may_refuse(app, operator, stored, teams):
+    series = _series(stored, teams["partner"], "A")
     path = f"/teams/{teams['partner']}/series/{series['id']}/edit"
     data = {"live": str(series["live"]), "test": "0"}
     no_reason = post_form(operator, path, data)
@@ -105,7 +105,7 @@ def test_lowering_asks_for_a_reason_then_gigstack_may_refuse(app, operator, sand
     assert refused.status_code == 422
     assert "already issued" in field_error(html, "test")  # gigstack's words, on the field
     assert input_value(html, "test") == "0"
-    assert _series(sandbox, teams["partner"], "A")["test"] == series["test"]
+    assert _series(stored, teams["partner"], "A")["test"] == series["test"]
     [entry] = audit_rows(app, "series.update")
     assert entry.outcome == "business_rule_violation"
     assert f"test: {series['test']} → 0" in entry.reason and "reinicio de folios" in entry.reason

@@ -28,17 +28,17 @@ def _form_values(html: str) -> dict[str, str]:
     return values
 
 
-def test_groups_show_current_values(viewer, sandbox, teams):
+def test_groups_show_current_values(viewer, stored, teams):
     html = viewer.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
     assert "Serie predeterminada" in html and "Correos" in html
     values = _form_values(html)
     assert values["default_series-income-serie"] == "A"
-    assert values["use"] == sandbox.store.teams[teams["partner"]]["settings"]["use"]
+    assert values["use"] == stored.team(teams["partner"])["settings"]["use"]
     assert "<fieldset disabled>" in html  # viewers read only
 
 
 def test_only_changed_fields_are_sent_and_audited(
-    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
 ):
     path = f"/teams/{teams['subs'][0]}/settings"
     values = _form_values(operator.get(path).get_data(as_text=True))
@@ -52,7 +52,7 @@ def test_only_changed_fields_are_sent_and_audited(
     sandbox_requests.clear()
     answer = post_form(operator, path, values)
     assert answer.status_code == 302
-    settings = sandbox.store.teams[teams["subs"][0]]["settings"]
+    settings = stored.team(teams["subs"][0])["settings"]
     assert settings["invoice_pdf_notes"] == "Gracias por su compra"
     assert settings["emails"]["invoices_bcc"] == ["conta@ejemplo.mx", "dueña@ejemplo.mx"]
     assert settings["invoice_per_receipt"] is True
@@ -61,7 +61,7 @@ def test_only_changed_fields_are_sent_and_audited(
     assert [r.method for r in sandbox_requests if r.path.endswith("/settings")] == ["GET", "PUT"]
 
 
-def test_clear_sends_null_or_empty_as_the_api_wants(app, sandbox, teams):
+def test_clear_sends_null_or_empty_as_the_api_wants(app, teams):
     with app.test_request_context():
         current = {
             "use": "G03",

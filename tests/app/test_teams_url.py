@@ -22,8 +22,8 @@ def _url(team_id: str, rest: str = "") -> str:
     return f"/teams/{team_id}/{rest}"
 
 
-def test_a_pasted_link_opens_the_same_team_for_a_colleague(signed_in, sandbox, teams):
-    eku = sandbox.store.teams[teams["eku"]]
+def test_a_pasted_link_opens_the_same_team_for_a_colleague(signed_in, stored, teams):
+    eku = stored.team(teams["eku"])
     for browser in (signed_in("viewer"), signed_in("operator", team_ids=[teams["eku"]])):
         for rest in ("", "series/", "members/", "users/", "csd", "settings"):
             answer = browser.get(_url(teams["eku"], rest))
@@ -31,13 +31,13 @@ def test_a_pasted_link_opens_the_same_team_for_a_colleague(signed_in, sandbox, t
             assert eku["tax_id"] in answer.get_data(as_text=True), rest
 
 
-def test_two_tabs_work_on_two_teams_at_once(admin, sandbox, teams):
+def test_two_tabs_work_on_two_teams_at_once(admin, stored, teams):
     first, second = teams["subs"][:2]
     one = facts(admin.get(_url(first)).get_data(as_text=True))
     two = facts(admin.get(_url(second)).get_data(as_text=True))
     again = facts(admin.get(_url(first)).get_data(as_text=True))
-    assert one["RFC"] == again["RFC"] == sandbox.store.teams[first]["tax_id"]
-    assert two["RFC"] == sandbox.store.teams[second]["tax_id"]
+    assert one["RFC"] == again["RFC"] == stored.team(first)["tax_id"]
+    assert two["RFC"] == stored.team(second)["tax_id"]
 
 
 def test_home_goes_to_the_last_team_used_else_the_keys_own(admin, teams):
@@ -73,13 +73,13 @@ def test_a_team_out_of_reach_is_the_same_404_and_is_audited(app, signed_in, team
         assert rows[0].outcome == "team_out_of_scope" and rows[0].object_id == teams["partner"]
 
 
-def test_a_post_to_a_team_out_of_reach_changes_nothing(app, admin, sandbox, teams):
-    before = len(sandbox.store.series.get(teams["outsider"], []))
+def test_a_post_to_a_team_out_of_reach_changes_nothing(app, admin, stored, teams):
+    before = len(stored.series(teams["outsider"]))
     answer = post_form(
         admin, _url(teams["outsider"], "series/new"), {"series": "ZZ", "live": "0", "test": "0"}
     )
     assert answer.status_code == 404
-    assert len(sandbox.store.series.get(teams["outsider"], [])) == before
+    assert len(stored.series(teams["outsider"])) == before
 
 
 def test_anonymous_visitors_go_to_sign_in_and_learn_nothing_of_the_team(client, teams):

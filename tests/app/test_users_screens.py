@@ -18,16 +18,16 @@ def _rows(html: str) -> list[str]:
     return re.findall(r'<tr data-user="([^"]+)">', html)
 
 
-def _by_email(sandbox, email: str) -> dict | None:
-    return next((u for u in sandbox.store.users.values() if u["email"] == email), None)
+def _by_email(stored, email: str) -> dict | None:
+    return next(iter(stored.users(email=email)), None)
 
 
-def test_list_search_and_role_filter(viewer, sandbox, teams):
+def test_list_search_and_role_filter(viewer, stored, teams):
     base = f"/teams/{teams['eku']}/users/"
-    members = {m["id"]: m["role"] for m in sandbox.store.teams[teams["eku"]]["members"]}
+    members = {m["id"]: m["role"] for m in stored.team(teams["eku"])["members"]}
     assert set(_rows(viewer.get(base).get_data(as_text=True))) == set(members)
     found = _rows(viewer.get(base, query_string={"q": "jorge"}).get_data(as_text=True))
-    assert found == [_by_email(sandbox, "jorge.castillo@ekemper.edu.mx")["id"]]
+    assert found == [_by_email(stored, "jorge.castillo@ekemper.edu.mx")["id"]]
     admins = _rows(viewer.get(base, query_string={"role": "admin"}).get_data(as_text=True))
     assert set(admins) == {uid for uid, role in members.items() if role == "admin"}
     fragment = viewer.get(base, query_string={"q": "jorge"}, headers=htmx_headers("users-list"))
@@ -45,8 +45,8 @@ def test_cursor_pages_keep_the_query(app, viewer, teams, monkeypatch):
     assert set(_rows(first)).isdisjoint(_rows(second))
 
 
-def test_detail_shows_teams_and_roles(viewer, sandbox, teams):
-    ana = _by_email(sandbox, "ana.torres@cumbredigital.mx")
+def test_detail_shows_teams_and_roles(viewer, stored, teams):
+    ana = _by_email(stored, "ana.torres@cumbredigital.mx")
     html = viewer.get(f"/teams/{teams['eku']}/users/{ana['id']}").get_data(as_text=True)
     assert "ana.torres@cumbredigital.mx" in html
     assert html.count("<tr><td>") >= 7  # a member of every partner team
@@ -54,7 +54,7 @@ def test_detail_shows_teams_and_roles(viewer, sandbox, teams):
 
 
 def test_create_once_then_edit_only_what_changed(
-    app, operator, sandbox, teams, restore_sandbox, sandbox_requests
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
 ):
     base = f"/teams/{teams['eku']}/users/"
     once = input_value(operator.get(base + "new").get_data(as_text=True), "once")
@@ -69,10 +69,10 @@ def test_create_once_then_edit_only_what_changed(
     first = post_form(operator, base + "new", data)
     second = post_form(operator, base + "new", data)
     assert first.status_code == second.status_code == 302
-    user = _by_email(sandbox, "nueva.persona@ekemper.edu.mx")
+    user = _by_email(stored, "nueva.persona@ekemper.edu.mx")
     assert first.headers["Location"] == f"{base}{user['id']}"
     assert len(audit_rows(app, "user.create")) == 1
-    members = {m["id"]: m["role"] for m in sandbox.store.teams[teams["eku"]]["members"]}
+    members = {m["id"]: m["role"] for m in stored.team(teams["eku"])["members"]}
     assert members[user["id"]] == "editor"
 
     sandbox_requests.clear()
@@ -87,7 +87,7 @@ def test_create_once_then_edit_only_what_changed(
         },
     )
     assert edit.status_code == 302
-    assert _by_email(sandbox, "nueva.persona@ekemper.edu.mx")["phone"] == "55 5555 5555"
+    assert _by_email(stored, "nueva.persona@ekemper.edu.mx")["phone"] == "55 5555 5555"
     [update] = audit_rows(app, "user.update")
     assert update.reason == "changed: phone"
 
@@ -115,8 +115,8 @@ def test_bad_email_stays_local(operator, teams, sandbox_requests):
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
-def test_reset_password_says_only_that_the_email_was_sent(app, operator, sandbox, teams):
-    jorge = _by_email(sandbox, "jorge.castillo@ekemper.edu.mx")
+def test_reset_password_says_only_that_the_email_was_sent(app, operator, stored, teams):
+    jorge = _by_email(stored, "jorge.castillo@ekemper.edu.mx")
     answer = post_form(
         operator, f"/teams/{teams['eku']}/users/{jorge['id']}/reset-password", htmx="user-notice"
     )
@@ -126,8 +126,8 @@ def test_reset_password_says_only_that_the_email_was_sent(app, operator, sandbox
     assert audit_rows(app, "user.reset_password")[-1].outcome == "ok"
 
 
-def test_login_link_is_shown_once_and_never_kept(app, operator, sandbox, teams, caplog):
-    jorge = _by_email(sandbox, "jorge.castillo@ekemper.edu.mx")
+def test_login_link_is_shown_once_and_never_kept(app, operator, stored, teams, caplog):
+    jorge = _by_email(stored, "jorge.castillo@ekemper.edu.mx")
     with caplog.at_level(logging.DEBUG):
         answer = post_form(
             operator, f"/teams/{teams['eku']}/users/{jorge['id']}/login-link", htmx="user-notice"
@@ -142,8 +142,8 @@ def test_login_link_is_shown_once_and_never_kept(app, operator, sandbox, teams, 
         assert link not in repr(dict(session))
 
 
-def test_viewers_read_but_do_not_act(viewer, sandbox, teams):
-    jorge = _by_email(sandbox, "jorge.castillo@ekemper.edu.mx")
+def test_viewers_read_but_do_not_act(viewer, stored, teams):
+    jorge = _by_email(stored, "jorge.castillo@ekemper.edu.mx")
     base = f"/teams/{teams['eku']}/users/"
     html = viewer.get(f"{base}{jorge['id']}").get_data(as_text=True)
     assert "login-link" not in html and "reset-password" not in html

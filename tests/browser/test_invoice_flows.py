@@ -18,17 +18,12 @@ def htmx_idle(page) -> None:
     )
 
 
-def _valid_income(sandbox, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return [
-            inv
-            for inv in sandbox.store.scoped[("invoices", team_id, False)].values()
-            if inv["invoice_type"] == "I" and inv["status"] == "valid"
-        ]
+def _valid_income(stored, team_id: str) -> list[dict]:
+    return stored("invoices", team_id, invoice_type="I", status="valid")
 
 
-def test_find_an_invoice_by_folio_and_download_it(page, staff, sandbox, teams, shot):
-    invoice = _valid_income(sandbox, teams["partner"])[0]
+def test_find_an_invoice_by_folio_and_download_it(page, staff, stored, teams, shot):
+    invoice = _valid_income(stored, teams["partner"])[0]
     folio = f"{invoice['series']}-{invoice['folio_number']}"
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/invoices/")
@@ -45,13 +40,13 @@ def test_find_an_invoice_by_folio_and_download_it(page, staff, sandbox, teams, s
             page.get_by_role("link", name=f"Descargar {kind}").click()
         name = download.value.suggested_filename
         assert name.endswith(f"_{invoice['uuid']}.{kind.lower()}")
-        assert name.startswith(sandbox.store.teams[teams["partner"]]["tax_id"] + "_")
+        assert name.startswith(stored.team(teams["partner"])["tax_id"] + "_")
 
 
 def test_cancel_with_motive_01_choosing_the_substitute(
-    page, staff, sandbox, teams, shot, restore_sandbox
+    page, staff, stored, teams, shot, restore_sandbox
 ):
-    valid = _valid_income(sandbox, teams["partner"])
+    valid = _valid_income(stored, teams["partner"])
     client_id = next(c for c, n in Counter(i["client"]["id"] for i in valid).items() if n >= 2)
     target, substitute = [i for i in valid if i["client"]["id"] == client_id][:2]
     sign_in(page, *staff)
@@ -69,15 +64,12 @@ def test_cancel_with_motive_01_choosing_the_substitute(
 
 
 def test_issue_an_invoice_with_a_service_item_and_a_free_item(
-    page, staff, sandbox, teams, shot, restore_sandbox
+    page, staff, stored, teams, shot, restore_sandbox
 ):
-    with sandbox.store.lock:
-        client = next(
-            c
-            for c in sandbox.store.scoped[("clients", teams["partner"], False)].values()
-            if c.get("is_valid") and c.get("tax_system") == "601"
-        )
-        service = next(iter(sandbox.store.scoped[("services", teams["partner"], False)].values()))
+    client = stored.one(
+        "clients", teams["partner"], tax_system="601", test=lambda c: c.get("is_valid")
+    )
+    service = stored("services", teams["partner"])[0]
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/invoices/")
     page.get_by_role("link", name="Emitir una factura de ingreso").click()
@@ -109,8 +101,8 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(
     shot("38-invoice-issued.png")
 
 
-def test_issue_a_credit_note(page, staff, sandbox, teams, shot, restore_sandbox):
-    invoice = _valid_income(sandbox, teams["partner"])[0]
+def test_issue_a_credit_note(page, staff, stored, teams, shot, restore_sandbox):
+    invoice = _valid_income(stored, teams["partner"])[0]
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/invoices/{invoice['uuid']}")
     page.get_by_role("link", name="Emitir nota de crédito").click()

@@ -12,22 +12,16 @@ from tests.browser.shell import sign_in
 from tests.browser.test_invoice_flows import htmx_idle
 
 
-def _store(sandbox, kind: str, team_id: str) -> list[dict]:
-    with sandbox.store.lock:
-        return list(sandbox.store.scoped[(kind, team_id, False)].values())
-
-
 def test_register_a_payment_with_ppd_invoice_and_complement(
-    page, staff, sandbox, teams, shot, restore_sandbox
+    page, staff, stored, teams, shot, restore_sandbox
 ):
-    client = next(
-        c
-        for c in _store(sandbox, "clients", teams["partner"])
-        if c.get("is_valid")
-        and c.get("tax_system") == "601"
-        and (c.get("efos") or {}).get("is_valid") is not False
+    client = stored.one(
+        "clients",
+        teams["partner"],
+        tax_system="601",
+        test=lambda c: c.get("is_valid") and (c.get("efos") or {}).get("is_valid") is not False,
     )
-    service = _store(sandbox, "services", teams["partner"])[0]
+    service = stored("services", teams["partner"])[0]
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/payments/")
     page.get_by_role("link", name="Registrar un pago").click()
@@ -55,11 +49,9 @@ def test_register_a_payment_with_ppd_invoice_and_complement(
     shot("43-complement.png")
 
 
-def test_refund_part_of_a_payment(page, staff, sandbox, teams, shot, restore_sandbox):
-    payment = next(
-        p
-        for p in _store(sandbox, "payments", teams["partner"])
-        if p["status"] == "succeeded" and not p["refunds"]
+def test_refund_part_of_a_payment(page, staff, stored, teams, shot, restore_sandbox):
+    payment = stored.one(
+        "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]
     )
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/payments/{payment['id']}")

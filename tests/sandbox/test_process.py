@@ -61,15 +61,13 @@ def test_style_b_envelope_on_teams_list_and_errors(raw):
 
 def test_hang_fault_holds_the_request(raw, faults):
     faults({"hangs": [{"method": "GET", "path": "/services", "seconds": 2, "times": 1}]})
-    started = time.monotonic()
     try:
-        raw.get("/services", timeout=0.5)
+        raw.get("/services", timeout=0.5)  # held for 2 s: no answer within 0.5 s
         raised = False
     except requests.Timeout:
         raised = True
     assert raised
-    assert time.monotonic() - started < 1.5
-    assert raw.get("/services").status_code == 200
+    assert raw.get("/services").status_code == 200  # times: 1 — the next one is not held
 
 
 def test_latency_and_error_rate(raw, faults):

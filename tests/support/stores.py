@@ -22,13 +22,48 @@ def _server(variable: str, required: str, what: str) -> str:
     pytest.skip(message)
 
 
-def postgres_url() -> str:
-    """A PostgreSQL database emptied for this test (every table, type and migration gone)."""
+def _worker() -> int | None:
+    """The number of this pytest-xdist worker (``gw3`` → 3), None in a plain run."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") else None
+
+
+_created: set[str] = set()
+
+
+def _postgres() -> str:
+    """``TEST_DATABASE_URL`` for SQLAlchemy; under pytest-xdist each worker gets a database
+    of its own beside it (``…_gw0``, created on first use), as tests empty theirs."""
     import sqlalchemy as sa
 
     from webapp.config import database_url
 
     url = database_url(_server("TEST_DATABASE_URL", "REQUIRE_POSTGRES", "PostgreSQL"), "")
+    worker = _worker()
+    if worker is None:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_gw{worker}"
+    if name not in _created:
+        engine = sa.create_engine(base, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                exists = connection.scalar(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                )
+                if not exists:
+                    connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        _created.add(name)
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def postgres_url() -> str:
+    """A PostgreSQL database emptied for this test (every table, type and migration gone)."""
+    import sqlalchemy as sa
+
+    url = _postgres()
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
@@ -39,11 +74,27 @@ def postgres_url() -> str:
     return url
 
 
+def postgres_migrated_url() -> str:
+    """A PostgreSQL database at the latest migration with every table empty, for this test
+    (migrated once per session, emptied per test: see :mod:`tests.support.migrated`)."""
+    from tests.support import migrated
+
+    url = _postgres()
+    migrated.reset_postgres(url)
+    return url
+
+
 def redis_url() -> str:
-    """A Redis database emptied for this test."""
+    """A Redis database emptied for this test (under pytest-xdist, the worker's own)."""
     import redis
 
     url = _server("TEST_REDIS_URL", "REQUIRE_REDIS", "Redis")
+    worker = _worker()
+    if worker is not None:  # under pytest-xdist: a database number per worker (1, 2, …)
+        assert worker < 15, "Redis has 16 databases: at most 15 workers (PYTEST_WORKERS)"
+        from urllib.parse import urlsplit, urlunsplit
+
+        url = urlunsplit(urlsplit(url)._replace(path=f"/{worker + 1}"))
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()

@@ -433,15 +433,33 @@ def test_429_on_plain_post_raised_with_retry_after(
 # --- timeouts and connection errors -----------------------------------------------------------
 
 
+def transport_timeouts(api: GigstackClient, clock: FakeClock) -> list[tuple[float, float]]:
+    """The ``timeout`` each attempt hands to the transport (requests), recorded; an attempt
+    that times out moves ``clock`` on by its read timeout, the time it waited."""
+    seen: list[tuple[float, float]] = []
+    send = api.session.request
+
+    def request(*args: Any, **kwargs: Any) -> requests.Response:
+        seen.append(kwargs["timeout"])
+        try:
+            return send(*args, **kwargs)
+        except requests.exceptions.Timeout:
+            clock.now += kwargs["timeout"][1]
+            raise
+
+    api.session.request = request  # type: ignore[method-assign]
+    return seen
+
+
 def test_read_timeout_raises_timeout(
-    server: ScriptedServer, make_client: Callable[..., GigstackClient]
+    server: ScriptedServer, make_client: Callable[..., GigstackClient], clock: FakeClock
 ) -> None:
     api = make_client(timeout=(1.0, 0.2), retry_policy=RetryPolicy(max_retries=0))
-    server.sequence(Resp(delay=0.6))
-    started = time.monotonic()
+    timeouts = transport_timeouts(api, clock)
+    server.sequence(Resp(delay=0.6))  # answers only after the read timeout
     with pytest.raises(Timeout) as info:
         api.clients.get("c")
-    assert time.monotonic() - started < 0.55
+    assert timeouts == [(1.0, 0.2)]  # waited at most 0.2 s for the answer, once
     assert isinstance(info.value, Unavailable) and info.value.status is None
 
 
@@ -455,16 +473,15 @@ def test_timeout_retried_for_get(
 
 
 def test_budget_caps_the_attempt_timeout(
-    server: ScriptedServer, make_client: Callable[..., GigstackClient]
+    server: ScriptedServer, make_client: Callable[..., GigstackClient], clock: FakeClock
 ) -> None:
-    api = make_client(
-        timeout=(3.0, 10.0), budget_seconds=0.3, clock=time.monotonic, sleep=time.sleep
-    )
+    api = make_client(timeout=(3.0, 10.0), budget_seconds=0.3)
+    timeouts = transport_timeouts(api, clock)
     server.sequence(Resp(delay=1.0))
-    started = time.monotonic()
     with pytest.raises(Timeout):
         api.clients.get("c")
-    assert time.monotonic() - started < 0.9
+    # the one attempt waited what the budget allowed, not 3 s / 10 s; then no time was left
+    assert timeouts == [pytest.approx((0.3, 0.3))]
 
 
 def test_refused_connection_raises_connection_failed(

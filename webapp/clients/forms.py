@@ -14,6 +14,7 @@ from wtforms import (
     Field,
     HiddenField,
     SearchField,
+    SelectChoice,
     SelectField,
     StringField,
 )
@@ -216,26 +217,38 @@ class ClientFilterForm(BackofficeForm):
     validity = SelectField(
         _l("SAT check"),
         validate_choice=False,
-        choices=[("", _l("Any")), ("valid", _l("Valid")), ("invalid", _l("Invalid"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("valid", _l("Valid")),
+            SelectChoice("invalid", _l("Invalid")),
+        ],
     )
     efos = SelectField(
         _l("EFOS list"),
         validate_choice=False,
-        choices=[("", _l("Any")), ("listed", _l("On the EFOS list")), ("clear", _l("Not listed"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("listed", _l("On the EFOS list")),
+            SelectChoice("clear", _l("Not listed")),
+        ],
     )
     persona = SelectField(
         _l("Persona"),
         validate_choice=False,
-        choices=[("", _l("Any")), ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("moral", _l("Persona moral")),
+            SelectChoice("fisica", _l("Persona física")),
+        ],
     )
     sort = SelectField(
         _l("Sort by"),
         validate_choice=False,
         default="-created",
         choices=[
-            ("-created", _l("Newest first")),
-            ("created", _l("Oldest first")),
-            ("name", _l("Name (A–Z)")),
-            ("-name", _l("Name (Z–A)")),
+            SelectChoice("-created", _l("Newest first")),
+            SelectChoice("created", _l("Oldest first")),
+            SelectChoice("name", _l("Name (A–Z)")),
+            SelectChoice("-name", _l("Name (Z–A)")),
         ],
     )

@@ -22,6 +22,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SearchField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -236,11 +237,11 @@ class DirectoryFilterForm(BackofficeForm):
         validate_choice=False,
         default="name",
         choices=[
-            ("name", _l("Name")),
-            ("rfc", "RFC"),
-            ("-created", _l("Newest first")),
-            ("created", _l("Oldest first")),
-            ("csd", _l("CSD expiry (soonest first)")),
+            SelectChoice("name", _l("Name")),
+            SelectChoice("rfc", "RFC"),
+            SelectChoice("-created", _l("Newest first")),
+            SelectChoice("created", _l("Oldest first")),
+            SelectChoice("csd", _l("CSD expiry (soonest first)")),
         ],
     )
 

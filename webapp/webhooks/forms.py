@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -103,7 +104,7 @@ class WebhookForm(BackofficeForm):
     status = SelectField(
         _l("Status"),
         default="active",
-        choices=[("active", _l("Active")), ("inactive", _l("Paused"))],
+        choices=[SelectChoice("active", _l("Active")), SelectChoice("inactive", _l("Paused"))],
     )
     events = MultiCheckbox(
         _l("Events"),
