@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, SelectChoice
 from wtforms.validators import StopValidation
 
 # C0 controls but tab, line feed and carriage return; DEL
@@ -53,11 +53,21 @@ class NoControlCharacters:
             raise StopValidation(_l("Contains a character that is not allowed here."))
 
 
+def select_choices(choices: Any) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms' ``SelectChoice`` (tuples are deprecated since
+    WTForms 3.3): forms declare their options as pairs, the base form hands WTForms these."""
+    return [c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in choices]
+
+
 class BackofficeForm(FlaskForm):
-    """FlaskForm (CSRF) whose every text-like field refuses control characters first."""
+    """FlaskForm (CSRF) whose every text-like field refuses control characters first, and
+    whose select options declared as pairs become ``SelectChoice``."""
 
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
+            choices = unbound_field.kwargs.get("choices")
+            if isinstance(choices, list | tuple):
+                unbound_field.kwargs["choices"] = select_choices(choices)
             field = unbound_field.bind(form=form, **options)
             # a new list on this instance: the class's validators stay as declared
             field.validators = [NoControlCharacters(), *field.validators]
