@@ -23,11 +23,12 @@ from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
+from webapp.domain.address import ADDRESS_FIELDS as ADDRESS_PARTS
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.forms import BackofficeForm, reason_form
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
-    ZIP,
+    FiscalAddressForm,
     check_postal_code,
     check_regime,
     regime_choices,
@@ -38,16 +39,8 @@ from webapp.teams.forms import (
 # público en general / extranjero: SAT fixes their regime and use (CFDI 4.0)
 GENERIC_REGIME, GENERIC_USE = "616", "S01"
 EMAILS = re.compile(r"^\s*([^@\s,]+@[^@\s,]+\s*(,\s*[^@\s,]+@[^@\s,]+\s*)*)?$")
-ADDRESS_FIELDS = (
-    "street",
-    "exterior",
-    "interior",
-    "neighborhood",
-    "city",
-    "state",
-    "zip",
-    "country",
-)
+# the address a client form edits (the municipality is not part of a client's address form)
+ADDRESS_FIELDS = tuple(name for name in ADDRESS_PARTS if name != "municipality")
 TOP_FIELDS = ("name", "legal_name", "company", "email", "phone", "tax_id", "tax_system", "use")
 
 
@@ -68,7 +61,7 @@ def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
     return regime_choices(rfc)
 
 
-class ClientForm(BackofficeForm):
+class ClientForm(FiscalAddressForm):
     once = HiddenField()
     legal_name = StringField(
         _l("Legal name (as at SAT)"),
@@ -100,22 +93,6 @@ class ClientForm(BackofficeForm):
         description=_l("Several addresses separated by commas."),
     )
     phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
-    zip = StringField(
-        _l("Fiscal postal code"),
-        filters=[strip],
-        validators=[Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))],
-    )
-    street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
-    exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
-    interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
-    neighborhood = StringField(
-        _l("Neighbourhood (colonia)"), filters=[strip], validators=[Length(max=120)]
-    )
-    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
-    state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
-    country = StringField(
-        _l("Country"), filters=[upper], default="MEX", validators=[Length(max=60)]
-    )
 
     def offer_choices(self) -> None:
         """Regimes for the RFC typed; uses for the regime chosen (generic RFCs: fixed)."""

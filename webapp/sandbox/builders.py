@@ -8,19 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import Store
+from webapp.domain.address import ADDRESS_FIELDS
 
-ADDRESS_FIELDS = (
-    "country",
-    "street",
-    "exterior",
-    "interior",
-    "neighborhood",
-    "municipality",
-    "city",
-    "state",
-    "zip",
-)
+from .store import Store
 
 
 def default_settings() -> dict[str, Any]:

@@ -40,6 +40,7 @@ from wtforms.validators import (
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
+from webapp.domain.address import ADDRESS_FIELDS
 from webapp.domain.rfc import rfc_person
 from webapp.forms import BackofficeForm, reason_form
 
@@ -47,17 +48,6 @@ from .setting_groups import EMAILS, SETTINGS, UNSET, YES_NO, Setting
 
 ZIP = re.compile(r"^[0-9]{5}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-ADDRESS_FIELDS = (
-    "street",
-    "exterior",
-    "interior",
-    "neighborhood",
-    "municipality",
-    "city",
-    "state",
-    "zip",
-    "country",
-)
 BRAND_FIELDS = ("alias", "primary_color", "secondary_color")
 TOP_FIELDS = ("legal_name", "tax_id", "tax_system", "support_email", "support_phone")
 
@@ -106,7 +96,28 @@ def regime_choices(rfc: str | None) -> list[tuple[str, str]]:
     ]
 
 
-class TeamForm(BackofficeForm):
+class FiscalAddressForm(BackofficeForm):
+    """The fiscal address as teams and clients both write it (the postal code is SAT's)."""
+
+    zip = StringField(
+        _l("Fiscal postal code"),
+        filters=[strip],
+        validators=[Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))],
+    )
+    street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
+    exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
+    interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
+    neighborhood = StringField(
+        _l("Neighbourhood (colonia)"), filters=[strip], validators=[Length(max=120)]
+    )
+    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
+    state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
+    country = StringField(
+        _l("Country"), filters=[upper], default="MEX", validators=[Length(max=60)]
+    )
+
+
+class TeamForm(FiscalAddressForm):
     """The fields shared by create and edit, grouped as the API groups them."""
 
     once = HiddenField()
@@ -119,23 +130,7 @@ class TeamForm(BackofficeForm):
     )
     tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
     tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
-    street = StringField(_l("Street"), filters=[strip], validators=[Length(max=200)])
-    exterior = StringField(_l("Exterior number"), filters=[strip], validators=[Length(max=40)])
-    interior = StringField(_l("Interior number"), filters=[strip], validators=[Length(max=40)])
-    neighborhood = StringField(
-        _l("Neighbourhood (colonia)"), filters=[strip], validators=[Length(max=120)]
-    )
     municipality = StringField(_l("Municipality"), filters=[strip], validators=[Length(max=120)])
-    city = StringField(_l("City"), filters=[strip], validators=[Length(max=120)])
-    state = StringField(_l("State"), filters=[strip], validators=[Length(max=120)])
-    zip = StringField(
-        _l("Fiscal postal code"),
-        filters=[strip],
-        validators=[Optional(), Regexp(ZIP, message=_l("The postal code has 5 digits."))],
-    )
-    country = StringField(
-        _l("Country"), filters=[upper], default="MEX", validators=[Length(max=60)]
-    )
     support_email = EmailField(
         _l("Support e-mail"),
         filters=[strip],
