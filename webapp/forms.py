@@ -13,8 +13,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice
-from wtforms.validators import StopValidation
+from wtforms import Field, HiddenField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, StopValidation
 
 # C0 controls but tab, line feed and carriage return; DEL
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -74,15 +74,31 @@ class BackofficeForm(FlaskForm):
             return field
 
 
+def strip(value: Any) -> Any:
+    """The filter of typed text: no spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def required_text(label: Any, required: Any, max_length: int, **options: Any) -> StringField:
+    """Text a form cannot go without: stripped, ``required`` says so when it is missing."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(required), Length(max=max_length)],
+        **options,
+    )
+
+
+class CreateForm(BackofficeForm):
+    """A form that makes something in gigstack: its one-time token (``once``) sends it once."""
+
+    once = HiddenField()
+
+
 def reason_field(required: Any, label: Any = None) -> Any:
     """The "why" every destructive action asks for (kept in the audit log): required, ≤ 500."""
-    from wtforms import TextAreaField
-    from wtforms.validators import DataRequired, Length
-
     return TextAreaField(
-        label or _l("Reason"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired(required), Length(max=500)],
+        label or _l("Reason"), filters=[strip], validators=[DataRequired(required), Length(max=500)]
     )
 
 

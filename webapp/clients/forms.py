@@ -18,14 +18,14 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.domain.address import ADDRESS_FIELDS as ADDRESS_PARTS
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
     FiscalAddressForm,
@@ -61,12 +61,11 @@ def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
     return regime_choices(rfc)
 
 
-class ClientForm(FiscalAddressForm):
-    once = HiddenField()
-    legal_name = StringField(
+class ClientForm(CreateForm, FiscalAddressForm):
+    legal_name = required_text(
         _l("Legal name (as at SAT)"),
-        filters=[strip],
-        validators=[DataRequired(_l("Type the legal name as the CSF shows it.")), Length(max=254)],
+        _l("Type the legal name as the CSF shows it."),
+        254,
         description=_l("Without the company type (SA DE CV): CFDI 4.0 compares it with SAT."),
     )
     name = StringField(_l("Display name"), filters=[strip], validators=[Length(max=254)])

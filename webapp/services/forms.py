@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DecimalField,
     Field,
-    HiddenField,
     SearchField,
     SelectField,
     StringField,
@@ -20,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text
 from webapp.teams.forms import strip, upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices
@@ -28,13 +27,8 @@ from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withhold
 MAX_PRICE = Decimal("1000000000000")
 
 
-class ServiceForm(BackofficeForm):
-    once = HiddenField()
-    description = StringField(
-        _l("Description"),
-        filters=[strip],
-        validators=[DataRequired(_l("Type the description.")), Length(max=1000)],
-    )
+class ServiceForm(CreateForm):
+    description = required_text(_l("Description"), _l("Type the description."), 1000)
     sku = StringField(_l("SKU"), filters=[strip], validators=[Length(max=100)])
     product_key = StringField(
         _l("Product key (c_ClaveProdServ)"),

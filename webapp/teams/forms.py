@@ -18,7 +18,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     Field,
-    HiddenField,
     IntegerField,
     PasswordField,
     SearchField,
@@ -42,7 +41,7 @@ from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
 from webapp.domain.address import ADDRESS_FIELDS
 from webapp.domain.rfc import rfc_person
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text, strip
 
 from .setting_groups import EMAILS, SETTINGS, UNSET, YES_NO, Setting
 
@@ -50,10 +49,6 @@ ZIP = re.compile(r"^[0-9]{5}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 BRAND_FIELDS = ("alias", "primary_color", "secondary_color")
 TOP_FIELDS = ("legal_name", "tax_id", "tax_system", "support_email", "support_phone")
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def upper(value: Any) -> Any:
@@ -117,10 +112,9 @@ class FiscalAddressForm(BackofficeForm):
     )
 
 
-class TeamForm(FiscalAddressForm):
+class TeamForm(CreateForm, FiscalAddressForm):
     """The fields shared by create and edit, grouped as the API groups them."""
 
-    once = HiddenField()
     alias = StringField(_l("Display name (alias)"), filters=[strip], validators=[Length(max=120)])
     legal_name = StringField(
         _l("Legal name (razón social)"),
@@ -330,8 +324,7 @@ def _counter(label) -> IntegerField:
     )
 
 
-class SeriesForm(BackofficeForm):
-    once = HiddenField()
+class SeriesForm(CreateForm):
     series = StringField(
         _l("Series"),
         filters=[lambda v: v.strip().upper() if v else v],
@@ -365,13 +358,8 @@ def role_choices() -> list[tuple[str, str]]:
     return [(e["code"], e["name"]) for e in catalogs.entries("team_roles")]
 
 
-class MemberAddForm(BackofficeForm):
-    once = HiddenField()
-    user = StringField(
-        _l("User e-mail or id"),
-        filters=[strip],
-        validators=[DataRequired(_l("Type the user's e-mail or id.")), Length(max=254)],
-    )
+class MemberAddForm(CreateForm):
+    user = required_text(_l("User e-mail or id"), _l("Type the user's e-mail or id."), 254)
     role = SelectField(_l("Role"), choices=role_choices, default="viewer")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, HiddenField, SearchField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp.auth.forms import EMAIL_SHAPE
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, CreateForm
 from webapp.teams.forms import strip
 from webapp.teams.members import role_choices
 
@@ -30,8 +30,7 @@ class _Profile:
     company_role = StringField(_l("Job title"), filters=[strip], validators=[Length(max=120)])
 
 
-class UserCreateForm(_Profile, BackofficeForm):
-    once = HiddenField()
+class UserCreateForm(_Profile, CreateForm):
     email = EmailField(
         _l("E-mail"),
         filters=[strip],

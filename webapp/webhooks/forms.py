@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -24,7 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import CreateForm, reason_form
 
 MAX_URL = 4096
 MAX_EVENTS = 26
@@ -93,8 +92,7 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class WebhookForm(BackofficeForm):
-    once = HiddenField()
+class WebhookForm(CreateForm):
     url = StringField(
         _l("Address (URL)"),
         validators=[DataRequired(_l("Type the address.")), Length(max=MAX_URL)],
