@@ -13,8 +13,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 # C0 controls but tab, line feed and carriage return; DEL
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -87,6 +96,32 @@ def required_text(label: Any, required: Any, max_length: int, **options: Any) ->
         validators=[DataRequired(required), Length(max=max_length)],
         **options,
     )
+
+
+class FilterForm(BackofficeForm):
+    """A list's filters: read from the URL of a GET (no CSRF token to carry)."""
+
+    class Meta:
+        csrf = False
+
+
+# options most list filters and sorts offer
+ANY = ("", _l("Any"))
+NEWEST_FIRST = ("-created", _l("Newest first"))
+OLDEST_FIRST = ("created", _l("Oldest first"))
+
+
+def choice_filter(label: Any, *options: tuple[str, Any], default: str | None = None) -> Any:
+    """A list filter's select: ``(value, label)`` options; a value typed into the URL that is
+    none of them is ignored by the view, not an error."""
+    return SelectField(label, validate_choice=False, default=default, choices=list(options))
+
+
+class MultiCheckbox(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class CreateForm(BackofficeForm):

@@ -6,13 +6,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from webapp.forms import BackofficeForm
+from webapp.forms import FilterForm
 
 
-class AuditFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False  # read-only GET
-
+class AuditFilterForm(FilterForm):
     staff = SelectField(_l("Staff member"), choices=[], validate_choice=False)
     team = SelectField(_l("Team"), choices=[], validate_choice=False)
     action = SelectField(_l("Action"), choices=[], validate_choice=False)

@@ -14,7 +14,6 @@ from wtforms import (
     Field,
     HiddenField,
     SearchField,
-    SelectChoice,
     SelectField,
     StringField,
 )
@@ -25,7 +24,17 @@ from webapp import catalogs
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.domain.address import ADDRESS_FIELDS as ADDRESS_PARTS
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person
-from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text
+from webapp.forms import (
+    ANY,
+    NEWEST_FIRST,
+    OLDEST_FIRST,
+    BackofficeForm,
+    CreateForm,
+    FilterForm,
+    choice_filter,
+    reason_form,
+    required_text,
+)
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
     FiscalAddressForm,
@@ -183,48 +192,24 @@ class ConfirmForm(BackofficeForm):
     token = HiddenField()
 
 
-class ClientFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class ClientFilterForm(FilterForm):
     q = SearchField(
         _l("Name, legal name, RFC or e-mail"), filters=[strip], validators=[Length(max=200)]
     )
-    validity = SelectField(
-        _l("SAT check"),
-        validate_choice=False,
-        choices=[
-            SelectChoice("", _l("Any")),
-            SelectChoice("valid", _l("Valid")),
-            SelectChoice("invalid", _l("Invalid")),
-        ],
+    validity = choice_filter(
+        _l("SAT check"), ANY, ("valid", _l("Valid")), ("invalid", _l("Invalid"))
     )
-    efos = SelectField(
-        _l("EFOS list"),
-        validate_choice=False,
-        choices=[
-            SelectChoice("", _l("Any")),
-            SelectChoice("listed", _l("On the EFOS list")),
-            SelectChoice("clear", _l("Not listed")),
-        ],
+    efos = choice_filter(
+        _l("EFOS list"), ANY, ("listed", _l("On the EFOS list")), ("clear", _l("Not listed"))
     )
-    persona = SelectField(
-        _l("Persona"),
-        validate_choice=False,
-        choices=[
-            SelectChoice("", _l("Any")),
-            SelectChoice("moral", _l("Persona moral")),
-            SelectChoice("fisica", _l("Persona física")),
-        ],
+    persona = choice_filter(
+        _l("Persona"), ANY, ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))
     )
-    sort = SelectField(
+    sort = choice_filter(
         _l("Sort by"),
-        validate_choice=False,
+        NEWEST_FIRST,
+        OLDEST_FIRST,
+        ("name", _l("Name (A–Z)")),
+        ("-name", _l("Name (Z–A)")),
         default="-created",
-        choices=[
-            SelectChoice("-created", _l("Newest first")),
-            SelectChoice("created", _l("Oldest first")),
-            SelectChoice("name", _l("Name (A–Z)")),
-            SelectChoice("-name", _l("Name (Z–A)")),
-        ],
     )

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import ANY, NEWEST_FIRST, OLDEST_FIRST, BackofficeForm, choice_filter, reason_form
 from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
 
@@ -27,27 +27,18 @@ class InvoiceFilterForm(SaleFilterForm):
     q = SearchField(
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
-    status = SelectField(
-        _l("Status"),
-        validate_choice=False,
-        choices=[("", _l("Any")), ("valid", _l("Valid")), ("cancelled", _l("Cancelled"))],
+    status = choice_filter(
+        _l("Status"), ANY, ("valid", _l("Valid")), ("cancelled", _l("Cancelled"))
     )
-    payment_method = SelectField(
-        _l("Payment method"),
-        validate_choice=False,
-        choices=[("", _l("Any")), ("PUE", "PUE"), ("PPD", "PPD")],
-    )
+    payment_method = choice_filter(_l("Payment method"), ANY, ("PUE", "PUE"), ("PPD", "PPD"))
     series = StringField(_l("Series"), validators=[Length(max=25)])
-    sort = SelectField(
+    sort = choice_filter(
         _l("Sort by"),
-        validate_choice=False,
+        NEWEST_FIRST,
+        OLDEST_FIRST,
+        ("name", _l("Client (A–Z)")),
+        ("-name", _l("Client (Z–A)")),
         default="-created",
-        choices=[
-            ("-created", _l("Newest first")),
-            ("created", _l("Oldest first")),
-            ("name", _l("Client (A–Z)")),
-            ("-name", _l("Client (Z–A)")),
-        ],
     )
 
 

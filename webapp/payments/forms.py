@@ -12,14 +12,20 @@ from wtforms import (
     DecimalField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
-from webapp.forms import BackofficeForm, reason_form
+from webapp.forms import (
+    ANY,
+    NEWEST_FIRST,
+    OLDEST_FIRST,
+    BackofficeForm,
+    MultiCheckbox,
+    choice_filter,
+    reason_form,
+)
 from webapp.sales.forms import CURRENCIES, SaleFilterForm, SaleForm, listed
 
 from .states import AUTOMATION_HELP, METHOD_LABELS, PAYMENT_METHODS
@@ -36,22 +42,8 @@ class PaymentFilterForm(SaleFilterForm):
     status = HiddenField()
     email = StringField(_l("Client e-mail"), validators=[Length(max=254)])
     tax_id = StringField(_l("Client RFC"), validators=[Length(max=13)])
-    currency = SelectField(
-        _l("Currency"),
-        validate_choice=False,
-        choices=[("", _l("Any"))] + [(c, c) for c in CURRENCIES],
-    )
-    sort = SelectField(
-        _l("Sort by"),
-        validate_choice=False,
-        default="-created",
-        choices=[("-created", _l("Newest first")), ("created", _l("Oldest first"))],
-    )
-
-
-class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    currency = choice_filter(_l("Currency"), ANY, *[(c, c) for c in CURRENCIES])
+    sort = choice_filter(_l("Sort by"), NEWEST_FIRST, OLDEST_FIRST, default="-created")
 
 
 class PaymentForm(SaleForm):

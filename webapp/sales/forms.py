@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, FilterForm
 from webapp.services.taxes import iva_choices, withholding_choices
 
 CURRENCIES = ("MXN", "USD", "EUR")
@@ -51,12 +51,9 @@ class ItemForm(Form):
     )
 
 
-class SaleFilterForm(BackofficeForm):
+class SaleFilterForm(FilterForm):
     """A sale list's filters (all in the URL): the client and the days it was created in
     (:func:`webapp.sales.lists.created_between`)."""
-
-    class Meta:
-        csrf = False
 
     client_id = StringField(_l("Client id"), validators=[Length(max=64)])
     date_from = DateField(_l("From"), validators=[Optional()])

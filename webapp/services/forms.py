@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
-from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text
+from webapp.forms import CreateForm, FilterForm, reason_form, required_text
 from webapp.teams.forms import strip, upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices
@@ -141,8 +141,5 @@ def changed(payload: dict[str, Any], service: dict[str, Any]) -> dict[str, Any]:
 ServiceDeleteForm = reason_form(_l("Say why the service is deleted."))
 
 
-class ServiceFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class ServiceFilterForm(FilterForm):
     q = SearchField(_l("Description, SKU or key"), filters=[strip], validators=[Length(max=100)])

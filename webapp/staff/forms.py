@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 from webapp.auth.forms import EMAIL_SHAPE
 from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH, PasswordRejected, check_new_password
 from webapp.auth.roles import Role
-from webapp.forms import BackofficeForm
+from webapp.forms import BackofficeForm, FilterForm
 from webapp.shell.context import ROLE_LABELS
 
 ALL_TEAMS = "all"
@@ -136,10 +136,7 @@ class PasswordForm(_Password, BackofficeForm):
     password, confirm = _password_fields()
 
 
-class StaffFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False  # read-only GET: the filters live in the URL
-
+class StaffFilterForm(FilterForm):
     q = SearchField(_l("Name or email"))
     role = SelectField(
         _l("Role"),

@@ -21,7 +21,6 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SearchField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -41,7 +40,17 @@ from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
 from webapp.domain.address import ADDRESS_FIELDS
 from webapp.domain.rfc import rfc_person
-from webapp.forms import BackofficeForm, CreateForm, reason_form, required_text, strip
+from webapp.forms import (
+    NEWEST_FIRST,
+    OLDEST_FIRST,
+    BackofficeForm,
+    CreateForm,
+    FilterForm,
+    choice_filter,
+    reason_form,
+    required_text,
+    strip,
+)
 
 from .setting_groups import EMAILS, SETTINGS, UNSET, YES_NO, Setting
 
@@ -216,22 +225,16 @@ TeamDeleteForm = reason_form(
 )
 
 
-class DirectoryFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False  # read-only GET: the filters live in the URL
-
+class DirectoryFilterForm(FilterForm):
     q = SearchField(_l("Name, RFC or id"), filters=[strip], validators=[Length(max=100)])
-    sort = SelectField(
+    sort = choice_filter(
         _l("Sort by"),
-        validate_choice=False,
+        ("name", _l("Name")),
+        ("rfc", "RFC"),
+        NEWEST_FIRST,
+        OLDEST_FIRST,
+        ("csd", _l("CSD expiry (soonest first)")),
         default="name",
-        choices=[
-            SelectChoice("name", _l("Name")),
-            SelectChoice("rfc", "RFC"),
-            SelectChoice("-created", _l("Newest first")),
-            SelectChoice("created", _l("Oldest first")),
-            SelectChoice("csd", _l("CSD expiry (soonest first)")),
-        ],
     )
 
 

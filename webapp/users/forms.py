@@ -9,7 +9,7 @@ from wtforms import BooleanField, EmailField, SearchField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp.auth.forms import EMAIL_SHAPE
-from webapp.forms import BackofficeForm, CreateForm
+from webapp.forms import BackofficeForm, CreateForm, FilterForm
 from webapp.teams.forms import strip
 from webapp.teams.members import role_choices
 
@@ -69,10 +69,7 @@ def edit_data(user: dict[str, Any]) -> dict[str, Any]:
     return {name: user.get(READ_AS[name]) or user.get(name) or "" for name in PROFILE_FIELDS}
 
 
-class UserFilterForm(BackofficeForm):
-    class Meta:
-        csrf = False
-
+class UserFilterForm(FilterForm):
     q = SearchField(_l("Name or e-mail"), filters=[strip], validators=[Length(max=100)])
     role = SelectField(
         _l("Role"), validate_choice=False, choices=lambda: [("", _l("All roles")), *role_choices()]

@@ -13,17 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp import catalogs
-from webapp.forms import CreateForm, reason_form
+from webapp.forms import CreateForm, MultiCheckbox, reason_form
 
 MAX_URL = 4096
 MAX_EVENTS = 26
@@ -87,11 +84,6 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class WebhookForm(CreateForm):
     url = StringField(
         _l("Address (URL)"),
@@ -102,7 +94,7 @@ class WebhookForm(CreateForm):
     status = SelectField(
         _l("Status"),
         default="active",
-        choices=[SelectChoice("active", _l("Active")), SelectChoice("inactive", _l("Paused"))],
+        choices=[("active", _l("Active")), ("inactive", _l("Paused"))],
     )
     events = MultiCheckbox(
         _l("Events"),
