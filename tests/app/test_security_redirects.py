@@ -155,11 +155,7 @@ def test_error_page_back_link_stays_on_the_site(site, referrer):
 
 
 @pytest.mark.parametrize(
-    "current",
-    [
-        "https://evil.example/teams/",
-        "http://localhost//evil.example/teams/",
-    ],
+    "current", ["https://evil.example/teams/", "http://localhost//evil.example/teams/"]
 )
 def test_error_banner_retry_link_stays_on_the_site(site, faults, current):
     """The "Retry" link of an htmx error banner comes from the HX-Current-URL header."""

@@ -7,14 +7,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import (
-    audit_rows,
-    field_error,
-    htmx_headers,
-    input_value,
-    post_form,
-    text_of,
-)
+from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, text_of
 from webapp.services.forms import changed
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 

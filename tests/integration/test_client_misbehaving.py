@@ -13,13 +13,7 @@ import pytest
 
 from webapp.gigstack import GigstackClient
 from webapp.gigstack.breaker import CircuitBreaker
-from webapp.gigstack.errors import (
-    CircuitOpen,
-    RateLimited,
-    Timeout,
-    Unavailable,
-    ValidationError,
-)
+from webapp.gigstack.errors import CircuitOpen, RateLimited, Timeout, Unavailable, ValidationError
 from webapp.sandbox.keys import make_key
 
 KEY = make_key("team_misbehaving", False, "key_misbehaving")
@@ -185,10 +179,7 @@ def test_an_error_worded_as_a_sentence_is_the_message_users_read(server):
 
 @pytest.mark.parametrize(
     ("path", "field", "message"),
-    [
-        ("/flat-field", "zip", "Unknown postal code"),
-        ("/object-field", "rfc", "Wrong check digit"),
-    ],
+    [("/flat-field", "zip", "Unknown postal code"), ("/object-field", "rfc", "Wrong check digit")],
 )
 def test_a_field_named_beside_the_message_lands_on_that_field(server, path, field, message):
     with client(server) as api, pytest.raises(ValidationError) as refused:

@@ -742,12 +742,7 @@ def test_csf_needs_the_file_part(raw):
 
 @pytest.mark.parametrize(
     "data",
-    [
-        b"hello, I am not a PDF",
-        b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-        "generic",
-        "image_only",
-    ],
+    [b"hello, I am not a PDF", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "generic", "image_only"],
     ids=["text", "png", "not-a-csf", "scanned"],
 )
 def test_csf_rejects_files_that_are_not_a_csf(raw, data):

@@ -27,13 +27,7 @@ class StoredState:
         self.store = store
 
     def __call__(
-        self,
-        kind: str,
-        team: str,
-        *,
-        live: bool = False,
-        test: Test | None = None,
-        **where: Any,
+        self, kind: str, team: str, *, live: bool = False, test: Test | None = None, **where: Any
     ) -> list[dict[str, Any]]:
         """The team's stored objects of ``kind`` (clients, services, invoices, payments,
         receipts, webhooks) in test mode (``live=True``: live), oldest first, each equal to
@@ -43,13 +37,7 @@ class StoredState:
             return copy.deepcopy(found)
 
     def one(
-        self,
-        kind: str,
-        team: str,
-        *,
-        live: bool = False,
-        test: Test | None = None,
-        **where: Any,
+        self, kind: str, team: str, *, live: bool = False, test: Test | None = None, **where: Any
     ) -> dict[str, Any]:
         """The first (oldest) of :meth:`__call__`'s objects; there must be one."""
         found = self(kind, team, live=live, test=test, **where)

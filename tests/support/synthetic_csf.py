@@ -173,10 +173,7 @@ def make_csf_pdf(
         ]
     )
     layout.row(
-        [
-            (36, f"Nombre de la Entidad Federativa: {state}"),
-            (300, f"Entre Calle: {between_street}"),
-        ]
+        [(36, f"Nombre de la Entidad Federativa: {state}"), (300, f"Entre Calle: {between_street}")]
     )
     layout.row([(36, f"Y Calle: {and_street}")])
 

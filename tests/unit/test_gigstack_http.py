@@ -1022,9 +1022,7 @@ ENDPOINTS: list[tuple[str, Callable[[GigstackClient], Any], str, str, Any]] = [
 
 
 @pytest.mark.parametrize(
-    ("call", "method", "path", "body"),
-    [e[1:] for e in ENDPOINTS],
-    ids=[e[0] for e in ENDPOINTS],
+    ("call", "method", "path", "body"), [e[1:] for e in ENDPOINTS], ids=[e[0] for e in ENDPOINTS]
 )
 def test_endpoint_routes(
     server: ScriptedServer,

@@ -226,8 +226,7 @@ def test_parse_details_as_string_and_top_level_details_win() -> None:
     assert err.field_errors == {"": ["limit too big"]}
     assert err.message == "API error 400"
     err = parse_error(
-        400,
-        {"error": {"details": "inner"}, "details": [{"field": "limit", "message": "top"}]},
+        400, {"error": {"details": "inner"}, "details": [{"field": "limit", "message": "top"}]}
     )
     assert err.field_errors == {"limit": ["top"]}
 

@@ -227,9 +227,7 @@ def make_global() -> dict[str, Any]:
             make_item(
                 "Venta mostrador",
                 1160,
-                taxes=[
-                    {"type": "IVA", "rate": 0.16, "factor": "Tasa", "inclusive": True},
-                ],
+                taxes=[{"type": "IVA", "rate": 0.16, "factor": "Tasa", "inclusive": True}],
             )
         ],
         **{"global": {"periodicity": "04", "months": "05", "year": 2024}},

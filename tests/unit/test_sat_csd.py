@@ -223,9 +223,7 @@ def test_pem_or_unencrypted_key_is_not_a_sat_key() -> None:
     assert (error.field, error.code) == ("key", "invalid_file_format")
     assert "PEM" in error.message
     plain = private.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     error = rejected(cer, plain)
     assert (error.field, error.code) == ("key", "invalid_file_format")

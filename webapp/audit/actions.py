@@ -77,7 +77,7 @@ ACTIONS: frozenset[str] = frozenset(
 
 # old name → current name
 RENAMED: dict[str, str] = {
-    "client.export": "client.export_csv",
+    "client.export": "client.export_csv"
     # "client.csf" was three screens' action; it maps by row, not by name: a row whose outcome
     # starts "refused_locally:" is client.upload_csf (no object_id) or client.update_csf (an
     # object_id), any other row is client.confirm_csf

@@ -9,14 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (
-    EmailField,
-    Field,
-    HiddenField,
-    SearchField,
-    SelectField,
-    StringField,
-)
+from wtforms import EmailField, Field, HiddenField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 

@@ -15,15 +15,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp import catalogs, once
-from webapp.actions import (
-    NO_LINKS,
-    Screen,
-    get_or_404,
-    page_or_walk,
-    perform,
-    verb_screen,
-    walk,
-)
+from webapp.actions import NO_LINKS, Screen, get_or_404, page_or_walk, perform, verb_screen, walk
 from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
@@ -37,13 +29,7 @@ from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint
 
 from . import csf_upload
-from .forms import (
-    ClientDeleteForm,
-    ClientFilterForm,
-    ClientForm,
-    client_payload,
-    form_data,
-)
+from .forms import ClientDeleteForm, ClientFilterForm, ClientForm, client_payload, form_data
 
 bp = team_blueprint(
     "clients",

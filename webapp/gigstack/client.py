@@ -37,16 +37,7 @@ from .files import Download, filename_from
 from .keys import KeyInfo, decode_key
 from .pagination import DEFAULT_MAX_PAGES, Page, iter_items
 from .redact import describe_multipart, describe_query, describe_url, redact
-from .resources import (
-    Clients,
-    Invoices,
-    Payments,
-    Receipts,
-    Services,
-    Teams,
-    Users,
-    Webhooks,
-)
+from .resources import Clients, Invoices, Payments, Receipts, Services, Teams, Users, Webhooks
 from .retry import RETRY_STATUSES, RetryPolicy, is_retry_safe
 from .timestamps import normalize_times, to_unix_seconds
 

@@ -104,9 +104,7 @@ class Draft:
 
 
 def draft(
-    form: Any,
-    prefill: Callable[[Any], None] | None = None,
-    *also: Callable[[], Any],
+    form: Any, prefill: Callable[[Any], None] | None = None, *also: Callable[[], Any]
 ) -> Draft:
     """Upstream calls, at once: up to 100 services (``GET /services``), the chosen client
     (``GET /clients/{id}``) and the area's own ``also`` (their results: ``extras``)."""

@@ -523,11 +523,7 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
         schema += f" {PAGOS_NS} {PAGOS_XSD}"
     discount = _dec(invoice.get("discount"))
     root = ET.Element(
-        _q(CFDI_NS, "Comprobante"),
-        {
-            _q(XSI_NS, "schemaLocation"): schema,
-            "Version": "4.0",
-        },
+        _q(CFDI_NS, "Comprobante"), {_q(XSI_NS, "schemaLocation"): schema, "Version": "4.0"}
     )
     for key, value in {
         "Serie": _s(invoice.get("series")),
@@ -574,11 +570,7 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
     _sub(
         root,
         "Emisor",
-        {
-            "Rfc": issuer["rfc"],
-            "Nombre": issuer["name"],
-            "RegimenFiscal": issuer["regime"],
-        },
+        {"Rfc": issuer["rfc"], "Nombre": issuer["name"], "RegimenFiscal": issuer["regime"]},
     )
     _sub(
         root,

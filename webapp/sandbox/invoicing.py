@@ -26,14 +26,7 @@ from .context import Caller
 from .errors import ApiError
 from .store import Store
 from .taxes import check_taxes
-from .validation import (
-    CURRENCY_RE,
-    PRODUCT_KEY_RE,
-    ZIP_RE,
-    Checker,
-    is_generic_rfc,
-    rfc_person,
-)
+from .validation import CURRENCY_RE, PRODUCT_KEY_RE, ZIP_RE, Checker, is_generic_rfc, rfc_person
 
 __all__ = [
     "ClientChoice",

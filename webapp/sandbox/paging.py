@@ -83,9 +83,7 @@ def _parse_int(name: str) -> int | None:
         raise field_error("invalid_field_value", name, "must be a Unix time in seconds") from None
 
 
-def parse_list_params(
-    filters: Mapping[str, Callable[[str], str]] | None = None,
-) -> ListParams:
+def parse_list_params(filters: Mapping[str, Callable[[str], str]] | None = None) -> ListParams:
     """Read the common list query plus per-resource ``filters``.
 
     ``filters`` maps a query name to a normaliser that returns the canonical value or raises

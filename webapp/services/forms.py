@@ -7,14 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    DecimalField,
-    Field,
-    SearchField,
-    SelectField,
-    StringField,
-)
+from wtforms import BooleanField, DecimalField, Field, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
