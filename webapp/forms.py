@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    EmailField,
     Field,
     HiddenField,
     SelectChoice,
@@ -22,7 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # C0 controls but tab, line feed and carriage return; DEL
@@ -83,6 +84,27 @@ class BackofficeForm(FlaskForm):
             return field
 
 
+# shape only: internal domains (e.g. .local) are fine, deliverability is not our concern
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+$"
+
+
+def email_field(
+    label: Any, required: Any = None, invalid: Any = None, **options: Any
+) -> EmailField:
+    """An e-mail address: stripped, of e-mail shape, ≤ 254; required when ``required`` says
+    what to type."""
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(required) if required else Optional(),
+            Regexp(EMAIL_SHAPE, message=invalid or _l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+        **options,
+    )
+
+
 def strip(value: Any) -> Any:
     """The filter of typed text: no spaces around it."""
     return value.strip() if isinstance(value, str) else value
@@ -109,6 +131,18 @@ class FilterForm(BackofficeForm):
 ANY = ("", _l("Any"))
 NEWEST_FIRST = ("-created", _l("Newest first"))
 OLDEST_FIRST = ("created", _l("Oldest first"))
+
+
+def name_sort(a_to_z: Any, z_to_a: Any) -> Any:
+    """A list's sort: newest or oldest first, or by name (``a_to_z`` / ``z_to_a`` say whose)."""
+    return choice_filter(
+        _l("Sort by"),
+        NEWEST_FIRST,
+        OLDEST_FIRST,
+        ("name", a_to_z),
+        ("-name", z_to_a),
+        default="-created",
+    )
 
 
 def choice_filter(label: Any, *options: tuple[str, Any], default: str | None = None) -> Any:

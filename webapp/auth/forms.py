@@ -6,10 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from webapp.forms import BackofficeForm
-
-# shape only: internal domains (e.g. .local) are fine, deliverability is not our concern
-EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+$"
+from webapp.forms import EMAIL_SHAPE, BackofficeForm
 
 
 class SignInForm(BackofficeForm):

@@ -9,22 +9,21 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import EmailField, Field, HiddenField, SearchField, SelectField, StringField
+from wtforms import Field, HiddenField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.validators import ValidationError as FieldError
 
 from webapp import catalogs
-from webapp.auth.forms import EMAIL_SHAPE
 from webapp.domain.address import ADDRESS_FIELDS as ADDRESS_PARTS
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.forms import (
     ANY,
-    NEWEST_FIRST,
-    OLDEST_FIRST,
     BackofficeForm,
     CreateForm,
     FilterForm,
     choice_filter,
+    email_field,
+    name_sort,
     reason_form,
     required_text,
 )
@@ -75,15 +74,7 @@ class ClientForm(CreateForm, FiscalAddressForm):
     tax_id = StringField(_l("RFC"), filters=[upper], validators=[Optional(), Length(max=13)])
     tax_system = SelectField(_l("Tax regime"), choices=[], validate_choice=False)
     use = SelectField(_l("CFDI use"), choices=[], validate_choice=False)
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
-            Length(max=254),
-        ],
-    )
+    email = email_field(_l("E-mail"))
     bcc = StringField(
         _l("Copy to (bcc)"),
         filters=[strip],
@@ -198,11 +189,4 @@ class ClientFilterForm(FilterForm):
     persona = choice_filter(
         _l("Persona"), ANY, ("moral", _l("Persona moral")), ("fisica", _l("Persona física"))
     )
-    sort = choice_filter(
-        _l("Sort by"),
-        NEWEST_FIRST,
-        OLDEST_FIRST,
-        ("name", _l("Name (A–Z)")),
-        ("-name", _l("Name (Z–A)")),
-        default="-created",
-    )
+    sort = name_sort(_l("Name (A–Z)"), _l("Name (Z–A)"))

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
-from webapp.forms import ANY, NEWEST_FIRST, OLDEST_FIRST, BackofficeForm, choice_filter, reason_form
+from webapp.forms import ANY, BackofficeForm, choice_filter, name_sort, reason_form
 from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
 
@@ -32,14 +32,7 @@ class InvoiceFilterForm(SaleFilterForm):
     )
     payment_method = choice_filter(_l("Payment method"), ANY, ("PUE", "PUE"), ("PPD", "PPD"))
     series = StringField(_l("Series"), validators=[Length(max=25)])
-    sort = choice_filter(
-        _l("Sort by"),
-        NEWEST_FIRST,
-        OLDEST_FIRST,
-        ("name", _l("Client (A–Z)")),
-        ("-name", _l("Client (Z–A)")),
-        default="-created",
-    )
+    sort = name_sort(_l("Client (A–Z)"), _l("Client (Z–A)"))
 
 
 class SendForm(BackofficeForm):

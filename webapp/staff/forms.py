@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    EmailField,
     Field,
     PasswordField,
     RadioField,
@@ -17,12 +16,11 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
-from webapp.auth.forms import EMAIL_SHAPE
 from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH, PasswordRejected, check_new_password
 from webapp.auth.roles import Role
-from webapp.forms import BackofficeForm, FilterForm
+from webapp.forms import BackofficeForm, FilterForm, email_field, required_text
 from webapp.shell.context import ROLE_LABELS
 
 ALL_TEAMS = "all"
@@ -98,26 +96,12 @@ class _Access:
 
 
 def _name_field() -> StringField:
-    return StringField(
-        _l("Name"),
-        filters=[_strip],
-        validators=[DataRequired(_l("Type the staff member's name.")), Length(max=120)],
-    )
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    return required_text(_l("Name"), _l("Type the staff member's name."), 120)
 
 
 class StaffCreateForm(_Access, _Password, BackofficeForm):
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Type the email address.")),
-            Regexp(EMAIL_SHAPE, message=_l("That does not look like an email address.")),
-            Length(max=254),
-        ],
+    email = email_field(
+        _l("Email"), _l("Type the email address."), _l("That does not look like an email address.")
     )
     name = _name_field()
     password, confirm = _password_fields()

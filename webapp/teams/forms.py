@@ -36,11 +36,11 @@ from wtforms.validators import (
 )
 
 from webapp import catalogs
-from webapp.auth.forms import EMAIL_SHAPE
 from webapp.catalogs import sat
 from webapp.domain.address import ADDRESS_FIELDS
 from webapp.domain.rfc import rfc_person
 from webapp.forms import (
+    EMAIL_SHAPE,
     NEWEST_FIRST,
     OLDEST_FIRST,
     BackofficeForm,

@@ -85,35 +85,22 @@ def checklist(team: dict[str, Any], series: list[dict[str, Any]]) -> list[CheckI
         "expiring": _l("The CSD expires in %(days)s days; upload the new one.", days=csd.days_left),
         "ok": _l("Uploaded and valid."),
     }[csd.status]
+    fiscal = [
+        CheckItem(key, label, bool(value), value or missing, "team.edit")
+        for key, label, value, missing in (
+            ("rfc", _l("RFC"), team.get("tax_id"), _l("The team has no RFC.")),
+            (
+                "legal_name",
+                _l("Legal name"),
+                team.get("legal_name"),
+                _l("The team has no legal name."),
+            ),
+            ("regime", _l("Tax regime"), team.get("tax_system"), _l("The team has no tax regime.")),
+            ("zip", _l("Fiscal postal code"), zip_code, _l("The team has no fiscal postal code.")),
+        )
+    ]
     return [
-        CheckItem(
-            "rfc",
-            _l("RFC"),
-            bool(team.get("tax_id")),
-            team.get("tax_id") or _l("The team has no RFC."),
-            "team.edit",
-        ),
-        CheckItem(
-            "legal_name",
-            _l("Legal name"),
-            bool(team.get("legal_name")),
-            team.get("legal_name") or _l("The team has no legal name."),
-            "team.edit",
-        ),
-        CheckItem(
-            "regime",
-            _l("Tax regime"),
-            bool(team.get("tax_system")),
-            team.get("tax_system") or _l("The team has no tax regime."),
-            "team.edit",
-        ),
-        CheckItem(
-            "zip",
-            _l("Fiscal postal code"),
-            bool(zip_code),
-            zip_code or _l("The team has no fiscal postal code."),
-            "team.edit",
-        ),
+        *fiscal,
         CheckItem(
             "csd", _l("Valid CSD (not expiring within 30 days)"), csd.usable, csd_detail, "team.csd"
         ),

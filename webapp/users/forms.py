@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import BooleanField, SearchField, SelectField, StringField
+from wtforms.validators import Length
 
-from webapp.auth.forms import EMAIL_SHAPE
-from webapp.forms import BackofficeForm, CreateForm, FilterForm
+from webapp.forms import BackofficeForm, CreateForm, FilterForm, email_field
 from webapp.teams.forms import strip
 from webapp.teams.members import role_choices
 
@@ -31,15 +30,7 @@ class _Profile:
 
 
 class UserCreateForm(_Profile, CreateForm):
-    email = EmailField(
-        _l("E-mail"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Type the e-mail address.")),
-            Regexp(EMAIL_SHAPE, message=_l("Type a valid e-mail address.")),
-            Length(max=254),
-        ],
-    )
+    email = email_field(_l("E-mail"), _l("Type the e-mail address."))
     auto_join = BooleanField(_l("Add to this team"), default=True)
     role = SelectField(_l("Role in this team"), choices=role_choices, default="viewer")
 
