@@ -26,6 +26,8 @@ T = TypeVar("T")
 
 # gigstack errors that mean "the form is wrong": shown on the form, never as an error page
 REFUSALS: tuple[type[GigstackError], ...] = (ValidationError,)
+# for get_or_404: an id gigstack refuses (of the wrong shape) names nothing either
+NOT_FOUND_OR_REFUSED: tuple[type[GigstackError], ...] = (NotFound, ValidationError)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import once
-from webapp.actions import Screen, perform, verb_screen
+from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, perform, verb_screen
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
@@ -20,7 +20,7 @@ from webapp.formatting import money
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between, found_or_404, tabbed_list
+from webapp.sales.lists import created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create, states
@@ -71,7 +71,7 @@ def index():
 
 def payment_or_404(payment_id: str) -> dict[str, Any]:
     """``GET /payments/{id}``, or the 404 page."""
-    return found_or_404(api().payments.get, payment_id)
+    return get_or_404(api().payments.get, payment_id, missing=NOT_FOUND_OR_REFUSED)
 
 
 def history(payment: dict[str, Any]) -> list[tuple[int, str]]:

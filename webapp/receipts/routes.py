@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
-from webapp.actions import Screen, verb_screen
+from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, verb_screen
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
@@ -18,7 +18,7 @@ from webapp.auth.roles import Role
 from webapp.formatting import money
 from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between, found_or_404, tabbed_list
+from webapp.sales.lists import created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create
@@ -70,7 +70,7 @@ def index():
 
 def receipt_or_404(receipt_id: str) -> dict[str, Any]:
     """``GET /receipts/{id}``, or the 404 page."""
-    return found_or_404(api().receipts.get, receipt_id)
+    return get_or_404(api().receipts.get, receipt_id, missing=NOT_FOUND_OR_REFUSED)
 
 
 def _context(receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, request
+from flask import request
 
-from webapp.actions import cursor_links, get_or_404
+from webapp.actions import cursor_links
 from webapp.formatting import day_bound
-from webapp.gigstack.errors import ValidationError
 from webapp.pages import page_with_status_tabs, render_page
 
 PAGE_SIZE = 25
@@ -52,11 +51,3 @@ def tabbed_list(
         tabs=tabs,
         **context,
     )
-
-
-def found_or_404(fetch: Callable[[str], dict[str, Any]], object_id: str) -> dict[str, Any]:
-    """``fetch(object_id)``, or the 404 page (an id gigstack refuses is not found either)."""
-    try:
-        return get_or_404(fetch, object_id)
-    except ValidationError:
-        abort(404)

@@ -8,11 +8,17 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 
 from webapp import once
-from webapp.actions import Screen, cursor_links, get_or_404, perform, verb_screen
+from webapp.actions import (
+    NOT_FOUND_OR_REFUSED,
+    Screen,
+    cursor_links,
+    get_or_404,
+    perform,
+    verb_screen,
+)
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.gigstack.errors import NotFound, ValidationError
 from webapp.pages import apply_api_errors, list_url, navigate, render_page
 from webapp.teams.scoped import team_blueprint
 
@@ -33,7 +39,6 @@ STATUSES = ("active", "inactive")
 NEW = Screen("webhooks/new.html", "webhooks/_form.html", "webhook-form")
 EDIT = Screen("webhooks/edit.html", "webhooks/_form.html", "webhook-form")
 DELETE = verb_screen("webhooks/_confirm.html", "webhook-delete")
-MISSING = (NotFound, ValidationError)  # an id of the wrong shape is no webhook either
 
 
 @bp.get("/")
@@ -113,7 +118,7 @@ def new():
 def edit(webhook_id: str):
     """Upstream calls: ``GET /webhooks/{id}``; on save ``PUT /webhooks/{id}`` with the
     changed fields only."""
-    webhook = get_or_404(api().webhooks.get, webhook_id, missing=MISSING)
+    webhook = get_or_404(api().webhooks.get, webhook_id, missing=NOT_FOUND_OR_REFUSED)
     if request.method == "GET":
         form = WebhookForm(data=form_data(webhook))
         return EDIT.show(**_context(form, webhook.get("events") or [], webhook))
@@ -144,7 +149,7 @@ def edit(webhook_id: str):
 def delete(webhook_id: str):
     """A reason and a confirmation. Upstream calls: ``GET /webhooks/{id}``, then
     ``DELETE /webhooks/{id}``."""
-    webhook = get_or_404(api().webhooks.get, webhook_id, missing=MISSING)
+    webhook = get_or_404(api().webhooks.get, webhook_id, missing=NOT_FOUND_OR_REFUSED)
     form = WebhookDeleteForm()
     context = {"webhook": webhook, "title": _("Delete webhook")}
     return perform(
