@@ -49,13 +49,13 @@ class Screen:
         )
 
 
-VERB_PAGE = "_partials/screen.html"
+SCREEN_PAGE = "_partials/screen.html"
 
 
 def verb_screen(fragment: str, target: str) -> Screen:
-    """A delete or verb screen: the shared verb page around the area's own fragment (the page
+    """A delete or verb screen: the team screen layout around the area's own fragment (it
     wants ``title`` and, optionally, ``back={url, label, note}`` in its context)."""
-    return Screen(VERB_PAGE, fragment, target)
+    return Screen(SCREEN_PAGE, fragment, target)
 
 
 def _value(value: Any, result: Any) -> Any:

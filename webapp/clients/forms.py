@@ -26,6 +26,7 @@ from webapp.forms import (
     name_sort,
     reason_form,
     required_text,
+    strip,
 )
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
@@ -33,7 +34,6 @@ from webapp.teams.forms import (
     check_postal_code,
     check_regime,
     regime_choices,
-    strip,
     upper,
 )
 

@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
-from webapp.forms import CreateForm, FilterForm, reason_form, required_text
-from webapp.teams.forms import strip, upper
+from webapp.forms import CreateForm, FilterForm, reason_form, required_text, strip
+from webapp.teams.forms import upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices
 

@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import Length
 
-from webapp.forms import BackofficeForm, CreateForm, FilterForm, email_field
-from webapp.teams.forms import strip
+from webapp.forms import BackofficeForm, CreateForm, FilterForm, email_field, strip
 from webapp.teams.members import role_choices
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company_role")
