@@ -76,7 +76,9 @@ class BackofficeForm(FlaskForm):
     class Meta:
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
             choices = unbound_field.kwargs.get("choices")
-            if isinstance(choices, list | tuple):
+            if isinstance(choices, list | tuple) and not all(
+                isinstance(c, SelectChoice) for c in choices
+            ):  # once per declared field: the class keeps the converted options
                 unbound_field.kwargs["choices"] = select_choices(choices)
             field = unbound_field.bind(form=form, **options)
             # a new list on this instance: the class's validators stay as declared
