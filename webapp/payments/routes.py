@@ -16,11 +16,10 @@ from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.formatting import money
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between, tabbed_list
+from webapp.sales.lists import amount_of, back_to, created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create, states
@@ -180,16 +179,12 @@ TITLES = {
 
 def _verb_context(verb: str, payment: dict[str, Any], form: Any, **extra: Any) -> dict[str, Any]:
     """The verb page: its title, the way back to the payment (client and status said)."""
-    client = payment.get("client") or {}
-    back = {
-        "url": url_for("payments.show", payment_id=payment["id"]),
-        "label": _(
-            "Payment of %(amount)s",
-            amount=money(payment.get("total"), payment.get("currency") or "MXN"),
-        ),
-        "note": f"{client.get('legal_name') or client.get('name') or ''} · "
-        f"{states.status_name(payment.get('status'))}",
-    }
+    back = back_to(
+        payment,
+        url_for("payments.show", payment_id=payment["id"]),
+        _("Payment of %(amount)s", amount=amount_of(payment)),
+        states.status_name(payment.get("status")),
+    )
     return {
         "payment": payment,
         "form": form,

@@ -15,10 +15,9 @@ from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.formatting import money
 from webapp.pages import render_page
 from webapp.sales import context as sale
-from webapp.sales.lists import created_between, tabbed_list
+from webapp.sales.lists import amount_of, back_to, created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import create
@@ -122,16 +121,13 @@ TITLES = {"stamp": _l("Stamp a receipt"), "cancel": _l("Cancel a receipt")}
 
 def _verb_context(verb: str, receipt: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """The verb page: its title, the way back to the receipt (client and status said)."""
-    client = receipt.get("client") or {}
-    back = {
-        "url": url_for("receipts.show", receipt_id=receipt["id"]),
-        "label": _(
-            "Receipt of %(amount)s",
-            amount=money(receipt.get("total"), receipt.get("currency") or "MXN"),
-        ),
-        "note": f"{client.get('legal_name') or client.get('name') or _('Público en general')} · "
-        f"{receipt_status(receipt)[0]}",
-    }
+    back = back_to(
+        receipt,
+        url_for("receipts.show", receipt_id=receipt["id"]),
+        _("Receipt of %(amount)s", amount=amount_of(receipt)),
+        receipt_status(receipt)[0],
+        nobody=_("Público en general"),
+    )
     return _context(receipt, verb=verb, title=TITLES[verb], back=back, **extra)
 
 

@@ -8,10 +8,25 @@ from typing import Any
 from flask import request
 
 from webapp.actions import cursor_links
-from webapp.formatting import day_bound
+from webapp.formatting import day_bound, money
 from webapp.pages import page_with_status_tabs, render_page
 
 PAGE_SIZE = 25
+
+
+def amount_of(document: dict[str, Any]) -> str:
+    """A sale document's total in its currency, as the pages write money."""
+    return money(document.get("total"), document.get("currency") or "MXN")
+
+
+def back_to(
+    document: dict[str, Any], url: str, label: str, status: Any, nobody: str = ""
+) -> dict[str, str]:
+    """The way back from a verb's page to its document: the link, then whom it is for and its
+    status (``nobody`` when it has no client)."""
+    client = document.get("client") or {}
+    who = client.get("legal_name") or client.get("name") or nobody
+    return {"url": url, "label": label, "note": f"{who} · {status}"}
 
 
 def created_between(form: Any) -> dict[str, int]:
