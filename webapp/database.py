@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
 from flask import Flask
 
 from webapp.config import ConfigError, database_url
-from webapp.extensions import db, migrate
+from webapp.extensions import db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -31,7 +32,17 @@ def init_app(app: Flask) -> None:
     from webapp.auth import models as _auth_models  # noqa: F401
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    if click.get_current_context(silent=True) is not None:  # `flask db …` and other commands
+        migrations(app)
+
+
+def migrations(app: Flask) -> None:
+    """Flask-Migrate on ``app``, only where migrations run (the CLI, :func:`upgrade`): Alembic
+    is 11 MB of every web worker otherwise."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS, render_as_batch=True)
 
 
 def is_server(app: Flask) -> bool:
@@ -60,5 +71,6 @@ def upgrade(app: Flask) -> None:
     """Bring the schema to the latest migration (``flask db upgrade`` from code)."""
     from flask_migrate import upgrade as alembic_upgrade
 
+    migrations(app)
     with app.app_context():
         alembic_upgrade(directory=MIGRATIONS)

@@ -8,7 +8,6 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -24,7 +23,6 @@ compress = Compress()
 # objects stay readable after a commit: the request's staff row is loaded, then its connection
 # goes back to the pool before the page waits on gigstack (webapp.auth.setup.load_staff)
 db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
-migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()
 login_manager = LoginManager()

@@ -116,7 +116,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from .formatting import register as register_formatting
     from .shell.context import template_helpers
-    from .shell.navigation import NAVIGATION
+    from .shell.navigation import navigation_html
 
     register_formatting(app)
     # globals, not context: imported macros (role-aware buttons) see them too
@@ -129,7 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
         upstream: Upstream = app.extensions["gigstack"]
         return {
             "upstream": upstream,
-            "navigation": NAVIGATION,
+            "navigation_html": navigation_html,
             "html_lang": i18n.html_lang(str(get_locale() or "es_MX")),
             "languages": app.config["LANGUAGES"],
             **template_helpers(),

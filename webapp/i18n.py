@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import get_translations
 from flask_login import current_user
 
 from webapp.extensions import babel
@@ -21,7 +24,27 @@ def html_lang(locale: str) -> str:
     return locale.replace("_", "-")
 
 
+def request_translations() -> Any:
+    """The request's catalogue, looked up once: Flask-Babel looks it up again for every
+    string (three context lookups and the locale each time), and a page has hundreds."""
+    if not has_app_context():
+        return get_translations()
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    # the templates' _() and ngettext() through the request's catalogue (same newstyle
+    # wrapping as Flask-Babel's: autoescaped, %(name)s variables)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
     )

@@ -17,6 +17,7 @@ from . import DATA_DIR
 
 DATABASE = DATA_DIR / "sat.sqlite3"
 SEARCH_LIMIT = 20
+PAGE_CACHE_KIB = 256
 _local = threading.local()
 
 
@@ -41,6 +42,9 @@ def _connection() -> sqlite3.Connection:
     connection = getattr(_local, "connection", None)
     if connection is None:
         connection = sqlite3.connect(f"file:{DATABASE}?mode=ro&immutable=1", uri=True)
+        # one connection per server thread, each with SQLite's default 2 MB page cache, grew
+        # every worker by tens of MB; the OS's file cache serves the rereads
+        connection.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
         _local.connection = connection
     return connection
 

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from pypdf import PdfReader
-
 from webapp import catalogs
 
 __all__ = [
@@ -166,6 +164,8 @@ def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_P
     if not data.startswith(b"%PDF-"):
         raise CsfError("invalid_file_format", _not_a_pdf_message(data), "not_pdf")
     try:
+        from pypdf import PdfReader  # only here: 10 MB of every worker otherwise
+
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise CsfError(

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,29 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Audit"), "audit.index", "audit"),
     NavItem(_l("Staff"), "staff.index", "staff", admin_only=True),
 )
+
+
+# rendered menus by (language, admin?, area, team linked): a few hundred at most in practice
+_RENDERED_LIMIT = 4096
+
+
+def navigation_html() -> Markup:
+    """The main navigation of this page, rendered once per language, role, area and team and
+    reused after: it is the same for every page of an area, and rendering it (a dozen links
+    and labels) was a fifth of a simple page's CPU."""
+    from webapp.shell.scope import link_team_id
+
+    key = (
+        str(get_locale()),
+        bool(getattr(current_user, "is_admin", False)),
+        request.blueprint,
+        link_team_id(),
+    )
+    rendered: dict = current_app.extensions.setdefault("navigation_html", {})
+    html = rendered.get(key)
+    if html is None:
+        html = Markup(render_template("_partials/navigation.html", navigation=NAVIGATION))
+        if len(rendered) >= _RENDERED_LIMIT:
+            rendered.clear()
+        rendered[key] = html
+    return html

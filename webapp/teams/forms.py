@@ -10,6 +10,7 @@ whenever their group is sent).
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -49,6 +50,7 @@ from webapp.forms import (
     choice_filter,
     reason_form,
     required_text,
+    select_choices,
     strip,
 )
 
@@ -238,7 +240,7 @@ class DirectoryFilterForm(FilterForm):
     )
 
 
-def _setting_field(setting: Setting, series_names: list[str]):
+def _setting_field(setting: Setting):
     name = setting.field_name
     if setting.kind == "bool":
         return SelectField(setting.label, name=name, choices=YES_NO)
@@ -254,7 +256,7 @@ def _setting_field(setting: Setting, series_names: list[str]):
         )
     if setting.kind in ("choice", "series"):
         if setting.kind == "series":
-            options = [(s, s) for s in series_names]
+            options = []  # the team's own series: set on each form (settings_form)
         elif setting.choices == ("cfdi_uses",):
             options = [
                 (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("cfdi_uses")
@@ -283,12 +285,22 @@ def _setting_field(setting: Setting, series_names: list[str]):
     return StringField(setting.label, name=name, filters=[strip], validators=validators)
 
 
+@cache
+def _settings_form_class() -> type[BackofficeForm]:
+    """Built once: a class per request re-declared 30 fields and their options every time."""
+    attrs = {setting.attr: _setting_field(setting) for setting in SETTINGS}
+    return type("TeamSettingsForm", (BackofficeForm,), attrs)
+
+
 def settings_form(series_names: list[str], data: dict[str, Any], formdata: Any = None):
-    attrs = {setting.attr: _setting_field(setting, series_names) for setting in SETTINGS}
-    form_class = type("TeamSettingsForm", (BackofficeForm,), attrs)
-    if formdata is None:
-        return form_class(data=data)
-    return form_class(formdata=formdata, data=data)
+    """The settings form filled with ``data``, the series selects offering the team's own."""
+    form_class = _settings_form_class()
+    form = form_class(data=data) if formdata is None else form_class(formdata=formdata, data=data)
+    for setting in SETTINGS:
+        if setting.kind == "series":
+            field = form[setting.attr]
+            field.choices = [field.choices[0], *select_choices((s, s) for s in series_names)]
+    return form
 
 
 class CsdForm(BackofficeForm):
