@@ -4,6 +4,9 @@ tables the models describe (and take them down again)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,8 +54,8 @@ def test_database_url_defaults_to_sqlite_under_instance(unset):
 
 
 def file_app(path):
-    """A testing app on a SQLite file; the API is never called here."""
-    return create_app(
+    """A testing app on a SQLite file, with its migrations; the API is never called here."""
+    app = create_app(
         {
             "APP_ENV": "testing",
             "DATABASE_URL": f"sqlite:///{path}",
@@ -60,6 +63,8 @@ def file_app(path):
             "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit"),
         }
     )
+    database.migrations(app)
+    return app
 
 
 def schema_diffs(app) -> list:
@@ -266,3 +271,29 @@ def test_renamed_audit_actions_move_old_rows_to_their_new_names_and_back(tmp_pat
         downgrade(directory=database.MIGRATIONS, revision="43a6c64c56e4")
     with app.app_context(), db.engine.connect() as connection:
         assert [tuple(row)[0] for row in connection.execute(read)] == [a for a, *_ in old]
+
+
+def test_a_web_worker_loads_no_migration_machinery_and_the_cli_does(tmp_path):
+    """Alembic is ~11 MB of every worker: only ``flask …`` commands (the Procfile's release
+    phase) and :func:`database.upgrade` load it."""
+    settings = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}",
+        "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+        "GIGSTACK_SANDBOX_KEY": make_key("team_unit", False, "key_unit"),
+    }
+    app = create_app({"APP_ENV": "testing", **settings})
+    assert "migrate" not in app.extensions
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIGSTACK_")}
+    release = subprocess.run(
+        [str(Path(sys.executable).with_name("flask")), "--app", "webapp", "db", "upgrade"],
+        env={**environment, **settings, "APP_ENV": "development"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert release.returncode == 0, release.stderr
+    with app.app_context():
+        assert "staff" in sa.inspect(db.engine).get_table_names()
+    database.upgrade(app)
+    assert "migrate" in app.extensions
