@@ -54,6 +54,7 @@ def _counts(requests) -> list[str]:
     ]
 
 
+@pytest.mark.state_stores
 def test_with_its_counts_kept_the_list_costs_one_call(viewer, teams, sandbox_requests):
     first = viewer.get(_base(teams)).get_data(as_text=True)
     assert _counts(sandbox_requests)  # counted once…
@@ -67,6 +68,7 @@ def test_with_its_counts_kept_the_list_costs_one_call(viewer, teams, sandbox_req
     assert tab_count(html, "succeeded") == tab_count(first, "succeeded") is not None
 
 
+@pytest.mark.state_stores
 def test_a_payment_made_here_shows_in_the_tab_counts_at_once(
     operator, api, stored, teams, restore_sandbox
 ):

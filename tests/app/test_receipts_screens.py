@@ -192,6 +192,7 @@ def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams,
     assert audit_rows(app, "receipt.create")[-1].object_id == receipt["id"]
 
 
+@pytest.mark.state_stores
 def test_a_receipt_made_here_shows_in_the_tab_counts_at_once(operator, teams, restore_sandbox):
     before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "pending")
     kept = operator.get(_base(teams))
