@@ -68,14 +68,10 @@ def test_with_its_counts_kept_the_list_costs_one_call(viewer, teams, sandbox_req
     assert tab_count(html, "succeeded") == tab_count(first, "succeeded") is not None
 
 
-@pytest.mark.state_stores
-def test_a_payment_made_here_shows_in_the_tab_counts_at_once(
-    operator, api, stored, teams, restore_sandbox
-):
-    before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "succeeded")
-    client_id = stored.one("payments", teams["partner"], status="succeeded")["client"]["id"]
-    data = {
-        "idempotency_key": "count-me",
+def _payment(client_id: str) -> dict[str, str]:
+    """The new-payment form for 10 MXN received from ``client_id``, no automation."""
+    return {
+        "idempotency_key": f"count-me-{client_id}",
         "client_id": client_id,
         "items-0-description": "Abono",
         "items-0-quantity": "1",
@@ -88,12 +84,52 @@ def test_a_payment_made_here_shows_in_the_tab_counts_at_once(
         "automation_type": "none",
         "action": "save",
     }
-    made = post_form(operator, f"{_base(teams)}new", data)
+
+
+@pytest.mark.state_stores
+def test_a_payment_made_here_shows_in_the_tab_counts_at_once(
+    operator, api, stored, teams, restore_sandbox
+):
+    before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "succeeded")
+    client_id = stored.one("payments", teams["partner"], status="succeeded")["client"]["id"]
+    made = post_form(operator, f"{_base(teams)}new", _payment(client_id))
     assert made.status_code == 302
     payment = api.payments.get(made.headers["Location"].rsplit("/", 1)[1], team=teams["partner"])
     assert payment["status"] == "succeeded"
     after = operator.get(_base(teams)).get_data(as_text=True)
     assert tab_count(after, "succeeded") == before + 1
+
+
+def test_who_made_a_change_sees_it_counted_on_any_process(
+    sandbox, keys, stored, teams, tmp_path, restore_sandbox
+):
+    """Without a shared cache each process keeps its own counts: the session of who made the
+    change still makes the next list count again, whichever process serves it."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    shared = {"DATABASE_URL": f"sqlite:///{tmp_path / 'two.sqlite3'}", "SECRET_KEY": "s" * 48}
+    first, second = [
+        make_app(sandbox.api_url, keys["partner_test"]["key"], **shared) for _ in range(2)
+    ]
+    try:
+        add_staff(first, "two@staff.test", "operator")
+        here, there = first.test_client(), second.test_client()
+        assert sign_in(here, "two@staff.test").status_code == 302
+
+        def follow() -> None:  # the same browser, its next request served by the other process
+            there.set_cookie("backoffice_session", here.get_cookie("backoffice_session").value)
+
+        follow()
+        before = tab_count(there.get(_base(teams)).get_data(as_text=True), "succeeded")
+        client_id = stored.one("payments", teams["partner"], status="succeeded")["client"]["id"]
+        made = post_form(here, f"{_base(teams)}new", _payment(client_id))
+        assert made.status_code == 302
+        follow()
+        after = tab_count(there.get(_base(teams)).get_data(as_text=True), "succeeded")
+        assert after == before + 1
+    finally:
+        for app in (first, second):
+            app.extensions["gigstack"].close()
 
 
 def test_users_who_miss_the_counts_together_count_once(signed_in, teams, sandbox, sandbox_requests):

@@ -4,9 +4,10 @@ Counting a list's tabs costs one ``limit=1`` call per status (4–7 calls), more
 itself. The counts are a derived copy kept ``TTL_SECONDS`` in the app's cache (per process,
 or shared through Redis) under the key's mode, the team, the list and its filters. Any change
 this dashboard makes to a team's payments or receipts starts a new generation of that team's
-counts, so the next list counts again and shows it; a change made elsewhere (an automation, a
-client paying its link) shows within a minute. Counts that expire are counted once per
-process, however many requests miss them at the same time.
+counts in the cache, and marks the session of who made it: the next list counts again and
+shows it — for them on any process, for everyone when the cache is shared. A change made
+elsewhere (an automation, a client paying its link) shows within a minute. Counts that expire
+are counted once per process, however many requests miss them at the same time.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, session
 
 from webapp import cache
+from webapp.clock import now_seconds
 from webapp.gigstack import GigstackError
 from webapp.observability import time_left
 from webapp.parallel import gather
@@ -27,6 +29,7 @@ from webapp.teams.scoped import current_team_id
 TTL_SECONDS = 60
 GENERATION_SECONDS = 24 * 60 * 60  # far longer than any count is kept
 UNCHANGING = frozenset({"GET", "HEAD", "OPTIONS"})
+CHANGED_AT = "sales_changed_at"  # in the session: when its staff member last changed a sale
 
 
 def _team_key() -> str:
@@ -47,26 +50,42 @@ def tab_counts(
     statuses: list[str], count: Callable[[str], int | None], filters: Mapping[str, Any]
 ) -> list[int | None]:
     """One count per status (None for one that failed): the copy of this team's current
-    generation when there is one (one cache read, no call), else ``count`` for each status
-    at once, shared by the requests that miss it together."""
+    generation, counted after this session's last change, when there is one (one cache read,
+    no call); else ``count`` for each status at once, shared by the requests that miss it
+    together."""
     generation_key, key = _keys(filters)
     generation, entry = cache.get_many(generation_key, key)
-    if entry is not None and entry[0] == generation:
-        return list(entry[1])
+    changed_at = session.get(CHANGED_AT, 0)
+    if _current(entry, generation, changed_at):
+        return list(entry[2])
 
-    def counted() -> list[int | None]:
+    def counted() -> tuple[Any, float, list[int | None]]:
         again = cache.get(key)  # another request may have counted meanwhile
-        if again is not None and again[0] == generation:
-            return list(again[1])
+        if _current(again, generation, changed_at):
+            return again
+        started = now_seconds()
         counts = gather(*[lambda code=code: _quiet(count, code) for code in statuses])
         if None not in counts:
-            cache.put(key, (generation, counts), TTL_SECONDS)
-        return counts
+            cache.put(key, (generation, started, counts), TTL_SECONDS)
+        return generation, started, counts
 
     try:
-        return cache.single_flight(f"{key}:{generation}", counted, wait=time_left() or 10)
+        entry = cache.single_flight(f"{key}:{generation}", counted, wait=time_left() or 10)
     except cache.FlightTimeout:
         return [None] * len(statuses)
+    if entry[1] < changed_at:  # joined a count begun before this session's change
+        entry = counted()
+    return list(entry[2])
+
+
+def _current(entry: Any, generation: Any, changed_at: float) -> bool:
+    """Counted in the team's current generation, after this session's last change."""
+    return (
+        isinstance(entry, tuple)
+        and len(entry) == 3
+        and entry[0] == generation
+        and entry[1] >= changed_at
+    )
 
 
 def _quiet(count: Callable[[str], int | None], code: str) -> int | None:
@@ -80,6 +99,7 @@ def changed() -> None:
     """The dashboard changed this team's payments or receipts: count them again."""
     generation_key, _key = _keys({})
     cache.put(generation_key, secrets.token_hex(8), GENERATION_SECONDS)
+    session[CHANGED_AT] = now_seconds()
 
 
 def recount_after_changes(bp: Blueprint) -> None:
