@@ -225,6 +225,9 @@ def _refresh_in_background(app: Flask, key: str, client: Any, since: int) -> Non
             except GigstackError as exc:  # the copy at hand stays; a later page tries again
                 log.warning("REP lists not refreshed: %s (%s)", type(exc).__name__, exc.code)
                 return None
+            except Exception:  # no page waits for it to say so
+                log.exception("REP lists not refreshed")
+                return None
             finally:
                 cache.forget(marker)
 
