@@ -4,20 +4,27 @@ Flask-Caching does the storing; this module adds what a back office needs around
 pinged when the app is built (an unreachable Redis is a one-line start-up error), and once
 running, a Redis failure is a cache miss — the page asks gigstack instead — never a 500.
 Caching fails open because it only ever holds copies of what gigstack can answer again.
+When a copy expires, :func:`single_flight` makes the requests that miss it share one read
+instead of each asking gigstack again.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask
 
 from webapp.config import ConfigError, redis_tls_options
 from webapp.extensions import cache
+from webapp.parallel import submit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def redis_client(url: str, timeout: float, **options: Any) -> Any:
@@ -78,6 +85,27 @@ def put(key: str, value: Any, timeout: float) -> None:
         log.warning("cache write failed, not cached: %s", type(exc).__name__)
 
 
+def get_many(*keys: str) -> list[Any]:
+    """The cached values of ``keys`` in one read (one Redis round trip); None for each one
+    absent, and for all when the cache cannot be read."""
+    try:
+        return list(cache.get_many(*keys))
+    except Exception as exc:
+        log.warning("cache read failed, treated as a miss: %s", type(exc).__name__)
+        return [None] * len(keys)
+
+
+def claim(key: str, timeout: float) -> bool:
+    """Put a marker under ``key`` for ``timeout`` seconds unless one is there (atomic, in
+    Redis across processes too): True when this caller got it. A cache that fails answers
+    True: the work it guards is done twice at worst, never not at all."""
+    try:
+        return bool(cache.add(key, 1, timeout=max(1, int(timeout))))
+    except Exception as exc:
+        log.warning("cache add failed, going ahead: %s", type(exc).__name__)
+        return True
+
+
 def forget(key: str) -> None:
     try:
         cache.delete(key)
@@ -97,3 +125,81 @@ def remember(key: str, timeout: float, produce: Any) -> Any:
         if value is not None:
             put(key, value, timeout)
     return value
+
+
+class FlightTimeout(TimeoutError):
+    """The call under way for the same key did not finish in the time a caller could wait."""
+
+
+class _Flight:
+    """One call under way for a key; the callers that come meanwhile wait for its outcome."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def outcome(self, wait: float) -> Any:
+        if not self.done.wait(timeout=max(0.0, wait)):
+            raise FlightTimeout("the same call, under way for another request, is still running")
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+_flights: dict[str, _Flight] = {}
+_flights_lock = threading.Lock()  # guards _flights, never held over a call
+
+
+def _board(key: str) -> tuple[_Flight, bool]:
+    """The flight under way for ``key`` (False), or a new one this caller leads (True)."""
+    with _flights_lock:
+        flight = _flights.get(key)
+        if flight is not None:
+            return flight, False
+        flight = _flights[key] = _Flight()
+        return flight, True
+
+
+def _fly(key: str, flight: _Flight, produce: Callable[[], T]) -> T:
+    try:
+        flight.value = produce()
+        return flight.value
+    except BaseException as exc:
+        flight.error = exc
+        raise
+    finally:
+        _land(key, flight)
+
+
+def _land(key: str, flight: _Flight) -> None:
+    with _flights_lock:
+        if _flights.get(key) is flight:
+            del _flights[key]
+    flight.done.set()
+
+
+def single_flight(key: str, produce: Callable[[], T], wait: float) -> T:
+    """``produce()``, run at most once at a time per ``key`` in this process.
+
+    A caller that comes while it runs does not run it again (no stampede of the same
+    calls when a copy expires): it waits up to ``wait`` seconds for that run's value or
+    error, else raises :class:`FlightTimeout`.
+    """
+    flight, leading = _board(key)
+    if leading:
+        return _fly(key, flight, produce)
+    return flight.outcome(wait)
+
+
+def single_flight_in_background(key: str, produce: Callable[[], Any]) -> Future | None:
+    """Start ``produce()`` on the shared pool (:func:`webapp.parallel.submit`) unless a run
+    for ``key`` is under way in this process; its future, or None when one was."""
+    flight, leading = _board(key)
+    if not leading:
+        return None
+    try:
+        return submit(_fly, key, flight, produce)
+    except RuntimeError:  # the pool is shutting down: nothing runs, the key is free again
+        _land(key, flight)
+        raise

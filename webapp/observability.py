@@ -14,12 +14,15 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request
 
 log = logging.getLogger("webapp.access")
+T = TypeVar("T")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # what we accept from a router: Heroku sends a UUID; anything else gets a fresh id
@@ -83,6 +86,16 @@ def time_left() -> float | None:
     it off (30 s on Heroku)."""
     trace = _current.get()
     return trace.time_left() if trace is not None else None
+
+
+def untraced(fn: Callable[[], T]) -> T:
+    """``fn()`` outside any request's trace: background work a page starts and does not wait
+    for (a refresh of a copy) — its calls are not the page's, nor bound by its budget."""
+    token = _current.set(None)
+    try:
+        return fn()
+    finally:
+        _current.reset(token)
 
 
 def record_upstream(seconds: float) -> None:

@@ -143,34 +143,14 @@ def navigate(target: str):
     return redirect(target)
 
 
-def page_with_status_tabs(
-    list_call: Callable[..., Any],
-    statuses: list[str],
-    current: str,
-    label: Callable[[str], Any],
-    **page_args: Any,
-) -> tuple[Any, list]:
-    """One page of a list filtered by ``current`` status, and, in the same round of calls, a
-    ``limit=1`` count per status for the tabs (a count that fails shows none; the list still
-    loads). ``list_call`` carries the list's other filters; tabs keep them and drop the cursor.
-    """
+def status_tabs(
+    statuses: list[str], current: str, label: Callable[[str], Any], counts: list[int | None]
+) -> list:
+    """A list's tabs: "All", then one per status with its count (None shows none); each keeps
+    the list's other filters and drops the cursor."""
     from flask_babel import gettext as _
 
-    from webapp.gigstack import GigstackError
-    from webapp.parallel import gather
-
-    def count(code: str) -> int | None:
-        try:
-            return list_call(status=code, limit=1).total_results
-        except GigstackError:
-            return None
-
-    page, *counts = gather(
-        lambda: list_call(status=current or None, **page_args),
-        *[lambda c=c: count(c) for c in statuses],
-    )
-    tabs = [(list_url("next", status=""), _("All"), None, not current)] + [
+    return [(list_url("next", status=""), _("All"), None, not current)] + [
         (list_url("next", status=code), label(code), n, code == current)
         for code, n in zip(statuses, counts, strict=True)
     ]
-    return page, tabs

@@ -86,6 +86,20 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+def upstream_calls(response) -> int:
+    """How many gigstack calls the app made for ``response`` (its ``Server-Timing``)."""
+    found = re.search(r'upstream-calls;desc="(\d+)"', response.headers.get("Server-Timing", ""))
+    assert found, "no upstream-calls in Server-Timing"
+    return int(found.group(1))
+
+
+def tab_count(html: str, status: str) -> int | None:
+    """The count a list's status tab shows (None when it shows none)."""
+    tab = re.search(rf'status={status}"[^>]*>[^<]*(?:<span class="tab-count">(\d+)<)?', html)
+    assert tab, f"no tab {status}"
+    return int(tab.group(1)) if tab.group(1) else None
+
+
 def home(client: FlaskClient):
     """``/`` followed to where it leads (the overview of the last team used)."""
     return client.get("/", follow_redirects=True)

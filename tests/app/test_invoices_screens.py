@@ -4,6 +4,7 @@ holds both). Viewers may download."""
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 import subprocess
@@ -12,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.app.helpers import htmx_headers, text_of
+from tests.app.helpers import htmx_headers, text_of, upstream_calls
 from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.databases
@@ -104,6 +105,64 @@ def test_downloads_under_good_names(viewer, stored, teams, tmp_path):
         ["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True, timeout=60
     )
     assert list(tmp_path.glob("page*.png"))
+
+
+def _download_links(viewer, teams, invoice) -> dict[str, str]:
+    """The detail page's download links, by file type."""
+    html = viewer.get(_base(teams) + invoice["uuid"]).get_data(as_text=True)
+    found = re.findall(r'href="([^"]*/(pdf|xml|zip)(?:\?[^"]*)?)" download', html)
+    return {file_type: html_lib.unescape(url) for url, file_type in found}
+
+
+@pytest.mark.parametrize(
+    ("invoice_type", "kind"), [("I", "income"), ("E", "egress"), ("P", "payment")]
+)
+def test_a_download_asks_one_round_of_calls_then_the_file(
+    viewer, stored, teams, sandbox_requests, invoice_type, kind
+):
+    invoice = stored.one("invoices", teams["partner"], invoice_type=invoice_type, status="valid")
+    uuid = invoice["uuid"]
+    links = _download_links(viewer, teams, invoice)
+    assert sorted(links) == ["pdf", "xml", "zip"]
+    assert all(url.endswith(f"?type={kind}") for url in links.values())  # the page knew it
+    assert viewer.get(links["pdf"]).mimetype == "application/pdf"  # the team is kept from here
+    sandbox_requests.clear()
+    xml = viewer.get(links["xml"])
+    assert xml.mimetype == "application/xml" and upstream_calls(xml) == 3
+    first_round, file = sandbox_requests[:2], sandbox_requests[2:]
+    assert sorted(r.path for r in first_round) == sorted(
+        [f"/v2/invoices/{kind}/{uuid}", f"/v2/invoices/{uuid}/files"]
+    )
+    assert [r.path.split("/")[1] for r in file] == ["files"]
+    archive = viewer.get(links["zip"])
+    assert upstream_calls(archive) == 4  # the invoice and both links, then the two files
+    names = zipfile.ZipFile(io.BytesIO(archive.get_data())).namelist()
+    assert sorted(name.rsplit(".", 1)[1] for name in names) == ["pdf", "xml"]
+
+
+def test_an_old_link_without_the_type_still_downloads_in_one_round(viewer, stored, teams):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="E", status="valid")
+    path = f"{_base(teams)}{invoice['uuid']}/pdf"
+    viewer.get(path, query_string={"type": "egress"})  # the team is kept from here
+    old = viewer.get(path)
+    # the three typed gets and the links at once, then the file
+    assert old.mimetype == "application/pdf" and upstream_calls(old) == 5
+
+
+@pytest.mark.parametrize("type_", ["egress", "payment", "receipt", ""])
+def test_a_download_of_another_type_is_not_found(viewer, stored, teams, type_):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="valid")
+    answer = viewer.get(f"{_base(teams)}{invoice['uuid']}/pdf", query_string={"type": type_})
+    assert answer.status_code == 404
+    assert "Página no encontrada" in text_of(answer.get_data(as_text=True))
+
+
+def test_a_download_of_an_unknown_invoice_is_not_found(viewer, teams):
+    missing = "00000000-0000-4000-8000-000000000000"
+    for query in ({"type": "income"}, {}):
+        answer = viewer.get(f"{_base(teams)}{missing}/zip", query_string=query)
+        assert answer.status_code == 404
+        assert "Página no encontrada" in text_of(answer.get_data(as_text=True))
 
 
 def test_the_file_url_never_reaches_the_browser(viewer, stored, teams):

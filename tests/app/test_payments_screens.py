@@ -6,10 +6,20 @@ allowed and refused, each once however often it is clicked."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+from tests.app.helpers import (
+    audit_rows,
+    field_error,
+    input_value,
+    post_form,
+    tab_count,
+    text_of,
+    upstream_calls,
+)
 
 pytestmark = pytest.mark.databases
 
@@ -33,6 +43,123 @@ def test_status_tabs_count_and_filter(viewer, stored, teams):
     tab = viewer.get(_base(teams), query_string={"status": "cancelled"}).get_data(as_text=True)
     statuses = {p["id"]: p["status"] for p in every}
     assert _rows(tab) and {statuses[i] for i in _rows(tab)} == {"cancelled"}
+
+
+def _counts(requests) -> list[str]:
+    """The statuses counted (``limit=1`` calls of ``GET /payments``), one per call made."""
+    return [
+        re.search(r"status=(\w+)", r.query).group(1)
+        for r in requests
+        if r.path == "/v2/payments" and "limit=1" in r.query.split("&")
+    ]
+
+
+@pytest.mark.state_stores
+def test_with_its_counts_kept_the_list_costs_one_call(viewer, teams, sandbox_requests):
+    first = viewer.get(_base(teams)).get_data(as_text=True)
+    assert _counts(sandbox_requests)  # counted once…
+    sandbox_requests.clear()
+    again = viewer.get(_base(teams))
+    tab = viewer.get(_base(teams), query_string={"status": "cancelled"})
+    assert upstream_calls(again) == upstream_calls(tab) == 1  # …then only the page
+    assert [r.path for r in sandbox_requests] == ["/v2/payments"] * 2
+    assert not _counts(sandbox_requests)
+    html = again.get_data(as_text=True)
+    assert tab_count(html, "succeeded") == tab_count(first, "succeeded") is not None
+
+
+def _payment(client_id: str) -> dict[str, str]:
+    """The new-payment form for 10 MXN received from ``client_id``, no automation."""
+    return {
+        "idempotency_key": f"count-me-{client_id}",
+        "client_id": client_id,
+        "items-0-description": "Abono",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "10",
+        "items-0-product_key": "84111506",
+        "items-0-unit_key": "E48",
+        "items-0-iva": "",
+        "currency": "MXN",
+        "payment_form": "03",
+        "automation_type": "none",
+        "action": "save",
+    }
+
+
+@pytest.mark.state_stores
+def test_a_payment_made_here_shows_in_the_tab_counts_at_once(
+    operator, api, stored, teams, restore_sandbox
+):
+    before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "succeeded")
+    client_id = stored.one("payments", teams["partner"], status="succeeded")["client"]["id"]
+    made = post_form(operator, f"{_base(teams)}new", _payment(client_id))
+    assert made.status_code == 302
+    payment = api.payments.get(made.headers["Location"].rsplit("/", 1)[1], team=teams["partner"])
+    assert payment["status"] == "succeeded"
+    after = operator.get(_base(teams)).get_data(as_text=True)
+    assert tab_count(after, "succeeded") == before + 1
+
+
+def test_who_made_a_change_sees_it_counted_on_any_process(
+    sandbox, keys, stored, teams, tmp_path, restore_sandbox
+):
+    """Without a shared cache each process keeps its own counts: the session of who made the
+    change still makes the next list count again, whichever process serves it."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    shared = {"DATABASE_URL": f"sqlite:///{tmp_path / 'two.sqlite3'}", "SECRET_KEY": "s" * 48}
+    first, second = [
+        make_app(sandbox.api_url, keys["partner_test"]["key"], **shared) for _ in range(2)
+    ]
+    try:
+        add_staff(first, "two@staff.test", "operator")
+        here, there = first.test_client(), second.test_client()
+        assert sign_in(here, "two@staff.test").status_code == 302
+
+        def follow() -> None:  # the same browser, its next request served by the other process
+            there.set_cookie("backoffice_session", here.get_cookie("backoffice_session").value)
+
+        follow()
+        before = tab_count(there.get(_base(teams)).get_data(as_text=True), "succeeded")
+        client_id = stored.one("payments", teams["partner"], status="succeeded")["client"]["id"]
+        made = post_form(here, f"{_base(teams)}new", _payment(client_id))
+        assert made.status_code == 302
+        follow()
+        after = tab_count(there.get(_base(teams)).get_data(as_text=True), "succeeded")
+        assert after == before + 1
+    finally:
+        for app in (first, second):
+            app.extensions["gigstack"].close()
+
+
+def test_users_who_miss_the_counts_together_count_once(signed_in, teams, sandbox, sandbox_requests):
+    browsers = [signed_in("viewer") for _ in range(5)]
+    counting, arrived = threading.Event(), threading.Semaphore(0)
+    inner = sandbox.app.wsgi_app
+
+    def holding(environ, start_response):  # the counts wait until every page has asked
+        if "limit=1" in environ.get("QUERY_STRING", "").split("&"):
+            counting.wait(timeout=30)
+        elif environ["PATH_INFO"] == "/v2/payments":
+            arrived.release()
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = holding
+    try:
+        with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+            pages = [pool.submit(browser.get, _base(teams)) for browser in browsers]
+            for _ in browsers:
+                assert arrived.acquire(timeout=10)
+            counting.set()
+            answers = [page.result(timeout=30) for page in pages]
+    finally:
+        counting.set()
+        sandbox.app.wsgi_app = inner
+    assert [answer.status_code for answer in answers] == [200] * len(browsers)
+    counted = _counts(sandbox_requests)
+    assert counted and len(counted) == len(set(counted))  # each status once, for all five
+    shown = {tab_count(a.get_data(as_text=True), "succeeded") for a in answers}
+    assert len(shown) == 1 and None not in shown
 
 
 def test_filters_live_in_the_url_and_keep_the_tab(viewer, stored, teams):

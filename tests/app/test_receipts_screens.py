@@ -8,7 +8,15 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+from tests.app.helpers import (
+    audit_rows,
+    field_error,
+    input_value,
+    post_form,
+    tab_count,
+    text_of,
+    upstream_calls,
+)
 
 pytestmark = pytest.mark.databases
 
@@ -182,6 +190,32 @@ def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams,
     assert receipt["total"] == 348.0 and receipt["periodicity"] == "week"
     assert receipt["status"] == "pending" and not receipt.get("client")
     assert audit_rows(app, "receipt.create")[-1].object_id == receipt["id"]
+
+
+@pytest.mark.state_stores
+def test_a_receipt_made_here_shows_in_the_tab_counts_at_once(operator, teams, restore_sandbox):
+    before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "pending")
+    kept = operator.get(_base(teams))
+    assert upstream_calls(kept) == 1  # the counts are kept: only the page
+    data = {
+        "idempotency_key": "count-me",
+        "client_id": "",
+        "items-0-description": "Venta de mostrador",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "100",
+        "items-0-product_key": "01010101",
+        "items-0-unit_key": "H87",
+        "items-0-iva": "0.16",
+        "currency": "MXN",
+        "payment_form": "01",
+        "periodicity": "week",
+        "action": "save",
+    }
+    made = post_form(operator, f"{_base(teams)}new", data)
+    assert made.status_code == 302
+    after = operator.get(_base(teams))
+    assert tab_count(after.get_data(as_text=True), "pending") == before + 1
+    assert upstream_calls(after) > 1  # counted again after the change
 
 
 def test_create_refuses_bad_items_before_sending(operator, api, teams):

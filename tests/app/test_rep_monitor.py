@@ -4,10 +4,15 @@ without its complement listed by deadline, and the link that fixes it."""
 from __future__ import annotations
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.app.helpers import input_value, post_form, text_of
+from tests.app.helpers import input_value, post_form, text_of, upstream_calls
+from webapp import cache
+from webapp.rep import lists as rep_lists
 
 pytestmark = pytest.mark.databases
 
@@ -101,3 +106,120 @@ def test_a_long_list_shows_the_oldest_and_counts_the_rest(viewer, api, teams, mo
     )
     assert re.findall(r'<tr data-invoice="([^"]+)">', html) == [i["uuid"] for i in expected[:2]]
     assert f"de {len(expected)}" in text_of(html) and "payment_method=PPD" in html
+
+
+# -- the copy: served at hand, refreshed once, decoded once ----------------------------------
+
+WALKS = ("/v2/invoices/income", "/v2/invoices/payment", "/v2/payments")
+PANEL = {"HX-Request": "true", "HX-Target": "rep-report"}
+
+
+def _walked(requests) -> int:
+    """The list calls of the monitor's three walks."""
+    return sum(1 for r in requests if r.method == "GET" and r.path in WALKS)
+
+
+def _read_at(answer) -> str:
+    html = answer.get_data(as_text=True)
+    return text_of(re.search(r'data-testid="rep-read-at">(.*?)<a', html, re.S).group(1))
+
+
+@pytest.fixture
+def clock(app):
+    """The app's clock, moved by the test (``clock[0] += seconds``)."""
+    now = [time.time()]
+    app.config["CLOCK"] = lambda: now[0]
+    return now
+
+
+@pytest.fixture
+def held_walks(sandbox):
+    """Holds the monitor's first walk in the sandbox until ``set()``."""
+    release = threading.Event()
+    inner = sandbox.app.wsgi_app
+
+    def holding(environ, start_response):
+        if environ["PATH_INFO"] == WALKS[0]:
+            release.wait(timeout=30)
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = holding
+    yield release
+    release.set()
+    sandbox.app.wsgi_app = inner
+
+
+@pytest.mark.state_stores
+def test_a_stale_copy_is_served_while_one_refresh_runs_in_the_background(
+    signed_in, teams, clock, sandbox_requests, held_walks
+):
+    browsers = [signed_in("viewer") for _ in range(5)]
+    held_walks.set()
+    first = browsers[0].get(_base(teams), headers=PANEL)
+    one_read = _walked(sandbox_requests)
+    assert one_read >= 3 and upstream_calls(first) >= one_read
+    sandbox_requests.clear()
+    held_walks.clear()  # the refresh will wait in gigstack until every page has answered
+    clock[0] += rep_lists.FRESH_SECONDS + 1
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        pages = [pool.submit(b.get, _base(teams), headers=PANEL) for b in browsers]
+        answers = [page.result(timeout=30) for page in pages]
+    assert [a.status_code for a in answers] == [200] * len(browsers)
+    assert {_read_at(a) for a in answers} == {_read_at(first)}  # the copy at hand
+    held_walks.set()
+    rep_lists.settle()
+    assert _walked(sandbox_requests) == one_read  # one refresh for the five
+    sandbox_requests.clear()
+    newer = browsers[1].get(_base(teams), headers=PANEL)
+    assert _read_at(newer) != _read_at(first) and _walked(sandbox_requests) == 0
+
+
+def test_a_copy_too_old_is_read_again_once_for_the_requests_that_wait(
+    signed_in, teams, clock, sandbox_requests
+):
+    browsers = [signed_in("viewer") for _ in range(5)]
+    first = browsers[0].get(_base(teams), headers=PANEL)
+    one_read = _walked(sandbox_requests)
+    sandbox_requests.clear()
+    clock[0] += rep_lists.MAX_STALE_SECONDS + 1
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        pages = [pool.submit(b.get, _base(teams), headers=PANEL) for b in browsers]
+        answers = [page.result(timeout=30) for page in pages]
+    assert [a.status_code for a in answers] == [200] * len(browsers)
+    fresh = {_read_at(a) for a in answers}
+    assert len(fresh) == 1 and fresh != {_read_at(first)}  # none was served the old copy
+    assert _walked(sandbox_requests) == one_read  # read once, whoever waited for it
+
+
+@pytest.mark.state_stores
+def test_another_process_refreshing_is_not_refreshed_again(
+    app, viewer, teams, clock, sandbox_requests
+):
+    first = viewer.get(_base(teams), headers=PANEL)
+    with app.app_context():
+        key = rep_lists.cache_key(teams["partner"])
+        assert cache.claim(f"{key}:refreshing", 60)  # as another process does when it refreshes
+    sandbox_requests.clear()
+    clock[0] += rep_lists.FRESH_SECONDS + 1
+    stale = viewer.get(_base(teams), headers=PANEL)
+    rep_lists.settle()
+    assert _read_at(stale) == _read_at(first) and _walked(sandbox_requests) == 0
+
+
+@pytest.mark.state_stores
+def test_the_copy_is_decoded_once_per_version_in_a_process(app, teams):
+    def written(read_at: float) -> rep_lists.Lists:
+        lists = rep_lists.Lists([{"uuid": "u"}], [], [], read_at)
+        cache.put(key, lists, 60)  # as another process keeps it: the lists, then their version
+        cache.put(f"{key}:version", read_at, 60)
+        return lists
+
+    with app.app_context():
+        key = rep_lists.cache_key(teams["partner"])
+        kept = written(time.time())
+        decoded = rep_lists.copy_at_hand(key)
+        assert decoded == kept and decoded is not kept  # read from the cache…
+        assert rep_lists.copy_at_hand(key) is decoded  # …once: then this process's copy
+        newer = written(time.time() + 1)
+        again = rep_lists.copy_at_hand(key)
+        assert again == newer and again is not decoded

@@ -1,7 +1,8 @@
 """The signed session cookie: what it holds, how long it lives, when it is Secure.
 
 It holds Flask-Login's staff id (with a nonce that sign-out rotates), the selected team, the
-CSRF token and two timestamps — never an API key. Idle (30 min) and absolute (12 h) limits
+CSRF token and two timestamps, and when its staff member last changed a payment or receipt
+(:mod:`webapp.sales.counts`) — never an API key. Idle (30 min) and absolute (12 h) limits
 are enforced here on the server, not only by the cookie's expiry.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 
 from webapp.api import api
 from webapp.gigstack.errors import NotFound
@@ -19,10 +19,14 @@ def find_invoice(uuid: str) -> dict[str, Any]:
     return find_invoice_with(uuid)[0]
 
 
-def find_invoice_with(uuid: str, *also: Callable[[], Any]) -> tuple[dict[str, Any], list[Any]]:
+def find_invoice_with(
+    uuid: str, *also: Callable[[], Any], kind: str | None = None
+) -> tuple[dict[str, Any], list[Any]]:
     """The invoice, and the results of ``also`` — calls that do not need the invoice, run in
-    the same round as the three typed gets (one round trip instead of two)."""
+    the same round as the typed gets (one round trip instead of two). ``kind`` (income,
+    egress, payment), when the link said it: one typed get instead of three."""
     client = api()
+    kinds = [kind] if kind else list(KINDS)
 
     def get(kind: str):
         try:
@@ -30,11 +34,21 @@ def find_invoice_with(uuid: str, *also: Callable[[], Any]) -> tuple[dict[str, An
         except NotFound:
             return None
 
-    results = gather(*[lambda k=k: get(k) for k in KINDS], *also)
-    found = next((inv for inv in results[: len(KINDS)] if inv), None)
+    results = gather(*[lambda k=k: get(k) for k in kinds], *also)
+    found = next((inv for inv in results[: len(kinds)] if inv), None)
     if found is None:
         abort(404)
-    return found, results[len(KINDS) :]
+    return found, results[len(kinds) :]
+
+
+def kind_from_link() -> str | None:
+    """The invoice's type as the link that led here says it (``?type=income|egress|payment``,
+    put there by the page that knew it); None without one (an old bookmark). Any other value
+    names no invoice: the not-found page."""
+    kind = request.args.get("type")
+    if kind is not None and kind not in KINDS:
+        abort(404)
+    return kind
 
 
 def kind_of(invoice: dict[str, Any]) -> str:

@@ -7,11 +7,19 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.actions import NO_LINKS, Screen, cursor_links, perform, verb_screen
+from webapp.actions import (
+    NO_LINKS,
+    NOT_FOUND_OR_REFUSED,
+    Screen,
+    cursor_links,
+    get_or_404,
+    perform,
+    verb_screen,
+)
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
@@ -20,7 +28,9 @@ from webapp.catalogs import sat
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
+from webapp.gigstack.resources.invoices import FILE_TYPES
 from webapp.pages import render_page
+from webapp.parallel import gather
 from webapp.sales import context as sale
 from webapp.sales.lists import created_between
 from webapp.teams.details import team_details
@@ -29,7 +39,7 @@ from webapp.teams.scoped import current_team_id, team_blueprint
 from . import cancellation, issue
 from .credit_note import credit_form, credit_totals, creditable, credited_items, note_body, problems
 from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, SendForm
-from .lookup import find_invoice, find_invoice_with, folio_of
+from .lookup import find_invoice, find_invoice_with, folio_of, kind_from_link, kind_of
 from .sending import known_addresses, recipients
 
 bp = team_blueprint(
@@ -150,6 +160,7 @@ def show(uuid: str):
         "invoices/show.html",
         "invoices/_detail.html",
         invoice=invoice,
+        invoice_kind=kind_of(invoice),
         complements=complements,
         trail=trail,
         product=sat.product_key,
@@ -167,21 +178,34 @@ def download_name(invoice: dict[str, Any], issuer_rfc: str, extension: str) -> s
 @requires(Role.VIEWER)
 def download(uuid: str, file_type: str):
     """The PDF, the XML (byte for byte what gigstack returned) or a ZIP of both, under a good
-    name. Upstream calls: the invoice with the team (cached) at once, ``GET
-    /invoices/{uuid}/files`` and the signed file URL(s) — fetched here, never handed to the
-    browser; an expired link is asked again once."""
+    name. Upstream calls, in one round: the invoice (one typed get when the link says its
+    ``type``, else the three), the team (cached) and ``GET /invoices/{uuid}/files``; then the
+    file(s) at the signed URL(s), fetched here and never handed to the browser (an expired
+    link is asked again once). gigstack knowing no such invoice (of that type): not found."""
     client, team_id = api(), current_team_id()
-    invoice, (team,) = find_invoice_with(uuid, lambda: team_details(client, team_id))
+    wanted = None if file_type == "zip" else file_type
+    invoice, (links, team) = find_invoice_with(
+        uuid,
+        lambda: get_or_404(client.invoices.files, uuid, wanted, missing=NOT_FOUND_OR_REFUSED),
+        lambda: team_details(client, team_id),
+        kind=kind_from_link(),
+    )
     issuer = team.get("tax_id") or ""
     if file_type == "zip":
+        kinds = [kind for kind in FILE_TYPES if kind in links]
+        got = gather(
+            *[lambda k=k: client.invoices.download_file(uuid, k, links=links) for k in kinds]
+        )
+        if not got:
+            abort(404)
         content = build_zip(
             {
-                download_name(invoice, issuer, kind): got.content
-                for kind, got in client.invoices.downloads(invoice["uuid"]).items()
+                download_name(invoice, issuer, k): file.content
+                for k, file in zip(kinds, got, strict=True)
             }
         )
     else:
-        content = client.invoices.download_file(invoice["uuid"], file_type).content
+        content = client.invoices.download_file(uuid, file_type, links=links).content
     name = download_name(invoice, issuer, file_type)
     return Response(
         content,

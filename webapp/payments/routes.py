@@ -19,6 +19,7 @@ from webapp.auth.roles import Role
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.pages import render_page
 from webapp.sales import context as sale
+from webapp.sales.counts import recount_after_changes
 from webapp.sales.lists import amount_of, back_to, created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
@@ -36,6 +37,7 @@ from .forms import (
 bp = team_blueprint(
     "payments", __name__, "/payments", verbs=("request", "mark_paid", "refund", "cancel")
 )
+recount_after_changes(bp)
 
 SORTS = {"-created": "desc", "created": "asc"}
 
@@ -53,14 +55,16 @@ def _filters(form: PaymentFilterForm) -> dict[str, Any]:
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
-    """Upstream calls, at once: one page of ``GET /payments`` (status tab, filters, sort and
-    cursor in the URL) and one ``limit=1`` count per status for the tabs' counts."""
+    """Upstream calls: one page of ``GET /payments`` (status tab, filters, sort and cursor in
+    the URL); at once with it, when no count is kept (a minute, see :mod:`webapp.sales.counts`),
+    a ``limit=1`` count per status for the tabs."""
     form = PaymentFilterForm(request.args)
     form.validate()
     return tabbed_list(
         ("payments/page.html", "payments/_rows.html"),
         form,
-        partial(api().payments.list, **_filters(form)),
+        api().payments.list,
+        _filters(form),
         states.statuses(),
         states.status_name,
         {"sort": SORTS.get(form.sort.data or "", "desc")},

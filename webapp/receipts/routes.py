@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from flask import request, url_for
@@ -17,6 +16,7 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.pages import render_page
 from webapp.sales import context as sale
+from webapp.sales.counts import recount_after_changes
 from webapp.sales.lists import amount_of, back_to, created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
@@ -24,6 +24,7 @@ from . import create
 from .forms import ReceiptCancelForm, ReceiptFilterForm, ReceiptForm
 
 bp = team_blueprint("receipts", __name__, "/receipts", verbs=("stamp", "cancel"))
+recount_after_changes(bp)
 
 STAMP_FROM = frozenset({"pending"})  # §6.4
 CANCEL_FROM = frozenset({"pending", "expired"})  # §6.5
@@ -51,8 +52,8 @@ def receipt_status(receipt: dict[str, Any]) -> tuple[str, str]:
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
-    """Upstream calls, at once: one page of ``GET /receipts`` and a ``limit=1`` count per
-    status for the tabs."""
+    """Upstream calls: one page of ``GET /receipts``; at once with it, when no count is kept
+    (a minute, see :mod:`webapp.sales.counts`), a ``limit=1`` count per status for the tabs."""
     form = ReceiptFilterForm(request.args)
     form.validate()
     filters: dict[str, Any] = created_between(form)
@@ -61,7 +62,8 @@ def index():
     return tabbed_list(
         ("receipts/page.html", "receipts/_rows.html"),
         form,
-        partial(api().receipts.list, **filters),
+        api().receipts.list,
+        filters,
         statuses(),
         lambda code: str(STATUS_LABELS.get(code, code)),
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import request
 
 from webapp.actions import cursor_links
 from webapp.formatting import day_bound, money
-from webapp.pages import page_with_status_tabs, render_page
+from webapp.pages import render_page, status_tabs
+from webapp.parallel import submit
+
+from .counts import tab_counts
 
 PAGE_SIZE = 25
 
@@ -44,25 +47,38 @@ def tabbed_list(
     templates: tuple[str, str],
     form: Any,
     list_call: Callable[..., Any],
+    filters: Mapping[str, Any],
     statuses: list[str],
     label: Callable[[str], Any],
     page_args: dict[str, Any] | None = None,
     **context: Any,
 ):
-    """One page of a list under its status tab (``form.status``), with a ``limit=1`` count
-    per status in the same round, the cursor and every filter in the URL: the page, or for
-    htmx its rows (``templates``: page and rows)."""
+    """One page of a list under its status tab (``form.status``), the cursor and every filter
+    in the URL: the page, or for htmx its rows (``templates``: page and rows).
+
+    Upstream calls: ``list_call(**filters)``'s page, and — in the same round, only when the
+    team's counts under these filters are not kept (:mod:`.counts`) — a ``limit=1`` count per
+    status for the tabs."""
     status = form.status.data if form.status.data in statuses else ""
     cursor = request.args.get("next") or None
-    page, tabs = page_with_status_tabs(
-        list_call, statuses, status, label, limit=PAGE_SIZE, next=cursor, **(page_args or {})
+    pending = submit(
+        list_call,
+        status=status or None,
+        limit=PAGE_SIZE,
+        next=cursor,
+        **filters,
+        **(page_args or {}),
     )
+    counts = tab_counts(
+        statuses, lambda code: list_call(status=code, limit=1, **filters).total_results, filters
+    )
+    page = pending.result()
     return render_page(
         *templates,
         form=form,
         rows=list(page),
         total=page.total_results,
         links=cursor_links(page, cursor),
-        tabs=tabs,
+        tabs=status_tabs(statuses, status, label, counts),
         **context,
     )

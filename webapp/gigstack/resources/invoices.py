@@ -117,9 +117,18 @@ class Invoices(Resource):
         """Fetch a signed file URL WITHOUT the API key (the URL itself is the credential)."""
         return self._client.download(url)
 
-    def download_file(self, uuid: str, file_type: FileType, *, team: str | None = None) -> Download:
-        """Ask for a link and download it; an expired link (403) is re-asked once."""
-        return self._download_fresh(uuid, _file_type(file_type), None, team)
+    def download_file(
+        self,
+        uuid: str,
+        file_type: FileType,
+        *,
+        links: Mapping[str, str] | None = None,
+        team: str | None = None,
+    ) -> Download:
+        """Download the file at its link in ``links`` (from :meth:`files`, asked already —
+        alongside other calls), else at a link asked now; an expired link (403) is re-asked
+        once."""
+        return self._download_fresh(uuid, _file_type(file_type), links, team)
 
     def _download_fresh(
         self, uuid: str, file_type: FileType, links: Mapping[str, str] | None, team: str | None
