@@ -78,6 +78,18 @@ def download(folder: Path) -> Path:
     return folder / WHEEL
 
 
+def index_descriptions(write: sqlite3.Connection) -> None:
+    """A trigram index of the product descriptions (52,000): a picker's search of a word of
+    three letters or more reads the index instead of scanning every row (0.2–2 ms, not
+    10–15 ms of a worker's CPU per keystroke)."""
+    write.executescript("""
+        DROP TABLE IF EXISTS product_keys_search;
+        CREATE VIRTUAL TABLE product_keys_search USING fts5(
+            folded, content='product_keys', content_rowid='rowid', tokenize='trigram');
+        INSERT INTO product_keys_search(product_keys_search) VALUES('rebuild');
+    """)
+
+
 def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "catalogs.db"
@@ -116,6 +128,7 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
             "INSERT INTO source VALUES (?, ?)",
             [("package", f"satcfdi {SATCFDI_VERSION}"), ("sha256", SATCFDI_SHA256)],
         )
+        index_descriptions(write)
     write.execute("VACUUM")
     write.close()
     return {table: len(found) for table, found in rows.items()}

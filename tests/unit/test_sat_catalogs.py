@@ -34,3 +34,41 @@ def test_search_by_code_prefix_and_by_words_without_accents():
     assert any(e.code == "50201706" for e in sat.search_product_keys("cafe"))
     assert sat.search_unit_keys("pieza")[0].code == "H87"
     assert sat.search_product_keys("") == [] and sat.search_product_keys("%_%") == []
+
+
+def _scanned(words: list[str]) -> list[tuple[str, str]]:
+    """What a plain scan of the table finds (no index): the reference for the index."""
+    where = " AND ".join("folded LIKE ? ESCAPE '\\'" for _ in words)
+    return (
+        sat._connection()
+        .execute(
+            f"SELECT code, name FROM product_keys WHERE {where} "  # noqa: S608
+            "ORDER BY length(name), code LIMIT 20",
+            [f"%{sat._like(w)}%" for w in words],
+        )
+        .fetchall()
+    )
+
+
+def test_the_description_index_finds_what_a_scan_finds():
+    """Long words through the trigram index, short ones scanned: the same rows, same order."""
+    for text in (
+        "servicios de consultoria",
+        "pieza",
+        "consultoría",
+        "ab",
+        "de la",
+        "servicio",
+        "sERVICIOS   médicos",
+        'comillas "dobles"',
+        "100%",
+        "a_b",
+        "ñandú",
+    ):
+        words = sat.fold(text).split()
+        assert sat._by_description("product_keys", words, 20) == _scanned(words), text
+
+
+def test_text_that_folds_to_nothing_finds_nothing():
+    assert sat.search_product_keys("\u0301\u0301") == []
+    assert sat.search_unit_keys("  ") == []

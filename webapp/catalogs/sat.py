@@ -69,20 +69,22 @@ def _get(table: str, code: str | None) -> Entry | None:
     return Entry(*row) if row else None
 
 
+def _like(word: str) -> str:
+    """``word`` as a LIKE pattern's literal text (``ESCAPE '\\'``)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _search(table: str, text: str, limit: int) -> list[Entry]:
     """By code prefix when the text starts like a code, else every word in the description."""
-    text = (text or "").strip()[:80]
-    if not text:
+    words = fold((text or "").strip()[:80]).split()[:6]
+    if not words:  # nothing, or only marks that folding removes
         return []
-    words = [
-        w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in fold(text).split()
-    ][:6]
     code_hit = (
         _connection()
         .execute(
             f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\' ORDER BY code "  # noqa: S608
             "LIMIT ?",
-            (words[0].upper() + "%", limit),
+            (_like(words[0]).upper() + "%", limit),
         )
         .fetchall()
         if len(words) == 1
@@ -91,19 +93,37 @@ def _search(table: str, text: str, limit: int) -> list[Entry]:
     rest = limit - len(code_hit)
     found = [Entry(*row) for row in code_hit]
     if rest > 0:
-        where = " AND ".join("folded LIKE ? ESCAPE '\\'" for _ in words)
-        rows = (
-            _connection()
-            .execute(
-                f"SELECT code, name FROM {table} WHERE {where} ORDER BY length(name), code "  # noqa: S608
-                "LIMIT ?",
-                [*(f"%{w}%" for w in words), rest + len(code_hit)],
-            )
-            .fetchall()
-        )
+        rows = _by_description(table, words, rest + len(code_hit))
         seen = {entry.code for entry in found}
         found += [Entry(*row) for row in rows if row[0] not in seen][:rest]
     return found
+
+
+# tables with a trigram index of ``folded`` (tools/build_sat_catalogs.py)
+INDEXED = {"product_keys": "product_keys_search"}
+TRIGRAM = 3  # the index finds words of this many letters or more
+
+
+def _by_description(table: str, words: list[str], limit: int) -> list[tuple[str, str]]:
+    """Rows whose description holds every word, shortest first: through the trigram index
+    when the table has one and a word is long enough for it, else a scan of the table."""
+    index = INDEXED.get(table)
+    indexed = [w for w in words if len(w) >= TRIGRAM] if index else []
+    scanned = [w for w in words if w not in indexed]
+    where = ["folded LIKE ? ESCAPE '\\'" for _ in scanned]
+    values: list[object] = [f"%{_like(w)}%" for w in scanned]
+    if indexed:  # a quoted phrase per word: the trigram index matches it as a substring
+        where.insert(0, f"rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)")
+        values.insert(0, " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed))
+    return (
+        _connection()
+        .execute(
+            f"SELECT code, name FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY length(name), code LIMIT ?",
+            [*values, limit],
+        )
+        .fetchall()
+    )
 
 
 def product_key(code: str | None) -> Entry | None:
