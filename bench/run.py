@@ -112,8 +112,9 @@ PAGES = [
         {**HTMX, "HX-Target": "invoices-list"},
     ),
     Page("invoices search", "/teams/{team}/invoices/?q=A-1"),
-    Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}"),
-    Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf"),
+    # as the list and the detail link them: with the invoice's type
+    Page("invoice detail", "/teams/{team}/invoices/{invoice_uuid}?type=income"),
+    Page("invoice pdf download", "/teams/{team}/invoices/{invoice_uuid}/pdf?type=income"),
     Page("invoice new", "/teams/{team}/invoices/new"),
     Page(
         "invoice totals refresh (htmx POST)",

@@ -270,3 +270,30 @@ def test_viewers_may_download_but_not_send_or_cancel(viewer, stored, teams):
             ).status_code
             == 403
         )
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("", "income"), ("egress/", "egress"), ("payment/", "payment")]
+)
+def test_a_list_links_each_invoice_with_its_type_and_its_detail_asks_one_typed_get(
+    viewer, teams, sandbox_requests, path, kind
+):
+    html = viewer.get(_base(teams) + path).get_data(as_text=True)
+    links = re.findall(r'<tr data-invoice="([^"]+)">\s*<td><a class="mono" href="([^"]+)"', html)
+    assert links and all(html_lib.unescape(url).endswith(f"?type={kind}") for _, url in links)
+    uuid, url = links[0]
+    sandbox_requests.clear()
+    detail = viewer.get(html_lib.unescape(url))
+    assert detail.status_code == 200 and uuid in detail.get_data(as_text=True)
+    # the typed get and the complements' list, at once
+    assert upstream_calls(detail) == 2
+    assert f"/v2/invoices/{kind}/{uuid}" in [r.path for r in sandbox_requests]
+
+
+def test_a_detail_link_without_the_type_still_finds_the_invoice(viewer, stored, teams):
+    invoice = stored.one("invoices", teams["partner"], invoice_type="P", status="valid")
+    viewer.get(_base(teams) + invoice["uuid"])  # the team is kept from here
+    old = viewer.get(_base(teams) + invoice["uuid"])
+    assert old.status_code == 200 and upstream_calls(old) == 4  # three typed gets + complements
+    wrong = viewer.get(_base(teams) + invoice["uuid"], query_string={"type": "nonsense"})
+    assert wrong.status_code == 404

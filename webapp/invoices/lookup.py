@@ -51,6 +51,12 @@ def kind_from_link() -> str | None:
     return kind
 
 
+def link_kind(invoice: dict[str, Any]) -> str | None:
+    """The ``type`` a link to this invoice carries (template filter ``invoice_kind``): its
+    detail then asks one typed get instead of three; None when the row does not say."""
+    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type") or "")
+
+
 def kind_of(invoice: dict[str, Any]) -> str:
     return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"), "income")
 

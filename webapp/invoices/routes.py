@@ -39,7 +39,7 @@ from webapp.teams.scoped import current_team_id, team_blueprint
 from . import cancellation, issue
 from .credit_note import credit_form, credit_totals, creditable, credited_items, note_body, problems
 from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, SendForm
-from .lookup import find_invoice, find_invoice_with, folio_of, kind_from_link, kind_of
+from .lookup import find_invoice, find_invoice_with, folio_of, kind_from_link, kind_of, link_kind
 from .sending import known_addresses, recipients
 
 bp = team_blueprint(
@@ -48,6 +48,7 @@ bp = team_blueprint(
     "/invoices",
     verbs=("egress", "payment", "download", "send", "cancel", "credit_note", "new_egress"),
 )
+bp.add_app_template_filter(link_kind, "invoice_kind")
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100
@@ -141,9 +142,10 @@ def payment():
 @bp.get("/<uuid>")
 @requires(Role.VIEWER)
 def show(uuid: str):
-    """Upstream calls, all at once: ``GET /invoices/{income|egress|payment}/{uuid}`` and
-    ``GET /invoices/payment?invoice_id=`` (the complements, shown for a PPD invoice). Catalogue
-    names are local data; the audit trail is the back office's own."""
+    """Upstream calls, all at once: ``GET /invoices/{income|egress|payment}/{uuid}`` (only the
+    link's type when it says it) and ``GET /invoices/payment?invoice_id=`` (the complements,
+    shown for a PPD invoice). Catalogue names are local data; the audit trail is the back
+    office's own."""
     client = api()
 
     def complements_of() -> list[dict[str, Any]]:
@@ -152,7 +154,7 @@ def show(uuid: str):
         except GigstackError:
             return []
 
-    invoice, (complements,) = find_invoice_with(uuid, complements_of)
+    invoice, (complements,) = find_invoice_with(uuid, complements_of, kind=kind_from_link())
     if invoice.get("payment_method") != "PPD":
         complements = []
     trail = audit_trail("invoice", invoice["uuid"], current_team_id())
