@@ -11,6 +11,7 @@ sandbox for all workers and prepares the demo (schema, demo admin). With a real 
 Procfile's release phase migrates the database instead.
 """
 
+import gc
 import os
 import secrets
 
@@ -78,3 +79,10 @@ def on_starting(server):
         from webapp.extensions import db
 
         db.engine.dispose()  # no connection crosses the fork
+
+
+def post_worker_init(worker):
+    """The worker's app is built: what it keeps for good (modules, compiled templates, the
+    catalogues) leaves the collector's generations, so a full collection during a request
+    walks only what requests made."""
+    gc.freeze()
