@@ -15,6 +15,7 @@ from . import cache, database, i18n, observability, security, static_files
 from . import config as config_module
 from .errors import register_error_handlers
 from .extensions import compress, csrf, htmx, limiter
+from .forms import install_widgets
 from .upstream import Upstream, build_upstream
 
 
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_auth(app)
     _register_blueprints(app)
     _register_template_helpers(app)
+    install_widgets()
     static_files.init_app(app)
     security.trust_proxy(app)
     return app
