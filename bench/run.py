@@ -323,7 +323,7 @@ class Stack:
         sandbox_port = free_port()
         self.sandbox = f"http://127.0.0.1:{sandbox_port}"
         started = time.perf_counter()
-        self.spawn(
+        self.sandbox_process = self.spawn(
             [
                 python,
                 "-m",
@@ -432,6 +432,14 @@ class Stack:
         except OSError:
             pass
         return float("nan")
+
+    def other_cpu_seconds(self) -> dict[str, float]:
+        """CPU of what shares the machine with the dashboard: the sandbox (gigstack's stand-in)
+        and this process (the simulated browsers)."""
+        return {
+            "sandbox (gigstack)": self.cpu_seconds(self.sandbox_process.pid),
+            "bench browsers": time.process_time(),
+        }
 
     @staticmethod
     def cpu_seconds(pid: int) -> float:
@@ -552,6 +560,7 @@ def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: flo
     stop_at = time.monotonic() + seconds
     workers = stack.workers()
     cpu_before = sum(stack.cpu_seconds(pid) for pid in workers)
+    others_before = stack.other_cpu_seconds()
 
     def user(index: int, browser: Browser) -> None:
         turn = index
@@ -576,12 +585,21 @@ def drive(stack: Stack, browsers: list[Browser], pages: list[Page], seconds: flo
     elapsed = time.monotonic() - started
     total = sum(len(rows) for rows in samples.values())
     cpu_after = sum(stack.cpu_seconds(pid) for pid in workers)
+    others_after = stack.other_cpu_seconds()
+    capacity = elapsed * (os.cpu_count() or 1)
     return {
         "samples": samples,
         "seconds": elapsed,
         "requests": total,
         "rps": total / elapsed if elapsed else 0.0,
         "worker_cpu_ms_per_request": (cpu_after - cpu_before) * 1000 / max(total, 1),
+        # who used the machine's cores during the phase, as shares of all of them
+        "cpu_shares": {
+            "dashboard workers": (cpu_after - cpu_before) / capacity,
+            **{
+                name: (others_after[name] - others_before[name]) / capacity for name in others_after
+            },
+        },
         "rss_mb": [round(stack.rss_mb(pid), 1) for pid in workers],
     }
 
@@ -657,7 +675,10 @@ def table(title: str, rows: list[dict], phase: dict, page_sizes: dict) -> str:
     lines = [
         f"\n### {title}: {phase['requests']} requests in {phase['seconds']:.1f} s, "
         f"{phase['rps']:.1f} req/s, worker CPU {phase['worker_cpu_ms_per_request']:.1f} "
-        f"ms/request, RSS per worker {', '.join(f'{m:.0f}' for m in phase['rss_mb'])} MB\n",
+        f"ms/request, RSS per worker {', '.join(f'{m:.0f}' for m in phase['rss_mb'])} MB; "
+        f"cores busy ({os.cpu_count()}): "
+        + ", ".join(f"{name} {100 * share:.0f} %" for name, share in phase["cpu_shares"].items())
+        + f", idle {100 * max(0.0, 1 - sum(phase['cpu_shares'].values())):.0f} %\n",
         "| page | n | err | p50 ms | p95 ms | max ms | upstream calls | slowest upstream "
         "ms | p50 × | p95 × | CPU ms | HTML gzip B | JS+CSS gzip B |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
