@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp import gigstack
 from webapp.auth.access import safe_next
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import htmx_page_path, is_htmx
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -31,6 +30,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.widgets import Select as WTFormsSelect
 from wtforms.widgets import core as wtforms_widgets_core
 from wtforms.widgets.core import clean_key
+
+from webapp.i18n import lazy_gettext as _l
 
 # C0 controls but tab, line feed and carriage return; DEL
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from webapp.extensions import babel
@@ -33,6 +34,24 @@ def request_translations() -> Any:
     if found is None:
         found = g._translations = get_translations()
     return found
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` through the request's catalogue (:func:`request_translations`)."""
+    translated = request_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext`` through the request's catalogue; ``num`` is a variable too."""
+    variables.setdefault("num", num)
+    return request_translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """A label translated when shown (declared at import, shown in the staff member's
+    language), through the request's catalogue."""
+    return LazyString(gettext, string, **variables)
 
 
 def init_app(app: Flask) -> None:

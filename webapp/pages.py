@@ -148,7 +148,7 @@ def status_tabs(
 ) -> list:
     """A list's tabs: "All", then one per status with its count (None shows none); each keeps
     the list's other filters and drops the cursor."""
-    from flask_babel import gettext as _
+    from webapp.i18n import gettext as _
 
     return [(list_url("next", status=""), _("All"), None, not current)] + [
         (list_url("next", status=code), label(code), n, code == current)

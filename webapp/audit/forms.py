@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from webapp.forms import FilterForm
+from webapp.i18n import lazy_gettext as _l
 
 
 class AuditFilterForm(FilterForm):

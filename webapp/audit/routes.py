@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.auth.access import requires
@@ -13,6 +12,7 @@ from webapp.auth.roles import Role
 from webapp.exports import csv_response
 from webapp.extensions import db
 from webapp.forms import parse_id
+from webapp.i18n import gettext as _
 from webapp.pages import list_url, render_page
 from webapp.teams.team_list import directory
 

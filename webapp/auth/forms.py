@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp.forms import EMAIL_SHAPE, BackofficeForm
+from webapp.i18n import lazy_gettext as _l
 
 
 class SignInForm(BackofficeForm):

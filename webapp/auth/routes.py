@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from webapp.audit import record
 from webapp.extensions import limiter
+from webapp.i18n import gettext as _
 
 from . import sessions
 from .access import public, safe_next, signed_in

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import cache, catalogs
@@ -27,6 +26,7 @@ from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.formatting import MEXICO_CITY
 from webapp.gigstack import GigstackError
+from webapp.i18n import gettext as _
 from webapp.pages import navigate
 from webapp.sat.csf import MAX_BYTES, CsfData, CsfError, parse_csf
 from webapp.teams.scoped import current_team_id

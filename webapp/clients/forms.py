@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import Field, HiddenField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
@@ -28,6 +27,7 @@ from webapp.forms import (
     required_text,
     strip,
 )
+from webapp.i18n import lazy_gettext as _l
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
     FiscalAddressForm,

@@ -12,7 +12,6 @@ from itertools import islice
 from typing import Any
 
 from flask import abort, render_template, request, url_for
-from flask_babel import gettext as _
 
 from webapp import catalogs, once
 from webapp.actions import NO_LINKS, Screen, get_or_404, page_or_walk, perform, verb_screen, walk
@@ -24,6 +23,7 @@ from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.exports import csv_response
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import gettext as _
 from webapp.pages import navigate, render_page
 from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
 from webapp import catalogs
 from webapp.api import api
+from webapp.i18n import gettext as _
 
 from .forms import CancelForm
 from .lookup import kind_of

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import abort
-from flask_babel import gettext as _
 
 from webapp.gigstack import new_idempotency_key
+from webapp.i18n import gettext as _
 from webapp.sales.context import NO_TOTALS, totals_of
 
 from .forms import CreditNoteForm

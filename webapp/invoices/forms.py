@@ -3,7 +3,6 @@ send and cancel."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
 from webapp.forms import ANY, BackofficeForm, choice_filter, name_sort, reason_form
+from webapp.i18n import lazy_gettext as _l
 from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
 

@@ -11,11 +11,11 @@ import re
 from typing import Any
 
 from flask import request, url_for
-from flask_babel import gettext as _
 
 from webapp import catalogs
 from webapp.api import api
 from webapp.gigstack import GigstackError
+from webapp.i18n import gettext as _
 from webapp.sales.items import item_problems
 from webapp.teams.readiness import csd_state
 

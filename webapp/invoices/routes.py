@@ -8,8 +8,6 @@ from functools import partial
 from typing import Any
 
 from flask import Response, abort, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp.actions import (
     NO_LINKS,
@@ -29,6 +27,8 @@ from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
 from webapp.gigstack.resources.invoices import FILE_TYPES
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import render_page
 from webapp.parallel import gather
 from webapp.sales import context as sale

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
 from webapp.gigstack import GigstackError
+from webapp.i18n import gettext as _
 from webapp.sales.items import item_problems
 
 from . import states

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -19,6 +18,7 @@ from webapp.forms import (
     choice_filter,
     reason_form,
 )
+from webapp.i18n import lazy_gettext as _l
 from webapp.sales.forms import CURRENCIES, SaleFilterForm, SaleForm, listed
 
 from .states import AUTOMATION_HELP, METHOD_LABELS, PAYMENT_METHODS

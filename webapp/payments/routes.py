@@ -7,8 +7,6 @@ from functools import partial
 from typing import Any
 
 from flask import request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp import once
 from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, perform, verb_screen
@@ -17,6 +15,8 @@ from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import render_page
 from webapp.sales import context as sale
 from webapp.sales.counts import recount_after_changes

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from webapp import catalogs
+from webapp.i18n import lazy_gettext as _l
 
 OPEN = frozenset({"pending", "requires_payment_method", "processing", "failed"})
 MARK_PAID_FROM = OPEN  # §5.6

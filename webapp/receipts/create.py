@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
+from webapp.i18n import gettext as _
 from webapp.sales.context import Draft
 from webapp.sales.items import item_problems
 

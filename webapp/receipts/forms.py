@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import Length
 
 from webapp import catalogs
 from webapp.forms import reason_form
+from webapp.i18n import lazy_gettext as _l
 from webapp.sales.forms import SaleFilterForm, SaleForm
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs
 from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, verb_screen
@@ -14,6 +12,8 @@ from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import render_page
 from webapp.sales import context as sale
 from webapp.sales.counts import recount_after_changes

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp.actions import Screen, perform
 from webapp.api import api
@@ -24,6 +22,8 @@ from webapp.clients.lookup import client_or_none
 from webapp.domain.money import compute_totals
 from webapp.gigstack import GigstackError, new_idempotency_key
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import apply_api_errors, htmx_target, swap_whole
 from webapp.parallel import gather
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DecimalField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from webapp.forms import BackofficeForm, FilterForm
+from webapp.i18n import lazy_gettext as _l
 from webapp.services.taxes import iva_choices, withholding_choices
 
 CURRENCIES = ("MXN", "USD", "EUR")

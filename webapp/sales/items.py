@@ -9,9 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-
 from webapp.catalogs import sat
+from webapp.i18n import gettext as _
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 
 from .forms import MAX_ITEMS, ItemForm

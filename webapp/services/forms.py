@@ -6,13 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, Field, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
 from webapp.forms import CreateForm, FilterForm, reason_form, required_text, strip
+from webapp.i18n import lazy_gettext as _l
 from webapp.teams.forms import upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices

@@ -4,7 +4,6 @@ the taxes editor. Mounted at ``/teams/<team_id>/services``."""
 from __future__ import annotations
 
 from flask import request, url_for
-from flask_babel import gettext as _
 
 from webapp import once
 from webapp.actions import Screen, get_or_404, page_or_walk, perform, verb_screen
@@ -12,6 +11,7 @@ from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
+from webapp.i18n import gettext as _
 from webapp.pages import navigate, render_page
 from webapp.teams.scoped import team_blueprint
 

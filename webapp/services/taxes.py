@@ -11,10 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from webapp import catalogs
 from webapp.domain.money import compute_totals
+from webapp.i18n import lazy_gettext as _l
 
 NONE = ""
 EXEMPT = "exento"

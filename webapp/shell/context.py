@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import g, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.auth.access import safe_next
 from webapp.auth.roles import Role
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import htmx_page_path
 from webapp.teams.team_list import TeamChoice
 

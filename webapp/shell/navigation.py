@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+
+from webapp.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

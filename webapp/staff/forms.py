@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     Field,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 from webapp.auth.passwords import MAX_LENGTH, MIN_LENGTH, PasswordRejected, check_new_password
 from webapp.auth.roles import Role
 from webapp.forms import BackofficeForm, FilterForm, email_field, required_text
+from webapp.i18n import lazy_gettext as _l
 from webapp.shell.context import ROLE_LABELS
 
 ALL_TEAMS = "all"

@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
@@ -22,6 +21,7 @@ from webapp.auth.models import Staff, normalize_email, teams_text
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
 from webapp.forms import MAX_ID
+from webapp.i18n import gettext as _
 from webapp.pages import form_failed, navigate, render_page
 from webapp.teams.team_list import TeamChoice, directory
 

@@ -11,7 +11,6 @@ rendered, cached or kept after the request.
 from __future__ import annotations
 
 from flask import render_template, url_for
-from flask_babel import gettext as _
 
 from webapp.actions import Screen, perform
 from webapp.api import api, unscoped_api
@@ -19,6 +18,7 @@ from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
+from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors
 from webapp.sat.csd import CertificateInfo, CsdError, check_csd
 

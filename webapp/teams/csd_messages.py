@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from webapp.formatting import local_date
+from webapp.i18n import gettext as _
 from webapp.sat.csd import CsdError
 
 # the form field each multipart part is shown on

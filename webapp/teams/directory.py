@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from webapp import catalogs, once
 from webapp.actions import Screen, perform, refused_on_fields
@@ -22,6 +21,7 @@ from webapp.auth.roles import Role
 from webapp.exports import csv_response
 from webapp.formatting import local_date
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import lazy_gettext as _l
 from webapp.pages import list_url, render_page
 from webapp.shell import scope
 

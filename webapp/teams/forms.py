@@ -13,7 +13,6 @@ import re
 from functools import cache
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -53,6 +52,7 @@ from webapp.forms import (
     select_choices,
     strip,
 )
+from webapp.i18n import lazy_gettext as _l
 
 from .setting_groups import EMAILS, SETTINGS, UNSET, YES_NO, Setting
 

@@ -7,7 +7,6 @@ Roles come from the local catalogue (``team_roles.json``). gigstack answers
 from __future__ import annotations
 
 from flask import abort, url_for
-from flask_babel import gettext as _
 
 from webapp import catalogs, once
 from webapp.actions import Screen, one_or_404, perform, refused_with_message, verb_screen
@@ -16,6 +15,7 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Forbidden, NotFound, ValidationError
+from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.parallel import gather
 from webapp.shell import scope

@@ -9,7 +9,6 @@ Mounted at ``/teams/<team_id>``; the team is checked before any view runs
 from __future__ import annotations
 
 from flask import render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import catalogs
@@ -18,6 +17,7 @@ from webapp.api import api, unscoped_api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack.errors import Forbidden, ValidationError
+from webapp.i18n import gettext as _
 from webapp.pages import navigate, render_page
 from webapp.parallel import gather
 

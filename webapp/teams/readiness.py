@@ -11,10 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from webapp.clock import now_seconds
 from webapp.gigstack.timestamps import to_datetime
+from webapp.i18n import lazy_gettext as _l
 
 EXPIRY_WARNING_DAYS = 30
 # how loud the CSD warning gets as expiry nears

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from webapp.i18n import lazy_gettext as _l
 
 UNSET = ""
 YES_NO = [(UNSET, _l("Not set (gigstack's default)")), ("yes", _l("Yes")), ("no", _l("No"))]

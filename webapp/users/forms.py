@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SearchField, SelectField, StringField
 from wtforms.validators import Length
 
 from webapp.forms import BackofficeForm, CreateForm, FilterForm, email_field, strip
+from webapp.i18n import lazy_gettext as _l
 from webapp.teams.members import role_choices
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company_role")

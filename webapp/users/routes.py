@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
-from flask_babel import gettext as _
 
 from webapp import catalogs, once
 from webapp.actions import Screen, get_or_404, page_or_walk, perform
@@ -18,6 +17,7 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.teams.scoped import team_blueprint
 

@@ -9,13 +9,13 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp import catalogs
 from webapp.forms import CreateForm, MultiCheckbox, reason_form
+from webapp.i18n import gettext as _
+from webapp.i18n import lazy_gettext as _l
 
 MAX_URL = 4096
 MAX_EVENTS = 26

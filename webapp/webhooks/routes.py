@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, request, url_for
-from flask_babel import gettext as _
 
 from webapp import once
 from webapp.actions import (
@@ -19,6 +18,7 @@ from webapp.actions import (
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors, list_url, navigate, render_page
 from webapp.teams.scoped import team_blueprint
 
