@@ -7,6 +7,7 @@ overlap. Passwords go to ``Staff.set_password`` only: never to the audit, the lo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,14 +37,20 @@ bp.verbs = ("reset_password",)
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _reachable_teams() -> tuple[list[TeamChoice], bool]:
+def _reachable_teams() -> tuple[Sequence[TeamChoice], bool]:
     """The teams the key reaches, and whether a list was at hand: staff pages never wait on
     gigstack (they work without it)."""
-    teams = directory().without_waiting()
-    if teams is None:
+    index = directory().index_without_waiting()
+    if index is None:
         log.warning("staff pages: team list unavailable")
         return [], False
-    return teams, True
+    return index.teams, True
+
+
+def _team_names() -> dict[str, str]:
+    """Team id → name of every team at hand (worked out once per version of the list)."""
+    index = directory().index_without_waiting()
+    return index.names if index is not None else {}
 
 
 def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) -> None:
@@ -160,7 +167,7 @@ def index():
         "staff/_rows.html",
         rows=rows,
         filters=filters,
-        team_names={team.id: team.name for team in teams},
+        team_names=_team_names(),
         teams_ok=teams_ok,
     )
 
