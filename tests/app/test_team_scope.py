@@ -361,3 +361,52 @@ def test_team_list_is_fetched_again_after_the_ttl(sandbox, keys, teams):
         assert _switcher_ids(html) == [teams["partner"]]
     finally:
         app.extensions["gigstack"].close()
+
+
+@pytest.mark.state_stores  # and two processes sharing the list through Redis
+def test_the_list_is_decoded_once_per_process_per_version(
+    sandbox, keys, teams, store_variant, monkeypatch
+):
+    """Pages read a small stamp of the cached list (once a request) and decode the list
+    itself only when its version is new to the process."""
+    from webapp import cache
+
+    reads: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: reads.append(key) or real_get(key))
+
+    def stamps() -> int:
+        return sum(1 for key in reads if key.startswith("teams:") and key.endswith(":stamp"))
+
+    def lists() -> int:
+        return sum(1 for key in reads if re.fullmatch(r"teams:[^:]+:(test|live)", key))
+
+    pages = ["/audit/", "/teams/", "/team/options?q=nube", f"/teams/{teams['subs'][0]}/", "/staff/"]
+    first = make_app(sandbox.api_url, keys["partner_test"]["key"])
+    second = make_app(sandbox.api_url, keys["partner_test"]["key"])
+    try:
+        browsers = []
+        for app in (first, second):
+            add_staff(app, "decode@staff.test", "admin")
+            browser = app.test_client()
+            assert sign_in(browser, "decode@staff.test").status_code == 302
+            browsers.append(browser)
+        log = UpstreamLog(first)
+        assert browsers[0].get("/teams/").status_code == 200  # fetches, keeps what it decoded
+        reads.clear()
+        for path in pages:
+            assert browsers[0].get(path).status_code == 200
+        assert lists() == 0 and stamps() == len(pages)  # one small read a page
+        assert log.team_listings() == 1
+
+        reads.clear()
+        for path in pages * 2:
+            assert browsers[1].get(path).status_code == 200
+        # another process: with Redis it decodes the shared list once; with a cache of its
+        # own it fetches the list (looking at the stamp once more as it takes the lead)
+        shared = store_variant == "redis"
+        assert lists() == (1 if shared else 0)
+        assert stamps() == 2 * len(pages) + (0 if shared else 1)
+    finally:
+        first.extensions["gigstack"].close()
+        second.extensions["gigstack"].close()
