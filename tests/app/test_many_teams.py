@@ -296,3 +296,13 @@ def test_directory_csv_streams_every_row(admin, reached):
     assert {row["id"] for row in rows} == {team["id"] for team in reached}
     bakery = next(row for row in rows if row["alias"] == "Panadería Ñandú")
     assert bakery["legal_name"] == "PANADERIA ÑANDU"
+
+
+def test_staff_forms_carry_the_accounts_teams_not_the_list(app, admin, reached):
+    limited = add_staff(app, "limits@staff.test", "viewer", team_ids=[reached[200]["id"]])
+    for path in ["/staff/new", f"/staff/{limited}/edit", "/staff/"]:
+        html = admin.get(path).get_data(as_text=True)
+        assert len(html.encode()) < 30_000, path
+        assert sum(1 for team in reached[8:] if team["id"] in html) <= 1, path
+    found = admin.get("/staff/teams?team_search=ería").get_data(as_text=True)
+    assert found.count('class="pick"') == 20 and "más: afina la búsqueda." in found
