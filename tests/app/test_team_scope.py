@@ -368,7 +368,8 @@ def test_the_list_is_decoded_once_per_process_per_version(
     sandbox, keys, teams, store_variant, monkeypatch
 ):
     """Pages read a small stamp of the cached list (once a request) and decode the list
-    itself only when its version is new to the process."""
+    itself only when its version is new to the process; a refresh that finds the same teams
+    keeps the version."""
     from webapp import cache
 
     reads: list[str] = []
@@ -382,8 +383,10 @@ def test_the_list_is_decoded_once_per_process_per_version(
         return sum(1 for key in reads if re.fullmatch(r"teams:[^:]+:(test|live)", key))
 
     pages = ["/audit/", "/teams/", "/team/options?q=nube", f"/teams/{teams['subs'][0]}/", "/staff/"]
-    first = make_app(sandbox.api_url, keys["partner_test"]["key"])
-    second = make_app(sandbox.api_url, keys["partner_test"]["key"])
+    now = [1_780_000_000.0]
+    settings = {"CLOCK": lambda: now[0], "TEAM_LIST_TTL_SECONDS": 60}
+    first = make_app(sandbox.api_url, keys["partner_test"]["key"], **settings)
+    second = make_app(sandbox.api_url, keys["partner_test"]["key"], **settings)
     try:
         browsers = []
         for app in (first, second):
@@ -407,6 +410,16 @@ def test_the_list_is_decoded_once_per_process_per_version(
         shared = store_variant == "redis"
         assert lists() == (1 if shared else 0)
         assert stamps() == 2 * len(pages) + (0 if shared else 1)
+
+        now[0] += 61  # stale: the first process refreshes it behind a page
+        assert browsers[0].get("/audit/").status_code == 200
+        first.extensions["team_directory"].settle()
+        assert log.team_listings() == 2
+        reads.clear()
+        for path in pages:
+            assert browsers[1].get(path).status_code == 200
+        assert lists() == 0  # the same teams: the same version, nothing to decode again
+        second.extensions["team_directory"].settle()
     finally:
         first.extensions["gigstack"].close()
         second.extensions["gigstack"].close()

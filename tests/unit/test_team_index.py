@@ -47,7 +47,6 @@ def test_search_looks_in_name_legal_name_rfc_and_id():
             team("team_c", "Café", tax_id=""),
         ],
         "v1",
-        NOW,
     )
     assert index.search("panaderia nandu") == [0]
     assert index.search("PANADERÍA") == [0]
@@ -62,7 +61,7 @@ def test_search_looks_in_name_legal_name_rfc_and_id():
 
 
 def test_lookups_by_id():
-    index = TeamIndex([team("team_a", "A"), team("team_b", "B")], "v1", NOW)
+    index = TeamIndex([team("team_a", "A"), team("team_b", "B")], "v1")
     assert index.get("team_b").name == "B" and index.get("nope") is None and index.get(None) is None
     assert index.positions(["team_b", "nope", "team_a", "team_b"]) == [0, 1]
     assert index.names == {"team_a": "A", "team_b": "B"}
@@ -77,7 +76,7 @@ def test_tabs_hold_each_team_where_the_directory_shows_it():
         team("no_rfc", "No RFC", tax_id="", csd_completed=True, csd_expires_at=NOW + 90 * DAY),
         team("no_series", "No series", default_series="", csd_completed=True),
     ]
-    tabs = TeamIndex(teams, "v1", NOW).tabs(NOW)
+    tabs = TeamIndex(teams, "v1").tabs(NOW)
     names = {tab: sorted(teams[at].id for at in members) for tab, members in tabs.items()}
     assert names == {
         "all": sorted(t.id for t in teams),
@@ -89,9 +88,7 @@ def test_tabs_hold_each_team_where_the_directory_shows_it():
 
 
 def test_tabs_are_worked_out_again_only_past_a_csd_deadline():
-    index = TeamIndex(
-        [team("a", "A", csd_completed=True, csd_expires_at=NOW + 31 * DAY)], "v1", NOW
-    )
+    index = TeamIndex([team("a", "A", csd_completed=True, csd_expires_at=NOW + 31 * DAY)], "v1")
     first = index.tabs(NOW)
     assert first["ready"] == {0}
     assert index.tabs(NOW + 12 * 3600) is first  # same day, same answer: nothing redone
@@ -104,9 +101,7 @@ def test_tabs_are_worked_out_again_only_past_a_csd_deadline():
 
 def test_sort_orders_are_worked_out_once_per_sort():
     index = TeamIndex(
-        [team("a", "Beta", created_at=2), team("b", "alfa", created_at=3), team("c", "Gama")],
-        "v1",
-        NOW,
+        [team("a", "Beta", created_at=2), team("b", "alfa", created_at=3), team("c", "Gama")], "v1"
     )
     by_name = index.order("name", lambda t: t.name.casefold(), False)
     assert by_name == (1, 0, 2)

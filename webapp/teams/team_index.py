@@ -56,10 +56,9 @@ class TeamIndex:
     """The teams in the list's order (by name) with their search keys, positions by id, the
     directory's tabs and sort orders. Shared by every request of the process: read only."""
 
-    def __init__(self, teams: Iterable[TeamChoice], version: str, fetched_at: float) -> None:
+    def __init__(self, teams: Iterable[TeamChoice], version: str) -> None:
         self.teams: tuple[TeamChoice, ...] = tuple(teams)
         self.version = version
-        self.fetched_at = fetched_at
         self.position = {team.id: at for at, team in enumerate(self.teams)}
         self.names = {team.id: team.name for team in self.teams}
         self.keys = [search_key(team) for team in self.teams]

@@ -87,10 +87,11 @@ class _Flight:
 class TeamDirectory:
     """The teams the key reaches, fetched from gigstack at most once per TTL.
 
-    The cache holds the list with the time it was fetched and a version, and apart from it a
-    small stamp of that time and version: a request reads the stamp (once), and decodes the
-    list only when its version is not the one this process already holds — never twice. The
-    TTL runs on the app's clock (``CLOCK``), like session expiry, so tests can pass it.
+    The cache holds the list with a version, and apart from it a small stamp of that version
+    and the time it was fetched: a request reads the stamp (once), and decodes the list only
+    when its version is not the one this process already holds — never twice. A refresh that
+    finds the same teams keeps the version, so no process decodes it again. The TTL runs on
+    the app's clock (``CLOCK``), like session expiry, so tests can pass it.
 
     A stale copy is served as it is while one refresh per process runs in the background;
     only without any copy does a request wait for the list, sharing one fetch with the others
@@ -118,20 +119,23 @@ class TeamDirectory:
     def _stamp_key(self) -> str:
         return self._cache_key() + ":stamp"
 
-    def _stored(self) -> TeamIndex | None:
-        """The copy in the cache, decoded only when its version is new to this process."""
+    def _stored(self) -> tuple[TeamIndex, float] | None:
+        """The copy in the cache and when it was fetched; the list is decoded only when its
+        version is new to this process."""
         stamp = cache.get(self._stamp_key())
         if not stamp:
             return None
+        fetched_at, version = stamp
         decoded = self._decoded
-        if decoded is not None and decoded.version == stamp[1]:
-            return decoded
-        entry = cache.get(self._cache_key())
-        if not entry:
-            return None
-        fetched_at, version, teams = entry
-        decoded = self._decoded = TeamIndex(teams, version, fetched_at)
-        return decoded
+        if decoded is None or decoded.version != version:
+            entry = cache.get(self._cache_key())
+            if not entry:
+                return None
+            decoded = self._decoded = TeamIndex(entry[1], entry[0])
+        return decoded, fetched_at
+
+    def _fresh(self, fetched_at: float) -> bool:
+        return now_seconds() - fetched_at < self.ttl_seconds
 
     def _at_hand(self) -> TeamIndex | None:
         """The copy at hand, looked up once per request (a background refresh is started
@@ -139,8 +143,9 @@ class TeamDirectory:
         in_request = has_request_context()
         if in_request and "team_index" in g:
             return g.team_index
-        index = self._stored()
-        if index is not None and now_seconds() - index.fetched_at >= self.ttl_seconds:
+        stored = self._stored()
+        index = stored[0] if stored else None
+        if stored and not self._fresh(stored[1]):
             self._refresh_in_background()
         if in_request:
             g.team_index = index
@@ -232,10 +237,8 @@ class TeamDirectory:
         try:
             # another process (or fetch) may have refreshed the copy since this caller looked
             stored = self._stored()
-            fresh = stored and (
-                now_seconds() - stored.fetched_at < self.ttl_seconds if again else True
-            )
-            flight.index = stored if fresh else self._fetch()
+            usable = stored is not None and (self._fresh(stored[1]) or not again)
+            flight.index = stored[0] if stored and usable else self._fetch()
             return flight.index
         except GigstackError as exc:
             flight.error = exc
@@ -248,13 +251,14 @@ class TeamDirectory:
     def _fetch(self) -> TeamIndex:
         client = self._app.extensions["gigstack"].client  # unscoped: the key's own team
         listed = client.teams.iter(limit=100, order_by="name", sort="asc")
-        teams = [team_choice(team) for team in listed]
-        fetched_at, version = now_seconds(), uuid.uuid4().hex
-        index = self._decoded = TeamIndex(teams, version, fetched_at)
+        teams = tuple(team_choice(team) for team in listed)
+        index = self._decoded
+        if index is None or index.teams != teams:  # the same teams keep their version
+            index = self._decoded = TeamIndex(teams, uuid.uuid4().hex)
         keep = max(self.ttl_seconds, self.STALE_SECONDS)
         # the list before its stamp: a process that reads the new stamp finds the new list
-        cache.put(self._cache_key(), (fetched_at, version, teams), keep)
-        cache.put(self._stamp_key(), (fetched_at, version), keep)
+        cache.put(self._cache_key(), (index.version, teams), keep)
+        cache.put(self._stamp_key(), (now_seconds(), index.version), keep)
         return index
 
     def forget(self) -> None:
