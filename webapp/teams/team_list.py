@@ -25,7 +25,7 @@ from webapp.gigstack.errors import GigstackError, Timeout
 from webapp.gigstack.timestamps import to_datetime
 from webapp.parallel import submit
 
-from .team_index import TeamIndex, fold
+from .team_index import TeamIndex
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,6 @@ class TeamChoice:
     csd_expires_at: float | None = None
     default_series: str = ""
     created_at: float | None = None
-
-    def matches(self, query: str) -> bool:
-        """Whether a search for ``query`` finds this team (accents and case aside)."""
-        needle = fold(query)
-        return not needle or any(
-            needle in fold(value) for value in (self.name, self.legal_name, self.tax_id, self.id)
-        )
 
 
 def team_choice(team: dict[str, Any]) -> TeamChoice:
@@ -196,11 +189,6 @@ class TeamDirectory:
         if index is None and in_request:  # waited once in this request: not again
             g.team_list_waited = True
         return self._keep(index)
-
-    def without_waiting(self) -> list[TeamChoice] | None:
-        """:meth:`index_without_waiting`'s teams."""
-        index = self.index_without_waiting()
-        return None if index is None else list(index.teams)
 
     def _refresh_in_background(self) -> Future:
         """One refresh at a time per process; a request that finds one under way joins it."""
