@@ -59,7 +59,8 @@ def on_starting(server):
 
         sandbox, api_url, key = start_embedded_sandbox(
             int(os.environ.get("SANDBOX_PORT", "0")), int(os.environ.get("SANDBOX_SCALE", "1")),
-            os.environ.get("SANDBOX_KEY_NAME", "partner_test"))
+            os.environ.get("SANDBOX_KEY_NAME", "partner_test"),
+            int(os.environ.get("SANDBOX_TEAMS", "0")))
         server.sandbox = sandbox  # keep a reference: the thread lives in the master
         os.environ["GIGSTACK_SANDBOX_URL"] = api_url
         os.environ["GIGSTACK_SANDBOX_KEY"] = key

@@ -37,6 +37,7 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "SANDBOX_KEY_NAME": (str, "partner_test"),
     "SANDBOX_PORT": (int, 0),
     "SANDBOX_SCALE": (int, 1),
+    "SANDBOX_TEAMS": (int, 0),
     "GIGSTACK_TIMEOUT_CONNECT": (float, 3.05),
     "GIGSTACK_TIMEOUT_READ": (float, 10.0),
     "GIGSTACK_BUDGET_SECONDS": (float, 20.0),

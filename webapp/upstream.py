@@ -46,12 +46,12 @@ class Upstream:
 
 
 def start_embedded_sandbox(
-    port: int = 0, scale: int = 1, key_name: str = "partner_test"
+    port: int = 0, scale: int = 1, key_name: str = "partner_test", teams: int = 0
 ) -> tuple[Any, str, str]:
     """Start the sandbox in this process; returns (server, api_url, demo key)."""
     from webapp.sandbox import start_sandbox
 
-    server = start_sandbox("127.0.0.1", port, scale=scale)
+    server = start_sandbox("127.0.0.1", port, scale=scale, teams=teams)
     return server, server.api_url, server.key(key_name)
 
 
@@ -69,6 +69,7 @@ def build_upstream(config: dict[str, Any]) -> Upstream:
             config.get("SANDBOX_PORT", 0),
             config.get("SANDBOX_SCALE", 1),
             config.get("SANDBOX_KEY_NAME", "partner_test"),
+            config.get("SANDBOX_TEAMS", 0),
         )
         is_sandbox = True
     client = GigstackClient(

@@ -141,3 +141,37 @@ def test_a_page_gives_up_on_gigstack_within_its_own_budget(sandbox, keys):
         released.set()
         sandbox.app.wsgi_app = inner
         app.extensions["gigstack"].close()
+
+
+def test_a_stale_list_is_served_at_once_and_refreshed_behind_the_pages(
+    sandbox, keys, held_team_listings
+):
+    """Past the TTL, pages that list teams (the directory, the switcher's search) answer
+    with the copy at hand while one refresh runs in the background."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    now = [1_780_000_000.0]
+    app = make_app(
+        sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: now[0], TEAM_LIST_TTL_SECONDS=60
+    )
+    try:
+        add_staff(app, "stale@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "stale@staff.test").status_code == 302
+        held_team_listings.release.set()
+        assert browser.get("/teams/").status_code == 200  # the first copy
+        assert held_team_listings.arrived.acquire(timeout=10)
+        held_team_listings.release.clear()
+
+        now[0] += 61
+        directory_page = browser.get("/teams/")
+        assert held_team_listings.arrived.acquire(timeout=10)  # the refresh is under way…
+        search = browser.get("/team/options?q=kemper", headers={"HX-Request": "true"})
+        assert not held_team_listings.release.is_set()  # …and held: the pages did not wait
+        assert directory_page.status_code == 200 and "Escuela Kemper" in directory_page.text
+        assert search.status_code == 200 and "Escuela Kemper" in search.text
+        held_team_listings.release.set()
+        app.extensions["team_directory"].settle()
+        assert held_team_listings.count == 2  # one refresh for both pages
+    finally:
+        app.extensions["gigstack"].close()

@@ -26,11 +26,21 @@ HTMX = {"HX-Request": "true"}
 # the only routes an anonymous visitor may reach
 PUBLIC_ENDPOINTS = {"auth.sign_in", "static", "health.healthz", "health.readyz", "shell.favicon"}
 PUBLIC_RULES = {"/sign-in", "/static/<path:filename>", "/healthz", "/readyz", "/favicon.ico"}
-# unsafe routes any signed-in staff member may use: their own session, not the teams' data
-PERSONAL_ENDPOINTS = {"auth.sign_out", "shell.switch_team", "shell.set_language"}
+# unsafe routes any signed-in staff member may use: their own session and switcher, not the
+# teams' data
+PERSONAL_ENDPOINTS = {
+    "auth.sign_out",
+    "shell.switch_team",
+    "shell.set_language",
+    "shell.pin",
+    "shell.unpin",
+}
 # Flask-Login's keys, Flask's own permanence flag (session.permanent) and ours
 # (webapp/auth/sessions.py, webapp/shell/scope.py)
-SESSION_KEYS = {"_user_id", "_fresh", "_id", "_permanent", "team", "csrf_token", "started", "seen"}
+SESSION_KEYS = {
+    *("_user_id", "_fresh", "_id", "_permanent", "team", "recent_teams", "csrf_token"),
+    *("started", "seen"),
+}
 
 _VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 _DUMMIES = {

@@ -234,7 +234,7 @@ def test_cookie_is_secure_over_https(app):
     assert "Secure" in flags and "HttpOnly" in flags and "SameSite=Lax" in flags
 
 
-def test_session_holds_only_the_staff_id_team_csrf_token_and_times(app, keys, teams):
+def test_session_holds_only_the_staff_id_teams_csrf_token_and_times(app, keys, teams):
     browser = signed_in_browser(app)
     assert browser.get("/audit/").status_code == 200
     raw = cookie_value(browser)
@@ -243,10 +243,12 @@ def test_session_holds_only_the_staff_id_team_csrf_token_and_times(app, keys, te
         staff = Staff.by_email("ana@staff.test")
         expected_id, password_hash = staff.get_id(), staff.password_hash
     flask_login = {"_user_id", "_fresh", "_id"}
-    assert set(content) <= flask_login | {"_permanent", "team", "csrf_token", "started", "seen"}
+    kept = {"_permanent", "team", "recent_teams", "csrf_token", "started", "seen"}
+    assert set(content) <= flask_login | kept
     assert {"_user_id", "team", "csrf_token", "started", "seen"} <= set(content)
     assert content["_user_id"] == expected_id
     assert content["team"] == teams["partner"]
+    assert content["recent_teams"] == [teams["partner"]]  # ids of the teams used last
     assert isinstance(content["started"], int) and isinstance(content["seen"], int)
     text = repr(content) + raw
     for secret in (keys["partner_test"]["key"], password_hash, PASSWORD, "ana@staff.test"):

@@ -8,6 +8,7 @@ depend on the Spanish catalogue.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -244,6 +245,55 @@ def test_admin_creates_a_staff_member_who_can_sign_in(app, admin, teams, caplog)
     assert NEW_PASSWORD not in page + listing
     assert NEW_PASSWORD not in caplog.text
     assert all(NEW_PASSWORD not in str(vars(e)) for e in audit(app))
+
+
+def test_team_picker_finds_teams_and_adds_each_one_box(admin, stored, teams):
+    """The form never lists every team the key reaches: a search finds them (accents and
+    case aside), and a pick adds the team's box once."""
+    eku = teams["eku"]
+    found = admin.get("/staff/teams?team_search=ESCUELA KÉMPER", headers={"HX-Request": "true"})
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and "<html" not in html
+    assert f"pick={eku}" in html and html.count('class="pick"') == 1
+    assert "Ningún equipo coincide" in admin.get("/staff/teams?team_search=zzz").text
+    assert stored.team(teams["outsider"])["tax_id"] not in admin.get(
+        "/staff/teams?team_search=a"
+    ).get_data(as_text=True)
+
+    box = admin.get(f"/staff/teams?pick={eku}").get_data(as_text=True)
+    assert f'name="teams" value="{eku}" checked' in box
+    assert "EKU9003173C9" in box
+    assert admin.get(f"/staff/teams?pick={eku}&teams={eku}").status_code == 204  # has it
+    assert admin.get("/staff/teams?pick=team_nosuchteam000").status_code == 404
+
+
+def test_the_form_shows_only_the_accounts_teams_as_boxes(app, admin, stored, teams):
+    limited = add_staff(app, "cajas@staff.test", "viewer", team_ids=[teams["eku"], "team_gone"])
+    html = admin.get(f"/staff/{limited}/edit").get_data(as_text=True)
+    boxes = re.findall(r'name="teams" value="([^"]+)" checked', html)
+    assert boxes == [teams["eku"], "team_gone"]
+    for team_id in teams["subs"]:  # (the key's own is the frame's current team)
+        if team_id != teams["eku"]:
+            assert stored.team(team_id)["tax_id"] not in html
+    assert 'hx-get="/staff/teams"' in html
+    assert not re.findall(r'name="teams" value=', admin.get("/staff/new").get_data(as_text=True))
+
+
+def test_a_team_the_key_does_not_reach_cannot_be_chosen(app, admin, teams):
+    english(admin)
+    response = post(
+        admin,
+        "/staff/new",
+        creation(email="fuera@staff.test", teams_mode="some", teams=[teams["outsider"]]),
+    )
+    assert response.status_code == 422
+    assert 'id="teams-errors"' in response.get_data(as_text=True)
+    assert staff_of(app, "fuera@staff.test") is None
+
+
+def test_only_admins_use_the_team_picker(viewer, operator):
+    for browser in (viewer, operator):
+        assert browser.get("/staff/teams?team_search=a").status_code == 403
 
 
 def test_create_errors_sit_next_to_fields_and_keep_the_input_but_never_the_password(app, admin):

@@ -92,25 +92,33 @@ def _audit(app, action: str) -> list[AuditEntry]:
 # -- the switcher --------------------------------------------------------------------------
 
 
-def test_switcher_lists_exactly_the_teams_the_key_reaches(admin, stored, teams):
+def _search(browser, query: str) -> list[str]:
+    """The teams the switcher's search offers for ``query``."""
+    answer = browser.get("/team/options", query_string={"q": query}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    return _switcher_ids(answer.get_data(as_text=True))
+
+
+def test_switcher_search_lists_exactly_the_teams_the_key_reaches(admin, stored, teams):
     html = home(admin).get_data(as_text=True)
-    offered = _switcher_ids(html)
-    assert len(offered) == 7 == len(set(offered))
-    assert set(offered) == {teams["partner"], *teams["subs"]}
+    # the frame offers the teams used (here, the key's own, selected by default), not all
+    assert _switcher_ids(html) == [teams["partner"]]
+    assert _current_team(html) == stored.team(teams["partner"])["brand"]["alias"]
     assert teams["outsider"] not in html
     assert stored.team(teams["outsider"])["brand"]["alias"] not in html
-    # by default the key's own team is selected
-    assert _current_team(html) == stored.team(teams["partner"])["brand"]["alias"]
-    for team_id in offered:
-        assert stored.team(team_id)["tax_id"] in html
+    offered = _search(admin, "team_")  # every id has it
+    assert len(offered) == 7 == len(set(offered))
+    assert set(offered) == {teams["partner"], *teams["subs"]}
 
 
-def test_switcher_search_without_query_lists_all_teams_as_a_fragment(admin, teams):
+def test_switcher_without_query_offers_the_teams_used_as_a_fragment(admin, teams):
+    home(admin)
+    assert _switch(admin, teams["subs"][1]).status_code == 302
     response = admin.get("/team/options?q=", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html and "<body" not in html
-    assert set(_switcher_ids(html)) == {teams["partner"], *teams["subs"]}
+    assert _switcher_ids(html) == [teams["subs"][1], teams["partner"]]  # newest first
 
 
 @pytest.mark.parametrize(
@@ -232,15 +240,14 @@ def test_limited_staff_sees_only_their_teams_everywhere(signed_in, stored, teams
     overview = home(browser)
     html = overview.get_data(as_text=True)
     assert overview.status_code == 200
-    assert sorted(_switcher_ids(html)) == sorted(allowed)
+    assert _switcher_ids(html) == [_facts(html)["ID del equipo"]]
     assert _facts(html)["ID del equipo"] in allowed
     for team_id in [teams["partner"], *teams["subs"][2:], teams["outsider"]]:
         assert stored.team(team_id)["tax_id"] not in html
 
     listing = browser.get("/teams/").get_data(as_text=True)
     assert _teams_table_rfcs(listing) == {stored.team(t)["tax_id"] for t in allowed}
-    options = browser.get("/team/options?q=").get_data(as_text=True)
-    assert sorted(_switcher_ids(options)) == sorted(allowed)
+    assert sorted(_search(browser, "team_")) == sorted(allowed)
     # searching for a team outside the scope finds nothing
     hidden = stored.team(teams["partner"])
     assert (
@@ -350,6 +357,69 @@ def test_team_list_is_fetched_again_after_the_ttl(sandbox, keys, teams):
         # the list is fetched again in the background
         app.extensions["team_directory"].settle()
         assert log.team_listings() == 2
-        assert set(_switcher_ids(html)) == {teams["partner"], *teams["subs"]}
+        assert _current_team(html) == "Cumbre Digital"
+        assert _switcher_ids(html) == [teams["partner"]]
     finally:
         app.extensions["gigstack"].close()
+
+
+@pytest.mark.state_stores  # and two processes sharing the list through Redis
+def test_the_list_is_decoded_once_per_process_per_version(
+    sandbox, keys, teams, store_variant, monkeypatch
+):
+    """Pages read a small stamp of the cached list (once a request) and decode the list
+    itself only when its version is new to the process; a refresh that finds the same teams
+    keeps the version."""
+    from webapp import cache
+
+    reads: list[str] = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: reads.append(key) or real_get(key))
+
+    def stamps() -> int:
+        return sum(1 for key in reads if key.startswith("teams:") and key.endswith(":stamp"))
+
+    def lists() -> int:
+        return sum(1 for key in reads if re.fullmatch(r"teams:[^:]+:(test|live)", key))
+
+    pages = ["/audit/", "/teams/", "/team/options?q=nube", f"/teams/{teams['subs'][0]}/", "/staff/"]
+    now = [1_780_000_000.0]
+    settings = {"CLOCK": lambda: now[0], "TEAM_LIST_TTL_SECONDS": 60}
+    first = make_app(sandbox.api_url, keys["partner_test"]["key"], **settings)
+    second = make_app(sandbox.api_url, keys["partner_test"]["key"], **settings)
+    try:
+        browsers = []
+        for app in (first, second):
+            add_staff(app, "decode@staff.test", "admin")
+            browser = app.test_client()
+            assert sign_in(browser, "decode@staff.test").status_code == 302
+            browsers.append(browser)
+        log = UpstreamLog(first)
+        assert browsers[0].get("/teams/").status_code == 200  # fetches, keeps what it decoded
+        reads.clear()
+        for path in pages:
+            assert browsers[0].get(path).status_code == 200
+        assert lists() == 0 and stamps() == len(pages)  # one small read a page
+        assert log.team_listings() == 1
+
+        reads.clear()
+        for path in pages * 2:
+            assert browsers[1].get(path).status_code == 200
+        # another process: with Redis it decodes the shared list once; with a cache of its
+        # own it fetches the list (looking at the stamp once more as it takes the lead)
+        shared = store_variant == "redis"
+        assert lists() == (1 if shared else 0)
+        assert stamps() == 2 * len(pages) + (0 if shared else 1)
+
+        now[0] += 61  # stale: the first process refreshes it behind a page
+        assert browsers[0].get("/audit/").status_code == 200
+        first.extensions["team_directory"].settle()
+        assert log.team_listings() == 2
+        reads.clear()
+        for path in pages:
+            assert browsers[1].get(path).status_code == 200
+        assert lists() == 0  # the same teams: the same version, nothing to decode again
+        second.extensions["team_directory"].settle()
+    finally:
+        first.extensions["gigstack"].close()
+        second.extensions["gigstack"].close()

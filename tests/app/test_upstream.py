@@ -27,6 +27,19 @@ def test_without_key_an_embedded_sandbox_starts_and_answers():
         upstream.close()
 
 
+def test_the_embedded_sandbox_seeds_sandbox_teams_extra_teams():
+    app = create_app({"APP_ENV": "testing", "SANDBOX_TEAMS": 30})
+    upstream = app.extensions["gigstack"]
+    try:
+        store = upstream.sandbox.store
+        partner = store.teams[upstream.key_info.team]
+        reached = [t for t in store.teams.values() if t["_billing"] == partner["_billing"]]
+        assert len(reached) == 1 + 6 + 30
+        assert "Panadería Ñandú" in {t["brand"]["alias"] for t in reached}
+    finally:
+        upstream.close()
+
+
 def test_with_a_key_the_sandbox_never_starts(monkeypatch):
     started = []
     monkeypatch.setattr("webapp.upstream.start_embedded_sandbox", lambda *a, **k: started.append(1))

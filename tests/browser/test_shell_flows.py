@@ -30,7 +30,7 @@ from .shell import (
     sign_in,
 )
 
-SEEDED_TEAMS = 7  # the partner key's team and its six sub-teams
+SEARCH_HINT = "Escribe un nombre, RFC o ID para encontrar cualquier otro equipo."
 
 
 def test_sign_in_lands_on_home_of_the_selected_team(page, staff, shot):
@@ -81,9 +81,11 @@ def test_switch_team_through_the_searchable_switcher(page, staff, shot):
 
     search = open_team_switcher(page)
     options = page.locator("#team-options .team-option")
-    expect(options).to_have_count(SEEDED_TEAMS)
+    # not every team: the one in use (the only one used so far) and a search
+    expect(options).to_have_count(1)
     expect(page.locator("#team-options .team-option.is-current")).to_contain_text(OWN_TEAM[0])
-    search.fill("kemper")  # htmx: hx-get /team/options?q=kemper after 250 ms
+    expect(page.locator("#team-options")).to_contain_text(SEARCH_HINT)
+    search.fill("KÉMPER")  # htmx: hx-get /team/options?q=… after 250 ms, accents aside
     expect(options).to_have_count(1)
     expect(options).to_contain_text(KEMPER[0])
     options.first.click()
@@ -94,6 +96,36 @@ def test_switch_team_through_the_searchable_switcher(page, staff, shot):
 
     page.reload()  # the choice lives in the session
     expect_home(page, *KEMPER)
+    open_team_switcher(page)
+    expect(options).to_have_count(2)  # the teams used, newest first
+    expect(options.first).to_contain_text(KEMPER[0])
+    expect(options.nth(1)).to_contain_text(OWN_TEAM[0])
+
+
+def test_pin_a_team_in_the_switcher_without_closing_it(page, staff, shot):
+    sign_in(page, *staff)
+    expect_home(page, *OWN_TEAM)
+    search = open_team_switcher(page)
+    search.fill("nube")
+    expect(page.locator("#team-options .team-option")).to_contain_text(["Nube Norte"])
+    pin = page.locator("#team-options .team-pin")
+    expect(pin).to_have_count(1)
+    expect(pin).to_have_attribute("aria-pressed", "false")
+    pin.click()  # htmx: POST /team/pin, the options come back with it pinned
+
+    expect(page.locator("#team-switcher[open]")).to_have_count(1)
+    expect(pin).to_have_attribute("aria-pressed", "true")
+    search.fill("")
+    pinned = page.get_by_role("list", name="Fijados")
+    expect(pinned.locator(".team-option")).to_have_count(1)
+    expect(pinned).to_contain_text("Nube Norte")
+    shot("04b-team-pinned.png")
+
+    page.reload()  # kept with the staff member, not the page
+    open_team_switcher(page)
+    expect(pinned.locator(".team-option")).to_contain_text("Nube Norte")
+    pinned.locator(".team-pin").click()  # unpin
+    expect(page.get_by_role("list", name="Fijados")).to_have_count(0)
 
 
 def test_switch_language_to_english_and_back(page, staff, shot):
@@ -119,7 +151,7 @@ def test_switch_language_to_english_and_back(page, staff, shot):
 
 def test_audit_page_shows_the_team_switch(page, staff, teams, shot):
     sign_in(page, *staff)
-    open_team_switcher(page)
+    open_team_switcher(page).fill("kemper")
     page.locator("#team-options .team-option", has_text=KEMPER[0]).click()
     expect_home(page, *KEMPER)
 
@@ -180,7 +212,7 @@ def test_htmx_error_answer_shows_in_the_flash_banner(page, staff, live_server, f
     expect_home(page, *OWN_TEAM)
     search = open_team_switcher(page)
     options = page.locator("#team-options .team-option")
-    expect(options).to_have_count(SEEDED_TEAMS)
+    expect(options).to_have_count(1)
     expect(page.locator("#flash")).to_be_empty()
 
     faults({"rules": [{"method": "GET", "path": "/teams", "status": 503, "retry_after": 0}]})
@@ -195,7 +227,7 @@ def test_htmx_error_answer_shows_in_the_flash_banner(page, staff, live_server, f
     expect(alert.get_by_role("link", name="Reintentar")).to_have_attribute(
         "href", re.compile(r"^/teams/team_[A-Za-z0-9]+/$")
     )
-    expect(options).to_have_count(SEEDED_TEAMS)  # the target kept its content
+    expect(options).to_have_count(1)  # the target kept its content
     page.locator("h1").click()  # a click elsewhere closes the menu that covered the banner
     expect(page.locator("#team-switcher[open]")).to_have_count(0)
     shot("09-htmx-error-banner.png")
@@ -254,9 +286,11 @@ def test_switcher_loads_its_teams_when_opened_after_gigstack_was_down(
     faults({"rules": []})  # gigstack is back before the menu is opened…
     live_server.app.extensions["gigstack"].client.breaker.reset()  # …and its 30 s are over
 
-    open_team_switcher(page)
-    options = page.locator("#team-options .team-option")
-    expect(options).to_have_count(SEEDED_TEAMS)
+    search = open_team_switcher(page)
+    expect(page.locator("#team-options")).to_contain_text(SEARCH_HINT)  # loaded on open
     shot("10-switcher-loaded-on-open.png")
+    search.fill("kemper")
+    options = page.locator("#team-options .team-option")
+    expect(options).to_have_count(1)
     options.filter(has_text=KEMPER[0]).click()
     expect(page.get_by_test_id("current-team")).to_have_text(KEMPER[0])

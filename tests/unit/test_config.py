@@ -10,10 +10,12 @@ from webapp import config
 def test_environment_is_read_at_load_time(monkeypatch):
     monkeypatch.setenv("GIGSTACK_SANDBOX_URL", "http://127.0.0.1:9/v2")
     monkeypatch.setenv("SANDBOX_SCALE", "3")
+    monkeypatch.setenv("SANDBOX_TEAMS", "5000")
     monkeypatch.setenv("GIGSTACK_TIMEOUT_READ", "2.5")
     settings = config.load({"APP_ENV": "development"})
     assert settings["GIGSTACK_SANDBOX_URL"] == "http://127.0.0.1:9/v2"
     assert settings["SANDBOX_SCALE"] == 3
+    assert settings["SANDBOX_TEAMS"] == 5000
     assert settings["GIGSTACK_TIMEOUT_READ"] == 2.5
 
 

@@ -16,11 +16,12 @@ from flask_migrate import downgrade
 
 from tests.support import stores
 from webapp import create_app, database
+from webapp.auth.models import Staff
 from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "7c1e5a9d2b40"
+HEAD = "b3d8f2a61c07"
 
 
 @pytest.mark.parametrize(
@@ -297,3 +298,34 @@ def test_a_web_worker_loads_no_migration_machinery_and_the_cli_does(tmp_path):
         assert "staff" in sa.inspect(db.engine).get_table_names()
     database.upgrade(app)
     assert "migrate" in app.extensions
+
+
+def test_staff_accounts_made_before_pins_start_with_none(tmp_path):
+    """The pins column arrives with ``[]`` on every existing account, and leaves on the way
+    back."""
+    from flask_migrate import upgrade
+
+    app = file_app(tmp_path / "pins.sqlite3")
+    with app.app_context():
+        upgrade(directory=database.MIGRATIONS, revision="7c1e5a9d2b40")
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO staff (email, name, password_hash, role, active, locale, is_demo, "
+                "session_nonce, created_at) VALUES ('a@b.test', 'A', 'x', 'viewer', 1, 'es_MX', 0, "
+                "'n', '2026-01-01 00:00:00')"
+            )
+        )
+    database.upgrade(app)
+    with app.app_context():
+        staff = db.session.scalar(sa.select(Staff))
+        assert staff.pinned_team_ids == []
+        assert staff.pin("team_a", True) and not staff.pin("team_a", True)
+        db.session.commit()
+    with app.app_context():
+        assert db.session.scalar(sa.select(Staff)).pinned_team_ids == ["team_a"]
+        downgrade(directory=database.MIGRATIONS, revision="7c1e5a9d2b40")
+    with app.app_context():
+        assert "pinned_team_ids" not in {
+            column["name"] for column in sa.inspect(db.engine).get_columns("staff")
+        }

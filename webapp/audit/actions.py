@@ -16,6 +16,8 @@ ACTIONS: frozenset[str] = frozenset(
         "auth.sign_out",
         "team.open",
         "team.switch",
+        "team.pin",
+        "team.unpin",
         "staff.language",
         # staff accounts (screens and `flask staff …`)
         "staff.create",

@@ -44,7 +44,8 @@ CSV_COLUMNS = (
 def team_names() -> dict[str, str]:
     """Team id → name for the teams the key reaches, never waiting on gigstack (the audit log
     is the back office's own data); ids alone when no list is at hand."""
-    return {team.id: team.name for team in directory().without_waiting() or []}
+    index = directory().index_without_waiting()
+    return index.names if index is not None else {}
 
 
 def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:

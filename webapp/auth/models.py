@@ -17,6 +17,8 @@ from webapp.extensions import db
 
 from .roles import ROLES, Role
 
+# teams a staff member may pin in the switcher (it shows them on every page)
+PINNED_LIMIT = 10
 # verified against when the email is unknown, so both failures take the same time
 _DUMMY_HASH: dict[str, str] = {}
 
@@ -38,6 +40,10 @@ class Staff(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(16), default=Role.VIEWER.value)
     active: Mapped[bool] = mapped_column(default=True)
     team_ids: Mapped[list[str] | None] = mapped_column(sa.JSON, nullable=True, default=None)
+    # teams kept at hand in the switcher, in the order pinned (at most PINNED_LIMIT)
+    pinned_team_ids: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     locale: Mapped[str] = mapped_column(sa.String(8), default="es_MX")
     is_demo: Mapped[bool] = mapped_column(default=False)
     # rotated on sign-out, password reset and deactivation: old session cookies stop working
@@ -70,6 +76,17 @@ class Staff(UserMixin, db.Model):
     def may_use_team(self, team_id: str | None) -> bool:
         """Limited staff act only on their teams; unlimited staff on any the key reaches."""
         return bool(team_id) and (self.team_ids is None or team_id in self.team_ids)
+
+    def pin(self, team_id: str, pinned: bool) -> bool:
+        """Pin or unpin a team in the switcher; False when nothing changed (already so, or
+        ``PINNED_LIMIT`` teams pinned)."""
+        current = list(self.pinned_team_ids or [])
+        if pinned == (team_id in current) or (pinned and len(current) >= PINNED_LIMIT):
+            return False
+        self.pinned_team_ids = (
+            [*current, team_id] if pinned else [i for i in current if i != team_id]
+        )
+        return True
 
     # -- passwords and sessions -------------------------------------------------------------
 

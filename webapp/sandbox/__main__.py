@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 
@@ -21,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--scale", type=int, default=1, help="multiply the demo data")
+    parser.add_argument(
+        "--teams",
+        type=int,
+        default=int(os.environ.get("SANDBOX_TEAMS") or 0),
+        metavar="N",
+        help="add N sub-teams of the partner (default: SANDBOX_TEAMS, else 0)",
+    )
     parser.add_argument(
         "--print-keys", action="store_true", help="print the demo keys as JSON and exit"
     )
@@ -55,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.monotonic()
-    sandbox = start_sandbox(args.host, args.port, test_mode=args.test_mode, scale=args.scale)
+    if args.teams < 0:
+        parser.error("--teams must be 0 or more")
+    sandbox = start_sandbox(
+        args.host, args.port, test_mode=args.test_mode, scale=args.scale, teams=args.teams
+    )
     middleware = sandbox.app.extensions["sandbox_faults"]
     faults = middleware.faults
     try:

@@ -46,7 +46,12 @@ class SandboxFlask(Flask):
 
 
 def create_sandbox_app(
-    store: Store | None = None, *, test_mode: bool = False, scale: int = 1, seed_data: bool = True
+    store: Store | None = None,
+    *,
+    test_mode: bool = False,
+    scale: int = 1,
+    teams: int = 0,
+    seed_data: bool = True,
 ) -> SandboxFlask:
     """Build the simulator; ``app.wsgi_app`` is wrapped in fault injection."""
     from .seed import seed
@@ -55,11 +60,12 @@ def create_sandbox_app(
     if store is None:
         store = Store(clock=Clock())
         if seed_data:
-            seed(store, scale=scale)
+            seed(store, scale=scale, teams=teams)
     app.config.update(
         SANDBOX_STORE=store,
         SANDBOX_TEST_MODE=test_mode,
         SANDBOX_SCALE=scale,
+        SANDBOX_TEAMS=teams,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         JSON_SORT_KEYS=False,
     )

@@ -2,7 +2,8 @@
 series, clients, services and webhooks; documents come from :mod:`.seed_documents`.
 
 Same data on every start (fixed RNG seed and a fixed time anchor); ``scale`` multiplies the
-clients and documents so benchmarks can run on 10 000+ invoices.
+clients and documents so benchmarks can run on 10 000+ invoices, and ``teams`` adds that many
+sub-teams of the partner (:mod:`.seed_teams`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from webapp import catalogs
 from . import builders
 from .keys import KeyRecord, make_key
 from .seed_documents import seed_documents
+from .seed_teams import seed_teams
 from .store import Store
 from .validation import ZIP_RE, is_generic_rfc, rfc_person
 
@@ -260,8 +262,8 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in text.translate(table) if ch.isalpha() or ch == " ")
 
 
-def seed(store: Store, *, scale: int = 1) -> Store:
-    """Fill an empty store with the demo data set."""
+def seed(store: Store, *, scale: int = 1, teams: int = 0) -> Store:
+    """Fill an empty store with the demo data set (and ``teams`` extra sub-teams)."""
     rng = random.Random(store.seed)
     with store.lock:
         suppress = store.extras.get("suppress_events")
@@ -278,11 +280,11 @@ def seed(store: Store, *, scale: int = 1) -> Store:
             for i, (e, f, ln, role) in enumerate(USERS)
         ]
         owner = users[0]
-        teams = []
+        partner_teams = []
         partner = _team(store, PARTNER, owner["id"], "billing_partner", connect=True, offset=190)
-        teams.append(partner)
+        partner_teams.append(partner)
         for index, spec in enumerate(SUB_TEAMS):
-            teams.append(
+            partner_teams.append(
                 _team(
                     store,
                     spec,
@@ -296,11 +298,11 @@ def seed(store: Store, *, scale: int = 1) -> Store:
             store, OUTSIDER, users[-1]["id"], "billing_other", connect=False, offset=170
         )
         # memberships: partner staff on every partner team, each owner-user on their own team
-        for team in teams:
+        for team in partner_teams:
             builders.add_member(team, users[0], "admin")
             builders.add_member(team, users[1], "editor")
             builders.add_member(team, users[2], "viewer")
-        for team, user in zip(teams[1:], users[3:9], strict=True):
+        for team, user in zip(partner_teams[1:], users[3:9], strict=True):
             builders.add_member(team, user, "admin")
         builders.add_member(outsider, users[-1], "admin")
         for name in KEY_NAMES:
@@ -314,7 +316,7 @@ def seed(store: Store, *, scale: int = 1) -> Store:
                 livemode=livemode,
                 token=make_key(team["id"], livemode, key_id),
             )
-        all_teams = [*teams, outsider]
+        all_teams = [*partner_teams, outsider]
         store.extras["seeded_team_ids"] = [team["id"] for team in all_teams]
         for team in all_teams:
             for name in ("A", "B", "NC"):
@@ -329,6 +331,7 @@ def seed(store: Store, *, scale: int = 1) -> Store:
                 _seed_clients(store, rng, team, livemode, owner["id"], scale)
         _seed_webhooks(store, partner, owner["id"])
         seed_documents(store, rng, all_teams, scale=scale, anchor=SEED_ANCHOR)
+        seed_teams(store, partner, owner, teams, anchor=SEED_ANCHOR)
         store.extras["suppress_events"] = suppress
     return store
 

@@ -94,10 +94,13 @@ def start_sandbox(
     *,
     test_mode: bool = False,
     scale: int = 1,
+    teams: int = 0,
     store: Store | None = None,
 ) -> SandboxServer:
-    """Start a seeded sandbox on ``host:port`` (0 = any free port) and return at once."""
-    return serve(create_sandbox_app(store, test_mode=test_mode, scale=scale), host, port)
+    """Start a seeded sandbox on ``host:port`` (0 = any free port) and return at once; ``teams``
+    extra sub-teams of the partner (see :mod:`.seed_teams`)."""
+    app = create_sandbox_app(store, test_mode=test_mode, scale=scale, teams=teams)
+    return serve(app, host, port)
 
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:

@@ -11,16 +11,13 @@ from webapp.audit import record
 from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
 from webapp.extensions import db
-from webapp.pages import navigate
+from webapp.pages import is_htmx, navigate
 
-from . import scope
+from . import context, scope
 
 bp = Blueprint("shell", __name__)
-bp.verbs = ("home", "favicon", "set_language", "switch_team", "team_options")
+bp.verbs = ("home", "favicon", "set_language", "switch_team", "team_options", "pin", "unpin")
 bp.object = None  # the frame: its actions are about the staff member and the team
-
-RECENT = 5
-SWITCHER_LIMIT = 50
 
 
 @bp.get("/")
@@ -36,15 +33,44 @@ def home():
 @bp.get("/team/options")
 @signed_in
 def team_options():
-    """The switcher's list, filtered by what was typed (name, RFC or id)."""
-    query = request.args.get("q", "")
-    teams = [team for team in scope.allowed_teams() if team.matches(query)]
-    return render_template(
-        "shell/_team_options.html",
-        teams=teams[:SWITCHER_LIMIT],
-        more=max(0, len(teams) - SWITCHER_LIMIT),
-        query=query,
-    )
+    """The switcher's options: the teams a search finds (name, legal name, RFC or id, accents
+    and case aside; 50 at most), or without one the pinned and recent teams."""
+    query = request.args.get("q", "")[:100]
+    index, _allowed = scope.allowed_index()
+    return render_template("shell/_team_options.html", options=context.team_options(index, query))
+
+
+@bp.post("/team/pin")
+@signed_in
+def pin():
+    """Keep a team in the switcher (up to ``PINNED_LIMIT``), for this staff member."""
+    return _pin(True)
+
+
+@bp.post("/team/unpin")
+@signed_in
+def unpin():
+    """Take a team out of the switcher's pinned ones."""
+    return _pin(False)
+
+
+def _pin(pinned: bool):
+    team = scope.find_allowed(request.form.get("team", ""))
+    if team is None:
+        abort(403, description="team_out_of_scope")
+    if current_user.pin(team.id, pinned):
+        db.session.commit()
+        record(
+            "team.pin" if pinned else "team.unpin",
+            team=team.id,
+            object_type="team",
+            object_id=team.id,
+        )
+    if is_htmx():  # the menu stays open: its options again, as they are now
+        query = request.form.get("q", "")[:100]
+        options = context.team_options(scope.allowed_index()[0], query)
+        return render_template("shell/_team_options.html", options=options)
+    return _back()
 
 
 @bp.post("/team")

@@ -3,48 +3,60 @@
 Of the teams the API key reaches (:mod:`webapp.teams.team_list`, listed once and cached),
 a staff member limited to some teams only ever sees and uses those. A team page's team comes
 from its URL (:func:`enter_team`, called by :mod:`webapp.teams.scoped`) and every API call of
-the request carries it (:func:`webapp.api.api`); the session only remembers the last team used,
-where ``/`` goes.
+the request carries it (:func:`webapp.api.api`); the session remembers the teams used last
+(the newest is where ``/`` goes; the switcher offers them all).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from flask import current_app, g, has_request_context, session
 from flask_login import current_user
 
 from webapp.gigstack.errors import Forbidden, NotFound
 from webapp.teams.details import team_details
+from webapp.teams.team_index import TeamIndex
 from webapp.teams.team_list import TeamChoice, directory, team_choice
 
 SESSION_KEY = "team"
+# the teams used last, newest first (the switcher offers them)
+RECENT_KEY = "recent_teams"
+RECENT = 5
 
 
-def allowed_teams() -> list[TeamChoice]:
-    """The teams the signed-in staff member may see and act on (worked out once a request)."""
+def allowed_in(index: TeamIndex) -> list[int] | None:
+    """Positions in ``index`` of the teams the signed-in staff member may use; None: all."""
     if not current_user.is_authenticated:
         return []
-    if "allowed_teams" not in g:
-        g.allowed_teams = [team for team in directory().all() if current_user.may_use_team(team.id)]
-    return g.allowed_teams
+    if current_user.team_ids is None:
+        return None
+    return index.positions(current_user.team_ids)
 
 
-def allowed_teams_at_hand() -> list[TeamChoice] | None:
-    """:func:`allowed_teams` without waiting on gigstack (for the frame of every page, error
-    pages included): None when no list is at hand."""
+def allowed_index() -> tuple[TeamIndex, list[int] | None]:
+    """The team list (waited for when none is at hand) and the positions this staff member
+    may use in it (None: all), worked out once a request."""
+    if "allowed_index" not in g:
+        index = directory().index()
+        g.allowed_index = index, allowed_in(index)
+    return g.allowed_index
+
+
+def allowed_teams() -> Sequence[TeamChoice]:
+    """The teams the signed-in staff member may see and act on."""
     if not current_user.is_authenticated:
         return []
-    if "allowed_teams" not in g:
-        teams = directory().without_waiting()
-        if teams is None:
-            return None
-        g.allowed_teams = [team for team in teams if current_user.may_use_team(team.id)]
-    return g.allowed_teams
+    index, positions = allowed_index()
+    return index.teams if positions is None else [index.teams[at] for at in positions]
 
 
 def find_allowed(team_id: str | None) -> TeamChoice | None:
-    return next((team for team in allowed_teams() if team.id == team_id), None)
+    """The team of ``team_id`` if this staff member may use it and the key reaches it."""
+    if not current_user.is_authenticated or not current_user.may_use_team(team_id):
+        return None
+    return allowed_index()[0].get(team_id)
 
 
 def selected_team() -> TeamChoice | None:
@@ -54,13 +66,14 @@ def selected_team() -> TeamChoice | None:
     Computed once per request. None when the staff member may use no team at all.
     """
     if "selected_team" not in g:
-        teams = allowed_teams()
-        chosen = next((t for t in teams if t.id == session.get(SESSION_KEY)), None)
-        if chosen is None and teams:
-            own = current_app.extensions["gigstack"].key_info.team
-            chosen = next((t for t in teams if t.id == own), teams[0])
-        if chosen is not None and session.get(SESSION_KEY) != chosen.id:
-            session[SESSION_KEY] = chosen.id
+        chosen = find_allowed(session.get(SESSION_KEY))
+        if chosen is None:
+            chosen = find_allowed(current_app.extensions["gigstack"].key_info.team)
+        if chosen is None:
+            teams = allowed_teams()
+            chosen = teams[0] if teams else None
+        if chosen is not None:
+            select(chosen)
         g.selected_team = chosen
     return g.selected_team
 
@@ -102,8 +115,8 @@ def enter_team(team_id: str) -> TeamChoice:
         raise TeamRefused("team_not_found")
     if not current_user.may_use_team(team_id):
         raise TeamRefused("team_out_of_scope")
-    teams = directory().without_waiting() or []
-    chosen = next((team for team in teams if team.id == team_id), None)
+    index = directory().index_without_waiting()
+    chosen = index.get(team_id) if index is not None else None
     if chosen is None:
         try:
             unscoped = current_app.extensions["gigstack"].client  # the key's own team
@@ -118,4 +131,12 @@ def select(team: TeamChoice) -> None:
     """``team`` is this request's, and the last one used (the session is written on change)."""
     if session.get(SESSION_KEY) != team.id:
         session[SESSION_KEY] = team.id
+    recent = session.get(RECENT_KEY) or []
+    if recent[:1] != [team.id]:
+        session[RECENT_KEY] = [team.id, *(i for i in recent if i != team.id)][:RECENT]
     g.selected_team = team
+
+
+def recent_team_ids() -> list[str]:
+    """The teams used last in this session, newest first (the current one included)."""
+    return list(session.get(RECENT_KEY) or [])

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
@@ -23,6 +23,7 @@ from webapp.extensions import db
 from webapp.forms import MAX_ID
 from webapp.i18n import gettext as _
 from webapp.pages import form_failed, navigate, render_page
+from webapp.teams.team_index import TeamIndex
 from webapp.teams.team_list import TeamChoice, directory
 
 from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, StaffFilterForm
@@ -30,27 +31,40 @@ from .forms import SOME_TEAMS, PasswordForm, StaffCreateForm, StaffEditForm, Sta
 log = logging.getLogger(__name__)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-bp.verbs = ("reset_password",)
+bp.verbs = ("reset_password", "team_options")
+# teams the staff form's picker offers for a search ("N more" beyond)
+PICKS = 20
 
 
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _reachable_teams() -> tuple[list[TeamChoice], bool]:
-    """The teams the key reaches, and whether a list was at hand: staff pages never wait on
+def _team_index() -> TeamIndex | None:
+    """The list of teams the key reaches, if one is at hand: staff pages never wait on
     gigstack (they work without it)."""
-    teams = directory().without_waiting()
-    if teams is None:
+    index = directory().index_without_waiting()
+    if index is None:
         log.warning("staff pages: team list unavailable")
-        return [], False
-    return teams, True
+    return index
 
 
-def _offer_teams(form: Any, teams: list[TeamChoice], current: list[str] | None) -> None:
-    """Teams to choose from; ids the account already has but the key no longer lists stay."""
-    choices = [SelectChoice(t.id, f"{t.name} · {t.tax_id}" if t.tax_id else t.name) for t in teams]
-    known = {t.id for t in teams}
-    choices += [SelectChoice(team_id) for team_id in current or [] if team_id not in known]
+def _label(team: TeamChoice) -> str:
+    return f"{team.name} · {team.tax_id}" if team.tax_id else team.name
+
+
+def _offer_teams(form: Any, index: TeamIndex | None, current: list[str] | None) -> None:
+    """The teams the form carries: those chosen (sent, or the account's) that the key
+    reaches, and the account's own even when the key no longer lists them. Never the whole
+    list (thousands of teams): more are found with the picker's search."""
+    wanted = form.teams.data if form.is_submitted() else current
+    kept = set(current or [])
+    choices = []
+    for team_id in dict.fromkeys(wanted or []):
+        team = index.get(team_id) if index is not None else None
+        if team is not None:
+            choices.append(SelectChoice(team.id, _label(team)))
+        elif team_id in kept:
+            choices.append(SelectChoice(team_id))
     form.teams.choices = choices
 
 
@@ -121,12 +135,13 @@ def _edit_data(staff: Staff) -> dict[str, Any]:
 def _edit_context(
     staff: Staff, form: StaffEditForm | None = None, password_form: PasswordForm | None = None
 ) -> dict[str, Any]:
-    teams, teams_ok = _reachable_teams()
+    index = _team_index()
     if form is None:
         form = StaffEditForm(formdata=None, data=_edit_data(staff))
     if password_form is None:
         password_form = PasswordForm(formdata=None)
-    _offer_teams(form, teams, staff.team_ids)
+    _offer_teams(form, index, staff.team_ids)
+    teams_ok = index is not None
     return {"staff": staff, "form": form, "teams_ok": teams_ok, "password_form": password_form}
 
 
@@ -154,14 +169,14 @@ def index():
     if filters.role.data in ROLES:
         query = query.where(Staff.role == filters.role.data)
     rows = db.session.scalars(query).all()
-    teams, teams_ok = _reachable_teams()
+    index = _team_index()
     return render_page(
         "staff/page.html",
         "staff/_rows.html",
         rows=rows,
         filters=filters,
-        team_names={team.id: team.name for team in teams},
-        teams_ok=teams_ok,
+        team_names=index.names if index is not None else {},
+        teams_ok=index is not None,
     )
 
 
@@ -170,8 +185,9 @@ def index():
 def new():
     """A new account with its first password; a repeated email is a field error."""
     form = StaffCreateForm()
-    teams, teams_ok = _reachable_teams()
-    _offer_teams(form, teams, None)
+    index = _team_index()
+    _offer_teams(form, index, None)
+    teams_ok = index is not None
     if form.validate_on_submit():
         staff = _create(form)
         if staff is not None:
@@ -206,6 +222,32 @@ def _create(form: StaffCreateForm) -> Staff | None:
         form.email.errors = [*form.email.errors, taken]
         return None
     return staff
+
+
+@bp.get("/teams")
+@requires(Role.ADMIN)
+def team_options():
+    """The staff form's team picker (htmx): the teams a search for ``team_search`` finds
+    (name, legal name, RFC or id, accents and case aside; 20 at most), or with ``pick`` the
+    box that adds that team to the form (none when the form has it: ``teams``). From the
+    cached team list."""
+    index = directory().index()
+    pick = request.args.get("pick")
+    if pick is not None:
+        team = index.get(pick)
+        if team is None:
+            abort(404)
+        if pick in request.args.getlist("teams"):
+            return "", 204
+        return render_template("staff/_chosen_team.html", value=team.id, label=_label(team))
+    query = request.args.get("team_search", "")[:100]
+    found = (index.search(query) or []) if query.strip() else []
+    return render_template(
+        "staff/_team_options.html",
+        teams=[index.teams[at] for at in found[:PICKS]],
+        more=max(0, len(found) - PICKS),
+        query=query,
+    )
 
 
 @bp.route(f"/<int(max={MAX_ID}):staff_id>/edit", methods=["GET", "POST"])

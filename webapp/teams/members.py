@@ -6,6 +6,8 @@ Roles come from the local catalogue (``team_roles.json``). gigstack answers
 
 from __future__ import annotations
 
+from itertools import islice
+
 from flask import abort, url_for
 
 from webapp import catalogs, once
@@ -72,7 +74,8 @@ def find_user_id(text: str) -> str | None:
         return text
     wanted = text.casefold()
     client = unscoped_api()
-    team_ids = [None, *[t.id for t in scope.allowed_teams() if t.id != client.key_info.team]]
+    others = (t.id for t in scope.allowed_teams() if t.id != client.key_info.team)
+    team_ids = [None, *islice(others, LOOKUP_TEAMS - 1)]
 
     def lookup(team_id: str | None) -> str | None:
         users = (

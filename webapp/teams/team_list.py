@@ -2,14 +2,16 @@
 
 :class:`TeamDirectory` keeps the list in the app's cache (shared by every process when
 ``REDIS_URL`` is set) as :class:`TeamChoice` rows, what the team switcher and the team
-directory page need of a team. :func:`directory` is the app's one instance; which of these
-teams a staff member may use, and which one a request acts on, is
+directory page need of a team, and each process keeps the one version it decoded as a
+:class:`~webapp.teams.team_index.TeamIndex`. :func:`directory` is the app's one instance;
+which of these teams a staff member may use, and which one a request acts on, is
 :mod:`webapp.shell.scope`'s business.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from webapp.clock import now_seconds
 from webapp.gigstack.errors import GigstackError, Timeout
 from webapp.gigstack.timestamps import to_datetime
 from webapp.parallel import submit
+
+from .team_index import TeamIndex
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,6 @@ class TeamChoice:
     csd_expires_at: float | None = None
     default_series: str = ""
     created_at: float | None = None
-
-    def matches(self, query: str) -> bool:
-        needle = query.strip().casefold()
-        return not needle or any(
-            needle in value.casefold()
-            for value in (self.name, self.legal_name, self.tax_id, self.id)
-        )
 
 
 def team_choice(team: dict[str, Any]) -> TeamChoice:
@@ -76,18 +73,24 @@ class _Flight:
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.teams: list[TeamChoice] | None = None
+        self.index: TeamIndex | None = None
         self.error: GigstackError | None = None
 
 
 class TeamDirectory:
     """The teams the key reaches, fetched from gigstack at most once per TTL.
 
-    Kept in the app's cache (per process, or Redis shared by every process) with the time it
-    was fetched; the TTL runs on the app's clock (``CLOCK``), like session expiry, so tests can
-    pass it. Concurrent requests that find it stale share one fetch instead of queueing behind
-    each other, and a request whose fetch failed does not ask again (its error page included);
-    the client's circuit breaker makes later requests fail fast while gigstack is down.
+    The cache holds the list with a version, and apart from it a small stamp of that version
+    and the time it was fetched: a request reads the stamp (once), and decodes the list only
+    when its version is not the one this process already holds — never twice. A refresh that
+    finds the same teams keeps the version, so no process decodes it again. The TTL runs on
+    the app's clock (``CLOCK``), like session expiry, so tests can pass it.
+
+    A stale copy is served as it is while one refresh per process runs in the background;
+    only without any copy does a request wait for the list, sharing one fetch with the others
+    that arrive meanwhile. A request whose fetch failed does not ask again (its error page
+    included); the client's circuit breaker makes later requests fail fast while gigstack is
+    down.
     """
 
     # a stale copy is still good for names and for pages that need nothing else from gigstack
@@ -97,74 +100,115 @@ class TeamDirectory:
         self._app = app
         self.ttl_seconds = ttl_seconds
         self.wait_seconds = wait_seconds
-        self._lock = threading.Lock()  # guards _flight, never held over I/O
+        self._lock = threading.Lock()  # guards _flight and _background, never held over I/O
         self._flight: _Flight | None = None
         self._background: Future | None = None
+        self._decoded: TeamIndex | None = None  # this process's copy of the latest version
 
     def _cache_key(self) -> str:
         info = self._app.extensions["gigstack"].key_info
         return f"teams:{info.key_id or info.team}:{'live' if info.is_live else 'test'}"
 
-    def _copy(self) -> tuple[list[TeamChoice], bool] | None:
-        """The copy at hand and whether it is still fresh; None without one. Never calls."""
-        entry = cache.get(self._cache_key())
-        if not entry:
+    def _stamp_key(self) -> str:
+        return self._cache_key() + ":stamp"
+
+    def _stored(self) -> tuple[TeamIndex, float] | None:
+        """The copy in the cache and when it was fetched; the list is decoded only when its
+        version is new to this process."""
+        stamp = cache.get(self._stamp_key())
+        if not stamp:
             return None
-        return entry[1], now_seconds() - entry[0] < self.ttl_seconds
+        fetched_at, version = stamp
+        decoded = self._decoded
+        if decoded is None or decoded.version != version:
+            entry = cache.get(self._cache_key())
+            if not entry:
+                return None
+            decoded = self._decoded = TeamIndex(entry[1], entry[0])
+        return decoded, fetched_at
 
-    def cached(self, stale_ok: bool = False) -> list[TeamChoice] | None:
-        """The list if a fresh (or, with ``stale_ok``, any) copy is at hand; never calls."""
-        copy = self._copy()
-        return copy[0] if copy and (stale_ok or copy[1]) else None
+    def _fresh(self, fetched_at: float) -> bool:
+        return now_seconds() - fetched_at < self.ttl_seconds
 
-    def without_waiting(self) -> list[TeamChoice] | None:
-        """For pages that need nothing else from gigstack: any copy at hand (refreshed in the
-        background when stale); with none, a fetch waited for ``wait_seconds`` at most.
+    def _at_hand(self) -> TeamIndex | None:
+        """The copy at hand, looked up once per request (a background refresh is started
+        when it is stale); None without one. Never calls gigstack itself."""
+        in_request = has_request_context()
+        if in_request and "team_index" in g:
+            return g.team_index
+        stored = self._stored()
+        index = stored[0] if stored else None
+        if stored and not self._fresh(stored[1]):
+            self._refresh_in_background()
+        if in_request:
+            g.team_index = index
+        return index
+
+    def _keep(self, index: TeamIndex | None) -> TeamIndex | None:
+        if index is not None and has_request_context():
+            g.team_index = index
+        return index
+
+    def index(self) -> TeamIndex:
+        """The copy at hand (however old; refreshed in the background), else the list fetched
+        now; raises the gigstack error when it cannot be had."""
+        index = self._at_hand()
+        if index is not None:
+            return index
+        if has_request_context() and "team_list_error" in g:
+            raise g.team_list_error
+        try:
+            return self._keep(self._shared_fetch())
+        except GigstackError as exc:
+            if has_request_context():
+                g.team_list_error = exc
+            raise
+
+    def all(self) -> list[TeamChoice]:
+        """Every team the key reaches (see :meth:`index`)."""
+        return list(self.index().teams)
+
+    def index_without_waiting(self) -> TeamIndex | None:
+        """For pages that need nothing else from gigstack: any copy at hand; with none, a
+        fetch waited for ``wait_seconds`` at most.
 
         None when no list can be had that quickly (this request's fetch failed, or gigstack
         is slow); the fetch goes on in the background for the next page.
         """
-        copy = self._copy()
-        teams = copy[0] if copy else None
-        fresh = bool(copy and copy[1])
+        index = self._at_hand()
+        if index is not None:
+            return index
         in_request = has_request_context()
-        if not fresh and not (in_request and ("team_list_error" in g or "team_list_waited" in g)):
-            pending = self._background = submit(self._refresh_quietly)
-            if teams is None:
-                try:
-                    teams = pending.result(timeout=self.wait_seconds)
-                except FutureTimeout:
-                    teams = None
-                    if in_request:  # waited once in this request: not again (frame, names…)
-                        g.team_list_waited = True
-        return teams
+        if in_request and ("team_list_error" in g or "team_list_waited" in g):
+            return None
+        pending = self._refresh_in_background()
+        try:
+            index = pending.result(timeout=self.wait_seconds)
+        except FutureTimeout:
+            index = None
+        if index is None and in_request:  # waited once in this request: not again
+            g.team_list_waited = True
+        return self._keep(index)
+
+    def _refresh_in_background(self) -> Future:
+        """One refresh at a time per process; a request that finds one under way joins it."""
+        with self._lock:
+            if self._background is None or self._background.done():
+                self._background = submit(self._refresh_quietly)
+            return self._background
 
     def settle(self, timeout: float = 30) -> None:
         """Wait for the last background refresh (tests; nothing needs it to finish)."""
         if self._background is not None:
             self._background.result(timeout=timeout)
 
-    def _refresh_quietly(self) -> list[TeamChoice] | None:
+    def _refresh_quietly(self) -> TeamIndex | None:
         try:
-            return self._shared_fetch()
+            return self._shared_fetch(again=True)
         except GigstackError:
             return None  # the next page that needs the list says so
 
-    def all(self) -> list[TeamChoice]:
-        """The list, fetched when stale; raises the gigstack error when it cannot be had."""
-        teams = self.cached()
-        if teams is not None:
-            return teams
-        if has_request_context() and "team_list_error" in g:
-            raise g.team_list_error
-        try:
-            return self._shared_fetch()
-        except GigstackError as exc:
-            if has_request_context():
-                g.team_list_error = exc
-            raise
-
-    def _shared_fetch(self) -> list[TeamChoice]:
+    def _shared_fetch(self, again: bool = False) -> TeamIndex:
         """One fetch at a time per process: later callers wait for the one under way."""
         with self._lock:
             flight, leading = self._flight, self._flight is None
@@ -176,12 +220,14 @@ class TeamDirectory:
                 raise Timeout("the list of teams is taking too long")
             if flight.error is not None:
                 raise flight.error
-            return flight.teams or []
+            assert flight.index is not None
+            return flight.index
         try:
-            # another fetch may have finished between this caller's look and its lead
-            fresh = self.cached()
-            flight.teams = fresh if fresh is not None else self._fetch()
-            return flight.teams
+            # another process (or fetch) may have refreshed the copy since this caller looked
+            stored = self._stored()
+            usable = stored is not None and (self._fresh(stored[1]) or not again)
+            flight.index = stored[0] if stored and usable else self._fetch()
+            return flight.index
         except GigstackError as exc:
             flight.error = exc
             raise
@@ -190,19 +236,26 @@ class TeamDirectory:
                 self._flight = None
             flight.done.set()
 
-    def _fetch(self) -> list[TeamChoice]:
+    def _fetch(self) -> TeamIndex:
         client = self._app.extensions["gigstack"].client  # unscoped: the key's own team
         listed = client.teams.iter(limit=100, order_by="name", sort="asc")
-        teams = [team_choice(team) for team in listed]
-        cache.put(
-            self._cache_key(), (now_seconds(), teams), max(self.ttl_seconds, self.STALE_SECONDS)
-        )
-        return teams
+        teams = tuple(team_choice(team) for team in listed)
+        index = self._decoded
+        if index is None or index.teams != teams:  # the same teams keep their version
+            index = self._decoded = TeamIndex(teams, uuid.uuid4().hex)
+        keep = max(self.ttl_seconds, self.STALE_SECONDS)
+        # the list before its stamp: a process that reads the new stamp finds the new list
+        cache.put(self._cache_key(), (index.version, teams), keep)
+        cache.put(self._stamp_key(), (now_seconds(), index.version), keep)
+        return index
 
     def forget(self) -> None:
         """Drop the list (after the dashboard's own change to a team, or in tests)."""
         with self._app.app_context():
+            cache.forget(self._stamp_key())
             cache.forget(self._cache_key())
+        if has_request_context():
+            g.pop("team_index", None)
 
 
 def init_app(app: Flask) -> None:

@@ -64,7 +64,11 @@ def reset():
         for name, value in vars(fresh).items():
             if name != "lock":
                 setattr(store, name, value)
-        seed(store, scale=current_app.config.get("SANDBOX_SCALE", 1))
+        seed(
+            store,
+            scale=current_app.config.get("SANDBOX_SCALE", 1),
+            teams=current_app.config.get("SANDBOX_TEAMS", 0),
+        )
     return jsonify({"message": "Sandbox reset"})
 
 
