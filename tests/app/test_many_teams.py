@@ -306,3 +306,23 @@ def test_staff_forms_carry_the_accounts_teams_not_the_list(app, admin, reached):
         assert sum(1 for team in reached[8:] if team["id"] in html) <= 1, path
     found = admin.get("/staff/teams?team_search=ería").get_data(as_text=True)
     assert found.count('class="pick"') == 20 and "más: afina la búsqueda." in found
+
+
+# -- a user who belongs to every team ------------------------------------------------------
+
+
+def test_the_owner_of_every_team_lists_this_team_first_and_counts_the_rest(app, admin, crowded):
+    partner = crowded.keys()["partner_test"]["team"]
+    owner = crowded.store.teams[partner]["owner"]
+    teams_of_owner = [
+        team
+        for team in crowded.store.teams.values()
+        if any(member["id"] == owner for member in team["members"])
+    ]
+    assert len(teams_of_owner) > EXTRA  # a member of every team
+    html = admin.get(f"/teams/{partner}/users/{owner}").get_data(as_text=True)
+    rows = re.findall(r'<span class="mono muted">([^<]+)</span></td>', html)
+    assert rows[0] == partner and len(rows) == 20
+    more = len(teams_of_owner) - 20
+    assert f"Y {more} equipos más." in html
+    assert len(html.encode()) < 30_000

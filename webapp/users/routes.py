@@ -19,13 +19,14 @@ from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors, navigate, render_page
-from webapp.teams.scoped import team_blueprint
+from webapp.teams.scoped import current_team_id, team_blueprint
 
 from .forms import UserCreateForm, UserEditForm, UserFilterForm, edit_data
 
 bp = team_blueprint("users", __name__, "/users", verbs=("reset_password", "login_link"))
 
 PAGE_SIZE = 25
+MEMBERSHIPS_SHOWN = 20  # a user's teams listed on their page
 SEARCH_LIMIT = 1000  # users walked when searching or filtering (teams have far fewer)
 BY_NAME = {"order_by": "name", "sort": "asc"}
 API_FIELDS = {"firstName": "first_name", "lastName": "last_name"}
@@ -77,9 +78,18 @@ def index():
 @bp.get("/<user_id>")
 @requires(Role.VIEWER)
 def show(user_id: str):
-    """Upstream calls: ``GET /users/{id}?team=``."""
+    """Upstream calls: ``GET /users/{id}?team=``. A partner's owner belongs to every team
+    (thousands): this team first, then the first of the others, and how many more."""
     user = get_or_404(api().users.get, user_id)
-    return render_template("users/show.html", user=user, role_name=role_name)
+    team_id = current_team_id()
+    memberships = sorted(user.get("teams") or [], key=lambda m: m.get("team_id") != team_id)
+    return render_template(
+        "users/show.html",
+        user=user,
+        role_name=role_name,
+        memberships=memberships[:MEMBERSHIPS_SHOWN],
+        more_memberships=max(0, len(memberships) - MEMBERSHIPS_SHOWN),
+    )
 
 
 def _create_refused(form: UserCreateForm, error: GigstackError) -> list[str]:
