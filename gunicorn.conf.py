@@ -85,5 +85,9 @@ def on_starting(server):
 def post_worker_init(worker):
     """The worker's app is built: what it keeps for good (modules, compiled templates, the
     catalogues) leaves the collector's generations, so a full collection during a request
-    walks only what requests made."""
+    walks only what requests made; and the list of teams starts loading behind the scenes,
+    so the first pages find it at hand."""
     gc.freeze()
+    directory = getattr(worker.wsgi, "extensions", {}).get("team_directory")
+    if directory is not None:
+        directory.warm()

@@ -326,3 +326,16 @@ def test_the_owner_of_every_team_lists_this_team_first_and_counts_the_rest(app, 
     more = len(teams_of_owner) - 20
     assert f"Y {more} equipos más." in html
     assert len(html.encode()) < 30_000
+
+
+def test_a_starting_worker_loads_the_team_list_behind_the_scenes(crowded):
+    """gunicorn's post_worker_init warms it: the first pages find it at hand, not waiting."""
+    application = make_app(crowded.api_url, crowded.key("partner_test"))
+    try:
+        directory = application.extensions["team_directory"]
+        index = directory.warm().result(timeout=60)  # outside any request or app context
+        assert index is not None and len(index.teams) == REACHED
+        with application.app_context():
+            assert directory.index_without_waiting() is index
+    finally:
+        application.extensions["gigstack"].close()

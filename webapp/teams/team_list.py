@@ -17,7 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 
 from webapp import cache
 from webapp.clock import now_seconds
@@ -197,12 +197,21 @@ class TeamDirectory:
                 self._background = submit(self._refresh_quietly)
             return self._background
 
+    def warm(self) -> Future:
+        """Start fetching the list behind the scenes (a worker that just started): with
+        thousands of teams the walk takes seconds, and the first pages find it at hand
+        instead of each waiting ``wait_seconds`` for it."""
+        return self._refresh_in_background()
+
     def settle(self, timeout: float = 30) -> None:
         """Wait for the last background refresh (tests; nothing needs it to finish)."""
         if self._background is not None:
             self._background.result(timeout=timeout)
 
     def _refresh_quietly(self) -> TeamIndex | None:
+        if not has_app_context():  # started outside a request (warm)
+            with self._app.app_context():
+                return self._refresh_quietly()
         try:
             return self._shared_fetch(again=True)
         except GigstackError:
