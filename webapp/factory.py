@@ -16,6 +16,7 @@ from . import config as config_module
 from .errors import register_error_handlers
 from .extensions import compress, csrf, htmx, limiter
 from .forms import install_widgets
+from .templating import TemplateEnvironment
 from .upstream import Upstream, build_upstream
 
 
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # named after the package, as when the factory lived in webapp/__init__.py (logger name,
     # root path for the templates and static folders)
     app = Flask("webapp", template_folder="../templates", static_folder="../static")
+    app.jinja_environment = TemplateEnvironment
     app.config.update(config_module.load(config))
     config_module.check(app.config)
     _ensure_secret_key(app)
