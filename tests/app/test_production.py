@@ -46,7 +46,10 @@ def test_workers_share_one_sandbox_started_by_the_master(tmp_path):
         assert created.status_code == 201, created.text
         # the master prepared the database and the demo admin; sign in as a browser would
         browser = browser_sign_in(server.url, "admin@demo.gigstack.test", "demo-gigstack-2026")
-        pages = [browser.get(f"{server.url}/teams/", timeout=10) for _ in range(8)]
+        # the team's own page on every worker (the directory's list is a copy each worker
+        # loaded at start, before this team existed: it shows within the list's TTL)
+        team = created.json()["data"]["id"]
+        pages = [browser.get(f"{server.url}/teams/{team}/", timeout=10) for _ in range(8)]
         assert all(p.status_code == 200 and "SANDBOX" in p.text for p in pages)
         assert all("Equipo Compartido" in p.text for p in pages)
 
