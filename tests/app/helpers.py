@@ -111,3 +111,23 @@ def facts(html: str, testid: str = "team-facts") -> dict[str, str]:
     assert block, f"no facts {testid}"
     pairs = re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", block.group(1), re.S)
     return {html_lib.unescape(k): html_lib.unescape(v.strip()) for k, v in pairs}
+
+
+def payment_form(client_id: str, **over: str) -> dict[str, str]:
+    """The new-payment form: 100 MXN received from ``client_id`` by transfer, no automation
+    (``over`` changes fields, e.g. ``idempotency_key``, ``items-0-unit_price``)."""
+    return {
+        "idempotency_key": "pay-key-1",
+        "client_id": client_id,
+        "items-0-description": "Abono",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "100",
+        "items-0-product_key": "84111506",
+        "items-0-unit_key": "E48",
+        "items-0-iva": "",
+        "currency": "MXN",
+        "payment_form": "03",
+        "automation_type": "none",
+        "action": "save",
+        **over,
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+from tests.app.helpers import audit_rows, field_error, input_value, payment_form, post_form, text_of
 
 pytestmark = pytest.mark.databases
 
@@ -33,25 +33,6 @@ def _ppd_with_balance(stored, teams) -> dict:
     )
 
 
-def _data(client_id: str, **over) -> dict:
-    data = {
-        "idempotency_key": "pay-key-1",
-        "client_id": client_id,
-        "items-0-description": "Abono",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "100",
-        "items-0-product_key": "84111506",
-        "items-0-unit_key": "E48",
-        "items-0-iva": "",
-        "currency": "MXN",
-        "payment_form": "03",
-        "automation_type": "none",
-        "action": "save",
-    }
-    data.update(over)
-    return data
-
-
 def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
     app, operator, api, stored, teams, restore_sandbox
 ):
@@ -62,7 +43,7 @@ def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
     answer = post_form(
         operator,
         f"{_base(teams)}new",
-        _data(
+        payment_form(
             client_id,
             automation_type="ppd_invoice_and_complement",
             ppd_invoice_id=invoice["uuid"],
@@ -97,13 +78,13 @@ def test_a_double_click_and_a_retry_register_one_payment(
         }
     )
     failed = post_form(
-        operator, f"{_base(teams)}new", _data(invoice["client"]["id"]), htmx="payment-form"
+        operator, f"{_base(teams)}new", payment_form(invoice["client"]["id"]), htmx="payment-form"
     )
     assert failed.status_code == 422 and "misma llave" in failed.get_data(as_text=True)
     assert input_value(failed.get_data(as_text=True), "idempotency_key") == "pay-key-1"
     faults({"rules": []})
-    first = post_form(operator, f"{_base(teams)}new", _data(invoice["client"]["id"]))
-    second = post_form(operator, f"{_base(teams)}new", _data(invoice["client"]["id"]))
+    first = post_form(operator, f"{_base(teams)}new", payment_form(invoice["client"]["id"]))
+    second = post_form(operator, f"{_base(teams)}new", payment_form(invoice["client"]["id"]))
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert _count(api, teams["partner"]) == before + 1
@@ -141,7 +122,10 @@ def test_register_refusals_land_on_their_fields_before_any_call(
     over = {k: v.replace("{ppd}", invoice["uuid"]) for k, v in over.items()}
     before = _count(api, teams["partner"])
     answer = post_form(
-        operator, f"{_base(teams)}new", _data(invoice["client"]["id"], **over), htmx="payment-form"
+        operator,
+        f"{_base(teams)}new",
+        payment_form(invoice["client"]["id"], **over),
+        htmx="payment-form",
     )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
@@ -151,7 +135,7 @@ def test_register_refusals_land_on_their_fields_before_any_call(
 
 
 def test_register_without_a_client_is_refused(operator, teams):
-    answer = post_form(operator, f"{_base(teams)}new", _data(""))
+    answer = post_form(operator, f"{_base(teams)}new", payment_form(""))
     assert answer.status_code == 422
     assert "Elige el cliente" in text_of(answer.get_data(as_text=True))
 
@@ -163,7 +147,7 @@ def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(
     answer = post_form(
         operator,
         f"{_base(teams)}request",
-        _data(invoice["client"]["id"], methods=["spei", "card"]),
+        payment_form(invoice["client"]["id"], methods=["spei", "card"]),
         htmx="payment-form",
     )
     html = answer.get_data(as_text=True)
@@ -172,7 +156,10 @@ def test_request_refuses_stripe_methods_when_the_team_has_no_stripe(
     assert "Este equipo no tiene Stripe" in text_of(html)
     assert not [r for r in sandbox_requests if r.method == "POST"]
     none_chosen = post_form(
-        operator, f"{_base(teams)}request", _data(invoice["client"]["id"]), htmx="payment-form"
+        operator,
+        f"{_base(teams)}request",
+        payment_form(invoice["client"]["id"]),
+        htmx="payment-form",
     )
     assert "Elige al menos una forma" in field_error(none_chosen.get_data(as_text=True), "methods")
 
@@ -182,7 +169,7 @@ def test_request_a_payment_shows_the_link_to_copy(operator, api, stored, teams, 
     answer = post_form(
         operator,
         f"{_base(teams)}request",
-        _data(
+        payment_form(
             invoice["client"]["id"],
             methods=["spei"],
             automation_type="pue_invoice",

@@ -15,6 +15,7 @@ from tests.app.helpers import (
     audit_rows,
     field_error,
     input_value,
+    payment_form,
     post_form,
     tab_count,
     text_of,
@@ -70,20 +71,9 @@ def test_with_its_counts_kept_the_list_costs_one_call(viewer, teams, sandbox_req
 
 def _payment(client_id: str) -> dict[str, str]:
     """The new-payment form for 10 MXN received from ``client_id``, no automation."""
-    return {
-        "idempotency_key": f"count-me-{client_id}",
-        "client_id": client_id,
-        "items-0-description": "Abono",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "10",
-        "items-0-product_key": "84111506",
-        "items-0-unit_key": "E48",
-        "items-0-iva": "",
-        "currency": "MXN",
-        "payment_form": "03",
-        "automation_type": "none",
-        "action": "save",
-    }
+    return payment_form(
+        client_id, idempotency_key=f"count-me-{client_id}", **{"items-0-unit_price": "10"}
+    )
 
 
 @pytest.mark.state_stores

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.app.helpers import input_value, post_form, text_of, upstream_calls
+from tests.app.helpers import input_value, payment_form, post_form, text_of, upstream_calls
 from webapp import cache
 from webapp.rep import lists as rep_lists
 
@@ -60,20 +60,7 @@ def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
     loose = post_form(
         operator,
         f"/teams/{teams['partner']}/payments/new",
-        {
-            "idempotency_key": "rep-loose",
-            "client_id": client_id,
-            "items-0-description": "Abono",
-            "items-0-quantity": "1",
-            "items-0-unit_price": "10",
-            "items-0-product_key": "84111506",
-            "items-0-unit_key": "E48",
-            "items-0-iva": "",
-            "currency": "MXN",
-            "payment_form": "03",
-            "automation_type": "none",
-            "action": "save",
-        },
+        payment_form(client_id, idempotency_key="rep-loose", **{"items-0-unit_price": "10"}),
     )
     assert loose.status_code == 302
     payment_id = loose.headers["Location"].rsplit("/", 1)[1]
