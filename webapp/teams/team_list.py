@@ -68,15 +68,6 @@ def _seconds(value: Any) -> float | None:
     return moment.timestamp() if moment else None
 
 
-class _Flight:
-    """One fetch of the team list under way; other requests wait for its outcome."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.index: TeamIndex | None = None
-        self.error: GigstackError | None = None
-
-
 class TeamDirectory:
     """The teams the key reaches, fetched from gigstack at most once per TTL.
 
@@ -100,8 +91,7 @@ class TeamDirectory:
         self._app = app
         self.ttl_seconds = ttl_seconds
         self.wait_seconds = wait_seconds
-        self._lock = threading.Lock()  # guards _flight and _background, never held over I/O
-        self._flight: _Flight | None = None
+        self._lock = threading.Lock()  # guards _background, never held over I/O
         self._background: Future | None = None
         self._decoded: TeamIndex | None = None  # this process's copy of the latest version
 
@@ -218,32 +208,21 @@ class TeamDirectory:
             return None  # the next page that needs the list says so
 
     def _shared_fetch(self, again: bool = False) -> TeamIndex:
-        """One fetch at a time per process: later callers wait for the one under way."""
-        with self._lock:
-            flight, leading = self._flight, self._flight is None
-            if leading:
-                flight = self._flight = _Flight()
-        if not leading:
-            budget = self._app.extensions["gigstack"].client.budget_seconds
-            if not flight.done.wait(timeout=budget + 1):
-                raise Timeout("the list of teams is taking too long")
-            if flight.error is not None:
-                raise flight.error
-            assert flight.index is not None
-            return flight.index
+        """One fetch at a time per process (:func:`cache.single_flight`): later callers wait
+        for the one under way, its list or its error."""
+        budget = self._app.extensions["gigstack"].client.budget_seconds
         try:
-            # another process (or fetch) may have refreshed the copy since this caller looked
-            stored = self._stored()
-            usable = stored is not None and (self._fresh(stored[1]) or not again)
-            flight.index = stored[0] if stored and usable else self._fetch()
-            return flight.index
-        except GigstackError as exc:
-            flight.error = exc
-            raise
-        finally:
-            with self._lock:
-                self._flight = None
-            flight.done.set()
+            return cache.single_flight(
+                f"team-list:{id(self)}", lambda: self._fetch_unless_fresh(again), budget + 1
+            )
+        except cache.FlightTimeout:
+            raise Timeout("the list of teams is taking too long") from None
+
+    def _fetch_unless_fresh(self, again: bool) -> TeamIndex:
+        # another process (or fetch) may have refreshed the copy since this caller looked
+        stored = self._stored()
+        usable = stored is not None and (self._fresh(stored[1]) or not again)
+        return stored[0] if stored and usable else self._fetch()
 
     def _fetch(self) -> TeamIndex:
         client = self._app.extensions["gigstack"].client  # unscoped: the key's own team
