@@ -57,3 +57,17 @@ def test_errors_land_on_nested_rows_aliases_and_the_rest_is_returned():
     assert form.address.zip.errors == ["not 5 digits"]
     assert form.password.errors == ["wrong password"]
     assert unplaced == ["currency: not ISO", "something else"]
+
+
+def test_a_csv_streams_in_chunks_of_rows_not_a_chunk_per_row():
+    """Every row, in order, a few hundred a chunk (a chunk costs an app context and a
+    compression call), the header alone first so the download starts at once."""
+    from webapp import exports
+
+    rows = [[n, f"=formula {n}"] for n in range(exports.ROWS_PER_CHUNK * 2 + 7)]
+    chunks = list(exports._lines(["n", "text"], iter(rows)))
+    assert chunks[0] == "\ufeffn,text\r\n"
+    assert len(chunks) == 1 + 3
+    lines = "".join(chunks[1:]).splitlines()
+    assert lines == [f"{n},'=formula {n}" for n in range(len(rows))]
+    assert list(exports._lines(["n"], iter([]))) == ["\ufeffn\r\n"]
