@@ -794,6 +794,9 @@ def main() -> int:
         page_sizes = {page.name: sizes(browsers[0], page) for page in pages if page.form is None}
         results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args), "phases": {}}
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        results["page_sizes"] = {  # gzip bytes of each page's HTML and of its JS + CSS
+            name: {"html": html, "js_css": assets} for name, (html, assets) in page_sizes.items()
+        }
         output = []
         plan = {
             "load": (browsers, args.latency_ms, args.jitter_ms, args.seconds),
