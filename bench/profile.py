@@ -28,11 +28,7 @@ def build(scale: int, teams: int):
     """The app on its own sandbox, with one admin signed in through a test client."""
     from webapp.sandbox.server import start_sandbox
 
-    sandbox = (
-        start_sandbox(test_mode=True, scale=scale, teams=teams)
-        if teams
-        else start_sandbox(test_mode=True, scale=scale)
-    )
+    sandbox = start_sandbox(test_mode=True, scale=scale, teams=teams)
     folder = tempfile.mkdtemp(prefix="backoffice-profile-")
     os.environ.update(
         APP_ENV="production",

@@ -12,6 +12,7 @@ from webapp.gigstack.errors import NotFound
 from webapp.parallel import gather
 
 KINDS = {"income": "I", "egress": "E", "payment": "P"}
+KIND_OF_TYPE = {invoice_type: kind for kind, invoice_type in KINDS.items()}
 
 
 def find_invoice(uuid: str) -> dict[str, Any]:
@@ -54,11 +55,11 @@ def kind_from_link() -> str | None:
 def link_kind(invoice: dict[str, Any]) -> str | None:
     """The ``type`` a link to this invoice carries (template filter ``invoice_kind``): its
     detail then asks one typed get instead of three; None when the row does not say."""
-    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type") or "")
+    return KIND_OF_TYPE.get(invoice.get("invoice_type") or "")
 
 
 def kind_of(invoice: dict[str, Any]) -> str:
-    return {"I": "income", "E": "egress", "P": "payment"}.get(invoice.get("invoice_type"), "income")
+    return link_kind(invoice) or "income"
 
 
 def folio_of(invoice: dict[str, Any]) -> str:
