@@ -247,6 +247,12 @@ def page_or_walk(
     return list(page), page.total_results, cursor_links(page, cursor)
 
 
+def changed_reason(fields: Iterable[str]) -> str:
+    """An update's audit reason: ``changed: a, b`` (the fields sent, in order), the one
+    shape every edit screen records and the audit log is searched by."""
+    return "changed: " + ", ".join(sorted(fields))
+
+
 def refused_with_message(form: Any, error: GigstackError) -> list[str]:
     """For ``perform(refused=…)``: gigstack's message in the form's banner, none on fields
     (a delete refused as a whole)."""

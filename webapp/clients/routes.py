@@ -14,7 +14,16 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 
 from webapp import catalogs, once
-from webapp.actions import NO_LINKS, Screen, get_or_404, page_or_walk, perform, verb_screen, walk
+from webapp.actions import (
+    NO_LINKS,
+    Screen,
+    changed_reason,
+    get_or_404,
+    page_or_walk,
+    perform,
+    verb_screen,
+    walk,
+)
 from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
@@ -417,7 +426,7 @@ def edit(client_id: str):
         validate=False,
         audit="client.update",
         object_id=client_id,
-        reason="changed: " + ", ".join(sorted(payload)),
+        reason=changed_reason(payload),
         aliases=API_FIELDS,
         then=url_for("clients.show", client_id=client_id),
     )

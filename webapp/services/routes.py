@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from webapp import once
-from webapp.actions import Screen, get_or_404, page_or_walk, perform, verb_screen
+from webapp.actions import Screen, changed_reason, get_or_404, page_or_walk, perform, verb_screen
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -123,7 +123,7 @@ def edit(service_id: str):
         validate=False,
         audit="service.update",
         object_id=service_id,
-        reason="changed: " + ", ".join(sorted(payload)),
+        reason=changed_reason(payload),
         then=url_for("services.index"),
     )
 

@@ -12,7 +12,14 @@ from flask import render_template, request, url_for
 from flask_login import current_user
 
 from webapp import catalogs
-from webapp.actions import Screen, perform, refused_on_fields, refused_with_message, verb_screen
+from webapp.actions import (
+    Screen,
+    changed_reason,
+    perform,
+    refused_on_fields,
+    refused_with_message,
+    verb_screen,
+)
 from webapp.api import api, unscoped_api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -103,9 +110,8 @@ def _updated(team_id: str, payload: dict) -> dict:
 
 
 def _changes(payload: dict, updated: dict) -> str:
-    changed = sorted(k for k in payload if k != "generate_onboarding_url")
     link = "; onboarding link generated" if updated.get("onboarding_url") else ""
-    return "changed: " + ", ".join(changed) + link
+    return changed_reason(k for k in payload if k != "generate_onboarding_url") + link
 
 
 def _edited(updated: dict):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from webapp.actions import Screen, perform, refused_on_fields
+from webapp.actions import Screen, changed_reason, perform, refused_on_fields
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -51,7 +51,7 @@ def update_settings():
         validate=False,
         audit="team.update_settings",
         object_id=team_id,
-        reason=lambda _saved: "changed: " + ", ".join(sorted(changed_paths(payload))),
+        reason=lambda _saved: changed_reason(changed_paths(payload)),
         refused=refused_on_fields,
         then=url_for("team.show"),
     )

@@ -11,7 +11,7 @@ from typing import Any
 from flask import render_template, request, url_for
 
 from webapp import catalogs, once
-from webapp.actions import Screen, get_or_404, page_or_walk, perform
+from webapp.actions import Screen, changed_reason, get_or_404, page_or_walk, perform
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -144,7 +144,7 @@ def edit(user_id: str):
         validate=False,
         audit="user.update",
         object_id=user_id,
-        reason="changed: " + ", ".join(sorted(payload)),
+        reason=changed_reason(payload),
         refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
         then=url_for("users.show", user_id=user_id),
     )

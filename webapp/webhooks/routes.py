@@ -10,6 +10,7 @@ from webapp import once
 from webapp.actions import (
     NOT_FOUND_OR_REFUSED,
     Screen,
+    changed_reason,
     cursor_links,
     get_or_404,
     perform,
@@ -137,7 +138,7 @@ def edit(webhook_id: str):
         validate=False,
         audit="webhook.update",
         object_id=webhook_id,
-        reason="changed: " + ", ".join(sorted(payload)),
+        reason=changed_reason(payload),
         refused=_refused,
         message=_("Webhook saved."),
         then=url_for("webhooks.index"),
