@@ -9,6 +9,7 @@ the field, the value is kept without the offending characters, and the view neve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -161,6 +162,17 @@ def email_field(
         ],
         **options,
     )
+
+
+def sent_fields(form: Any, before: dict[str, Any] | None) -> Callable[[str], bool]:
+    """Which fields a payload carries: on a create (``before`` None) the ones filled in, on an
+    update the ones that differ from ``before`` (the stored object as the form's data)."""
+
+    def sent(name: str) -> bool:
+        value = getattr(form, name).data or ""
+        return value != before.get(name, "") if before is not None else bool(value)
+
+    return sent
 
 
 def strip(value: Any) -> Any:

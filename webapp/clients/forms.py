@@ -25,12 +25,14 @@ from webapp.forms import (
     name_sort,
     reason_form,
     required_text,
+    sent_fields,
     strip,
 )
 from webapp.i18n import lazy_gettext as _l
 from webapp.teams.forms import (
     RFC_SHAPE_MESSAGE,
     FiscalAddressForm,
+    address_payload,
     check_postal_code,
     check_regime,
     regime_choices,
@@ -138,20 +140,15 @@ def form_data(client: dict[str, Any]) -> dict[str, Any]:
 
 def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> dict[str, Any]:
     """ClientInput (``original`` None) or the partial update of what changed (``null`` clears)."""
-    before = form_data(original) if original is not None else {}
-
-    def changed(name: str) -> bool:
-        value = getattr(form, name).data or ""
-        return value != before.get(name, "") if original is not None else bool(value)
-
+    changed = sent_fields(form, form_data(original) if original is not None else None)
     payload: dict[str, Any] = {
         name: getattr(form, name).data or None for name in TOP_FIELDS if changed(name)
     }
     if changed("bcc"):
         payload["bcc"] = [part.strip() for part in (form.bcc.data or "").split(",") if part.strip()]
-    address = {name: getattr(form, name).data or None for name in ADDRESS_FIELDS if changed(name)}
+    address = address_payload(form, ADDRESS_FIELDS, changed)
     if address:
-        payload["address"] = {**address, "country": form.country.data or "MEX"}
+        payload["address"] = address
     if original is None and not payload.get("name"):
         payload["name"] = form.legal_name.data
     return payload

@@ -10,6 +10,7 @@ whenever their group is sent).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -50,6 +51,7 @@ from webapp.forms import (
     reason_form,
     required_text,
     select_choices,
+    sent_fields,
     strip,
 )
 from webapp.i18n import lazy_gettext as _l
@@ -123,6 +125,15 @@ class FiscalAddressForm(BackofficeForm):
     )
 
 
+def address_payload(
+    form: FiscalAddressForm, names: tuple[str, ...], sent: Callable[[str], bool]
+) -> dict[str, Any] | None:
+    """The address parts ``sent`` picks among ``names`` (emptied ones as ``null``), with the
+    country (Mexico unless typed); None when no part is sent."""
+    address = {name: getattr(form, name).data or None for name in names if sent(name)}
+    return {**address, "country": form.country.data or "MEX"} if address else None
+
+
 class TeamForm(CreateForm, FiscalAddressForm):
     """The fields shared by create and edit, grouped as the API groups them."""
 
@@ -194,11 +205,7 @@ def form_data(team: dict[str, Any]) -> dict[str, Any]:
 def team_payload(form: TeamForm, original: dict[str, Any] | None = None) -> dict[str, Any]:
     """The TeamCreateInput (``original`` None) or the partial TeamUpdateInput of what changed;
     an emptied field is sent as ``null`` (cleared)."""
-    before = form_data(original) if original is not None else {}
-
-    def changed(name: str) -> bool:
-        value = getattr(form, name).data or ""
-        return value != before.get(name, "") if original is not None else bool(value)
+    changed = sent_fields(form, form_data(original) if original is not None else None)
 
     def value(name: str) -> Any:
         return getattr(form, name).data or None
@@ -207,9 +214,9 @@ def team_payload(form: TeamForm, original: dict[str, Any] | None = None) -> dict
     brand = {name: value(name) for name in BRAND_FIELDS if changed(name)}
     if brand:
         payload["brand"] = {**brand, "alias": value("alias") or value("legal_name")}
-    address = {name: value(name) for name in ADDRESS_FIELDS if changed(name)}
+    address = address_payload(form, ADDRESS_FIELDS, changed)
     if address:
-        payload["address"] = {**address, "country": value("country") or "MEX"}
+        payload["address"] = address
     if form.generate_onboarding_url.data:
         payload["generate_onboarding_url"] = True
     if isinstance(form, TeamCreateForm) and form.add_master_team_members.data:
