@@ -35,6 +35,12 @@ def test_limit_a_new_account_to_teams_found_with_the_picker(page, staff, live_se
     expect(boxes.first).to_be_checked()
     boxes.nth(1).uncheck()  # changed my mind
     shot("30-staff-team-picker.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the picker fits
+    for part in ("#team_search", "#team-picks", "#chosen-teams"):
+        box = page.locator(part).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, part
+    shot("30-staff-team-picker-390.png")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.get_by_role("button", name="Dar de alta").click()
     expect(page).to_have_url(re.compile(r"/staff/$"))
