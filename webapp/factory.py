@@ -119,6 +119,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .formatting import register as register_formatting
+    from .links import row_link
     from .shell.context import template_helpers
     from .shell.navigation import navigation_html
 
@@ -127,6 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .shell.context import may
 
     app.jinja_env.globals["may"] = may
+    app.add_template_global(row_link)
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

@@ -32,6 +32,7 @@ from wtforms.widgets import Select as WTFormsSelect
 from wtforms.widgets import core as wtforms_widgets_core
 from wtforms.widgets.core import clean_key
 
+from webapp.i18n import WTFORMS_TRANSLATIONS, WTFormsTranslations
 from webapp.i18n import lazy_gettext as _l
 
 # C0 controls but tab, line feed and carriage return; DEL
@@ -96,9 +97,12 @@ WTFORMS_HTML_PARAMS = wtforms_widgets_core.html_params
 
 def install_widgets() -> None:
     """Every WTForms widget writes its attributes with :func:`html_params` (one process-wide
-    switch: the widgets look the function up in these two modules when they render)."""
+    switch: most widgets look the function up in these two modules when they render, inputs
+    and buttons keep it as a class attribute)."""
     wtforms_widgets.html_params = html_params
     wtforms_widgets_core.html_params = html_params
+    for widget in (wtforms_widgets_core.Input, wtforms_widgets_core.Button):
+        widget.html_params = staticmethod(html_params)
 
 
 class Select(WTFormsSelect):
@@ -129,6 +133,9 @@ class BackofficeForm(FlaskForm):
     whose select options declared as pairs become ``SelectChoice``."""
 
     class Meta:
+        def get_translations(self, form: Any) -> WTFormsTranslations:
+            return WTFORMS_TRANSLATIONS
+
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
             choices = unbound_field.kwargs.get("choices")
             if isinstance(choices, list | tuple) and not all(

@@ -23,10 +23,12 @@ def wtforms_own_markup():
     """WTForms' widgets with their own ``html_params`` for a moment (the app installs ours)."""
     installed = core.html_params
     core.html_params = WTFORMS_HTML_PARAMS
+    core.Input.html_params = core.Button.html_params = staticmethod(WTFORMS_HTML_PARAMS)
     try:
         yield
     finally:
         core.html_params = installed
+        core.Input.html_params = core.Button.html_params = staticmethod(installed)
 
 
 @given(st.dictionaries(names, values, max_size=6))
@@ -45,3 +47,12 @@ def test_options_are_written_as_wtforms_writes_them(value, label, selected, rend
     ours = Select.render_option(choice)
     with wtforms_own_markup():
         assert ours == WTFormsSelect.render_option(choice)
+
+
+def test_inputs_and_buttons_use_ours_too():
+    """They keep ``html_params`` as a class attribute, bound when WTForms was imported."""
+    from webapp.forms import install_widgets
+
+    install_widgets()
+    assert core.Input.html_params is html_params
+    assert core.Button.html_params is html_params
