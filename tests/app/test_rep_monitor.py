@@ -95,6 +95,21 @@ def test_a_long_list_shows_the_oldest_and_counts_the_rest(viewer, api, teams, mo
     assert f"de {len(expected)}" in text_of(html) and "payment_method=PPD" in html
 
 
+def test_the_report_is_built_once_per_copy_and_day(viewer, teams, monkeypatch):
+    import webapp.rep.routes as rep_routes
+
+    built = []
+    build = rep_routes.monitor.build
+    monkeypatch.setattr(rep_routes.monitor, "build", lambda *a: built.append(a) or build(*a))
+    panel = {"HX-Request": "true", "HX-Target": "rep-report"}
+    first = viewer.get(_base(teams), query_string={"refresh": "1"}, headers=panel)
+    again = [viewer.get(_base(teams), headers=panel) for _ in range(3)]
+    assert len(built) == 1
+    assert {page.get_data(as_text=True) for page in again} == {first.get_data(as_text=True)}
+    viewer.get(_base(teams), query_string={"refresh": "1"}, headers=panel)  # a new copy
+    assert len(built) == 2
+
+
 # -- the copy: served at hand, refreshed once, decoded once ----------------------------------
 
 WALKS = ("/v2/invoices/income", "/v2/invoices/payment", "/v2/payments")
