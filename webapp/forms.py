@@ -9,9 +9,10 @@ the field, the value is kept without the offending characters, and the view neve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -78,6 +79,13 @@ def select_choices(choices: Any) -> list[SelectChoice]:
     return [c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in choices]
 
 
+class DeclaredChoices(tuple):
+    """A select's options as its form class declares them: fixed for the life of the process,
+    so their markup can be kept (:class:`Select`)."""
+
+    __slots__ = ()
+
+
 def html_params(**kwargs: Any) -> Markup:
     """WTForms' ``html_params``, the same markup without a ``Markup.format`` per attribute
     (which was most of the CPU of rendering a form): installed by :func:`install_widgets`."""
@@ -105,10 +113,54 @@ def install_widgets() -> None:
         widget.html_params = staticmethod(html_params)
 
 
+OPTIONS_KEPT = 4096  # rendered option lists kept per process (options × languages × value)
+
+
 class Select(WTFormsSelect):
     """WTForms' select, its plain options written directly (the same markup): through
     ``html_params`` per option, a form of catalogue selects cost more than the rest of its
-    page (settings: 24 selects, 100 options)."""
+    page (settings: 24 selects, 100 options). The options of a select whose form declares
+    them (:class:`DeclaredChoices`) are written once per language and chosen value and kept:
+    they are the same on every page that shows them."""
+
+    def __init__(self, multiple: bool = False) -> None:
+        super().__init__(multiple)
+        self._options: dict[tuple, tuple[DeclaredChoices, str]] = {}
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        choices = field.choices
+        if (
+            self.multiple
+            or type(choices) is not DeclaredChoices
+            or type(field).iter_choices is not SelectField.iter_choices
+            or not _hashable(field.data)
+        ):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = field.flags
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name):
+                kwargs[name] = getattr(flags, name)
+        return (
+            Markup(f"<select {html_params(name=field.name, **kwargs)}>")
+            + self._markup(field, choices)
+            + Markup("</select>")
+        )
+
+    def _markup(self, field: Field, choices: DeclaredChoices) -> Markup:
+        # the entry holds the choices themselves: their id cannot be reused while it is kept
+        key = (id(choices), str(get_locale()), field.coerce, field.data)
+        kept = self._options.get(key)
+        if kept is None or kept[0] is not choices:
+            if len(self._options) >= OPTIONS_KEPT:
+                self._options.clear()
+            render = type(self)._dispatch_render_option()
+            if field.has_groups():
+                markup = "".join(_grouped(field, render))
+            else:
+                markup = "".join(render(choice) for choice in field._iter_choices_normalized())
+            kept = self._options[key] = (choices, markup)
+        return Markup(kept[1])
 
     @classmethod
     def render_option(cls, choice: Choice, **kwargs: Any) -> Markup:
@@ -125,6 +177,24 @@ class Select(WTFormsSelect):
         return cls.render_option
 
 
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _grouped(field: Field, render: Callable[[Choice], str]) -> Iterator[str]:
+    """Options in their ``<optgroup>``s, as WTForms writes them."""
+    for optgroup, choices in field._iter_groups_normalized():
+        if optgroup is not None:
+            yield f"<optgroup {html_params(label=optgroup)}>"
+        yield from (render(choice) for choice in choices)
+        if optgroup is not None:
+            yield "</optgroup>"
+
+
 SELECT = Select()
 
 
@@ -138,13 +208,14 @@ class BackofficeForm(FlaskForm):
 
         def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
             choices = unbound_field.kwargs.get("choices")
-            if isinstance(choices, list | tuple) and not all(
-                isinstance(c, SelectChoice) for c in choices
-            ):  # once per declared field: the class keeps the converted options
-                unbound_field.kwargs["choices"] = select_choices(choices)
+            if isinstance(choices, list | tuple) and type(choices) is not DeclaredChoices:
+                # once per declared field: the class keeps the converted options
+                choices = unbound_field.kwargs["choices"] = DeclaredChoices(select_choices(choices))
             if unbound_field.field_class is SelectField:
                 unbound_field.kwargs.setdefault("widget", SELECT)
             field = unbound_field.bind(form=form, **options)
+            if type(choices) is DeclaredChoices:  # WTForms copies them into a list per form
+                field.choices = choices
             # a new list on this instance: the class's validators stay as declared
             field.validators = [NoControlCharacters(), *field.validators]
             return field
