@@ -495,3 +495,22 @@ def test_filename_from_disposition() -> None:
     assert filename_from("attachment; filename*=UTF-8''fa%C3%B1a.xml") == "faña.xml"
     assert filename_from(None, "http://h/files/tok.pdf?sig=1") == "tok.pdf"
     assert filename_from('attachment; filename="../../etc/passwd"') == ".._.._etc_passwd"
+
+
+def test_subtrees_left_unwalked_have_no_time_in_the_contract() -> None:
+    """``teams`` (a user's memberships, 5,000 for a partner's owner) is not walked: the
+    contract's UserTeam has no time field, and none is converted in it."""
+    import yaml
+
+    from tests.support.paths import OPENAPI_PATH
+    from webapp.gigstack.timestamps import TIME_FIELDS, UNTIMED_FIELDS
+
+    schemas = yaml.safe_load(OPENAPI_PATH.read_text())["components"]["schemas"]
+    assert {"teams"} == UNTIMED_FIELDS
+    assert schemas["User"]["properties"]["teams"]["items"] == {
+        "$ref": "#/components/schemas/UserTeam"
+    }
+    assert not TIME_FIELDS & set(schemas["UserTeam"]["properties"])
+    memberships = [{"team_id": "team_1", "team_name": "Uno", "role": "admin"}]
+    user = normalize_times({"id": "u", "created_at": S0, "teams": memberships})
+    assert user == {"id": "u", "created_at": T0, "teams": memberships}

@@ -42,6 +42,12 @@ TIME_FIELDS: frozenset[str] = frozenset(
 #: Subtrees holding the caller's own free-form data: their keys are not API fields.
 OPAQUE_FIELDS: frozenset[str] = frozenset({"metadata"})
 
+#: Subtrees whose schema has no time in it, not walked: a user's ``teams`` (UserTeam: id, name,
+#: role) is one entry per team, 5,000 for a partner's owner.
+UNTIMED_FIELDS: frozenset[str] = frozenset({"teams"})
+
+_NOT_WALKED = OPAQUE_FIELDS | UNTIMED_FIELDS
+
 
 def to_datetime(value: Any) -> datetime | None:
     """Turn any time form the API uses into an aware UTC datetime.
@@ -111,7 +117,7 @@ def _walk(obj: Any, names: frozenset[str]) -> Any:
     if isinstance(obj, dict):
         out: dict[str, Any] = {}
         for key, value in obj.items():
-            if key in OPAQUE_FIELDS:
+            if key in _NOT_WALKED:
                 out[key] = value
             elif key in names and not isinstance(value, list | bool):
                 try:
