@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from flask import g, request
+from flask import g, request, url_for
 from flask_login import current_user
 
 from webapp.auth.access import safe_next
@@ -19,7 +20,7 @@ from . import scope
 
 ROLE_LABELS = {"admin": _l("Administrator"), "operator": _l("Operator"), "viewer": _l("Viewer")}
 # search results the switcher shows at most ("N more: refine the search" beyond)
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 20
 
 
 @dataclass
@@ -39,6 +40,14 @@ class TeamOptions:
     @property
     def pins_left(self) -> bool:
         return len(self.pinned_ids) < PINNED_LIMIT
+
+    @cached_property
+    def pin_url(self) -> str:
+        return url_for("shell.pin")
+
+    @cached_property
+    def unpin_url(self) -> str:
+        return url_for("shell.unpin")
 
 
 @dataclass

@@ -34,7 +34,7 @@ def home():
 @signed_in
 def team_options():
     """The switcher's options: the teams a search finds (name, legal name, RFC or id, accents
-    and case aside; 50 at most), or without one the pinned and recent teams."""
+    and case aside; 20 at most), or without one the pinned and recent teams."""
     query = request.args.get("q", "")[:100]
     index, _allowed = scope.allowed_index()
     return render_template("shell/_team_options.html", options=context.team_options(index, query))

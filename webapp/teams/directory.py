@@ -36,7 +36,7 @@ bp.verbs = ("export_csv", "regime_options")
 
 NEW = Screen("teams/new.html", "teams/_form.html", "team-form")
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # rows a page shows, as every list of the dashboard
 
 
 def _csd(team: TeamChoice):
