@@ -1,4 +1,4 @@
-"""The back office's own database (staff, audit) and its migrations (Flask-Migrate/Alembic)."""
+"""The back office's own database (staff, audit, jobs) and its migrations (Flask-Migrate)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         )
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
+    from webapp.jobs import models as _jobs_models  # noqa: F401
 
     db.init_app(app)
     if click.get_current_context(silent=True) is not None:  # `flask db …` and other commands
