@@ -67,6 +67,26 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "REP_DEADLINE_DAY": (int, 5),
     # how far back the REP monitor reads payments and complements
     "REP_LOOKBACK_DAYS": (int, 180),
+    # background jobs (webapp/jobs): where the queue lives — redis://…, sqlite:///path or
+    # memory:// — default REDIS_URL, else a SQLite file under instance/
+    "JOBS_QUEUE_URL": (str, None),
+    # gigstack calls a job keeps in flight per team, and started per second by all workers
+    "JOBS_TEAM_CONCURRENCY": (int, 4),
+    "JOBS_RATE_PER_SECOND": (float, 20.0),
+    # a running job's lease: renewed every third of it; one not renewed is taken over
+    "JOBS_LEASE_SECONDS": (float, 30.0),
+    # a job paused on gigstack (breaker open, 429) this long in all ends as failed
+    "JOBS_PAUSE_LIMIT_SECONDS": (float, 900.0),
+    # files jobs make: kept this many days, then deleted by a periodic job
+    "JOBS_FILES_DAYS": (int, 7),
+    # files jobs make, on S3-compatible storage when a bucket is set (else under instance/)
+    "FILES_S3_BUCKET": (str, None),
+    "FILES_S3_ENDPOINT_URL": (str, None),
+    "FILES_S3_REGION": (str, None),
+    "FILES_S3_ACCESS_KEY_ID": (str, None),
+    "FILES_S3_SECRET_ACCESS_KEY": (str, None),
+    # the local folder of those files when no bucket is set (default instance/job-files)
+    "FILES_DIR": (str, None),
 }
 
 
@@ -137,6 +157,8 @@ class TestingConfig(Config):
     # a real hash, cheaper: the suite signs in hundreds of times
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     DATABASE_URL = "sqlite://"
+    # jobs wait in this process's memory until a test runs them (tests/app/jobs.py)
+    JOBS_QUEUE_URL = "memory://"
 
 
 class ProductionConfig(Config):

@@ -32,7 +32,9 @@ def safe_cell(value: Any) -> str:
 ROWS_PER_CHUNK = 200
 
 
-def _lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV's text a chunk of ``ROWS_PER_CHUNK`` rows at a time: the header after the
+    BOM, every cell through :func:`safe_cell` (a response, or a file a job writes)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -64,7 +66,7 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
     """
     stamp = datetime.now(MEXICO_CITY).strftime("%Y%m%d-%H%M")
     app = current_app._get_current_object()
-    lines = _lines(header, rows)
+    lines = csv_lines(header, rows)
 
     def body() -> Iterator[str]:
         while True:

@@ -65,9 +65,9 @@ def test_a_csv_streams_in_chunks_of_rows_not_a_chunk_per_row():
     from webapp import exports
 
     rows = [[n, f"=formula {n}"] for n in range(exports.ROWS_PER_CHUNK * 2 + 7)]
-    chunks = list(exports._lines(["n", "text"], iter(rows)))
+    chunks = list(exports.csv_lines(["n", "text"], iter(rows)))
     assert chunks[0] == "\ufeffn,text\r\n"
     assert len(chunks) == 1 + 3
     lines = "".join(chunks[1:]).splitlines()
     assert lines == [f"{n},'=formula {n}" for n in range(len(rows))]
-    assert list(exports._lines(["n"], iter([]))) == ["\ufeffn\r\n"]
+    assert list(exports.csv_lines(["n"], iter([]))) == ["\ufeffn\r\n"]

@@ -74,6 +74,10 @@ ACTIONS: frozenset[str] = frozenset(
         "webhook.create",
         "webhook.update",
         "webhook.delete",
+        # background jobs (webapp/jobs): started by staff, ended by a worker
+        "job.start",
+        "job.retry",
+        "job.finish",
     }
 )
 

@@ -1,0 +1,71 @@
+"""A job's audit rows and its checks of who started it: recorded as ``job.start`` when a staff
+member starts it (the web request) and ``job.finish`` when a worker ends it, with its counts;
+a worker checks the starter may still do it (still active, same role, same teams) before
+each run, so a job taken over after a restart never outlives a colleague's access."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from webapp.audit import record
+from webapp.auth.models import Staff
+from webapp.auth.roles import Role
+from webapp.extensions import db
+
+from .models import FINISHED, Job
+
+if TYPE_CHECKING:
+    from .kinds import JobKind
+
+
+def counts(job: Job) -> str:
+    """``ok 120, skipped 1, failed 2 of 123``: the audit reason of an ended job."""
+    return f"ok {job.ok}, skipped {job.skipped}, failed {job.failed} of {job.total}"
+
+
+def started(job: Job, description: str) -> None:
+    record(
+        "job.start",
+        team=job.team,
+        object_type="job",
+        object_id=str(job.id),
+        reason=f"{job.kind}: {description}",
+    )
+
+
+def retried(job: Job, items: int) -> None:
+    record(
+        "job.retry",
+        team=job.team,
+        object_type="job",
+        object_id=str(job.id),
+        reason=f"{job.kind}: {items} failed item(s) again",
+    )
+
+
+def ended(job: Job) -> None:
+    staff = db.session.get(Staff, job.staff_id) if job.staff_id else None
+    record(
+        "job.finish",
+        team=job.team,
+        object_type="job",
+        object_id=str(job.id),
+        outcome="ok" if job.status == FINISHED else (job.error or "failed")[:64],
+        reason=f"{job.kind}: {counts(job)}",
+        staff=staff,
+        actor=job.actor,
+    )
+
+
+def check_allowed(job: Job, kind: JobKind) -> None:
+    """Raise ``JobFailed`` when the starter may no longer run this job."""
+    from .runner import JobFailed
+
+    staff = db.session.get(Staff, job.staff_id) if job.staff_id else None
+    if staff is None or not staff.active:
+        raise JobFailed("staff_inactive")
+    if not staff.can(Role(kind.role)):
+        raise JobFailed("role")
+    teams = [job.team] if job.team else list(job.params.get("teams") or [])
+    if not all(staff.may_use_team(team) for team in teams):
+        raise JobFailed("team_out_of_scope")

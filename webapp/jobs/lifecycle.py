@@ -1,0 +1,89 @@
+"""Starting a job and retrying its failed items: what the web does (the worker does the rest).
+
+Both are audited (``job.start``, ``job.retry``) and both only queue: the page answers at
+once with the job's widget, whatever the job's size.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from flask_login import current_user
+
+from webapp.clock import utcnow
+from webapp.extensions import db
+
+from . import audit_rows
+from .kinds import JobKind
+from .models import ENDED, FAILED, PENDING, PLAN, QUEUED, Job, JobItem
+from .queue import REQUEUE_AFTER_SECONDS
+
+
+def start(kind: JobKind, *, team: str | None, params: dict[str, Any], description: str) -> Job:
+    """Queue a job of ``kind`` for the signed-in staff member; the files it makes will be in
+    their language."""
+    job = Job(
+        kind=kind.name,
+        team=team,
+        staff_id=current_user.id,
+        actor=current_user.email,
+        locale=str(get_locale() or "es_MX"),
+        params=params,
+        state={},
+        status=QUEUED,
+        phase=PLAN,
+        lease_until=utcnow() + timedelta(seconds=REQUEUE_AFTER_SECONDS),
+    )
+    db.session.add(job)
+    db.session.commit()
+    audit_rows.started(job, description)
+    current_app.extensions["jobs"].enqueue(job.id)
+    return job
+
+
+def retryable(job: Job) -> bool:
+    """An ended job with failed items (or that failed as a whole) whose files still exist."""
+    return job.ended and not job.files_deleted and (job.failed > 0 or job.status == FAILED)
+
+
+def retry_failed(job: Job) -> int | None:
+    """Send the failed items again (the others stay as they are); None when the job cannot
+    be retried now (still running, retried meanwhile in another tab, files deleted)."""
+    if not retryable(job):
+        return None
+    again = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job.id, Job.status.in_(ENDED))
+        .values(
+            status=QUEUED,
+            error=None,
+            finished_at=None,
+            notified=False,
+            current=None,
+            paused_seconds=0.0,
+            lease_owner=None,
+            lease_until=utcnow() + timedelta(seconds=REQUEUE_AFTER_SECONDS),
+        )
+    )
+    if again.rowcount != 1:
+        db.session.rollback()
+        return None
+    items = db.session.execute(
+        sa.update(JobItem)
+        .where(JobItem.job_id == job.id, JobItem.status == FAILED)
+        .values(status=PENDING, message=None)
+    ).rowcount
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job.id)
+        .values(done=Job.done - items, failed=Job.failed - items)
+    )
+    db.session.commit()
+    db.session.refresh(job)
+    audit_rows.retried(job, items)
+    current_app.extensions["jobs"].enqueue(job.id)
+    return items
