@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     _register_upstream(app)
     _register_auth(app)
+    _register_jobs(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     install_widgets()
@@ -72,12 +73,24 @@ def _register_auth(app: Flask) -> None:
     team_list.init_app(app)
 
 
+def _register_jobs(app: Flask) -> None:
+    """The queue, file store and limits of background jobs; a job that ended says so once."""
+    from .jobs import notices, queue
+
+    queue.init_app(app)
+    app.before_request(notices.flash_ended_jobs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .catalogs.routes import bp as catalogs_bp
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
     from .invoices.routes import bp as invoices_bp
+    from .jobs.routes import all_bp as all_jobs_bp
+    from .jobs.routes import bp as jobs_bp
+    from .month.routes import bp as exports_bp
+    from .month.routes import partner_bp as partner_exports_bp
     from .payments.routes import bp as payments_bp
     from .receipts.routes import bp as receipts_bp
     from .rep.routes import bp as rep_bp
@@ -107,8 +120,12 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
         rep_bp,
         catalogs_bp,
+        jobs_bp,
+        exports_bp,
     ):
         app.register_blueprint(blueprint)
+    app.register_blueprint(all_jobs_bp)
+    app.register_blueprint(partner_exports_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)

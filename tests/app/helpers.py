@@ -131,3 +131,9 @@ def payment_form(client_id: str, **over: str) -> dict[str, str]:
         "action": "save",
         **over,
     }
+
+
+def run_jobs(app) -> int:
+    """Run what the app queued, here and now, as a worker would (the testing queue is this
+    process's memory): how many queue messages ran."""
+    return app.extensions["jobs"].drain()

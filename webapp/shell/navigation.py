@@ -48,6 +48,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Receipts"), "receipts.index", "receipts"),
     NavItem(_l("Webhooks"), "webhooks.index", "webhooks"),
     NavItem(_l("REP monitor"), "rep.index", "rep"),
+    NavItem(_l("Jobs"), "jobs.index", ("jobs", "exports", "all_jobs", "partner_exports")),
     NavItem(_l("Audit"), "audit.index", "audit"),
     NavItem(_l("Staff"), "staff.index", "staff", admin_only=True),
 )
