@@ -28,6 +28,11 @@ def init_app(app: Flask) -> None:
             "SQLALCHEMY_ENGINE_OPTIONS",
             {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}},
         )
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        # a file shared by the web server and the jobs worker (make run): readers do not wait
+        # for a writer (WAL), and a writer waits its turn instead of failing at once
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        _on_connect_sqlite_wal()
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.jobs import models as _jobs_models  # noqa: F401
@@ -35,6 +40,22 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     if click.get_current_context(silent=True) is not None:  # `flask db …` and other commands
         migrations(app)
+
+
+def _on_connect_sqlite_wal() -> None:
+    """Every new SQLite file connection in WAL mode (once per process)."""
+    if getattr(_on_connect_sqlite_wal, "done", False):
+        return
+    import sqlite3
+
+    @sa.event.listens_for(sa.Engine, "connect")
+    def _wal(connection, _record) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            name = connection.execute("PRAGMA database_list").fetchone()[2]
+            if name:  # a file, not memory
+                connection.execute("PRAGMA journal_mode=WAL")
+
+    _on_connect_sqlite_wal.done = True
 
 
 def migrations(app: Flask) -> None:

@@ -10,6 +10,8 @@ again with Redis as the shared state (throttle counts, caches): every app the te
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,10 +64,12 @@ def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
         built = _BUILT.pop()
         with built.app_context():
             db.engine.dispose()
+        shutil.rmtree(built.config["FILES_DIR"], ignore_errors=True)
 
 
 def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
-    """A testing app on ``api_url`` with a migrated, empty database.
+    """A testing app on ``api_url`` with a migrated, empty database and a folder of its own
+    for the files its jobs make.
 
     In-memory SQLite gets a copy of the session's migrated template; the ``databases``
     variant's PostgreSQL was migrated and emptied for this test by :func:`store_variant`; any
@@ -77,6 +81,7 @@ def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
                 "GIGSTACK_SANDBOX_URL": api_url,
                 "GIGSTACK_SANDBOX_KEY": key,
                 "WTF_CSRF_ENABLED": True,
+                "FILES_DIR": tempfile.mkdtemp(prefix="job-files-"),
                 **_STORES,
                 **overrides,
             }

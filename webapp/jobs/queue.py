@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
 
 from webapp.clock import utcnow
 from webapp.extensions import db
@@ -78,6 +79,8 @@ class JobQueue:
         self.run_task = self.huey.task(name="run_job")(self._run)
         self.huey.periodic_task(crontab(), name="send_waiting_jobs")(self.send_waiting)
         self.huey.periodic_task(crontab(minute="*/15"), name="delete_old_files")(self._clean)
+        # a worker that (re)starts goes on at once with the jobs its predecessor left
+        self.huey.on_startup(name="send_waiting_jobs")(self.send_waiting)
 
     # -- what the web does --------------------------------------------------------------
 
@@ -125,17 +128,39 @@ class JobQueue:
             ran += 1
         return ran
 
-    def consumer(self, workers: int = 1) -> Any:
+    def consumer(self, workers: int = 1) -> Consumer:
         """Huey's consumer for ``python -m webapp.jobs``: job threads plus the scheduler of
-        the periodic upkeep; SIGTERM (a deploy) lets it hand running jobs back first."""
-        return self.huey.create_consumer(
+        the periodic upkeep."""
+        return WorkerConsumer(
+            self.huey,
+            self.stopping,
             workers=workers,
             worker_type="thread",
             periodic=True,
             initial_delay=0.1,
             max_delay=1.0,
-            check_worker_health=True,
+            graceful_signal="TERM",
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
+
+
+# SIGTERM (a deploy, a dyno restart) to SIGKILL is 30 s on Heroku: running jobs hand
+# themselves back at their next step, well within it
+SHUTDOWN_SECONDS = 20.0
+
+
+class WorkerConsumer(Consumer):
+    """Huey's consumer, which also tells running jobs the worker is stopping: SIGTERM and
+    SIGINT make each hand its job back to the queue at its next step (another worker, or this
+    one restarted, goes on with it), instead of being cut off mid-item."""
+
+    def __init__(self, huey: Any, stopping: threading.Event, **options: Any) -> None:
+        self._jobs_stopping = stopping
+        super().__init__(huey, **options)
+
+    def _handle_signal(self, signum: int, frame: Any) -> None:  # huey's signal handler
+        self._jobs_stopping.set()
+        super()._handle_signal(signum, frame)
 
 
 def init_app(app: Flask) -> None:

@@ -84,7 +84,7 @@ def type_label(code: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return {"valid": _("Valid"), "cancelled": _("Cancelled")}.get(status, status)
+    return {"valid": _("Valid (in force)"), "cancelled": _("Cancelled")}.get(status, status)
 
 
 def row(cfdi: dict[str, Any], listed: dict[str, Any]) -> list[Any]:
