@@ -24,7 +24,7 @@ pytestmark = pytest.mark.databases
 GOOD = {
     "legal_name": "COMERCIALIZADORA DEL BAJIO",
     "name": "Bajío",
-    "tax_id": "CBA150101AB1",
+    "tax_id": "CBA150101AB0",
     "tax_system": "601",
     "use": "G03",
     "zip": "37000",
@@ -154,7 +154,7 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, res
     first = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     second = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     assert first.status_code == second.status_code == 302
-    made = stored("clients", teams["partner"], tax_id="CBA150101AB1")
+    made = stored("clients", teams["partner"], tax_id="CBA150101AB0")
     assert len(made) == 1 and made[0]["address"]["zip"] == "37000"
     assert first.headers["Location"] == f"{_base(teams)}{made[0]['id']}"
     assert audit_rows(app, "client.create")[-1].object_id == made[0]["id"]
@@ -164,6 +164,9 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, res
     ("changes", "field", "message"),
     [
         ({"tax_id": "CBA15"}, "tax_id", "Un RFC tiene 12 caracteres"),
+        ({"tax_id": "CBA991332AB1"}, "tax_id", "no son una fecha real"),  # month 13, day 32
+        ({"tax_id": "CBA150101AB1"}, "tax_id", "no es el dígito verificador del SAT"),
+        ({"tax_system": ""}, "tax_system", "Elige el régimen fiscal"),
         ({"tax_system": "612"}, "tax_system", "El régimen 612 no es para persona moral."),
         ({"use": "D01"}, "use", "El uso D01 no se permite para el régimen 601."),
         ({"zip": "3700"}, "zip", "El código postal tiene 5 dígitos."),
@@ -184,6 +187,39 @@ def test_bad_input_is_said_on_its_field_with_no_call(
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
+def test_a_regime_that_still_fits_the_rfc_typed_is_kept_the_others_dropped(operator, teams):
+    def fiscal(rfc: str, regime: str, use: str) -> str:
+        query = {"tax_id": rfc, "tax_system": regime, "use": use}
+        return operator.get(
+            _base(teams) + "new", query_string=query, headers=htmx_headers("fiscal-fields")
+        ).get_data(as_text=True)
+
+    def chosen(html: str, name: str) -> str | None:
+        found = re.search(rf'id="{name}".*?<option selected value="([^"]*)"', html, re.S)
+        return found and found.group(1)
+
+    kept = fiscal("FUNK671228PH6", "612", "D01")  # 612 fits a persona física
+    assert (chosen(kept, "tax_system"), chosen(kept, "use")) == ("612", "D01")
+    dropped = fiscal("EKU9003173C9", "612", "D01")  # not a persona moral's regime
+    assert not chosen(dropped, "tax_system")
+    assert "El régimen 612 no es para persona moral." in field_error(dropped, "tax_system")
+    uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', dropped.split('id="use"')[1])
+    assert "G03" in uses and "D01" not in uses  # the uses of a persona moral, not of 612
+
+
+def test_only_the_cfdi_40_uses_the_regime_allows_are_offered(operator, teams):
+    fragment = operator.get(
+        _base(teams) + "new",
+        query_string={"tax_id": "FUNK671228PH6", "tax_system": "605"},
+        headers=htmx_headers("fiscal-fields"),
+    ).get_data(as_text=True)
+    uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', fragment.split('id="use"')[1])
+    assert "P01" not in uses and "G03" not in uses  # 605 (sueldos) takes no G03
+    assert {"D01", "S01", "CN01"} <= set(uses)
+    refused = post_form(operator, _base(teams) + "new", {**GOOD, "use": "P01"}, htmx="client-form")
+    assert "Elige un uso de CFDI de la lista" in field_error(refused.get_data(as_text=True), "use")
+
+
 def test_generic_rfc_fixes_regime_and_use(operator, teams):
     fragment = operator.get(
         _base(teams) + "new",
@@ -194,7 +230,7 @@ def test_generic_rfc_fixes_regime_and_use(operator, teams):
     assert re.findall(r'<option[^>]*value="(\d+)"', fragment.split('id="use"')[0]) == ["616"]
     assert "RFC genérico" in fragment
     uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', fragment.split('id="use"')[1])
-    assert set(uses) <= {"S01", "CP01", "P01"}
+    assert set(uses) <= {"S01", "CP01"}
 
 
 def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.databases
 NEW_TEAM = {
     "alias": "Panadería Lupita",
     "legal_name": "PANADERIA LUPITA",
-    "tax_id": "PLU200101AB1",
+    "tax_id": "PLU200101AB5",
     "tax_system": "601",
     "zip": "06700",
     "city": "Ciudad de México",
@@ -41,7 +41,7 @@ def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, stored
     assert answer.status_code == 302
     [team] = _teams_named(stored, "PANADERIA LUPITA")
     assert answer.headers["Location"] == f"/teams/{team['id']}/"
-    assert team["tax_id"] == "PLU200101AB1" and team["address"]["zip"] == "06700"
+    assert team["tax_id"] == "PLU200101AB5" and team["address"]["zip"] == "06700"
     assert team["brand"]["alias"] == "Panadería Lupita"
     # the directory knows it at once (its copy was dropped)
     assert team["id"] in operator.get("/teams/?q=lupita").get_data(as_text=True)
@@ -81,6 +81,8 @@ def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator,
     ("field", "value", "message"),
     [
         ("tax_id", "ABC", "Un RFC tiene 12 caracteres"),
+        ("tax_id", "PLU991332AB1", "no son una fecha real"),
+        ("tax_id", "PLU200101AB1", "no es el dígito verificador del SAT"),
         ("zip", "0670", "El código postal tiene 5 dígitos."),
         ("zip", "00003", "00003 no es un código postal del catálogo del SAT."),
         ("tax_system", "612", "El régimen 612 no es para persona moral."),
@@ -122,13 +124,13 @@ def test_gigstacks_refusal_lands_on_the_field(app, operator, stored, restore_san
     assert audit_rows(app, "team.create")[-1].outcome != "ok"
     # the same form can be corrected and sent again (the token was released)
     retry = post_form(
-        operator, "/teams/new", {**data, "tax_id": "PLU200101AB1", "tax_system": "601"}
+        operator, "/teams/new", {**data, "tax_id": "PLU200101AB5", "tax_system": "601"}
     )
     assert retry.status_code == 302
 
 
 def test_regime_picker_follows_the_rfc(viewer):
-    moral = viewer.get("/teams/regimes?tax_id=PLU200101AB1").get_data(as_text=True)
+    moral = viewer.get("/teams/regimes?tax_id=PLU200101AB5").get_data(as_text=True)
     fisica = viewer.get("/teams/regimes?tax_id=FUNK671228PH6").get_data(as_text=True)
     assert 'value="601"' in moral and 'value="612"' not in moral
     assert 'value="612"' in fisica and 'value="601"' not in fisica

@@ -28,7 +28,7 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.domain.rfc import GENERIC_RFCS, rfc_person
+from webapp.domain.rfc import GENERIC_RFCS, rfc_person, rfc_problem
 from webapp.exports import csv_response
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
@@ -221,7 +221,7 @@ def problems(client: dict[str, Any]) -> list[str]:
     rfc = client.get("tax_id") or ""
     if not rfc:
         found.append(_("No RFC."))
-    elif rfc not in GENERIC_RFCS and rfc_person(rfc) is None:
+    elif rfc_problem(rfc) in ("shape", "date"):  # a date no calendar has is no RFC either
         found.append(_("The RFC %(rfc)s is not well formed.", rfc=rfc))
     if not client.get("legal_name"):
         found.append(_("No legal name."))
@@ -376,8 +376,10 @@ def _client_form(data: dict[str, Any] | None = None) -> ClientForm:
     typed so far, or a fresh one with ``data``."""
     if request.method == "GET" and request.args:
         form = ClientForm(request.args, meta={"csrf": False})
-    else:
-        form = ClientForm(data=data)
+        form.offer_choices()
+        form.drop_unfitting()
+        return form
+    form = ClientForm(data=data)
     form.offer_choices()
     return form
 

@@ -56,12 +56,14 @@ def report(
         if not (client.get("address") or {}).get("zip"):
             blocking.append(_("The client has no fiscal postal code."))
         regime = client.get("tax_system")
-        use = catalogs.get("cfdi_uses", form.use.data or "")
-        if form.use.data and regime and use and regime not in (use.get("regimes") or []):
+        use = form.use.data
+        if use and catalogs.get("cfdi_uses", use) not in catalogs.current_uses():
+            blocking.append(_("%(use)s is not a CFDI use of SAT's current catalogue.", use=use))
+        elif use and regime and catalogs.get("cfdi_uses", use) not in catalogs.current_uses(regime):
             blocking.append(
                 _(
                     "Use %(use)s is not allowed for the client's regime %(regime)s.",
-                    use=form.use.data,
+                    use=use,
                     regime=regime,
                 )
             )
@@ -121,13 +123,9 @@ def report(
 def set_choices(form: InvoiceForm, client: dict | None, series: list[dict]) -> None:
     """Uses allowed for the client's regime (its own preselected), payment forms (PPD: 99),
     the team's series with their next folio (egress: the team's credit-note series first)."""
-    regime = (client or {}).get("tax_system")
-    form.use.choices = [
-        (e["code"], f"{e['code']} — {e['name']}")
-        for e in catalogs.entries("cfdi_uses")
-        if not regime or regime in (e.get("regimes") or [])
-    ]
-    if not form.use.data and client and client.get("use"):
+    form.use.choices = catalogs.use_choices((client or {}).get("tax_system"))
+    offered = {code for code, _label in form.use.choices}
+    if not form.use.data and client and client.get("use") in offered:
         form.use.data = client["use"]
     form.payment_form.choices = [
         (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("payment_forms")
