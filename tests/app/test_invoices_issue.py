@@ -96,6 +96,7 @@ def test_rows_are_added_and_removed_and_totals_follow(operator, stored, teams):
         ({"items-0-quantity": "0"}, "la cantidad debe ser mayor que 0"),
         ({"items-0-product_key": "99999999"}, "no es una clave de producto del SAT"),
         ({"use": "D01"}, "no se permite para el régimen 601"),
+        ({"use": "P01"}, "P01 no es un uso de CFDI del catálogo vigente del SAT"),
         ({"currency": "USD"}, "Escribe el tipo de cambio de USD"),
         ({"client_id": ""}, "Elige el cliente."),
     ],
@@ -109,6 +110,16 @@ def test_the_prestamp_report_blocks_what_the_form_can_check(
     assert answer.status_code == 422
     assert problem in text_of(answer.get_data(as_text=True))
     assert _invoice_count(api, teams["partner"]) == before
+
+
+def test_only_the_uses_of_the_clients_regime_are_offered(operator, stored, teams):
+    client = _client(stored, teams)  # regime 601
+    html = operator.get(_base(teams), query_string={"client_id": client["id"]}).get_data(
+        as_text=True
+    )
+    select = re.search(r'<select id="use" name="use">(.*?)</select>', html, re.S).group(1)
+    uses = re.findall(r'value="([A-Z0-9]+)"', select)
+    assert "G03" in uses and "P01" not in uses and "D01" not in uses
 
 
 def test_a_double_click_issues_one_invoice(app, operator, api, stored, teams, restore_sandbox):

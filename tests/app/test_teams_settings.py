@@ -37,6 +37,13 @@ def test_groups_show_current_values(viewer, stored, teams):
     assert "<fieldset disabled>" in html  # viewers read only
 
 
+def test_the_default_use_offers_only_cfdi_40_uses(viewer, teams):
+    html = viewer.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="use"[^>]*>(.*?)</select>', html, re.S).group(1)
+    uses = re.findall(r'value="([A-Z0-9]+)"', select)
+    assert {"G03", "D01", "CP01"} <= set(uses) and "P01" not in uses
+
+
 def test_only_changed_fields_are_sent_and_audited(
     app, operator, stored, teams, restore_sandbox, sandbox_requests
 ):
