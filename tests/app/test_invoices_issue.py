@@ -325,6 +325,10 @@ def test_item_rows_search_sat_keys_as_you_type(operator, teams):
     html = operator.get(_base(teams)).get_data(as_text=True)
     assert "/catalogs/product-keys?field=items-0-product_key" in html
     assert "/catalogs/unit-keys?field=items-0-unit_key" in html
+    # the inputs hold the search text until a key is picked: no key-sized maxlength
+    for name in ("items-0-product_key", "items-0-unit_key"):
+        tag = re.search(rf'<input[^>]*id="{name}"[^>]*>', html).group(0)
+        assert 'maxlength="80"' in tag, tag
     picks = operator.get(
         "/catalogs/product-keys",
         query_string={"field": "items-0-product_key", "items-0-product_key": "consultor"},

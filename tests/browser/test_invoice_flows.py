@@ -101,6 +101,28 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(
     shot("38-invoice-issued.png")
 
 
+def test_an_item_row_picks_its_keys_from_the_whole_text_with_enter(page, staff, teams, shot):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/invoices/new")
+    key = page.locator("#items-0-product_key")
+    key.press_sequentially("consultoria", delay=5)
+    expect(key).to_have_value("consultoria")  # not cut at a key's 8 characters
+    first = page.locator("#items-0-product_key-picks .pick").first
+    expect(first).to_contain_text("consultoría")
+    chosen = first.get_attribute("data-pick-value")
+    page.keyboard.press("Enter")
+    expect(key).to_have_value(chosen)
+    unit = page.locator("#items-0-unit_key")
+    unit.press_sequentially("unidad de servicio", delay=5)
+    expect(unit).to_have_value("unidad de servicio")  # not cut at 5
+    expect(page.locator("#items-0-unit_key-picks .pick").first).to_contain_text("E48")
+    shot("38b-item-unit-picker.png")
+    page.keyboard.press("Enter")
+    expect(unit).to_have_value("E48")
+    htmx_idle(page)
+    expect(page.locator(".invoice-item")).to_have_count(1)  # Enter added no row
+
+
 def test_issue_a_credit_note(page, staff, stored, teams, shot, restore_sandbox):
     invoice = _valid_income(stored, teams["partner"])[0]
     sign_in(page, *staff)

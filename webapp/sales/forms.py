@@ -24,6 +24,7 @@ from webapp.services.taxes import iva_choices, withholding_choices
 
 CURRENCIES = ("MXN", "USD", "EUR")
 MAX_ITEMS = 50
+SEARCH_TEXT = 80  # what a SAT key picker reads of its input (webapp.catalogs.sat)
 
 
 class ItemForm(Form):
@@ -34,8 +35,10 @@ class ItemForm(Form):
         _l("Quantity"), places=None, default=Decimal(1), validators=[Optional()]
     )
     unit_price = DecimalField(_l("Unit price"), places=None, validators=[Optional()])
-    product_key = StringField(_l("Product key"), validators=[Length(max=8)])
-    unit_key = StringField(_l("Unit key"), validators=[Length(max=5)])
+    # the picker's search text until a key is chosen (item_problems checks the key): no
+    # maxlength of a key, which cut "consultoria" to "consulto"
+    product_key = StringField(_l("Product key"), validators=[Length(max=SEARCH_TEXT)])
+    unit_key = StringField(_l("Unit key"), validators=[Length(max=SEARCH_TEXT)])
     iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16", validate_choice=False)
     iva_withheld = SelectField(
         _l("IVA withheld"),
