@@ -110,6 +110,27 @@ def test_certificate_of_another_rfc_is_refused_for_this_team(operator_on, teams,
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
 
 
+def test_another_taxpayers_expired_csd_is_told_both_the_rfc_first(
+    csd_app, operator_on, teams, sandbox_requests
+):
+    sandbox_requests.clear()
+    answer = _upload(
+        operator_on,
+        teams["eku"],
+        _file("csd_fisica_FUNK671228PH6_expired.cer"),
+        _file("csd_fisica_FUNK671228PH6_expired.key"),
+        PASSWORD,
+        htmx="csd-form",
+    )
+    said = field_error(answer.get_data(as_text=True), "certificate")
+    assert answer.status_code == 422
+    other = said.index("El certificado es del RFC FUNK671228PH6")
+    assert other < said.index("El certificado venció el")
+    assert not [r for r in sandbox_requests if "sat-connection" in r.path]
+    outcome = audit_rows(csd_app, "team.upload_csd")[-1].outcome
+    assert outcome == "refused_locally:other_rfc,expired"
+
+
 def test_missing_files_and_password_are_each_said(operator_on, teams):
     html = _upload(operator_on, teams["eku"], None, None, "").get_data(as_text=True)
     assert "Elige el archivo del certificado (.cer)." in field_error(html, "certificate")
