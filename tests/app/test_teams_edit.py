@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form
+from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, text_of
 
 pytestmark = pytest.mark.databases
 
@@ -48,6 +48,27 @@ def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, stored
     assert operator.get(answer.headers["Location"]).status_code == 200
     [entry] = audit_rows(app, "team.create")
     assert entry.outcome == "ok" and entry.object_id == team["id"]
+
+
+def test_a_second_team_with_an_rfc_the_account_has_asks_first(
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
+):
+    kemper = stored.team(teams["eku"])  # EKU9003173C9, already a team of this account
+    operator.get("/teams/")  # the shared team list at hand
+    data = {**_form(operator, "/teams/new"), **NEW_TEAM, "tax_id": "EKU9003173C9"}
+    sandbox_requests.clear()
+    asked = post_form(operator, "/teams/new", data, htmx="team-form")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Otro equipo de esta cuenta ya tiene el RFC EKU9003173C9" in text_of(html)
+    assert f'href="/teams/{kemper["id"]}/"' in html
+    assert not sandbox_requests  # the list at hand: no walk of gigstack, nothing created
+    assert not _teams_named(stored, "PANADERIA LUPITA")
+    made = post_form(operator, "/teams/new", {**data, "same_rfc": "EKU9003173C9"})
+    assert made.status_code == 302
+    [team] = _teams_named(stored, "PANADERIA LUPITA")
+    assert team["tax_id"] == "EKU9003173C9"
+    assert [e.object_id for e in audit_rows(app, "team.create")] == [team["id"]]
 
 
 def test_double_submit_creates_one_team(operator, stored, restore_sandbox):

@@ -206,6 +206,11 @@ class TeamForm(CreateForm, FiscalAddressForm):
 
 class TeamCreateForm(TeamForm):
     add_master_team_members = BooleanField(_l("Add the members of the key's own team"))
+    # the RFC the operator confirmed creating a second team for (ticked on the warning)
+    same_rfc = StringField(filters=[upper], validators=[Length(max=13)])
+
+    def confirmed_same_rfc(self) -> bool:
+        return bool(self.tax_id.data) and self.same_rfc.data == self.tax_id.data
 
 
 class TeamEditForm(TeamForm):
