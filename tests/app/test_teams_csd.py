@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import add_staff, make_app, sign_in
-from tests.app.helpers import audit_rows, field_error, post_form
+from tests.app.helpers import audit_rows, field_error, post_form, text_of
 from tests.conftest import FROZEN_NOW
 
 CERTS = Path(__file__).resolve().parents[3] / "shared" / "sat-test-certs"
@@ -166,6 +166,12 @@ def test_the_valid_csd_is_uploaded_and_the_checklist_turns_green(
     assert stored.team(teams["eku"])["sat"]["completed"] is True
     after = operator_on.get(f"/teams/{teams['eku']}/").get_data(as_text=True)
     assert 'data-check="csd" data-done="yes"' in after and "Listo para facturar" in after
+    # after a reload gigstack tells only the expiry: said once, no empty facts
+    reloaded = operator_on.get(f"/teams/{teams['eku']}/csd").get_data(as_text=True)
+    facts = re.search(r'data-testid="csd-facts">(.*?)</dl>', reloaded, re.S).group(1)
+    assert "Número de certificado" not in facts and "Válido desde" not in facts
+    assert "<dd>—</dd>" not in facts
+    assert "gigstack solo guarda el vencimiento del certificado" in text_of(reloaded)
     # the secret never travels further than the upload itself
     [entry] = [e for e in audit_rows(csd_app, "team.upload_csd") if e.outcome == "ok"]
     key_bytes = _file(VALID[1])
