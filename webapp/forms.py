@@ -271,8 +271,20 @@ def required_text(label: Any, required: Any, max_length: int, **options: Any) ->
 class FilterForm(BackofficeForm):
     """A list's filters: read from the URL of a GET (no CSRF token to carry)."""
 
+    ORDERING = frozenset({"sort"})  # fields that order the list rather than narrow it
+
     class Meta:
         csrf = False
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter narrows the list: its empty row then says nothing matched
+        (the table macro's ``no_match``), not that there is nothing yet (``empty``)."""
+        return any(
+            field.data not in (None, "", field.default) and not field.errors
+            for name, field in self._fields.items()
+            if name not in self.ORDERING
+        )
 
 
 # options most list filters and sorts offer

@@ -53,6 +53,20 @@ def test_list_pages_and_search_by_rfc(viewer, stored, teams):
     assert "<html" not in found
 
 
+def test_an_empty_list_says_none_yet_unless_a_filter_emptied_it(
+    app, operator, api, restore_sandbox
+):
+    team = api.teams.create({"legal_name": "EQUIPO RECIEN CREADO", "tax_system": "601"})
+    app.extensions["team_directory"].forget()
+    base = f"/teams/{team['id']}/clients/"
+    nothing = operator.get(base).get_data(as_text=True)
+    assert "Aún no hay clientes." in text_of(nothing) and "Ningún cliente coincide" not in nothing
+    assert f'<a href="{base}new">Crear un cliente</a>' in nothing
+    filtered = operator.get(base, query_string={"persona": "moral"}).get_data(as_text=True)
+    assert "Ningún cliente coincide." in text_of(filtered)
+    assert "Aún no hay clientes" not in filtered
+
+
 def test_a_search_that_matches_more_than_it_shows_says_so(viewer, teams, monkeypatch):
     import webapp.clients.routes as routes
 
