@@ -22,13 +22,15 @@ from webapp.forms import ANY, BackofficeForm, choice_filter, name_sort, reason_f
 from webapp.i18n import lazy_gettext as _l
 from webapp.sales.forms import SaleFilterForm, SaleForm, listed
 
+from .lookup import STATUSES
+
 
 class InvoiceFilterForm(SaleFilterForm):
     q = SearchField(
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
     status = choice_filter(
-        _l("Status"), ANY, ("valid", _l("Valid")), ("cancelled", _l("Cancelled"))
+        _l("Status"), ANY, *((code, label) for code, (label, _kind) in STATUSES.items())
     )
     payment_method = choice_filter(_l("Payment method"), ANY, ("PUE", "PUE"), ("PPD", "PPD"))
     series = StringField(_l("Series"), validators=[Length(max=25)])
@@ -78,11 +80,15 @@ CancelForm = reason_form(
     confirm_folio=StringField(
         _l("Type the series-folio to confirm (live mode)"), validators=[Length(max=40)]
     ),
+    confirm_related=BooleanField(
+        _l("I know these documents are still valid: cancel this one anyway")
+    ),
 )
 
 
 class InvoiceForm(SaleForm):
     replaces = HiddenField()  # the invoice this one substitutes (motive 01, relationship 04)
+    copy_of = HiddenField()  # the invoice this one duplicates (no relation)
     payment_method = SelectField(
         _l("Payment method"),
         choices=[
@@ -131,3 +137,4 @@ class CreditRow(Form):
 class CreditNoteForm(BackofficeForm):
     idempotency_key = HiddenField()
     rows = FieldList(FormField(CreditRow))
+    series = SelectField(_l("Series"), choices=[], validate_choice=False)

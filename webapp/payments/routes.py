@@ -39,6 +39,12 @@ bp = team_blueprint(
 )
 recount_after_changes(bp)
 
+
+@bp.app_template_global()
+def payment_status(payment: dict[str, Any]) -> tuple[str, str]:
+    """(label, badge kind) of a payment's status, for pages outside this area."""
+    return states.status_name(payment.get("status")), states.status_kind(payment.get("status"))
+
 SORTS = {"-created": "desc", "created": "asc"}
 
 
