@@ -74,9 +74,11 @@ def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
     assert "días restantes" in text_of(row.group(1)) or "día restante" in text_of(row.group(1))
     fix = re.search(rf'href="([^"]*ppd_invoice_id={invoice["uuid"]}[^"]*)"', html).group(1)
     form = operator.get(fix.replace("&amp;", "&")).get_data(as_text=True)
+    # the payment on that invoice: it is chosen and the amount is its balance
     assert re.search(rf'<option selected value="{invoice["uuid"]}"', form)
-    assert re.search(r'<option selected value="ppd_invoice_and_complement"', form)
     assert input_value(form, "client_id") == client_id
+    assert float(input_value(form, "amount")) == invoice["last_balance"]
+    assert 'name="items-0-description"' not in form  # no items to invent
 
 
 def test_another_teams_monitor_is_not_found(viewer, teams):

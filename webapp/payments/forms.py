@@ -39,14 +39,9 @@ class PaymentFilterForm(SaleFilterForm):
     sort = choice_filter(_l("Sort by"), NEWEST_FIRST, OLDEST_FIRST, default="-created")
 
 
-class PaymentForm(SaleForm):
-    """What register and request share: the sale (client, items, currency), the automation."""
+class Recipients(BackofficeForm):
+    """Whom gigstack e-mails about a payment: the client, and other addresses."""
 
-    automation_type = SelectField(
-        _l("When the payment succeeds"),
-        default="none",
-        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
-    )
     send_email = BooleanField(_l("E-mail the client"))
     emails = StringField(
         _l("Other recipients"),
@@ -58,17 +53,50 @@ class PaymentForm(SaleForm):
         return listed(self.emails.data)
 
 
-class RegisterForm(PaymentForm):
-    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
-    received_on = DateField(
-        _l("Received on"),
+class PaymentForm(SaleForm, Recipients):
+    """What register and request share: the sale (client, items, currency), the automation."""
+
+    automation_type = SelectField(
+        _l("When the payment succeeds"),
+        default="none",
+        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
+    )
+
+
+def received_on_field() -> DateField:
+    """The day the money arrived, as a note: gigstack's register input takes no payment date
+    (REFERENCE §12.4), so the payment — and a complement's payment date, FechaPago — is dated
+    the moment it is registered; the form says so rather than pretend."""
+    return DateField(
+        _l("Received on (a note)"),
         validators=[Optional()],
         description=_l(
-            "gigstack records the moment you register it; the "
-            "date you type is kept in the payment's metadata."
+            "gigstack takes no payment date: it dates the payment, and any complement's "
+            "payment date, the moment you register it. The day you type is kept only as a "
+            "note in the payment's metadata."
         ),
     )
-    ppd_invoice_id = SelectField(_l("PPD invoice it pays"), choices=[], validate_choice=False)
+
+
+class RegisterForm(PaymentForm):
+    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
+    received_on = received_on_field()
+
+
+class PayInvoiceForm(Recipients):
+    """A payment on an existing PPD invoice: the invoice, the amount (its balance at most),
+    how and when the money arrived — the items come from the invoice."""
+
+    idempotency_key = HiddenField()
+    client_id = HiddenField()
+    shown_for = HiddenField()  # the invoice whose balance the amount was filled with
+    ppd_invoice_id = SelectField(_l("Invoice it pays"), choices=[], validate_choice=False)
+    amount = DecimalField(_l("Amount received"), places=None, validators=[Optional()])
+    payment_form = SelectField(
+        _l("Payment form"), validate_choice=False, choices=lambda: payment_form_choices(True)
+    )
+    exchange_rate = SaleForm.exchange_rate
+    received_on = received_on_field()
 
 
 class RequestForm(PaymentForm):
