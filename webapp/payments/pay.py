@@ -93,7 +93,7 @@ def set_choices(form: PayInvoiceForm, invoice: dict[str, Any], listed: list[dict
     ]
     form.ppd_invoice_id.data = invoice["uuid"]
     if form.shown_for.data != invoice["uuid"]:
-        form.amount.data = Decimal(str(balance_of(invoice)))
+        form.amount.data = Decimal(str(balance_of(invoice))).quantize(Decimal("0.01"))
         form.amount.raw_data = None
         form.shown_for.data = invoice["uuid"]
     if (invoice.get("currency") or "MXN") == "MXN":
