@@ -359,3 +359,14 @@ def test_each_document_is_named_by_its_type(viewer, stored, teams, invoice_type,
     folio = f"{document['series']}-{document['folio_number']}"
     assert f"<h1>{name} {folio}</h1>" in html
     assert f"<title>{name} {folio} ·" in html
+
+
+def test_documents_are_named_by_their_type_in_english_too(signed_in, english, stored, teams):
+    viewer = english(signed_in("viewer"))
+    complement = _complement(stored, teams)
+    html = viewer.get(_base(teams) + complement["uuid"], query_string={"type": "payment"}).get_data(
+        as_text=True
+    )
+    folio = f"{complement['series']}-{complement['folio_number']}"
+    assert f"<h1>Payment complement {folio}</h1>" in html
+    assert "Invoices it pays" in html and "Total of the payments (MXN)" in html
