@@ -189,10 +189,10 @@ def _export_args() -> dict[str, str]:
 @bp.get("/export.csv")
 @requires(Role.VIEWER)
 def export_csv():
-    """Every matching client, streamed page by page (never the whole list in memory)."""
+    """Every matching client, streamed page by page (never the whole list in memory); the
+    export is recorded once its first page came (a failure there is the error page)."""
     query, filters, order = _criteria(ClientFilterForm(request.args))
     client_api = api()  # bound now: the rows are read after the view returned
-    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
 
     def rows() -> Iterator[list[Any]]:
         for client in _matching(client_api, query, filters, order):
@@ -212,7 +212,9 @@ def export_csv():
                 client.get("created_at"),
             ]
 
-    return csv_response("clients", CSV_COLUMNS, rows())
+    download = csv_response("clients", CSV_COLUMNS, rows())
+    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
+    return download
 
 
 def problems(client: dict[str, Any]) -> list[str]:
