@@ -30,10 +30,10 @@ from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person
 from webapp.exports import csv_response
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.pages import navigate, render_page
+from webapp.panels import panel
 from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint
 
@@ -242,14 +242,6 @@ def problems(client: dict[str, Any]) -> list[str]:
     return found
 
 
-def _panel(call) -> dict[str, Any]:
-    """One panel of the detail page: its rows, or the error that kept it empty."""
-    try:
-        return {"rows": list(call()), "error": None}
-    except GigstackError as error:
-        return {"rows": [], "error": error}
-
-
 @bp.get("/<client_id>")
 @requires(Role.VIEWER)
 def show(client_id: str):
@@ -258,11 +250,15 @@ def show(client_id: str):
     client_api = api()
     client, invoices, payments, receipts = gather(
         lambda: get_or_404(client_api.clients.get, client_id),
-        lambda: _panel(
-            lambda: client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE)
+        lambda: panel(
+            lambda: list(client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE))
         ),
-        lambda: _panel(lambda: client_api.payments.list(client_id=client_id, limit=PANEL_SIZE)),
-        lambda: _panel(lambda: client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE)),
+        lambda: panel(
+            lambda: list(client_api.payments.list(client_id=client_id, limit=PANEL_SIZE))
+        ),
+        lambda: panel(
+            lambda: list(client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE))
+        ),
     )
     return render_page(
         "clients/show.html",
