@@ -20,6 +20,8 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from tests.app.page_forms import PageForm, page_forms
+
 # rules that are not pages of the back office: files, probes, the sign-in itself
 NOT_PAGES = {"static", "health.healthz", "health.readyz", "shell.favicon", "auth.sign_in"}
 _LINK = re.compile(r'(?:href|hx-get|action)="(/[^"]*)"')
@@ -36,16 +38,27 @@ class Panel:
     page: str
 
 
+@dataclass(frozen=True)
+class PostForm:
+    """A form that posts: the page it is on, where it posts, and the form itself."""
+
+    page: str
+    action: str
+    form: PageForm
+
+
 @dataclass
 class Crawl:
-    """One URL per GET endpoint (and all those opened), the htmx requests of those pages, and
-    the rules not reached."""
+    """One URL per GET endpoint (and all those opened), the htmx requests and the forms of
+    those pages, and the rules not reached."""
 
     pages: dict[str, str] = field(default_factory=dict)
     # every page opened, by endpoint (the first is ``pages``'): objects in several states
     opened_pages: dict[str, list[str]] = field(default_factory=dict)
     panels: dict[tuple[str, str | None], Panel] = field(default_factory=dict)
     unreached: set[str] = field(default_factory=set)
+    # the first form found posting to each POST endpoint
+    posts: dict[str, PostForm] = field(default_factory=dict)
     opened: int = 0  # pages opened to find them
 
 
@@ -77,6 +90,13 @@ def _endpoint(app: Flask, url: str, team: str) -> str | None:
     if endpoint in NOT_PAGES or args.get("team_id", team) != team:
         return None
     return endpoint
+
+
+def _post_endpoint(app: Flask, url: str) -> str | None:
+    try:
+        return app.url_map.bind("localhost").match(urlsplit(url).path, method="POST")[0]
+    except HTTPException:
+        return None
 
 
 def htmx_requests(html: str, page: str) -> list[Panel]:
@@ -119,6 +139,11 @@ def crawl(
         html = answer.get_data(as_text=True)
         for panel in htmx_requests(html, url):
             result.panels.setdefault((panel.url, panel.target), panel)
+        for form in page_forms(html):
+            action = form.action or url
+            target = _post_endpoint(app, action) if form.method == "post" else None
+            if target:
+                result.posts.setdefault(target, PostForm(url, action, form))
         for link in map(html_lib.unescape, _LINK.findall(html)):
             if _endpoint(app, link, team) in result.pages:
                 queue.append(link)
