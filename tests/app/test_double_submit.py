@@ -1,7 +1,7 @@
 """Every form that is sent once creates once, whatever the setup: under gunicorn with two
-workers and no Redis (the one-time tokens are claimed in the database), and with Redis, two
-identical POSTs at the same moment with the same form make exactly one object upstream,
-counted through the API.
+workers and no Redis (the one-time tokens are claimed in the database: SQLite, PostgreSQL),
+and with Redis, two identical POSTs at the same moment with the same form make exactly one
+object upstream, counted through the API.
 
 The forms are found by the crawl (:mod:`tests.app.crawl`): every form a page hands a one-time
 token (``once``) or an idempotency key. Each needs an example below (what to type, how to
@@ -231,9 +231,12 @@ def once_forms(sandbox, keys) -> dict[str, PostForm]:
 
 @pytest.fixture
 def two_workers(sandbox, keys, tmp_path, request) -> Iterator[str]:
-    """gunicorn with two workers on the session's sandbox and a SQLite file (``param``:
-    ``redis`` adds REDIS_URL); its URL, an admin of it signed up."""
-    database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
+    """gunicorn with two workers on the session's sandbox and a database (``param``: a SQLite
+    file, ``postgresql``, or a SQLite file and ``redis``); its URL, an admin of it made."""
+    if request.param == "postgresql":
+        database = stores.postgres_migrated_url()
+    else:
+        database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
     setup = create_app(
         {
             "APP_ENV": "testing",
@@ -279,7 +282,7 @@ def _at_once(url: str, cookies: Any, data: dict[str, Any]) -> list[int]:
     return answers
 
 
-@pytest.mark.parametrize("two_workers", ["database", "redis"], indirect=True)
+@pytest.mark.parametrize("two_workers", ["sqlite", "postgresql", "redis"], indirect=True)
 def test_two_identical_posts_at_once_make_one_object_on_every_form(
     two_workers, once_forms, api, stored, teams, frozen_clock, restore_sandbox
 ):
