@@ -6,7 +6,7 @@ alone. Each answer that needed gigstack says so in a banner with a retry, never 
 never with an empty answer in place of what could not be read.
 
 The client's timeouts, budgets and retry waits are made small so the walk stays quick; the
-slowest answer of each fault class is written to ``tests/artifacts/faults-on-every-page.json``.
+slowest answer of each fault class is written to ``tests/artifacts/faults-<class>.json``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -30,7 +31,7 @@ from tests.conftest import FROZEN_NOW
 from tests.support.processes import free_port
 from webapp.gigstack.retry import RetryPolicy
 
-ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "faults-on-every-page.json"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FAULT_CLASSES = {
     "hang": {"hangs": [{"method": "GET", "seconds": 1.0}]},
     "429": {"rules": [{"method": "GET", "status": 429, "retry_after": 1}]},
@@ -143,18 +144,11 @@ def _panel_headers(panel) -> dict[str, str]:
     return htmx_headers(panel.target, panel.page)
 
 
-def _record(fault: str, walk: Walk, walked: Crawl) -> None:
-    """The slowest answer of ``fault`` beside the others (one JSON per run, per worker)."""
-    ARTIFACT.parent.mkdir(exist_ok=True)
-    report = json.loads(ARTIFACT.read_text()) if ARTIFACT.exists() else {}
-    report[fault] = {
-        "pages": len(walked.pages),
-        "panels": len(walked.panels),
-        "answers": walk.opened,
-        "worst_seconds": round(walk.worst[0], 3),
-        "worst_url": walk.worst[1],
-    }
-    ARTIFACT.write_text(json.dumps(report, indent=2, sort_keys=True))
+def _record(name: str, **facts: Any) -> None:
+    """What a walk found, in ``tests/artifacts/faults-<name>.json`` (a file per walk: the
+    walks may run at once on several workers)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"faults-{name}.json").write_text(json.dumps(facts, indent=2, sort_keys=True))
 
 
 @pytest.mark.parametrize("fault", sorted(FAULT_CLASSES))
@@ -169,7 +163,14 @@ def test_every_page_and_panel_says_so_when_gigstack_fails(quick, walked, faults,
         walk.check(quick, url)
     for panel in walked.panels.values():
         walk.check(quick, panel.url, _panel_headers(panel))
-    _record(fault, walk, walked)
+    _record(
+        fault,
+        pages=len(walked.pages),
+        panels=len(walked.panels),
+        answers=walk.opened,
+        worst_seconds=round(walk.worst[0], 3),
+        worst_url=walk.worst[1],
+    )
     assert walk.opened == len(walked.pages) + len(walked.panels)
     assert not walk.failures, "\n".join(walk.failures)
 
@@ -222,5 +223,6 @@ def test_each_call_of_a_page_failing_alone_is_said_with_a_retry(
                 continue  # a call whose answer this page does not show (complements of a PUE)
             if problem:
                 failures.append(f"{url} {headers or ''} with GET {path} failing: {problem}")
+    _record("each-call", pages=len(targets), calls_failed_alone=tried)
     assert tried > len(walked.pages)  # most pages call gigstack at least once
     assert not failures, "\n".join(failures)
