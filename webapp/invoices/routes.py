@@ -23,13 +23,13 @@ from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
 from webapp.gigstack.resources.invoices import FILE_TYPES
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
 from webapp.pages import render_page
+from webapp.panels import Panel, panel
 from webapp.parallel import gather
 from webapp.sales import context as sale
 from webapp.sales.lists import created_between
@@ -144,19 +144,15 @@ def payment():
 def show(uuid: str):
     """Upstream calls, all at once: ``GET /invoices/{income|egress|payment}/{uuid}`` (only the
     link's type when it says it) and ``GET /invoices/payment?invoice_id=`` (the complements,
-    shown for a PPD invoice). Catalogue names are local data; the audit trail is the back
-    office's own."""
+    shown for a PPD invoice: a panel that says so when it fails). Catalogue names are local
+    data; the audit trail is the back office's own."""
     client = api()
 
-    def complements_of() -> list[dict[str, Any]]:
-        try:  # asked for every invoice so it runs alongside; only a PPD one shows it
-            return list(client.invoices.list("payment", invoice_id=uuid, limit=100))
-        except GigstackError:
-            return []
+    def complements_of() -> Panel[list[dict[str, Any]]]:
+        # asked for every invoice so it runs alongside; only a PPD one shows it
+        return panel(lambda: list(client.invoices.list("payment", invoice_id=uuid, limit=100)))
 
     invoice, (complements,) = find_invoice_with(uuid, complements_of, kind=kind_from_link())
-    if invoice.get("payment_method") != "PPD":
-        complements = []
     trail = audit_trail("invoice", invoice["uuid"], current_team_id())
     return render_page(
         "invoices/show.html",
@@ -237,8 +233,8 @@ def send(uuid: str):
         "tab_title": _("Send by e-mail"),
     }
     if not form.is_submitted():
-        form.emails.data = known_addresses(invoice)
-        return SEND.show(**context)
+        form.emails.data, client = known_addresses(invoice)
+        return SEND.show(client=client, **context)
     return perform(
         form,
         lambda: api().invoices.send(invoice["uuid"], form.addresses()),

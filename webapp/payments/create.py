@@ -11,6 +11,7 @@ from flask import request
 
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
+from webapp.panels import Panel, panel
 from webapp.sales.items import item_problems
 
 from . import states
@@ -29,23 +30,25 @@ def prefill(form: PaymentForm, kind: str) -> None:
         form.ppd_invoice_id.data = (request.args.get("ppd_invoice_id") or "")[:64]
 
 
-def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> list[dict[str, Any]]:
+def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> Panel[list[dict[str, Any]]]:
     """(register) The client's valid PPD invoices with something left to pay (what a
-    complement pays); none when that list fails. Upstream call: ``GET /invoices/income``."""
+    complement pays), as a panel: a failed list says so instead of offering none.
+    Upstream call: ``GET /invoices/income``."""
     client_id = (form.client_id.data or "").strip()
     if kind != "register" or not client_id:
-        return []
-    try:
+        return Panel([])
+
+    def read() -> list[dict[str, Any]]:
         page = client_api.invoices.list(
             "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
         )
-    except GigstackError:
-        return []
-    return [
-        inv
-        for inv in page
-        if inv.get("payment_method") == "PPD" and float(inv.get("last_balance") or 0) > 0
-    ]
+        return [
+            inv
+            for inv in page
+            if inv.get("payment_method") == "PPD" and float(inv.get("last_balance") or 0) > 0
+        ]
+
+    return panel(read)
 
 
 def has_stripe(client_api: Any, kind: str) -> bool:
@@ -89,7 +92,7 @@ def problems(
     client: dict | None,
     items: list[dict],
     totals: dict,
-    open_ppd: list[dict],
+    open_ppd: Panel[list[dict]],
     stripe: bool,
 ) -> list[str]:
     """What keeps the payment from being sent, found before any call; field-level ones are
@@ -112,7 +115,15 @@ def problems(
                     "payment form."
                 )
             ]
-        chosen = next((i for i in open_ppd if i["uuid"] == form.ppd_invoice_id.data), None)
+        if open_ppd.failed and automation == "ppd_invoice_and_complement":
+            found.append(
+                _(
+                    "The client's PPD invoices could not be read from gigstack: try again "
+                    "before choosing the invoice the complement pays."
+                )
+            )
+        ppd = open_ppd.value or []
+        chosen = next((i for i in ppd if i["uuid"] == form.ppd_invoice_id.data), None)
         if form.ppd_invoice_id.data and automation != "ppd_invoice_and_complement":
             form.ppd_invoice_id.errors = [
                 _(

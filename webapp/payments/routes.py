@@ -140,7 +140,7 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         partial(create.has_stripe, client_api, kind),
     )
     ppd, has_stripe = draft.extras
-    create.set_choices(form, kind, ppd)
+    create.set_choices(form, kind, ppd.value or [])
     valid = form.validate() if draft.action == "save" else True  # before: it resets errors
     blocking = (
         create.problems(form, kind, draft.client, draft.items, draft.totals, ppd, has_stripe)
@@ -148,7 +148,9 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         else []
     )
     draft.unknown_client((form.client_id.data or "").strip())
-    context = draft.context(kind=kind, blocking=blocking, states=states, has_stripe=has_stripe)
+    context = draft.context(
+        kind=kind, blocking=blocking, states=states, has_stripe=has_stripe, open_ppd=ppd
+    )
     context["form_action"] = url_for("payments.new" if kind == "register" else "payments.request")
     if request.method == "GET" or draft.action != "save":
         create.quiet(form)
