@@ -1125,8 +1125,9 @@ def test_upload_csd_multipart_parts(server: ScriptedServer, api: GigstackClient)
 
 
 def test_bad_arguments_fail_before_the_network(server: ScriptedServer, api: GigstackClient) -> None:
-    with pytest.raises(ValueError):
-        api.clients.get("")
+    for not_an_id in ("", " ", ".", "..", "a b"):
+        with pytest.raises(NotFound):
+            api.clients.get(not_an_id)  # "." would be /clients/. = /clients, the list
     with pytest.raises(ValueError):
         api.clients.portal_link()
     with pytest.raises(ValueError):
@@ -1140,7 +1141,12 @@ def test_bad_arguments_fail_before_the_network(server: ScriptedServer, api: Gigs
     assert server.requests == []
 
 
-def test_path_segments_are_escaped(server: ScriptedServer, api: GigstackClient) -> None:
-    server.sequence(ok({"id": "x"}))
-    api.clients.get("../teams/t1")
-    assert server.requests[0].path == "/v2/clients/..%2Fteams%2Ft1"
+def test_a_path_in_an_id_never_reaches_another_route(
+    server: ScriptedServer, api: GigstackClient
+) -> None:
+    for not_an_id in ("../teams/t1", "a/b", "%2e%2e", "x\x00"):
+        with pytest.raises(NotFound):
+            api.clients.get(not_an_id)
+    server.sequence(ok({"id": "client_Ab-3_x"}))
+    api.clients.get("client_Ab-3_x")
+    assert [r.path for r in server.requests] == ["/v2/clients/client_Ab-3_x"]
