@@ -367,6 +367,22 @@ def test_post_with_idempotency_key_retried(server: ScriptedServer, api: Gigstack
     assert server.requests[0].body == server.requests[1].body
 
 
+def test_a_delete_answered_204_no_content_is_done(
+    server: ScriptedServer, api: GigstackClient
+) -> None:
+    """HTTP's ordinary success for a delete (the object is gone), not "gigstack unavailable"."""
+    server.sequence(Resp(204, b""), Resp(204, b""), Resp(204, b""))
+    assert api.services.delete("service_1") == {"id": "service_1", "deleted": True}
+    assert api.payments.cancel("payment_1")["id"] == "payment_1"
+    assert api.invoices.cancel("6F9619FF-8B86-4011-B42D-00CF4FC964FF", "02")["uuid"] == (
+        "6F9619FF-8B86-4011-B42D-00CF4FC964FF"
+    )
+    assert [r.method for r in server.requests] == ["DELETE"] * 3
+    server.sequence(Resp(204, b""))  # a read answered with nothing has nothing to show
+    with pytest.raises(Unavailable):
+        api.services.get("service_1")
+
+
 def test_delete_never_retried(server: ScriptedServer, api: GigstackClient) -> None:
     server.sequence(err(500), ok({"id": "w", "deleted": True}))
     with pytest.raises(Unavailable):
