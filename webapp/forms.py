@@ -276,10 +276,22 @@ def name_sort(a_to_z: Any, z_to_a: Any) -> Any:
     )
 
 
+class ChoiceFilter(SelectField):
+    """A list filter's select whose value is always one of its options: one typed into the
+    URL that is none of them is the default (ignored, not an error, and never sent on to
+    gigstack, which would refuse it)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data not in {choice.value for choice in self.iter_choices()}:
+            self.data = self.default
+
+
 def choice_filter(label: Any, *options: tuple[str, Any], default: str | None = None) -> Any:
-    """A list filter's select: ``(value, label)`` options; a value typed into the URL that is
-    none of them is ignored by the view, not an error."""
-    return SelectField(label, validate_choice=False, default=default, choices=list(options))
+    """A list filter's select of ``(value, label)`` options (:class:`ChoiceFilter`)."""
+    return ChoiceFilter(
+        label, validate_choice=False, default=default, choices=list(options), widget=SELECT
+    )
 
 
 class MultiCheckbox(SelectMultipleField):

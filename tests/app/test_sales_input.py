@@ -207,3 +207,49 @@ def test_a_client_id_that_is_no_id_is_no_client_and_asks_nothing(
     html = answer.get_data(as_text=True)
     assert "No hay un cliente con este id en el equipo." in field_error(html, "client_id")
     assert not [r for r in sandbox_requests if r.path.startswith("/v2/clients")]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "never_sent"),
+    [
+        ("invoices/", "payment_method=NaN", "payment_method"),
+        ("invoices/egress/", "status=%3Cx-h%3E", "status=%3C"),
+        ("payments/", "currency=%C2%B2%C2%B3", "currency"),
+        ("payments/", "client_id=%20%20", "client_id"),
+        ("receipts/", "client_id=%20", "client_id"),
+    ],
+)
+def test_a_list_filter_it_does_not_offer_is_not_sent_to_gigstack(
+    viewer, teams, sandbox_requests, path, query, never_sent
+):
+    """gigstack's contract refuses it: the list is shown unfiltered instead of failing."""
+    sandbox_requests.clear()
+    answer = viewer.get(f"/teams/{teams['partner']}/{path}?{query}")
+    assert answer.status_code == 200
+    assert not [r for r in sandbox_requests if never_sent in r.query]
+
+
+@pytest.mark.parametrize("key", ["", " " * 3, "k" * 256, "a\x00b"])
+def test_an_idempotency_key_gigstack_would_refuse_is_replaced_by_a_fresh_one(
+    operator, stored, teams, key, restore_sandbox
+):
+    invoice = stored.one(
+        "invoices",
+        teams["partner"],
+        invoice_type="I",
+        status="valid",
+        test=lambda inv: len(inv["items"]) == 1,
+    )
+    path = f"/teams/{teams['partner']}/invoices/{invoice['uuid']}/credit-note"
+    quantity = str(invoice["items"][0]["quantity"])
+    answer = post_form(
+        operator,
+        path,
+        {
+            "idempotency_key": key,
+            "action": "issue",
+            "rows-0-include": "y",
+            "rows-0-quantity": quantity,
+        },
+    )
+    assert answer.status_code == 302, text_of(answer.get_data(as_text=True))[:600]

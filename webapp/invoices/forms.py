@@ -26,7 +26,7 @@ from webapp.forms import (
     reason_form,
 )
 from webapp.i18n import lazy_gettext as _l
-from webapp.sales.forms import SaleFilterForm, SaleForm, listed
+from webapp.sales.forms import IdempotencyKeyField, SaleFilterForm, SaleForm, listed
 
 
 class InvoiceFilterForm(SaleFilterForm):
@@ -135,5 +135,5 @@ class CreditRow(RowForm):
 
 
 class CreditNoteForm(BackofficeForm):
-    idempotency_key = HiddenField()
+    idempotency_key = IdempotencyKeyField()
     rows = FieldList(FormField(CreditRow))

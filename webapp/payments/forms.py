@@ -84,7 +84,6 @@ class RequestForm(PaymentForm):
 class MarkPaidForm(BackofficeForm):
     payment_form = SelectField(
         _l("How the money arrived"),
-        validate_choice=False,
         choices=lambda: payment_form_choices(with_blank=True),
         validators=[DataRequired(_l("Choose the payment form."))],
     )
