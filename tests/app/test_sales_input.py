@@ -229,7 +229,7 @@ def test_a_list_filter_it_does_not_offer_is_not_sent_to_gigstack(
     assert not [r for r in sandbox_requests if never_sent in r.query]
 
 
-@pytest.mark.parametrize("key", ["", " " * 3, "k" * 256, "a\x00b"])
+@pytest.mark.parametrize("key", ["", "k" * 256, "a\x00b"])
 def test_an_idempotency_key_gigstack_would_refuse_is_replaced_by_a_fresh_one(
     operator, stored, teams, key, restore_sandbox
 ):
