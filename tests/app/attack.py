@@ -9,6 +9,7 @@ the request while gigstack accepted a write for it, an id that is no id not answ
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,16 @@ class Request:
     data: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expect_404: bool = False
+    files: frozenset[str] = frozenset()  # fields sent as uploads (their value, as the bytes)
+
+    def body(self) -> dict[str, Any] | None:
+        """The form data as the test client sends it: file fields as uploads."""
+        if self.data is None:
+            return None
+        return {
+            name: (io.BytesIO(value.encode()), "hostile.bin") if name in self.files else value
+            for name, value in self.data.items()
+        }
 
     def __str__(self) -> str:
         data = {k: v[:80] for k, v in (self.data or {}).items() if k != "csrf_token"}
@@ -80,6 +91,7 @@ def form_target(endpoint: str, form: Form) -> Target:
         for name, control in form.fields.items()
     }
     names = sorted(set(form.fields) - KEPT)
+    files = frozenset(name for name, control in form.fields.items() if control.kind == "file")
 
     def draw(data: Any, token: str) -> Request:
         sent = {
@@ -95,7 +107,7 @@ def form_target(endpoint: str, form: Form) -> Target:
             sent["csrf_token"] = token
         if form.method == "GET":
             return Request("GET", _with_query(form.action, sent))
-        return Request(form.method, form.action, sent)
+        return Request(form.method, form.action, sent, files=files)
 
     return Target(endpoint, "form", draw)
 
@@ -192,7 +204,7 @@ def attack(
         request = target.draw(data, token)
         upstream.clear()
         response = browser.open(
-            request.url, method=request.method, data=request.data, headers=request.headers
+            request.url, method=request.method, data=request.body(), headers=request.headers
         )
         findings.submissions += 1
         check(target, request, response, findings, upstream)

@@ -40,7 +40,6 @@ class Form:
     method: str
     action: str  # path and query, as the browser resolves it
     fields: dict[str, Field] = field(default_factory=dict)
-    multipart: bool = False
 
     def add(self, name: str, kind: str, value: str | None, option: str | None = None) -> None:
         known = self.fields.get(name)
@@ -101,7 +100,6 @@ class PageParser(HTMLParser):
             method = (a.get("method") or "get").upper()
             action = self._url(a.get("hx-post") or a.get("action") or self.page_url)
             self._form = Form(method, action or self.page_url)
-            self._form.multipart = "multipart" in (a.get("enctype") or "")
             self.forms.append(self._form)
             self._form_probes = []
         elif self._form is not None:
@@ -131,7 +129,7 @@ class PageParser(HTMLParser):
         elif tag == "button" and name and (a.get("type") or "submit") == "submit":
             if a.get("formaction"):
                 variant = Form(form.method, self._url(a["formaction"]) or form.action)
-                variant.fields = {k: v for k, v in form.fields.items()}
+                variant.fields = dict(form.fields)
                 variant.add(name, "button", a.get("value", ""), a.get("value", ""))
                 self.forms.append(variant)
             else:
