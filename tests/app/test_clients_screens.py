@@ -302,6 +302,24 @@ def test_edit_sends_only_what_changed(
     assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
 
 
+@pytest.mark.parametrize("emptied", ["use", "tax_system", "tax_id", "name"])
+def test_edit_cannot_empty_what_gigstack_keeps_once_set(
+    operator, stored, teams, sandbox_requests, emptied
+):
+    client = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
+    path = f"{_base(teams)}{client['id']}/edit"
+    page = operator.get(path).get_data(as_text=True)
+    data = {name: input_value(page, name) or "" for name in ("legal_name", "name", "tax_id", "zip")}
+    data.update({"tax_system": client["tax_system"], "use": client["use"], emptied: ""})
+    sandbox_requests.clear()
+    answer = post_form(operator, path, data)
+    assert answer.status_code == 422
+    assert "gigstack conserva este dato una vez capturado" in field_error(
+        answer.get_data(as_text=True), emptied
+    )
+    assert not [r for r in sandbox_requests if r.method == "PUT"]
+
+
 def test_delete_asks_a_reason_and_names_the_client(app, operator, stored, teams, restore_sandbox):
     client = stored("clients", teams["partner"])[7]
     path = f"{_base(teams)}{client['id']}/delete"

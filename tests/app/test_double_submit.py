@@ -19,9 +19,8 @@ import pytest
 import requests
 
 from tests.app.conftest import PASSWORD, add_staff
-from tests.app.crawl import Crawl, PostForm, crawl
+from tests.app.crawl import PostForm, TeamWalk, page_of, walk_team
 from tests.app.helpers import payment_form
-from tests.app.page_forms import page_forms
 from tests.app.test_production import browser_sign_in
 from tests.conftest import FROZEN_NOW
 from tests.support import stores
@@ -201,13 +200,13 @@ EXAMPLES: dict[str, Example] = {
 }
 
 
-def sent_once(crawled: Crawl) -> dict[str, PostForm]:
+def sent_once(crawled: TeamWalk) -> dict[str, PostForm]:
     """The forms a page hands a one-time token or an idempotency key, by the endpoint they
     post to (an edit form with an empty token is not one)."""
     return {
         endpoint: post
         for endpoint, post in sorted(crawled.posts.items())
-        if any(post.form.fields.get(name) for name in TOKENS)
+        if any(post.form.sent().get(name) for name in TOKENS)
     }
 
 
@@ -222,7 +221,7 @@ def once_forms(sandbox, keys) -> dict[str, PostForm]:
         add_staff(app, "forms@staff.test", "admin")
         browser = app.test_client()
         assert sign_in(browser, "forms@staff.test").status_code == 302
-        crawled = crawl(app, browser, keys["partner_test"]["team"])
+        crawled = walk_team(app, browser, keys["partner_test"]["team"])
     finally:
         requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)
         app.extensions["gigstack"].close()
@@ -296,9 +295,10 @@ def test_two_identical_posts_at_once_make_one_object_on_every_form(
         ctx = Context(api, stored, teams["partner"], post)
         example = EXAMPLES[endpoint]
         page = browser.get(two_workers + post.page, timeout=30).text
-        [form] = [f for f in page_forms(page) if (f.action or post.page) == post.action]
+        forms = page_of(page, post.page).forms
+        [form] = [f for f in forms if f.method == "POST" and f.action == post.action]
         data = form.data(**example.fill(ctx))
-        data |= {name: form.fields[name] for name in TOKENS if form.fields.get(name)}
+        data |= {name: value for name in TOKENS if (value := form.sent().get(name))}
         before = example.count(ctx)
         answers = _at_once(two_workers + post.action, browser.cookies, data)
         made[endpoint] = example.count(ctx) - before

@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.app.conftest import add_staff, make_app, sign_in
-from tests.app.crawl import Crawl, crawl
+from tests.app.crawl import TeamWalk, walk_team
 from tests.app.helpers import htmx_headers
 from tests.conftest import FROZEN_NOW
 from tests.support.processes import free_port
@@ -47,7 +47,7 @@ RETRY = re.compile(r'<a class="button" href="(/[^"]*)">Reintentar</a>')
 
 
 @pytest.fixture(scope="module")
-def walked(sandbox, keys) -> Crawl:
+def walked(sandbox, keys) -> TeamWalk:
     """The partner team's pages and their htmx requests, found once for the module (the
     sandbox's clock frozen meanwhile, so pending receipts can be stamped)."""
     origin = sandbox.origin
@@ -57,7 +57,7 @@ def walked(sandbox, keys) -> Crawl:
         add_staff(app, "walker@staff.test", "admin")
         browser = app.test_client()
         assert sign_in(browser, "walker@staff.test").status_code == 302
-        found = crawl(app, browser, keys["partner_test"]["team"])
+        found = walk_team(app, browser, keys["partner_test"]["team"])
     finally:
         requests.put(f"{origin}/_sandbox/clock", json={"now": None}, timeout=5)
         app.extensions["gigstack"].close()

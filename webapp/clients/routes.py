@@ -38,7 +38,14 @@ from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint
 
 from . import csf_upload
-from .forms import ClientDeleteForm, ClientFilterForm, ClientForm, client_payload, form_data
+from .forms import (
+    ClientDeleteForm,
+    ClientFilterForm,
+    ClientForm,
+    client_payload,
+    emptied,
+    form_data,
+)
 
 bp = team_blueprint(
     "clients",
@@ -411,7 +418,7 @@ def edit(client_id: str):
     form = _client_form(form_data(client))
     if not form.is_submitted():
         return render_page(EDIT.page, FRAGMENTS, form=form, client=client)
-    if not form.validate():
+    if not form.validate() or emptied(form, client):
         return EDIT.failed(form=form, client=client)
     payload = client_payload(form, client)
     if not payload:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from webapp import catalogs
 from webapp.forms import (
@@ -14,8 +14,10 @@ from webapp.forms import (
     NEWEST_FIRST,
     OLDEST_FIRST,
     BackofficeForm,
+    FiniteDecimalField,
     MultiCheckbox,
     choice_filter,
+    date_field,
     reason_form,
 )
 from webapp.i18n import lazy_gettext as _l
@@ -60,9 +62,8 @@ class PaymentForm(SaleForm):
 
 class RegisterForm(PaymentForm):
     payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
-    received_on = DateField(
+    received_on = date_field(
         _l("Received on"),
-        validators=[Optional()],
         description=_l(
             "gigstack records the moment you register it; the "
             "date you type is kept in the payment's metadata."
@@ -83,7 +84,6 @@ class RequestForm(PaymentForm):
 class MarkPaidForm(BackofficeForm):
     payment_form = SelectField(
         _l("How the money arrived"),
-        validate_choice=False,
         choices=lambda: payment_form_choices(with_blank=True),
         validators=[DataRequired(_l("Choose the payment form."))],
     )
@@ -92,9 +92,8 @@ class MarkPaidForm(BackofficeForm):
 RefundForm = reason_form(
     _l("Say why the payment is refunded."),
     once=HiddenField(),
-    amount=DecimalField(
+    amount=FiniteDecimalField(
         _l("Amount to refund"),
-        places=None,
         validators=[
             InputRequired(_l("Type the amount to refund.")),
             NumberRange(min=Decimal("0.01"), message=_l("The amount must be more than 0.")),

@@ -47,8 +47,9 @@ def _filters(form: PaymentFilterForm) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in ("client_id", "email", "tax_id", "currency"):
         field = getattr(form, name)
-        if field.data and not field.errors:
-            found[name] = field.data.strip().upper() if name == "tax_id" else field.data.strip()
+        value = (field.data or "").strip()
+        if value and not field.errors:
+            found[name] = value.upper() if name == "tax_id" else value
     return found | created_between(form)
 
 
