@@ -77,6 +77,52 @@ def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, stor
     assert item["product_key"] in html
 
 
+def _paid_by_a_complement(stored, teams) -> dict:
+    complement = stored.one("invoices", teams["partner"], invoice_type="P")
+    paid = complement["payment_complement"]["related_invoices"][0]["uuid"]
+    return stored.one("invoices", teams["partner"], uuid=paid)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"rules": [{"method": "GET", "path": "/invoices/payment", "status": 503}]},
+        {"hangs": [{"method": "GET", "path": "/invoices/payment", "seconds": 3}]},
+    ],
+    ids=["fails", "hangs"],
+)
+def test_complements_that_could_not_be_read_are_said_never_none(
+    sandbox, keys, stored, teams, faults, fault
+):
+    """Before: "Sin complementos todavía" for an invoice that has one (the error swallowed)."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    app = make_app(
+        sandbox.api_url,
+        keys["partner_test"]["key"],
+        GIGSTACK_TIMEOUT_READ=0.5,
+        GIGSTACK_BUDGET_SECONDS=1.0,
+    )
+    try:
+        add_staff(app, "panel@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "panel@staff.test").status_code == 302
+        invoice = _paid_by_a_complement(stored, teams)
+        faults(fault)
+        answer = browser.get(_base(teams) + invoice["uuid"])
+        text = text_of(answer.get_data(as_text=True))
+    finally:
+        app.extensions["gigstack"].close()
+    assert answer.status_code == 200 and invoice["uuid"] in text  # the rest of the page
+    assert "Sin complementos todavía" not in text
+    assert "Esta parte de la página no se pudo cargar" in text
+    assert re.search(
+        rf'<a class="button" href="{re.escape(_base(teams) + invoice["uuid"])}">'
+        "Reintentar</a>",
+        answer.get_data(as_text=True),
+    )
+
+
 def test_another_teams_invoice_is_not_found(viewer, stored, teams):
     other = stored("invoices", teams["subs"][2])[0]
     assert viewer.get(_base(teams) + other["uuid"]).status_code == 404
@@ -205,6 +251,23 @@ def test_send_prefills_the_client_and_says_who_received_it(app, operator, stored
     html = sent.get_data(as_text=True)
     assert sent.status_code == 200 and "conta@ejemplo.mx" in html and "dueno@ejemplo.mx" in html
     assert audit_rows(app, "invoice.send")[-1].object_id == invoice["uuid"]
+
+
+def test_send_says_when_the_clients_copies_could_not_be_read(operator, stored, teams, faults):
+    """Before: the client's bcc silently left out of the recipients when its read failed."""
+    from tests.app.helpers import input_value
+
+    invoice = next(
+        inv
+        for inv in stored("invoices", teams["partner"])
+        if inv["invoice_type"] == "I" and inv["client"].get("email")
+    )
+    faults({"rules": [{"method": "GET", "path": "/clients/*", "status": 503}]})
+    page = operator.get(f"{_base(teams)}{invoice['uuid']}/send")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert input_value(html, "emails") == invoice["client"]["email"]  # what the invoice knows
+    assert 'data-testid="send-client-failed"' in html and "Reintentar" in html
 
 
 def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(

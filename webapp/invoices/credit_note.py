@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort
 
-from webapp.gigstack import new_idempotency_key
 from webapp.i18n import gettext as _
 from webapp.sales.context import NO_TOTALS, totals_of
 from webapp.sales.items import item_input
@@ -25,18 +24,18 @@ def creditable(invoice: dict[str, Any]) -> dict[str, Any]:
 
 
 def credit_form(invoice: dict[str, Any]) -> CreditNoteForm:
-    """The form as sent, or opened with every item credited whole and a new idempotency key;
-    one row per invoice item either way."""
+    """The form as sent, or opened with every item credited whole (and a new idempotency
+    key, :class:`webapp.sales.forms.IdempotencyKeyField`); one row per invoice item either
+    way."""
     form = CreditNoteForm()
     if not form.is_submitted():
         form = CreditNoteForm(
             formdata=None,
             data={
-                "idempotency_key": new_idempotency_key(),
                 "rows": [
                     {"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
                     for item in invoice.get("items") or []
-                ],
+                ]
             },
         )
     while len(form.rows) < len(invoice.get("items") or []):

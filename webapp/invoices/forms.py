@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SearchField,
@@ -18,9 +16,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
-from webapp.forms import ANY, BackofficeForm, choice_filter, name_sort, reason_form
+from webapp.forms import (
+    ANY,
+    BackofficeForm,
+    FiniteDecimalField,
+    RowForm,
+    choice_filter,
+    name_sort,
+    reason_form,
+)
 from webapp.i18n import lazy_gettext as _l
-from webapp.sales.forms import SaleFilterForm, SaleForm, listed
+from webapp.sales.forms import IdempotencyKeyField, SaleFilterForm, SaleForm, listed
 
 from .lookup import STATUSES
 
@@ -129,12 +135,12 @@ class EgressForm(InvoiceForm):
         return listed(self.related_uuids.data, r"[\s,;]+")
 
 
-class CreditRow(Form):
+class CreditRow(RowForm):
     include = BooleanField(_l("Credit"), default=True)
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional()])
+    quantity = FiniteDecimalField(_l("Quantity"), validators=[Optional()])
 
 
 class CreditNoteForm(BackofficeForm):
-    idempotency_key = HiddenField()
+    idempotency_key = IdempotencyKeyField()
     rows = FieldList(FormField(CreditRow))
     series = SelectField(_l("Series"), choices=[], validate_choice=False)

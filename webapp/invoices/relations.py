@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.api import api
-from webapp.gigstack import GigstackError
+from webapp.panels import Panel, panel
 from webapp.parallel import gather
 
 from .lookup import kind_of
@@ -24,14 +24,21 @@ LISTED = 100  # the client's invoices of each type read to find the relations
 
 @dataclass
 class Relations:
-    """One invoice's relations; ``unread``: some list failed, so what is shown may be short."""
+    """One invoice's relations; ``failure``: a list gigstack did not give (the first), so what
+    is shown may be short, and ``unread_lists`` names them (``income``, ``egress``,
+    ``complements``, ``substitute``): their sections say so instead of "none"."""
 
     complements: list[dict[str, Any]] = field(default_factory=list)
     credit_notes: list[dict[str, Any]] = field(default_factory=list)
     replaces: list[dict[str, Any]] = field(default_factory=list)
     substitute: dict[str, Any] | None = None
     related: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
-    unread: bool = False
+    failure: Panel[Any] | None = None
+    unread_lists: frozenset[str] = frozenset()
+
+    @property
+    def unread(self) -> bool:
+        return self.failure is not None
 
     def still_valid(self) -> list[dict[str, Any]]:
         """The credit notes and complements not cancelled: SAT refuses to cancel the invoice
@@ -39,23 +46,15 @@ class Relations:
         return [d for d in (*self.credit_notes, *self.complements) if d.get("status") == "valid"]
 
 
-def _or_none(call: Callable[[], Any]) -> Any:
-    """A list that fails alone (the page says the relations may be short)."""
-    try:
-        return call()
-    except GigstackError:
-        return None
-
-
-def complements_of(client: Any, uuid: str) -> list[dict[str, Any]] | None:
-    """The complements paying ``uuid``; None when gigstack did not answer.
+def complements_of(client: Any, uuid: str) -> Panel[list[dict[str, Any]]]:
+    """The complements paying ``uuid``, as a panel (it fails alone).
     Upstream call: ``GET /invoices/payment?invoice_id=``."""
-    return _or_none(lambda: list(client.invoices.list("payment", invoice_id=uuid, limit=LISTED)))
+    return panel(lambda: list(client.invoices.list("payment", invoice_id=uuid, limit=LISTED)))
 
 
 def relations_of(
     invoice: dict[str, Any],
-    complements: list[dict[str, Any]] | None = None,
+    complements: Panel[list[dict[str, Any]]] | None = None,
     *also: Callable[[], Any],
 ) -> tuple[Relations, list[Any]]:
     """Everything related to ``invoice``, and the results of ``also`` (a view's own calls,
@@ -66,26 +65,29 @@ def relations_of(
     client_id = (invoice.get("client") or {}).get("id")
     is_income = invoice.get("invoice_type") == "I"
 
-    def listed(kind: str) -> list[dict[str, Any]] | None:
+    def listed(kind: str) -> Panel[list[dict[str, Any]]]:
         if not client_id:
-            return []
-        return _or_none(lambda: list(client.invoices.list(kind, client_id=client_id, limit=LISTED)))
+            return Panel([])
+        return panel(lambda: list(client.invoices.list(kind, client_id=client_id, limit=LISTED)))
 
     wanted = invoice.get("substitution_uuid")
     income, egress, paying, *extra = gather(
         lambda: listed("income"),
-        lambda: listed("egress") if is_income else [],
+        lambda: listed("egress") if is_income else Panel([]),
         lambda: (
             complements
             if complements is not None
-            else (complements_of(client, uuid) if is_income else [])
+            else (complements_of(client, uuid) if is_income else Panel([]))
         ),
         *also,
     )
-    known = {d["uuid"].upper(): d for d in [*(income or []), *(egress or [])]}
+    lists = {"income": income, "egress": egress, "complements": paying}
+    known = {d["uuid"].upper(): d for d in [*(income.value or []), *(egress.value or [])]}
     substitute = known.get((wanted or "").upper())
     if wanted and substitute is None:
-        substitute = _or_none(lambda: client.invoices.get(wanted, kind_of(invoice)))
+        lists["substitute"] = panel(lambda: client.invoices.get(wanted, kind_of(invoice)))
+        substitute = lists["substitute"].value
+    failed = {name: found for name, found in lists.items() if found.failed}
     related = [
         (group.get("relationship") or "", doc, known.get(str(doc).upper()))
         for group in invoice.get("related_documents") or []
@@ -93,17 +95,18 @@ def relations_of(
     ]
     named = {doc.upper() for _, doc, _ in related}
     found = Relations(
-        complements=paying or [],
-        credit_notes=[d for d in egress or [] if _names(d, uuid)],
+        complements=paying.value or [],
+        credit_notes=[d for d in egress.value or [] if _names(d, uuid)],
         replaces=[
             d
-            for d in income or []
+            for d in income.value or []
             if (d.get("substitution_uuid") or "").upper() == uuid.upper()
             and d["uuid"].upper() not in named
         ],
         substitute=substitute,
         related=related,
-        unread=None in (income, egress, paying),
+        failure=next(iter(failed.values()), None),
+        unread_lists=frozenset(failed),
     )
     return found, extra
 

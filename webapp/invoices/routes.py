@@ -278,8 +278,8 @@ def send(uuid: str):
         "tab_title": _("Send by e-mail"),
     }
     if not form.is_submitted():
-        form.emails.data = known_addresses(invoice)
-        return SEND.show(**context)
+        form.emails.data, client = known_addresses(invoice)
+        return SEND.show(client=client, **context)
     return perform(
         form,
         lambda: api().invoices.send(invoice["uuid"], form.addresses()),
@@ -314,7 +314,7 @@ def cancel(uuid: str):
     live, folio = client.key_info.is_live, folio_of(invoice)
     form = cancellation.cancel_form(substitutes)
     context = {"form": form, "invoice": invoice, "live": live, "folio": folio}
-    context |= {"motive_help": MOTIVE_HELP, "standing": standing, "unread": relations.unread}
+    context |= {"motive_help": MOTIVE_HELP, "standing": standing, "unread": relations.failure}
     context |= {"title": _("Cancel %(document)s", document=document_name(invoice))}
     context["tab_title"] = context["title"]
     if not form.is_submitted():

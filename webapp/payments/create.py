@@ -11,6 +11,7 @@ from flask import request
 
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
+from webapp.panels import Panel
 from webapp.sales.items import item_problems
 
 from . import pay, states
@@ -26,11 +27,11 @@ def prefill(form: PaymentForm, kind: str) -> None:
         form.automation_type.data = request.args["automation_type"]
 
 
-def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> list[dict[str, Any]]:
-    """(register) The client's PPD invoices with something left to pay: the form links each
-    to the payment on it (:mod:`.pay`). Upstream call: ``GET /invoices/income``."""
+def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> Panel[list[dict[str, Any]]]:
+    """(register) The client's PPD invoices with something left to pay, as a panel: the form
+    links each to the payment on it (:mod:`.pay`). Upstream call: ``GET /invoices/income``."""
     if kind != "register":
-        return []
+        return Panel([])
     return pay.open_invoices(client_api, (form.client_id.data or "").strip())
 
 

@@ -4,8 +4,9 @@ link, mark as paid, refund and cancel."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from webapp import catalogs
@@ -14,8 +15,10 @@ from webapp.forms import (
     NEWEST_FIRST,
     OLDEST_FIRST,
     BackofficeForm,
+    FiniteDecimalField,
     MultiCheckbox,
     choice_filter,
+    date_field,
     reason_form,
 )
 from webapp.i18n import lazy_gettext as _l
@@ -63,13 +66,12 @@ class PaymentForm(SaleForm, Recipients):
     )
 
 
-def received_on_field() -> DateField:
+def received_on_field() -> Any:
     """The day the money arrived, as a note: gigstack's register input takes no payment date
     (REFERENCE §12.4), so the payment — and a complement's payment date, FechaPago — is dated
     the moment it is registered; the form says so rather than pretend."""
-    return DateField(
+    return date_field(
         _l("Received on (a note)"),
-        validators=[Optional()],
         description=_l(
             "gigstack takes no payment date: it dates the payment, and any complement's "
             "payment date, the moment you register it. The day you type is kept only as a "
@@ -91,7 +93,7 @@ class PayInvoiceForm(Recipients):
     client_id = HiddenField()
     shown_for = HiddenField()  # the invoice whose balance the amount was filled with
     ppd_invoice_id = SelectField(_l("Invoice it pays"), choices=[], validate_choice=False)
-    amount = DecimalField(_l("Amount received"), places=None, validators=[Optional()])
+    amount = FiniteDecimalField(_l("Amount received"), validators=[Optional()])
     payment_form = SelectField(
         _l("Payment form"), validate_choice=False, choices=lambda: payment_form_choices(True)
     )
@@ -111,7 +113,6 @@ class RequestForm(PaymentForm):
 class MarkPaidForm(BackofficeForm):
     payment_form = SelectField(
         _l("How the money arrived"),
-        validate_choice=False,
         choices=lambda: payment_form_choices(with_blank=True),
         validators=[DataRequired(_l("Choose the payment form."))],
     )
@@ -120,9 +121,8 @@ class MarkPaidForm(BackofficeForm):
 RefundForm = reason_form(
     _l("Say why the payment is refunded."),
     once=HiddenField(),
-    amount=DecimalField(
+    amount=FiniteDecimalField(
         _l("Amount to refund"),
-        places=None,
         validators=[
             InputRequired(_l("Type the amount to refund.")),
             NumberRange(min=Decimal("0.01"), message=_l("The amount must be more than 0.")),

@@ -13,10 +13,11 @@ from typing import Any
 from flask import abort, request
 
 from webapp.domain.money import compute_totals, to_number
-from webapp.gigstack import GigstackError, new_idempotency_key
+from webapp.gigstack import new_idempotency_key
 from webapp.gigstack.errors import NotFound
 from webapp.i18n import gettext as _
 from webapp.invoices.lookup import document_name, folio_of
+from webapp.panels import Panel, panel
 from webapp.parallel import gather
 from webapp.sales.items import item_input
 
@@ -39,21 +40,25 @@ def balance_of(invoice: dict[str, Any]) -> float:
     return float(invoice.get("last_balance") or 0)
 
 
-def open_invoices(client_api: Any, client_id: str) -> list[dict[str, Any]]:
-    """The client's valid PPD invoices with something left to pay ([] when the list fails).
-    Upstream call: ``GET /invoices/income?client_id=&status=valid&payment_method=PPD``."""
+def open_invoices(client_api: Any, client_id: str) -> Panel[list[dict[str, Any]]]:
+    """The client's valid PPD invoices with something left to pay, as a panel: a list that
+    failed says so instead of offering none. Upstream call:
+    ``GET /invoices/income?client_id=&status=valid&payment_method=PPD``."""
     if not client_id:
-        return []
-    try:
+        return Panel([])
+
+    def read() -> list[dict[str, Any]]:
         page = client_api.invoices.list(
             "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
         )
-    except GigstackError:
-        return []
-    return [i for i in page if i.get("payment_method") == "PPD" and balance_of(i) > 0]
+        return [i for i in page if i.get("payment_method") == "PPD" and balance_of(i) > 0]
+
+    return panel(read)
 
 
-def read(client_api: Any, form: PayInvoiceForm) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def read(
+    client_api: Any, form: PayInvoiceForm
+) -> tuple[dict[str, Any], Panel[list[dict[str, Any]]]]:
     """The invoice chosen (the 404 page when gigstack knows none) and its client's open PPD
     invoices. Upstream calls, at once: ``GET /invoices/income/{uuid}`` and the list (when the
     client is known; else the list after the invoice)."""
@@ -75,9 +80,11 @@ def read(client_api: Any, form: PayInvoiceForm) -> tuple[dict[str, Any], list[di
     return found, listed
 
 
-def set_choices(form: PayInvoiceForm, invoice: dict[str, Any], listed: list[dict]) -> None:
-    """The client's open invoices to choose from (the chosen one always there); the amount
-    filled with the chosen one's balance when it was opened or another invoice was chosen."""
+def set_choices(form: PayInvoiceForm, invoice: dict[str, Any], others: Panel[list[dict]]) -> None:
+    """The client's open invoices to choose from (the chosen one always there, alone when
+    the list failed); the amount filled with the chosen one's balance when it was opened or
+    another invoice was chosen."""
+    listed = others.value or []
     shown = listed if any(i["uuid"] == invoice["uuid"] for i in listed) else [invoice, *listed]
     form.ppd_invoice_id.choices = [
         (

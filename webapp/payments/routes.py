@@ -58,8 +58,9 @@ def _filters(form: PaymentFilterForm) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in ("client_id", "email", "tax_id", "currency"):
         field = getattr(form, name)
-        if field.data and not field.errors:
-            found[name] = field.data.strip().upper() if name == "tax_id" else field.data.strip()
+        value = (field.data or "").strip()
+        if value and not field.errors:
+            found[name] = value.upper() if name == "tax_id" else value
     return found | created_between(form)
 
 
@@ -153,7 +154,8 @@ def _pay():
     pay.set_choices(form, invoice, listed)
     today = datetime.fromtimestamp(now_seconds(), MEXICO_CITY).date()
     amount = form.amount.data if form.amount.data is not None else pay.balance_of(invoice)
-    context = {"form": form, "invoice": invoice, "kind": "invoice", "today": today}
+    context = {"form": form, "invoice": invoice, "others": listed, "kind": "invoice"}
+    context["today"] = today
     context |= {
         "items": pay.items_paying(invoice, float(amount)),
         "balance": pay.balance_of(invoice),
@@ -205,8 +207,9 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         else []
     )
     draft.unknown_client((form.client_id.data or "").strip())
-    context = draft.context(kind=kind, blocking=blocking, states=states, has_stripe=has_stripe)
-    context["open_ppd"] = ppd
+    context = draft.context(
+        kind=kind, blocking=blocking, states=states, has_stripe=has_stripe, open_ppd=ppd
+    )
     context["form_action"] = url_for("payments.new" if kind == "register" else "payments.request")
     if request.method == "GET" or draft.action != "save":
         create.quiet(form)
