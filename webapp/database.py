@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
             "SQLALCHEMY_ENGINE_OPTIONS",
             {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}},
         )
+    from webapp import once_tokens as _once_tokens  # noqa: F401
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
 

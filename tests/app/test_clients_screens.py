@@ -107,6 +107,55 @@ def test_csv_exports_every_match_with_a_bom_and_safe_cells(
     assert only_valid and all(r["sat_check"] == "valid" for r in only_valid)
 
 
+def test_an_export_whose_first_page_fails_is_an_error_page_not_a_broken_download(
+    app, viewer, teams, faults
+):
+    faults({"rules": [{"method": "GET", "path": "/clients", "status": 503, "retry_after": 0}]})
+    answer = viewer.get(_base(teams) + "export.csv")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 502 and answer.mimetype == "text/html"
+    assert "No pudimos conectar con gigstack" in text_of(html)
+    assert f'href="{_base(teams)}export.csv">Reintentar</a>' in html
+    assert "Traceback" not in html
+    assert not audit_rows(app, "client.export_csv")  # nothing was exported
+
+
+@pytest.fixture
+def many_clients(sandbox, teams, restore_sandbox) -> int:
+    """The partner's clients past one page of the export's walk (100 a page): how many."""
+    with sandbox.store.lock:
+        model = sandbox.store.all("clients", teams["partner"], False)[0]
+        for number in range(100):
+            copy = {**model, "id": f"client_many{number:04d}", "name": f"Cliente {number}"}
+            copy.pop("_seq", None)
+            sandbox.store.add("clients", copy["id"], copy)
+        return len(sandbox.store.all("clients", teams["partner"], False))
+
+
+def test_an_export_cut_short_ends_with_a_line_that_says_so(sandbox, viewer, teams, many_clients):
+    inner = sandbox.app.wsgi_app
+
+    def second_page_fails(environ, start_response):  # the first page came, the next does not
+        if environ["PATH_INFO"].endswith("/v2/clients") and "next=" in environ["QUERY_STRING"]:
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": "service_unavailable", "message": "down"}']
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = second_page_fails
+    try:
+        answer = viewer.get(_base(teams) + "export.csv")
+        body = answer.get_data(as_text=True)
+    finally:
+        sandbox.app.wsgi_app = inner
+    assert answer.status_code == 200 and many_clients > 100
+    lines = body.strip().splitlines()
+    assert len(lines) == 1 + 100 + 1  # the header, the first page, the warning
+    assert (
+        lines[-1]
+        == "EXPORTACIÓN INCOMPLETA: la descarga se detuvo antes del final. Exporta de nuevo."
+    )
+
+
 def test_detail_says_what_is_wrong_and_shows_its_documents(viewer, stored, teams):
     efos = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
     html = viewer.get(f"{_base(teams)}{efos['id']}").get_data(as_text=True)
@@ -122,7 +171,8 @@ def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, stored, teams, fa
     answer = viewer.get(f"{_base(teams)}{client['id']}")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
-    assert "gigstack no respondió para este panel" in html
+    assert "Esta parte de la página no se pudo cargar" in text_of(html)
+    assert html.count("Reintentar") == 1  # the failed panel, not the others
     assert client["tax_id"] in html
 
 
@@ -300,6 +350,24 @@ def test_edit_sends_only_what_changed(
     assert answer.status_code == 302
     assert stored.one("clients", teams["partner"], tax_id="EFO150101AB7")["phone"] == "442 123 4567"
     assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
+
+
+@pytest.mark.parametrize("emptied", ["use", "tax_system", "tax_id", "name"])
+def test_edit_cannot_empty_what_gigstack_keeps_once_set(
+    operator, stored, teams, sandbox_requests, emptied
+):
+    client = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
+    path = f"{_base(teams)}{client['id']}/edit"
+    page = operator.get(path).get_data(as_text=True)
+    data = {name: input_value(page, name) or "" for name in ("legal_name", "name", "tax_id", "zip")}
+    data.update({"tax_system": client["tax_system"], "use": client["use"], emptied: ""})
+    sandbox_requests.clear()
+    answer = post_form(operator, path, data)
+    assert answer.status_code == 422
+    assert "gigstack conserva este dato una vez capturado" in field_error(
+        answer.get_data(as_text=True), emptied
+    )
+    assert not [r for r in sandbox_requests if r.method == "PUT"]
 
 
 def test_delete_asks_a_reason_and_names_the_client(app, operator, stored, teams, restore_sandbox):

@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "b3d8f2a61c07"
+HEAD = "d41f0c7e9a52"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_migrations_build_the_models_on_a_fresh_file_and_go_back_to_base(tmp_pat
 
     database.upgrade(app)
     assert path.exists()
-    assert tables(app) == {"staff", "audit_entries", "alembic_version"}
+    assert tables(app) == {"staff", "audit_entries", "once_tokens", "alembic_version"}
     assert revision(app) == HEAD
     assert schema_diffs(app) == []  # the migration and the models agree (types included)
 
@@ -178,7 +178,7 @@ def test_migrations_on_postgresql_build_the_models_and_go_back_to_base(postgres_
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert tables(app) == set()
     database.upgrade(app)
-    assert tables(app) == {"staff", "audit_entries", "alembic_version"}
+    assert tables(app) == {"staff", "audit_entries", "once_tokens", "alembic_version"}
     assert revision(app) == HEAD
     assert schema_diffs(app) == []
 

@@ -65,9 +65,21 @@ def test_a_csv_streams_in_chunks_of_rows_not_a_chunk_per_row():
     from webapp import exports
 
     rows = [[n, f"=formula {n}"] for n in range(exports.ROWS_PER_CHUNK * 2 + 7)]
-    chunks = list(exports._lines(["n", "text"], iter(rows)))
+    chunks = list(exports._lines(["n", "text"], iter(rows), "cut"))
     assert chunks[0] == "\ufeffn,text\r\n"
     assert len(chunks) == 1 + 3
     lines = "".join(chunks[1:]).splitlines()
     assert lines == [f"{n},'=formula {n}" for n in range(len(rows))]
-    assert list(exports._lines(["n"], iter([]))) == ["\ufeffn\r\n"]
+    assert list(exports._lines(["n"], iter([]), "cut")) == ["\ufeffn\r\n"]
+
+
+def test_a_csv_cut_short_ends_with_the_line_that_says_so():
+    """A failure once the answer has started: the rows written so far, then the warning."""
+    from webapp import exports
+
+    def rows():
+        yield from ([n] for n in range(3))
+        raise ConnectionError("gone")
+
+    body = "".join(exports._lines(["n"], rows(), "=INCOMPLETE"))
+    assert body.splitlines() == ["\ufeffn", "0", "1", "2", "'=INCOMPLETE"]

@@ -149,6 +149,22 @@ def form_data(client: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# what gigstack keeps once a client has it: an update may change these, never empty them
+KEPT_ONCE_SET = ("name", "legal_name", "tax_id", "tax_system", "use")
+
+
+def emptied(form: ClientForm, original: dict[str, Any]) -> bool:
+    """A message on each field the edit emptied that gigstack keeps once set (it would refuse
+    the update); True when there is one."""
+    found = False
+    for name in KEPT_ONCE_SET:
+        field = getattr(form, name)
+        if original.get(name) and not field.data:
+            field.errors = [*field.errors, _l("gigstack keeps this once it is set: choose one.")]
+            found = True
+    return found
+
+
 def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> dict[str, Any]:
     """ClientInput (``original`` None) or the partial update of what changed (``null`` clears)."""
     changed = sent_fields(form, form_data(original) if original is not None else None)
