@@ -108,7 +108,8 @@ def test_a_list_gigstack_does_not_answer_is_said_and_the_rest_shown(viewer, stor
     answer = _panel(viewer, teams, invoice)
     text = text_of(answer.get_data(as_text=True))
     assert answer.status_code == 200
-    assert "pueden faltar documentos relacionados" in text and "Complemento de pago" in text
+    assert "Esta parte de la página no se pudo cargar" in text and "Reintentar" in text
+    assert "Complemento de pago" in text and "No se pudo leer." in text
 
 
 def test_another_teams_invoice_has_no_relations_panel(viewer, stored, teams):

@@ -66,10 +66,10 @@ def test_register_with_the_ppd_automation_stamps_a_new_invoice_and_its_complemen
     assert audit_rows(app, "payment.create")[-1].object_id == payment_id
 
 
-def test_ppd_invoices_that_could_not_be_read_are_said_and_block_a_complement(
-    operator, api, stored, teams, faults
-):
-    """Before: the list failing offered no invoice, as if the client owed none."""
+def test_ppd_invoices_that_could_not_be_read_are_said_with_a_retry(operator, stored, teams, faults):
+    """Before: the list failing offered no invoice, as if the client owed none. The register
+    form says so with a retry; the payment on an invoice still shows the invoice it was
+    opened with, and says the client's other open invoices could not be read."""
     invoice = _ppd_with_balance(stored, teams)
     client_id = invoice["client"]["id"]
     faults({"rules": [{"method": "GET", "path": "/invoices/income", "status": 503}]})
@@ -77,18 +77,15 @@ def test_ppd_invoices_that_could_not_be_read_are_said_and_block_a_complement(
     html = form.get_data(as_text=True)
     assert form.status_code == 200
     assert 'data-testid="ppd-invoices-failed"' in html and "Reintentar" in html
-    before = _count(api, teams["partner"])
-    answer = post_form(
-        operator,
+    assert 'data-testid="open-ppd"' not in html
+    paying = operator.get(
         f"{_base(teams)}new",
-        payment_form(client_id, automation_type="ppd_invoice_and_complement"),
+        query_string={"client_id": client_id, "ppd_invoice_id": invoice["uuid"]},
     )
-    assert answer.status_code == 422
-    assert "No se pudieron leer de gigstack las facturas PPD" in text_of(
-        answer.get_data(as_text=True)
-    )
-    faults({})
-    assert _count(api, teams["partner"]) == before  # nothing sent
+    html = paying.get_data(as_text=True)
+    assert paying.status_code == 200
+    assert 'data-testid="pay-others-failed"' in html and "Reintentar" in html
+    assert f'<option selected value="{invoice["uuid"]}"' in html  # the invoice it was opened with
 
 
 def test_a_double_click_and_a_retry_register_one_payment(

@@ -57,8 +57,8 @@ def test_cancel_with_motive_01_choosing_the_substitute(
     page.fill("#reason", "Se emitió con el RFC equivocado")
     shot("35-cancel-motive-01.png")
     page.get_by_role("button", name="Cancelar factura").click()
-    expect(page).to_have_url(re.compile(rf"/invoices/{target['uuid']}$"))
-    expect(page.locator("#flash")).to_contain_text("cancelada")
+    expect(page).to_have_url(re.compile(rf"/invoices/{target['uuid']}\?type=income$"))
+    expect(page.locator("#flash")).to_contain_text("Se canceló")
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("Cancelada")
     shot("36-invoice-cancelled.png")
 
@@ -131,6 +131,6 @@ def test_issue_a_credit_note(page, staff, stored, teams, shot, restore_sandbox):
     expect(page.get_by_test_id("credit-total")).to_contain_text("Total de la nota de crédito")
     shot("39-credit-note.png")
     page.get_by_role("button", name="Emitir nota de crédito").click()
-    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}$"))
+    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}\?type=egress$"))
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("E")
     shot("40-credit-note-issued.png")

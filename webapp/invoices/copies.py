@@ -8,8 +8,8 @@ from typing import Any
 
 from webapp.api import api
 from webapp.domain.money import compute_totals
-from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
+from webapp.panels import Panel, panel
 from webapp.sales.items import editor_row
 from webapp.services.taxes import taxes_from_choices
 
@@ -17,13 +17,11 @@ from .forms import InvoiceForm
 from .lookup import document_name
 
 
-def original(uuid: str) -> dict[str, Any] | None:
-    """The income invoice to copy; None when gigstack does not give it.
-    Upstream call: ``GET /invoices/income/{uuid}``."""
-    try:
-        return api().invoices.get(uuid, "income")
-    except GigstackError:
-        return None
+def original(uuid: str) -> Panel[dict[str, Any]]:
+    """The income invoice to copy, as a panel: the form says when gigstack did not give it
+    (and opens blank) rather than open blank with no word. Upstream call:
+    ``GET /invoices/income/{uuid}``."""
+    return panel(lambda: api().invoices.get(uuid, "income"))
 
 
 def copy_into(form: InvoiceForm, invoice: dict[str, Any]) -> list[str]:

@@ -95,6 +95,7 @@ CancelForm = reason_form(
 class InvoiceForm(SaleForm):
     replaces = HiddenField()  # the invoice this one substitutes (motive 01, relationship 04)
     copy_of = HiddenField()  # the invoice this one duplicates (no relation)
+    copy_failed = None  # the original that could not be read (a panel), when it failed
     payment_method = SelectField(
         _l("Payment method"),
         choices=[
@@ -143,4 +144,4 @@ class CreditRow(RowForm):
 class CreditNoteForm(BackofficeForm):
     idempotency_key = IdempotencyKeyField()
     rows = FieldList(FormField(CreditRow))
-    series = SelectField(_l("Series"), choices=[], validate_choice=False)
+    series = SelectField(_l("Series"), choices=[], default="")  # blank: gigstack's pick

@@ -39,10 +39,14 @@ def prefill(form: InvoiceForm) -> None:
         return
     replaces, copy_of = (_uuid_arg(name) for name in ("replaces", "copy_of"))
     form.replaces.data = replaces
-    source = copies.original(replaces or copy_of) if replaces or copy_of else None
-    if source is not None:
-        form.copy_of.data = "" if replaces else source["uuid"]
-        form.copy_notes = copies.copy_into(form, source)
+    if not (replaces or copy_of):
+        return
+    source = copies.original(replaces or copy_of)
+    if source.failed:
+        form.copy_failed = source  # the form says so, with a retry
+        return
+    form.copy_of.data = "" if replaces else source.value["uuid"]
+    form.copy_notes = copies.copy_into(form, source.value)
 
 
 def _uuid_arg(name: str) -> str:
