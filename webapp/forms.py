@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
+    DateField,
+    DecimalField,
     EmailField,
     Field,
     HiddenField,
@@ -27,7 +31,14 @@ from wtforms import (
 )
 from wtforms import widgets as wtforms_widgets
 from wtforms.fields.choices import Choice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.widgets import Select as WTFormsSelect
 from wtforms.widgets import core as wtforms_widgets_core
@@ -221,6 +232,56 @@ class BackofficeForm(FlaskForm):
             return field
 
 
+# the largest amount, quantity or rate a form takes: far above any sale, far below where a
+# float (and the JSON gigstack reads) stops being exact
+MAX_NUMBER = Decimal(10) ** 12
+
+
+class FiniteDecimalField(DecimalField):
+    """A number typed into a form, and only a number a sale can hold: ``Decimal`` also
+    reads ``NaN``, ``Infinity`` and ``1e309`` (∞ once it becomes a float), which would crash
+    the arithmetic or reach gigstack as ``Infinity``. Those are a message on the field, and
+    what was typed stays in the box."""
+
+    def __init__(self, *args: Any, places: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, places=places, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Type a number.")) from None
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Type a number."))
+        if self.data is not None and abs(self.data) > MAX_NUMBER:
+            self.data = None
+            raise ValueError(_l("Type a number no larger than 1,000,000,000,000."))
+
+
+# the days a date filter or field takes: gigstack's timestamps start in 1970, and a day past
+# 9999-12-31 does not exist (its end would overflow)
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+class DayInRange:
+    """A day between :data:`FIRST_DAY` and :data:`LAST_DAY` (refused on the field)."""
+
+    field_flags: dict = {}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+            raise ValidationError(_l("Type a date between 1970 and 2999."))
+
+
+def date_field(label: Any, **options: Any) -> DateField:
+    """An optional day (a list filter's, a form's): a date of the calendar gigstack can
+    store, else a message on the field."""
+    validators = [Optional(), DayInRange(), *options.pop("validators", [])]
+    return DateField(label, validators=validators, **options)
+
+
 # shape only: internal domains (e.g. .local) are fine, deliverability is not our concern
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+$"
 
@@ -271,8 +332,20 @@ def required_text(label: Any, required: Any, max_length: int, **options: Any) ->
 class FilterForm(BackofficeForm):
     """A list's filters: read from the URL of a GET (no CSRF token to carry)."""
 
+    ORDERING = frozenset({"sort"})  # fields that order the list rather than narrow it
+
     class Meta:
         csrf = False
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter narrows the list: its empty row then says nothing matched
+        (the table macro's ``no_match``), not that there is nothing yet (``empty``)."""
+        return any(
+            field.data not in (None, "", field.default) and not field.errors
+            for name, field in self._fields.items()
+            if name not in self.ORDERING
+        )
 
 
 # options most list filters and sorts offer
@@ -293,10 +366,22 @@ def name_sort(a_to_z: Any, z_to_a: Any) -> Any:
     )
 
 
+class ChoiceFilter(SelectField):
+    """A list filter's select whose value is always one of its options: one typed into the
+    URL that is none of them is the default (ignored, not an error, and never sent on to
+    gigstack, which would refuse it)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data not in {choice.value for choice in self.iter_choices()}:
+            self.data = self.default
+
+
 def choice_filter(label: Any, *options: tuple[str, Any], default: str | None = None) -> Any:
-    """A list filter's select: ``(value, label)`` options; a value typed into the URL that is
-    none of them is ignored by the view, not an error."""
-    return SelectField(label, validate_choice=False, default=default, choices=list(options))
+    """A list filter's select of ``(value, label)`` options (:class:`ChoiceFilter`)."""
+    return ChoiceFilter(
+        label, validate_choice=False, default=default, choices=list(options), widget=SELECT
+    )
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -304,6 +389,14 @@ class MultiCheckbox(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class RowForm(BackofficeForm):
+    """One row of a form's list (``FieldList(FormField(…))``): the same rules and messages,
+    in the staff member's language, as the form around it, which carries the CSRF token."""
+
+    class Meta:
+        csrf = False
 
 
 class CreateForm(BackofficeForm):

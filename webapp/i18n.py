@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms.i18n import messages_path
 
 from webapp.extensions import babel
@@ -52,10 +52,19 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return request_translations().ungettext(singular, plural, num) % variables
 
 
-def lazy_gettext(string: str, **variables: Any) -> LazyString:
+class LazyText(LazyString):
+    """A lazy translation that is text, escaped in a page like any ``str``: Flask-Babel's
+    is markup (``__html__`` is the string as it is), so a value it interpolates — what was
+    typed, in a field's message — would be shown as HTML."""
+
+    def __html__(self) -> str:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyText:
     """A label translated when shown (declared at import, shown in the staff member's
     language), through the request's catalogue."""
-    return LazyString(gettext, string, **variables)
+    return LazyText(gettext, string, **variables)
 
 
 def template_gettext(string: str, **variables: Any) -> Markup:

@@ -6,7 +6,7 @@ items not done yet. Files a job makes live in the file store; ``job_files`` says
 whom, and until when.
 
 Revision ID: 957cb869d783
-Revises: b3d8f2a61c07
+Revises: d41f0c7e9a52
 Create Date: 2026-12-07 06:51:34
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import webapp.dbtypes  # noqa: F401  (custom column types)
 
 revision = '957cb869d783'
-down_revision = 'b3d8f2a61c07'
+down_revision = 'd41f0c7e9a52'  # after the one-time tokens
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,10 @@
  * can be dismissed. The topbar menus are plain <details>; we only add what a menu is expected
  * to do: close on a click elsewhere and on Escape. A [data-copy] button copies the value of
  * the input it names (links shown once); a [data-pick-target] button (catalogue pickers) puts
- * its value in the input it names. A [data-toggle-group] box ("all of this object") ticks the
- * boxes of its [data-group] and follows them (the server also expands it, for no-JS). */
+ * its value in the input it names; in a picker's input ([data-picks]) the arrow keys move the
+ * highlighted match and Enter chooses it (Enter never submits the form from there). A
+ * [data-toggle-group] box ("all of this object") ticks the boxes of its [data-group] and
+ * follows them (the server also expands it, for no-JS). */
 (function () {
   "use strict";
 
@@ -80,18 +82,7 @@
       }
     }
     var pick = target.closest("[data-pick-target]");
-    if (pick) {   // a catalogue picker's choice fills its input and closes the list
-      var input = document.querySelector(pick.getAttribute("data-pick-target"));
-      if (input) {
-        input.value = pick.dataset.pickValue;
-        var shown = document.getElementById(input.id + "-picked");
-        if (shown) { shown.textContent = pick.dataset.pickLabel || ""; }
-        var list = pick.closest(".picks");
-        if (list && list.parentElement) { list.parentElement.replaceChildren(); }
-        input.dispatchEvent(new Event("change", { bubbles: true }));
-        input.focus();
-      }
-    }
+    if (pick) { choose(pick); }
     var dismiss = target.closest(".banner-dismiss");
     if (dismiss && flash() && flash().contains(dismiss)) {
       dismiss.closest(".banner").remove();
@@ -115,6 +106,38 @@
         all.checked = Array.prototype.every.call(members, function (m) { return m.checked; });
       }
     }
+  });
+
+  /* A picker's choice fills its input, shows its label and closes the list. */
+  function choose(pick) {
+    var input = document.querySelector(pick.getAttribute("data-pick-target"));
+    if (!input) { return; }
+    input.value = pick.dataset.pickValue;
+    var shown = document.getElementById(input.id + "-picked");
+    if (shown) { shown.textContent = pick.dataset.pickLabel || ""; }
+    var list = pick.closest(".picks");
+    if (list && list.parentElement) { list.parentElement.replaceChildren(); }
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-picks]")) { return; }
+    var key = event.key;
+    if (key !== "Enter" && key !== "ArrowDown" && key !== "ArrowUp") { return; }
+    event.preventDefault();   // Enter here picks: it neither submits nor adds a row
+    var area = document.querySelector(box.dataset.picks);
+    var picks = area ? Array.prototype.slice.call(area.querySelectorAll(".pick")) : [];
+    if (!picks.length) { return; }
+    var at = picks.findIndex(function (p) { return p.classList.contains("is-active"); });
+    if (key === "Enter") { choose(picks[Math.max(at, 0)]); return; }
+    var next = key === "ArrowDown" ? Math.min(at + 1, picks.length - 1) : Math.max(at - 1, 0);
+    picks.forEach(function (p, i) {
+      p.classList.toggle("is-active", i === next);
+      p.setAttribute("aria-selected", i === next ? "true" : "false");
+    });
+    picks[next].scrollIntoView({ block: "nearest" });
   });
 
   document.addEventListener("keydown", function (event) {

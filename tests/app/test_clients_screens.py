@@ -24,7 +24,7 @@ pytestmark = pytest.mark.databases
 GOOD = {
     "legal_name": "COMERCIALIZADORA DEL BAJIO",
     "name": "Bajío",
-    "tax_id": "CBA150101AB1",
+    "tax_id": "CBA150101AB0",
     "tax_system": "601",
     "use": "G03",
     "zip": "37000",
@@ -51,6 +51,20 @@ def test_list_pages_and_search_by_rfc(viewer, stored, teams):
     expected = {c["id"] for c in stored("clients", teams["partner"], tax_id="XAXX010101000")}
     assert expected and set(_rows(found)) == expected
     assert "<html" not in found
+
+
+def test_an_empty_list_says_none_yet_unless_a_filter_emptied_it(
+    app, operator, api, restore_sandbox
+):
+    team = api.teams.create({"legal_name": "EQUIPO RECIEN CREADO", "tax_system": "601"})
+    app.extensions["team_directory"].forget()
+    base = f"/teams/{team['id']}/clients/"
+    nothing = operator.get(base).get_data(as_text=True)
+    assert "Aún no hay clientes." in text_of(nothing) and "Ningún cliente coincide" not in nothing
+    assert f'<a href="{base}new">Crear un cliente</a>' in nothing
+    filtered = operator.get(base, query_string={"persona": "moral"}).get_data(as_text=True)
+    assert "Ningún cliente coincide." in text_of(filtered)
+    assert "Aún no hay clientes" not in filtered
 
 
 def test_a_search_that_matches_more_than_it_shows_says_so(viewer, teams, monkeypatch):
@@ -93,6 +107,55 @@ def test_csv_exports_every_match_with_a_bom_and_safe_cells(
     assert only_valid and all(r["sat_check"] == "valid" for r in only_valid)
 
 
+def test_an_export_whose_first_page_fails_is_an_error_page_not_a_broken_download(
+    app, viewer, teams, faults
+):
+    faults({"rules": [{"method": "GET", "path": "/clients", "status": 503, "retry_after": 0}]})
+    answer = viewer.get(_base(teams) + "export.csv")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 502 and answer.mimetype == "text/html"
+    assert "No pudimos conectar con gigstack" in text_of(html)
+    assert f'href="{_base(teams)}export.csv">Reintentar</a>' in html
+    assert "Traceback" not in html
+    assert not audit_rows(app, "client.export_csv")  # nothing was exported
+
+
+@pytest.fixture
+def many_clients(sandbox, teams, restore_sandbox) -> int:
+    """The partner's clients past one page of the export's walk (100 a page): how many."""
+    with sandbox.store.lock:
+        model = sandbox.store.all("clients", teams["partner"], False)[0]
+        for number in range(100):
+            copy = {**model, "id": f"client_many{number:04d}", "name": f"Cliente {number}"}
+            copy.pop("_seq", None)
+            sandbox.store.add("clients", copy["id"], copy)
+        return len(sandbox.store.all("clients", teams["partner"], False))
+
+
+def test_an_export_cut_short_ends_with_a_line_that_says_so(sandbox, viewer, teams, many_clients):
+    inner = sandbox.app.wsgi_app
+
+    def second_page_fails(environ, start_response):  # the first page came, the next does not
+        if environ["PATH_INFO"].endswith("/v2/clients") and "next=" in environ["QUERY_STRING"]:
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": "service_unavailable", "message": "down"}']
+        return inner(environ, start_response)
+
+    sandbox.app.wsgi_app = second_page_fails
+    try:
+        answer = viewer.get(_base(teams) + "export.csv")
+        body = answer.get_data(as_text=True)
+    finally:
+        sandbox.app.wsgi_app = inner
+    assert answer.status_code == 200 and many_clients > 100
+    lines = body.strip().splitlines()
+    assert len(lines) == 1 + 100 + 1  # the header, the first page, the warning
+    assert (
+        lines[-1]
+        == "EXPORTACIÓN INCOMPLETA: la descarga se detuvo antes del final. Exporta de nuevo."
+    )
+
+
 def test_detail_says_what_is_wrong_and_shows_its_documents(viewer, stored, teams):
     efos = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
     html = viewer.get(f"{_base(teams)}{efos['id']}").get_data(as_text=True)
@@ -108,7 +171,8 @@ def test_one_panel_failing_leaves_the_rest_of_the_page(viewer, stored, teams, fa
     answer = viewer.get(f"{_base(teams)}{client['id']}")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
-    assert "gigstack no respondió para este panel" in html
+    assert "Esta parte de la página no se pudo cargar" in text_of(html)
+    assert html.count("Reintentar") == 1  # the failed panel, not the others
     assert client["tax_id"] in html
 
 
@@ -154,7 +218,7 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, res
     first = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     second = post_form(operator, _base(teams) + "new", {**GOOD, "once": once})
     assert first.status_code == second.status_code == 302
-    made = stored("clients", teams["partner"], tax_id="CBA150101AB1")
+    made = stored("clients", teams["partner"], tax_id="CBA150101AB0")
     assert len(made) == 1 and made[0]["address"]["zip"] == "37000"
     assert first.headers["Location"] == f"{_base(teams)}{made[0]['id']}"
     assert audit_rows(app, "client.create")[-1].object_id == made[0]["id"]
@@ -164,6 +228,9 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, res
     ("changes", "field", "message"),
     [
         ({"tax_id": "CBA15"}, "tax_id", "Un RFC tiene 12 caracteres"),
+        ({"tax_id": "CBA991332AB1"}, "tax_id", "no son una fecha real"),  # month 13, day 32
+        ({"tax_id": "CBA150101AB1"}, "tax_id", "no es el dígito verificador del SAT"),
+        ({"tax_system": ""}, "tax_system", "Elige el régimen fiscal"),
         ({"tax_system": "612"}, "tax_system", "El régimen 612 no es para persona moral."),
         ({"use": "D01"}, "use", "El uso D01 no se permite para el régimen 601."),
         ({"zip": "3700"}, "zip", "El código postal tiene 5 dígitos."),
@@ -184,6 +251,39 @@ def test_bad_input_is_said_on_its_field_with_no_call(
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
+def test_a_regime_that_still_fits_the_rfc_typed_is_kept_the_others_dropped(operator, teams):
+    def fiscal(rfc: str, regime: str, use: str) -> str:
+        query = {"tax_id": rfc, "tax_system": regime, "use": use}
+        return operator.get(
+            _base(teams) + "new", query_string=query, headers=htmx_headers("fiscal-fields")
+        ).get_data(as_text=True)
+
+    def chosen(html: str, name: str) -> str | None:
+        found = re.search(rf'id="{name}".*?<option selected value="([^"]*)"', html, re.S)
+        return found and found.group(1)
+
+    kept = fiscal("FUNK671228PH6", "612", "D01")  # 612 fits a persona física
+    assert (chosen(kept, "tax_system"), chosen(kept, "use")) == ("612", "D01")
+    dropped = fiscal("EKU9003173C9", "612", "D01")  # not a persona moral's regime
+    assert not chosen(dropped, "tax_system")
+    assert "El régimen 612 no es para persona moral." in field_error(dropped, "tax_system")
+    uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', dropped.split('id="use"')[1])
+    assert "G03" in uses and "D01" not in uses  # the uses of a persona moral, not of 612
+
+
+def test_only_the_cfdi_40_uses_the_regime_allows_are_offered(operator, teams):
+    fragment = operator.get(
+        _base(teams) + "new",
+        query_string={"tax_id": "FUNK671228PH6", "tax_system": "605"},
+        headers=htmx_headers("fiscal-fields"),
+    ).get_data(as_text=True)
+    uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', fragment.split('id="use"')[1])
+    assert "P01" not in uses and "G03" not in uses  # 605 (sueldos) takes no G03
+    assert {"D01", "S01", "CN01"} <= set(uses)
+    refused = post_form(operator, _base(teams) + "new", {**GOOD, "use": "P01"}, htmx="client-form")
+    assert "Elige un uso de CFDI de la lista" in field_error(refused.get_data(as_text=True), "use")
+
+
 def test_generic_rfc_fixes_regime_and_use(operator, teams):
     fragment = operator.get(
         _base(teams) + "new",
@@ -194,7 +294,7 @@ def test_generic_rfc_fixes_regime_and_use(operator, teams):
     assert re.findall(r'<option[^>]*value="(\d+)"', fragment.split('id="use"')[0]) == ["616"]
     assert "RFC genérico" in fragment
     uses = re.findall(r'<option[^>]*value="([A-Z0-9]+)"', fragment.split('id="use"')[1])
-    assert set(uses) <= {"S01", "CP01", "P01"}
+    assert set(uses) <= {"S01", "CP01"}
 
 
 def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(
@@ -250,6 +350,24 @@ def test_edit_sends_only_what_changed(
     assert answer.status_code == 302
     assert stored.one("clients", teams["partner"], tax_id="EFO150101AB7")["phone"] == "442 123 4567"
     assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
+
+
+@pytest.mark.parametrize("emptied", ["use", "tax_system", "tax_id", "name"])
+def test_edit_cannot_empty_what_gigstack_keeps_once_set(
+    operator, stored, teams, sandbox_requests, emptied
+):
+    client = stored.one("clients", teams["partner"], tax_id="EFO150101AB7")
+    path = f"{_base(teams)}{client['id']}/edit"
+    page = operator.get(path).get_data(as_text=True)
+    data = {name: input_value(page, name) or "" for name in ("legal_name", "name", "tax_id", "zip")}
+    data.update({"tax_system": client["tax_system"], "use": client["use"], emptied: ""})
+    sandbox_requests.clear()
+    answer = post_form(operator, path, data)
+    assert answer.status_code == 422
+    assert "gigstack conserva este dato una vez capturado" in field_error(
+        answer.get_data(as_text=True), emptied
+    )
+    assert not [r for r in sandbox_requests if r.method == "PUT"]
 
 
 def test_delete_asks_a_reason_and_names_the_client(app, operator, stored, teams, restore_sandbox):

@@ -1,19 +1,32 @@
 """Anything typed into a URL or form gets a page or a field message, never a 500 — on SQLite
-and on PostgreSQL, which refuses NUL bytes and integers past 2**31 - 1 that SQLite takes."""
+and on PostgreSQL, which refuses NUL bytes and integers past 2**31 - 1 that SQLite takes.
+
+The shell's forms are named here one by one; the team screens are found by walking the pages
+(:mod:`tests.app.crawl`) and attacked whole (:mod:`tests.app.attack`), so a new screen is
+covered without anyone remembering to add it."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 from hypothesis import given
+from markupsafe import Markup
 
-from tests.app.conftest import csrf_token
+from tests.app.attack import Findings, attack, targets_of
+from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
+from tests.app.crawl import Form, crawl
 from tests.app.hostile import HOSTILE_SETTINGS, NASTY, no_server_error
 from webapp.audit.models import AuditEntry
+from webapp.auth.access import PUBLIC, SIGNED_IN, access_of, requires
 from webapp.auth.models import Staff
+from webapp.auth.roles import Role
 from webapp.extensions import db
 
 pytestmark = pytest.mark.databases  # and on PostgreSQL
@@ -360,3 +373,161 @@ def test_client_form_survives_anything(admin, teams, legal_name, tax_id, regime,
     )
     no_server_error(answer, "client create")
     assert answer.status_code == 422
+
+
+# -- covered by construction: the targets found by walking the pages ---------------------------
+
+
+def _form(action: str, method: str = "POST", **fields: str) -> Form:
+    form = Form(method, action)
+    if method == "POST":
+        form.add("csrf_token", "hidden", "")
+    for name, value in fields.items():
+        form.add(name, "text", value)
+    return form
+
+
+# routes no signed-in page links to, and a form that reaches each (a route in neither the
+# walk nor this table fails the test until it is given one)
+EXAMPLES: dict[str, Callable[[str], Form]] = {
+    "auth.sign_in": lambda team: _form("/sign-in", email="ana@staff.test", password="x", next="/"),
+    "health.healthz": lambda team: _form("/healthz", method="GET"),
+    "health.readyz": lambda team: _form("/readyz", method="GET"),
+    "shell.favicon": lambda team: _form("/favicon.ico", method="GET"),
+    "shell.unpin": lambda team: _form("/team/unpin", team=team, next="/"),
+    "clients.confirm_csf": lambda team: _form(f"/teams/{team}/clients/csf/confirm", token=""),
+}
+# each example is a request: enough of them to find what the issue found by hand, few enough
+# to keep the suite quick
+EXAMPLES_PER = {"form": 8, "query": 5, "id": 4}
+
+
+@pytest.fixture
+def upstream_writes(sandbox) -> Iterator[list[tuple[str, str, int]]]:
+    """(method, path, status) of every request the sandbox answers."""
+    seen: list[tuple[str, str, int]] = []
+    inner = sandbox.app.wsgi_app
+
+    def recording(environ, start_response):
+        def start(status, headers, *rest):
+            seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], int(status[:3])))
+            return start_response(status, headers, *rest)
+
+        return inner(environ, start)
+
+    sandbox.app.wsgi_app = recording
+    yield seen
+    sandbox.app.wsgi_app = inner
+
+
+def walk_and_attack(app, browsers, seeds, upstream, *, skip=lambda url: False, forms=()):
+    """Walk from ``seeds`` as an admin, then attack every target found (and ``forms``) as the
+    lowest role each route allows; returns the walk, the targets, what went wrong and the
+    routes neither the walk nor ``forms`` reached."""
+    walked = crawl(app, browsers["crawler"], seeds, skip=skip)
+    findings = Findings()
+    findings.server_errors += [f"GET {u} → {s}" for u, s in walked.pages.items() if s >= 500]
+    tokens = {
+        who: csrf_token(browser, "/sign-in" if who == PUBLIC else "/audit/")
+        for who, browser in browsers.items()
+    }
+    targets = targets_of(app, walked, forms)
+    for target in targets:
+        who = access_of(app, target.endpoint)
+        attack(target, browsers[who], tokens[who], findings, upstream, EXAMPLES_PER[target.kind])
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unreached = sorted(routes - walked.endpoints - {endpoint for endpoint, _form in forms})
+    return walked, targets, findings, unreached
+
+
+def _browsers(client, signed_in) -> dict:
+    return {
+        PUBLIC: client,
+        SIGNED_IN: signed_in("viewer"),  # its own session: sign-out, language, team switch
+        **{role: signed_in(role.value) for role in Role},
+        "crawler": signed_in("admin"),
+    }
+
+
+def test_every_page_form_query_and_id_the_pages_reach_survives_anything(
+    app, client, signed_in, teams, upstream_writes, frozen_clock, restore_sandbox
+):
+    """Walk a seeded team's pages as an admin (at the seed's time, so its pending receipts are
+    pending), then attack every form, query parameter and object id found as the lowest role
+    allowed: never a 5xx, never typed markup shown as markup, never a write accepted upstream
+    for a request the dashboard refused, an id that is no id always 404. A route no page
+    reaches fails until EXAMPLES has it."""
+    started = time.monotonic()
+    team = teams["partner"]
+    spare = add_staff(app, "spare@staff.test")  # the only staff row edited
+    assert set(EXAMPLES) <= {rule.endpoint for rule in app.url_map.iter_rules()}
+    walked, targets, findings, unreached = walk_and_attack(
+        app,
+        _browsers(client, signed_in),
+        ["/", f"/teams/{team}/", "/teams/", "/audit/", "/staff/"],
+        upstream_writes,
+        # one team's pages (the others' are the same screens), one staff member's
+        skip=lambda url: bool(
+            re.match(rf"/teams/(?!{team}/)[^/]+/.", url)
+            or re.match(rf"/staff/(?!{spare}/)\d+/", url)
+        ),
+        forms=[(endpoint, example(team)) for endpoint, example in EXAMPLES.items()],
+    )
+    print(
+        f"\nhostile walk: {len(walked.pages)} pages, {len(walked.endpoints)} endpoints "
+        f"reached, {len(targets)} targets ({Counter(t.kind for t in targets)}), "
+        f"{findings.submissions} submissions, {len(findings.server_errors)} 5xx, "
+        f"{len(findings.reflections)} reflections, {len(findings.upstream_changes)} "
+        f"refused-but-written, {time.monotonic() - started:.1f} s"
+    )
+    unexampled = [f"no page reaches {endpoint}: give it an example" for endpoint in unreached]
+    problems = [*unexampled, *findings.failures()]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_walk_finds_what_a_new_route_gets_wrong(sandbox, keys, upstream_writes):
+    """A doctored app: a page linking a form whose view crashes on a number, one that shows
+    what it was sent as markup, and a route no page links to — the walk reports all three."""
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"])
+
+    @requires(Role.VIEWER)
+    def probe_page():
+        return (
+            '<form method="post" action="/probe/sum"><input name="csrf_token" value="">'
+            '<input type="number" name="amount" value="1"></form>'
+            '<form method="post" action="/probe/echo"><input name="csrf_token" value="">'
+            '<input name="note" value=""></form>'
+        )
+
+    @requires(Role.OPERATOR)
+    def probe_sum():
+        try:
+            amount = float(request.form["amount"])
+        except ValueError:
+            amount = 0.0
+        return str(int(amount))  # the mistake: ∞ and NaN are floats int() refuses
+
+    @requires(Role.OPERATOR)
+    def probe_echo():
+        return Markup(f"<p>{request.form['note']}</p>")  # the mistake: what was sent, as HTML
+
+    app.add_url_rule("/probe/", "probe_page", probe_page)
+    app.add_url_rule("/probe/sum", "probe_sum", probe_sum, methods=["POST"])
+    app.add_url_rule("/probe/echo", "probe_echo", probe_echo, methods=["POST"])
+    app.add_url_rule("/probe/hidden", "probe_hidden", requires(Role.VIEWER)(lambda: "hidden"))
+    roles = {PUBLIC: None, SIGNED_IN: "viewer", **{r: r.value for r in Role}, "crawler": "admin"}
+    browsers = {who: app.test_client() for who in roles}
+    for who, role in roles.items():
+        if role is not None:
+            add_staff(app, f"{who}@staff.test", role)
+            assert sign_in(browsers[who], f"{who}@staff.test").status_code == 302
+    try:
+        walked, _targets, findings, unreached = walk_and_attack(
+            app, browsers, ["/probe/"], upstream_writes
+        )
+    finally:
+        app.extensions["gigstack"].close()
+    assert {"probe_page", "probe_sum", "probe_echo"} <= walked.endpoints
+    assert "probe_hidden" in unreached and "probe_echo" not in unreached
+    assert any(error.startswith("probe_sum") for error in findings.server_errors)
+    assert any(shown.startswith("probe_echo") for shown in findings.reflections)

@@ -3,6 +3,8 @@ that is the invoice itself or not valid, an unknown motive, and live mode's type
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.app.conftest import add_staff, make_app, sign_in
@@ -12,7 +14,22 @@ pytestmark = pytest.mark.databases
 
 
 def _valid_income(stored, team_id: str, live: bool = False) -> list[dict]:
-    return stored("invoices", team_id, live=live, invoice_type="I", status="valid")
+    """Valid income invoices nothing valid relates to (no complement, no credit note): the
+    cancel form asks no more than the motive and the reason."""
+    credited = {
+        doc
+        for note in stored("invoices", team_id, live=live, invoice_type="E", status="valid")
+        for group in note["related_documents"]
+        for doc in group["documents"]
+    }
+    return stored(
+        "invoices",
+        team_id,
+        live=live,
+        invoice_type="I",
+        status="valid",
+        test=lambda i: not i.get("payment_complements") and i["uuid"] not in credited,
+    )
 
 
 def _path(teams, uuid: str) -> str:
@@ -59,7 +76,7 @@ def test_cancelling_twice_says_so_and_sends_nothing(
     sandbox_requests.clear()
     again = post_form(operator, path, {"motive": "02", "reason": "dos"}, htmx="cancel-form")
     assert again.status_code == 422
-    assert "ya está cancelada" in text_of(again.get_data(as_text=True))
+    assert "ya está cancelado" in text_of(again.get_data(as_text=True))
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
 
 
@@ -167,6 +184,55 @@ def test_an_unknown_motive_is_refused_before_sending(operator, stored, teams, sa
     assert answer.status_code == 422
     assert "Elige un motivo de la lista" in field_error(answer.get_data(as_text=True), "motive")
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
+
+
+def _paid_by_a_valid_complement(stored, teams) -> tuple[dict, dict]:
+    complement = stored.one("invoices", teams["partner"], invoice_type="P", status="valid")
+    paid = complement["payment_complement"]["related_invoices"][0]["uuid"]
+    return stored.one("invoices", teams["partner"], uuid=paid), complement
+
+
+def test_valid_complements_are_listed_and_the_cancellation_confirmed_before_sending(
+    app, operator, stored, teams, sandbox_requests, restore_sandbox
+):
+    invoice, complement = _paid_by_a_valid_complement(stored, teams)
+    path = _path(teams, invoice["uuid"])
+    page = operator.get(path, query_string={"type": "income"}).get_data(as_text=True)
+    warning = re.search(r'data-testid="standing-documents">(.*?)</section>', page, re.S)
+    assert warning, "no word of the valid complement"
+    text = text_of(warning.group(1))
+    assert "El SAT no permite cancelar" in text and "cancélalos primero" in text
+    assert f"Complemento de pago {complement['series']}-{complement['folio_number']}" in text
+    assert f"/invoices/{complement['uuid']}?type=payment" in warning.group(1)
+    assert 'name="confirm_related"' in page
+    sandbox_requests.clear()
+    unconfirmed = post_form(
+        operator, path, {"motive": "03", "reason": "no se realizó"}, htmx="cancel-form"
+    )
+    assert unconfirmed.status_code == 422
+    assert "Marca la casilla" in field_error(unconfirmed.get_data(as_text=True), "confirm_related")
+    assert not [r for r in sandbox_requests if r.method == "DELETE"]
+    confirmed = post_form(
+        operator, path, {"motive": "03", "reason": "no se realizó", "confirm_related": "y"}
+    )
+    assert confirmed.status_code == 302
+    assert stored.one("invoices", teams["partner"], uuid=invoice["uuid"])["status"] == "cancelled"
+    assert "despite 1 valid related document" in audit_rows(app, "invoice.cancel")[-1].reason
+
+
+def test_a_valid_credit_note_is_listed_on_the_cancel_form(operator, stored, teams):
+    note = stored.one("invoices", teams["partner"], invoice_type="E", status="valid")
+    credited = note["related_documents"][0]["documents"][0]
+    page = operator.get(_path(teams, credited)).get_data(as_text=True)
+    warning = re.search(r'data-testid="standing-documents">(.*?)</section>', page, re.S)
+    assert warning and f"/invoices/{note['uuid']}?type=egress" in warning.group(1)
+    assert f"Nota de crédito {note['series']}-{note['folio_number']}" in text_of(warning.group(1))
+
+
+def test_nothing_related_asks_for_no_confirmation(operator, stored, teams):
+    target = _valid_income(stored, teams["partner"])[0]
+    page = operator.get(_path(teams, target["uuid"])).get_data(as_text=True)
+    assert 'data-testid="standing-documents"' not in page and "confirm_related" not in page
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.app.helpers import htmx_headers, text_of, upstream_calls
+from tests.app.helpers import facts, htmx_headers, text_of, upstream_calls
 from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.databases
@@ -72,9 +72,58 @@ def test_detail_shows_parties_items_with_catalogue_names_and_totals(viewer, stor
     text = text_of(html)
     assert invoice["uuid"] in text and invoice["client"]["tax_id"] in text
     assert "99 — " in text or "Por definir" in text  # the payment form's catalogue name
-    assert "Complementos de pago" in text and "Saldo aún sin pagar" in text
+    assert "Saldo aún sin pagar" in text and f"Factura {invoice['series']}-" in text
     item = invoice["items"][0]
     assert item["product_key"] in html
+
+
+def _paid_by_a_complement(stored, teams) -> dict:
+    complement = stored.one("invoices", teams["partner"], invoice_type="P")
+    paid = complement["payment_complement"]["related_invoices"][0]["uuid"]
+    return stored.one("invoices", teams["partner"], uuid=paid)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"rules": [{"method": "GET", "path": "/invoices/payment", "status": 503}]},
+        {"hangs": [{"method": "GET", "path": "/invoices/payment", "seconds": 3}]},
+    ],
+    ids=["fails", "hangs"],
+)
+def test_complements_that_could_not_be_read_are_said_never_none(
+    sandbox, keys, stored, teams, faults, fault
+):
+    """Before: "Sin complementos todavía" for an invoice that has one (the error swallowed)."""
+    from tests.app.conftest import add_staff, make_app, sign_in
+
+    app = make_app(
+        sandbox.api_url,
+        keys["partner_test"]["key"],
+        GIGSTACK_TIMEOUT_READ=0.5,
+        GIGSTACK_BUDGET_SECONDS=1.0,
+    )
+    try:
+        add_staff(app, "panel@staff.test", "viewer")
+        browser = app.test_client()
+        assert sign_in(browser, "panel@staff.test").status_code == 302
+        invoice = _paid_by_a_complement(stored, teams)
+        faults(fault)
+        page = browser.get(_base(teams) + invoice["uuid"] + "?type=income")
+        # the complements are read by the page's lazy relations panel, as htmx asks for it
+        answer = browser.get(
+            _base(teams) + invoice["uuid"] + "/relations?type=income",
+            headers={"HX-Request": "true", "HX-Target": "invoice-relations"},
+        )
+        text = text_of(answer.get_data(as_text=True))
+    finally:
+        app.extensions["gigstack"].close()
+    assert page.status_code == 200 and invoice["uuid"] in text_of(page.get_data(as_text=True))
+    assert answer.status_code == 200
+    assert "Sin complementos todavía" not in text and "No se pudo leer." in text
+    assert "Esta parte de la página no se pudo cargar" in text
+    retry = r'<a class="button" href="[^"]+">Reintentar</a>'
+    assert re.search(retry, answer.get_data(as_text=True))
 
 
 def test_another_teams_invoice_is_not_found(viewer, stored, teams):
@@ -207,6 +256,23 @@ def test_send_prefills_the_client_and_says_who_received_it(app, operator, stored
     assert audit_rows(app, "invoice.send")[-1].object_id == invoice["uuid"]
 
 
+def test_send_says_when_the_clients_copies_could_not_be_read(operator, stored, teams, faults):
+    """Before: the client's bcc silently left out of the recipients when its read failed."""
+    from tests.app.helpers import input_value
+
+    invoice = next(
+        inv
+        for inv in stored("invoices", teams["partner"])
+        if inv["invoice_type"] == "I" and inv["client"].get("email")
+    )
+    faults({"rules": [{"method": "GET", "path": "/clients/*", "status": 503}]})
+    page = operator.get(f"{_base(teams)}{invoice['uuid']}/send")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert input_value(html, "emails") == invoice["client"]["email"]  # what the invoice knows
+    assert 'data-testid="send-client-failed"' in html and "Reintentar" in html
+
+
 def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
     app, operator, stored, teams, restore_sandbox
 ):
@@ -241,7 +307,7 @@ def test_cancel_motive_01_needs_a_valid_substitute_of_the_same_client(
     trail = operator.get(f"{_base(teams)}{target['uuid']}").get_data(as_text=True)
     assert "invoice.cancel" in trail  # the detail page's back-office trail
     again = operator.get(path).get_data(as_text=True)
-    assert "ya está cancelada" in again
+    assert "ya está cancelado" in again
 
 
 def test_cancelling_with_a_forged_substitute_shows_gigstacks_refusal(app, operator, stored, teams):
@@ -285,8 +351,8 @@ def test_a_list_links_each_invoice_with_its_type_and_its_detail_asks_one_typed_g
     sandbox_requests.clear()
     detail = viewer.get(html_lib.unescape(url))
     assert detail.status_code == 200 and uuid in detail.get_data(as_text=True)
-    # the typed get and the complements' list, at once
-    assert upstream_calls(detail) == 2
+    # the typed get only: the related documents are a lazy panel
+    assert upstream_calls(detail) == 1
     assert f"/v2/invoices/{kind}/{uuid}" in [r.path for r in sandbox_requests]
 
 
@@ -294,6 +360,79 @@ def test_a_detail_link_without_the_type_still_finds_the_invoice(viewer, stored, 
     invoice = stored.one("invoices", teams["partner"], invoice_type="P", status="valid")
     viewer.get(_base(teams) + invoice["uuid"])  # the team is kept from here
     old = viewer.get(_base(teams) + invoice["uuid"])
-    assert old.status_code == 200 and upstream_calls(old) == 4  # three typed gets + complements
+    assert old.status_code == 200 and upstream_calls(old) == 3  # the three typed gets at once
     wrong = viewer.get(_base(teams) + invoice["uuid"], query_string={"type": "nonsense"})
     assert wrong.status_code == 404
+
+
+def _complement(stored, teams) -> dict:
+    """A seeded complement made by a payment (it names the payment it came from)."""
+    return stored.one(
+        "invoices",
+        teams["partner"],
+        invoice_type="P",
+        status="valid",
+        test=lambda inv: bool(inv["payment_complement"]["payment_id"]),
+    )
+
+
+def test_a_payment_complement_shows_its_payment_the_invoices_it_pays_and_their_taxes(
+    viewer, stored, teams
+):
+    complement = _complement(stored, teams)
+    info = complement["payment_complement"]
+    html = viewer.get(_base(teams) + complement["uuid"], query_string={"type": "payment"}).get_data(
+        as_text=True
+    )
+    text = text_of(html)
+    folio = f"{complement['series']}-{complement['folio_number']}"
+    assert f"<h1>Complemento de pago {folio}</h1>" in html and "Factura " + folio not in text
+    # nothing of the P CFDI's own zeros: no XXX currency, no $0.00 totals, no "Pago" item
+    assert "XXX" not in text and "$0.00 XXX" not in text and 'id="invoice-items"' not in html
+    facts_shown = facts(html, "complement-facts")
+    assert facts_shown["Forma de pago"].startswith(info["payment_form"])
+    assert facts_shown["Monto"] == f"${info['amount']:,.2f} MXN"
+    assert facts_shown["Pagado el"]  # the payment's date (FechaPago)
+    assert f'/payments/{info["payment_id"]}"' in html  # the payment it came from, linked
+    table = re.search(r'<table class="table" id="complement-invoices">(.*?)</table>', html, re.S)
+    for paid in info["related_invoices"]:
+        row = re.search(rf'/invoices/{paid["uuid"]}\?type=income".*?</tr>', table.group(1), re.S)
+        cells = text_of(row.group(0))
+        assert f"Factura {paid['series']}-{paid['folio_number']}" in cells
+        assert str(paid["installment"]) in cells
+        for amount in ("previous_balance", "amount_paid", "outstanding_balance"):
+            assert f"${paid[amount]:,.2f} MXN" in cells
+        for tax in paid["taxes"]:
+            assert f"${tax['amount']:,.2f} MXN" in cells and "IVA 16 %" in cells
+    totals = facts(html, "complement-totals")
+    assert totals["Monto total de los pagos (MXN)"] == f"${info['amount']:,.2f} MXN"
+    assert totals["IVA 16 %"] == f"${info['totals']['TotalTrasladosImpuestoIVA16']:,.2f} MXN"
+
+
+@pytest.mark.parametrize(
+    ("invoice_type", "kind", "name"),
+    [
+        ("I", "income", "Factura"),
+        ("E", "egress", "Nota de crédito"),
+        ("P", "payment", "Complemento de pago"),
+    ],
+)
+def test_each_document_is_named_by_its_type(viewer, stored, teams, invoice_type, kind, name):
+    document = stored.one("invoices", teams["partner"], invoice_type=invoice_type)
+    html = viewer.get(_base(teams) + document["uuid"], query_string={"type": kind}).get_data(
+        as_text=True
+    )
+    folio = f"{document['series']}-{document['folio_number']}"
+    assert f"<h1>{name} {folio}</h1>" in html
+    assert f"<title>{name} {folio} ·" in html
+
+
+def test_documents_are_named_by_their_type_in_english_too(signed_in, english, stored, teams):
+    viewer = english(signed_in("viewer"))
+    complement = _complement(stored, teams)
+    html = viewer.get(_base(teams) + complement["uuid"], query_string={"type": "payment"}).get_data(
+        as_text=True
+    )
+    folio = f"{complement['series']}-{complement['folio_number']}"
+    assert f"<h1>Payment complement {folio}</h1>" in html
+    assert "Invoices it pays" in html and "Total of the payments (MXN)" in html

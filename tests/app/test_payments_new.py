@@ -33,36 +33,59 @@ def _ppd_with_balance(stored, teams) -> dict:
     )
 
 
-def test_register_a_complement_for_a_ppd_invoice_and_follow_it(
+def test_the_register_form_links_the_clients_open_ppd_invoices_to_a_payment_on_them(
+    operator, stored, teams
+):
+    invoice = _ppd_with_balance(stored, teams)
+    form = operator.get(f"{_base(teams)}new", query_string={"client_id": invoice["client"]["id"]})
+    html = form.get_data(as_text=True)
+    assert f"ppd_invoice_id={invoice['uuid']}" in html  # "Pagar Factura A-3": the pay form
+    assert 'name="ppd_invoice_id"' not in html  # no invoice picked beside invented items
+
+
+def test_register_with_the_ppd_automation_stamps_a_new_invoice_and_its_complement(
     app, operator, api, stored, teams, restore_sandbox
 ):
     invoice = _ppd_with_balance(stored, teams)
-    client_id = invoice["client"]["id"]
-    form = operator.get(f"{_base(teams)}new", query_string={"client_id": client_id})
-    assert invoice["uuid"] in form.get_data(as_text=True)  # the client's open PPD invoices
     answer = post_form(
         operator,
         f"{_base(teams)}new",
         payment_form(
-            client_id,
+            invoice["client"]["id"],
             automation_type="ppd_invoice_and_complement",
-            ppd_invoice_id=invoice["uuid"],
             received_on="2026-12-01",
         ),
     )
     assert answer.status_code == 302, text_of(answer.get_data(as_text=True))[:600]
     payment_id = answer.headers["Location"].rsplit("/", 1)[1]
     payment = api.payments.get(payment_id, team=teams["partner"])
-    assert (
-        payment["status"] == "succeeded"
-        and payment["automation_type"] == "ppd_invoice_and_complement"
-    )
     assert payment["metadata"]["received_on"] == "2026-12-01"
-    complement = api.invoices.get(payment["invoices"][0], "payment", team=teams["partner"])
-    assert complement["invoice_type"] == "P"
-    html = operator.get(answer.headers["Location"]).get_data(as_text=True)
-    assert f"/invoices/{complement['uuid']}" in html
+    ppd, complement = payment["invoices"]
+    assert api.invoices.get(ppd, "income", team=teams["partner"])["payment_method"] == "PPD"
+    assert api.invoices.get(complement, "payment", team=teams["partner"])["invoice_type"] == "P"
     assert audit_rows(app, "payment.create")[-1].object_id == payment_id
+
+
+def test_ppd_invoices_that_could_not_be_read_are_said_with_a_retry(operator, stored, teams, faults):
+    """Before: the list failing offered no invoice, as if the client owed none. The register
+    form says so with a retry; the payment on an invoice still shows the invoice it was
+    opened with, and says the client's other open invoices could not be read."""
+    invoice = _ppd_with_balance(stored, teams)
+    client_id = invoice["client"]["id"]
+    faults({"rules": [{"method": "GET", "path": "/invoices/income", "status": 503}]})
+    form = operator.get(f"{_base(teams)}new", query_string={"client_id": client_id})
+    html = form.get_data(as_text=True)
+    assert form.status_code == 200
+    assert 'data-testid="ppd-invoices-failed"' in html and "Reintentar" in html
+    assert 'data-testid="open-ppd"' not in html
+    paying = operator.get(
+        f"{_base(teams)}new",
+        query_string={"client_id": client_id, "ppd_invoice_id": invoice["uuid"]},
+    )
+    html = paying.get_data(as_text=True)
+    assert paying.status_code == 200
+    assert 'data-testid="pay-others-failed"' in html and "Reintentar" in html
+    assert f'<option selected value="{invoice["uuid"]}"' in html  # the invoice it was opened with
 
 
 def test_a_double_click_and_a_retry_register_one_payment(
@@ -99,27 +122,12 @@ def test_a_double_click_and_a_retry_register_one_payment(
             "99 (por definir)",
         ),
         ({"payment_form": ""}, "payment_form", "Elige cómo llegó el dinero"),
-        (
-            {"automation_type": "none", "ppd_invoice_id": "{ppd}"},
-            "ppd_invoice_id",
-            "Factura PPD más complemento",
-        ),
-        (
-            {
-                "automation_type": "ppd_invoice_and_complement",
-                "ppd_invoice_id": "{ppd}",
-                "items-0-unit_price": "99999999",
-            },
-            "ppd_invoice_id",
-            "es mayor que lo que queda",
-        ),
     ],
 )
 def test_register_refusals_land_on_their_fields_before_any_call(
     operator, api, stored, teams, over, field, message
 ):
     invoice = _ppd_with_balance(stored, teams)
-    over = {k: v.replace("{ppd}", invoice["uuid"]) for k, v in over.items()}
     before = _count(api, teams["partner"])
     answer = post_form(
         operator,

@@ -273,6 +273,17 @@ def test_mark_paid_needs_the_payment_form(operator, stored, teams):
     assert "Elige la forma de pago" in field_error(answer.get_data(as_text=True), "payment_form")
 
 
+def test_mark_paid_refuses_a_payment_form_it_does_not_offer(
+    operator, stored, teams, sandbox_requests
+):
+    target = stored.one("payments", teams["partner"], status="pending")
+    sandbox_requests.clear()
+    answer = post_form(operator, f"{_base(teams)}{target['id']}/mark-paid", {"payment_form": "98"})
+    assert answer.status_code == 422
+    assert "Opción inválida." in field_error(answer.get_data(as_text=True), "payment_form")
+    assert not [r for r in sandbox_requests if r.method == "POST"]  # gigstack would refuse it
+
+
 def test_partial_then_full_refund(app, operator, stored, teams, restore_sandbox):
     target = stored.one(
         "payments", teams["partner"], status="succeeded", test=lambda p: not p["refunds"]

@@ -48,6 +48,24 @@ def test_the_open_ppd_invoices_are_listed_with_their_fix(viewer, api, teams):
     ) and "<html" not in panel.get_data(as_text=True)
 
 
+def test_a_report_that_could_not_be_read_says_so_in_its_place(viewer, teams, faults):
+    faults({"rules": [{"method": "GET", "path": "/invoices/*", "status": 503}]})
+    panel = viewer.get(
+        _base(teams) + "?refresh=1",
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "rep-report",
+            "HX-Current-URL": f"http://localhost{_base(teams)}",
+        },
+    )
+    html = panel.get_data(as_text=True)
+    assert panel.status_code == 200 and "<html" not in html  # swapped in place of the report
+    assert 'id="rep-report"' in html and 'data-testid="rep-failed"' in html
+    assert f'<a class="button" href="{_base(teams)}">Reintentar</a>' in html
+    page = viewer.get(_base(teams), query_string={"full": "1", "refresh": "1"})
+    assert 'data-testid="rep-failed"' in page.get_data(as_text=True)
+
+
 def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
     operator, api, sandbox, teams, restore_sandbox
 ):
@@ -74,9 +92,11 @@ def test_a_payment_without_its_complement_is_due_and_fixed_from_the_monitor(
     assert "días restantes" in text_of(row.group(1)) or "día restante" in text_of(row.group(1))
     fix = re.search(rf'href="([^"]*ppd_invoice_id={invoice["uuid"]}[^"]*)"', html).group(1)
     form = operator.get(fix.replace("&amp;", "&")).get_data(as_text=True)
+    # the payment on that invoice: it is chosen and the amount is its balance
     assert re.search(rf'<option selected value="{invoice["uuid"]}"', form)
-    assert re.search(r'<option selected value="ppd_invoice_and_complement"', form)
     assert input_value(form, "client_id") == client_id
+    assert float(input_value(form, "amount")) == invoice["last_balance"]
+    assert 'name="items-0-description"' not in form  # no items to invent
 
 
 def test_another_teams_monitor_is_not_found(viewer, teams):

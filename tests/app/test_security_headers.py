@@ -23,7 +23,7 @@ HTMX_FILE = "htmx-2.0.11.min.js"
 
 CSP = (
     "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'"
 )
 HSTS_MIN_SECONDS = 365 * 24 * 3600
 
@@ -153,6 +153,15 @@ def test_security_headers_on_every_kind_of_response(app, client, admin, teams):
         assert "no-store" in response.headers.get("Cache-Control", ""), name
     for name in ("sign-in page", "404"):
         assert "no-store" not in anonymous[name].headers.get("Cache-Control", ""), name
+
+
+def test_injected_markup_can_neither_post_elsewhere_nor_rebase_links(admin):
+    """default-src does not cover forms or <base>: a fake form slipped into a page would send
+    what is typed to another site unless the policy says so itself."""
+    policy = admin.get("/teams/").headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["form-action"] == "'self'"
+    assert directives["base-uri"] == "'none'"
 
 
 def test_hsts_only_over_https(client):

@@ -56,6 +56,10 @@ def test_product_and_unit_pickers_search_the_sat_catalogue(viewer, sandbox_reque
     nothing = viewer.get("/catalogs/unit-keys?field=unit_key&unit_key=zzzzqqq")
     assert "Nada del catálogo del SAT coincide" in nothing.get_data(as_text=True)
     assert viewer.get("/catalogs/unit-keys?field=%3Cx%3E&q=a").status_code == 400
+    short = viewer.get("/catalogs/product-keys?field=product_key&product_key=de")
+    assert "Escribe 3 letras o más" in short.get_data(as_text=True)
+    tuition = viewer.get("/catalogs/product-keys?field=product_key&product_key=colegiatura")
+    assert 'data-pick-value="86121500"' in tuition.get_data(as_text=True)  # SAT's similar words
     assert not [r for r in sandbox_requests if not r.is_team_listing]  # local data only
 
 

@@ -117,3 +117,68 @@ def test_a_team_list_cached_in_redis_is_stored_under_the_apps_prefix(sandbox, ke
     finally:
         redis_process.kill()
         app.extensions["gigstack"].close()
+
+
+def test_two_processes_without_redis_share_one_time_tokens_through_the_database(
+    sandbox, keys, tmp_path, api, teams, restore_sandbox
+):
+    """Two apps on one database, each with its own memory (two gunicorn workers): the form
+    sent to one and then, with the same token, to the other creates one client."""
+    from tests.app.helpers import input_value
+
+    database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
+    first, second = (
+        make_app(sandbox.api_url, keys["partner_test"]["key"], DATABASE_URL=database)
+        for _ in range(2)
+    )
+    try:
+        add_staff(first, "twice@staff.test", "operator")
+        path = f"/teams/{teams['partner']}/clients/new"
+        browsers = [first.test_client(), second.test_client()]
+        for browser in browsers:
+            assert sign_in(browser, "twice@staff.test").status_code == 302
+        page = browsers[0].get(path).get_data(as_text=True)
+        data = {
+            "csrf_token": input_value(page, "csrf_token"),
+            "once": input_value(page, "once"),
+            "legal_name": "DOS PROCESOS",
+            "name": "Dos procesos",
+            "tax_id": "DPR150101AB1",
+            "tax_system": "601",
+            "use": "G03",
+            "zip": "37000",
+            "country": "MEX",
+        }
+        before = api.clients.list(limit=1, team=teams["partner"]).total_results
+        made = browsers[0].post(path, data=data)
+        token = input_value(browsers[1].get(path).text, "csrf_token")  # its own session's
+        repeat = browsers[1].post(path, data={**data, "csrf_token": token})
+        assert made.status_code == 302 and repeat.status_code == 302
+        assert repeat.headers["Location"] == made.headers["Location"]
+        assert api.clients.list(limit=1, team=teams["partner"]).total_results == before + 1
+    finally:
+        first.extensions["gigstack"].close()
+        second.extensions["gigstack"].close()
+
+
+def test_claimed_tokens_expire_after_a_day_and_later_claims_delete_them(sandbox, keys):
+    import sqlalchemy as sa
+
+    from webapp import once
+    from webapp.extensions import db
+    from webapp.once_tokens import OnceToken
+
+    now = [1_780_000_000.0]
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=lambda: now[0])
+    try:
+        with app.test_request_context():
+            assert once.claim("token-a").fresh
+            assert not once.claim("token-a").fresh  # pending: the second waits
+            once.done("token-a", "/teams/x/clients/made")
+            assert once.claim("token-a").result == "/teams/x/clients/made"
+            now[0] += once.TTL_SECONDS + 1
+            assert once.claim("token-b").fresh  # and token-a's row goes
+            assert db.session.scalars(sa.select(OnceToken.key)).all() == ["once:anon:token-b"]
+            assert once.claim("token-a").fresh  # a day later the same token is new again
+    finally:
+        app.extensions["gigstack"].close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import add_staff, make_app, sign_in
-from tests.app.helpers import audit_rows, field_error, post_form
+from tests.app.helpers import audit_rows, field_error, post_form, text_of
 from tests.conftest import FROZEN_NOW
 
 CERTS = Path(__file__).resolve().parents[3] / "shared" / "sat-test-certs"
@@ -110,6 +110,27 @@ def test_certificate_of_another_rfc_is_refused_for_this_team(operator_on, teams,
     assert not [r for r in sandbox_requests if "sat-connection" in r.path]
 
 
+def test_another_taxpayers_expired_csd_is_told_both_the_rfc_first(
+    csd_app, operator_on, teams, sandbox_requests
+):
+    sandbox_requests.clear()
+    answer = _upload(
+        operator_on,
+        teams["eku"],
+        _file("csd_fisica_FUNK671228PH6_expired.cer"),
+        _file("csd_fisica_FUNK671228PH6_expired.key"),
+        PASSWORD,
+        htmx="csd-form",
+    )
+    said = field_error(answer.get_data(as_text=True), "certificate")
+    assert answer.status_code == 422
+    other = said.index("El certificado es del RFC FUNK671228PH6")
+    assert other < said.index("El certificado venció el")
+    assert not [r for r in sandbox_requests if "sat-connection" in r.path]
+    outcome = audit_rows(csd_app, "team.upload_csd")[-1].outcome
+    assert outcome == "refused_locally:other_rfc,expired"
+
+
 def test_missing_files_and_password_are_each_said(operator_on, teams):
     html = _upload(operator_on, teams["eku"], None, None, "").get_data(as_text=True)
     assert "Elige el archivo del certificado (.cer)." in field_error(html, "certificate")
@@ -145,6 +166,12 @@ def test_the_valid_csd_is_uploaded_and_the_checklist_turns_green(
     assert stored.team(teams["eku"])["sat"]["completed"] is True
     after = operator_on.get(f"/teams/{teams['eku']}/").get_data(as_text=True)
     assert 'data-check="csd" data-done="yes"' in after and "Listo para facturar" in after
+    # after a reload gigstack tells only the expiry: said once, no empty facts
+    reloaded = operator_on.get(f"/teams/{teams['eku']}/csd").get_data(as_text=True)
+    facts = re.search(r'data-testid="csd-facts">(.*?)</dl>', reloaded, re.S).group(1)
+    assert "Número de certificado" not in facts and "Válido desde" not in facts
+    assert "<dd>—</dd>" not in facts
+    assert "gigstack solo guarda el vencimiento del certificado" in text_of(reloaded)
     # the secret never travels further than the upload itself
     [entry] = [e for e in audit_rows(csd_app, "team.upload_csd") if e.outcome == "ok"]
     key_bytes = _file(VALID[1])

@@ -147,6 +147,20 @@ def test_search_by_name_rfc_or_id_keeps_the_tab(viewer, teams, query):
     assert _rows(by_id) == [teams["eku"]]
 
 
+@pytest.mark.parametrize(
+    ("query", "rfc"),
+    [("MECÁNICO", "TMH150720KL2"), ("mecanico", "TMH150720KL2"), ("CAFE", "CPC120915AB3")],
+)
+def test_search_sets_accents_and_case_aside_in_the_directory_and_the_switcher(
+    viewer, stored, query, rfc
+):
+    [team] = stored.teams(tax_id=rfc)
+    html = viewer.get("/teams/", query_string={"q": query}).get_data(as_text=True)
+    assert _rows(html) == [team["id"]]
+    options = viewer.get("/team/options", query_string={"q": query}).get_data(as_text=True)
+    assert team["id"] in options
+
+
 def test_sort_orders_the_rows(viewer, stored, teams):
     by_name = _rows(viewer.get("/teams/?sort=name").get_data(as_text=True))
     names = [stored.team(t)["brand"]["alias"].casefold() for t in by_name]

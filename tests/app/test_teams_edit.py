@@ -8,14 +8,14 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form
+from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, text_of
 
 pytestmark = pytest.mark.databases
 
 NEW_TEAM = {
     "alias": "Panadería Lupita",
     "legal_name": "PANADERIA LUPITA",
-    "tax_id": "PLU200101AB1",
+    "tax_id": "PLU200101AB5",
     "tax_system": "601",
     "zip": "06700",
     "city": "Ciudad de México",
@@ -41,13 +41,34 @@ def test_operator_creates_a_team_and_lands_on_its_overview(app, operator, stored
     assert answer.status_code == 302
     [team] = _teams_named(stored, "PANADERIA LUPITA")
     assert answer.headers["Location"] == f"/teams/{team['id']}/"
-    assert team["tax_id"] == "PLU200101AB1" and team["address"]["zip"] == "06700"
+    assert team["tax_id"] == "PLU200101AB5" and team["address"]["zip"] == "06700"
     assert team["brand"]["alias"] == "Panadería Lupita"
     # the directory knows it at once (its copy was dropped)
     assert team["id"] in operator.get("/teams/?q=lupita").get_data(as_text=True)
     assert operator.get(answer.headers["Location"]).status_code == 200
     [entry] = audit_rows(app, "team.create")
     assert entry.outcome == "ok" and entry.object_id == team["id"]
+
+
+def test_a_second_team_with_an_rfc_the_account_has_asks_first(
+    app, operator, stored, teams, restore_sandbox, sandbox_requests
+):
+    kemper = stored.team(teams["eku"])  # EKU9003173C9, already a team of this account
+    operator.get("/teams/")  # the shared team list at hand
+    data = {**_form(operator, "/teams/new"), **NEW_TEAM, "tax_id": "EKU9003173C9"}
+    sandbox_requests.clear()
+    asked = post_form(operator, "/teams/new", data, htmx="team-form")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert "Otro equipo de esta cuenta ya tiene el RFC EKU9003173C9" in text_of(html)
+    assert f'href="/teams/{kemper["id"]}/"' in html
+    assert not sandbox_requests  # the list at hand: no walk of gigstack, nothing created
+    assert not _teams_named(stored, "PANADERIA LUPITA")
+    made = post_form(operator, "/teams/new", {**data, "same_rfc": "EKU9003173C9"})
+    assert made.status_code == 302
+    [team] = _teams_named(stored, "PANADERIA LUPITA")
+    assert team["tax_id"] == "EKU9003173C9"
+    assert [e.object_id for e in audit_rows(app, "team.create")] == [team["id"]]
 
 
 def test_double_submit_creates_one_team(operator, stored, restore_sandbox):
@@ -81,6 +102,8 @@ def test_onboarding_link_on_create_is_shown_once_and_never_stored(app, operator,
     ("field", "value", "message"),
     [
         ("tax_id", "ABC", "Un RFC tiene 12 caracteres"),
+        ("tax_id", "PLU991332AB1", "no son una fecha real"),
+        ("tax_id", "PLU200101AB1", "no es el dígito verificador del SAT"),
         ("zip", "0670", "El código postal tiene 5 dígitos."),
         ("zip", "00003", "00003 no es un código postal del catálogo del SAT."),
         ("tax_system", "612", "El régimen 612 no es para persona moral."),
@@ -122,13 +145,13 @@ def test_gigstacks_refusal_lands_on_the_field(app, operator, stored, restore_san
     assert audit_rows(app, "team.create")[-1].outcome != "ok"
     # the same form can be corrected and sent again (the token was released)
     retry = post_form(
-        operator, "/teams/new", {**data, "tax_id": "PLU200101AB1", "tax_system": "601"}
+        operator, "/teams/new", {**data, "tax_id": "PLU200101AB5", "tax_system": "601"}
     )
     assert retry.status_code == 302
 
 
 def test_regime_picker_follows_the_rfc(viewer):
-    moral = viewer.get("/teams/regimes?tax_id=PLU200101AB1").get_data(as_text=True)
+    moral = viewer.get("/teams/regimes?tax_id=PLU200101AB5").get_data(as_text=True)
     fisica = viewer.get("/teams/regimes?tax_id=FUNK671228PH6").get_data(as_text=True)
     assert 'value="601"' in moral and 'value="612"' not in moral
     assert 'value="612"' in fisica and 'value="601"' not in fisica

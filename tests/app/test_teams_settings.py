@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, post_form
+from tests.app.helpers import audit_rows, facts, field_error, post_form
 from webapp.teams.forms import settings_form
 from webapp.teams.setting_groups import SETTINGS, changed_payload
 
@@ -28,13 +28,33 @@ def _form_values(html: str) -> dict[str, str]:
     return values
 
 
-def test_groups_show_current_values(viewer, stored, teams):
-    html = viewer.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
+def test_groups_show_current_values(operator, stored, teams):
+    html = operator.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
     assert "Serie predeterminada" in html and "Correos" in html
     values = _form_values(html)
     assert values["default_series-income-serie"] == "A"
     assert values["use"] == stored.team(teams["partner"])["settings"]["use"]
-    assert "<fieldset disabled>" in html  # viewers read only
+
+
+def test_viewers_read_the_settings_as_facts_not_a_form(viewer, stored, teams):
+    """Before: the form itself, disabled, with a Save button a viewer could not use."""
+    answer = viewer.get(f"/teams/{teams['partner']}/settings")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "<form" not in html.split('id="main"')[-1] and "Guardar ajustes" not in html
+    series = facts(html, "settings-facts-2")
+    assert series["Facturas de ingreso"] == "A"
+    use = stored.team(teams["partner"])["settings"]["use"]
+    assert facts(html, "settings-facts-1")["Uso de CFDI predeterminado"].startswith(f"{use} — ")
+    answered = facts(html, "settings-facts-3")["Factura global desactivada"]
+    assert answered in {"Sí", "No", "Sin definir (valor de gigstack)"}
+
+
+def test_the_default_use_offers_only_cfdi_40_uses(viewer, teams):
+    html = viewer.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="use"[^>]*>(.*?)</select>', html, re.S).group(1)
+    uses = re.findall(r'value="([A-Z0-9]+)"', select)
+    assert {"G03", "D01", "CP01"} <= set(uses) and "P01" not in uses
 
 
 def test_only_changed_fields_are_sent_and_audited(

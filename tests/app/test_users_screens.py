@@ -28,6 +28,10 @@ def test_list_search_and_role_filter(viewer, stored, teams):
     assert set(_rows(viewer.get(base).get_data(as_text=True))) == set(members)
     found = _rows(viewer.get(base, query_string={"q": "jorge"}).get_data(as_text=True))
     assert found == [_by_email(stored, "jorge.castillo@ekemper.edu.mx")["id"]]
+    for accents_aside in ("castillo pena", "PEÑA"):  # Jorge Castillo Peña
+        assert found == _rows(
+            viewer.get(base, query_string={"q": accents_aside}).get_data(as_text=True)
+        )
     admins = _rows(viewer.get(base, query_string={"role": "admin"}).get_data(as_text=True))
     assert set(admins) == {uid for uid, role in members.items() if role == "admin"}
     fragment = viewer.get(base, query_string={"q": "jorge"}, headers=htmx_headers("users-list"))

@@ -76,6 +76,13 @@ def test_create_a_webhook_for_all_invoice_events_once(app, operator, api, teams,
     ("url", "message"),
     [
         ("http://erp.example.mx/hook", "Usa https://"),
+        ("https://127.0.0.1/hook", "privada o reservada"),  # the hint says public: so is it
+        ("http://127.0.0.1:8085/hook", "Usa https://"),
+        ("https://localhost/hook", "es esta máquina"),
+        ("https://[::1]/hook", "privada o reservada"),
+        ("https://[::ffff:10.0.0.5]/hook", "privada o reservada"),
+        ("https://169.254.169.254/latest", "privada o reservada"),  # link-local
+        ("https://127.1/hook", "no es un dominio público"),
         ("ftp://erp.example.mx/hook", "https://"),
         ("https://user:pw@erp.example.mx/hook", "usuario ni contraseña"),
         ("https://erp.example.mx/hook#x", "#fragmento"),
@@ -101,19 +108,11 @@ def test_a_url_gigstack_refuses_or_cannot_reach_is_refused_on_its_field(
     assert not [r for r in sandbox_requests if r.method == "POST"]
 
 
-def test_loopback_http_is_accepted_for_local_receivers(operator, api, teams, restore_sandbox):
-    page = operator.get(f"{_base(teams)}new").get_data(as_text=True)
-    answer = post_form(
-        operator,
-        f"{_base(teams)}new",
-        {
-            "once": input_value(page, "once"),
-            "url": "http://127.0.0.1:8085/hook",
-            "events": ["payment.created"],
-            "status": "active",
-        },
-    )
-    assert answer.status_code == 302
+def test_the_hint_says_what_the_rule_refuses_and_the_list_heads_its_column_url(operator, teams):
+    form = operator.get(f"{_base(teams)}new").get_data(as_text=True)
+    assert "https:// en internet pública (no localhost ni una red privada)" in text_of(form)
+    listing = operator.get(_base(teams)).get_data(as_text=True)
+    assert re.search(r'<th scope="col">URL</th>', listing)
 
 
 def test_no_events_chosen_is_refused(operator, teams):

@@ -41,6 +41,30 @@ def test_create_a_client_with_the_generic_rfc(page, staff, teams, shot, restore_
     expect(page.get_by_test_id("client-facts")).to_contain_text("616")
 
 
+def test_the_regime_follows_the_rfc_as_it_is_typed_and_is_never_left_out(
+    page, staff, teams, stored, shot
+):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/clients/new")
+    page.fill("#legal_name", "ESCUELA KEMPER URGATE")
+    page.select_option("#tax_system", "612")  # chosen before the RFC: every regime is offered
+    page.locator("#tax_id").press_sequentially("FUNK671228PH6")
+    expect(page.locator("#tax_system option[value='601']")).to_have_count(0)  # física only
+    expect(page.locator("#tax_system")).to_have_value("612")  # it still fits: kept
+    expect(page.locator("#tax_id")).to_be_focused()  # the RFC's input was not replaced
+    page.fill("#tax_id", "")
+    page.locator("#tax_id").press_sequentially("EKU9003173C9")  # a persona moral
+    expect(page.locator("#tax_system-errors")).to_contain_text(
+        "El régimen 612 no es para persona moral."
+    )
+    expect(page.locator("#tax_system")).to_have_value("")
+    page.fill("#zip", "42501")
+    shot("29b-client-regime-dropped.png")
+    page.get_by_role("button", name="Crear cliente").click()
+    expect(page.locator("#tax_system-errors")).to_contain_text("Elige el régimen fiscal")
+    assert not stored("clients", teams["partner"], legal_name="ESCUELA KEMPER URGATE")
+
+
 def test_export_the_clients_csv(page, staff, teams, shot):
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/clients/?validity=valid")

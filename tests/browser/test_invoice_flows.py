@@ -57,8 +57,8 @@ def test_cancel_with_motive_01_choosing_the_substitute(
     page.fill("#reason", "Se emitió con el RFC equivocado")
     shot("35-cancel-motive-01.png")
     page.get_by_role("button", name="Cancelar factura").click()
-    expect(page).to_have_url(re.compile(rf"/invoices/{target['uuid']}$"))
-    expect(page.locator("#flash")).to_contain_text("cancelada")
+    expect(page).to_have_url(re.compile(rf"/invoices/{target['uuid']}\?type=income$"))
+    expect(page.locator("#flash")).to_contain_text("Se canceló")
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("Cancelada")
     shot("36-invoice-cancelled.png")
 
@@ -101,6 +101,28 @@ def test_issue_an_invoice_with_a_service_item_and_a_free_item(
     shot("38-invoice-issued.png")
 
 
+def test_an_item_row_picks_its_keys_from_the_whole_text_with_enter(page, staff, teams, shot):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/invoices/new")
+    key = page.locator("#items-0-product_key")
+    key.press_sequentially("consultoria", delay=5)
+    expect(key).to_have_value("consultoria")  # not cut at a key's 8 characters
+    first = page.locator("#items-0-product_key-picks .pick").first
+    expect(first).to_contain_text("consultoría")
+    chosen = first.get_attribute("data-pick-value")
+    page.keyboard.press("Enter")
+    expect(key).to_have_value(chosen)
+    unit = page.locator("#items-0-unit_key")
+    unit.press_sequentially("unidad de servicio", delay=5)
+    expect(unit).to_have_value("unidad de servicio")  # not cut at 5
+    expect(page.locator("#items-0-unit_key-picks .pick").first).to_contain_text("E48")
+    shot("38b-item-unit-picker.png")
+    page.keyboard.press("Enter")
+    expect(unit).to_have_value("E48")
+    htmx_idle(page)
+    expect(page.locator(".invoice-item")).to_have_count(1)  # Enter added no row
+
+
 def test_issue_a_credit_note(page, staff, stored, teams, shot, restore_sandbox):
     invoice = _valid_income(stored, teams["partner"])[0]
     sign_in(page, *staff)
@@ -109,6 +131,6 @@ def test_issue_a_credit_note(page, staff, stored, teams, shot, restore_sandbox):
     expect(page.get_by_test_id("credit-total")).to_contain_text("Total de la nota de crédito")
     shot("39-credit-note.png")
     page.get_by_role("button", name="Emitir nota de crédito").click()
-    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}$"))
+    expect(page).to_have_url(re.compile(r"/invoices/[0-9A-F-]{36}\?type=egress$"))
     expect(page.get_by_test_id("invoice-facts")).to_contain_text("E")
     shot("40-credit-note-issued.png")

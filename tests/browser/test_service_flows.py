@@ -35,3 +35,30 @@ def test_create_a_service_picking_the_product_key_by_typing(
     row = page.locator("#services-table tr", has_text="Consultoría en procesos")
     expect(row).to_contain_text(chosen)
     shot("26-service-created.png")
+
+
+def test_enter_in_a_picker_chooses_the_highlighted_match_and_submits_nothing(
+    page, staff, teams, stored, shot
+):
+    sign_in(page, *staff)
+    page.goto(f"/teams/{teams['partner']}/services/new")
+    page.fill("#description", "Mantenimiento de impresoras láser")
+    page.locator("#product_key").press_sequentially("mantenimiento de impresoras", delay=5)
+    first = page.locator("#product_key-picks .pick").first
+    expect(first).to_have_class(re.compile(r"\bis-active\b"))  # highlighted: Enter takes it
+    expect(first).to_contain_text("Mantenimiento de impresoras")
+    page.keyboard.press("ArrowDown")
+    second = page.locator("#product_key-picks .pick").nth(1)
+    expect(second).to_have_class(re.compile(r"\bis-active\b"))
+    chosen = second.get_attribute("data-pick-value")
+    shot("26b-product-key-picker-keyboard.png")
+    page.keyboard.press("Enter")
+    expect(page.locator("#product_key")).to_have_value(chosen)
+    expect(page.locator("#product_key-picks .pick")).to_have_count(0)
+    page.locator("#unit_key").press_sequentially("pieza", delay=5)
+    expect(page.locator("#unit_key-picks .pick").first).to_contain_text("Pieza")
+    page.keyboard.press("Enter")
+    expect(page.locator("#unit_key")).to_have_value("H87")
+    page.keyboard.press("Enter")  # no list open: Enter in a picker still sends nothing
+    expect(page).to_have_url(re.compile(r"/services/new$"))
+    assert not stored("services", teams["partner"], description="Mantenimiento de impresoras láser")

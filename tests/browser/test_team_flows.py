@@ -174,7 +174,7 @@ def test_regime_choices_follow_the_rfc_typed(page, staff):
     expect(regime.locator('option[value="612"]')).to_have_count(1)
     expect(regime.locator('option[value="601"]')).to_have_count(0)
     page.fill("#tax_id", "")
-    page.locator("#tax_id").press_sequentially("PLU200101AB1", delay=10)
+    page.locator("#tax_id").press_sequentially("PLU200101AB5", delay=10)
     expect(regime.locator('option[value="601"]')).to_have_count(1)
     expect(regime.locator('option[value="612"]')).to_have_count(0)
     regime.select_option("601")

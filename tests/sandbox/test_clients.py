@@ -172,7 +172,8 @@ def test_legal_name_alone_is_enough(raw):
         ("XAXX010101000", "616", "S01", True),
         ("XEXX010101000", "616", "S01", True),
         ("FUNK671228PH6", "612", "P01", True),  # P01 is accepted (REFERENCE §13 #41)
-        ("EFO150101AB7", "601", "G03", True),
+        ("EFO150101AB7", "601", "G03", True),  # made up: no check digit, still in the registry
+        ("CBA991332AB1", "601", "G03", False),  # no 32 of month 13: in no registry
     ],
 )
 def test_fiscal_combinations_that_are_accepted(raw, rfc, regime, use, valid):

@@ -237,6 +237,89 @@ def test_ppd_invoice_id_pays_an_existing_invoice_in_parts(raw, client):
     assert _count(raw, client_id=client["id"]) == before
 
 
+def test_a_complement_carries_the_paid_share_of_the_invoice_taxes_and_sats_totals(raw, client):
+    """REFERENCE §12.3: each paid invoice's ``taxes`` in proportion amount_paid / total, and
+    the complement's ``totals`` (Pagos/Totales), also printed in the XML."""
+    response = raw.post(
+        "/invoices/income",
+        json={
+            "client": {"id": client["id"]},
+            "payment_method": "PPD",
+            "items": [
+                {
+                    **ITEM,
+                    "unit_price": 1000,
+                    "taxes": [
+                        {"type": "IVA", "rate": 0.16},
+                        {"type": "ISR", "rate": 0.1, "withholding": True},
+                    ],
+                }
+            ],
+        },
+    )
+    invoice = response.json()["data"]  # 1000 + 160 − 100 = 1060
+    payment = raw.post(
+        "/payments/register",
+        json={
+            "client": {"id": client["id"]},
+            "items": [{**ITEM, "unit_price": 530, "taxes": []}],
+            "payment_form": "03",
+            "automation_type": "ppd_invoice_and_complement",
+            "ppd_invoice_id": invoice["uuid"],
+        },
+    ).json()["data"]
+    complement = raw.get(f"/invoices/payment/{payment['invoices'][0]}").json()["data"]
+    info = complement["payment_complement"]
+    (paid,) = info["related_invoices"]
+    assert (paid["previous_balance"], paid["amount_paid"], paid["outstanding_balance"]) == (
+        1060,
+        530,
+        530,
+    )
+    assert paid["taxes"] == [
+        {"type": "IVA", "factor": "Tasa", "rate": 0.16, "withholding": False, "base": 500,
+         "amount": 80},
+        {"type": "ISR", "factor": "Tasa", "rate": 0.1, "withholding": True, "base": 500,
+         "amount": 50},
+    ]  # fmt: skip
+    assert info["totals"] == {
+        "TotalTrasladosBaseIVA16": 500,
+        "TotalTrasladosImpuestoIVA16": 80,
+        "TotalRetencionesISR": 50,
+        "MontoTotalPagos": 530,
+    }
+    xml = raw.get(f"/invoices/{complement['uuid']}/files").json()["data"]["xml"]
+    text = raw.session.get(xml, timeout=30).text
+    assert 'TotalTrasladosImpuestoIVA16="80.00"' in text and 'ObjetoImpDR="02"' in text
+    assert 'ImporteDR="80.00"' in text and 'TotalRetencionesISR="50.00"' in text
+
+
+def test_a_complement_of_an_untaxed_invoice_carries_no_taxes(raw, client):
+    with_no_tax = raw.post(
+        "/invoices/income",
+        json={
+            "client": {"id": client["id"]},
+            "payment_method": "PPD",
+            "items": [{**ITEM, "taxes": [], "taxability": "01"}],
+        },
+    ).json()["data"]
+    payment = raw.post(
+        "/payments/register",
+        json={
+            "client": {"id": client["id"]},
+            "items": [{**ITEM, "taxes": []}],
+            "payment_form": "03",
+            "automation_type": "ppd_invoice_and_complement",
+            "ppd_invoice_id": with_no_tax["uuid"],
+        },
+    ).json()["data"]
+    info = raw.get(f"/invoices/payment/{payment['invoices'][0]}").json()["data"][
+        "payment_complement"
+    ]
+    assert info["related_invoices"][0]["taxes"] == []
+    assert info["totals"] == {"MontoTotalPagos": 100}
+
+
 def test_ppd_invoice_id_rules(raw, client):
     pue = raw.post(
         "/invoices/income",

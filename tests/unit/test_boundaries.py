@@ -34,7 +34,7 @@ SANDBOX_MAY_USE = ("webapp.domain", "webapp.sat", "webapp.catalogs")
 PURE_LIBRARIES = {
     "webapp.gigstack": (),
     "webapp.domain": ("webapp.catalogs",),
-    "webapp.sat": ("webapp.catalogs",),
+    "webapp.sat": ("webapp.catalogs", "webapp.domain"),
     "webapp.catalogs": (),
 }
 

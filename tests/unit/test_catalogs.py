@@ -35,3 +35,14 @@ def test_regime_and_use_rules():
     assert catalogs.use_allowed_for_regime("G03", "601")
     assert not catalogs.use_allowed_for_regime("D01", "601")
     assert catalogs.label("payment_forms", "03") == "03 — Transferencia electrónica de fondos"
+
+
+def test_current_uses_follow_the_regime_and_never_offer_p01():
+    def codes(**given):
+        return {entry["code"] for entry in catalogs.current_uses(**given)}
+
+    assert "P01" in {e["code"] for e in catalogs.entries("cfdi_uses")}  # gigstack still takes it
+    assert "P01" not in codes() and "G03" in codes() and "D10" in codes()
+    assert codes(regime="605") == {f"D{n:02d}" for n in range(1, 11)} | {"S01", "CP01", "CN01"}
+    assert "D01" not in codes(person="moral") and "D01" in codes(person="fisica")
+    assert catalogs.use_choices("601")[0] == ("G01", "G01 — Adquisición de mercancías")

@@ -367,6 +367,22 @@ def test_post_with_idempotency_key_retried(server: ScriptedServer, api: Gigstack
     assert server.requests[0].body == server.requests[1].body
 
 
+def test_a_delete_answered_204_no_content_is_done(
+    server: ScriptedServer, api: GigstackClient
+) -> None:
+    """HTTP's ordinary success for a delete (the object is gone), not "gigstack unavailable"."""
+    server.sequence(Resp(204, b""), Resp(204, b""), Resp(204, b""))
+    assert api.services.delete("service_1") == {"id": "service_1", "deleted": True}
+    assert api.payments.cancel("payment_1")["id"] == "payment_1"
+    assert api.invoices.cancel("6F9619FF-8B86-4011-B42D-00CF4FC964FF", "02")["uuid"] == (
+        "6F9619FF-8B86-4011-B42D-00CF4FC964FF"
+    )
+    assert [r.method for r in server.requests] == ["DELETE"] * 3
+    server.sequence(Resp(204, b""))  # a read answered with nothing has nothing to show
+    with pytest.raises(Unavailable):
+        api.services.get("service_1")
+
+
 def test_delete_never_retried(server: ScriptedServer, api: GigstackClient) -> None:
     server.sequence(err(500), ok({"id": "w", "deleted": True}))
     with pytest.raises(Unavailable):
@@ -1125,8 +1141,9 @@ def test_upload_csd_multipart_parts(server: ScriptedServer, api: GigstackClient)
 
 
 def test_bad_arguments_fail_before_the_network(server: ScriptedServer, api: GigstackClient) -> None:
-    with pytest.raises(ValueError):
-        api.clients.get("")
+    for not_an_id in ("", " ", ".", "..", "a b"):
+        with pytest.raises(NotFound):
+            api.clients.get(not_an_id)  # "." would be /clients/. = /clients, the list
     with pytest.raises(ValueError):
         api.clients.portal_link()
     with pytest.raises(ValueError):
@@ -1140,7 +1157,12 @@ def test_bad_arguments_fail_before_the_network(server: ScriptedServer, api: Gigs
     assert server.requests == []
 
 
-def test_path_segments_are_escaped(server: ScriptedServer, api: GigstackClient) -> None:
-    server.sequence(ok({"id": "x"}))
-    api.clients.get("../teams/t1")
-    assert server.requests[0].path == "/v2/clients/..%2Fteams%2Ft1"
+def test_a_path_in_an_id_never_reaches_another_route(
+    server: ScriptedServer, api: GigstackClient
+) -> None:
+    for not_an_id in ("../teams/t1", "a/b", "%2e%2e", "x\x00"):
+        with pytest.raises(NotFound):
+            api.clients.get(not_an_id)
+    server.sequence(ok({"id": "client_Ab-3_x"}))
+    api.clients.get("client_Ab-3_x")
+    assert [r.path for r in server.requests] == ["/v2/clients/client_Ab-3_x"]

@@ -462,10 +462,20 @@ def test_list_query() -> None:
         list_query({"limmit": 5})
 
 
-def test_seg_quotes_and_refuses_empty() -> None:
-    assert seg("a/b c") == "a%2Fb%20c"
-    with pytest.raises(ValueError):
-        seg("  ")
+@pytest.mark.parametrize(
+    "value", ["", " ", "  ", ".", "..", "a/b", "a b", "a\x00b", "%2e", "é", "x" * 129, None]
+)
+def test_seg_refuses_what_is_no_id_as_not_found(value) -> None:
+    """Never a call: ``/clients/.`` would be the list route, ``a/b`` another path."""
+    with pytest.raises(NotFound):
+        seg(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["client_Ab3", "wh_12345678", "6F9619FF-8B86-4011-B42D-00CF4FC964FF", "x" * 128]
+)
+def test_seg_takes_ids_of_every_kind(value) -> None:
+    assert seg(value) == value
 
 
 def test_invoice_and_receipt_normalisers() -> None:

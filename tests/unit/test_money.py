@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.domain.money import compute_totals, round2, to_decimal, to_number
+from webapp.domain.money import compute_item, compute_totals, round2, to_decimal, to_number
 
 IVA = {"type": "IVA", "rate": 0.16, "factor": "Tasa"}
 
@@ -102,6 +102,24 @@ def test_quantity_defaults_to_one():
 
 
 def test_tax_lines_are_rounded_per_item():
-    # two lines of 0.125 IVA each: 0.13 + 0.13, not round(0.25)
+    # each line prints Importe 0.78 and IVA round2(0.78 × 0.16) = 0.12; the document adds those
     lines = [item(unit_price=0.78125), item(unit_price=0.78125)]
-    assert compute_totals(lines)["taxes"] == 0.26
+    assert compute_totals(lines)["taxes"] == 0.24
+
+
+def test_the_subtotal_is_the_sum_of_the_printed_lines():
+    # REFERENCE §1.10: two lines of 1.5 × 10.01 print 15.02 each; the SubTotal a PAC accepts
+    # is 30.04 (the old rule rounded the unrounded sum, 30.03)
+    lines = [item(quantity=1.5, unit_price=10.01, taxes=[])] * 2
+    assert compute_item(lines[0]).importe == Decimal("15.02")
+    assert compute_totals(lines)["subtotal"] == 30.04
+
+
+def test_the_tax_base_is_the_printed_importe_less_the_rounded_discount():
+    line = compute_item(item(quantity=3, unit_price=3.335, discount=1.005))
+    assert (line.importe, line.discount, line.base) == (
+        Decimal("10.01"),
+        Decimal("1.01"),
+        Decimal("9.00"),
+    )
+    assert line.taxes[0].amount == Decimal("1.44")

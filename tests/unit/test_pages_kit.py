@@ -71,3 +71,15 @@ def test_a_csv_streams_in_chunks_of_rows_not_a_chunk_per_row():
     lines = "".join(chunks[1:]).splitlines()
     assert lines == [f"{n},'=formula {n}" for n in range(len(rows))]
     assert list(exports.csv_lines(["n"], iter([]))) == ["\ufeffn\r\n"]
+
+
+def test_a_csv_cut_short_ends_with_the_line_that_says_so():
+    """A failure once the answer has started: the rows written so far, then the warning."""
+    from webapp import exports
+
+    def rows():
+        yield from ([n] for n in range(3))
+        raise ConnectionError("gone")
+
+    body = "".join(exports.csv_lines(["n"], rows(), "=INCOMPLETE"))
+    assert body.splitlines() == ["\ufeffn", "0", "1", "2", "'=INCOMPLETE"]

@@ -45,7 +45,8 @@ def _r2(value: Decimal) -> Decimal:
 
 
 def _totals(items: list[dict[str, Any]]) -> dict[str, float]:
-    """§1.10 rules: subtotal, discount, net taxes and total for a list of items."""
+    """§1.10 rules: each line's Importe and Base rounded once; the document's amounts are the
+    sums of the printed lines."""
     subtotal = discount = taxes = Decimal(0)
     for item in items:
         qty = Decimal(str(item.get("quantity", 1)))
@@ -55,8 +56,8 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, float]:
             if t.get("inclusive") and not t.get("withholding") and t.get("factor", "Tasa") == "Tasa"
         )
         unit = Decimal(str(item["unit_price"])) / (1 + inclusive)
-        importe = qty * unit
-        disc = Decimal(str(item.get("discount", 0)))
+        importe = _r2(qty * unit)
+        disc = _r2(Decimal(str(item.get("discount", 0))))
         subtotal += importe
         discount += disc
         for t in item["taxes"]:
@@ -68,7 +69,6 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, float]:
             else:
                 amount = _r2((importe - disc) * Decimal(str(t["rate"])))
             taxes += -amount if t.get("withholding") else amount
-    subtotal, discount = _r2(subtotal), _r2(discount)
     return {
         "subtotal": float(subtotal),
         "discount": float(discount),

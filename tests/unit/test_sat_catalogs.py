@@ -1,7 +1,12 @@
 """The SAT catalogues generated from python-satcfdi (``make catalogs``): present, complete,
-searchable by code and by description (their speed is measured by `make bench`)."""
+searchable by code, by description and by SAT's similar words, best matches first (their
+speed is measured by `make bench`)."""
 
 from __future__ import annotations
+
+from functools import cache
+
+import pytest
 
 from webapp.catalogs import sat
 
@@ -30,43 +35,103 @@ def test_lookups_by_code():
 def test_search_by_code_prefix_and_by_words_without_accents():
     assert [e.code for e in sat.search_product_keys("841115")][:2] == ["84111500", "84111501"]
     names = [e.name.casefold() for e in sat.search_product_keys("consultoria")]
-    assert names and all("consultor" in n for n in names)
+    assert len(names) == 20 and all("consultoría" in n for n in names[:4])
     assert any(e.code == "50201706" for e in sat.search_product_keys("cafe"))
     assert sat.search_unit_keys("pieza")[0].code == "H87"
     assert sat.search_product_keys("") == [] and sat.search_product_keys("%_%") == []
 
 
-def _scanned(words: list[str]) -> list[tuple[str, str]]:
-    """What a plain scan of the table finds (no index): the reference for the index."""
-    where = " AND ".join("folded LIKE ? ESCAPE '\\'" for _ in words)
-    return (
-        sat._connection()
-        .execute(
-            f"SELECT code, name FROM product_keys WHERE {where} "  # noqa: S608
-            "ORDER BY length(name), code LIMIT 20",
-            [f"%{sat._like(w)}%" for w in words],
-        )
-        .fetchall()
+def test_the_exact_code_comes_first():
+    assert sat.search_product_keys("84111506")[0].code == "84111506"
+    assert sat.search_unit_keys("E48")[0].code == "E48"
+    assert sat.search_unit_keys("h87")[0].code == "H87"
+
+
+def test_descriptions_that_start_with_the_text_come_before_other_word_starts():
+    """ "Patio de mantenimiento" (shortest) came first for "mantenimiento"."""
+    found = [e.name for e in sat.search_product_keys("mantenimiento", limit=200)]
+    starting = [n for n in found if n.startswith("Mantenimiento")]
+    assert found[: len(starting)] == starting and len(starting) > 20
+    assert found.index("Patio de mantenimiento") >= len(starting)
+    names = [e.name for e in sat.search_product_keys("SERVICIOS de Consultoría")]
+    assert names[0].startswith("Servicios de consultoría")
+
+
+def test_sats_similar_words_find_what_the_descriptions_do_not_name():
+    """No description says "colegiatura": SAT lists it among the schools' similar words."""
+    codes = [e.code for e in sat.search_product_keys("colegiatura")]
+    assert {"86121500", "86121700"} <= set(codes)
+    assert sat.search_product_keys("colegiaturas primarias")[0].code == "86121500"
+
+
+def test_the_whole_text_is_searched():
+    long = "consultoria en tecnologias de la informacion"  # SAT's similar words of 80101507
+    assert sat.search_product_keys(long)[0].code == "80101507"
+    assert [e.code for e in sat.search_product_keys("consultoria")] == [
+        e.code for e in sat.search_product_keys("consultoría")
+    ]
+
+
+@cache
+def _rows(table: str) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple(
+        sat._connection().execute(f"SELECT code, name, folded, similar FROM {table}")  # noqa: S608
     )
 
 
-def test_the_description_index_finds_what_a_scan_finds():
-    """Long words through the trigram index, short ones scanned: the same rows, same order."""
-    for text in (
+def _scanned(table: str, words: list[str]) -> list[tuple[str, str]]:
+    """What a plain scan of every row finds and how it ranks them, in Python (no index, no
+    SQL): the reference for the index and the ranking."""
+
+    def rank(folded: str, similar: str) -> int:
+        if folded.startswith(" " + " ".join(words)):
+            return 0
+        if all(f" {w}" in folded for w in words):
+            return 1
+        if all(w in folded for w in words):
+            return 2
+        return 3 if all(f" {w}" in similar for w in words) else 4
+
+    found = [
+        (rank(folded, similar), len(name), code, name)
+        for code, name, folded, similar in _rows(table)
+        if all(w in folded or w in similar for w in words)
+    ]
+    return [(code, name) for _, _, code, name in sorted(found)[:20]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "servicios de consultoria",
-        "pieza",
         "consultoría",
-        "ab",
-        "de la",
+        "mantenimiento",
+        "colegiatura",
         "servicio",
         "sERVICIOS   médicos",
         'comillas "dobles"',
         "100%",
-        "a_b",
+        "a_b cafe",
         "ñandú",
-    ):
-        words = sat.fold(text).split()
-        assert sat._by_description("product_keys", words, 20) == _scanned(words), text
+        "x86",
+    ],
+)
+def test_the_description_index_finds_and_ranks_what_a_scan_does(text):
+    """Long words through the trigram index, short ones scanned: the same rows, same order."""
+    words = sat.words_of(text)
+    assert sat._by_description("product_keys", words, 20) == _scanned("product_keys", words)
+
+
+@pytest.mark.parametrize("text", ["pieza", "kilo", "m", "metro cuadrado"])
+def test_the_unit_scan_ranks_like_the_reference(text):
+    words = sat.words_of(text)
+    assert sat._by_description("unit_keys", words, 20) == _scanned("unit_keys", words)
+
+
+def test_one_or_two_letters_alone_search_no_description():
+    """ "a" or "de" would rank most of 52,000 descriptions: only codes are looked up then."""
+    assert sat._by_description("product_keys", ["de"], 20) == []
+    assert sat.search_product_keys("8") and sat.search_unit_keys("de")
 
 
 def test_text_that_folds_to_nothing_finds_nothing():

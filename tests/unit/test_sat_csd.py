@@ -16,6 +16,7 @@ from webapp.sat.csd import (
     CsdError,
     certificate_number,
     check_csd,
+    csd_problems,
     load_private_key,
     read_certificate,
 )
@@ -299,12 +300,26 @@ def test_rfc_comparison_is_case_and_space_insensitive() -> None:
 
 def test_checks_run_in_documented_order() -> None:
     # FIEL + wrong password → password first; expired FIEL → FIEL first; expired + other RFC
-    # → expiry first.
+    # → the other RFC first (the files are someone else's).
     cer, key = pair(FIEL_FISICA)
     assert rejected(cer, key, "nope").field == "keyPass"
     assert "e.firma" in rejected(cer, key).message
     cer, key = pair(CSD_OLD)
-    assert "expired" in rejected(cer, key, expected_rfc="FUNK671228PH6").message
+    assert rejected(cer, key, expected_rfc="FUNK671228PH6").reason == "other_rfc"
+
+
+def test_every_problem_is_told_at_once_the_other_rfc_first() -> None:
+    """Another taxpayer's CSD that also expired: both, not only "expired"."""
+    cer, key = pair(CSD_OLD)
+    info, problems = csd_problems(cer, key, PASSWORD, now=NOW, expected_rfc="FUNK671228PH6")
+    assert info is not None and info.rfc == "EKU9003173C9"
+    assert [p.reason for p in problems] == ["other_rfc", "expired"]
+    fiel, fiel_key = pair(FIEL_FISICA)
+    _info, problems = csd_problems(fiel, fiel_key, "nope", now=NOW, expected_rfc="EKU9003173C9")
+    assert [p.reason for p in problems] == ["other_rfc", "wrong_password", "fiel", "expired"]
+    _info, problems = csd_problems(b"", b"", "", now=NOW)
+    assert [p.field for p in problems] == ["cert", "key", "keyPass"]
+    assert csd_problems(*pair(CSD_VALID), PASSWORD, now=NOW)[1] == []
 
 
 def test_naive_now_is_a_programming_error() -> None:

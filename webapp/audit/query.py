@@ -34,15 +34,15 @@ class AuditFilters:
             query = query.where(AuditEntry.action.in_(recorded_as(self.action)))
         if self.date_from:
             query = query.where(AuditEntry.at >= _start_of(self.date_from))
-        if self.date_to and self.date_to < date.max:  # up to 9999-12-31 is no limit at all
+        if self.date_to:
             query = query.where(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
         return query.order_by(AuditEntry.id.desc())
 
 
 def _start_of(day: date) -> datetime:
-    """Midnight in Mexico City, in UTC (days at the ends of the calendar are clamped)."""
-    clamped = min(max(day, date.min + timedelta(days=1)), date.max - timedelta(days=1))
-    return datetime.combine(clamped, time.min, MEXICO_CITY).astimezone(UTC)
+    """Midnight in Mexico City, in UTC (the form's days are within the calendar's range:
+    :func:`webapp.forms.date_field`)."""
+    return datetime.combine(day, time.min, MEXICO_CITY).astimezone(UTC)
 
 
 def trail(object_type: str, object_id: str, team: str | None, limit: int = 50) -> list[AuditEntry]:

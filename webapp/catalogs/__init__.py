@@ -94,3 +94,24 @@ def use_allowed_for_regime(use: str, regime: str) -> bool:
     """Whether a CFDI use may be chosen by a receiver in ``regime`` (SAT c_UsoCFDI)."""
     entry = get("cfdi_uses", use)
     return bool(entry and regime in entry.get("regimes", ()))
+
+
+@cache
+def current_uses(
+    regime: str | None = None, person: str | None = None
+) -> tuple[dict[str, Any], ...]:
+    """The CFDI uses SAT's c_UsoCFDI offers today to a receiver in ``regime`` — while the
+    regime is unknown, to a persona ``person`` (``fisica`` / ``moral``); every current use
+    when neither is known. A use CFDI 4.0 removed (``deprecated``: P01) is never among them,
+    though gigstack still accepts it: the one list every form offers and checks."""
+    return tuple(
+        entry
+        for entry in entries("cfdi_uses")
+        if not entry.get("deprecated")
+        and (regime in entry.get("regimes", ()) if regime else not person or entry.get(person))
+    )
+
+
+def use_choices(regime: str | None = None, person: str | None = None) -> list[tuple[str, str]]:
+    """``(code, "code — name")`` options of :func:`current_uses`."""
+    return [(e["code"], f"{e['code']} — {e['name']}") for e in current_uses(regime, person)]

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, render_template, request
 
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.i18n import gettext as _
 
 from . import sat
 
@@ -29,6 +30,14 @@ def search(catalogue: str):
     if not FIELD_ID.fullmatch(field):
         abort(400)
     text = request.args.get(field) or request.args.get("q") or ""
+    entries = SEARCHES[catalogue](text)
+    short = not entries and all(len(word) < sat.TRIGRAM for word in sat.words_of(text))
     return render_template(
-        "_partials/picks.html", entries=SEARCHES[catalogue](text), field=field, query=text
+        "_partials/picks.html",
+        entries=entries,
+        field=field,
+        query=text,
+        empty=_("Type 3 letters or more of the name, or the key's first characters.")
+        if short
+        else None,
     )

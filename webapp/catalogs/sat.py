@@ -49,10 +49,12 @@ def _connection() -> sqlite3.Connection:
     return connection
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: how descriptions are searched."""
+def words_of(text: str) -> list[str]:
+    """A text's words as descriptions are folded (``tools/build_sat_catalogs.py``): lower case,
+    no accents, punctuation made spaces — "Consultoría," and "consultoria" are one word."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return plain.split()
 
 
 def _get(table: str, code: str | None) -> Entry | None:
@@ -69,22 +71,18 @@ def _get(table: str, code: str | None) -> Entry | None:
     return Entry(*row) if row else None
 
 
-def _like(word: str) -> str:
-    """``word`` as a LIKE pattern's literal text (``ESCAPE '\\'``)."""
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _search(table: str, text: str, limit: int) -> list[Entry]:
-    """By code prefix when the text starts like a code, else every word in the description."""
-    words = fold((text or "").strip()[:80]).split()[:6]
+    """The codes the text starts (one word: exact code first), then the descriptions holding
+    every word (:func:`_by_description`)."""
+    words = words_of((text or "").strip()[:80])[:6]
     if not words:  # nothing, or only marks that folding removes
         return []
     code_hit = (
         _connection()
         .execute(
-            f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\' ORDER BY code "  # noqa: S608
-            "LIMIT ?",
-            (_like(words[0]).upper() + "%", limit),
+            f"SELECT code, name FROM {table} WHERE code >= ? AND code < ? "  # noqa: S608
+            "ORDER BY code LIMIT ?",
+            (words[0].upper(), words[0].upper() + "\U0010ffff", limit),
         )
         .fetchall()
         if len(words) == 1
@@ -99,28 +97,47 @@ def _search(table: str, text: str, limit: int) -> list[Entry]:
     return found
 
 
-# tables with a trigram index of ``folded`` (tools/build_sat_catalogs.py)
+# tables with a trigram index of ``folded`` and ``similar`` (tools/build_sat_catalogs.py)
 INDEXED = {"product_keys": "product_keys_search"}
 TRIGRAM = 3  # the index finds words of this many letters or more
 
 
+def _all(column: str, pattern: str, words: list[str]) -> tuple[str, list[str]]:
+    """SQL true when ``column`` matches ``pattern`` (``{}``: a word) for every word."""
+    return " AND ".join(f"{column} LIKE ?" for _ in words), [pattern.format(w) for w in words]
+
+
 def _by_description(table: str, words: list[str], limit: int) -> list[tuple[str, str]]:
-    """Rows whose description holds every word, shortest first: through the trigram index
-    when the table has one and a word is long enough for it, else a scan of the table."""
+    """Rows whose description or SAT's similar words hold every word (through the trigram
+    index when the table has one and a word is long enough for it, else a scan), best first:
+    the description starting with the text, then every word starting a word of it, then
+    found anywhere in it, then every word starting one of the similar words, then the rest;
+    shortest first within each. An indexed table needs a word of 3 letters or more. Words are
+    letters and digits only: no LIKE escaping needed."""
     index = INDEXED.get(table)
     indexed = [w for w in words if len(w) >= TRIGRAM] if index else []
+    if index and not indexed:  # "a", "de": most of 52,000 rows, a scan of them all to rank
+        return []
     scanned = [w for w in words if w not in indexed]
-    where = ["folded LIKE ? ESCAPE '\\'" for _ in scanned]
-    values: list[object] = [f"%{_like(w)}%" for w in scanned]
+    where = ["(folded LIKE ? OR similar LIKE ?)" for _ in scanned]
+    values: list[object] = [f"%{w}%" for w in scanned for _ in range(2)]
     if indexed:  # a quoted phrase per word: the trigram index matches it as a substring
         where.insert(0, f"rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)")
-        values.insert(0, " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed))
+        values.insert(0, " AND ".join(f'"{w}"' for w in indexed))
+    starts, start_values = _all("folded", "% {}%", words)
+    inside, inside_values = _all("folded", "%{}%", words)
+    similar, similar_values = _all("similar", "% {}%", words)
+    rank = (
+        f"CASE WHEN folded LIKE ? THEN 0 WHEN {starts} THEN 1 WHEN {inside} THEN 2 "
+        f"WHEN {similar} THEN 3 ELSE 4 END"
+    )
+    rank_values = [f" {' '.join(words)}%", *start_values, *inside_values, *similar_values]
     return (
         _connection()
         .execute(
             f"SELECT code, name FROM {table} WHERE {' AND '.join(where)} "  # noqa: S608
-            "ORDER BY length(name), code LIMIT ?",
-            [*values, limit],
+            f"ORDER BY {rank}, length(name), code LIMIT ?",
+            [*values, *rank_values, limit],
         )
         .fetchall()
     )

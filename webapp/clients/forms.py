@@ -30,11 +30,11 @@ from webapp.forms import (
 )
 from webapp.i18n import lazy_gettext as _l
 from webapp.teams.forms import (
-    RFC_SHAPE_MESSAGE,
     FiscalAddressForm,
     address_payload,
     check_postal_code,
     check_regime,
+    check_rfc,
     regime_choices,
     upper,
 )
@@ -47,14 +47,9 @@ ADDRESS_FIELDS = tuple(name for name in ADDRESS_PARTS if name != "municipality")
 TOP_FIELDS = ("name", "legal_name", "company", "email", "phone", "tax_id", "tax_system", "use")
 
 
-def use_choices(regime: str | None) -> list[tuple[str, Any]]:
-    """CFDI uses the regime allows (all of them while no regime is chosen)."""
-    entries = [
-        e for e in catalogs.entries("cfdi_uses") if not regime or regime in (e.get("regimes") or [])
-    ]
-    return [("", _l("Choose a CFDI use"))] + [
-        (e["code"], f"{e['code']} — {e['name']}") for e in entries
-    ]
+def use_choices(regime: str | None, person: str | None) -> list[tuple[str, Any]]:
+    """CFDI uses SAT offers the regime (the persona type's while no regime is chosen)."""
+    return [("", _l("Choose a CFDI use")), *catalogs.use_choices(regime, person)]
 
 
 def client_regime_choices(rfc: str | None) -> list[tuple[str, Any]]:
@@ -94,17 +89,34 @@ class ClientForm(CreateForm, FiscalAddressForm):
             self.tax_system.data = GENERIC_REGIME
             self.use.data = self.use.data if self.use.data in ("S01", "CP01") else GENERIC_USE
         self.tax_system.choices = client_regime_choices(self.tax_id.data)
-        self.use.choices = use_choices(self.tax_system.data)
+        person = None if self.generic else rfc_person(self.tax_id.data or "")
+        self.use.choices = use_choices(self.tax_system.data, person)
+
+    def drop_unfitting(self) -> None:
+        """While the RFC is being typed (the fields' fragment): a regime or use that no longer
+        fits is dropped, and its field says why instead of quietly showing none."""
+        for field, check in (
+            (self.tax_system, self.validate_tax_system),
+            (self.use, self.validate_use),
+        ):
+            if not field.data:
+                continue
+            try:
+                check(field)
+            except FieldError as error:
+                field.data, field.errors = "", [error.args[0]]
+                self.offer_choices()
 
     @property
     def generic(self) -> bool:
         return self.tax_id.data in GENERIC_RFCS
 
     def validate_tax_id(self, field: Field) -> None:
-        if field.data and field.data not in GENERIC_RFCS and rfc_person(field.data) is None:
-            raise FieldError(RFC_SHAPE_MESSAGE)
+        check_rfc(field.data, field.object_data)
 
     def validate_tax_system(self, field: Field) -> None:
+        if not field.data:  # CFDI 4.0 stamps no invoice to a receiver without one
+            raise FieldError(_l("Choose the tax regime (the CSF shows it)."))
         check_regime(field.data, None if self.generic else rfc_person(self.tax_id.data or ""))
         if field.data and self.generic and field.data != GENERIC_REGIME:
             raise FieldError(_l("A generic RFC always uses regime 616."))
@@ -112,11 +124,10 @@ class ClientForm(CreateForm, FiscalAddressForm):
     def validate_use(self, field: Field) -> None:
         if not field.data:
             return
-        entry = catalogs.get("cfdi_uses", field.data)
-        if entry is None:
+        if catalogs.get("cfdi_uses", field.data) not in catalogs.current_uses():
             raise FieldError(_l("Choose a CFDI use from the list."))
         regime = self.tax_system.data
-        if regime and regime not in (entry.get("regimes") or []):
+        if regime and not any(e["code"] == field.data for e in catalogs.current_uses(regime)):
             raise FieldError(
                 _l(
                     "Use %(use)s is not allowed for regime %(regime)s.",
@@ -136,6 +147,22 @@ def form_data(client: dict[str, Any]) -> dict[str, Any]:
     data["bcc"] = ", ".join(client.get("bcc") or [])
     data["country"] = data["country"] or "MEX"
     return data
+
+
+# what gigstack keeps once a client has it: an update may change these, never empty them
+KEPT_ONCE_SET = ("name", "legal_name", "tax_id", "tax_system", "use")
+
+
+def emptied(form: ClientForm, original: dict[str, Any]) -> bool:
+    """A message on each field the edit emptied that gigstack keeps once set (it would refuse
+    the update); True when there is one."""
+    found = False
+    for name in KEPT_ONCE_SET:
+        field = getattr(form, name)
+        if original.get(name) and not field.data:
+            field.errors = [*field.errors, _l("gigstack keeps this once it is set: choose one.")]
+            found = True
+    return found
 
 
 def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> dict[str, Any]:

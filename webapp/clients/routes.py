@@ -28,17 +28,24 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
-from webapp.domain.rfc import GENERIC_RFCS, rfc_person
+from webapp.domain.rfc import GENERIC_RFCS, rfc_person, rfc_problem
 from webapp.exports import csv_response
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.pages import navigate, render_page
+from webapp.panels import panel
 from webapp.parallel import gather
 from webapp.teams.scoped import team_blueprint
 
 from . import csf_upload
-from .forms import ClientDeleteForm, ClientFilterForm, ClientForm, client_payload, form_data
+from .forms import (
+    ClientDeleteForm,
+    ClientFilterForm,
+    ClientForm,
+    client_payload,
+    emptied,
+    form_data,
+)
 
 bp = team_blueprint(
     "clients",
@@ -189,10 +196,10 @@ def _export_args() -> dict[str, str]:
 @bp.get("/export.csv")
 @requires(Role.VIEWER)
 def export_csv():
-    """Every matching client, streamed page by page (never the whole list in memory)."""
+    """Every matching client, streamed page by page (never the whole list in memory); the
+    export is recorded once its first page came (a failure there is the error page)."""
     query, filters, order = _criteria(ClientFilterForm(request.args))
     client_api = api()  # bound now: the rows are read after the view returned
-    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
 
     def rows() -> Iterator[list[Any]]:
         for client in _matching(client_api, query, filters, order):
@@ -212,7 +219,9 @@ def export_csv():
                 client.get("created_at"),
             ]
 
-    return csv_response("clients", CSV_COLUMNS, rows())
+    download = csv_response("clients", CSV_COLUMNS, rows())
+    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
+    return download
 
 
 def problems(client: dict[str, Any]) -> list[str]:
@@ -221,7 +230,7 @@ def problems(client: dict[str, Any]) -> list[str]:
     rfc = client.get("tax_id") or ""
     if not rfc:
         found.append(_("No RFC."))
-    elif rfc not in GENERIC_RFCS and rfc_person(rfc) is None:
+    elif rfc_problem(rfc) in ("shape", "date"):  # a date no calendar has is no RFC either
         found.append(_("The RFC %(rfc)s is not well formed.", rfc=rfc))
     if not client.get("legal_name"):
         found.append(_("No legal name."))
@@ -240,14 +249,6 @@ def problems(client: dict[str, Any]) -> list[str]:
     return found
 
 
-def _panel(call) -> dict[str, Any]:
-    """One panel of the detail page: its rows, or the error that kept it empty."""
-    try:
-        return {"rows": list(call()), "error": None}
-    except GigstackError as error:
-        return {"rows": [], "error": error}
-
-
 @bp.get("/<client_id>")
 @requires(Role.VIEWER)
 def show(client_id: str):
@@ -256,11 +257,15 @@ def show(client_id: str):
     client_api = api()
     client, invoices, payments, receipts = gather(
         lambda: get_or_404(client_api.clients.get, client_id),
-        lambda: _panel(
-            lambda: client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE)
+        lambda: panel(
+            lambda: list(client_api.invoices.list("income", client_id=client_id, limit=PANEL_SIZE))
         ),
-        lambda: _panel(lambda: client_api.payments.list(client_id=client_id, limit=PANEL_SIZE)),
-        lambda: _panel(lambda: client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE)),
+        lambda: panel(
+            lambda: list(client_api.payments.list(client_id=client_id, limit=PANEL_SIZE))
+        ),
+        lambda: panel(
+            lambda: list(client_api.receipts.list(client_id=client_id, limit=PANEL_SIZE))
+        ),
     )
     return render_page(
         "clients/show.html",
@@ -376,8 +381,10 @@ def _client_form(data: dict[str, Any] | None = None) -> ClientForm:
     typed so far, or a fresh one with ``data``."""
     if request.method == "GET" and request.args:
         form = ClientForm(request.args, meta={"csrf": False})
-    else:
-        form = ClientForm(data=data)
+        form.offer_choices()
+        form.drop_unfitting()
+        return form
+    form = ClientForm(data=data)
     form.offer_choices()
     return form
 
@@ -413,7 +420,7 @@ def edit(client_id: str):
     form = _client_form(form_data(client))
     if not form.is_submitted():
         return render_page(EDIT.page, FRAGMENTS, form=form, client=client)
-    if not form.validate():
+    if not form.validate() or emptied(form, client):
         return EDIT.failed(form=form, client=client)
     payload = client_payload(form, client)
     if not payload:

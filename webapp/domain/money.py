@@ -1,9 +1,10 @@
 """Money and tax arithmetic of documents (REFERENCE §1.10), in one place.
 
-:func:`compute_item` works out one item's CFDI numbers (the sandbox writes its XML with the
-very same function, so the XML adds up to the invoice); :func:`compute_totals` sums items into
-the document totals every response shows, with SAT's half-up rounding to cents. The dashboard
-previews totals with it before sending a document.
+:func:`compute_item` works out one item's CFDI numbers, each printed amount (Importe, Base,
+each tax) rounded once, per line; :func:`compute_totals` adds up those printed amounts into the
+document totals every response shows — SAT (and a PAC) checks that SubTotal is the sum of the
+lines' Importe, so the document never rounds a sum of unrounded lines. The sandbox writes its
+XML with the very same function, and the dashboard previews totals with it before sending.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ class ItemAmounts:
 
     quantity: Decimal
     unit_value: Decimal  # excludes inclusive taxes; unrounded
-    importe: Decimal  # quantity × unit_value; unrounded
-    discount: Decimal
-    base: Decimal
+    importe: Decimal  # round2(quantity × unit_value): the line's printed Importe
+    discount: Decimal  # rounded
+    base: Decimal  # importe − discount: the printed Base of each tax
     taxes: tuple[TaxLine, ...] = field(default_factory=tuple)
 
     @property
@@ -116,8 +117,8 @@ def compute_item(item: dict[str, Any]) -> ItemAmounts:
     )
     unit_price = to_decimal(item.get("unit_price"))
     unit_value = unit_price / (1 + inclusive) if inclusive else unit_price
-    importe = quantity * unit_value
-    discount = to_decimal(item.get("discount"))
+    importe = round2(quantity * unit_value)
+    discount = round2(item.get("discount"))
     base = importe - discount
     lines = []
     for tax in taxes:
@@ -142,8 +143,9 @@ def compute_item(item: dict[str, Any]) -> ItemAmounts:
 def compute_totals(items: Iterable[dict[str, Any]]) -> dict[str, float]:
     """Document totals ``{subtotal, discount, taxes, total}`` of Item objects.
 
-    ``taxes`` is the net tax (transferred − withheld) so ``total = subtotal − discount +
-    taxes``; each tax line is already rounded per item, as the CFDI writes it.
+    Sums of the printed line amounts (§1.10): ``subtotal`` = Σ Importe, ``discount`` = Σ
+    discounts, ``taxes`` the net tax (transferred − withheld) so ``total = subtotal −
+    discount + taxes``.
     """
     importe = Decimal(0)
     discount = Decimal(0)
@@ -158,13 +160,11 @@ def compute_totals(items: Iterable[dict[str, Any]]) -> dict[str, float]:
                 withheld += line.amount
             elif line.factor != "Exento":
                 transferred += line.amount
-    subtotal = round2(importe)
-    discount_r = round2(discount)
-    taxes = round2(transferred - withheld)
-    total = round2(subtotal - discount_r + taxes)
+    taxes = transferred - withheld
+    total = importe - discount + taxes
     return {
-        "subtotal": to_number(subtotal),
-        "discount": to_number(discount_r),
+        "subtotal": to_number(importe),
+        "discount": to_number(discount),
         "taxes": to_number(taxes),
         "total": to_number(total),
     }

@@ -47,6 +47,7 @@ DEFAULT_BASE_URL = "https://api.gigstack.io/v2"
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 DEFAULT_BUDGET = 20.0
 USER_AGENT = "gigstack-backoffice/0.1 python-requests"
+NO_CONTENT = 204
 
 Transform = Callable[[Any], Any]
 
@@ -267,6 +268,9 @@ class GigstackClient(_ResourceGroups):
             authenticated=True,
             retry=retry,
         )
+        if response.status_code == NO_CONTENT and method.upper() == "DELETE":
+            # HTTP's plain success for a delete: the object is gone, as the envelope would say
+            return {"data": {"id": path.rstrip("/").rsplit("/", 1)[-1], "deleted": True}}
         return self._envelope(response)
 
     def call(

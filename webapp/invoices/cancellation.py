@@ -1,5 +1,6 @@
 """Cancelling an invoice: the SAT motives each explained, the substitute motive 01 names (a
-valid invoice of the same client and type), and what the form checks before any call."""
+valid invoice of the same client and type), the valid documents that still relate to it
+(SAT refuses the cancellation while they stand), and what the form checks before any call."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 from flask import request
 
 from webapp import catalogs
-from webapp.api import api
 from webapp.i18n import gettext as _
 
 from .forms import CancelForm
@@ -19,17 +19,17 @@ def motives() -> set[str]:
     return {m["code"] for m in catalogs.entries("cancellation_motives")}
 
 
-def substitutes(invoice: dict[str, Any]) -> list[dict[str, Any]]:
+def substitutes(client: Any, invoice: dict[str, Any]) -> list[dict[str, Any]]:
     """Valid invoices of the same client and type (not this one): what motive 01 can name.
     Upstream call: ``GET /invoices/{type}?status=valid&client_id=`` (a valid invoice only)."""
     client_id = (invoice.get("client") or {}).get("id")
     if invoice.get("status") != "valid" or not client_id:
         return []
-    page = api().invoices.list(kind_of(invoice), status="valid", client_id=client_id, limit=100)
+    page = client.invoices.list(kind_of(invoice), status="valid", client_id=client_id, limit=100)
     return [inv for inv in page if inv.get("uuid") != invoice["uuid"]]
 
 
-def cancel_form(invoice: dict[str, Any]) -> CancelForm:
+def cancel_form(substitutes: list[dict[str, Any]]) -> CancelForm:
     """The form with the motives and the substitutes to choose from; opened back from issuing
     the substitute (``?motive=01&substitute=``), those chosen."""
     form = CancelForm()
@@ -42,7 +42,7 @@ def cancel_form(invoice: dict[str, Any]) -> CancelForm:
             f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
             f"{s.get('total')} · {s['uuid'][:8]}",
         )
-        for s in substitutes(invoice)
+        for s in substitutes
     ]
     if not form.is_submitted():
         if request.args.get("motive") in motives():
@@ -51,10 +51,15 @@ def cancel_form(invoice: dict[str, Any]) -> CancelForm:
     return form
 
 
-def checked(form: CancelForm, live: bool, folio: str) -> bool:
+def checked(form: CancelForm, live: bool, folio: str, standing: list[dict[str, Any]]) -> bool:
     """The form's own checks, and the motive's: one from the list, 01 with its substitute,
-    in live mode the series-folio typed."""
+    in live mode the series-folio typed, and — while valid documents still relate to it —
+    the box that says the agent knows."""
     form.validate()
+    if standing and not form.confirm_related.data:
+        form.confirm_related.errors = [
+            _("Tick the box: related documents are still valid and SAT may refuse this.")
+        ]
     if form.motive.data not in motives():
         form.motive.errors = [*form.motive.errors, _("Choose a motive from the list.")]
     if form.motive.data == "01" and not form.substitution_uuid.data:
@@ -73,11 +78,13 @@ def substitute_of(form: CancelForm) -> str | None:
     return form.substitution_uuid.data if form.motive.data == "01" else None
 
 
-def cancel_reason(form: CancelForm) -> str:
-    """The audit row's reason: the motive, the substitute, the reason typed."""
+def cancel_reason(form: CancelForm, standing: list[dict[str, Any]]) -> str:
+    """The audit row's reason: the motive, the substitute, the valid related documents the
+    agent confirmed despite, the reason typed."""
     substitute = substitute_of(form)
     return (
         f"motive {form.motive.data}"
         + (f", substitute {substitute}" if substitute else "")
+        + (f", despite {len(standing)} valid related document(s)" if standing else "")
         + f": {form.reason.data}"
     )

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import abort
 
-from webapp.gigstack import new_idempotency_key
 from webapp.i18n import gettext as _
 from webapp.sales.context import NO_TOTALS, totals_of
+from webapp.sales.items import item_input
 
 from .forms import CreditNoteForm
 
@@ -24,18 +24,18 @@ def creditable(invoice: dict[str, Any]) -> dict[str, Any]:
 
 
 def credit_form(invoice: dict[str, Any]) -> CreditNoteForm:
-    """The form as sent, or opened with every item credited whole and a new idempotency key;
-    one row per invoice item either way."""
+    """The form as sent, or opened with every item credited whole (and a new idempotency
+    key, :class:`webapp.sales.forms.IdempotencyKeyField`); one row per invoice item either
+    way."""
     form = CreditNoteForm()
     if not form.is_submitted():
         form = CreditNoteForm(
             formdata=None,
             data={
-                "idempotency_key": new_idempotency_key(),
                 "rows": [
                     {"include": True, "quantity": Decimal(str(item.get("quantity") or 1))}
                     for item in invoice.get("items") or []
-                ],
+                ]
             },
         )
     while len(form.rows) < len(invoice.get("items") or []):
@@ -56,20 +56,8 @@ def credited_items(invoice: dict[str, Any], form: CreditNoteForm) -> list[dict[s
             continue
         quantity = row.form.quantity.data
         quantity = float(quantity) if quantity is not None else float(original.get("quantity") or 1)
-        item = {
-            key: original.get(key)
-            for key in (
-                "description",
-                "unit_price",
-                "product_key",
-                "unit_key",
-                "unit_name",
-                "sku",
-                "taxability",
-                "taxes",
-            )
-            if original.get(key) is not None
-        } | {"quantity": quantity}
+        item = {k: v for k, v in item_input(original).items() if k != "discount"}
+        item["quantity"] = quantity
         invoiced = float(original.get("quantity") or 0)
         if original.get("discount") and invoiced:
             # the discount follows the share of the line credited
@@ -111,7 +99,8 @@ def note_body(
     invoice: dict[str, Any], form: CreditNoteForm, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The egress invoice: the invoice's receiver, relationship 01 to it, the items credited,
-    the form's idempotency key."""
+    the series chosen (none: gigstack's own pick, named on the form), the form's
+    idempotency key."""
     body = {
         "client": {"id": (invoice.get("client") or {}).get("id")},
         "items": items,
@@ -126,4 +115,6 @@ def note_body(
     }
     if body["currency"] != "MXN":
         body["exchange_rate"] = invoice.get("exchange_rate")
+    if form.series.data:
+        body["series"] = form.series.data
     return body

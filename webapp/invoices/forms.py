@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SearchField,
@@ -18,9 +16,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp import catalogs
-from webapp.forms import ANY, BackofficeForm, choice_filter, name_sort, reason_form
+from webapp.forms import (
+    ANY,
+    BackofficeForm,
+    FiniteDecimalField,
+    RowForm,
+    choice_filter,
+    name_sort,
+    reason_form,
+)
 from webapp.i18n import lazy_gettext as _l
-from webapp.sales.forms import SaleFilterForm, SaleForm, listed
+from webapp.sales.forms import IdempotencyKeyField, SaleFilterForm, SaleForm, listed
+
+from .lookup import STATUSES
 
 
 class InvoiceFilterForm(SaleFilterForm):
@@ -28,7 +36,7 @@ class InvoiceFilterForm(SaleFilterForm):
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
     status = choice_filter(
-        _l("Status"), ANY, ("valid", _l("Valid")), ("cancelled", _l("Cancelled"))
+        _l("Status"), ANY, *((code, label) for code, (label, _kind) in STATUSES.items())
     )
     payment_method = choice_filter(_l("Payment method"), ANY, ("PUE", "PUE"), ("PPD", "PPD"))
     series = StringField(_l("Series"), validators=[Length(max=25)])
@@ -78,11 +86,16 @@ CancelForm = reason_form(
     confirm_folio=StringField(
         _l("Type the series-folio to confirm (live mode)"), validators=[Length(max=40)]
     ),
+    confirm_related=BooleanField(
+        _l("I know these documents are still valid: cancel this one anyway")
+    ),
 )
 
 
 class InvoiceForm(SaleForm):
     replaces = HiddenField()  # the invoice this one substitutes (motive 01, relationship 04)
+    copy_of = HiddenField()  # the invoice this one duplicates (no relation)
+    copy_failed = None  # the original that could not be read (a panel), when it failed
     payment_method = SelectField(
         _l("Payment method"),
         choices=[
@@ -123,11 +136,12 @@ class EgressForm(InvoiceForm):
         return listed(self.related_uuids.data, r"[\s,;]+")
 
 
-class CreditRow(Form):
+class CreditRow(RowForm):
     include = BooleanField(_l("Credit"), default=True)
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional()])
+    quantity = FiniteDecimalField(_l("Quantity"), validators=[Optional()])
 
 
 class CreditNoteForm(BackofficeForm):
-    idempotency_key = HiddenField()
+    idempotency_key = IdempotencyKeyField()
     rows = FieldList(FormField(CreditRow))
+    series = SelectField(_l("Series"), choices=[], default="")  # blank: gigstack's pick

@@ -19,7 +19,9 @@ from webapp.i18n import gettext as _
 from webapp.sales.items import item_problems
 from webapp.teams.readiness import csd_state
 
+from . import copies
 from .forms import EgressForm, InvoiceForm
+from .series import credit_note_choices, series_choices
 
 UUID_SHAPE = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
@@ -28,21 +30,35 @@ UUID_SHAPE = re.compile(
 
 
 def prefill(form: InvoiceForm) -> None:
-    """A form opened from a link: its client, the invoice it substitutes, (egress) the
-    invoices it relates to."""
+    """A form opened from a link: its client; (egress) the invoices it relates to; (income)
+    the invoice it substitutes or duplicates, copied in (one more call: the original)."""
     form.client_id.data = (request.args.get("client_id") or "")[:64]
-    replaces = request.args.get("replaces") or ""
-    form.replaces.data = replaces.upper() if UUID_SHAPE.fullmatch(replaces) else ""
     if isinstance(form, EgressForm):
         form.use.data = "G02"  # gigstack's default for egress (REFERENCE §12.3)
         form.related_uuids.data = (request.args.get("related") or "")[:2000]
+        return
+    replaces, copy_of = (_uuid_arg(name) for name in ("replaces", "copy_of"))
+    form.replaces.data = replaces
+    if not (replaces or copy_of):
+        return
+    source = copies.original(replaces or copy_of)
+    if source.failed:
+        form.copy_failed = source  # the form says so, with a retry
+        return
+    form.copy_of.data = "" if replaces else source.value["uuid"]
+    form.copy_notes = copies.copy_into(form, source.value)
+
+
+def _uuid_arg(name: str) -> str:
+    value = request.args.get(name) or ""
+    return value.upper() if UUID_SHAPE.fullmatch(value) else ""
 
 
 def report(
     form: InvoiceForm, client: dict | None, items: list[dict], team: dict
 ) -> tuple[list[str], list[str]]:
     """Blocking problems (the §4 stamping rules the form can check) and warnings."""
-    blocking, warnings = [], []
+    blocking, warnings = [], list(getattr(form, "copy_notes", []))
     if client is None:
         blocking.append(_("Choose the client."))
     else:
@@ -56,12 +72,14 @@ def report(
         if not (client.get("address") or {}).get("zip"):
             blocking.append(_("The client has no fiscal postal code."))
         regime = client.get("tax_system")
-        use = catalogs.get("cfdi_uses", form.use.data or "")
-        if form.use.data and regime and use and regime not in (use.get("regimes") or []):
+        use = form.use.data
+        if use and catalogs.get("cfdi_uses", use) not in catalogs.current_uses():
+            blocking.append(_("%(use)s is not a CFDI use of SAT's current catalogue.", use=use))
+        elif use and regime and catalogs.get("cfdi_uses", use) not in catalogs.current_uses(regime):
             blocking.append(
                 _(
                     "Use %(use)s is not allowed for the client's regime %(regime)s.",
-                    use=form.use.data,
+                    use=use,
                     regime=regime,
                 )
             )
@@ -118,37 +136,26 @@ def report(
     return blocking, warnings
 
 
-def set_choices(form: InvoiceForm, client: dict | None, series: list[dict]) -> None:
+def set_choices(
+    form: InvoiceForm, client: dict | None, series: list[dict], team: dict[str, Any]
+) -> str | None:
     """Uses allowed for the client's regime (its own preselected), payment forms (PPD: 99),
-    the team's series with their next folio (egress: the team's credit-note series first)."""
-    regime = (client or {}).get("tax_system")
-    form.use.choices = [
-        (e["code"], f"{e['code']} — {e['name']}")
-        for e in catalogs.entries("cfdi_uses")
-        if not regime or regime in (e.get("regimes") or [])
-    ]
-    if not form.use.data and client and client.get("use"):
+    the team's series with their next folio (egress: first the series gigstack takes when
+    none is chosen, named). Returns the series' hint (egress, no credit-note series)."""
+    form.use.choices = catalogs.use_choices((client or {}).get("tax_system"))
+    offered = {code for code, _label in form.use.choices}
+    if not form.use.data and client and client.get("use") in offered:
         form.use.data = client["use"]
     form.payment_form.choices = [
         (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("payment_forms")
     ]
     if form.payment_method.data == "PPD":
         form.payment_form.data = "99"  # SAT: PPD is always 99 (por definir)
-    live = api().key_info.is_live
-    mode = "live" if live else "test"
-    form.series.choices = [
-        (
-            s["series"],
-            _(
-                "%(series)s — next folio %(folio)s",
-                series=s["series"],
-                folio=f"{s['series']}-{int(s.get(mode) or 0) + 1}",
-            ),
-        )
-        for s in series
-    ]
-    if isinstance(form, EgressForm):
-        form.series.choices = [("", _("The team's series for credit notes"))] + form.series.choices
+    if not isinstance(form, EgressForm):
+        form.series.choices = series_choices(series)
+        return None
+    form.series.choices, hint = credit_note_choices(team, series)
+    return hint
 
 
 def related_aliases(error: GigstackError) -> dict[str, str]:

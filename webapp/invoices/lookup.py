@@ -1,4 +1,6 @@
-"""Finding an invoice by its UUID whatever its type (income, egress, payment complement)."""
+"""Finding an invoice by its UUID whatever its type (income, egress, payment complement), and
+naming it by its type — the one place that says "Complemento de pago B-3", "Nota de crédito
+NC-2" or "Factura F-6", and how its status reads."""
 
 from __future__ import annotations
 
@@ -9,10 +11,15 @@ from flask import abort, request
 
 from webapp.api import api
 from webapp.gigstack.errors import NotFound
+from webapp.i18n import lazy_gettext as _l
 from webapp.parallel import gather
 
 KINDS = {"income": "I", "egress": "E", "payment": "P"}
 KIND_OF_TYPE = {invoice_type: kind for kind, invoice_type in KINDS.items()}
+# what a CFDI is called, by its type (an unknown type reads as an invoice)
+TYPE_NAMES = {"I": _l("Invoice"), "E": _l("Credit note"), "P": _l("Payment complement")}
+# SAT's words: a CFDI is in force (vigente) or cancelled
+STATUSES = {"valid": (_l("In force"), "ok"), "cancelled": (_l("Cancelled"), "warn")}
 
 
 def find_invoice(uuid: str) -> dict[str, Any]:
@@ -65,3 +72,21 @@ def kind_of(invoice: dict[str, Any]) -> str:
 def folio_of(invoice: dict[str, Any]) -> str:
     """``<series>-<folio>`` as the pages show it."""
     return f"{invoice.get('series') or ''}-{invoice.get('folio_number') or ''}"
+
+
+def type_name(invoice: dict[str, Any]) -> str:
+    """ "Factura", "Nota de crédito" or "Complemento de pago" (template filter
+    ``document_type``)."""
+    return str(TYPE_NAMES.get(invoice.get("invoice_type") or "I", TYPE_NAMES["I"]))
+
+
+def document_name(invoice: dict[str, Any]) -> str:
+    """The document as every page names it: its type and series-folio ("Complemento de pago
+    B-3"; template filter ``document_name``)."""
+    return f"{type_name(invoice)} {folio_of(invoice)}"
+
+
+def invoice_status(invoice: dict[str, Any]) -> tuple[str, str]:
+    """The status's words and its badge kind (template global ``invoice_status``)."""
+    label, kind = STATUSES.get(invoice.get("status") or "", (invoice.get("status") or "—", ""))
+    return str(label), kind or "neutral"

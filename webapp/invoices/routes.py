@@ -23,7 +23,6 @@ from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
-from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
 from webapp.gigstack.resources.invoices import FILE_TYPES
@@ -36,19 +35,45 @@ from webapp.sales.lists import created_between
 from webapp.teams.details import team_details
 from webapp.teams.scoped import current_team_id, team_blueprint
 
-from . import cancellation, issue
+from . import cancellation, complement, issue
 from .credit_note import credit_form, credit_totals, creditable, credited_items, note_body, problems
 from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, SendForm
-from .lookup import find_invoice, find_invoice_with, folio_of, kind_from_link, kind_of, link_kind
+from .lookup import (
+    document_name,
+    find_invoice,
+    find_invoice_with,
+    folio_of,
+    invoice_status,
+    kind_from_link,
+    kind_of,
+    link_kind,
+    type_name,
+)
+from .relations import complements_of, relations_of
 from .sending import known_addresses, recipients
+from .series import credit_note_choices
 
 bp = team_blueprint(
     "invoices",
     __name__,
     "/invoices",
-    verbs=("egress", "payment", "download", "send", "cancel", "credit_note", "new_egress"),
+    verbs=(
+        "egress",
+        "payment",
+        "download",
+        "send",
+        "cancel",
+        "credit_note",
+        "new_egress",
+        "relations",
+    ),
 )
 bp.add_app_template_filter(link_kind, "invoice_kind")
+bp.add_app_template_filter(type_name, "document_type")
+bp.add_app_template_filter(document_name, "document_name")
+bp.add_app_template_global(invoice_status, "invoice_status")
+bp.add_app_template_global(complement.tax_name, "complement_tax")
+bp.add_app_template_global(complement.sat_totals, "complement_totals")
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100
@@ -142,32 +167,48 @@ def payment():
 @bp.get("/<uuid>")
 @requires(Role.VIEWER)
 def show(uuid: str):
-    """Upstream calls, all at once: ``GET /invoices/{income|egress|payment}/{uuid}`` (only the
-    link's type when it says it) and ``GET /invoices/payment?invoice_id=`` (the complements,
-    shown for a PPD invoice). Catalogue names are local data; the audit trail is the back
+    """Upstream calls: ``GET /invoices/{income|egress|payment}/{uuid}`` (only the link's type
+    when it says it, else the three at once). The related documents are a lazy panel
+    (:func:`relations`); catalogue names are local data; the audit trail is the back
     office's own."""
-    client = api()
+    invoice = find_invoice_with(uuid, kind=kind_from_link())[0]
+    return render_page("invoices/show.html", "invoices/_detail.html", **_detail(invoice))
 
-    def complements_of() -> list[dict[str, Any]]:
-        try:  # asked for every invoice so it runs alongside; only a PPD one shows it
-            return list(client.invoices.list("payment", invoice_id=uuid, limit=100))
-        except GigstackError:
-            return []
 
-    invoice, (complements,) = find_invoice_with(uuid, complements_of, kind=kind_from_link())
-    if invoice.get("payment_method") != "PPD":
-        complements = []
-    trail = audit_trail("invoice", invoice["uuid"], current_team_id())
-    return render_page(
-        "invoices/show.html",
-        "invoices/_detail.html",
-        invoice=invoice,
-        invoice_kind=kind_of(invoice),
-        complements=complements,
-        trail=trail,
-        product=sat.product_key,
-        unit=sat.unit_key,
-    )
+def _detail(invoice: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "invoice": invoice,
+        "invoice_kind": kind_of(invoice),
+        "trail": audit_trail("invoice", invoice["uuid"], current_team_id()),
+        "product": sat.product_key,
+        "unit": sat.unit_key,
+        **extra,
+    }
+
+
+@bp.get("/<uuid>/relations")
+@requires(Role.VIEWER)
+def relations(uuid: str):
+    """The documents related to this one, both ways (the detail's lazy panel
+    ``#invoice-relations``; a page of its own without JavaScript). Upstream calls: the invoice
+    and, for an income one, its complements at once; then, at once, the client's income and
+    egress invoices (see :mod:`webapp.invoices.relations`)."""
+    client, kind = api(), kind_from_link()
+    paying = [lambda: complements_of(client, uuid)] if kind == "income" else []
+    invoice, found = find_invoice_with(uuid, *paying, kind=kind)
+    context = {
+        "invoice": invoice,
+        "relations": relations_of(invoice, found[0] if found else None)[0],
+        "title": document_name(invoice),
+        "back": {
+            "url": url_for("invoices.show", uuid=invoice["uuid"], type=kind_of(invoice)),
+            "label": document_name(invoice),
+        },
+    }
+    return RELATIONS.show(**context)
+
+
+RELATIONS = verb_screen("invoices/_relations.html", "invoice-relations")
 
 
 def download_name(invoice: dict[str, Any], issuer_rfc: str, extension: str) -> str:
@@ -237,8 +278,8 @@ def send(uuid: str):
         "tab_title": _("Send by e-mail"),
     }
     if not form.is_submitted():
-        form.emails.data = known_addresses(invoice)
-        return SEND.show(**context)
+        form.emails.data, client = known_addresses(invoice)
+        return SEND.show(client=client, **context)
     return perform(
         form,
         lambda: api().invoices.send(invoice["uuid"], form.addresses()),
@@ -259,22 +300,31 @@ CANCEL = verb_screen("invoices/_cancel.html", "cancel-form")
 @requires(Role.OPERATOR)
 def cancel(uuid: str):
     """Motive 01–04 each explained; 01 names a valid substitute of the same client; a reason;
-    in live mode the series-folio typed. Upstream calls: the invoice, the client's valid
-    invoices (for 01); on confirm ``DELETE /invoices/{uuid}``."""
-    invoice = find_invoice(uuid)
-    live, folio = api().key_info.is_live, folio_of(invoice)
-    form = cancellation.cancel_form(invoice)
+    in live mode the series-folio typed; valid credit notes or complements listed, and the
+    cancellation confirmed despite them. Upstream calls: the invoice (and, income, its
+    complements) at once; then at once the client's valid invoices of its type (for 01) and
+    its relations (:mod:`.relations`); on confirm ``DELETE /invoices/{uuid}``."""
+    client, kind = api(), kind_from_link()
+    paying = [lambda: complements_of(client, uuid)] if kind == "income" else []
+    invoice, found = find_invoice_with(uuid, *paying, kind=kind)
+    relations, (substitutes,) = relations_of(
+        invoice, found[0] if found else None, lambda: cancellation.substitutes(client, invoice)
+    )
+    standing = relations.still_valid() if invoice.get("status") == "valid" else []
+    live, folio = client.key_info.is_live, folio_of(invoice)
+    form = cancellation.cancel_form(substitutes)
     context = {"form": form, "invoice": invoice, "live": live, "folio": folio}
-    context |= {"motive_help": MOTIVE_HELP, "tab_title": _("Cancel invoice")}
-    context["title"] = _("Cancel invoice %(folio)s", folio=folio)
+    context |= {"motive_help": MOTIVE_HELP, "standing": standing, "unread": relations.failure}
+    context |= {"title": _("Cancel %(document)s", document=document_name(invoice))}
+    context["tab_title"] = context["title"]
     if not form.is_submitted():
         return CANCEL.show(**context)
     # cancelled in another tab meanwhile (the fragment says so), or the form refused
-    if invoice.get("status") != "valid" or not cancellation.checked(form, live, folio):
+    if invoice.get("status") != "valid" or not cancellation.checked(form, live, folio, standing):
         return CANCEL.failed(**context)
     return perform(
         form,
-        lambda: api().invoices.cancel(
+        lambda: client.invoices.cancel(
             invoice["uuid"], form.motive.data, cancellation.substitute_of(form)
         ),
         screen=CANCEL,
@@ -282,16 +332,16 @@ def cancel(uuid: str):
         validate=False,
         audit="invoice.cancel",
         object_id=invoice["uuid"],
-        reason=lambda _cancelled: cancellation.cancel_reason(form),
+        reason=lambda _cancelled: cancellation.cancel_reason(form, standing),
         error_reason=form.reason.data,
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with({"replacement": "substitution_uuid"}),
         message=lambda cancelled: _(
-            "Invoice %(folio)s cancelled: SAT status %(status)s.",
-            folio=folio,
+            "%(document)s cancelled: SAT status %(status)s.",
+            document=document_name(invoice),
             status=cancelled.get("cancellation_status") or "—",
         ),
-        then=url_for("invoices.show", uuid=invoice["uuid"]),
+        then=url_for("invoices.show", uuid=invoice["uuid"], type=kind_of(invoice)),
     )
 
 
@@ -325,11 +375,12 @@ def _issue(form: InvoiceForm, kind: str):
         lambda: client_api.teams.series(team_id),
     )
     (team, series), live = draft.extras, client_api.key_info.is_live
-    issue.set_choices(form, draft.client, series)
+    series_hint = issue.set_choices(form, draft.client, series, team)
     blocking, warnings = issue.report(form, draft.client, draft.items, team)
     draft.unknown_client(form.client_id.data)
     form_action = url_for("invoices.new_egress" if kind == "egress" else "invoices.new")
     context = draft.context(blocking=blocking, warnings=warnings, live=live, kind=kind)
+    context["series_hint"] = series_hint
     context["form_action"] = form_action
     if request.method == "GET" or draft.action != "stamp":
         return sale.show(NEW, context, draft.redrawn)
@@ -362,28 +413,42 @@ CREDIT_NOTE = verb_screen("invoices/_credit_note.html", "credit-note-form")
 @bp.route("/<uuid>/credit-note", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def credit_note(uuid: str):
-    """A valid income invoice only. Upstream calls: the invoice; on issue ``POST
-    /invoices/egress`` with relationship 01 and the form's idempotency key."""
-    invoice = creditable(find_invoice(uuid))
+    """A valid income invoice only; the series gigstack would take said before issuing.
+    Upstream calls, at once: the invoice, the team (cached) and its series; on issue ``POST
+    /invoices/egress`` with relationship 01 and the form's idempotency key. The audit row is
+    the credit note's (its trail starts with its creation), naming the invoice it credits."""
+    client, team_id = api(), current_team_id()
+    found, (team, series) = find_invoice_with(
+        uuid,
+        lambda: team_details(client, team_id),
+        lambda: client.teams.series(team_id),
+        kind=kind_from_link(),
+    )
+    invoice = creditable(found)
     form = credit_form(invoice)
+    form.series.choices, series_hint = credit_note_choices(team, series)
     items = credited_items(invoice, form)
     blocking = problems(invoice, form, items)
-    context = {"form": form, "invoice": invoice, "blocking": blocking}
+    context = {"form": form, "invoice": invoice, "blocking": blocking, "series_hint": series_hint}
     context |= {"totals": credit_totals(items), "tab_title": _("Credit note")}
-    context["title"] = _("Credit note for %(folio)s", folio=folio_of(invoice))
+    context["title"] = _("Credit note for %(document)s", document=document_name(invoice))
     if request.method == "GET" or request.form.get("action") != "issue":
         return CREDIT_NOTE.show(**context)
     if not form.validate() or blocking:
         return CREDIT_NOTE.failed(error=_("The credit note was not issued."), **context)
     return sale.create(
         form,
-        lambda: api().invoices.create_egress(note_body(invoice, form, items)),
+        lambda: client.invoices.create_egress(note_body(invoice, form, items)),
         screen=CREDIT_NOTE,
         context=context,
         document="credit_note",
         audit="invoice.credit_note",
         object_type="invoice",
-        object_id=invoice["uuid"],
-        reason=lambda note: f"credit note {note['uuid']} for {note.get('total')}",
-        then=lambda note: url_for("invoices.show", uuid=note["uuid"]),
+        object_id=lambda note: note["uuid"],
+        failed_id=invoice["uuid"],
+        reason=lambda note: (
+            f"credit note {folio_of(note)} of {folio_of(invoice)} ({invoice['uuid']}) · "
+            f"{note.get('total')} {note.get('currency')}"
+        ),
+        then=lambda note: url_for("invoices.show", uuid=note["uuid"], type="egress"),
     )

@@ -11,41 +11,28 @@ from flask import request
 
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
+from webapp.panels import Panel
 from webapp.sales.items import item_problems
 
-from . import states
+from . import pay, states
 from .forms import PaymentForm, payment_form_choices
 
 TO_BE_DEFINED = "99"
 
 
 def prefill(form: PaymentForm, kind: str) -> None:
-    """A form opened from a client, an invoice or the REP monitor: the client, the
-    automation, (register) the PPD invoice it pays."""
+    """A form opened from a client: the client, the automation."""
     form.client_id.data = (request.args.get("client_id") or "")[:64]
     if request.args.get("automation_type") in states.AUTOMATION_HELP:
         form.automation_type.data = request.args["automation_type"]
-    if kind == "register":
-        form.ppd_invoice_id.data = (request.args.get("ppd_invoice_id") or "")[:64]
 
 
-def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> list[dict[str, Any]]:
-    """(register) The client's valid PPD invoices with something left to pay (what a
-    complement pays); none when that list fails. Upstream call: ``GET /invoices/income``."""
-    client_id = (form.client_id.data or "").strip()
-    if kind != "register" or not client_id:
-        return []
-    try:
-        page = client_api.invoices.list(
-            "income", client_id=client_id, status="valid", payment_method="PPD", limit=100
-        )
-    except GigstackError:
-        return []
-    return [
-        inv
-        for inv in page
-        if inv.get("payment_method") == "PPD" and float(inv.get("last_balance") or 0) > 0
-    ]
+def open_ppd(client_api: Any, form: PaymentForm, kind: str) -> Panel[list[dict[str, Any]]]:
+    """(register) The client's PPD invoices with something left to pay, as a panel: the form
+    links each to the payment on it (:mod:`.pay`). Upstream call: ``GET /invoices/income``."""
+    if kind != "register":
+        return Panel([])
+    return pay.open_invoices(client_api, (form.client_id.data or "").strip())
 
 
 def has_stripe(client_api: Any, kind: str) -> bool:
@@ -55,42 +42,21 @@ def has_stripe(client_api: Any, kind: str) -> bool:
     return bool(((client_api.teams.integrations() or {}).get("stripe") or {}).get("completed"))
 
 
-def set_choices(form: PaymentForm, kind: str, ppd: list[dict[str, Any]]) -> None:
-    """(register) How the money arrived, and the PPD invoices it can pay."""
-    if kind != "register":
-        return
-    form.payment_form.choices = payment_form_choices(with_blank=True)
-    form.ppd_invoice_id.choices = [("", _("— none: gigstack stamps a new PPD invoice —"))] + [
-        (
-            inv["uuid"],
-            _(
-                "%(folio)s · balance %(balance)s %(currency)s",
-                folio=f"{inv.get('series') or ''}-{inv.get('folio_number') or ''}",
-                balance=f"{float(inv.get('last_balance') or 0):,.2f}",
-                currency=inv.get("currency") or "MXN",
-            ),
-        )
-        for inv in ppd
-    ]
+def set_choices(form: PaymentForm, kind: str) -> None:
+    """(register) How the money arrived."""
+    if kind == "register":
+        form.payment_form.choices = payment_form_choices(with_blank=True)
 
 
 def quiet(form: PaymentForm) -> None:
     """While the form is being filled the report speaks, not the fields."""
-    for field in (
-        getattr(form, name, None) for name in ("payment_form", "ppd_invoice_id", "methods")
-    ):
+    for field in (getattr(form, name, None) for name in ("payment_form", "methods")):
         if field is not None:
             field.errors = []
 
 
 def problems(
-    form: PaymentForm,
-    kind: str,
-    client: dict | None,
-    items: list[dict],
-    totals: dict,
-    open_ppd: list[dict],
-    stripe: bool,
+    form: PaymentForm, kind: str, client: dict | None, items: list[dict], stripe: bool
 ) -> list[str]:
     """What keeps the payment from being sent, found before any call; field-level ones are
     also put on their fields."""
@@ -112,27 +78,7 @@ def problems(
                     "payment form."
                 )
             ]
-        chosen = next((i for i in open_ppd if i["uuid"] == form.ppd_invoice_id.data), None)
-        if form.ppd_invoice_id.data and automation != "ppd_invoice_and_complement":
-            form.ppd_invoice_id.errors = [
-                _(
-                    "A PPD invoice is paid with the automation "
-                    "“PPD invoice plus a payment complement”."
-                )
-            ]
-        elif form.ppd_invoice_id.data and chosen is None:
-            form.ppd_invoice_id.errors = [
-                _("Choose one of the client's PPD invoices with a balance.")
-            ]
-        elif chosen and totals["total"] > float(chosen.get("last_balance") or 0) + 0.005:
-            form.ppd_invoice_id.errors = [
-                _(
-                    "The payment (%(total)s) is above what is left to pay on it (%(balance)s).",
-                    total=f"{totals['total']:,.2f}",
-                    balance=f"{float(chosen.get('last_balance') or 0):,.2f}",
-                )
-            ]
-        found += [str(e) for e in [*form.payment_form.errors, *form.ppd_invoice_id.errors]]
+        found += [str(e) for e in form.payment_form.errors]
     else:
         chosen_methods = form.methods.data or []
         if not chosen_methods:
@@ -164,8 +110,6 @@ def body(form: PaymentForm, kind: str, client: dict, items: list[dict]) -> dict[
         body["emails"] = form.addresses()
     if kind == "register":
         body["payment_form"] = form.payment_form.data
-        if form.ppd_invoice_id.data:
-            body["ppd_invoice_id"] = form.ppd_invoice_id.data
         if form.received_on.data:
             body["metadata"] = {"received_on": form.received_on.data.isoformat()}
     else:

@@ -4,8 +4,9 @@ link, mark as paid, refund and cancel."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from webapp import catalogs
@@ -14,8 +15,10 @@ from webapp.forms import (
     NEWEST_FIRST,
     OLDEST_FIRST,
     BackofficeForm,
+    FiniteDecimalField,
     MultiCheckbox,
     choice_filter,
+    date_field,
     reason_form,
 )
 from webapp.i18n import lazy_gettext as _l
@@ -39,14 +42,9 @@ class PaymentFilterForm(SaleFilterForm):
     sort = choice_filter(_l("Sort by"), NEWEST_FIRST, OLDEST_FIRST, default="-created")
 
 
-class PaymentForm(SaleForm):
-    """What register and request share: the sale (client, items, currency), the automation."""
+class Recipients(BackofficeForm):
+    """Whom gigstack e-mails about a payment: the client, and other addresses."""
 
-    automation_type = SelectField(
-        _l("When the payment succeeds"),
-        default="none",
-        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
-    )
     send_email = BooleanField(_l("E-mail the client"))
     emails = StringField(
         _l("Other recipients"),
@@ -58,17 +56,49 @@ class PaymentForm(SaleForm):
         return listed(self.emails.data)
 
 
-class RegisterForm(PaymentForm):
-    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
-    received_on = DateField(
-        _l("Received on"),
-        validators=[Optional()],
+class PaymentForm(SaleForm, Recipients):
+    """What register and request share: the sale (client, items, currency), the automation."""
+
+    automation_type = SelectField(
+        _l("When the payment succeeds"),
+        default="none",
+        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
+    )
+
+
+def received_on_field() -> Any:
+    """The day the money arrived, as a note: gigstack's register input takes no payment date
+    (REFERENCE §12.4), so the payment — and a complement's payment date, FechaPago — is dated
+    the moment it is registered; the form says so rather than pretend."""
+    return date_field(
+        _l("Received on (a note)"),
         description=_l(
-            "gigstack records the moment you register it; the "
-            "date you type is kept in the payment's metadata."
+            "gigstack takes no payment date: it dates the payment, and any complement's "
+            "payment date, the moment you register it. The day you type is kept only as a "
+            "note in the payment's metadata."
         ),
     )
-    ppd_invoice_id = SelectField(_l("PPD invoice it pays"), choices=[], validate_choice=False)
+
+
+class RegisterForm(PaymentForm):
+    payment_form = SelectField(_l("Payment form"), choices=[], validate_choice=False)
+    received_on = received_on_field()
+
+
+class PayInvoiceForm(Recipients):
+    """A payment on an existing PPD invoice: the invoice, the amount (its balance at most),
+    how and when the money arrived — the items come from the invoice."""
+
+    idempotency_key = HiddenField()
+    client_id = HiddenField()
+    shown_for = HiddenField()  # the invoice whose balance the amount was filled with
+    ppd_invoice_id = SelectField(_l("Invoice it pays"), choices=[], validate_choice=False)
+    amount = FiniteDecimalField(_l("Amount received"), validators=[Optional()])
+    payment_form = SelectField(
+        _l("Payment form"), validate_choice=False, choices=lambda: payment_form_choices(True)
+    )
+    exchange_rate = SaleForm.exchange_rate
+    received_on = received_on_field()
 
 
 class RequestForm(PaymentForm):
@@ -83,7 +113,6 @@ class RequestForm(PaymentForm):
 class MarkPaidForm(BackofficeForm):
     payment_form = SelectField(
         _l("How the money arrived"),
-        validate_choice=False,
         choices=lambda: payment_form_choices(with_blank=True),
         validators=[DataRequired(_l("Choose the payment form."))],
     )
@@ -92,9 +121,8 @@ class MarkPaidForm(BackofficeForm):
 RefundForm = reason_form(
     _l("Say why the payment is refunded."),
     once=HiddenField(),
-    amount=DecimalField(
+    amount=FiniteDecimalField(
         _l("Amount to refund"),
-        places=None,
         validators=[
             InputRequired(_l("Type the amount to refund.")),
             NumberRange(min=Decimal("0.01"), message=_l("The amount must be more than 0.")),

@@ -3,6 +3,7 @@ The buttons shown and the checks made follow :mod:`webapp.payments.states`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,8 @@ from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.clock import now_seconds
+from webapp.formatting import MEXICO_CITY
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
@@ -23,10 +26,11 @@ from webapp.sales.counts import recount_after_changes
 from webapp.sales.lists import amount_of, back_to, created_between, tabbed_list
 from webapp.teams.scoped import current_team_id, team_blueprint
 
-from . import create, states
+from . import create, pay, states
 from .forms import (
     CancelForm,
     MarkPaidForm,
+    PayInvoiceForm,
     PaymentFilterForm,
     PaymentForm,
     RefundForm,
@@ -39,6 +43,13 @@ bp = team_blueprint(
 )
 recount_after_changes(bp)
 
+
+@bp.app_template_global()
+def payment_status(payment: dict[str, Any]) -> tuple[str, str]:
+    """(label, badge kind) of a payment's status, for pages outside this area."""
+    return states.status_name(payment.get("status")), states.status_kind(payment.get("status"))
+
+
 SORTS = {"-created": "desc", "created": "asc"}
 
 
@@ -47,8 +58,9 @@ def _filters(form: PaymentFilterForm) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in ("client_id", "email", "tax_id", "currency"):
         field = getattr(form, name)
-        if field.data and not field.errors:
-            found[name] = field.data.strip().upper() if name == "tax_id" else field.data.strip()
+        value = (field.data or "").strip()
+        if value and not field.errors:
+            found[name] = value.upper() if name == "tax_id" else value
     return found | created_between(form)
 
 
@@ -118,8 +130,55 @@ NEW = Screen("payments/new.html", "payments/_form.html", "payment-form")
 @requires(Role.OPERATOR)
 def new():
     """Register a payment. Upstream calls, at once: up to 100 services, the chosen client and
-    its PPD invoices with a balance; on save ``POST /payments/register`` with the key."""
+    its PPD invoices with a balance (each linked to a payment on it); on save ``POST
+    /payments/register`` with the key. With ``ppd_invoice_id`` (from the invoice's page, the
+    REP monitor, or that link): the payment on that invoice (:func:`_pay`)."""
+    if "ppd_invoice_id" in request.values:
+        return _pay()
     return _create(RegisterForm(), "register", audit="payment.create")
+
+
+PAY = Screen("payments/new.html", "payments/_pay_form.html", "pay-form")
+
+
+def _pay():
+    """A payment on an existing PPD invoice (:mod:`.pay`): the invoice and its client's other
+    open PPD invoices to switch to, the amount filled with the balance. Upstream calls, at
+    once: the invoice and the client's open PPD invoices; on save ``POST /payments/register``
+    (items from the invoice, ``ppd_invoice_id``, the key), which stamps the complement."""
+    client_api = api()
+    form = PayInvoiceForm()
+    if not form.is_submitted():
+        pay.prefill(form)
+    invoice, listed = pay.read(client_api, form)
+    pay.set_choices(form, invoice, listed)
+    today = datetime.fromtimestamp(now_seconds(), MEXICO_CITY).date()
+    amount = form.amount.data if form.amount.data is not None else pay.balance_of(invoice)
+    context = {"form": form, "invoice": invoice, "others": listed, "kind": "invoice"}
+    context["today"] = today
+    context |= {
+        "items": pay.items_paying(invoice, float(amount)),
+        "balance": pay.balance_of(invoice),
+    }
+    context |= {"late": pay.dated_otherwise(form, today), "form_action": url_for("payments.new")}
+    context["unpayable"] = pay.unpayable(invoice)
+    if request.method == "GET" or request.form.get("action") != "save":
+        return PAY.show(**context)
+    valid = form.validate()  # before the checks: it resets the fields' errors
+    if pay.problems(form, invoice) or not valid:
+        return PAY.failed(error=_("Nothing was sent: fix what is marked."), **context)
+    return sale.create(
+        form,
+        lambda: client_api.payments.register(pay.body(form, invoice)),
+        screen=PAY,
+        context=context,
+        document="payment",
+        audit="payment.create",
+        object_type="payment",
+        object_id=lambda payment: payment["id"],
+        reason=lambda payment: pay.audit_reason(payment, invoice),
+        then=lambda payment: url_for("payments.show", payment_id=payment["id"]),
+    )
 
 
 @bp.route("/request", methods=["GET", "POST"], endpoint="request")
@@ -140,15 +199,17 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         partial(create.has_stripe, client_api, kind),
     )
     ppd, has_stripe = draft.extras
-    create.set_choices(form, kind, ppd)
+    create.set_choices(form, kind)
     valid = form.validate() if draft.action == "save" else True  # before: it resets errors
     blocking = (
-        create.problems(form, kind, draft.client, draft.items, draft.totals, ppd, has_stripe)
+        create.problems(form, kind, draft.client, draft.items, has_stripe)
         if request.method == "POST"
         else []
     )
     draft.unknown_client((form.client_id.data or "").strip())
-    context = draft.context(kind=kind, blocking=blocking, states=states, has_stripe=has_stripe)
+    context = draft.context(
+        kind=kind, blocking=blocking, states=states, has_stripe=has_stripe, open_ppd=ppd
+    )
     context["form_action"] = url_for("payments.new" if kind == "register" else "payments.request")
     if request.method == "GET" or draft.action != "save":
         create.quiet(form)

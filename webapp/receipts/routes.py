@@ -58,7 +58,7 @@ def index():
     form.validate()
     filters: dict[str, Any] = created_between(form)
     if form.client_id.data and not form.client_id.errors:
-        filters["client_id"] = form.client_id.data.strip()
+        filters["client_id"] = form.client_id.data
     return tabbed_list(
         ("receipts/page.html", "receipts/_rows.html"),
         form,

@@ -13,6 +13,7 @@ from webapp.auth.roles import Role
 from webapp.clock import now_seconds
 from webapp.formatting import MEXICO_CITY
 from webapp.pages import htmx_target, render_page
+from webapp.panels import panel
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import lists as rep_lists
@@ -57,14 +58,21 @@ def index():
     deadline_day = current_app.config["REP_DEADLINE_DAY"]
     if htmx_target() != "rep-report" and not request.args.get("full"):
         return render_page("rep/page.html", {}, report=None, deadline_day=deadline_day)
-    lists = rep_lists.current(refresh=bool(request.args.get("refresh")))
+    lists = panel(lambda: rep_lists.current(refresh=bool(request.args.get("refresh"))))
+    if lists.failed:  # the panel says so in place of the report, with a retry
+        return render_page(
+            "rep/page.html",
+            {"rep-report": "rep/_report.html"},
+            failed=lists,
+            deadline_day=deadline_day,
+        )
     today = datetime.fromtimestamp(now_seconds(), MEXICO_CITY).date()
-    report = REPORTS.of(lists, today, deadline_day)
+    report = REPORTS.of(lists.value, today, deadline_day)
     return render_page(
         "rep/page.html",
         {"rep-report": "rep/_report.html"},
         report=report,
         deadline_day=deadline_day,
-        read_at=lists.read_at,
+        read_at=lists.value.read_at,
         shown_limit=SHOWN_OPEN,
     )

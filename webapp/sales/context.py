@@ -20,7 +20,7 @@ from webapp.actions import Screen, perform
 from webapp.api import api
 from webapp.clients.lookup import client_or_none
 from webapp.domain.money import compute_totals
-from webapp.gigstack import GigstackError, new_idempotency_key
+from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
@@ -58,13 +58,12 @@ def totals_of(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def begin(form: Any, prefill: Callable[[Any], None] | None = None) -> str:
-    """Opened: ``prefill(form)`` from the link's query. Every time: gigstack's idempotency
-    key kept (made once, when the form is opened) and a row added or removed. Returns the
-    button pressed (``action``: ``add``, ``remove-<n>``, the submit's value, or "")."""
+    """Opened: ``prefill(form)`` from the link's query. Every time: a row added or removed
+    (gigstack's idempotency key is the form's own: made when it is opened, then kept).
+    Returns the button pressed (``action``: ``add``, ``remove-<n>``, the submit's value, or
+    "")."""
     if not form.is_submitted() and prefill is not None:
         prefill(form)
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
     action = request.form.get("action", "")
     rows_from_action(form, action)
     return action

@@ -10,10 +10,25 @@ from decimal import Decimal
 from typing import Any
 
 from webapp.catalogs import sat
+from webapp.domain.money import compute_item
 from webapp.i18n import gettext as _
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 
 from .forms import MAX_ITEMS, ItemForm
+
+# what an Item of a document holds that makes it again as an ItemInput (§12.2)
+ITEM_INPUT_KEYS = (
+    "description",
+    "quantity",
+    "unit_price",
+    "product_key",
+    "unit_key",
+    "unit_name",
+    "sku",
+    "taxability",
+    "taxes",
+    "discount",
+)
 
 
 def _number(value: Any) -> float:
@@ -134,3 +149,29 @@ def item_problems(items: list[dict[str, Any]]) -> list[str]:
 def item_keys(items: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
     """Each row's SAT product and unit entries (the pickers show their names)."""
     return [(sat.product_key(i["product_key"]), sat.unit_key(i["unit_key"])) for i in items]
+
+
+def item_input(item: dict[str, Any]) -> dict[str, Any]:
+    """A document's Item as the ItemInput that issues it again (its own id left out: an
+    ItemInput's ``id`` names a service)."""
+    return {key: item[key] for key in ITEM_INPUT_KEYS if item.get(key) is not None}
+
+
+def editor_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A document's Item as one row of the items editor (a copy to stamp again): its service
+    when it came from one, the price before any tax it included, the taxes the editor shows."""
+    values, _others = choices_from_taxes(item.get("taxes"))
+    price = compute_item(item).unit_value if values["inclusive"] else item.get("unit_price")
+    service = item.get("service") or ""
+    return {
+        "service": service,
+        "applied": service,
+        "description": item.get("description") or "",
+        "quantity": Decimal(str(item.get("quantity") or 1)),
+        "unit_price": Decimal(f"{Decimal(str(price or 0)):.6f}".rstrip("0").rstrip(".")),
+        "product_key": item.get("product_key") or "",
+        "unit_key": (item.get("unit_key") or "").upper(),
+        "iva": values["iva"],
+        "iva_withheld": values["iva_withheld"],
+        "isr_withheld": values["isr_withheld"],
+    }

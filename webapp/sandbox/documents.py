@@ -45,6 +45,8 @@ from webapp import catalogs
 from webapp.domain.money import ItemAmounts, TaxLine, compute_item
 from webapp.domain.rfc import GENERIC_RFCS
 
+from .complements import tax_object
+
 __all__ = [
     "CFDI_NS",
     "PAGOS_NS",
@@ -362,7 +364,7 @@ def _fmt_unit_value(value: Decimal) -> str:
 
 def _concept(parent: ET.Element, item: dict[str, Any], amounts: ItemAmounts) -> None:
     taxes = amounts.taxes
-    objeto = _s(item.get("taxability")) or ("02" if taxes else "01")
+    objeto = tax_object(item, amounts)
     node = _sub(
         parent,
         "Concepto",
@@ -453,8 +455,68 @@ def _document_taxes(root: ET.Element, totals: _TaxTotals) -> None:
             )
 
 
+def _tax_nodes(parent: ET.Element, taxes: list[dict[str, Any]], suffix: str) -> None:
+    """Retenciones then Traslados of Pagos 2.0 (``suffix`` DR for a paid invoice, P for the
+    payment: the payment's withholdings carry only the tax and the amount)."""
+    withheld = [t for t in taxes if t.get("withholding")]
+    moved = [t for t in taxes if not t.get("withholding")]
+    if withheld:
+        holder = _sub(parent, f"Retenciones{suffix}", {}, PAGOS_NS)
+        for tax in withheld:
+            code = _tax_code(tax)
+            attrs = {f"Impuesto{suffix}": code, f"Importe{suffix}": _fmt2(tax.get("amount"))}
+            if suffix == "DR":
+                attrs = {
+                    "BaseDR": _fmt2(tax.get("base")),
+                    "ImpuestoDR": code,
+                    "TipoFactorDR": _s(tax.get("factor")) or "Tasa",
+                    "TasaOCuotaDR": _fmt6(tax.get("rate")),
+                    "ImporteDR": _fmt2(tax.get("amount")),
+                }
+            _sub(holder, f"Retencion{suffix}", attrs, PAGOS_NS)
+    if moved:
+        holder = _sub(parent, f"Traslados{suffix}", {}, PAGOS_NS)
+        for tax in moved:
+            exento = tax.get("factor") == "Exento"
+            _sub(
+                holder,
+                f"Traslado{suffix}",
+                {
+                    f"Base{suffix}": _fmt2(tax.get("base")),
+                    f"Impuesto{suffix}": _tax_code(tax),
+                    f"TipoFactor{suffix}": _s(tax.get("factor")) or "Tasa",
+                    f"TasaOCuota{suffix}": None if exento else _fmt6(tax.get("rate")),
+                    f"Importe{suffix}": None if exento else _fmt2(tax.get("amount")),
+                },
+                PAGOS_NS,
+            )
+
+
+def _tax_code(tax: dict[str, Any]) -> str:
+    entry = catalogs.get("taxes", _s(tax.get("type")).upper())
+    return entry["sat_code"] if entry else _s(tax.get("type"))
+
+
+def _payment_taxes(related: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ImpuestosP: the paid invoices' taxes added up per tax, factor and rate."""
+    sums: dict[tuple[str, str, float, bool], dict[str, Any]] = {}
+    for row in related:
+        for tax in row.get("taxes") or []:
+            key = (
+                tax.get("type"),
+                tax.get("factor"),
+                tax.get("rate"),
+                bool(tax.get("withholding")),
+            )
+            entry = sums.setdefault(key, {**tax, "base": _ZERO, "amount": _ZERO})
+            entry["base"] += _dec(tax.get("base"))
+            entry["amount"] += _dec(tax.get("amount"))
+    return list(sums.values())
+
+
 def _payments_complement(parent: ET.Element, invoice: dict[str, Any]) -> None:
-    """Pagos 2.0 for a type-P CFDI, from ``payment_complement`` (§12.3)."""
+    """Pagos 2.0 for a type-P CFDI, from ``payment_complement`` (§12.3): each paid invoice
+    with its share of taxes (ImpuestosDR), the payment's (ImpuestosP) and SAT's Totales."""
     pc = (
         invoice.get("payment_complement")
         if isinstance(invoice.get("payment_complement"), dict)
@@ -465,8 +527,16 @@ def _payments_complement(parent: ET.Element, invoice: dict[str, Any]) -> None:
     if currency == "MXN":
         rate = Decimal(1)
     amount = _dec(pc.get("amount"))
+    related = [r for r in pc.get("related_invoices") or [] if isinstance(r, dict)]
     pagos = _sub(parent, "Pagos", {"Version": "2.0"}, PAGOS_NS)
-    _sub(pagos, "Totales", {"MontoTotalPagos": _fmt2(amount * rate)}, PAGOS_NS)
+    totals = pc.get("totals") if isinstance(pc.get("totals"), dict) else {}
+    _sub(
+        pagos,
+        "Totales",
+        {key: _fmt2(value) for key, value in totals.items()}
+        | {"MontoTotalPagos": _fmt2(totals.get("MontoTotalPagos", amount * rate))},
+        PAGOS_NS,
+    )
     pago = _sub(
         pagos,
         "Pago",
@@ -479,30 +549,33 @@ def _payments_complement(parent: ET.Element, invoice: dict[str, Any]) -> None:
         },
         PAGOS_NS,
     )
-    for related in pc.get("related_invoices") or []:
-        if not isinstance(related, dict):
-            continue
-        doc_currency = _s(related.get("currency")) or currency
-        _sub(
+    for row in related:
+        doc_currency = _s(row.get("currency")) or currency
+        taxes = [t for t in row.get("taxes") or [] if isinstance(t, dict)]
+        doc = _sub(
             pago,
             "DoctoRelacionado",
             {
-                "IdDocumento": _s(related.get("uuid")).upper(),
-                "Serie": _s(related.get("series")),
-                "Folio": _s(related.get("folio_number")),
+                "IdDocumento": _s(row.get("uuid")).upper(),
+                "Serie": _s(row.get("series")),
+                "Folio": _s(row.get("folio_number")),
                 "MonedaDR": doc_currency,
                 "EquivalenciaDR": "1"
                 if doc_currency == currency
-                else _fmt_upto6(related.get("equivalence") or 1),
-                "NumParcialidad": str(int(_dec(related.get("installment")) or 1)),
-                "ImpSaldoAnt": _fmt2(related.get("previous_balance")),
-                "ImpPagado": _fmt2(related.get("amount_paid")),
-                "ImpSaldoInsoluto": _fmt2(related.get("outstanding_balance")),
-                # The paid invoice's taxes are not in the snapshot, so no ImpuestosDR.
-                "ObjetoImpDR": "01",
+                else _fmt_upto6(row.get("equivalence") or 1),
+                "NumParcialidad": str(int(_dec(row.get("installment")) or 1)),
+                "ImpSaldoAnt": _fmt2(row.get("previous_balance")),
+                "ImpPagado": _fmt2(row.get("amount_paid")),
+                "ImpSaldoInsoluto": _fmt2(row.get("outstanding_balance")),
+                "ObjetoImpDR": "02" if taxes else "01",
             },
             PAGOS_NS,
         )
+        if taxes:
+            _tax_nodes(_sub(doc, "ImpuestosDR", {}, PAGOS_NS), taxes, "DR")
+    paid = _payment_taxes(related)
+    if paid:
+        _tax_nodes(_sub(pago, "ImpuestosP", {}, PAGOS_NS), paid, "P")
 
 
 def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from webapp import catalogs
 from webapp.domain.money import compute_totals, round2, to_number
 
-from . import events
+from . import complements, events
 from .builders import build_client, build_series, build_service
 from .clients_logic import match_clients, refresh_sat_status, validate_client_fields
 from .context import Caller
@@ -585,19 +585,22 @@ def _complement_rules(
                 "previous_balance": to_number(balance),
                 "amount_paid": to_number(paid),
                 "outstanding_balance": to_number(round2(balance) - round2(paid)),
+                "taxes": complements.paid_taxes(target, paid),
             }
         )
     amount = value.get("amount")
     if amount is None:
         amount = sum(p for _, p in targets)
+    exchange_rate = value.get("exchange_rate") or 1
     out = {
         "payment_id": value.get("payment_id"),
         "payment_form": form,
         "currency": currency,
-        "exchange_rate": value.get("exchange_rate") or 1,
+        "exchange_rate": exchange_rate,
         "amount": to_number(amount),
         "paid_at": value.get("paid_at"),
         "related_invoices": rows,
+        "totals": complements.sat_totals(amount, exchange_rate, rows),
     }
     return out, targets
 

@@ -28,6 +28,7 @@ __all__ = [
     "CsdError",
     "certificate_number",
     "check_csd",
+    "csd_problems",
     "load_private_key",
     "normalize_rfc",
     "read_certificate",
@@ -188,114 +189,138 @@ def check_csd(
     max_file_bytes: int = MAX_FILE_BYTES,
     require_sat_issuer: bool = True,
 ) -> CertificateInfo:
-    """Accept a CSD upload or raise the :class:`CsdError` gigstack would answer with.
+    """Accept a CSD upload or raise the :class:`CsdError` gigstack would answer with: the
+    first of :func:`csd_problems`."""
+    info, problems = csd_problems(
+        cer,
+        key,
+        password,
+        now=now,
+        expected_rfc=expected_rfc,
+        max_file_bytes=max_file_bytes,
+        require_sat_issuer=require_sat_issuer,
+    )
+    if problems:
+        raise problems[0]
+    assert info is not None  # no problem: the certificate was read
+    return info
 
-    Order: missing parts → size → certificate format → key format → password → key/cert pair
-    → e.firma → issuer → RFC present → validity at ``now`` → RFC equals ``expected_rfc``.
-    ``now`` is injected (aware) so tests do not depend on the clock; ``require_sat_issuer``
-    rejects certificates whose issuer is not SAT or whose serial is not a SAT number.
-    """
+
+def csd_problems(
+    cer: bytes,
+    key: bytes,
+    password: str,
+    *,
+    now: datetime,
+    expected_rfc: str | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    require_sat_issuer: bool = True,
+) -> tuple[CertificateInfo | None, list[CsdError]]:
+    """The certificate (when it can be read) and every problem of the upload at once, so one
+    attempt tells all that is wrong: a certificate of another RFC first (the files are someone
+    else's, whatever else is wrong with them), then missing parts → size → certificate format
+    → key format → password → key/cert pair → e.firma → issuer → RFC present → validity at
+    ``now``. ``now`` is injected (aware) so tests do not depend on the clock;
+    ``require_sat_issuer`` rejects certificates whose issuer is not SAT or whose serial is not
+    a SAT number."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    problems = _missing(cer, key, password) + _too_large(cer, key, max_file_bytes)
+    given = {error.field for error in problems}
+    cert = info = private_key = None
+    if "cert" not in given:
+        try:
+            cert = _load_certificate(cer)
+            info = _info(cert)
+        except CsdError as error:
+            problems.append(error)
+    if not given & {"key", "keyPass"}:
+        try:
+            private_key = load_private_key(key, password)
+        except CsdError as error:
+            problems.append(error)
+    if (
+        cert is not None
+        and private_key is not None
+        and _spki(private_key.public_key()) != _spki(cert.public_key())
+    ):
+        problems.append(
+            CsdError(
+                "key",
+                "invalid_field_value",
+                f"The private key (.key) does not belong to the certificate (.cer) number "
+                f"{info.certificate_number or '(unknown)'}. Upload the .key that was issued "
+                f"together with this .cer.",
+                reason="key_mismatch",
+                number=info.certificate_number or "",
+            )
+        )
+    if info is not None:
+        problems += _certificate_problems(info, now, expected_rfc, require_sat_issuer)
+    problems.sort(key=lambda error: error.reason != "other_rfc")  # stable: the rest in order
+    return info, problems
+
+
+def _missing(cer: bytes, key: bytes, password: str) -> list[CsdError]:
+    found = []
     if not cer:
-        raise CsdError(
-            "cert",
-            "missing_required_field",
-            "The certificate file (.cer) is missing.",
-            reason="cert_missing",
+        found.append(
+            CsdError(
+                "cert",
+                "missing_required_field",
+                "The certificate file (.cer) is missing.",
+                reason="cert_missing",
+            )
         )
     if not key:
-        raise CsdError(
-            "key",
-            "missing_required_field",
-            "The private key file (.key) is missing.",
-            reason="key_missing",
+        found.append(
+            CsdError(
+                "key",
+                "missing_required_field",
+                "The private key file (.key) is missing.",
+                reason="key_missing",
+            )
         )
     if not password:
-        raise CsdError(
-            "keyPass",
-            "missing_required_field",
-            "The password of the private key is missing.",
-            reason="password_missing",
-        )
-    for part, data, label, typical in (
-        ("cert", cer, "certificate (.cer)", "1.5 KB"),
-        ("key", key, "private key (.key)", "1.3 KB"),
-    ):
-        if len(data) > max_file_bytes:
-            raise CsdError(
-                part,
-                "file_upload_error",
-                f"The {label} file is {_size(len(data))}; the limit is {_size(max_file_bytes)}. "
-                f"A SAT {label} is about {typical}: check that the right file was chosen.",
-                reason="too_large",
-                size=_size(len(data)),
-                limit=_size(max_file_bytes),
+        found.append(
+            CsdError(
+                "keyPass",
+                "missing_required_field",
+                "The password of the private key is missing.",
+                reason="password_missing",
             )
+        )
+    return found
 
-    cert = _load_certificate(cer)
-    info = _info(cert)
-    private_key = load_private_key(key, password)
 
-    if _spki(private_key.public_key()) != _spki(cert.public_key()):
-        raise CsdError(
-            "key",
-            "invalid_field_value",
-            f"The private key (.key) does not belong to the certificate (.cer) number "
-            f"{info.certificate_number or '(unknown)'}. Upload the .key that was issued together "
-            f"with this .cer.",
-            reason="key_mismatch",
-            number=info.certificate_number or "",
+def _too_large(cer: bytes, key: bytes, max_file_bytes: int) -> list[CsdError]:
+    return [
+        CsdError(
+            part,
+            "file_upload_error",
+            f"The {label} file is {_size(len(data))}; the limit is {_size(max_file_bytes)}. "
+            f"A SAT {label} is about {typical}: check that the right file was chosen.",
+            reason="too_large",
+            size=_size(len(data)),
+            limit=_size(max_file_bytes),
         )
-    if info.is_fiel:
-        raise CsdError(
-            "cert",
-            "invalid_field_value",
-            "This is an e.firma (FIEL) certificate, not a CSD. The e.firma cannot seal invoices "
-            "and must not be uploaded here. Request a CSD (Certificado de Sello Digital) in SAT's "
-            "CertiSAT / Certifica using the e.firma, then upload the CSD's .cer and .key.",
-            reason="fiel",
+        for part, data, label, typical in (
+            ("cert", cer, "certificate (.cer)", "1.5 KB"),
+            ("key", key, "private key (.key)", "1.3 KB"),
         )
-    if require_sat_issuer and not info.is_sat_issued:
-        raise CsdError(
-            "cert",
-            "invalid_field_value",
-            f"The certificate was not issued by SAT (issuer: {info.issuer_name or 'unknown'}). "
-            f"Upload the CSD downloaded from SAT's CertiSAT.",
-            reason="not_sat",
-            issuer=info.issuer_name or "",
-        )
-    if info.persona is None:
-        raise CsdError(
-            "cert",
-            "invalid_field_value",
-            "The certificate does not carry a valid RFC (subject x500UniqueIdentifier); "
-            "it is not a SAT CSD.",
-            reason="no_rfc",
-        )
-    if now < info.not_before:
-        raise CsdError(
-            "cert",
-            "invalid_field_value",
-            f"The certificate is not valid yet: it starts on {_when(info.not_before)}.",
-            reason="not_yet_valid",
-            starts=info.not_before,
-        )
-    if now > info.not_after:
-        raise CsdError(
-            "cert",
-            "invalid_field_value",
-            f"The certificate expired on {info.not_after:%Y-%m-%d} (valid from "
-            f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}). Upload a current CSD; "
-            f"a new one can be requested in SAT's CertiSAT.",
-            reason="expired",
-            ended=info.not_after,
-            started=info.not_before,
-        )
-    if expected_rfc is not None and normalize_rfc(expected_rfc):
-        expected = normalize_rfc(expected_rfc)
-        if expected != info.rfc:
-            raise CsdError(
+        if len(data) > max_file_bytes
+    ]
+
+
+def _certificate_problems(
+    info: CertificateInfo, now: datetime, expected_rfc: str | None, require_sat_issuer: bool
+) -> list[CsdError]:
+    """What is wrong with a certificate that could be read (not with its key)."""
+    found = []
+    expected = normalize_rfc(expected_rfc)
+    if expected and info.rfc and expected != info.rfc:
+        found.append(
+            CsdError(
                 "cert",
                 "invalid_field_value",
                 f"The certificate belongs to RFC {info.rfc}, but this team's RFC is {expected}. "
@@ -304,7 +329,64 @@ def check_csd(
                 rfc=info.rfc,
                 expected=expected,
             )
-    return info
+        )
+    if info.is_fiel:
+        found.append(
+            CsdError(
+                "cert",
+                "invalid_field_value",
+                "This is an e.firma (FIEL) certificate, not a CSD. The e.firma cannot seal "
+                "invoices and must not be uploaded here. Request a CSD (Certificado de Sello "
+                "Digital) in SAT's CertiSAT / Certifica using the e.firma, then upload the CSD's "
+                ".cer and .key.",
+                reason="fiel",
+            )
+        )
+    if require_sat_issuer and not info.is_sat_issued:
+        found.append(
+            CsdError(
+                "cert",
+                "invalid_field_value",
+                f"The certificate was not issued by SAT (issuer: {info.issuer_name or 'unknown'}"
+                f"). Upload the CSD downloaded from SAT's CertiSAT.",
+                reason="not_sat",
+                issuer=info.issuer_name or "",
+            )
+        )
+    if info.persona is None:
+        found.append(
+            CsdError(
+                "cert",
+                "invalid_field_value",
+                "The certificate does not carry a valid RFC (subject x500UniqueIdentifier); "
+                "it is not a SAT CSD.",
+                reason="no_rfc",
+            )
+        )
+    if now < info.not_before:
+        found.append(
+            CsdError(
+                "cert",
+                "invalid_field_value",
+                f"The certificate is not valid yet: it starts on {_when(info.not_before)}.",
+                reason="not_yet_valid",
+                starts=info.not_before,
+            )
+        )
+    if now > info.not_after:
+        found.append(
+            CsdError(
+                "cert",
+                "invalid_field_value",
+                f"The certificate expired on {info.not_after:%Y-%m-%d} (valid from "
+                f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}). Upload a current "
+                f"CSD; a new one can be requested in SAT's CertiSAT.",
+                reason="expired",
+                ended=info.not_after,
+                started=info.not_before,
+            )
+        )
+    return found
 
 
 # --- internals ------------------------------------------------------------------------------

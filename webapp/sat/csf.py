@@ -20,6 +20,7 @@ from datetime import date
 from typing import NamedTuple
 
 from webapp import catalogs
+from webapp.domain.rfc import rfc_problem
 
 __all__ = [
     "MAX_BYTES",
@@ -39,7 +40,6 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PAGES = 10
 """A CSF has 2–3 pages; far more means it is some other document (or a hostile one)."""
 
-RFC_RE = re.compile(r"^[A-ZÑ&]{3,4}\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[A-Z\d]{3}$")
 _CURP_RE = re.compile(r"^[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z\d]\d$")
 _DATE_ROW = re.compile(
     r"^(?P<text>.*?)\s*(?P<start>\d{2}/\d{2}/\d{4})(?:\s+(?P<end>\d{2}/\d{2}/\d{4}))?\s*$"
@@ -144,8 +144,10 @@ class CsfData:
 
 
 def is_valid_rfc(value: str) -> bool:
-    """Whether ``value`` has the shape of a 12/13-character RFC (Ñ and & allowed)."""
-    return bool(RFC_RE.match(value))
+    """Whether ``value`` is a 12/13-character RFC with a real date (Ñ and & allowed). The check
+    digit is not asked of it: an RFC SAT printed on its own CSF is taken as SAT wrote it (a
+    few real RFCs do not carry SAT's check digit)."""
+    return rfc_problem(value) in (None, "check_digit")
 
 
 def parse_csf(data: bytes, *, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES) -> CsfData:

@@ -6,18 +6,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from wtforms import BooleanField, DecimalField, Field, SearchField, SelectField, StringField
+from wtforms import BooleanField, Field, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from webapp.catalogs import sat
-from webapp.forms import CreateForm, FilterForm, reason_form, required_text, strip
+from webapp.forms import (
+    MAX_NUMBER,
+    CreateForm,
+    FilterForm,
+    FiniteDecimalField,
+    reason_form,
+    required_text,
+    strip,
+)
 from webapp.i18n import lazy_gettext as _l
 from webapp.teams.forms import upper
 
 from .taxes import choices_from_taxes, iva_choices, taxes_from_choices, withholding_choices
-
-MAX_PRICE = Decimal("1000000000000")
 
 
 class ServiceForm(CreateForm):
@@ -34,12 +40,11 @@ class ServiceForm(CreateForm):
         validators=[DataRequired(_l("Choose a unit key."))],
     )
     unit_name = StringField(_l("Unit name"), filters=[strip], validators=[Length(max=100)])
-    unit_price = DecimalField(
+    unit_price = FiniteDecimalField(
         _l("Unit price (MXN)"),
-        places=None,
         validators=[
             InputRequired(_l("Type the price (0 or more).")),
-            NumberRange(min=0, max=MAX_PRICE, message=_l("Type the price (0 or more).")),
+            NumberRange(min=0, max=MAX_NUMBER, message=_l("Type the price (0 or more).")),
         ],
     )
     iva = SelectField(_l("IVA"), choices=iva_choices, default="0.16")
@@ -49,9 +54,8 @@ class ServiceForm(CreateForm):
     isr_withheld = SelectField(
         _l("ISR withheld"), choices=lambda: withholding_choices("ISR"), default=""
     )
-    ieps = DecimalField(
+    ieps = FiniteDecimalField(
         _l("IEPS (%)"),
-        places=None,
         validators=[Optional(), NumberRange(min=0, max=100, message=_l("From 0 to 100."))],
     )
     inclusive = BooleanField(_l("The price already includes the transferred taxes"))
@@ -70,9 +74,9 @@ class ServiceForm(CreateForm):
         Only choices the editor offers count (the preview runs on unvalidated input too)."""
         ieps = float(self.ieps.data) if self.ieps.data and not self.ieps.errors else None
         return taxes_from_choices(
-            _offered(self.iva),
-            _offered(self.iva_withheld),
-            _offered(self.isr_withheld),
+            self.iva.data or "",
+            self.iva_withheld.data or "",
+            self.isr_withheld.data or "",
             ieps,
             bool(self.inclusive.data),
         ) + list(kept or [])
@@ -90,12 +94,6 @@ class ServiceForm(CreateForm):
         if self.unit_name.data:
             body["unit_name"] = self.unit_name.data
         return body
-
-
-def _offered(field: SelectField) -> str:
-    """The field's value when it is one of its choices, else "" (none)."""
-    offered = {str(value) for value, *_ in field.iter_choices()}
-    return field.data if isinstance(field.data, str) and field.data in offered else ""
 
 
 def form_data(service: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -43,55 +43,41 @@ def withholding_choices(code: str) -> list[tuple[str, Any]]:
     ]
 
 
+def offered_rate(code: str, kind: str, choice: str) -> float | None:
+    """The catalogue's rate a choice names (``"0.16"`` → 0.16), None for anything else: a
+    select's value comes from the browser, so it is looked up, never converted."""
+    return next((rate for rate in _rates(code, kind) if str(rate) == choice), None)
+
+
+def _tax(kind: str, rate: float, withholding: bool, inclusive: bool) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "rate": rate,
+        "factor": "Tasa",
+        "withholding": withholding,
+        "inclusive": inclusive,
+    }
+
+
 def taxes_from_choices(
     iva: str, iva_withheld: str, isr_withheld: str, ieps: float | None, inclusive: bool
 ) -> list[dict[str, Any]]:
-    """The Tax[] of ServiceInput for what the editor shows."""
+    """The Tax[] of ServiceInput for what the editor shows (a choice it does not offer is
+    none: the form says so on its field)."""
     taxes: list[dict[str, Any]] = []
+    transferred = offered_rate("IVA", "typical_transfer_rates", iva)
     if iva == EXEMPT:
         taxes.append(
             {"type": "IVA", "rate": 0, "factor": "Exento", "withholding": False, "inclusive": False}
         )
-    elif iva:
-        taxes.append(
-            {
-                "type": "IVA",
-                "rate": float(iva),
-                "factor": "Tasa",
-                "withholding": False,
-                "inclusive": inclusive,
-            }
-        )
+    elif transferred is not None:
+        taxes.append(_tax("IVA", transferred, False, inclusive))
     if ieps:
-        taxes.append(
-            {
-                "type": "IEPS",
-                "rate": round(ieps / 100, 6),
-                "factor": "Tasa",
-                "withholding": False,
-                "inclusive": inclusive,
-            }
-        )
-    if iva_withheld:
-        taxes.append(
-            {
-                "type": "IVA",
-                "rate": float(iva_withheld),
-                "factor": "Tasa",
-                "withholding": True,
-                "inclusive": False,
-            }
-        )
-    if isr_withheld:
-        taxes.append(
-            {
-                "type": "ISR",
-                "rate": float(isr_withheld),
-                "factor": "Tasa",
-                "withholding": True,
-                "inclusive": False,
-            }
-        )
+        taxes.append(_tax("IEPS", round(ieps / 100, 6), False, inclusive))
+    for code, choice in (("IVA", iva_withheld), ("ISR", isr_withheld)):
+        withheld = offered_rate(code, "typical_withholding_rates", choice)
+        if withheld is not None:
+            taxes.append(_tax(code, withheld, True, False))
     return taxes
 
 

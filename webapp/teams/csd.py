@@ -20,7 +20,7 @@ from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors
-from webapp.sat.csd import CertificateInfo, CsdError, check_csd
+from webapp.sat.csd import CertificateInfo, csd_problems
 
 from .csd_messages import FIELD_OF_PART, csd_message
 from .details import forget_everywhere, team_details
@@ -87,16 +87,17 @@ def upload_csd():
 def _checked_locally(
     form: CsdForm, team: dict, cer: bytes, key: bytes, password: str
 ) -> CertificateInfo | None:
-    """The certificate's details, or None when a local check refused the files (the message on
-    its field, the refusal in the audit log)."""
-    try:
-        return check_csd(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
-    except CsdError as error:
+    """The certificate's details, or None when local checks refused the files: every problem
+    on its field at once (another RFC first), the refusal in the audit log."""
+    info, problems = csd_problems(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
+    if not problems:
+        return info
+    for error in problems:
         field = getattr(form, FIELD_OF_PART.get(error.field, "certificate"))
         field.errors.append(csd_message(error))
-        outcome = f"refused_locally:{error.reason}"
-        record("team.upload_csd", object_type="team", object_id=current_team_id(), outcome=outcome)
-        return None
+    outcome = "refused_locally:" + ",".join(error.reason for error in problems)
+    record("team.upload_csd", object_type="team", object_id=current_team_id(), outcome=outcome[:64])
+    return None
 
 
 def _uploaded(team_id: str, cer: bytes, key: bytes, password: str) -> dict:

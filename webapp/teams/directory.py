@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 
 from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
 
 from webapp import catalogs, once
 from webapp.actions import Screen, perform, refused_on_fields
@@ -192,6 +193,7 @@ def new():
         form,
         lambda: _created(team_payload(form)),
         screen=NEW,
+        check=lambda: _same_rfc(form),
         audit="team.create",
         object_id=lambda team: team["id"],
         team=lambda team: team["id"],
@@ -200,6 +202,18 @@ def new():
         refused=refused_on_fields,
         then=_created_page,
         repeat_to=_overview,
+    )
+
+
+def _same_rfc(form: TeamCreateForm):
+    """The form again with a warning when other teams of the account already have this RFC
+    (from the shared team list: no call), until the operator ticks that it is meant."""
+    rfc = form.tax_id.data or ""
+    others = directory().index().with_rfc(rfc) if rfc else ()
+    if not others or form.confirmed_same_rfc():
+        return None
+    return NEW.failed(
+        form=form, same_rfc=[(team, current_user.may_use_team(team.id)) for team in others]
     )
 
 

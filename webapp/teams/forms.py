@@ -39,7 +39,7 @@ from wtforms.validators import (
 from webapp import catalogs
 from webapp.catalogs import sat
 from webapp.domain.address import ADDRESS_FIELDS
-from webapp.domain.rfc import rfc_person
+from webapp.domain.rfc import rfc_person, rfc_problem
 from webapp.forms import (
     EMAIL_SHAPE,
     NEWEST_FIRST,
@@ -72,6 +72,28 @@ RFC_SHAPE_MESSAGE = _l(
     "An RFC has 12 characters (persona moral) or 13 (persona física): "
     "letters, 6 digits of date, 3 characters."
 )
+RFC_MESSAGES = {
+    "shape": RFC_SHAPE_MESSAGE,
+    "date": _l(
+        "The RFC's 6 digits are not a real date (YYMMDD: year, month, day). "
+        "Compare it with the CSF."
+    ),
+    "check_digit": _l(
+        "The RFC's last character is not SAT's check digit: a character was probably mistyped. "
+        "Compare it with the CSF."
+    ),
+}
+
+
+def check_rfc(rfc: str | None, kept: str | None = None) -> None:
+    """A typed RFC must be one SAT could have issued (:func:`rfc_problem`). The RFC the object
+    already has (``kept``) is judged by its shape only: a save that does not touch it never
+    stops on it (a few real RFCs lack SAT's check digit, and gigstack holds them)."""
+    if not rfc:
+        return
+    problem = rfc_problem(rfc)
+    if problem == "shape" or (problem and rfc != kept):
+        raise ValidationError(RFC_MESSAGES[problem])
 
 
 def check_postal_code(code: str | None) -> None:
@@ -176,8 +198,7 @@ class TeamForm(CreateForm, FiscalAddressForm):
         check_postal_code(field.data)
 
     def validate_tax_id(self, field: Field) -> None:
-        if field.data and rfc_person(field.data) is None:
-            raise ValidationError(RFC_SHAPE_MESSAGE)
+        check_rfc(field.data, field.object_data)
 
     def validate_tax_system(self, field: Field) -> None:
         check_regime(field.data, rfc_person(self.tax_id.data or ""))
@@ -185,6 +206,11 @@ class TeamForm(CreateForm, FiscalAddressForm):
 
 class TeamCreateForm(TeamForm):
     add_master_team_members = BooleanField(_l("Add the members of the key's own team"))
+    # the RFC the operator confirmed creating a second team for (ticked on the warning)
+    same_rfc = StringField(filters=[upper], validators=[Length(max=13)])
+
+    def confirmed_same_rfc(self) -> bool:
+        return bool(self.tax_id.data) and self.same_rfc.data == self.tax_id.data
 
 
 class TeamEditForm(TeamForm):
@@ -265,9 +291,7 @@ def _setting_field(setting: Setting):
         if setting.kind == "series":
             options = []  # the team's own series: set on each form (settings_form)
         elif setting.choices == ("cfdi_uses",):
-            options = [
-                (e["code"], f"{e['code']} — {e['name']}") for e in catalogs.entries("cfdi_uses")
-            ]
+            options = catalogs.use_choices()
         else:
             options = list(setting.choices)
         return SelectField(

@@ -4,15 +4,19 @@ The team id comes off the URL before the view runs (``url_value_preprocessor``),
 against the staff member's limits and the key's reach (404 for both, the same page, recorded
 in the audit log), and ``url_for`` fills it in again (``url_defaults``). Views never take the
 team from the session: they ask :func:`webapp.api.api` for the client bound to it.
+
+The object ids in such a URL (``client_id``, ``uuid``…) are checked there too: one that is no
+id (blank, a dot, a slash…) is the 404 page before the view asks gigstack anything.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g
+from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_login import current_user
 
+from webapp.gigstack.resources.base import ID_SHAPE
 from webapp.shell import scope
 
 URL_TEAM = "url_team_id"
@@ -41,7 +45,8 @@ def take_team_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 def check_team() -> None:
-    """404 (recorded) for a team outside the staff member's limits or the key's reach.
+    """404 (recorded) for a team outside the staff member's limits or the key's reach; 404
+    for an object id that is no id.
 
     Runs after sign-in is enforced (app before-request hooks run first), so anonymous
     visitors are sent to sign in and learn nothing about the team.
@@ -56,6 +61,17 @@ def check_team() -> None:
 
         record("team.open", object_type="team", object_id=team_id[:128], outcome=refused.outcome)
         abort(404)
+    if not all(ID_SHAPE.fullmatch(value) for value in object_ids(request.view_args)):
+        abort(404)
+
+
+def object_ids(values: dict[str, Any] | None) -> list[str]:
+    """The values of a URL's object ids: ``uuid`` and every ``…_id`` (the team's is gone)."""
+    return [
+        str(value)
+        for name, value in (values or {}).items()
+        if name == "uuid" or name.endswith("_id")
+    ]
 
 
 def fill_team_id(endpoint: str, values: dict[str, Any]) -> None:

@@ -212,3 +212,18 @@ def changed_paths(payload: dict[str, Any], prefix: str = "") -> list[str]:
         path = f"{prefix}{key}"
         out += changed_paths(value, path + ".") if isinstance(value, dict) else [path]
     return out
+
+
+def shown_groups(form: Any) -> list[tuple[Any, list[tuple[Any, Any]]]]:
+    """Each group's settings as (label, value) facts, a choice by its label: what a viewer,
+    who may not change them, is shown instead of a form."""
+    return [
+        (label, [(setting.label, _fact(form[setting.attr])) for setting in settings])
+        for label, settings in GROUPS
+    ]
+
+
+def _fact(field: Any) -> Any:
+    if hasattr(field, "iter_choices"):  # the chosen option's label
+        return next((label for _v, label, selected, *_ in field.iter_choices() if selected), None)
+    return field.data

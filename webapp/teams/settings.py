@@ -17,7 +17,7 @@ from webapp.parallel import gather
 from .details import forget_everywhere
 from .forms import settings_form
 from .scoped import current_team_id
-from .setting_groups import GROUPS, changed_paths, changed_payload, form_values
+from .setting_groups import GROUPS, changed_paths, changed_payload, form_values, shown_groups
 
 SETTINGS = Screen("teams/update_settings.html", "teams/_settings_form.html", "settings-form")
 
@@ -25,7 +25,8 @@ SETTINGS = Screen("teams/update_settings.html", "teams/_settings_form.html", "se
 @requires(Role.VIEWER)
 def update_settings():
     """Upstream calls, at once: ``GET /teams/{id}/settings``, ``GET /teams/{id}/series``;
-    on save ``PUT /teams/{id}/settings`` with the changed fields only (operators)."""
+    on save ``PUT /teams/{id}/settings`` with the changed fields only (operators; viewers
+    see the settings as facts, the whole page whatever htmx targets)."""
     team_id = current_team_id()
     client = api()
     current, series = gather(
@@ -34,9 +35,12 @@ def update_settings():
     names = [s.get("series") for s in series if s.get("series")]
     form = settings_form(names, form_values(current))
     context = {"form": form, "groups": GROUPS, "current": current}
+    may_change = current_user.can(Role.OPERATOR)
     if not form.is_submitted():
+        if not may_change:  # facts, not a form they cannot send
+            return SETTINGS.show(SETTINGS.page, shown=shown_groups(form), **context)
         return SETTINGS.show(**context)
-    if not current_user.can(Role.OPERATOR):
+    if not may_change:
         abort(403, description="role")
     if not form.validate():
         return SETTINGS.failed(**context)

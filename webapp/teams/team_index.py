@@ -73,6 +73,7 @@ class TeamIndex:
         }
         self._groups: Groups | None = None
         self._orders: dict[str, tuple[int, ...]] = {}
+        self._by_rfc: dict[str, tuple[TeamChoice, ...]] | None = None
 
     def __len__(self) -> int:
         return len(self.teams)
@@ -80,6 +81,17 @@ class TeamIndex:
     def get(self, team_id: str | None) -> TeamChoice | None:
         at = self.position.get(team_id or "")
         return None if at is None else self.teams[at]
+
+    def with_rfc(self, rfc: str) -> tuple[TeamChoice, ...]:
+        """The teams whose RFC is ``rfc`` (upper case), in the list's order: the map is made
+        on first use, once per version of the list."""
+        if self._by_rfc is None:
+            by_rfc: dict[str, list[TeamChoice]] = {}
+            for team in self.teams:
+                if team.tax_id:
+                    by_rfc.setdefault(team.tax_id.upper(), []).append(team)
+            self._by_rfc = {key: tuple(found) for key, found in by_rfc.items()}
+        return self._by_rfc.get(rfc.upper(), ())
 
     def positions(self, team_ids: Iterable[str]) -> list[int]:
         """The positions of the teams of ``team_ids`` the list has, in the list's order."""

@@ -20,6 +20,7 @@ from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.teams.scoped import current_team_id, team_blueprint
+from webapp.teams.team_index import fold
 
 from .forms import UserCreateForm, UserEditForm, UserFilterForm, edit_data
 
@@ -41,14 +42,15 @@ def role_name(code: str | None) -> str:
 
 
 def _matcher(form: UserFilterForm):
-    """The search and role filter as a test of one user (None: no filter, one page)."""
-    query = "" if form.q.errors else (form.q.data or "").casefold()
+    """The search (accents and case aside, as every search) and role filter as a test of one
+    user (None: no filter, one page)."""
+    query = "" if form.q.errors else fold(form.q.data or "")
     role = form.role.data or ""
     if not query and not role:
         return None
 
     def matches(user: dict[str, Any]) -> bool:
-        text = f"{user.get('name') or ''} {user.get('email') or ''}".casefold()
+        text = fold(f"{user.get('name') or ''} {user.get('email') or ''}")
         return (not query or query in text) and (not role or user.get("role") == role)
 
     return matches

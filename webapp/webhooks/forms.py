@@ -19,7 +19,7 @@ from webapp.i18n import lazy_gettext as _l
 
 MAX_URL = 4096
 MAX_EVENTS = 26
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+PRIVATE_SUFFIXES = (".local", ".internal", ".lan", ".home.arpa", ".intranet", ".corp")
 # what each event object is called on screen
 OBJECT_LABELS = {
     "payment": _l("Payments"),
@@ -41,49 +41,55 @@ def events_by_object() -> dict[str, list[dict[str, Any]]]:
 
 
 def url_problem(url: str) -> str | None:
-    """Why gigstack would refuse this URL or could never deliver to it (§10.2), or None."""
+    """Why gigstack would refuse this URL or could never deliver to it (§10.2), or None: an
+    https:// address on the public internet — never this machine, a private network, a
+    link-local or reserved address (the sandbox's loopback http is for its own tests)."""
     if len(url) > MAX_URL:
         return _("At most %(n)s characters.", n=MAX_URL)
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in ("https", "http") or not host:
         return _("Type a full address starting with https://.")
     if parts.username or parts.password:
         return _("No user or password in the address: gigstack refuses them.")
     if parts.fragment or url.endswith("#"):
         return _("No #fragment in the address: gigstack refuses it.")
-    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        return _("Use https://: http is only accepted for this machine (localhost).")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if (
-        address is not None
-        and not address.is_loopback
-        and (
-            address.is_private
-            or address.is_link_local
-            or address.is_reserved
-            or address.is_multicast
-            or address.is_unspecified
-        )
-    ):
+    if parts.scheme != "https":
+        return _("Use https://: gigstack posts events only to secure addresses.")
+    if host == "localhost" or host.endswith(".localhost"):
+        return _("%(host)s is this machine: gigstack cannot reach it.", host=host)
+    address = _ip(host)
+    if address is not None and not address.is_global:
         return _("%(host)s is a private or reserved address: gigstack cannot reach it.", host=host)
-    if address is None and host not in LOOPBACK_HOSTS and "." not in host:
+    top = host.rpartition(".")[2]
+    if address is None and ("." not in host or not (top.isalpha() or top.startswith("xn--"))):
+        # no dot, or a last label of digits (127.1, 0x7f.1): no public domain ends so
         return _("%(host)s is not a public domain name.", host=host)
-    if address is None and host.endswith((".local", ".internal", ".lan", ".localhost")):
+    if address is None and host.endswith(PRIVATE_SUFFIXES):
         return _(
             "%(host)s only exists inside a private network: gigstack cannot reach it.", host=host
         )
     return None
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The host as an IP address (an IPv4 address written as IPv6 as IPv4), or None."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
 class WebhookForm(CreateForm):
     url = StringField(
         _l("Address (URL)"),
         validators=[DataRequired(_l("Type the address.")), Length(max=MAX_URL)],
-        description=_l("https:// and public; gigstack posts each event there."),
+        description=_l(
+            "An https:// address on the public internet (not localhost or a private network): "
+            "gigstack posts each event there."
+        ),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
     status = SelectField(

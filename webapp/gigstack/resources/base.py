@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, Literal, TypedDict, Unpack
-from urllib.parse import quote
 
+from ..errors import NotFound
 from ..pagination import DEFAULT_MAX_PAGES, Page
 from ..timestamps import to_unix_seconds
 
@@ -54,12 +55,19 @@ def list_query(params: Mapping[str, Any], **filters: Any) -> dict[str, Any]:
     return query
 
 
+# an object id of any kind — ``client_Ab3…``, ``wh_…``, a fiscal UUID, an older Firebase
+# uid: letters, digits, ``_`` and ``-``, at most 128
+ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+
+
 def seg(value: str) -> str:
-    """One URL path segment, percent-encoded; refuses empties so no call hits a list route."""
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        raise ValueError("an id is required")
-    return quote(text, safe="")
+    """An object id as one URL path segment; anything else names no object and is
+    :class:`NotFound` before any call (``""``, ``" "`` or ``"."`` would otherwise reach the
+    list route: ``/clients/.`` is ``/clients``)."""
+    text = "" if value is None else str(value)
+    if not ID_SHAPE.fullmatch(text):
+        raise NotFound("no object has an id of that shape", code="resource_not_found")
+    return text
 
 
 def read_upload(content: Upload) -> bytes:
