@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from tests.support.contract import ContractMiddleware, ContractRecorder
+from tests.support.s3 import S3Server, moto_server
 from tests.support.stored import StoredState
 from webapp.sandbox.server import SandboxServer, start_sandbox
 
@@ -47,6 +48,14 @@ def _contract_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     violations = recorder.take()
     if violations:
         pytest.fail("OpenAPI contract violations:\n" + "\n".join(violations), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's, in its own process) for the session; each test
+    makes a bucket of its own (``s3.new_bucket()``)."""
+    with moto_server() as server:
+        yield server
 
 
 @pytest.fixture

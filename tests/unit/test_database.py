@@ -22,7 +22,15 @@ from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
 HEAD = "957cb869d783"
-TABLES = {"staff", "audit_entries", "once_tokens", "jobs", "job_items", "job_files", "alembic_version"}
+TABLES = {
+    "staff",
+    "audit_entries",
+    "once_tokens",
+    "jobs",
+    "job_items",
+    "job_files",
+    "alembic_version",
+}
 
 
 @pytest.mark.parametrize(

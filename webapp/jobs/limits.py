@@ -68,6 +68,20 @@ class LocalLimits:
             self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
 
+# a team's slots: holders expire (a worker killed while holding one), then one more if fewer
+# than the limit hold one — atomically, so K are never exceeded
+_ACQUIRE = """
+local now = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('EXPIRE', KEYS[1], math.ceil(ttl * 2))
+  return 1
+end
+return 0
+"""
+
 # the next free start time and the pause, both shared; the caller sleeps until its turn
 _PACE = """
 local now = tonumber(ARGV[1])
@@ -96,24 +110,16 @@ class RedisLimits:
         self.prefix = prefix
         self._sleep = sleep
         self._pace = redis.register_script(_PACE)
+        self._acquire = redis.register_script(_ACQUIRE)
 
     @contextmanager
     def slot(self, team: str) -> Iterator[None]:
-        """A counting semaphore on a sorted set: the K oldest holders hold it."""
+        """A counting semaphore on a sorted set of holders (token → when taken)."""
         key = f"{self.prefix}slots:{team}"
         token = uuid.uuid4().hex
-        while True:
-            now = time.time()
-            with self.redis.pipeline() as pipe:
-                pipe.zremrangebyscore(key, "-inf", now - SLOT_TTL_SECONDS)
-                pipe.zadd(key, {token: now})
-                pipe.zrank(key, token)
-                pipe.expire(key, int(SLOT_TTL_SECONDS) * 2)
-                rank = pipe.execute()[2]
-            if rank is not None and rank < self.per_team:
-                break
-            self.redis.zrem(key, token)
-            self._sleep(WAIT_STEP_SECONDS)
+        args = [SLOT_TTL_SECONDS, self.per_team, token]
+        while not self._acquire(keys=[key], args=[repr(time.time()), *args]):
+            time.sleep(WAIT_STEP_SECONDS)
         try:
             yield
         finally:

@@ -121,9 +121,10 @@ class JobQueue:
             return cleanup.delete_expired(self.store)
 
     def drain(self) -> int:
-        """Run every message waiting, in this thread (tests; ``flask jobs run-once``)."""
+        """Run every message waiting, in this thread (tests; ``flask jobs run-once``); a
+        worker told to stop takes no more (a job it handed back waits for the next)."""
         ran = 0
-        while (task := self.huey.dequeue()) is not None:
+        while not self.stopping.is_set() and (task := self.huey.dequeue()) is not None:
             self.huey.execute(task)
             ran += 1
         return ran
