@@ -92,7 +92,7 @@ EXAMPLES: dict[str, Example] = {
         lambda ctx: {
             "legal_name": "COMERCIALIZADORA DOBLE CLIC",
             "name": "Doble clic",
-            "tax_id": "CDC150101AB1",
+            "tax_id": "CDC150101AB2",
             "tax_system": "601",
             "use": "G03",
             "zip": "37000",
@@ -140,7 +140,7 @@ EXAMPLES: dict[str, Example] = {
         lambda ctx: {
             "alias": "Panadería Doble",
             "legal_name": "PANADERIA DOBLE",
-            "tax_id": "PDO200101AB1",
+            "tax_id": "PDO200101ABA",
             "tax_system": "601",
             "zip": "06700",
             "country": "MEX",

@@ -143,7 +143,7 @@ def test_two_processes_without_redis_share_one_time_tokens_through_the_database(
             "once": input_value(page, "once"),
             "legal_name": "DOS PROCESOS",
             "name": "Dos procesos",
-            "tax_id": "DPR150101AB1",
+            "tax_id": "DPR150101AB6",
             "tax_system": "601",
             "use": "G03",
             "zip": "37000",

@@ -50,8 +50,8 @@ def test_viewers_read_the_settings_as_facts_not_a_form(viewer, stored, teams):
     assert answered in {"Sí", "No", "Sin definir (valor de gigstack)"}
 
 
-def test_the_default_use_offers_only_cfdi_40_uses(viewer, teams):
-    html = viewer.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
+def test_the_default_use_offers_only_cfdi_40_uses(operator, teams):
+    html = operator.get(f"/teams/{teams['partner']}/settings").get_data(as_text=True)
     select = re.search(r'<select[^>]*name="use"[^>]*>(.*?)</select>', html, re.S).group(1)
     uses = re.findall(r'value="([A-Z0-9]+)"', select)
     assert {"G03", "D01", "CP01"} <= set(uses) and "P01" not in uses
