@@ -137,3 +137,16 @@ def run_jobs(app) -> int:
     """Run what the app queued, here and now, as a worker would (the testing queue is this
     process's memory): how many queue messages ran."""
     return app.extensions["jobs"].drain()
+
+
+def one_finished_job(app, browser: FlaskClient, team: str, month: str = "2026-10") -> str:
+    """A small accountant's month of ``team`` (its egress CFDI), started through the form as
+    ``browser`` and run here: the walks then reach a job's page and its file. The job's
+    page URL."""
+    page = browser.get(f"/teams/{team}/exports/month").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"once": once, "month": month, "kinds": ["egress"], "statuses": ["valid"]}
+    answer = post_form(browser, f"/teams/{team}/exports/month", data)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    run_jobs(app)
+    return answer.location

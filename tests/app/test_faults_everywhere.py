@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 
 from tests.app.conftest import add_staff, make_app, sign_in
 from tests.app.crawl import TeamWalk, walk_team
-from tests.app.helpers import htmx_headers
+from tests.app.helpers import htmx_headers, one_finished_job
 from tests.conftest import FROZEN_NOW
 from tests.support.processes import free_port
 from webapp.gigstack.retry import RetryPolicy
@@ -57,6 +57,7 @@ def walked(sandbox, keys) -> TeamWalk:
         add_staff(app, "walker@staff.test", "admin")
         browser = app.test_client()
         assert sign_in(browser, "walker@staff.test").status_code == 302
+        one_finished_job(app, browser, keys["partner_test"]["team"])  # a job's pages
         found = walk_team(app, browser, keys["partner_test"]["team"])
     finally:
         requests.put(f"{origin}/_sandbox/clock", json={"now": None}, timeout=5)

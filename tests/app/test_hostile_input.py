@@ -22,6 +22,7 @@ from markupsafe import Markup
 from tests.app.attack import Findings, attack, targets_of
 from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
 from tests.app.crawl import Form, crawl
+from tests.app.helpers import one_finished_job
 from tests.app.hostile import HOSTILE_SETTINGS, NASTY, no_server_error
 from webapp.audit.models import AuditEntry
 from webapp.auth.access import PUBLIC, SIGNED_IN, access_of, requires
@@ -396,6 +397,9 @@ EXAMPLES: dict[str, Callable[[str], Form]] = {
     "shell.favicon": lambda team: _form("/favicon.ico", method="GET"),
     "shell.unpin": lambda team: _form("/team/unpin", team=team, next="/"),
     "clients.confirm_csf": lambda team: _form(f"/teams/{team}/clients/csf/confirm", token=""),
+    # a retry shows on a job with failed items only; the walk's job (1) finished clean
+    "jobs.retry": lambda team: _form(f"/teams/{team}/jobs/1/retry"),
+    "all_jobs.retry": lambda team: _form("/jobs/1/retry"),
 }
 # each example is a request: enough of them to find what the issue found by hand, few enough
 # to keep the suite quick
@@ -461,9 +465,11 @@ def test_every_page_form_query_and_id_the_pages_reach_survives_anything(
     team = teams["partner"]
     spare = add_staff(app, "spare@staff.test")  # the only staff row edited
     assert set(EXAMPLES) <= {rule.endpoint for rule in app.url_map.iter_rules()}
+    browsers = _browsers(client, signed_in)
+    one_finished_job(app, browsers["crawler"], team)  # a job's pages
     walked, targets, findings, unreached = walk_and_attack(
         app,
-        _browsers(client, signed_in),
+        browsers,
         ["/", f"/teams/{team}/", "/teams/", "/audit/", "/staff/"],
         upstream_writes,
         # one team's pages (the others' are the same screens), one staff member's

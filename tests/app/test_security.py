@@ -17,7 +17,15 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
-from webapp.auth.access import PUBLIC, SIGNED_IN, access_of, public, requires, signed_in
+from webapp.auth.access import (
+    PUBLIC,
+    SIGNED_IN,
+    access_of,
+    is_reads_only,
+    public,
+    requires,
+    signed_in,
+)
 from webapp.auth.roles import Role
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -99,6 +107,7 @@ class AccessWalk:
     public_unsafe: set[str] = field(default_factory=set)
     personal: set[str] = field(default_factory=set)
     refused_to_viewer: set[str] = field(default_factory=set)
+    reads_only: set[str] = field(default_factory=set)  # unsafe, but only reads (a job)
     failures: list[str] = field(default_factory=list)
 
 
@@ -153,6 +162,9 @@ def walk_access(app: Flask, anonymous: FlaskClient, viewer: FlaskClient) -> Acce
             if access == SIGNED_IN:
                 walk.personal.add(endpoint)
                 continue
+            if is_reads_only(app, endpoint):
+                walk.reads_only.add(endpoint)
+                continue
             answer = viewer.open(
                 url,
                 method=method,
@@ -175,6 +187,9 @@ def test_every_route_declares_access_and_the_declaration_holds(app, client, view
     assert walk.public_rules == PUBLIC_RULES
     assert walk.public_unsafe == {"auth.sign_in"}
     assert walk.personal == PERSONAL_ENDPOINTS
+    # unsafe requests a viewer may send: they start jobs that only read (named here, so the
+    # list grows only on purpose)
+    assert walk.reads_only == {"exports.month", "jobs.retry"}
     # the viewer's token was valid all along: a personal change goes through with it
     token = csrf_token(viewer, "/audit/")
     changed = viewer.post("/account/language", data={"csrf_token": token, "locale": "es_MX"})

@@ -4,6 +4,9 @@
 * :func:`signed_in` — any signed-in staff member, whatever the role (their own session:
   sign-out, team and language choice).
 * :func:`requires` — a minimum role; viewers read, operators change, admins manage staff.
+* :func:`reads_only` — beside :func:`requires`: an unsafe request that changes nothing in
+  gigstack or in anyone's data (it starts a job that only reads, like the accountant's
+  month), so a viewer may send it.
 
 :func:`enforce_sign_in` runs before every request and fails closed: a view that declares
 nothing is refused, so a forgotten decorator is a 403 in tests, not an open door.
@@ -59,6 +62,21 @@ def requires(role: Role) -> Callable[[F], F]:
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+READS_ONLY_ATTRIBUTE = "reads_only"
+
+
+def reads_only(view: F) -> F:
+    """Mark a view whose POST only reads (a read-only job): viewers may send it. Put it
+    above :func:`requires`."""
+    setattr(view, READS_ONLY_ATTRIBUTE, True)
+    return view
+
+
+def is_reads_only(app: Flask, endpoint: str | None) -> bool:
+    """Whether ``endpoint``'s unsafe requests only read (see :func:`reads_only`)."""
+    return bool(getattr(app.view_functions.get(endpoint or ""), READS_ONLY_ATTRIBUTE, False))
 
 
 def access_of(app: Flask, endpoint: str | None) -> Any:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from webapp.clock import utcnow
 from webapp.extensions import db
 
-from . import audit_rows
+from . import audit_rows, notices
 from .kinds import JobKind
 from .models import ENDED, FAILED, PENDING, PLAN, QUEUED, Job, JobItem
 from .queue import REQUEUE_AFTER_SECONDS
@@ -42,6 +42,7 @@ def start(kind: JobKind, *, team: str | None, params: dict[str, Any], descriptio
     db.session.commit()
     audit_rows.started(job, description)
     current_app.extensions["jobs"].enqueue(job.id)
+    notices.watch()
     return job
 
 
@@ -86,4 +87,5 @@ def retry_failed(job: Job) -> int | None:
     db.session.refresh(job)
     audit_rows.retried(job, items)
     current_app.extensions["jobs"].enqueue(job.id)
+    notices.watch()
     return items

@@ -4,7 +4,7 @@ widget already showed them the end."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, request
+from flask import flash, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -15,24 +15,40 @@ from webapp.pages import is_htmx
 from .models import ENDED, FINISHED, Job
 
 SHOWN_AT_ONCE = 5
+# in the session while this browser has started a job it has not heard the end of: pages
+# look for ended jobs only then (no query on every page of every staff member)
+WATCHING = "jobs_watching"
+
+
+def watch() -> None:
+    """This browser started (or retried) a job: its pages look for the end."""
+    session[WATCHING] = True
 
 
 def flash_ended_jobs() -> None:
     """``before_request``: on a whole page (not a fragment, not a form post), one banner per
     job of the signed-in staff member that ended since they last looked."""
-    if request.method != "GET" or is_htmx() or not current_user.is_authenticated:
+    if not session.get(WATCHING) or request.method != "GET" or is_htmx():
+        return
+    if not current_user.is_authenticated:
         return
     if request.endpoint in (None, "static") or request.blueprint in ("health",):
         return
-    query = (
+    unheard = db.session.scalars(
         sa.select(Job)
-        .where(Job.staff_id == current_user.id, Job.notified.is_(False), Job.status.in_(ENDED))
+        .where(Job.staff_id == current_user.id, Job.notified.is_(False))
         .order_by(Job.id)
-        .limit(SHOWN_AT_ONCE)
-    )
+        .limit(SHOWN_AT_ONCE * 4)
+    ).all()
+    # end the read now: no connection is held while the page waits on gigstack
+    db.session.commit()
+    if not unheard:
+        session.pop(WATCHING, None)
+        return
+    this_one = (request.view_args or {}).get("job_id")
     if request.endpoint in ("jobs.show", "all_jobs.show"):  # that job's page says it itself
-        query = query.where(Job.id != (request.view_args or {}).get("job_id"))
-    ended = db.session.scalars(query).all()
+        unheard = [job for job in unheard if job.id != this_one]
+    ended = [job for job in unheard if job.status in ENDED][:SHOWN_AT_ONCE]
     if not ended:
         return
     for job in ended:

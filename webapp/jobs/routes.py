@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user
 
-from webapp.auth.access import requires
+from webapp.auth.access import reads_only, requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.extensions import db
@@ -210,6 +210,7 @@ def download(job_id: int, file_id: int):
 
 
 @bp.post(f"/{JOB_ID}/retry")
+@reads_only  # the jobs a viewer may start only read
 @requires(Role.VIEWER)
 def retry(job_id: int):
     """The failed items again (the done ones stay done); audited as ``job.retry``."""

@@ -8,7 +8,7 @@ from flask import Blueprint, url_for
 
 from webapp import once
 from webapp.actions import Screen
-from webapp.auth.access import requires
+from webapp.auth.access import reads_only, requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.i18n import gettext as _
@@ -70,6 +70,7 @@ def _context(form: MonthForm, **extra) -> dict:
 
 
 @bp.route("/month", methods=["GET", "POST"])
+@reads_only
 @requires(Role.VIEWER)
 def month():
     """Pick a month (last month by default) and what goes in; a job makes the ZIP. No
