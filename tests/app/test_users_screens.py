@@ -158,3 +158,22 @@ def test_viewers_read_but_do_not_act(viewer, stored, teams):
         f"{base}{jorge['id']}/edit",
     ):
         assert post_form(viewer, path, {}).status_code == 403, path
+
+
+def test_a_users_teams_start_with_this_one_and_count_the_rest(
+    viewer, api, stored, teams, monkeypatch
+):
+    """A partner's owner belongs to thousands of teams: this team first, then the first
+    others gigstack lists, then how many more (no sort of the whole list)."""
+    from webapp.users import routes
+
+    monkeypatch.setattr(routes, "MEMBERSHIPS_SHOWN", 2)
+    members = [m["id"] for m in stored.team(teams["partner"])["members"]]
+    found = (api.users.get(uid, team=teams["partner"]) for uid in members)
+    user = next(u for u in found if len(u.get("teams") or []) >= 4)
+    listed = [m["team_id"] for m in user["teams"]]
+    team = listed[-1]  # the last gigstack lists
+    html = viewer.get(f"/teams/{team}/users/{user['id']}").get_data(as_text=True)
+    assert re.findall(r'<span class="mono muted">([^<]+)</span></td>', html) == [team, listed[0]]
+    more = re.search(r'id="user-more-teams">([^<]+)<', html).group(1)
+    assert str(len(listed) - 2) in more

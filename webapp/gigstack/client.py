@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -358,7 +359,7 @@ class GigstackClient(_ResourceGroups):
                 status=response.status_code,
             )
         try:
-            body = jsonlib.loads(raw)
+            body = orjson.loads(raw)  # its JSONDecodeError is a ValueError
         except ValueError:
             raise Unavailable(
                 "gigstack answered with something that is not JSON",

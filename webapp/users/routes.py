@@ -6,6 +6,7 @@ without its URL, never cached or logged.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -84,13 +85,17 @@ def show(user_id: str):
     (thousands): this team first, then the first of the others, and how many more."""
     user = get_or_404(api().users.get, user_id)
     team_id = current_team_id()
-    memberships = sorted(user.get("teams") or [], key=lambda m: m.get("team_id") != team_id)
+    teams = user.get("teams") or []
+    # this team's membership first, then the first others: no sort of thousands
+    own = [m for m in teams if m.get("team_id") == team_id]
+    others = (m for m in teams if m.get("team_id") != team_id)
+    shown = own + list(islice(others, max(0, MEMBERSHIPS_SHOWN - len(own))))
     return render_template(
         "users/show.html",
         user=user,
         role_name=role_name,
-        memberships=memberships[:MEMBERSHIPS_SHOWN],
-        more_memberships=max(0, len(memberships) - MEMBERSHIPS_SHOWN),
+        memberships=shown,
+        more_memberships=max(0, len(teams) - len(shown)),
     )
 
 
