@@ -269,3 +269,23 @@ def test_live_mode_asks_for_the_series_folio_typed(live_operator, stored, teams,
         stored.one("invoices", teams["partner"], live=True, uuid=target["uuid"])["status"]
         == "cancelled"
     )
+
+
+@pytest.mark.parametrize("status", ["pending", "accepted", "rejected"])
+def test_sats_answer_to_a_cancellation_is_said_in_words(viewer, stored, teams, sandbox, status):
+    """Before: "Cancelada · accepted" on a Spanish page (the API's value as it came)."""
+    invoice = stored.one("invoices", teams["partner"], invoice_type="I", status="cancelled")
+    kept = sandbox.store.objects["invoices"][invoice["uuid"]]
+    with sandbox.store.lock:
+        kept["cancellation_status"] = status
+    try:
+        base = f"/teams/{teams['partner']}/invoices/"
+        words = {"pending": "pendiente de que el receptor la acepte", "accepted": "aceptada"}
+        words["rejected"] = "rechazada por el receptor"
+        detail = text_of(viewer.get(f"{base}{invoice['uuid']}?type=income").get_data(True))
+        assert f"SAT: {words[status]}" in detail and status not in detail
+        rows = text_of(viewer.get(base, query_string={"status": "cancelled"}).get_data(True))
+        assert words[status] in rows and f" {status} " not in f" {rows} "
+    finally:
+        with sandbox.store.lock:
+            kept["cancellation_status"] = invoice["cancellation_status"]

@@ -86,6 +86,22 @@ def document_name(invoice: dict[str, Any]) -> str:
     return f"{type_name(invoice)} {folio_of(invoice)}"
 
 
+# SAT's answer to a cancellation (REFERENCE: InvoiceObject.cancellation_status; its values are
+# inferred, so they live here and only here)
+CANCELLATION_STATUSES = {
+    "pending": _l("pending the receiver's acceptance"),
+    "accepted": _l("accepted"),
+    "rejected": _l("rejected by the receiver"),
+}
+
+
+def cancellation_status(invoice: dict[str, Any]) -> str:
+    """SAT's answer to the cancellation in words ("" when there is none; an unknown value as
+    gigstack sent it); template global ``cancellation_status``."""
+    value = invoice.get("cancellation_status") or ""
+    return str(CANCELLATION_STATUSES.get(value, value))
+
+
 def invoice_status(invoice: dict[str, Any]) -> tuple[str, str]:
     """The status's words and its badge kind (template global ``invoice_status``)."""
     label, kind = STATUSES.get(invoice.get("status") or "", (invoice.get("status") or "—", ""))

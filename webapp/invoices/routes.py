@@ -39,6 +39,7 @@ from . import cancellation, complement, issue
 from .credit_note import credit_form, credit_totals, creditable, credited_items, note_body, problems
 from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, SendForm
 from .lookup import (
+    cancellation_status,
     document_name,
     find_invoice,
     find_invoice_with,
@@ -72,6 +73,7 @@ bp.add_app_template_filter(link_kind, "invoice_kind")
 bp.add_app_template_filter(type_name, "document_type")
 bp.add_app_template_filter(document_name, "document_name")
 bp.add_app_template_global(invoice_status, "invoice_status")
+bp.add_app_template_global(cancellation_status, "cancellation_status")
 bp.add_app_template_global(complement.tax_name, "complement_tax")
 bp.add_app_template_global(complement.sat_totals, "complement_totals")
 
@@ -339,7 +341,7 @@ def cancel(uuid: str):
         message=lambda cancelled: _(
             "%(document)s cancelled: SAT status %(status)s.",
             document=document_name(invoice),
-            status=cancelled.get("cancellation_status") or "—",
+            status=cancellation_status(cancelled) or "—",
         ),
         then=url_for("invoices.show", uuid=invoice["uuid"], type=kind_of(invoice)),
     )
