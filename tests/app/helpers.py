@@ -150,3 +150,42 @@ def one_finished_job(app, browser: FlaskClient, team: str, month: str = "2026-10
     assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
     run_jobs(app)
     return answer.location
+
+
+def open_ppd_invoices(stored, team: str) -> list[dict]:
+    """The team's valid PPD income invoices with over $100 left to pay, to a client with a
+    real RFC (what a payment on an invoice, or its complement, is tried on)."""
+    return stored(
+        "invoices",
+        team,
+        invoice_type="I",
+        status="valid",
+        payment_method="PPD",
+        test=lambda i: (
+            float(i.get("last_balance") or 0) > 100 and not i["client"]["tax_id"].startswith("X")
+        ),
+    )
+
+
+def walk_partner_team(sandbox, keys, email: str):
+    """The partner team's pages walked once as an admin (``email``) — :func:`walk_team` — with
+    the sandbox's clock frozen meanwhile (pending receipts can be stamped) and a finished job
+    made first, so its pages are walked too."""
+    import requests
+
+    from tests.app.conftest import add_staff, make_app, sign_in
+    from tests.app.crawl import walk_team
+    from tests.conftest import FROZEN_NOW
+
+    team = keys["partner_test"]["team"]
+    requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": FROZEN_NOW}, timeout=5)
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"])
+    try:
+        add_staff(app, email, "admin")
+        browser = app.test_client()
+        assert sign_in(browser, email).status_code == 302
+        one_finished_job(app, browser, team)
+        return walk_team(app, browser, team)
+    finally:
+        requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)
+        app.extensions["gigstack"].close()

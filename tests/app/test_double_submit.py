@@ -20,10 +20,9 @@ import requests
 import sqlalchemy as sa
 
 from tests.app.conftest import PASSWORD, add_staff
-from tests.app.crawl import PostForm, TeamWalk, page_of, walk_team
-from tests.app.helpers import one_finished_job, payment_form
+from tests.app.crawl import PostForm, TeamWalk, page_of
+from tests.app.helpers import payment_form, walk_partner_team
 from tests.app.test_production import browser_sign_in
-from tests.conftest import FROZEN_NOW
 from tests.support import stores
 from tests.support.processes import gunicorn
 from webapp import create_app
@@ -231,21 +230,8 @@ def sent_once(crawled: TeamWalk) -> dict[str, PostForm]:
 
 @pytest.fixture(scope="module")
 def once_forms(sandbox, keys) -> dict[str, PostForm]:
-    """Every form sent once, found by walking the partner team's pages (clock frozen)."""
-    from tests.app.conftest import make_app, sign_in
-
-    requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": FROZEN_NOW}, timeout=5)
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"])
-    try:
-        add_staff(app, "forms@staff.test", "admin")
-        browser = app.test_client()
-        assert sign_in(browser, "forms@staff.test").status_code == 302
-        one_finished_job(app, browser, keys["partner_test"]["team"])  # a job's pages
-        crawled = walk_team(app, browser, keys["partner_test"]["team"])
-    finally:
-        requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)
-        app.extensions["gigstack"].close()
-    return sent_once(crawled)
+    """Every form sent once, found by walking the partner team's pages."""
+    return sent_once(walk_partner_team(sandbox, keys, "forms@staff.test"))
 
 
 @pytest.fixture

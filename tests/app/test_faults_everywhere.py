@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.app.conftest import add_staff, make_app, sign_in
-from tests.app.crawl import TeamWalk, walk_team
-from tests.app.helpers import htmx_headers, one_finished_job
-from tests.conftest import FROZEN_NOW
+from tests.app.crawl import TeamWalk
+from tests.app.helpers import htmx_headers, walk_partner_team
 from tests.support.processes import free_port
 from webapp.gigstack.retry import RetryPolicy
 
@@ -50,18 +48,7 @@ RETRY = re.compile(r'<a class="button" href="(/[^"]*)">Reintentar</a>')
 def walked(sandbox, keys) -> TeamWalk:
     """The partner team's pages and their htmx requests, found once for the module (the
     sandbox's clock frozen meanwhile, so pending receipts can be stamped)."""
-    origin = sandbox.origin
-    requests.put(f"{origin}/_sandbox/clock", json={"now": FROZEN_NOW}, timeout=5)
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"])
-    try:
-        add_staff(app, "walker@staff.test", "admin")
-        browser = app.test_client()
-        assert sign_in(browser, "walker@staff.test").status_code == 302
-        one_finished_job(app, browser, keys["partner_test"]["team"])  # a job's pages
-        found = walk_team(app, browser, keys["partner_test"]["team"])
-    finally:
-        requests.put(f"{origin}/_sandbox/clock", json={"now": None}, timeout=5)
-        app.extensions["gigstack"].close()
+    found = walk_partner_team(sandbox, keys, "walker@staff.test")
     assert not found.unreached, f"no page links to {sorted(found.unreached)}"
     return found
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, payment_form, post_form, text_of
+from tests.app.helpers import (
+    audit_rows,
+    field_error,
+    input_value,
+    open_ppd_invoices,
+    payment_form,
+    post_form,
+    text_of,
+)
 
 pytestmark = pytest.mark.databases
 
@@ -20,17 +28,7 @@ def _count(api, team: str) -> int:
 
 
 def _ppd_with_balance(stored, teams) -> dict:
-    return stored.one(
-        "invoices",
-        teams["partner"],
-        invoice_type="I",
-        status="valid",
-        payment_method="PPD",
-        test=lambda i: (
-            float(i.get("last_balance") or 0) > 100
-            and i["client"].get("tax_id") not in ("XAXX010101000",)
-        ),
-    )
+    return open_ppd_invoices(stored, teams["partner"])[0]
 
 
 def test_the_register_form_links_the_clients_open_ppd_invoices_to_a_payment_on_them(

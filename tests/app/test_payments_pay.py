@@ -9,7 +9,15 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, text_of
+from tests.app.helpers import (
+    audit_rows,
+    field_error,
+    htmx_headers,
+    input_value,
+    open_ppd_invoices,
+    post_form,
+    text_of,
+)
 
 pytestmark = pytest.mark.databases
 
@@ -19,16 +27,7 @@ def _new(teams) -> str:
 
 
 def _open_ppd(stored, teams) -> list[dict]:
-    return stored(
-        "invoices",
-        teams["partner"],
-        invoice_type="I",
-        status="valid",
-        payment_method="PPD",
-        test=lambda i: (
-            float(i.get("last_balance") or 0) > 100 and not i["client"]["tax_id"].startswith("X")
-        ),
-    )
+    return open_ppd_invoices(stored, teams["partner"])
 
 
 def _data(invoice: dict, **over) -> dict[str, str]:

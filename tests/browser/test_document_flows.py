@@ -9,6 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.app.helpers import open_ppd_invoices
 from tests.browser.shell import sign_in
 from tests.browser.test_invoice_flows import htmx_idle
 
@@ -64,16 +65,7 @@ def test_a_cancelled_invoice_and_its_substitute(page, staff, stored, teams, shot
 
 
 def test_register_a_payment_on_a_ppd_invoice(page, staff, stored, teams, shot, restore_sandbox):
-    invoice = stored.one(
-        "invoices",
-        teams["partner"],
-        invoice_type="I",
-        status="valid",
-        payment_method="PPD",
-        test=lambda i: (
-            float(i.get("last_balance") or 0) > 100 and not i["client"]["tax_id"].startswith("X")
-        ),
-    )
+    invoice = open_ppd_invoices(stored, teams["partner"])[0]
     part = round(invoice["last_balance"] / 2, 2)
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/invoices/{invoice['uuid']}?type=income")
