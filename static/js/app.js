@@ -81,6 +81,18 @@
         }
       }
     }
+    var text = target.closest("[data-copy-text]");
+    if (text) {   // copy an id or a UUID shown beside the button; select it where no clipboard
+      var shown = text.previousElementSibling;
+      var done = function () { text.textContent = text.dataset.copied || text.textContent; };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(text.dataset.copyText).then(done, function () {
+          if (shown) { window.getSelection().selectAllChildren(shown); }
+        });
+      } else if (shown) {
+        window.getSelection().selectAllChildren(shown);
+      }
+    }
     var pick = target.closest("[data-pick-target]");
     if (pick) { choose(pick); }
     var dismiss = target.closest(".banner-dismiss");
