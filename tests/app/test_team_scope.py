@@ -64,7 +64,12 @@ def _facts(html: str) -> dict[str, str]:
     block = re.search(r'<dl class="facts" data-testid="team-facts">(.*?)</dl>', html, re.S)
     assert block, "no team facts on home"
     pairs = re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", block.group(1), re.S)
-    return {key: value.strip() for key, value in pairs}
+    return {key: _shown(value) for key, value in pairs}
+
+
+def _shown(value: str) -> str:
+    """A fact's text as it reads (an id's Copy button left aside)."""
+    return re.sub(r"<[^>]+>", "", re.sub(r"<button.*?</button>", "", value, flags=re.S)).strip()
 
 
 def _teams_table_rfcs(html: str) -> set[str]:
