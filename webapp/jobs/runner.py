@@ -65,6 +65,7 @@ CURRENT_EVERY_SECONDS = 0.5
 
 JOBS = Job.__table__
 ITEMS_TABLE = JobItem.__table__
+ITEMS_PER_READ = 500  # item rows read at once: a 100,000-document job is never held whole
 
 
 class JobFailed(Exception):
@@ -263,46 +264,34 @@ class Work:
                 sa.update(JOBS).where(JOBS.c.id == self.job_id).values(state=self.job.state)
             )
 
-    def items(self, team: str | None = None, status: str | None = None) -> Iterator[Item]:
-        """The job's items in order (of one team, of one status), read a chunk at a time."""
+    def _rows(self, team: str | None, status: str | None) -> Iterator[dict[str, Any]]:
+        """The job's item rows in order (of one team, of one status), read 500 at a time."""
         after = 0
         while True:
             query = (
                 sa.select(ITEMS_TABLE)
                 .where(ITEMS_TABLE.c.job_id == self.job_id, ITEMS_TABLE.c.seq > after)
                 .order_by(ITEMS_TABLE.c.seq)
-                .limit(500)
+                .limit(ITEMS_PER_READ)
             )
             if team is not None:
                 query = query.where(ITEMS_TABLE.c.team == team)
             if status is not None:
                 query = query.where(ITEMS_TABLE.c.status == status)
             with self.db() as conn:
-                rows = conn.execute(query).mappings().all()
-            for row in rows:
-                yield _item(row)
-            if len(rows) < 500:
+                rows = [dict(row) for row in conn.execute(query).mappings()]
+            yield from rows
+            if len(rows) < ITEMS_PER_READ:
                 return
             after = rows[-1]["seq"]
 
+    def items(self, team: str | None = None, status: str | None = None) -> Iterator[Item]:
+        """The job's items in order (of one team, of one status), read a chunk at a time."""
+        return (_item(row) for row in self._rows(team, status))
+
     def item_results(self, team: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item row (status, message, data) in order, for the files a job makes."""
-        after = 0
-        while True:
-            query = (
-                sa.select(ITEMS_TABLE)
-                .where(ITEMS_TABLE.c.job_id == self.job_id, ITEMS_TABLE.c.seq > after)
-                .order_by(ITEMS_TABLE.c.seq)
-                .limit(500)
-            )
-            if team is not None:
-                query = query.where(ITEMS_TABLE.c.team == team)
-            with self.db() as conn:
-                rows = [dict(row) for row in conn.execute(query).mappings()]
-            yield from rows
-            if len(rows) < 500:
-                return
-            after = rows[-1]["seq"]
+        return self._rows(team, None)
 
 
 def _item(row: Any) -> Item:

@@ -174,7 +174,6 @@ def _pay():
         context=context,
         document="payment",
         audit="payment.create",
-        object_type="payment",
         object_id=lambda payment: payment["id"],
         reason=lambda payment: pay.audit_reason(payment, invoice),
         then=lambda payment: url_for("payments.show", payment_id=payment["id"]),
