@@ -133,6 +133,44 @@ def payment_form(client_id: str, **over: str) -> dict[str, str]:
     }
 
 
+def invoice_form(client_id: str, **over: str) -> dict[str, str]:
+    """The new-invoice form: one line of consultancy (1 × 1,000 MXN + IVA) to ``client_id``,
+    PUE by transfer, use G03 (``over`` changes fields, e.g. ``action``)."""
+    return {
+        "client_id": client_id,
+        "items-0-description": "Consultoría",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "1000",
+        "items-0-product_key": "81111500",
+        "items-0-unit_key": "E48",
+        "items-0-iva": "0.16",
+        "payment_method": "PUE",
+        "payment_form": "03",
+        "use": "G03",
+        "currency": "MXN",
+        **over,
+    }
+
+
+def receipt_form(key: str, **over: str) -> dict[str, str]:
+    """The new-receipt form: one counter sale of 100 MXN + IVA to the general public, weekly."""
+    return {
+        "idempotency_key": key,
+        "client_id": "",
+        "items-0-description": "Venta de mostrador",
+        "items-0-quantity": "1",
+        "items-0-unit_price": "100",
+        "items-0-product_key": "01010101",
+        "items-0-unit_key": "H87",
+        "items-0-iva": "0.16",
+        "currency": "MXN",
+        "payment_form": "01",
+        "periodicity": "week",
+        "action": "save",
+        **over,
+    }
+
+
 def run_jobs(app) -> int:
     """Run what the app queued, here and now, as a worker would (the testing queue is this
     process's memory): how many queue messages ran."""

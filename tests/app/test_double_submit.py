@@ -19,14 +19,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.app.conftest import PASSWORD, add_staff
+from tests.app.conftest import PASSWORD, add_staff, make_app
 from tests.app.crawl import PostForm, TeamWalk, page_of
-from tests.app.helpers import payment_form, walk_partner_team
+from tests.app.helpers import invoice_form, payment_form, receipt_form, walk_partner_team
 from tests.app.test_production import browser_sign_in
 from tests.support import stores
 from tests.support.processes import gunicorn
-from webapp import create_app
-from webapp import database as db_module
 from webapp.extensions import db
 from webapp.jobs.models import Job
 
@@ -71,22 +69,7 @@ def _client(ctx: Context) -> dict:
 
 
 def _sale(ctx: Context, **over: str) -> dict[str, str]:
-    return {
-        "client_id": _client(ctx)["id"],
-        "items-0-service": "",
-        "items-0-description": "Consultoría",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "1000",
-        "items-0-product_key": "81111500",
-        "items-0-unit_key": "E48",
-        "items-0-iva": "0.16",
-        "payment_method": "PUE",
-        "payment_form": "03",
-        "use": "G03",
-        "currency": "MXN",
-        "replaces": "",
-        **over,
-    }
+    return invoice_form(_client(ctx)["id"], **{"items-0-service": "", "replaces": "", **over})
 
 
 def _total(list_call: Callable[..., Any]) -> Callable[[Context], int]:
@@ -199,20 +182,8 @@ EXAMPLES: dict[str, Example] = {
         lambda ctx: len(ctx.api.payments.get(_object_id(ctx), team=ctx.team)["refunds"] or []),
     ),
     "receipts.new": Example(
-        lambda ctx: {
-            "client_id": "",
-            "items-0-service": "",
-            "items-0-description": "Venta de mostrador",
-            "items-0-quantity": "1",
-            "items-0-unit_price": "100",
-            "items-0-product_key": "01010101",
-            "items-0-unit_key": "H87",
-            "items-0-iva": "0.16",
-            "currency": "MXN",
-            "payment_form": "01",
-            "periodicity": "week",
-            "action": "save",
-        },
+        # its idempotency key is the one the page hands out
+        lambda ctx: receipt_form("", **{"items-0-service": ""}),
         _total(lambda ctx: ctx.api.receipts.list),
     ),
 }
@@ -242,15 +213,7 @@ def two_workers(sandbox, keys, tmp_path, request) -> Iterator[Served]:
         database = stores.postgres_migrated_url()
     else:
         database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
-    setup = create_app(
-        {
-            "APP_ENV": "testing",
-            "DATABASE_URL": database,
-            "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-            "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
-        }
-    )
-    db_module.upgrade(setup)
+    setup = make_app(sandbox.api_url, keys["partner_test"]["key"], DATABASE_URL=database)
     add_staff(setup, "double@staff.test", "admin")
     setup.extensions["gigstack"].close()
 
@@ -269,8 +232,6 @@ def two_workers(sandbox, keys, tmp_path, request) -> Iterator[Served]:
         settings["REDIS_URL"] = stores.redis_url()
     with gunicorn(**settings) as server:
         yield Served(server.url, jobs)
-    with setup.app_context():
-        db.engine.dispose()
 
 
 def _at_once(url: str, cookies: Any, data: dict[str, Any]) -> list[int]:

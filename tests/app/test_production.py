@@ -58,19 +58,9 @@ def test_without_secret_key_every_worker_accepts_the_same_session(sandbox, keys,
     """With a sandbox already running (GIGSTACK_SANDBOX_URL) and no SECRET_KEY, the master
     makes one key for all workers; before, each worker invented its own."""
     database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
-    from tests.app.conftest import add_staff
-    from webapp import create_app
-    from webapp import database as db_module
+    from tests.app.conftest import add_staff, make_app
 
-    setup = create_app(
-        {
-            "APP_ENV": "testing",
-            "DATABASE_URL": database,
-            "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-            "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
-        }
-    )
-    db_module.upgrade(setup)
+    setup = make_app(sandbox.api_url, keys["partner_test"]["key"], DATABASE_URL=database)
     add_staff(setup, "worker@staff.test", "viewer", password="a long password for workers")
     setup.extensions["gigstack"].close()
     with gunicorn(

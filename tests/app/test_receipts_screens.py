@@ -13,6 +13,7 @@ from tests.app.helpers import (
     field_error,
     input_value,
     post_form,
+    receipt_form,
     tab_count,
     text_of,
     upstream_calls,
@@ -161,30 +162,11 @@ def test_cancel_is_refused_once_invoiced_or_cancelled(
     assert not [r for r in sandbox_requests if r.method == "DELETE"]
 
 
-def _receipt(key: str, **over: str) -> dict[str, str]:
-    """The new-receipt form: one counter sale of 100 MXN + IVA to the general public, weekly."""
-    return {
-        "idempotency_key": key,
-        "client_id": "",
-        "items-0-description": "Venta de mostrador",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "100",
-        "items-0-product_key": "01010101",
-        "items-0-unit_key": "H87",
-        "items-0-iva": "0.16",
-        "currency": "MXN",
-        "payment_form": "01",
-        "periodicity": "week",
-        "action": "save",
-        **over,
-    }
-
-
 def test_create_a_receipt_once_for_publico_en_general(app, operator, api, teams, restore_sandbox):
     before = api.receipts.list(limit=1, team=teams["partner"]).total_results
     page = operator.get(f"{_base(teams)}new").get_data(as_text=True)
     key = input_value(page, "idempotency_key")
-    data = _receipt(key, **{"items-0-quantity": "2", "items-0-unit_price": "150"})
+    data = receipt_form(key, **{"items-0-quantity": "2", "items-0-unit_price": "150"})
     first = post_form(operator, f"{_base(teams)}new", data)
     second = post_form(operator, f"{_base(teams)}new", data)
     assert first.status_code == second.status_code == 302, text_of(first.get_data(as_text=True))[
@@ -203,7 +185,7 @@ def test_a_receipt_made_here_shows_in_the_tab_counts_at_once(operator, teams, re
     before = tab_count(operator.get(_base(teams)).get_data(as_text=True), "pending")
     kept = operator.get(_base(teams))
     assert upstream_calls(kept) == 1  # the counts are kept: only the page
-    made = post_form(operator, f"{_base(teams)}new", _receipt("count-me"))
+    made = post_form(operator, f"{_base(teams)}new", receipt_form("count-me"))
     assert made.status_code == 302
     after = operator.get(_base(teams))
     assert tab_count(after.get_data(as_text=True), "pending") == before + 1

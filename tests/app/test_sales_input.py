@@ -9,7 +9,15 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.app.helpers import field_error, input_value, payment_form, post_form, text_of
+from tests.app.helpers import (
+    field_error,
+    input_value,
+    invoice_form,
+    payment_form,
+    post_form,
+    receipt_form,
+    text_of,
+)
 from webapp.formatting import day_bound
 
 pytestmark = pytest.mark.databases
@@ -29,21 +37,8 @@ def _client(stored, teams) -> dict:
 
 
 def _invoice(client: dict) -> dict[str, str]:
-    return {
-        "idempotency_key": "input-key",
-        "client_id": client["id"],
-        "items-0-description": "Consultoría tecleada",
-        "items-0-quantity": "2",
-        "items-0-unit_price": "1000",
-        "items-0-product_key": "81111500",
-        "items-0-unit_key": "E48",
-        "items-0-iva": "0.16",
-        "payment_method": "PUE",
-        "payment_form": "03",
-        "use": "G03",
-        "currency": "MXN",
-        "action": "stamp",
-    }
+    typed = {"items-0-description": "Consultoría tecleada", "items-0-quantity": "2"}
+    return invoice_form(client["id"], idempotency_key="input-key", action="stamp", **typed)
 
 
 def _request(client: dict) -> dict[str, str]:
@@ -60,19 +55,12 @@ SALE_FORMS = {
         client["id"], **{"items-0-description": "Consultoría tecleada"}
     ),
     "payments/request": _request,
-    "receipts/new": lambda client: {
-        "idempotency_key": "input-key",
-        "client_id": client["id"],
-        "items-0-description": "Consultoría tecleada",
-        "items-0-quantity": "1",
-        "items-0-unit_price": "100",
-        "items-0-product_key": "01010101",
-        "items-0-unit_key": "H87",
-        "items-0-iva": "0.16",
-        "currency": "MXN",
-        "payment_form": "01",
-        "action": "save",
-    },
+    "receipts/new": lambda client: receipt_form(
+        "input-key",
+        client_id=client["id"],
+        periodicity="",  # the form's own default
+        **{"items-0-description": "Consultoría tecleada"},
+    ),
 }
 
 

@@ -11,8 +11,6 @@ from tests.app.conftest import PASSWORD, add_staff, make_app, sign_in
 from tests.app.test_production import CSRF, browser_sign_in
 from tests.support import stores
 from tests.support.processes import gunicorn
-from webapp import create_app
-from webapp import database as db_module
 
 
 def failed_sign_in(url: str, email: str) -> int:
@@ -35,15 +33,7 @@ def test_two_processes_share_throttle_counts_and_cached_data(
 ):
     redis_url = stores.redis_url()
     database = f"sqlite:///{tmp_path / 'backoffice.sqlite3'}"
-    setup = create_app(
-        {
-            "APP_ENV": "testing",
-            "DATABASE_URL": database,
-            "GIGSTACK_SANDBOX_URL": sandbox.api_url,
-            "GIGSTACK_SANDBOX_KEY": keys["partner_test"]["key"],
-        }
-    )
-    db_module.upgrade(setup)
+    setup = make_app(sandbox.api_url, keys["partner_test"]["key"], DATABASE_URL=database)
     add_staff(setup, "shared@staff.test", "viewer")
     add_staff(setup, "target@staff.test", "viewer")
     setup.extensions["gigstack"].close()
