@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.helpers import open_ppd_invoices
+
 from .shell import sign_in
 
 WIDTHS = {"laptop": 1366, "phone": 390}
@@ -21,6 +23,7 @@ def _screens(team: str, stored) -> list[str]:
     invoice = stored("invoices", team, status="valid")[0]["uuid"]
     payment = stored("payments", team)[0]["id"]
     receipt = stored("receipts", team)[0]["id"]
+    ppd = open_ppd_invoices(stored, team)[0]
     base = f"/teams/{team}"
     return [
         f"{base}/",
@@ -43,17 +46,23 @@ def _screens(team: str, stored) -> list[str]:
         f"{base}/invoices/",
         f"{base}/invoices/{invoice}",
         f"{base}/invoices/{invoice}/cancel",
+        f"{base}/invoices/{invoice}/relations?type=income",
         f"{base}/invoices/new",
         f"{base}/payments/",
         f"{base}/payments/{payment}",
         f"{base}/payments/new",
         f"{base}/payments/request",
+        f"{base}/payments/new?ppd_invoice_id={ppd['uuid']}&client_id={ppd['client']['id']}",
         f"{base}/receipts/",
         f"{base}/receipts/{receipt}",
         f"{base}/receipts/new",
         f"{base}/webhooks/",
         f"{base}/webhooks/new",
         f"{base}/rep/",
+        f"{base}/jobs/",
+        f"{base}/exports/month",
+        "/jobs/",
+        "/exports/month",
     ]
 
 
