@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import requests
+
 import pytest
 
 
@@ -130,6 +132,18 @@ def test_injected_fault_and_reset(raw, faults):
     assert response.headers["Retry-After"] == "2"
     assert response.json()["error"] == "service_unavailable"
     assert raw.get("/services").status_code == 200
+
+
+def test_requests_answered_are_counted(raw, sandbox):
+    """Benches state their calls to "gigstack" from this count (``bench.month``)."""
+
+    def answered() -> int:
+        return requests.get(f"{sandbox.origin}/_sandbox/requests", timeout=5).json()["requests"]
+
+    before = answered()
+    raw.get("/services")
+    raw.get("/services", params={"limit": 1})
+    assert answered() == before + 2  # the control endpoint itself is not counted
 
 
 def test_same_second_objects_list_newest_first(raw, frozen_clock):

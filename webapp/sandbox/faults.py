@@ -108,6 +108,9 @@ class FaultMiddleware:
         self.faults = faults or Faults()
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
+        # API and file requests answered since start: what a bench reads to state its calls
+        # per second to "gigstack" (``GET /_sandbox/requests``)
+        self.requests = 0
 
     def set(self, faults: Faults) -> None:
         with self._lock:
@@ -116,6 +119,7 @@ class FaultMiddleware:
     def _plan(self, method: str, path: str) -> tuple[float, float, FaultRule | None]:
         """Decide (delay, hang, rule) for one request, consuming ``times`` counters."""
         with self._lock:
+            self.requests += 1
             faults = self.faults
             delay = faults.latency_ms / 1000.0
             if faults.jitter_ms:

@@ -1,4 +1,5 @@
-"""Sandbox-only control endpoints (test mode only): faults, clock, reset, deliveries, keys."""
+"""Sandbox-only control endpoints (test mode only): faults, requests, clock, reset, deliveries,
+keys."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ def set_faults():
 def clear_faults():
     current_app.extensions["sandbox_faults"].set(Faults())
     return jsonify(Faults().to_dict())
+
+
+@bp.get("/requests")
+def requests_answered():
+    """How many API and file requests the sandbox has taken since it started (benches)."""
+    return jsonify({"requests": current_app.extensions["sandbox_faults"].requests})
 
 
 @bp.route("/clock", methods=["GET", "PUT"])
