@@ -139,6 +139,7 @@ def _register_template_helpers(app: Flask) -> None:
     from .links import row_link
     from .shell.context import template_helpers
     from .shell.navigation import navigation_html
+    from .teams.team_list import team_name
 
     register_formatting(app)
     # globals, not context: imported macros (role-aware buttons) see them too
@@ -146,6 +147,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["may"] = may
     app.add_template_global(row_link)
+    app.add_template_global(team_name)
 
     @app.context_processor
     def shell_context() -> dict[str, Any]:

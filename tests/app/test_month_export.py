@@ -126,7 +126,7 @@ def test_the_month_zip_holds_every_cfdi_once_with_a_summary_that_adds_up(
     assert audit_rows(app, "job.start")[-1].reason.startswith("month_export: 2026-10")
 
 
-def test_the_widget_polls_until_the_job_ends_then_stops(app, viewer, teams):
+def test_the_widget_polls_until_the_job_ends_then_stops(app, viewer, teams, sandbox):
     answer = start(viewer, teams["partner"], kinds=["egress"])
     job_url = answer.headers["Location"]
     job_id = job_url.rsplit("/", 1)[1]
@@ -138,6 +138,10 @@ def test_the_widget_polls_until_the_job_ends_then_stops(app, viewer, teams):
     done = viewer.get(job_url, headers=htmx_headers(f"job-{job_id}")).get_data(as_text=True)
     assert 'data-status="finished"' in done and "hx-trigger" not in done
     assert 'value="' in done and "100%" in done
+    # its team by name (the list at hand), not by id
+    seeded = sandbox.store.teams[teams["partner"]]
+    name = (seeded.get("brand") or {}).get("alias") or seeded["legal_name"]
+    assert f"Equipo {name}" in text_of(done) and teams["partner"] not in text_of(done)
     # the widget showed the end to whoever started it: no banner about it on the next page
     listed = text_of(viewer.get(f"/teams/{teams['partner']}/jobs/").get_data(as_text=True))
     assert "octubre 2026 terminó:" not in listed
@@ -234,3 +238,35 @@ def test_an_english_speaker_gets_an_english_zip(app, viewer, teams, english):
     archive = finished_zip(app, viewer, job_url)
     assert "October 2026" in archive.read("LEEME.txt").decode()
     assert resumen_rows(archive)[0]["Type"] == "Egress (E)"
+
+
+def test_a_partner_month_makes_one_zip_per_chosen_team_with_its_progress(
+    app, admin, teams, stored, sandbox
+):
+    chosen = [teams["partner"], teams["subs"][0]]
+    html = admin.get("/exports/month").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', html).group(1)
+    data = {"once": once, "month": MONTH, **EVERYTHING, "teams_mode": "some", "teams": chosen}
+    answer = post_form(admin, "/exports/month", data)
+    assert answer.status_code == 302, text_of(answer.get_data(as_text=True))[:500]
+    job_url = answer.headers["Location"]
+    assert re.fullmatch(r"/jobs/\d+", job_url)  # the job of several teams lives outside one
+    run_jobs(app)
+    page = admin.get(job_url).get_data(as_text=True)
+    shown = text_of(page)
+    assert "Terminado" in shown and "2 equipos" in shown
+    progress = text_of(page.split('data-testid="job-teams"', 1)[1].split("</table>", 1)[0])
+    for team in chosen:  # each team's row, by name, with its own count
+        seeded = sandbox.store.teams[team]
+        name = (seeded.get("brand") or {}).get("alias") or seeded["legal_name"]
+        count = len(month_documents(stored, team))
+        assert f"{name} {count} de {count}" in progress, progress
+    links = re.findall(r'href="(/jobs/\d+/files/\d+)"', page)
+    assert len(links) == 2
+    for link in links:
+        archive = zipfile.ZipFile(io.BytesIO(admin.get(link).get_data()))
+        xml = next(n for n in archive.namelist() if n.startswith("XML/"))
+        rfc = xml.removeprefix("XML/").split("_")[0]
+        team = next(t for t in chosen if stored.team(t)["tax_id"] == rfc)
+        uuids = sorted(row["UUID"] for row in resumen_rows(archive))
+        assert uuids == sorted(d["uuid"] for d in month_documents(stored, team))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import requests
-
 import pytest
+import requests
 
 
 def test_unknown_route_is_json_404(raw):

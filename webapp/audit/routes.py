@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.forms import parse_id
 from webapp.i18n import gettext as _
 from webapp.pages import list_url, render_page
-from webapp.teams.team_list import directory
+from webapp.teams.team_list import team_names
 
 from .actions import current_name
 from .forms import AuditFilterForm
@@ -39,13 +39,6 @@ CSV_COLUMNS = (
     "reason",
     "remote_addr",
 )
-
-
-def team_names() -> dict[str, str]:
-    """Team id → name for the teams the key reaches, never waiting on gigstack (the audit log
-    is the back office's own data); ids alone when no list is at hand."""
-    index = directory().index_without_waiting()
-    return index.names if index is not None else {}
 
 
 def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:

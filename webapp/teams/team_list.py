@@ -252,3 +252,16 @@ def init_app(app: Flask) -> None:
 
 def directory() -> TeamDirectory:
     return current_app.extensions["team_directory"]
+
+
+def team_names() -> dict[str, str]:
+    """Team id → name for the teams the key reaches, never waiting on gigstack (the back
+    office's own rows — audit, jobs, staff — name their teams with it); empty when no list is
+    at hand, and the ids are shown alone."""
+    index = directory().index_without_waiting()
+    return index.names if index is not None else {}
+
+
+def team_name(team_id: str | None) -> str:
+    """A team's name when the list at hand has it, else its id (template global)."""
+    return team_names().get(team_id or "", team_id or "")
