@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,9 @@ def local_date(value: Any) -> str:
 
 # past this many digits an amount is shown as it came (no real amount is that large)
 MONEY_DIGITS = 30
+# rounding to the cent with room for those digits: one context for every call (a list shows
+# dozens of amounts; entering a local context per amount cost more than the rounding)
+MONEY_CONTEXT = Context(prec=MONEY_DIGITS + 3, rounding=ROUND_HALF_UP)
 
 
 def money(value: Any, currency: str = "MXN") -> str:
@@ -47,8 +50,7 @@ def money(value: Any, currency: str = "MXN") -> str:
         return str(value)
     if not amount.is_finite() or amount.adjusted() >= MONEY_DIGITS:
         return str(value)
-    with localcontext(prec=MONEY_DIGITS + 3, rounding=ROUND_HALF_UP):
-        amount = amount.quantize(CENT)
+    amount = amount.quantize(CENT, context=MONEY_CONTEXT)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f} {currency}"
 
