@@ -104,6 +104,11 @@ class Stack:
             "requests"
         ]
 
+    def sandbox_cpu(self) -> float:
+        """CPU seconds the sandbox (gigstack's stand-in: it builds every XML and PDF) used."""
+        fields = Path(f"/proc/{self.sandbox.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def start_worker(self) -> subprocess.Popen:
         worker = subprocess.Popen(
             [sys.executable, "-m", "webapp.jobs"],
@@ -186,7 +191,14 @@ def app_context() -> Iterator[Any]:
             app.extensions["gigstack"].close()
 
 
-def start_month(app: Any, month: str, *, team: str | None, teams: list[str] | None = None) -> int:
+def start_month(
+    app: Any,
+    month: str,
+    *,
+    team: str | None,
+    teams: list[str] | None = None,
+    kinds: list[str] | None = None,
+) -> int:
     """Queue the month as the form does (``lifecycle.start``), signed in as the bench admin."""
     from flask_login import login_user
 
@@ -194,7 +206,11 @@ def start_month(app: Any, month: str, *, team: str | None, teams: list[str] | No
     from webapp.jobs import lifecycle
     from webapp.month.job import KINDS, MONTH, STATUSES
 
-    params: dict[str, Any] = {"month": month, "kinds": list(KINDS), "statuses": list(STATUSES)}
+    params: dict[str, Any] = {
+        "month": month,
+        "kinds": [k for k in KINDS if k in (kinds or KINDS)],
+        "statuses": list(STATUSES),
+    }
     if teams:
         params["teams"] = teams
     with app.test_request_context("/"):
@@ -284,6 +300,7 @@ def run_month(stack: Stack, app: Any, month: str, team: str, *, kill_at: float |
     worker = stack.start_worker()
     watch.watch(worker.pid)
     calls_before, started = stack.calls(), time.perf_counter()
+    sandbox_cpu = stack.sandbox_cpu()
     job_id = start_month(app, month, team=team)
     killed_at = None
     if kill_at is not None:
@@ -313,13 +330,16 @@ def run_month(stack: Stack, app: Any, month: str, team: str, *, kill_at: float |
         "wall_seconds": round(wall, 1),
         "calls": calls,
         "calls_per_second": round(calls / wall, 1),
+        "sandbox_cpu_seconds": round(stack.sandbox_cpu() - sandbox_cpu, 1),
         "worker_peak_rss_mb": [round(v, 1) for v in watch.peak_mb.values()],
         "killed": killed_at,
         **checked,
     }
 
 
-def phase_redis(stack: Stack, app: Any, month: str, teams: list[str], single: str) -> dict:
+def phase_redis(
+    stack: Stack, app: Any, month: str, teams: list[str], single: str, kinds: list[str]
+) -> dict:
     """Two workers on one Redis queue: a partner month and a one-team month together; the
     worker that runs the partner month is killed once, the other one takes it over."""
     from webapp.jobs.models import Job
@@ -329,8 +349,8 @@ def phase_redis(stack: Stack, app: Any, month: str, teams: list[str], single: st
     for worker in workers:
         watch.watch(worker.pid)
     started = time.perf_counter()
-    partner_id = start_month(app, month, team=None, teams=teams)
-    single_id = start_month(app, month, team=single)
+    partner_id = start_month(app, month, team=None, teams=teams, kinds=kinds)
+    single_id = start_month(app, month, team=single, kinds=kinds)
     job: Job = wait_job(app, partner_id, until=lambda j: j.phase == "items" and j.done > 0)
     owners = {job_row(app, single_id).lease_owner, job.lease_owner}
     victim = next(
@@ -349,6 +369,7 @@ def phase_redis(stack: Stack, app: Any, month: str, teams: list[str], single: st
             worker.wait(timeout=60)
     return {
         "teams": len(teams),
+        "kinds": kinds,
         "wall_seconds": round(wall, 1),
         "owners_while_both_ran": sorted(o or "" for o in owners),
         "killed": killed,
@@ -394,6 +415,11 @@ def main() -> int:
     parser.add_argument("--per-team", type=int, default=4, help="JOBS_TEAM_CONCURRENCY")
     parser.add_argument("--phases", default="straight,killed,redis")
     parser.add_argument("--teams", type=int, default=10, help="teams of the redis phase")
+    parser.add_argument(
+        "--redis-kinds",
+        default="egress,payment",
+        help="what the redis phase's months hold (its point is two workers, not volume)",
+    )
     args = parser.parse_args()
     phases = args.phases.split(",")
     folder = tempfile.mkdtemp(prefix="month-bench-")
@@ -422,7 +448,8 @@ def main() -> int:
             stack.use(f"sqlite:///{folder}/month-redis.sqlite3", url)
             with app_context() as app:
                 stack.latency(args.latency_ms)
-                results["redis"] = phase_redis(stack, app, month, teams, me)
+                kinds = args.redis_kinds.split(",")
+                results["redis"] = phase_redis(stack, app, month, teams, me, kinds)
                 print(json.dumps({"redis": results["redis"]}, indent=1), flush=True)
     finally:
         stack.stop()
