@@ -135,8 +135,11 @@ class Stack:
 class RssWatch:
     """The peak resident memory of some processes, sampled every 0.2 s."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Any = None) -> None:
         self.peak_mb: dict[int, float] = {}
+        # (items done, RSS MB) about every 5 s: flat, or growing with the month?
+        self.series: list[tuple[int, float]] = []
+        self._progress = progress
         self._stop = threading.Event()
         self._pids: list[int] = []
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -146,11 +149,15 @@ class RssWatch:
         self._pids.append(pid)
 
     def _sample(self) -> None:
+        ticks = 0
         while not self._stop.wait(0.2):
+            ticks += 1
             for pid in list(self._pids):
-                for name, value in status(pid).items():
-                    if name in ("VmRSS", "VmHWM"):
-                        self.peak_mb[pid] = max(self.peak_mb.get(pid, 0.0), value)
+                found = status(pid)
+                for value in found.values():
+                    self.peak_mb[pid] = max(self.peak_mb.get(pid, 0.0), value)
+                if self._progress and ticks % 25 == 0 and "VmRSS" in found:
+                    self.series.append((self._progress(), round(found["VmRSS"], 1)))
 
     def close(self) -> None:
         self._stop.set()
@@ -296,7 +303,8 @@ def check_zip(app: Any, job_id: int, folder: str) -> dict[str, Any]:
 
 def run_month(stack: Stack, app: Any, month: str, team: str, *, kill_at: float | None) -> dict:
     """One month on one worker (killed once at ``kill_at`` of the items, then restarted)."""
-    watch = RssWatch()
+    job_id = 0
+    watch = RssWatch(lambda: job_row(app, job_id).done if job_id else 0)
     worker = stack.start_worker()
     watch.watch(worker.pid)
     calls_before, started = stack.calls(), time.perf_counter()
@@ -332,6 +340,7 @@ def run_month(stack: Stack, app: Any, month: str, team: str, *, kill_at: float |
         "calls_per_second": round(calls / wall, 1),
         "sandbox_cpu_seconds": round(stack.sandbox_cpu() - sandbox_cpu, 1),
         "worker_peak_rss_mb": [round(v, 1) for v in watch.peak_mb.values()],
+        "worker_rss_by_items_done": watch.series[:: max(1, len(watch.series) // 12)],
         "killed": killed_at,
         **checked,
     }
