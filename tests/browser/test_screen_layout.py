@@ -10,6 +10,7 @@ tests/artifacts/390/.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app.conftest import sign_in as app_sign_in
 from tests.app.helpers import one_finished_job, open_ppd_invoices, walk_partner_team
@@ -89,6 +90,14 @@ def test_every_team_screen_fits_and_has_its_heading(page, staff, teams, stored, 
             wrong.append(f"{path}: {overflow}px of sideways scroll at {width}px")
     assert not wrong, "\n".join(wrong)
     page.goto(f"/teams/{teams['partner']}/payments/")
+    invoices = page.locator(".mainnav").get_by_role("link", name="Facturas")
+    if width == WIDTHS["phone"]:  # the sections fold into a menu, opened by a tap
+        expect(invoices).to_be_hidden()
+        page.locator(".nav-toggle").click()
+        shot("53-menu-open-390.png")
+    else:  # on a laptop they are all in view, without the menu's toggle
+        expect(page.locator(".nav-toggle")).to_be_hidden()
+    expect(invoices).to_be_visible()
     shot(f"51-payments-{width}.png")
     page.goto(
         f"/teams/{teams['partner']}/clients/{stored('clients', teams['partner'])[0]['id']}/delete"
@@ -96,8 +105,13 @@ def test_every_team_screen_fits_and_has_its_heading(page, staff, teams, stored, 
     shot(f"52-client-delete-{width}.png")
 
 
-PHONE = {"width": 390, "height": 844}
-PARTS, PER_ENDPOINT = 3, 3  # the walk's pages in three tests, each under the time limit
+PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
+# at a laptop's width a table fits its box: no column (the audit's "Reason") out of view
+CLIPPED = """() => Array.from(document.querySelectorAll(".table-scroll"))
+  .filter((box) => box.scrollWidth > box.clientWidth + 1)
+  .map((box) => box.querySelector("table").id || "a table")
+  .concat(document.documentElement.scrollWidth > innerWidth ? ["the page"] : [])"""
+PARTS, PER_ENDPOINT = 4, 3  # the walk's pages in four tests, each under the time limit
 # the elements that start the overflow: past the viewport's right edge, their parent not
 WIDEST = """() => Array.from(document.querySelectorAll("body *")).filter((e) => {
   const parent = e.parentElement;
@@ -117,6 +131,22 @@ def walked(sandbox, keys) -> dict[str, list[str]]:
     return walk.opened_pages
 
 
+def _long_audit_entry(app, team: str) -> None:
+    """An audit row as wide as real ones get: a team, a UUID, a refusal, a reason."""
+    from webapp.audit.record import record
+
+    with app.app_context():
+        record(
+            "invoices.credit_note",
+            team=team,
+            object_type="invoice",
+            object_id="6C1DFCD6-98BD-4063-A69A-A987EE8F8387",
+            outcome="refused_locally:resource_already_exists",
+            reason="El cliente pidió la nota de crédito por el descuento acordado en octubre",
+            actor="ana.operadora.de.soporte@staff.test",
+        )
+
+
 def _is_page(answer) -> bool:
     """A whole HTML page (not a file, nor a fragment such as a select's options)."""
     return (
@@ -132,6 +162,7 @@ def test_no_page_of_the_walk_scrolls_sideways_on_a_phone(
     client = live_server.app.test_client()
     assert app_sign_in(client, staff[0]).status_code == 302
     one_finished_job(live_server.app, client, team)  # the walk's job pages, in this app
+    _long_audit_entry(live_server.app, team)
     endpoints = sorted(walked)[part::PARTS]
     # an endpoint that answers a file or a fragment (a select's options) always is no page
     pages = {e: walked[e][:PER_ENDPOINT] for e in endpoints if _is_page(client.get(walked[e][0]))}
@@ -151,4 +182,63 @@ def test_no_page_of_the_walk_scrolls_sideways_on_a_phone(
                 wrong.append(f"{url} ({endpoint}): the header fills the first screen")
             if number == 0:
                 shot(f"390/{endpoint}.png")
+            page.set_viewport_size(LAPTOP)
+            if clipped := page.evaluate(CLIPPED):
+                wrong.append(f"{url} ({endpoint}): wider than the laptop's screen: {clipped}")
+            page.set_viewport_size(PHONE)
     assert not wrong, "\n".join(wrong)
+
+
+def _box(locator) -> dict:
+    box = locator.bounding_box()
+    assert box, f"{locator} is not shown"
+    return box
+
+
+def test_checkboxes_destructive_actions_and_forms_hold_on_a_laptop(page, staff, teams, stored):
+    """Issue 20 point 15 at 1366 px: a checkbox sits just before its label, on its line; a
+    red action comes last, apart from the everyday ones (a detail's row, a list's row, a
+    confirm form, whose way out says "Regresar" beside "Cancelar factura"); the cancel
+    form's motives read code beside meaning; a form's fieldsets stay inside its card."""
+    team = teams["partner"]
+    base = f"/teams/{team}"
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, *staff)
+    page.wait_for_url("**/teams/*/")
+    for path in ("/teams/new", f"{base}/services/new", f"{base}/payments/new"):
+        page.goto(path)
+        for box in page.locator(".field > input[type=checkbox]").all():
+            label = page.locator(f"label[for='{box.get_attribute('id')}']")
+            tick, text = _box(box), _box(label)
+            assert tick["x"] + tick["width"] <= text["x"] <= tick["x"] + tick["width"] + 24, path
+            assert abs((tick["y"] + tick["height"] / 2) - (text["y"] + text["height"] / 2)) < 8
+        card = _box(page.locator("form.card").first)
+        for fieldset in page.locator("form.card fieldset").all():
+            assert _box(fieldset)["x"] + _box(fieldset)["width"] <= card["x"] + card["width"]
+
+    invoice = stored("invoices", team, status="valid", invoice_type="I")[0]["uuid"]
+    page.goto(f"{base}/invoices/{invoice}")
+    actions = page.locator("#invoice-detail > .row-actions > *")
+    danger = page.locator("#invoice-detail > .row-actions > .button-danger")
+    everyday = [_box(a) for a in actions.all() if "button-danger" not in a.get_attribute("class")]
+    assert _box(danger)["x"] >= max(b["x"] + b["width"] for b in everyday) + 24
+
+    page.goto(f"{base}/invoices/{invoice}/cancel")
+    expect(page.locator("#cancel-form .form-actions a.button")).to_have_text("Regresar")
+    cancel = _box(page.locator("#cancel-form .form-actions .button-danger"))
+    assert cancel["x"] >= _box(page.locator("#cancel-form .form-actions a.button"))["x"] + 100
+    code, meaning = page.locator(".motives dt").first, page.locator(".motives dd").first
+    assert abs(_box(code)["y"] - _box(meaning)["y"]) < 4 and _box(code)["x"] < _box(meaning)["x"]
+
+    page.goto(f"{base}/webhooks/")
+    row = page.locator("#webhooks-table tbody tr").first
+    assert row.locator("td").last.evaluate("(cell) => getComputedStyle(cell).display") == (
+        "table-cell"
+    )
+    edit, delete = (
+        _box(row.get_by_role("link", name="Editar")),
+        _box(row.get_by_role("link", name="Eliminar")),
+    )
+    assert (
+        delete["y"] >= edit["y"] + edit["height"] or delete["x"] >= edit["x"] + edit["width"] + 24
+    )
