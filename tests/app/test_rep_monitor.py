@@ -245,3 +245,10 @@ def test_the_copy_is_decoded_once_per_version_in_a_process(app, teams):
         newer = written(time.time() + 1)
         again = rep_lists.copy_at_hand(key)
         assert again == newer and again is not decoded
+
+
+def test_each_open_invoice_shows_its_status_as_the_badge_every_list_uses(viewer, teams):
+    """An invoice's status reads the same on every screen (one macro, invoice_badge)."""
+    html = viewer.get(_base(teams), query_string={"full": "1"}).get_data(as_text=True)
+    rows = re.findall(r'<tr data-invoice="[^"]+">(.*?)</tr>', html, re.S)
+    assert rows and all('<span class="badge badge-ok">Vigente</span>' in row for row in rows)
