@@ -62,7 +62,7 @@ class Stack:
         started = time.perf_counter()
         self.sandbox = subprocess.Popen(
             [sys.executable, "-m", "webapp.sandbox", "--port", str(port), "--test-mode"]
-            + ["--scale", str(args.scale)],
+            + ["--scale", str(args.scale), "--teams", str(args.sandbox_teams)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -424,6 +424,12 @@ def main() -> int:
     parser.add_argument("--per-team", type=int, default=4, help="JOBS_TEAM_CONCURRENCY")
     parser.add_argument("--phases", default="straight,killed,redis")
     parser.add_argument("--teams", type=int, default=10, help="teams of the redis phase")
+    parser.add_argument(
+        "--sandbox-teams",
+        type=int,
+        default=4,
+        help="extra sub-teams without documents (the seed has 6 besides the key's own)",
+    )
     parser.add_argument(
         "--redis-kinds",
         default="egress,payment",
