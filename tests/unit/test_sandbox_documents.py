@@ -60,14 +60,19 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, float]:
         disc = _r2(Decimal(str(item.get("discount", 0))))
         subtotal += importe
         discount += disc
-        for t in item["taxes"]:
+        ieps = Decimal(0)
+        # IEPS first: IVA is paid on the price plus the IEPS (LIVA art. 12)
+        for t in sorted(item["taxes"], key=lambda t: t["type"] == "IVA"):
             factor = t.get("factor", "Tasa")
+            base = importe - disc + (ieps if t["type"] == "IVA" else 0)
             if factor == "Exento":
                 amount = Decimal(0)
             elif factor == "Cuota":
                 amount = _r2(qty * Decimal(str(t["rate"])))
             else:
-                amount = _r2((importe - disc) * Decimal(str(t["rate"])))
+                amount = _r2(base * Decimal(str(t["rate"])))
+            if t["type"] == "IEPS" and not t.get("withholding"):
+                ieps += amount
             taxes += -amount if t.get("withholding") else amount
     return {
         "subtotal": float(subtotal),
@@ -459,8 +464,11 @@ def test_xml_exento_cuota_and_foreign_currency() -> None:
     assert ieps.get("Importe") == "4.94"  # 3 × 1.6451 = 4.9353
     doc = root.find("cfdi:Impuestos", NS)
     assert doc.get("TotalImpuestosRetenidos") is None
-    assert doc.get("TotalImpuestosTrasladados") == "9.74"  # 4.94 + 4.80
-    assert root.get("Total") == f"{inv['total']:.2f}" == "239.74"
+    # LIVA art. 12: IVA is paid on the price plus the IEPS, 16 % of 30 + 4.94 = 5.59
+    iva = refresco.find(".//cfdi:Traslado[@Impuesto='002']", NS)
+    assert iva.get("Base") == "34.94" and iva.get("Importe") == "5.59"
+    assert doc.get("TotalImpuestosTrasladados") == "10.53"  # 4.94 + 5.59
+    assert root.get("Total") == f"{inv['total']:.2f}" == "240.53"
 
 
 def test_xml_is_deterministic() -> None:
