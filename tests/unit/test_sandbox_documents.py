@@ -617,3 +617,44 @@ def test_sparse_invoice_still_renders() -> None:
     text = pdf_text(render_invoice_pdf(inv, {}))
     assert UUID_I in text and "Algo" in text and "$10.00 MXN" in text
     assert "tt=10.00" in text
+
+
+JANUARY = 1704124800  # 2024-01-01T16:00:00Z = 10:00 in Mexico City, winter at the US border
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "stamp_at", "fecha"),
+    [
+        ("06600", STAMP_AT, "2024-05-01T10:00:00"),  # Mexico City
+        ("80000", STAMP_AT, "2024-05-01T09:00:00"),  # Culiacán: Pacific, no DST
+        ("83000", STAMP_AT, "2024-05-01T09:00:00"),  # Hermosillo: Sonora, no DST
+        ("77500", STAMP_AT, "2024-05-01T11:00:00"),  # Cancún: Quintana Roo, UTC−5
+        ("22000", STAMP_AT, "2024-05-01T09:00:00"),  # Tijuana: border, US summer time
+        ("22000", JANUARY, "2024-01-01T08:00:00"),  # … and its winter
+        ("32000", STAMP_AT, "2024-05-01T11:00:00"),  # Ciudad Juárez: Centro en Frontera
+        ("32000", JANUARY, "2024-01-01T10:00:00"),
+    ],
+)
+def test_fecha_is_the_local_time_of_the_place_of_issue(zip_code, stamp_at, fecha) -> None:
+    team = {**TEAM, "address": {**TEAM["address"], "zip": zip_code}}
+    invoice = make_invoice(stamp={"stamp_at": stamp_at, "sello": "c2VsbG8="}, created_at=stamp_at)
+    root = parse(render_invoice_xml(invoice, team))
+    assert root.get("LugarExpedicion") == zip_code and root.get("Fecha") == fecha
+    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", NS)
+    assert stamp.get("FechaTimbrado")[11:] == "10:00:00"  # the PAC's: Mexico City time
+
+
+def test_a_foreign_receiver_prints_its_residence_and_tax_id() -> None:
+    client = {"id": "client_x", "legal_name": "CONTOSO LTD", "tax_id": "XEXX010101000"}
+    receiver = {"tax_system": "616", "zip": "06600", "use": "S01"}
+    foreign = {**receiver, "country": "USA", "foreign_tax_id": "98-7654321"}
+    receptor = parse(render_invoice_xml(make_invoice(client=client, receiver=foreign), TEAM)).find(
+        "cfdi:Receptor", NS
+    )
+    assert (
+        receptor.get("ResidenciaFiscal") == "USA" and receptor.get("NumRegIdTrib") == "98-7654321"
+    )
+    national = parse(render_invoice_xml(make_invoice(receiver=foreign), TEAM)).find(
+        "cfdi:Receptor", NS
+    )
+    assert national.get("ResidenciaFiscal") is None  # an RFC of Mexico has no residence abroad
