@@ -399,23 +399,18 @@ def _pac_rules(
     extra: dict[str, Any],
     folio: Any,
 ) -> None:
-    """What a PAC refuses (:mod:`webapp.sat.rules`, the dashboard's pre-stamp report too), on
-    the field; a P CFDI's amounts and currency are SAT's fixed ones, its receiver is ruled."""
-    if kind == "P":
-        found = list(rules.receiver_problems(receiver))
-        if folio is not None and len(str(folio)) > rules.MAX_FOLIO_DIGITS:
-            found += rules.invoice_problems({"folio_number": folio}, None)
-    else:
-        body = {
+    """What a PAC refuses (:mod:`webapp.sat.rules`, which the dashboard's pre-stamp report
+    runs too), on the field; a P CFDI's concept, amounts and currency are SAT's fixed ones."""
+    body: dict[str, Any] = {"folio_number": folio}
+    if kind != "P":
+        body |= {
             "items": items,
             "currency": currency,
             "global": global_out,
             "exports": extra.get("exports"),
             "complements": extra.get("complements"),
-            "folio_number": folio,
         }
-        found = rules.invoice_problems(body, receiver)
-    for problem in found:
+    for problem in rules.invoice_problems(body, receiver):
         check.add(problem.field, problem.text)
 
 
@@ -871,7 +866,7 @@ def issue_invoice(
         )
     folio = _assign_folio(who, series_obj, folio_number)
     if len(str(folio)) > rules.MAX_FOLIO_DIGITS:  # the series' counter ran out of folios
-        _pac_rules(check, kind, receiver, [], "MXN", None, {}, folio)
+        _pac_rules(check, kind, receiver, items, currency, global_out, extra, folio)
         check.raise_if_any()
 
     if kind == "P":
