@@ -7,7 +7,12 @@ installed or imported — and writes a small SQLite file the app reads at run ti
 
 * ``product_keys(code, name, folded, similar)`` — c_ClaveProdServ (~52,000 rows)
 * ``unit_keys(code, name, folded, similar)`` — c_ClaveUnidad
-* ``postal_codes(code, state, municipality)`` — c_CodigoPostal (~95,000 rows)
+* ``postal_codes(code, state, municipality, zone)`` — c_CodigoPostal (~95,000 rows), ``zone``
+  SAT's "Descripción del Huso Horario" (``Tiempo del Pacífico``): the time of ``Fecha``
+* ``currencies(code, name, decimals)`` — c_Moneda
+* ``countries(code, name)`` — c_Pais (a foreign receiver's ``ResidenciaFiscal``)
+* ``tax_rates(kind, minimum, value, tax, factor, transfer, withholding)`` — c_TasaOCuota, which
+  satcfdi does not carry: read from ``tools/data/c_TasaOCuota.csv`` (its provenance inside)
 * ``source(name, value)`` — where it came from
 
 ``folded`` is the description lower-cased without accents, its punctuation made spaces, between
@@ -21,6 +26,7 @@ read with an unpickler that refuses every class (the values are plain strings an
 
 from __future__ import annotations
 
+import csv
 import io
 import pickle
 import sqlite3
@@ -42,7 +48,10 @@ TABLES = {
     "product_keys": "C756_c_ClaveProdServ",
     "unit_keys": "C756_c_ClaveUnidad",
     "postal_codes": "C756_c_CodigoPostal",
+    "currencies": "C756_c_Moneda",
+    "countries": "C756_c_Pais",
 }
+TAX_RATES = Path(__file__).with_name("data") / "c_TasaOCuota.csv"
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -118,6 +127,25 @@ def index_descriptions(write: sqlite3.Connection) -> None:
     """)
 
 
+def tax_rates(path: Path = TAX_RATES) -> list[tuple[str, str, str, str, str, int, int]]:
+    """c_TasaOCuota's rules; the tax is its first word (SAT names the 8 % border IVA "IVA
+    Crédito aplicado del 50%")."""
+    with path.open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return [
+            (
+                row["tipo"],
+                row["minimo"] or row["valor"],
+                row["valor"],
+                row["impuesto"].split()[0],
+                row["factor"],
+                int(row["traslado"] == "1"),
+                int(row["retencion"] == "1"),
+            )
+            for row in rows
+        ]
+
+
 def build(wheel: Path, similar_wheel: Path, output: Path = OUTPUT) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "catalogs.db"
@@ -139,7 +167,13 @@ def build(wheel: Path, similar_wheel: Path, output: Path = OUTPUT) -> dict[str, 
             CREATE TABLE unit_keys (code TEXT PRIMARY KEY, name TEXT NOT NULL,
                                     folded TEXT NOT NULL, similar TEXT NOT NULL);
             CREATE TABLE postal_codes (code TEXT PRIMARY KEY, state TEXT NOT NULL,
-                                       municipality TEXT NOT NULL);
+                                       municipality TEXT NOT NULL, zone TEXT NOT NULL);
+            CREATE TABLE currencies (code TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                     decimals INTEGER NOT NULL);
+            CREATE TABLE countries (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+            CREATE TABLE tax_rates (kind TEXT NOT NULL, minimum TEXT NOT NULL,
+                                    value TEXT NOT NULL, tax TEXT NOT NULL, factor TEXT NOT NULL,
+                                    transfer INTEGER NOT NULL, withholding INTEGER NOT NULL);
             CREATE TABLE source (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         """)
         for table in ("product_keys", "unit_keys"):
@@ -152,11 +186,23 @@ def build(wheel: Path, similar_wheel: Path, output: Path = OUTPUT) -> dict[str, 
                 ),
             )
         write.executemany(
-            "INSERT INTO postal_codes VALUES (?, ?, ?)",
+            "INSERT INTO postal_codes VALUES (?, ?, ?, ?)",
             sorted(
-                (str(code), str(value[0]), str(value[1])) for code, value in rows["postal_codes"]
+                (str(code), str(value[0]), str(value[1]), str(value[4]))
+                for code, value in rows["postal_codes"]
             ),
         )
+        write.executemany(
+            "INSERT INTO currencies VALUES (?, ?, ?)",
+            sorted(
+                (str(code), str(value[0]), int(value[1] or 0)) for code, value in rows["currencies"]
+            ),
+        )
+        write.executemany(
+            "INSERT INTO countries VALUES (?, ?)",
+            sorted((str(code), str(value)) for code, value in rows["countries"]),
+        )
+        write.executemany("INSERT INTO tax_rates VALUES (?, ?, ?, ?, ?, ?, ?)", tax_rates())
         write.executemany(
             "INSERT INTO source VALUES (?, ?)",
             [

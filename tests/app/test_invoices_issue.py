@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+from webapp.services.taxes import choices_from_taxes
 
 pytestmark = pytest.mark.databases
 
@@ -110,6 +111,84 @@ def test_the_prestamp_report_blocks_what_the_form_can_check(
     assert answer.status_code == 422
     assert problem in text_of(answer.get_data(as_text=True))
     assert _invoice_count(api, teams["partner"]) == before
+
+
+@pytest.mark.parametrize(
+    ("over", "problem"),
+    [
+        ({"items-0-unit_key": "QQQ"}, "QQQ no es una clave de unidad del SAT (catálogo"),
+        ({"items-0-description": "Renta | mayo"}, "la descripción no puede contener '|'"),
+        ({"items-0-unit_price": "0"}, "un impuesto requiere una base mayor que 0"),
+        ({"currency": "ABC", "exchange_rate": "2"}, "ABC no es una moneda del catálogo del SAT"),
+    ],
+)
+def test_the_prestamp_report_runs_the_rules_a_pac_applies(
+    operator, api, stored, teams, over, problem
+):
+    """The same rules as the API's (webapp.sat.rules), said in Spanish, before sending."""
+    client = _client(stored, teams)
+    before = _invoice_count(api, teams["partner"])
+    answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
+    assert answer.status_code == 422
+    assert problem in text_of(answer.get_data(as_text=True))
+    assert _invoice_count(api, teams["partner"]) == before
+
+
+def test_the_prestamp_report_refuses_a_services_rates_outside_c_tasaocuota(
+    operator, api, stored, teams, restore_sandbox
+):
+    """A service may hold any rate; stamping one outside SAT's catalogue is refused here."""
+    client = _client(stored, teams)
+    before = _invoice_count(api, teams["partner"])
+    for taxes, problem in (
+        ([{"type": "IVA", "rate": 0.15}], "0.15 no es una tasa o cuota"),
+        ([{"type": "IEPS", "rate": 0.10}], "0.1 no es una tasa o cuota del catálogo del SAT"),
+        (
+            [{"type": "ISR", "rate": 0.40, "withholding": True}],
+            "0.4 no es una tasa o cuota del catálogo del SAT (c_TasaOCuota) para ISR Tasa retenido",
+        ),
+    ):
+        service = api.services.create(
+            {
+                "description": "Bebida",
+                "unit_price": 100,
+                "product_key": "50202300",
+                "unit_key": "H87",
+                "taxes": taxes,
+            },
+            team=teams["partner"],
+        )
+        values, _others = choices_from_taxes(service["taxes"])
+        row = {
+            "items-0-service": service["id"],
+            "items-0-applied": service["id"],
+            "items-0-iva": values["iva"],
+            "items-0-iva_withheld": values["iva_withheld"],
+            "items-0-isr_withheld": values["isr_withheld"],
+        }
+        answer = post_form(operator, _base(teams), {**_data(client, **row), "action": "stamp"})
+        assert answer.status_code == 422
+        assert problem in text_of(answer.get_data(as_text=True))
+    assert _invoice_count(api, teams["partner"]) == before
+
+
+def test_the_prestamp_report_asks_a_foreign_clients_tax_id(operator, api, teams, restore_sandbox):
+    client = api.clients.create(
+        {
+            "name": "Contoso",
+            "legal_name": "CONTOSO LTD",
+            "tax_id": "XEXX010101000",
+            "tax_system": "616",
+            "use": "S01",
+            "address": {"country": "USA", "zip": "06600"},
+        },
+        team=teams["partner"],
+    )
+    answer = post_form(operator, _base(teams), {**_data(client, use="S01"), "action": "stamp"})
+    assert answer.status_code == 422
+    text = text_of(answer.get_data(as_text=True))
+    assert "Un receptor extranjero (XEXX010101000) requiere su número de registro" in text
+    assert "país de residencia" not in text  # USA is one
 
 
 def test_only_the_uses_of_the_clients_regime_are_offered(operator, stored, teams):

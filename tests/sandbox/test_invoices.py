@@ -372,7 +372,7 @@ def test_public_in_general_needs_s01_and_global(sandbox, raw):
     assert response.json()["details"] == [
         {
             "field": "global.months",
-            "message": "13 to 18 (bimesters) are only allowed with periodicity 05",
+            "message": "13 does not go with periodicity 04 (13 to 18 are bimesters, only with 05)",
         }
     ]
     response = _rejected(
@@ -544,7 +544,7 @@ def test_egress_defaults_and_credit_note_link(raw):
                     "taxes": [{"type": "IEPS", "rate": 1.5, "factor": "Cuota"}, IVA16],
                 }
             ],
-            (60, 0, 14.1, 74.1),
+            (60, 0, 14.82, 74.82),  # IVA on 60 + 4.50 of IEPS (LIVA art. 12)
         ),
         # exempt IVA
         ([{**ITEM, "taxes": [{"type": "IVA", "rate": 0, "factor": "Exento"}]}], (1000, 0, 0, 1000)),
@@ -561,5 +561,5 @@ def test_totals(raw, items, expected):
 
 
 def test_taxability_defaults(raw):
-    inv = create(raw, items=[{**ITEM, "taxes": []}, {**ITEM, "taxability": "03"}])
+    inv = create(raw, items=[{**ITEM, "taxes": []}, {**ITEM, "taxes": [], "taxability": "03"}])
     assert [i["taxability"] for i in inv["items"]] == ["01", "03"]

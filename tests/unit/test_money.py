@@ -70,7 +70,8 @@ def test_to_number_never_negative_zero():
                     ],
                 )
             ],
-            (80.65, 0, 19.35, 100),
+            # IVA on the price plus the IEPS (LIVA art. 12): 79.82 + 6.39 + 16 % of 86.21
+            (79.82, 0, 20.18, 100),
         ),
         ([item(quantity=2, unit_price=500, discount=100)], (1000, 100, 144, 1044)),
         (
@@ -81,7 +82,7 @@ def test_to_number_never_negative_zero():
                     taxes=[{"type": "IEPS", "rate": 1.5, "factor": "Cuota"}, IVA],
                 )
             ],
-            (60, 0, 14.1, 74.1),
+            (60, 0, 14.82, 74.82),  # 4.50 of IEPS, then 16 % of 64.50
         ),
         ([item(taxes=[{"type": "IVA", "rate": 0, "factor": "Exento"}])], (1000, 0, 0, 1000)),
         ([item(taxes=[{"type": "IVA", "rate": 0}])], (1000, 0, 0, 1000)),

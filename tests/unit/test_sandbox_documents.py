@@ -60,14 +60,19 @@ def _totals(items: list[dict[str, Any]]) -> dict[str, float]:
         disc = _r2(Decimal(str(item.get("discount", 0))))
         subtotal += importe
         discount += disc
-        for t in item["taxes"]:
+        ieps = Decimal(0)
+        # IEPS first: IVA is paid on the price plus the IEPS (LIVA art. 12)
+        for t in sorted(item["taxes"], key=lambda t: t["type"] == "IVA"):
             factor = t.get("factor", "Tasa")
+            base = importe - disc + (ieps if t["type"] == "IVA" else 0)
             if factor == "Exento":
                 amount = Decimal(0)
             elif factor == "Cuota":
                 amount = _r2(qty * Decimal(str(t["rate"])))
             else:
-                amount = _r2((importe - disc) * Decimal(str(t["rate"])))
+                amount = _r2(base * Decimal(str(t["rate"])))
+            if t["type"] == "IEPS" and not t.get("withholding"):
+                ieps += amount
             taxes += -amount if t.get("withholding") else amount
     return {
         "subtotal": float(subtotal),
@@ -459,8 +464,11 @@ def test_xml_exento_cuota_and_foreign_currency() -> None:
     assert ieps.get("Importe") == "4.94"  # 3 × 1.6451 = 4.9353
     doc = root.find("cfdi:Impuestos", NS)
     assert doc.get("TotalImpuestosRetenidos") is None
-    assert doc.get("TotalImpuestosTrasladados") == "9.74"  # 4.94 + 4.80
-    assert root.get("Total") == f"{inv['total']:.2f}" == "239.74"
+    # LIVA art. 12: IVA is paid on the price plus the IEPS, 16 % of 30 + 4.94 = 5.59
+    iva = refresco.find(".//cfdi:Traslado[@Impuesto='002']", NS)
+    assert iva.get("Base") == "34.94" and iva.get("Importe") == "5.59"
+    assert doc.get("TotalImpuestosTrasladados") == "10.53"  # 4.94 + 5.59
+    assert root.get("Total") == f"{inv['total']:.2f}" == "240.53"
 
 
 def test_xml_is_deterministic() -> None:
@@ -609,3 +617,44 @@ def test_sparse_invoice_still_renders() -> None:
     text = pdf_text(render_invoice_pdf(inv, {}))
     assert UUID_I in text and "Algo" in text and "$10.00 MXN" in text
     assert "tt=10.00" in text
+
+
+JANUARY = 1704124800  # 2024-01-01T16:00:00Z = 10:00 in Mexico City, winter at the US border
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "stamp_at", "fecha"),
+    [
+        ("06600", STAMP_AT, "2024-05-01T10:00:00"),  # Mexico City
+        ("80000", STAMP_AT, "2024-05-01T09:00:00"),  # Culiacán: Pacific, no DST
+        ("83000", STAMP_AT, "2024-05-01T09:00:00"),  # Hermosillo: Sonora, no DST
+        ("77500", STAMP_AT, "2024-05-01T11:00:00"),  # Cancún: Quintana Roo, UTC−5
+        ("22000", STAMP_AT, "2024-05-01T09:00:00"),  # Tijuana: border, US summer time
+        ("22000", JANUARY, "2024-01-01T08:00:00"),  # … and its winter
+        ("32000", STAMP_AT, "2024-05-01T11:00:00"),  # Ciudad Juárez: Centro en Frontera
+        ("32000", JANUARY, "2024-01-01T10:00:00"),
+    ],
+)
+def test_fecha_is_the_local_time_of_the_place_of_issue(zip_code, stamp_at, fecha) -> None:
+    team = {**TEAM, "address": {**TEAM["address"], "zip": zip_code}}
+    invoice = make_invoice(stamp={"stamp_at": stamp_at, "sello": "c2VsbG8="}, created_at=stamp_at)
+    root = parse(render_invoice_xml(invoice, team))
+    assert root.get("LugarExpedicion") == zip_code and root.get("Fecha") == fecha
+    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", NS)
+    assert stamp.get("FechaTimbrado")[11:] == "10:00:00"  # the PAC's: Mexico City time
+
+
+def test_a_foreign_receiver_prints_its_residence_and_tax_id() -> None:
+    client = {"id": "client_x", "legal_name": "CONTOSO LTD", "tax_id": "XEXX010101000"}
+    receiver = {"tax_system": "616", "zip": "06600", "use": "S01"}
+    foreign = {**receiver, "country": "USA", "foreign_tax_id": "98-7654321"}
+    receptor = parse(render_invoice_xml(make_invoice(client=client, receiver=foreign), TEAM)).find(
+        "cfdi:Receptor", NS
+    )
+    assert (
+        receptor.get("ResidenciaFiscal") == "USA" and receptor.get("NumRegIdTrib") == "98-7654321"
+    )
+    national = parse(render_invoice_xml(make_invoice(receiver=foreign), TEAM)).find(
+        "cfdi:Receptor", NS
+    )
+    assert national.get("ResidenciaFiscal") is None  # an RFC of Mexico has no residence abroad

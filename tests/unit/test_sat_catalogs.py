@@ -137,3 +137,42 @@ def test_one_or_two_letters_alone_search_no_description():
 def test_text_that_folds_to_nothing_finds_nothing():
     assert sat.search_product_keys("\u0301\u0301") == []
     assert sat.search_unit_keys("  ") == []
+
+
+@pytest.mark.parametrize(
+    ("code", "zone", "iana"),
+    [
+        ("06600", "Tiempo del Centro", "America/Mexico_City"),
+        ("80000", "Tiempo del Pacífico", "America/Mazatlan"),  # Culiacán
+        ("83000", "Tiempo del Pacífico", "America/Hermosillo"),  # Sonora: its own rule
+        ("77500", "Tiempo del Sureste", "America/Cancun"),  # Quintana Roo
+        ("22000", "Tiempo del Noroeste", "America/Tijuana"),  # the border, US DST
+        ("88000", "Tiempo del Centro en Frontera", "America/Matamoros"),  # Nuevo Laredo
+    ],
+)
+def test_a_postal_code_has_its_time_zone_from_sats_catalogue(code, zone, iana):
+    entry = sat.postal_code(code)
+    assert (entry.zone, entry.time_zone) == (zone, iana)
+
+
+def test_currencies_countries_and_the_rates_of_c_tasaocuota():
+    assert sat.currency("USD").name and sat.currency("ABC") is None
+    assert sat.country("USA") and sat.country("QQQ") is None
+    allowed = [
+        ("IVA", "Tasa", 0.16, False),
+        ("IVA", "Tasa", 0.08, False),  # the border's, "IVA Crédito aplicado del 50%"
+        ("IVA", "Tasa", 0.106667, True),  # withheld: any rate up to 16 %
+        ("IEPS", "Tasa", 0.265, False),
+        ("IEPS", "Cuota", 1.6451, False),
+        ("ISR", "Tasa", 0.0125, True),
+    ]
+    refused = [
+        ("IVA", "Tasa", 0.15, False),
+        ("IEPS", "Tasa", 0.10, False),
+        ("ISR", "Tasa", 0.40, True),
+        ("ISR", "Tasa", 0.10, False),  # ISR is never transferred
+        ("IEPS", "Tasa", 0.03, True),  # 3 % is transferred only
+        ("IVA", "Tasa", "n/a", False),
+    ]
+    assert all(sat.rate_allowed(*rule) for rule in allowed)
+    assert not any(sat.rate_allowed(*rule) for rule in refused)

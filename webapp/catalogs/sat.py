@@ -1,4 +1,5 @@
-"""The big SAT catalogues — c_ClaveProdServ, c_ClaveUnidad, c_CodigoPostal — as local data.
+"""The big SAT catalogues — c_ClaveProdServ, c_ClaveUnidad, c_CodigoPostal, with c_Moneda, c_Pais
+and c_TasaOCuota — as local data.
 
 ``data/sat.sqlite3`` is generated from python-satcfdi's catalogue by ``make catalogs``
 (``tools/build_sat_catalogs.py``); it is read-only here, opened once per thread, and every
@@ -12,6 +13,8 @@ import sqlite3
 import threading
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from . import DATA_DIR
 
@@ -36,6 +39,33 @@ class PostalCode:
     code: str
     state: str
     municipality: str
+    zone: str  # SAT's "Descripción del Huso Horario": ``Tiempo del Pacífico``
+
+    @property
+    def time_zone(self) -> str:
+        return iana_zone(self.zone, self.state)
+
+
+# SAT's time-zone descriptions as IANA zones, which carry each one's daylight-saving rule (the
+# DST columns of c_CodigoPostal are not in satcfdi's copy): Centro and Pacífico have none since
+# 2022, the border (Frontera, Noroeste) follows the US's, Sureste (Quintana Roo) is UTC−5.
+ZONES = {
+    "Tiempo del Centro": "America/Mexico_City",
+    "Tiempo del Centro en Frontera": "America/Matamoros",
+    "Tiempo del Pacífico": "America/Mazatlan",
+    "Tiempo del Noroeste": "America/Tijuana",
+    "Tiempo del Sureste": "America/Cancun",
+}
+CENTRAL = "America/Mexico_City"
+
+
+def iana_zone(zone: str, state: str = "") -> str:
+    """The IANA zone of a c_CodigoPostal time-zone description (Sonora's own for Sonora's
+    Pacific time: it kept no DST when the rest of the Pacific had it); Mexico City's when
+    SAT names none."""
+    if zone == "Tiempo del Pacífico" and state == "SON":
+        return "America/Hermosillo"
+    return ZONES.get(zone, CENTRAL)
 
 
 def _connection() -> sqlite3.Connection:
@@ -167,10 +197,46 @@ def postal_code(code: str | None) -> PostalCode | None:
         return None
     row = (
         _connection()
-        .execute("SELECT code, state, municipality FROM postal_codes WHERE code = ?", (code,))
+        .execute("SELECT code, state, municipality, zone FROM postal_codes WHERE code = ?", (code,))
         .fetchone()
     )
     return PostalCode(*row) if row else None
+
+
+def currency(code: str | None) -> Entry | None:
+    """One c_Moneda entry (``USD``), or None."""
+    return _get("currencies", code)
+
+
+def country(code: str | None) -> Entry | None:
+    """One c_Pais entry (``USA``), or None."""
+    return _get("countries", code)
+
+
+@cache
+def _tax_rates() -> tuple[tuple[str, Decimal, Decimal, str, str, bool, bool], ...]:
+    rows = _connection().execute(
+        "SELECT kind, minimum, value, tax, factor, transfer, withholding FROM tax_rates"
+    )
+    return tuple(
+        (kind, Decimal(low), Decimal(high), tax, factor, bool(moved), bool(held))
+        for kind, low, high, tax, factor, moved, held in rows
+    )
+
+
+def rate_allowed(tax: str, factor: str, rate: object, withholding: bool) -> bool:
+    """Whether c_TasaOCuota has ``rate`` for this tax (IVA, ISR, IEPS), factor (Tasa, Cuota)
+    and direction: one of its fixed values, or within one of its ranges."""
+    try:
+        value = Decimal(str(rate))
+    except InvalidOperation:
+        return False
+    for kind, low, high, name, rule_factor, transfer, held in _tax_rates():
+        if name != tax or rule_factor != factor or not (held if withholding else transfer):
+            continue
+        if (kind == "Fijo" and value == high) or (kind == "Rango" and low <= value <= high):
+            return True
+    return False
 
 
 def source() -> str:

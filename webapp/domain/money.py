@@ -101,17 +101,32 @@ def _norm_factor(value: Any) -> str:
     return factor if factor in {"Tasa", "Cuota", "Exento"} else "Tasa"
 
 
+def _adds_to_iva_base(tax: dict[str, Any]) -> bool:
+    """An IEPS transferred at a rate or a quota: part of the value IVA is worked out on."""
+    return (
+        _text(tax.get("type")).upper() == "IEPS"
+        and not tax.get("withholding")
+        and _norm_factor(tax.get("factor")) != "Exento"
+    )
+
+
 def compute_item(item: dict[str, Any]) -> ItemAmounts:
-    """Per-item amounts: the numbers of the item's CFDI Concepto and of its taxes."""
+    """Per-item amounts: the numbers of the item's CFDI Concepto and of its taxes.
+
+    IVA's base is the line's base plus the IEPS transferred on it: LIVA art. 12 (goods) and
+    art. 18 (services) count every tax but IVA itself in the value IVA is paid on, so a
+    beverage of 100 with IEPS 26.5 % pays IVA on 126.50. An inclusive price holds both, the
+    IVA on the IEPS too."""
     quantity = Decimal(1) if item.get("quantity") is None else to_decimal(item.get("quantity"))
     taxes = [t for t in item.get("taxes") or [] if isinstance(t, dict)]
+    rated = [t for t in taxes if _norm_factor(t.get("factor")) == "Tasa"]
+    ieps_rate = sum((to_decimal(t.get("rate")) for t in rated if _adds_to_iva_base(t)), _ZERO)
     inclusive = sum(
         (
             to_decimal(t.get("rate"))
-            for t in taxes
-            if t.get("inclusive")
-            and not t.get("withholding")
-            and _norm_factor(t.get("factor")) == "Tasa"
+            * (1 + ieps_rate if _text(t.get("type")).upper() == "IVA" else 1)
+            for t in rated
+            if t.get("inclusive") and not t.get("withholding")
         ),
         _ZERO,
     )
@@ -120,18 +135,29 @@ def compute_item(item: dict[str, Any]) -> ItemAmounts:
     importe = round2(quantity * unit_value)
     discount = round2(item.get("discount"))
     base = importe - discount
+    ieps = sum(
+        (
+            round2(quantity * to_decimal(t.get("rate")))
+            if _norm_factor(t.get("factor")) == "Cuota"
+            else round2(base * to_decimal(t.get("rate")))
+            for t in taxes
+            if _adds_to_iva_base(t)
+        ),
+        _ZERO,
+    )
     lines = []
     for tax in taxes:
         kind = _text(tax.get("type")).upper() or "IVA"
         factor = _norm_factor(tax.get("factor"))
         rate = to_decimal(tax.get("rate"))
+        value = base + ieps if kind == "IVA" else base
         if factor == "Exento":
-            amount, tax_base = _ZERO, base
+            amount, tax_base = _ZERO, value
         elif factor == "Cuota":
             # IEPS per unit: the base is the number of units, the amount quantity × quota.
             amount, tax_base = round2(quantity * rate), quantity
         else:
-            amount, tax_base = round2(base * rate), base
+            amount, tax_base = round2(value * rate), value
         lines.append(
             TaxLine(
                 kind, _tax_code(kind), factor, rate, tax_base, amount, bool(tax.get("withholding"))

@@ -16,7 +16,8 @@ from webapp import catalogs
 from webapp.api import api
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
-from webapp.sales.items import item_problems
+from webapp.sales.items import item_problems, problem_text
+from webapp.sat import rules
 from webapp.teams.readiness import csd_state
 
 from . import copies
@@ -104,6 +105,10 @@ def report(
     if form.currency.data != "MXN" and not form.exchange_rate.data:
         blocking.append(_("Type the exchange rate of %(currency)s.", currency=form.currency.data))
     blocking += item_problems(items)
+    blocking += [
+        problem_text(problem)
+        for problem in rules.document_problems({"currency": form.currency.data}, client)
+    ]
     if isinstance(form, EgressForm):
         uuids = form.uuids()
         bad = [u for u in uuids if not UUID_SHAPE.fullmatch(u)]

@@ -12,6 +12,7 @@ from typing import Any
 from webapp.catalogs import sat
 from webapp.domain.money import compute_item
 from webapp.i18n import gettext as _
+from webapp.sat import rules
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 
 from .forms import MAX_ITEMS, ItemForm
@@ -117,8 +118,17 @@ def set_service_choices(form: Any, services: list[dict[str, Any]]) -> None:
         entry.form.service.choices = choices
 
 
+def problem_text(problem: rules.Problem) -> str:
+    """A PAC rule's refusal (:mod:`webapp.sat.rules`) in the staff member's language."""
+    said = _(problem.message, **problem.values)
+    if problem.item is None:
+        return said
+    return _("Item %(n)s: %(problem)s", n=problem.item + 1, problem=said)
+
+
 def item_problems(items: list[dict[str, Any]]) -> list[str]:
-    """The §4 item rules a form can check: quantity, price, description, SAT keys."""
+    """The §4 item rules a form can check: quantity, price, description, and what a PAC
+    refuses (SAT keys, taxes: :func:`webapp.sat.rules.item_problems`, as the API does)."""
     found = []
     for index, item in enumerate(items, start=1):
         if item["quantity"] <= 0:
@@ -127,23 +137,7 @@ def item_problems(items: list[dict[str, Any]]) -> list[str]:
             found.append(_("Item %(n)s: the unit price cannot be negative.", n=index))
         if not item["description"]:
             found.append(_("Item %(n)s: no description.", n=index))
-        if sat.product_key(item["product_key"]) is None:
-            found.append(
-                _(
-                    "Item %(n)s: %(key)s is not a SAT product key.",
-                    n=index,
-                    key=item["product_key"] or "—",
-                )
-            )
-        if sat.unit_key(item["unit_key"]) is None:
-            found.append(
-                _(
-                    "Item %(n)s: %(key)s is not a SAT unit key.",
-                    n=index,
-                    key=item["unit_key"] or "—",
-                )
-            )
-    return found
+    return found + [problem_text(problem) for problem in rules.item_problems(items)]
 
 
 def item_keys(items: list[dict[str, Any]]) -> list[tuple[Any, Any]]:

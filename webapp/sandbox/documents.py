@@ -40,8 +40,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webapp import catalogs
+from webapp.catalogs import sat as sat_catalogs
 from webapp.domain.money import ItemAmounts, TaxLine, compute_item
 from webapp.domain.rfc import GENERIC_RFCS
 
@@ -180,10 +182,23 @@ def _to_datetime(value: Any) -> dt.datetime | None:
     return None
 
 
-def _sat_datetime(value: Any) -> str:
-    """SAT's ``Fecha`` form: local Mexico City time, ISO, no offset (e.g. 2024-05-01T10:00:00)."""
+def _sat_datetime(value: Any, zone: dt.tzinfo = _MX) -> str:
+    """SAT's date form: local time of ``zone`` (Mexico City's unless told), ISO, no offset
+    (e.g. 2024-05-01T10:00:00)."""
     moment = _to_datetime(value) or dt.datetime.fromtimestamp(0, dt.UTC)
-    return moment.astimezone(_MX).replace(tzinfo=None).isoformat(timespec="seconds")
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _place_zone(postal_code: str) -> dt.tzinfo:
+    """The time zone of a place of issue (LugarExpedicion), from SAT's c_CodigoPostal: a
+    CFDI's ``Fecha`` is its local time; Mexico City's for a code SAT does not list."""
+    entry = sat_catalogs.postal_code(postal_code)
+    if entry is None:
+        return _MX
+    try:
+        return ZoneInfo(entry.time_zone)
+    except ZoneInfoNotFoundError:
+        return _MX
 
 
 def _display_datetime(value: Any) -> str:
@@ -265,6 +280,9 @@ def _receiver(invoice: dict[str, Any], issuer_zip: str) -> dict[str, str]:
         or _s(client.get("tax_system"))
         or DEFAULT_RECEIVER_REGIME,
         "use": _s(extra.get("use")) or _s(invoice.get("use")) or ("CP01" if is_payment else "G03"),
+        # a foreign receiver's (XEXX010101000) country and tax registration number
+        "country": _s(extra.get("country")) if rfc == "XEXX010101000" else "",
+        "foreign_tax_id": _s(extra.get("foreign_tax_id")) if rfc == "XEXX010101000" else "",
     }
 
 
@@ -586,7 +604,7 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
     items = _items(invoice)
     computed = [compute_item(i) for i in items]
     uuid = _s(invoice.get("uuid")).upper()
-    fecha = _sat_datetime(_stamp_time(invoice))
+    fecha = _sat_datetime(_stamp_time(invoice), _place_zone(issuer["zip"]))
     sello = _sello(invoice)
     currency = _s(invoice.get("currency")) or "MXN"
     is_payment = kind == "P"
@@ -652,6 +670,8 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
             "Rfc": receiver["rfc"],
             "Nombre": receiver["name"],
             "DomicilioFiscalReceptor": receiver["zip"],
+            "ResidenciaFiscal": receiver["country"] or None,
+            "NumRegIdTrib": receiver["foreign_tax_id"] or None,
             "RegimenFiscalReceptor": receiver["regime"],
             "UsoCFDI": receiver["use"],
         },
@@ -689,7 +709,7 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
             _q(XSI_NS, "schemaLocation"): f"{TFD_NS} {TFD_XSD}",
             "Version": "1.1",
             "UUID": uuid,
-            "FechaTimbrado": fecha,
+            "FechaTimbrado": _sat_datetime(_stamp_time(invoice)),
             "RfcProvCertif": RFC_PROV_CERTIF,
             "SelloCFD": sello,
             "NoCertificadoSAT": "00001000000" + _fake_digits("sat:" + RFC_PROV_CERTIF, 9),

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from webapp import catalogs
 from webapp.domain.money import compute_totals, round2, to_number
+from webapp.sat import rules
 
 from . import complements, events
 from .builders import build_client, build_series, build_service
@@ -26,7 +27,7 @@ from .context import Caller
 from .errors import ApiError
 from .store import Store
 from .taxes import check_taxes
-from .validation import CURRENCY_RE, PRODUCT_KEY_RE, ZIP_RE, Checker, is_generic_rfc, rfc_person
+from .validation import PRODUCT_KEY_RE, ZIP_RE, Checker, is_generic_rfc, rfc_person
 
 __all__ = [
     "ClientChoice",
@@ -304,7 +305,7 @@ def _resolve_item(
         taxes = [dict(t) for t in base.get("taxes") or []]
     taxability = raw.get("taxability")
     if taxability is None:
-        taxability = "02" if taxes else "01"
+        taxability = rules.default_taxability(taxes)
     elif not isinstance(taxability, str) or taxability not in TAXABILITY:
         sub.add("taxability", f"'{taxability}' is not a valid taxability code (01 to 08)")
     third_party = _third_party(sub, raw.get("third_party"))
@@ -386,6 +387,37 @@ def commit_items(who: Caller, items: list[ItemChoice]) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- stamping rules
+
+
+def _pac_rules(
+    check: Checker,
+    kind: str,
+    receiver: dict[str, Any],
+    items: list[dict[str, Any]],
+    currency: str,
+    global_out: dict[str, Any] | None,
+    extra: dict[str, Any],
+    folio: Any,
+) -> None:
+    """What a PAC refuses (:mod:`webapp.sat.rules`, which the dashboard's pre-stamp report
+    runs too), on the field; a P CFDI's concept, amounts and currency are SAT's fixed ones."""
+    body: dict[str, Any] = {"folio_number": folio}
+    if kind != "P":
+        body |= {
+            "items": items,
+            "currency": currency,
+            "global": global_out,
+            "exports": extra.get("exports"),
+            "complements": extra.get("complements"),
+        }
+    for problem in rules.invoice_problems(body, receiver):
+        check.add(problem.field, problem.text)
+
+
+def _foreign_snapshot(receiver: dict[str, Any]) -> dict[str, str]:
+    """A foreign receiver's ResidenciaFiscal and NumRegIdTrib, as the XML prints them."""
+    foreign = rules.foreign_receiver(receiver)
+    return {"country": foreign["country"], "foreign_tax_id": foreign["tax_id"]} if foreign else {}
 
 
 def _owner(who: Caller) -> str:
@@ -519,9 +551,6 @@ def _generic_rules(
         value, "months", "months_bimesters", required=True, what="month or bimester code (01 to 18)"
     )
     year = sub.integer(value, "year", required=True, minimum=2022, maximum=2100)
-    if months and periodicity and int(months) >= 13 and periodicity != "05":
-        sub.add("months", "13 to 18 (bimesters) are only allowed with periodicity 05")
-        months = None
     if periodicity and months and year:
         return {"periodicity": periodicity, "months": months, "year": year}
     return None
@@ -805,8 +834,6 @@ def issue_invoice(
         ):
             check.add("items", "must have at least 1 item", "missing_required_field")
         currency = (currency or "MXN").upper()
-        if not CURRENCY_RE.match(currency):
-            check.add("currency", f"'{currency}' is not an ISO 4217 currency code")
         if currency == "MXN":
             exchange_rate = 1
         elif exchange_rate is None:
@@ -828,6 +855,7 @@ def issue_invoice(
         isinstance(folio_number, bool) or not isinstance(folio_number, int) or folio_number < 1
     ):
         check.add("folio_number", "must be a whole number >= 1")
+    _pac_rules(check, kind, receiver, items, currency, global_out, extra, folio_number)
     check.raise_if_any()
 
     if who.livemode and not (who.team.get("sat") or {}).get("completed"):
@@ -837,6 +865,9 @@ def issue_invoice(
             "or use a test key",
         )
     folio = _assign_folio(who, series_obj, folio_number)
+    if len(str(folio)) > rules.MAX_FOLIO_DIGITS:  # the series' counter ran out of folios
+        _pac_rules(check, kind, receiver, items, currency, global_out, extra, folio)
+        check.raise_if_any()
 
     if kind == "P":
         line_items = [{"id": store.new_id("item_"), "service": None, **PAYMENT_ITEM}]
@@ -920,6 +951,7 @@ def issue_invoice(
             "tax_system": receiver.get("tax_system"),
             "zip": (receiver.get("address") or {}).get("zip"),
             "use": use,
+            **_foreign_snapshot(receiver),
         },
         "_bcc": list(receiver.get("bcc") or []),
         "_search": " ".join(
@@ -954,7 +986,8 @@ def issue_payment_complement(
         client = {
             **ppd_invoice["client"],
             "tax_system": snap.get("tax_system"),
-            "address": {"zip": snap.get("zip")},
+            "address": {"zip": snap.get("zip"), "country": snap.get("country")},
+            "metadata": {rules.FOREIGN_TAX_ID: snap.get("foreign_tax_id")},
             "is_valid": True,
             "bcc": [],
         }

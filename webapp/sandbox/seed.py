@@ -14,6 +14,7 @@ from typing import Any
 
 from webapp import catalogs
 from webapp.domain.rfc import rfc_problem
+from webapp.sat import rules
 
 from . import builders
 from .keys import KeyRecord, make_key
@@ -428,6 +429,7 @@ def _seed_clients(
             "use": "S01",
             "email": "billing@northwind.example.com",
             "address": {"country": "USA", "zip": team["address"].get("zip", "06600")},
+            "metadata": {rules.FOREIGN_TAX_ID: "84-1234567"},  # a US EIN
         },
         {
             "name": "Efectivo Fantasma",
