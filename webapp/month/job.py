@@ -106,10 +106,7 @@ class MonthExport(JobKind):
         """Every CFDI of ``kind`` created in the month with one of ``statuses``."""
         status = statuses[0] if len(statuses) == 1 else None
         rows = work.walk(
-            partial(client.invoices.list, kind),
-            status=status,
-            created_gte=start,
-            created_lte=end,
+            partial(client.invoices.list, kind), status=status, created_gte=start, created_lte=end
         )
         return (row for row in rows if row.get("status") in statuses and row.get("uuid"))
 
