@@ -83,6 +83,7 @@ def _register_jobs(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
+    from .bulk.routes import bp as bulk_bp
     from .catalogs.routes import bp as catalogs_bp
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         catalogs_bp,
         jobs_bp,
         exports_bp,
+        bulk_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(all_jobs_bp)

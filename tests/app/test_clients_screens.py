@@ -15,6 +15,7 @@ from tests.app.helpers import (
     input_value,
     post_form,
     read_csv,
+    run_jobs,
     text_of,
 )
 from webapp.sandbox.seed import SEED_ANCHOR
@@ -196,7 +197,7 @@ def test_portal_link_is_shown_once_and_audited_without_it(app, operator, stored,
     assert link not in operator.get(f"{_base(teams)}{client['id']}").get_data(as_text=True)
 
 
-def test_stamping_pending_receipts_confirms_then_lists_results(
+def test_stamping_pending_receipts_confirms_then_starts_a_job_that_stamps_them(
     app, operator, api, teams, restore_sandbox, frozen_clock
 ):
     frozen_clock(SEED_ANCHOR)  # the seeded receipts are still pending then
@@ -206,11 +207,14 @@ def test_stamping_pending_receipts_confirms_then_lists_results(
     path = f"{_base(teams)}{client_id}/stamp-pending-receipts"
     confirm = operator.get(path).get_data(as_text=True)
     assert f"Timbrar {len(pending)} recibo" in confirm
-    answer = post_form(operator, path, {})
-    html = answer.get_data(as_text=True)
-    assert answer.status_code == 200
-    assert len(re.findall(r'data-receipt="', html)) == len(pending)
-    assert audit_rows(app, "client.stamp_pending_receipts")[-1].outcome == "ok"
+    answer = post_form(operator, path, {"once": input_value(confirm, "once")})
+    assert answer.status_code == 302 and "/jobs/" in answer.location
+    run_jobs(app)
+    page = operator.get(answer.location).get_data(as_text=True)
+    assert 'data-status="finished"' in page
+    for receipt in pending:
+        assert api.receipts.get(receipt["id"])["status"] == "completed"
+    assert audit_rows(app, "job.start")[-1].reason.startswith("client_receipts:")
 
 
 def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, restore_sandbox):

@@ -189,7 +189,7 @@ def test_every_route_declares_access_and_the_declaration_holds(app, client, view
     assert walk.personal == PERSONAL_ENDPOINTS
     # unsafe requests a viewer may send: they start jobs that only read (named here, so the
     # list grows only on purpose)
-    assert walk.reads_only == {"exports.month", "jobs.retry"}
+    assert walk.reads_only == {"exports.month", "jobs.retry", "bulk.download"}
     # the viewer's token was valid all along: a personal change goes through with it
     token = csrf_token(viewer, "/audit/")
     changed = viewer.post("/account/language", data={"csrf_token": token, "locale": "es_MX"})

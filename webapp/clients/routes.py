@@ -28,14 +28,17 @@ from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.bulk.pending import CLIENT_RECEIPTS
 from webapp.domain.rfc import GENERIC_RFCS, rfc_person, rfc_problem
 from webapp.exports import csv_response
+from webapp.forms import CreateForm
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
+from webapp.jobs import lifecycle
 from webapp.pages import navigate, render_page
 from webapp.panels import panel
 from webapp.parallel import gather
-from webapp.teams.scoped import team_blueprint
+from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import csf_upload
 from .forms import (
@@ -342,38 +345,32 @@ def portal_link(client_id: str):
     )
 
 
-def _stamped(result: dict[str, Any]) -> str:
-    return (
-        f"stamped {result.get('stamped')}, failed {result.get('failed')}, "
-        f"remaining {result.get('remaining')}"
-    )
-
-
 @bp.route("/<client_id>/stamp-pending-receipts", methods=["GET", "POST"])
 @requires(Role.OPERATOR)
 def stamp_pending_receipts(client_id: str):
     """GET: how many receipts are pending (``GET /receipts?status=pending&client_id=``), to
-    confirm; POST: ``POST /clients/{id}/stamp-pending-receipts`` and the result per receipt."""
+    confirm; POST starts a job that stamps them a hundred at a time until none remain
+    (:mod:`webapp.bulk.pending`) and goes to its page: no upstream call then."""
     client_api = api()
+    form = CreateForm()
+    if form.is_submitted():
+        client = get_or_404(client_api.clients.get, client_id)
+        name = client.get("legal_name") or client.get("name") or client_id
+        return lifecycle.start_once(
+            form.once.data,
+            CLIENT_RECEIPTS,
+            team=current_team_id(),
+            params={"client": client_id, "client_name": name},
+            description=f"client {client_id}",
+        )
     client, pending = gather(
         lambda: get_or_404(client_api.clients.get, client_id),
         lambda: client_api.receipts.list(status="pending", client_id=client_id, limit=1),
     )
     count = pending.total_results if pending.total_results is not None else len(pending)
+    form.once.data = once.issue()
     context = {**_show_context(client, pending=count), "title": _("Stamp pending receipts")}
-    if request.method == "GET":
-        return STAMP.show(**context)
-    return perform(
-        None,
-        lambda: client_api.clients.stamp_pending_receipts(client_id),
-        screen=STAMP,
-        context=context,
-        audit="client.stamp_pending_receipts",
-        object_id=client_id,
-        reason=_stamped,
-        refused=lambda _form, error: [error.message],
-        then=lambda result: (STAMP.show(result=result, **context), 200),
-    )
+    return STAMP.show(form=form, **context)
 
 
 def _client_form(data: dict[str, Any] | None = None) -> ClientForm:

@@ -99,8 +99,7 @@ def _list(kind: str):
     ``GET /invoices/search`` (up to 100, every type, said when more matched)."""
     form = InvoiceFilterForm(request.args)
     form.validate()
-    text = "" if form.q.errors else (form.q.data or "").strip()
-    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    text = search_text(form)
     cursor = request.args.get("next") or None
     client = api()
     more_matched = False
@@ -109,20 +108,9 @@ def _list(kind: str):
         rows, more_matched = list(found), bool(found.has_more)
         total, links = len(rows), NO_LINKS
     else:
-        method = form.payment_method.data if kind != "payment" else None
-        page = client.invoices.list(
-            kind,
-            status=form.status.data or None,
-            client_id=form.client_id.data or None,
-            series=form.series.data or None,
-            payment_method=method or None,
-            limit=PAGE_SIZE,
-            next=cursor,
-            order_by=order[0],
-            sort=order[1],
-            **created_between(form),
-        )
-        rows = [r for r in page if not method or r.get("payment_method") == method]
+        filters = list_filters(form, kind)
+        page = client.invoices.list(kind, limit=PAGE_SIZE, next=cursor, **filters)
+        rows = [r for r in page if matches(r, filters)]
         total = page.total_results
         links = cursor_links(page, cursor)
     tabs = [(url_for_kind(name), label, None, name == kind) for name, label in TAB_LABELS]
@@ -138,6 +126,34 @@ def _list(kind: str):
         more_matched=more_matched,
         search_limit=SEARCH_LIMIT,
     )
+
+
+def search_text(form: InvoiceFilterForm) -> str:
+    """The list's search text (``GET /invoices/search`` instead of the list), if any."""
+    return "" if form.q.errors else (form.q.data or "").strip()
+
+
+def list_filters(form: InvoiceFilterForm, kind: str) -> dict[str, Any]:
+    """The ``GET /invoices/{kind}`` filters and order of a list's URL (what a bulk action on
+    "all matching" walks too)."""
+    order = SORTS.get(form.sort.data or "-created", SORTS["-created"])
+    method = form.payment_method.data if kind != "payment" else None
+    found = {
+        "status": form.status.data or None,
+        "client_id": form.client_id.data or None,
+        "series": form.series.data or None,
+        "payment_method": method or None,
+        "order_by": order[0],
+        "sort": order[1],
+        **created_between(form),
+    }
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def matches(invoice: dict[str, Any], filters: dict[str, Any]) -> bool:
+    """PPD or PUE filtered here too (the API may ignore it)."""
+    method = filters.get("payment_method")
+    return not method or invoice.get("payment_method") == method
 
 
 def url_for_kind(kind: str) -> str:

@@ -101,4 +101,6 @@ def kind_of(job: Job) -> JobKind:
 
 def load_kinds() -> None:
     """Import the modules that register kinds (a worker needs them all)."""
+    from webapp.bulk import jobs as _bulk  # noqa: F401
+    from webapp.bulk import pending as _pending  # noqa: F401
     from webapp.month import job as _month  # noqa: F401

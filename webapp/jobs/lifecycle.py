@@ -14,8 +14,10 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_login import current_user
 
+from webapp import once
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.pages import navigate
 
 from . import audit_rows, notices
 from .kinds import JobKind
@@ -44,6 +46,26 @@ def start(kind: JobKind, *, team: str | None, params: dict[str, Any], descriptio
     current_app.extensions["jobs"].enqueue(job.id)
     notices.watch()
     return job
+
+
+def start_once(
+    token: str | None, kind: JobKind, *, team: str | None, params: dict[str, Any], description: str
+) -> Any:
+    """A form's start: its one-time token claimed, the job queued, its page next (the same
+    form sent again goes there too, and starts nothing)."""
+    from .routes import job_url
+
+    claim = once.claim(token)
+    if not claim.fresh:
+        return once.repeated(claim)
+    try:
+        job = start(kind, team=team, params=params, description=description)
+    except BaseException:
+        once.release(token)
+        raise
+    target = job_url(job)
+    once.done(token, target)
+    return navigate(target)
 
 
 def retryable(job: Job) -> bool:

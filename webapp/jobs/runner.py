@@ -65,6 +65,7 @@ CURRENT_EVERY_SECONDS = 0.5
 
 JOBS = Job.__table__
 ITEMS_TABLE = JobItem.__table__
+WALK_PAGE = 100  # rows of a gigstack list asked for at once
 ITEMS_PER_READ = 500  # item rows read at once: a 100,000-document job is never held whole
 
 
@@ -164,6 +165,9 @@ class Work:
         self._current_at = 0.0
         # set when an item ended the job (a pause too long): the others stop at once
         self.halt = threading.Event()
+        # what a kind learns while its job runs in this worker (lost with it: a kind that
+        # keeps it must manage without on a take-over)
+        self.memo: dict[str, Any] = {}
 
     # -- gigstack -----------------------------------------------------------------------
 
@@ -187,6 +191,19 @@ class Work:
                 self.pause(wait)
             except CircuitOpen as error:
                 self.pause(error.retry_after or 5.0)
+
+    def walk(self, list_call: Callable[..., Any], **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every row of a gigstack list, a paced call per page of 100 (oldest first unless
+        ``filters`` say otherwise); a cursor seen twice ends the walk."""
+        cursor, seen = None, set()
+        query = {"order_by": "timestamp", "sort": "asc", **filters}
+        while True:
+            page = self.call(list_call, limit=WALK_PAGE, next=cursor, **query)
+            yield from page
+            cursor = page.next_cursor
+            if not cursor or cursor in seen:
+                return
+            seen.add(cursor)
 
     def pause(self, seconds: float) -> None:
         """Wait ``seconds`` (shown on the widget); pauses past the limit fail the job."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +32,6 @@ from .cfdi import UnreadableCfdi, read_cfdi
 NAME = "month_export"
 KINDS = ("income", "egress", "payment")
 STATUSES = ("valid", "cancelled")
-PAGE = 100
 
 
 def kind_labels() -> dict[str, str]:
@@ -40,6 +40,18 @@ def kind_labels() -> dict[str, str]:
 
 def status_labels() -> dict[str, str]:
     return {"valid": _("valid"), "cancelled": _("cancelled")}
+
+
+def listed(kind: str, invoice: dict[str, Any]) -> dict[str, Any]:
+    """What an item keeps of a listed CFDI (its status, series-folio, cancellation)."""
+    return {
+        "kind": kind,
+        "status": invoice.get("status") or "",
+        "series": invoice.get("series") or "",
+        "folio_number": invoice.get("folio_number") or "",
+        "cancelled_at": _iso(invoice.get("cancelled_at")),
+        "motive": invoice.get("cancellation_motive") or "",
+    }
 
 
 def _iso(value: Any) -> str:
@@ -74,70 +86,50 @@ class MonthExport(JobKind):
         issuers: dict[str, dict[str, str]] = {}
         for team in self.teams(work.job):
             client = work.client(team)
-            details = work.call(client.teams.get, team)
-            issuers[team] = {
-                "rfc": details.get("tax_id") or "",
-                "name": ((details.get("brand") or {}).get("alias") or details.get("legal_name"))
-                or team,
-            }
+            issuers[team] = self.issuer(work, team)
             for kind in (k for k in KINDS if k in params.get("kinds", KINDS)):
                 for invoice in self._listed(work, client, kind, start, end, statuses):
-                    yield self._planned(team, kind, invoice)
+                    yield self.planned(team, kind, invoice)
         work.save_state(issuers=issuers)
 
+    @staticmethod
+    def issuer(work: Work, team: str) -> dict[str, str]:
+        """The team's RFC (the files' names) and name (the note), from ``GET /teams/{id}``."""
+        details = work.call(work.client(team).teams.get, team)
+        return {
+            "rfc": details.get("tax_id") or "",
+            "name": ((details.get("brand") or {}).get("alias") or details.get("legal_name"))
+            or team,
+        }
+
     def _listed(self, work: Work, client: Any, kind: str, start, end, statuses) -> Iterator[dict]:
-        """Every CFDI of ``kind`` created in the month with one of ``statuses``, page by page
-        (each page one paced call; a cursor seen twice ends the walk)."""
+        """Every CFDI of ``kind`` created in the month with one of ``statuses``."""
         status = statuses[0] if len(statuses) == 1 else None
-        cursor, seen = None, set()
-        while True:
-            page = work.call(
-                client.invoices.list,
-                kind,
-                status=status,
-                created_gte=start,
-                created_lte=end,
-                order_by="timestamp",
-                sort="asc",
-                limit=PAGE,
-                next=cursor,
-            )
-            for invoice in page:
-                if invoice.get("status") in statuses and invoice.get("uuid"):
-                    yield invoice
-            cursor = page.next_cursor
-            if not cursor or cursor in seen:
-                return
-            seen.add(cursor)
+        rows = work.walk(
+            partial(client.invoices.list, kind), status=status, created_gte=start, created_lte=end
+        )
+        return (row for row in rows if row.get("status") in statuses and row.get("uuid"))
 
     @staticmethod
-    def _planned(team: str, kind: str, invoice: dict[str, Any]) -> Planned:
+    def planned(team: str, kind: str, invoice: dict[str, Any]) -> Planned:
+        """A CFDI as an item: what its files' names and the summary need of the listing."""
         folio = "-".join(
             str(part) for part in (invoice.get("series"), invoice.get("folio_number")) if part
         )
-        return Planned(
-            key=invoice["uuid"],
-            label=folio,
-            team=team,
-            data={
-                "kind": kind,
-                "status": invoice.get("status") or "",
-                "series": invoice.get("series") or "",
-                "folio_number": invoice.get("folio_number") or "",
-                "cancelled_at": _iso(invoice.get("cancelled_at")),
-                "motive": invoice.get("cancellation_motive") or "",
-            },
-        )
+        return Planned(key=invoice["uuid"], label=folio, team=team, data=listed(kind, invoice))
 
     # -- one CFDI -----------------------------------------------------------------------
 
     def run_item(self, work: Work, item: Item) -> Outcome:
-        if item.data.get("status") not in STATUSES:
-            return skipped(_("not stamped"))
+        return self.files_of(work, item, item.data)
+
+    def files_of(self, work: Work, item: Item, data: dict[str, Any]) -> Outcome:
+        """The CFDI's XML and PDF staged in the file store (``data``: what its listing said)."""
+        if data.get("status") not in STATUSES:
+            return skipped(_("not stamped"), **data)
         client = work.client(item.team)
         issuer = (work.job.state.get("issuers") or {}).get(item.team, {}).get("rfc", "")
-        named = {"uuid": item.key, "series": item.data["series"]}
-        named["folio_number"] = item.data["folio_number"]
+        named = {"uuid": item.key, "series": data["series"], "folio_number": data["folio_number"]}
         links = work.call(client.invoices.files, item.key)
         if "xml" not in links:
             return failed(_("gigstack has no XML for this CFDI"))
@@ -149,6 +141,7 @@ class MonthExport(JobKind):
         staged = f"jobs/{work.job_id}/staging/{item.key}"
         work.store.put_bytes(f"{staged}.xml", xml.content)
         result: dict[str, Any] = {
+            **data,
             "cfdi": summary.to_dict(),
             "xml": download_name(named, issuer, "xml"),
             "xml_key": f"{staged}.xml",
@@ -168,7 +161,6 @@ class MonthExport(JobKind):
 
     def finish(self, work: Work) -> None:
         job = work.job
-        first = periods.parse(job.params["month"])
         issuers = job.state.get("issuers") or {}
         for team in self.teams(job):
             work.check_going()
@@ -178,7 +170,7 @@ class MonthExport(JobKind):
                 lambda team=team: work.item_results(team), work.store, self.describe(job, team)
             )
             try:
-                name = f"{issuer['rfc'] or 'RFC'}_{periods.key(first)}.zip"
+                name = self.zip_name(job, issuer)
                 key = f"jobs/{job.id}/{team}/{name}"
                 size = work.store.put_path(key, path)
             finally:
@@ -197,21 +189,34 @@ class MonthExport(JobKind):
                     )
                 )
 
-    def describe(self, job: Job, team: str) -> dict[str, str]:
+    def describe(self, job: Job, team: str) -> dict[str, Any]:
         """What the note says of the ZIP: month, team, RFC, what went in, who asked."""
         first = periods.parse(job.params["month"])
         issuer = (job.state.get("issuers") or {}).get(team) or {"rfc": "", "name": team}
         kinds, statuses = kind_labels(), status_labels()
-        return {
-            "month": periods.label(first),
-            "team": issuer["name"],
-            "rfc": issuer["rfc"] or "—",
+        month = periods.label(first)
+        included = {
             "kinds": ", ".join(kinds[k] for k in KINDS if k in job.params.get("kinds", ())),
             "statuses": ", ".join(
                 statuses[s] for s in STATUSES if s in job.params.get("statuses", ())
             ),
+        }
+        return {
+            "heading": [
+                _(
+                    "CFDI of %(month)s — %(team)s (RFC %(rfc)s)",
+                    month=month,
+                    team=issuer["name"],
+                    rfc=issuer["rfc"] or "—",
+                ),
+                _("Period: %(month)s, whole days in Mexico City time.", month=month),
+                _("Included: %(kinds)s; %(statuses)s.", **included),
+            ],
             "who": job.actor,
         }
+
+    def zip_name(self, job: Job, issuer: dict[str, str]) -> str:
+        return f"{issuer['rfc'] or 'RFC'}_{periods.key(periods.parse(job.params['month']))}.zip"
 
 
 MONTH = register(MonthExport())

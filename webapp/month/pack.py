@@ -44,7 +44,7 @@ def _member(archive: zipfile.ZipFile, name: str, chunks: Iterator[bytes]) -> Non
 
 
 def build(
-    results: Callable[[], Iterator[dict[str, Any]]], store: Any, describe: dict[str, str]
+    results: Callable[[], Iterator[dict[str, Any]]], store: Any, describe: dict[str, Any]
 ) -> tuple[str, Contents]:
     """Write the ZIP of one team to a temporary file; its path (the caller deletes it) and
     what it holds. ``results()`` walks the team's items in order (twice: the files, then the
@@ -92,17 +92,12 @@ def _counted(rows: Iterator[list[Any]], contents: Contents) -> Iterator[list[Any
         yield row
 
 
-def note(describe: dict[str, str], contents: Contents, totals: resumen.Totals) -> str:
-    """``LEEME.txt``: what the ZIP holds and what it lacks, in the job's language."""
+def note(describe: dict[str, Any], contents: Contents, totals: resumen.Totals) -> str:
+    """``LEEME.txt``: what the ZIP holds and what it lacks, in the job's language
+    (``describe``: its ``heading`` lines, and ``who`` asked)."""
     made = datetime.now(MEXICO_CITY).strftime("%Y-%m-%d %H:%M")
     lines = [
-        _("CFDI of %(month)s — %(team)s (RFC %(rfc)s)", **describe),
-        _("Period: %(month)s, whole days in Mexico City time.", month=describe["month"]),
-        _(
-            "Included: %(kinds)s; %(statuses)s.",
-            kinds=describe["kinds"],
-            statuses=describe["statuses"],
-        ),
+        *describe["heading"],
         _(
             "Made on %(when)s by %(who)s with the gigstack back office.",
             when=made,

@@ -13,8 +13,6 @@ from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.i18n import gettext as _
 from webapp.jobs import lifecycle
-from webapp.jobs.routes import job_url
-from webapp.pages import navigate
 from webapp.shell import scope
 from webapp.staff.forms import SOME_TEAMS
 from webapp.teams.scoped import current_team_id, team_blueprint
@@ -44,19 +42,10 @@ def _description(params: dict) -> str:
     return f"{params['month']}: {', '.join(params['kinds'])}; {', '.join(params['statuses'])}"
 
 
-def _start(form: MonthForm, team: str | None, params: dict, context: dict):
-    """The one-time token claimed, the job queued, its page next (a repeat goes there too)."""
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
-    try:
-        job = lifecycle.start(MONTH, team=team, params=params, description=_description(params))
-    except BaseException:
-        once.release(form.once.data)
-        raise
-    target = job_url(job)
-    once.done(form.once.data, target)
-    return navigate(target)
+def _start(form: MonthForm, team: str | None, params: dict):
+    return lifecycle.start_once(
+        form.once.data, MONTH, team=team, params=params, description=_description(params)
+    )
 
 
 def _context(form: MonthForm, **extra) -> dict:
@@ -82,7 +71,7 @@ def month():
         return SCREEN.show(**context)
     if not form.validate():
         return SCREEN.failed(**context)
-    return _start(form, current_team_id(), form.params(), context)
+    return _start(form, current_team_id(), form.params())
 
 
 @partner_bp.route("/month", methods=["GET", "POST"], endpoint="month")
@@ -112,7 +101,7 @@ def month_all():
         form.teams.errors = [_("You may use no team.")]
         return SCREEN.failed(**context)
     params = {**form.params(), "teams": teams}
-    return _start(form, None, params, context)
+    return _start(form, None, params)
 
 
 def _team_label(team) -> str:

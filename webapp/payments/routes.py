@@ -53,7 +53,7 @@ def payment_status(payment: dict[str, Any]) -> tuple[str, str]:
 SORTS = {"-created": "desc", "created": "asc"}
 
 
-def _filters(form: PaymentFilterForm) -> dict[str, Any]:
+def list_filters(form: PaymentFilterForm) -> dict[str, Any]:
     """The API's filters from the form (fields with errors are left out)."""
     found: dict[str, Any] = {}
     for name in ("client_id", "email", "tax_id", "currency"):
@@ -76,7 +76,7 @@ def index():
         ("payments/page.html", "payments/_rows.html"),
         form,
         api().payments.list,
-        _filters(form),
+        list_filters(form),
         states.statuses(),
         states.status_name,
         {"sort": SORTS.get(form.sort.data or "", "desc")},

@@ -56,17 +56,22 @@ def index():
     (a minute, see :mod:`webapp.sales.counts`), a ``limit=1`` count per status for the tabs."""
     form = ReceiptFilterForm(request.args)
     form.validate()
-    filters: dict[str, Any] = created_between(form)
-    if form.client_id.data and not form.client_id.errors:
-        filters["client_id"] = form.client_id.data
     return tabbed_list(
         ("receipts/page.html", "receipts/_rows.html"),
         form,
         api().receipts.list,
-        filters,
+        list_filters(form),
         statuses(),
         lambda code: str(STATUS_LABELS.get(code, code)),
     )
+
+
+def list_filters(form: ReceiptFilterForm) -> dict[str, Any]:
+    """The ``GET /receipts`` filters of a list's URL, its status tab aside."""
+    filters: dict[str, Any] = created_between(form)
+    if form.client_id.data and not form.client_id.errors:
+        filters["client_id"] = form.client_id.data
+    return filters
 
 
 def receipt_or_404(receipt_id: str) -> dict[str, Any]:
