@@ -136,11 +136,15 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .formatting import register as register_formatting
+    from .labels import init_app as register_labels
     from .links import row_link
+    from .pages import init_app as register_pages
     from .shell.context import template_helpers
     from .shell.navigation import navigation_html
 
     register_formatting(app)
+    register_labels(app)
+    register_pages(app)
     # globals, not context: imported macros (role-aware buttons) see them too
     from .shell.context import may
 

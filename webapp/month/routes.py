@@ -4,16 +4,16 @@ go to its page, whose widget follows it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import Blueprint, flash, url_for
 
 from webapp import once
-from webapp.actions import Screen
+from webapp.actions import Screen, confirmation
 from webapp.auth.access import reads_only, requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.i18n import gettext as _
 from webapp.jobs import lifecycle
-from webapp.jobs.routes import job_url
+from webapp.jobs.routes import job_url, title
 from webapp.pages import navigate
 from webapp.shell import scope
 from webapp.staff.forms import SOME_TEAMS
@@ -56,6 +56,7 @@ def _start(form: MonthForm, team: str | None, params: dict, context: dict):
         raise
     target = job_url(job)
     once.done(form.once.data, target)
+    flash(confirmation(_("%(name)s started: its page follows it."), title(job), target), "info")
     return navigate(target)
 
 
