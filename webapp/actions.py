@@ -64,9 +64,21 @@ def confirmation(text: str, name: Any = None, url: str | None = None, **more: An
     """The one success message: ``text`` (translated, ``%(name)s`` where it names the object)
     with the object's name linked to its page (``url``, from ``url_for``; none for an object
     that has no page any more). Text, name and ``more`` are escaped: only the link is markup,
-    so nothing typed into a form becomes HTML in the flash."""
-    named = Markup('<a href="{}">{}</a>').format(url, name) if url else escape(name or "")
-    return Markup(escape(text)) % {"name": named, **more}
+    so nothing typed into a form becomes HTML in the flash. What was typed is cut to
+    :data:`SHOWN_CHARACTERS` (the flash travels in the session cookie)."""
+    name = _shortened(name or "")
+    named = Markup('<a href="{}">{}</a>').format(url, name) if url else escape(name)
+    shown = {key: _shortened(value) for key, value in more.items()}
+    return Markup(escape(text)) % {"name": named, **shown}
+
+
+SHOWN_CHARACTERS = 120
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, Markup) or not isinstance(value, str) or len(value) <= SHOWN_CHARACTERS:
+        return value
+    return value[: SHOWN_CHARACTERS - 1] + "…"
 
 
 def _value(value: Any, result: Any) -> Any:

@@ -45,6 +45,9 @@ def test_a_confirmation_escapes_what_was_typed_and_links_only_the_object(app):
         assert confirmation("Team %(name)s deleted.", "<i>x</i>") == (
             "Team &lt;i&gt;x&lt;/i&gt; deleted."
         )
+        # what was typed is cut: the flash travels in the session cookie
+        long = confirmation("Client %(name)s saved (%(why)s).", "x" * 5000, "/c/1", why="y" * 5000)
+    assert len(long) < 300 and "x…</a>" in long
 
 
 def test_every_create_confirms_with_the_object_linked(
