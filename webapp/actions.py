@@ -3,8 +3,9 @@
 Every create, update, delete and verb view follows the same skeleton: validate the form,
 claim its one-time token (a create is sent once), make the call, record the audit row — on
 success and on failure —, put gigstack's field errors on the form's fields, answer the failed
-form in place, or navigate. :func:`perform` owns that skeleton; a view keeps only what is its
-own: its form, its call, its messages.
+form in place, or navigate — and confirm: every change that went through says so in one
+flash naming its object, linked to the object's page (:func:`confirmation`). :func:`perform`
+owns that skeleton; a view keeps only what is its own: its form, its call, its messages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from flask import abort, flash, request
+from markupsafe import Markup, escape
 
 from webapp import once
 from webapp.audit import record
@@ -58,6 +60,27 @@ def verb_screen(fragment: str, target: str) -> Screen:
     return Screen(SCREEN_PAGE, fragment, target)
 
 
+def confirmation(text: str, name: Any = None, url: str | None = None, **more: Any) -> Markup:
+    """The one success message: ``text`` (translated, ``%(name)s`` where it names the object)
+    with the object's name linked to its page (``url``, from ``url_for``; none for an object
+    that has no page any more). Text, name and ``more`` are escaped: only the link is markup,
+    so nothing typed into a form becomes HTML in the flash. What was typed is cut to
+    :data:`SHOWN_CHARACTERS` (the flash travels in the session cookie)."""
+    name = _shortened(name or "")
+    named = Markup('<a href="{}">{}</a>').format(url, name) if url else escape(name)
+    shown = {key: _shortened(value) for key, value in more.items()}
+    return Markup(escape(text)) % {"name": named, **shown}
+
+
+SHOWN_CHARACTERS = 120
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, Markup) or not isinstance(value, str) or len(value) <= SHOWN_CHARACTERS:
+        return value
+    return value[: SHOWN_CHARACTERS - 1] + "…"
+
+
 def _value(value: Any, result: Any) -> Any:
     return value(result) if callable(value) else value
 
@@ -76,8 +99,8 @@ def perform(
     refused: Callable[[Any, GigstackError], list[str]] | None = None,
     refusals: tuple[type[GigstackError], ...] = REFUSALS,
     aliases: Mapping[str, str] | None = None,
+    message: str | Callable[[T], str],
     validate: bool = True,
-    message: str | Callable[[T], str] | None = None,
     repeat_to: str | Callable[[T], str] | None = None,
     failed_id: str | None = None,
     check: Callable[[], Any] | None = None,
@@ -97,8 +120,9 @@ def perform(
       again;
     - any other gigstack error → audit row with its code, token released, the error goes on to
       the error pages (banner and retry);
-    - success → audit row, ``message`` flashed, the token remembers ``then``'s URL and the
-      browser goes there. ``then`` may instead give a response (a page shown once): a repeat
+    - success → audit row, ``message`` flashed (every change confirms: a
+      :func:`confirmation` naming the object, linked), the token remembers ``then``'s URL
+      and the browser goes there. ``then`` may instead give a response (a page shown once): a repeat
       then goes to ``repeat_to``.
 
     ``object_type`` is the audit action's object unless said (``client`` for ``client.create``);
@@ -172,8 +196,7 @@ def perform(
         object_id=_value(object_id, result),
         reason=_value(reason, result),
     )
-    if message is not None:
-        flash(_value(message, result), "info")
+    flash(_value(message, result), "info")
     answer = _value(then, result)
     if isinstance(answer, str):
         once.done(token, answer)

@@ -138,12 +138,16 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from .formatting import register as register_formatting
+    from .labels import init_app as register_labels
     from .links import row_link
+    from .pages import init_app as register_pages
     from .shell.context import template_helpers
     from .shell.navigation import navigation_html
     from .teams.team_list import team_name
 
     register_formatting(app)
+    register_labels(app)
+    register_pages(app)
     # globals, not context: imported macros (role-aware buttons) see them too
     from .shell.context import may
 

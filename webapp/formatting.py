@@ -55,6 +55,20 @@ def money(value: Any, currency: str = "MXN") -> str:
     return f"{sign}${abs(amount):,.2f} {currency}"
 
 
+def quantity(value: Any) -> str:
+    """A quantity as people write it: ``2`` for gigstack's ``2.0``, ``1.5`` stays (what is not
+    a number is shown as it came)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return f"{number.normalize():f}"
+
+
 def catalogue_label(catalogue: str, code: Any) -> str:
     """``code — name`` from a local SAT/gigstack catalogue (a dash when there is no code)."""
     from webapp import catalogs
@@ -67,6 +81,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")
+    app.add_template_filter(quantity, "quantity")
 
 
 def day_bound(day: date, end: bool = False) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import redirect, render_template, request
+from flask import Flask, Response, redirect, render_template, request, session
 
 INVALID = 422  # a form sent back with field errors
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -134,6 +134,29 @@ def htmx_page_path() -> str | None:
         return None
     parts = urlsplit(current)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def flashes_with_fragment(response: Response) -> Response:
+    """``after_request``: an htmx fragment answered while messages wait (a change that shows
+    its result in place, a page shown once) carries them into the page's ``#flash`` out of
+    band — else they would wait for the next whole page and confirm the wrong thing."""
+    if (
+        "_flashes" not in session
+        or not is_htmx()
+        or response.status_code != 200
+        or response.mimetype != "text/html"
+        or response.is_streamed
+        or "HX-Redirect" in response.headers
+    ):
+        return response
+    banners = render_template("_partials/flashes.html")
+    oob = f'<div id="flash" class="flash" aria-live="polite" hx-swap-oob="true">{banners}</div>'
+    response.set_data(response.get_data(as_text=True) + oob)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(flashes_with_fragment)
 
 
 def navigate(target: str):

@@ -182,7 +182,7 @@ def test_validate_shows_the_fresh_result_and_is_audited(app, operator, stored, t
     answer = post_form(operator, f"{_base(teams)}{client['id']}/validate", htmx="client-actions")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
-    assert "Validación hecha" in html
+    assert "hecha: los datos fiscales" in html
     assert audit_rows(app, "client.validate")[-1].object_id == client["id"]
 
 

@@ -249,7 +249,7 @@ def test_mark_paid_from_each_open_state_runs_the_automation(
     assert after["status"] == "succeeded" and after["payment_form"] == "03"
     assert audit_rows(app, "payment.mark_paid")[-1].object_id == target["id"]
     page = text_of(operator.get(answer.headers["Location"]).get_data(as_text=True))
-    assert "Pago marcado como pagado" in page
+    assert "Se marcó como pagado el pago de" in page
 
 
 @pytest.mark.parametrize("status", ["succeeded", "cancelled", "refunded"])

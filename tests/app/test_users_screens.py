@@ -126,7 +126,7 @@ def test_reset_password_says_only_that_the_email_was_sent(app, operator, stored,
     )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
-    assert "Se envió a jorge.castillo@ekemper.edu.mx un correo" in html
+    assert "jorge.castillo@ekemper.edu.mx</a> un correo para restablecer" in html
     assert audit_rows(app, "user.reset_password")[-1].outcome == "ok"
 
 

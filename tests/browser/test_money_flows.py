@@ -62,7 +62,7 @@ def test_refund_part_of_a_payment(page, staff, stored, teams, shot, restore_sand
     page.get_by_role("button", name="Reembolsar").click()
     expect(page).to_have_url(re.compile(rf"/payments/{payment['id']}$"))
     expect(page.locator("#payment-refunds")).to_contain_text("Devolución parcial")
-    expect(page.locator("#flash")).to_contain_text("Reembolsado 100.00")
+    expect(page.locator("#flash")).to_contain_text("Se reembolsaron $100.00 MXN del pago de")
     shot("45-refunded.png")
 
 

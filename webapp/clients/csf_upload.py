@@ -18,7 +18,7 @@ from flask import abort, flash, render_template, url_for
 from flask_login import current_user
 
 from webapp import cache, catalogs
-from webapp.actions import Screen, get_or_404, perform
+from webapp.actions import Screen, confirmation, get_or_404, perform
 from webapp.api import api
 from webapp.audit import record
 from webapp.auth.access import requires
@@ -263,9 +263,10 @@ def confirm_csf():
         reason=f"from CSF of {pending['preview']['rfc']}" + ("; updated" if client_id else ""),
         refusals=(GigstackError,),
         refused=_upload_refused,
-        message=lambda made: _(
-            "The CSF was uploaded: %(name)s is up to date with SAT's data.",
-            name=made.get("legal_name") or made["id"],
+        message=lambda made: confirmation(
+            _("The CSF was uploaded: %(name)s is up to date with SAT's data."),
+            made.get("legal_name") or made["id"],
+            url_for("clients.show", client_id=made["id"]),
         ),
         then=lambda made: _uploaded(token, made),
     )

@@ -18,6 +18,7 @@ from webapp.actions import (
     NO_LINKS,
     Screen,
     changed_reason,
+    confirmation,
     get_or_404,
     page_or_walk,
     perform,
@@ -305,10 +306,17 @@ def _actions_page(client: dict[str, Any], **extra: Any) -> tuple[str, int]:
     return ACTIONS.show(title=title, back=back, **_show_context(client, **extra)), 200
 
 
+def client_name(client: dict[str, Any]) -> str:
+    """What a message calls a client: its legal name, else its name, else its id."""
+    return client.get("legal_name") or client.get("name") or client.get("id") or ""
+
+
 def _checked(client: dict[str, Any]) -> str:
     if client.get("is_valid"):
-        return _("SAT check done: the fiscal data are valid.")
-    return _("SAT check done: the fiscal data are not valid.")
+        text = _("SAT check of %(name)s done: the fiscal data are valid.")
+    else:
+        text = _("SAT check of %(name)s done: the fiscal data are not valid.")
+    return confirmation(text, client_name(client), url_for("clients.show", client_id=client["id"]))
 
 
 @bp.post("/<client_id>/validate")
@@ -323,7 +331,8 @@ def validate(client_id: str):
         object_id=client_id,
         reason=lambda client: "valid" if client.get("is_valid") else "invalid",
         refusals=(),
-        then=lambda client: _actions_page(client, notice=_checked(client)),
+        message=_checked,
+        then=lambda client: _actions_page(client),
     )
 
 
@@ -341,6 +350,11 @@ def portal_link(client_id: str):
         object_id=client_id,
         reason="link shown once",
         refusals=(),
+        message=confirmation(
+            _("A portal link for %(name)s was made: it is shown once, below."),
+            client_name(client),
+            url_for("clients.show", client_id=client_id),
+        ),
         then=lambda link: (*_actions_page(client, link=link), NO_STORE),
     )
 
@@ -404,6 +418,11 @@ def new():
         reason=lambda client: client.get("tax_id"),
         refusals=(ValidationError, Conflict),
         aliases=API_FIELDS,
+        message=lambda client: confirmation(
+            _("Client %(name)s created."),
+            client_name(client),
+            url_for("clients.show", client_id=client["id"]),
+        ),
         then=lambda client: url_for("clients.show", client_id=client["id"]),
     )
 
@@ -432,6 +451,11 @@ def edit(client_id: str):
         object_id=client_id,
         reason=changed_reason(payload),
         aliases=API_FIELDS,
+        message=lambda saved: confirmation(
+            _("Client %(name)s saved."),
+            client_name(saved or client),
+            url_for("clients.show", client_id=client_id),
+        ),
         then=url_for("clients.show", client_id=client_id),
     )
 
@@ -451,7 +475,7 @@ def delete(client_id: str):
         context=context,
         audit="client.delete",
         object_id=client_id,
-        message=_("Client %(name)s was deleted.", name=client.get("legal_name") or client_id),
+        message=confirmation(_("Client %(name)s was deleted."), client_name(client)),
         then=url_for("clients.index"),
     )
 

@@ -9,10 +9,11 @@ from typing import Any
 from flask import request
 
 from webapp import catalogs
+from webapp.formatting import money
 from webapp.i18n import gettext as _
 
 from .forms import CancelForm
-from .lookup import kind_of
+from .lookup import folio_of, kind_of
 
 
 def motives() -> set[str]:
@@ -39,8 +40,8 @@ def cancel_form(substitutes: list[dict[str, Any]]) -> CancelForm:
     form.substitution_uuid.choices = [("", _("Choose the invoice that replaces it"))] + [
         (
             s["uuid"],
-            f"{s.get('series') or ''}-{s.get('folio_number') or ''} · "
-            f"{s.get('total')} · {s['uuid'][:8]}",
+            f"{folio_of(s)} · {money(s.get('total'), s.get('currency') or 'MXN')} · "
+            f"{s['uuid'][:8]}",
         )
         for s in substitutes
     ]

@@ -26,9 +26,10 @@ from webapp.forms import (
     reason_form,
 )
 from webapp.i18n import lazy_gettext as _l
+from webapp.labels import LABELS
 from webapp.sales.forms import IdempotencyKeyField, SaleFilterForm, SaleForm, listed
 
-from .lookup import STATUSES
+from .lookup import STATUS_KINDS
 
 
 class InvoiceFilterForm(SaleFilterForm):
@@ -36,7 +37,7 @@ class InvoiceFilterForm(SaleFilterForm):
         _l("UUID, series-folio (A-12) or client RFC / name"), validators=[Length(max=200)]
     )
     status = choice_filter(
-        _l("Status"), ANY, *((code, label) for code, (label, _kind) in STATUSES.items())
+        _l("Status"), ANY, *((code, LABELS["invoice_status"][code]) for code in STATUS_KINDS)
     )
     payment_method = choice_filter(_l("Payment method"), ANY, ("PUE", "PUE"), ("PPD", "PPD"))
     series = StringField(_l("Series"), validators=[Length(max=25)])

@@ -7,19 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, request
+from flask import abort, request, url_for
 
 from webapp.api import api
 from webapp.gigstack.errors import NotFound
-from webapp.i18n import lazy_gettext as _l
+from webapp.labels import label
 from webapp.parallel import gather
 
 KINDS = {"income": "I", "egress": "E", "payment": "P"}
 KIND_OF_TYPE = {invoice_type: kind for kind, invoice_type in KINDS.items()}
-# what a CFDI is called, by its type (an unknown type reads as an invoice)
-TYPE_NAMES = {"I": _l("Invoice"), "E": _l("Credit note"), "P": _l("Payment complement")}
-# SAT's words: a CFDI is in force (vigente) or cancelled
-STATUSES = {"valid": (_l("In force"), "ok"), "cancelled": (_l("Cancelled"), "warn")}
+# a status's badge (its words are in the label table, webapp/labels.py)
+STATUS_KINDS = {"valid": "ok", "cancelled": "warn"}
 
 
 def find_invoice(uuid: str) -> dict[str, Any]:
@@ -77,7 +75,8 @@ def folio_of(invoice: dict[str, Any]) -> str:
 def type_name(invoice: dict[str, Any]) -> str:
     """ "Factura", "Nota de crédito" or "Complemento de pago" (template filter
     ``document_type``)."""
-    return str(TYPE_NAMES.get(invoice.get("invoice_type") or "I", TYPE_NAMES["I"]))
+    invoice_type = invoice.get("invoice_type")
+    return label("invoice_type", invoice_type if invoice_type in KIND_OF_TYPE else "I")
 
 
 def document_name(invoice: dict[str, Any]) -> str:
@@ -86,23 +85,18 @@ def document_name(invoice: dict[str, Any]) -> str:
     return f"{type_name(invoice)} {folio_of(invoice)}"
 
 
-# SAT's answer to a cancellation (REFERENCE: InvoiceObject.cancellation_status; its values are
-# inferred, so they live here and only here)
-CANCELLATION_STATUSES = {
-    "pending": _l("pending the receiver's acceptance"),
-    "accepted": _l("accepted"),
-    "rejected": _l("rejected by the receiver"),
-}
+def document_url(invoice: dict[str, Any]) -> str:
+    """The document's page (its type in the link: one typed get)."""
+    return url_for("invoices.show", uuid=invoice["uuid"], type=kind_of(invoice))
 
 
 def cancellation_status(invoice: dict[str, Any]) -> str:
     """SAT's answer to the cancellation in words ("" when there is none; an unknown value as
     gigstack sent it); template global ``cancellation_status``."""
-    value = invoice.get("cancellation_status") or ""
-    return str(CANCELLATION_STATUSES.get(value, value))
+    return label("cancellation_status", invoice.get("cancellation_status"), empty="")
 
 
 def invoice_status(invoice: dict[str, Any]) -> tuple[str, str]:
     """The status's words and its badge kind (template global ``invoice_status``)."""
-    label, kind = STATUSES.get(invoice.get("status") or "", (invoice.get("status") or "—", ""))
-    return str(label), kind or "neutral"
+    status = invoice.get("status")
+    return label("invoice_status", status), STATUS_KINDS.get(status or "", "neutral")

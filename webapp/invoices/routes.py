@@ -13,6 +13,7 @@ from webapp.actions import (
     NO_LINKS,
     NOT_FOUND_OR_REFUSED,
     Screen,
+    confirmation,
     cursor_links,
     get_or_404,
     perform,
@@ -41,6 +42,7 @@ from .forms import MOTIVE_HELP, EgressForm, InvoiceFilterForm, InvoiceForm, Send
 from .lookup import (
     cancellation_status,
     document_name,
+    document_url,
     find_invoice,
     find_invoice_with,
     folio_of,
@@ -307,6 +309,12 @@ def send(uuid: str):
         object_id=invoice["uuid"],
         reason=lambda result: "to " + ", ".join(recipients(result, form.addresses())),
         refused=sale.refused_with(),
+        message=lambda result: confirmation(
+            _("%(name)s sent to %(to)s."),
+            document_name(invoice),
+            document_url(invoice),
+            to=", ".join(recipients(result, form.addresses())),
+        ),
         then=lambda result: (SEND.show(sent=recipients(result, form.addresses()), **context), 200),
     )
 
@@ -354,9 +362,10 @@ def cancel(uuid: str):
         error_reason=form.reason.data,
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with({"replacement": "substitution_uuid"}),
-        message=lambda cancelled: _(
-            "%(document)s cancelled: SAT status %(status)s.",
-            document=document_name(invoice),
+        message=lambda cancelled: confirmation(
+            _("%(name)s cancelled: SAT status %(status)s."),
+            document_name(invoice),
+            document_url(invoice),
             status=cancellation_status(cancelled) or "—",
         ),
         then=url_for("invoices.show", uuid=invoice["uuid"], type=kind_of(invoice)),
@@ -421,6 +430,9 @@ def _issue(form: InvoiceForm, kind: str):
         object_type="invoice",
         object_id=lambda invoice: invoice["uuid"],
         reason=partial(issue.audit_reason, kind=kind),
+        message=lambda invoice: confirmation(
+            _("%(name)s issued."), document_name(invoice), document_url(invoice)
+        ),
         then=partial(issue.issued, replaces=issue.replaced(form)),
     )
 
@@ -467,6 +479,12 @@ def credit_note(uuid: str):
         reason=lambda note: (
             f"credit note {folio_of(note)} of {folio_of(invoice)} ({invoice['uuid']}) · "
             f"{note.get('total')} {note.get('currency')}"
+        ),
+        message=lambda note: confirmation(
+            _("%(name)s issued for %(invoice)s."),
+            document_name(note),
+            document_url(note),
+            invoice=document_name(invoice),
         ),
         then=lambda note: url_for("invoices.show", uuid=note["uuid"], type="egress"),
     )

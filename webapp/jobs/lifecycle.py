@@ -10,13 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, flash
 from flask_babel import get_locale
 from flask_login import current_user
 
 from webapp import once
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.pages import navigate
 
 from . import audit_rows, notices
@@ -51,9 +52,11 @@ def start(kind: JobKind, *, team: str | None, params: dict[str, Any], descriptio
 def start_once(
     token: str | None, kind: JobKind, *, team: str | None, params: dict[str, Any], description: str
 ) -> Any:
-    """A form's start: its one-time token claimed, the job queued, its page next (the same
-    form sent again goes there too, and starts nothing)."""
-    from .routes import job_url
+    """A form's start: its one-time token claimed, the job queued, its page next with the
+    kit's confirmation (the same form sent again goes there too, and starts nothing)."""
+    from webapp.actions import confirmation
+
+    from .routes import job_url, title
 
     claim = once.claim(token)
     if not claim.fresh:
@@ -65,6 +68,7 @@ def start_once(
         raise
     target = job_url(job)
     once.done(token, target)
+    flash(confirmation(_("%(name)s started: its page follows it."), title(job), target), "info")
     return navigate(target)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from webapp import catalogs
+from webapp import catalogs, labels
 from webapp.forms import (
     ANY,
     NEWEST_FIRST,
@@ -24,7 +24,7 @@ from webapp.forms import (
 from webapp.i18n import lazy_gettext as _l
 from webapp.sales.forms import CURRENCIES, SaleFilterForm, SaleForm, listed
 
-from .states import AUTOMATION_HELP, METHOD_LABELS, PAYMENT_METHODS
+from .states import METHOD_LABELS, PAYMENT_METHODS
 
 
 def payment_form_choices(with_blank: bool = False) -> list[tuple[str, str]]:
@@ -60,9 +60,7 @@ class PaymentForm(SaleForm, Recipients):
     """What register and request share: the sale (client, items, currency), the automation."""
 
     automation_type = SelectField(
-        _l("When the payment succeeds"),
-        default="none",
-        choices=[(code, text) for code, text in AUTOMATION_HELP.items()],
+        _l("When the payment succeeds"), default="none", choices=labels.choices("automation_type")
     )
 
 

@@ -10,16 +10,24 @@ from typing import Any
 from flask import request, url_for
 
 from webapp import once
-from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, perform, verb_screen
+from webapp.actions import (
+    NOT_FOUND_OR_REFUSED,
+    Screen,
+    confirmation,
+    get_or_404,
+    perform,
+    verb_screen,
+)
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import now_seconds
-from webapp.formatting import MEXICO_CITY
+from webapp.formatting import MEXICO_CITY, money
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
+from webapp.invoices.lookup import document_name
 from webapp.pages import render_page
 from webapp.sales import context as sale
 from webapp.sales.counts import recount_after_changes
@@ -176,7 +184,13 @@ def _pay():
         audit="payment.create",
         object_id=lambda payment: payment["id"],
         reason=lambda payment: pay.audit_reason(payment, invoice),
-        then=lambda payment: url_for("payments.show", payment_id=payment["id"]),
+        message=lambda payment: confirmation(
+            _("Payment of %(name)s registered on %(invoice)s."),
+            payment_name(payment),
+            payment_url(payment),
+            invoice=document_name(invoice),
+        ),
+        then=payment_url,
     )
 
 
@@ -226,7 +240,14 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         object_type="payment",
         object_id=lambda payment: payment["id"],
         reason=partial(create.audit_reason, kind=kind),
-        then=lambda payment: url_for("payments.show", payment_id=payment["id"]),
+        message=lambda payment: confirmation(
+            _("Payment of %(name)s registered.")
+            if kind == "register"
+            else _("Payment link for %(name)s created."),
+            payment_name(payment),
+            payment_url(payment),
+        ),
+        then=payment_url,
         **audit,
     )
 
@@ -296,11 +317,23 @@ def mark_paid(payment_id: str):
         reason=lambda _paid: f"payment form {form.payment_form.data}",
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with(),
-        message=lambda paid: _(
-            "Payment marked as paid. %(documents)s", documents=documents_made(paid)
+        message=lambda paid: confirmation(
+            _("Payment of %(name)s marked as paid. %(documents)s"),
+            payment_name(paid or payment),
+            payment_url(payment),
+            documents=documents_made(paid),
         ),
         then=_shown,
     )
+
+
+def payment_name(payment: dict[str, Any]) -> str:
+    """What a message calls a payment: its amount (a payment has no folio)."""
+    return money(payment.get("total"), payment.get("currency") or "MXN") or payment.get("id", "")
+
+
+def payment_url(payment: dict[str, Any]) -> str:
+    return url_for("payments.show", payment_id=payment["id"])
 
 
 def documents_made(payment: dict[str, Any]) -> str:
@@ -374,10 +407,12 @@ def refund(payment_id: str):
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with({"external_processor_refund": "external"}),
         check=lambda: _refund_check(form, payment, remainder, context),
-        message=lambda done: _(
-            "Refunded %(amount)s; %(left)s left to refund.",
-            amount=f"{float(form.amount.data):,.2f}",
-            left=f"{states.refundable(done):,.2f}",
+        message=lambda done: confirmation(
+            _("Refunded %(amount)s of the payment of %(name)s; %(left)s left to refund."),
+            payment_name(payment),
+            payment_url(payment),
+            amount=money(form.amount.data, payment.get("currency") or "MXN"),
+            left=money(states.refundable(done), payment.get("currency") or "MXN"),
         ),
         then=url_for("payments.show", payment_id=payment_id),
     )
@@ -402,6 +437,8 @@ def cancel(payment_id: str):
         context=context,
         audit="payment.cancel",
         object_id=payment_id,
-        message=_("Payment cancelled."),
+        message=confirmation(
+            _("Payment of %(name)s cancelled."), payment_name(payment), payment_url(payment)
+        ),
         then=_shown,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from webapp import catalogs
 from webapp.i18n import lazy_gettext as _l
+from webapp.labels import LABELS, label
 
 OPEN = frozenset({"pending", "requires_payment_method", "processing", "failed"})
 MARK_PAID_FROM = OPEN  # §5.6
@@ -38,16 +39,6 @@ def refundable(payment: dict[str, Any]) -> float:
     return round(float(payment.get("total") or 0) - refunded(payment), 2)
 
 
-# the catalogue's names are Spanish only; these follow the UI's language
-STATUS_LABELS = {
-    "pending": _l("Pending"),
-    "requires_payment_method": _l("Awaiting payment"),
-    "processing": _l("Processing"),
-    "succeeded": _l("Paid"),
-    "failed": _l("Failed"),
-    "cancelled": _l("Cancelled"),
-    "refunded": _l("Refunded"),
-}
 AUTOMATION_HELP = {
     "pue_invoice": _l(
         "When the payment succeeds, gigstack stamps a PUE income invoice with its "
@@ -63,12 +54,8 @@ AUTOMATION_HELP = {
     ),
     "none": _l("Only records the payment: no invoice, complement or receipt."),
 }
-METHOD_LABELS = {
-    "spei": _l("SPEI bank transfer"),
-    "card": _l("Card (Stripe)"),
-    "oxxo": _l("OXXO cash (Stripe)"),
-    "stripe-spei": _l("SPEI through Stripe"),
-}
+# what each payment method is called: the label table's
+METHOD_LABELS = LABELS["payment_method"]
 
 
 def statuses() -> list[str]:
@@ -76,13 +63,7 @@ def statuses() -> list[str]:
 
 
 def status_name(code: str | None) -> str:
-    if not code:
-        return "—"
-    return str(
-        STATUS_LABELS.get(code)
-        or (catalogs.get("payment_statuses", code) or {}).get("name")
-        or code
-    )
+    return label("payment_status", code)
 
 
 def status_kind(code: str | None) -> str:

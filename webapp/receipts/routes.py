@@ -7,13 +7,15 @@ from typing import Any
 from flask import request, url_for
 
 from webapp import catalogs
-from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, get_or_404, verb_screen
+from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, confirmation, get_or_404, verb_screen
 from webapp.api import api
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.formatting import money
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
+from webapp.labels import label
 from webapp.pages import render_page
 from webapp.sales import context as sale
 from webapp.sales.counts import recount_after_changes
@@ -28,12 +30,6 @@ recount_after_changes(bp)
 
 STAMP_FROM = frozenset({"pending"})  # §6.4
 CANCEL_FROM = frozenset({"pending", "expired"})  # §6.5
-STATUS_LABELS = {
-    "pending": _l("Pending"),
-    "completed": _l("Invoiced"),
-    "expired": _l("Expired"),
-    "cancelled": _l("Cancelled"),
-}
 STATUS_KINDS = {"pending": "info", "completed": "ok", "expired": "warn", "cancelled": "neutral"}
 
 
@@ -46,7 +42,16 @@ def receipt_status(receipt: dict[str, Any]) -> tuple[str, str]:
     """(label, badge kind) of a receipt's status (gigstack reads a pending one past its
     ``validUntil`` as expired, §6)."""
     status = receipt.get("status") or ""
-    return str(STATUS_LABELS.get(status, status or "—")), STATUS_KINDS.get(status, "neutral")
+    return label("receipt_status", status), STATUS_KINDS.get(status, "neutral")
+
+
+def receipt_name(receipt: dict[str, Any]) -> str:
+    """What a message calls a receipt: its amount (a receipt has no folio)."""
+    return money(receipt.get("total"), receipt.get("currency") or "MXN") or receipt.get("id", "")
+
+
+def receipt_url(receipt: dict[str, Any]) -> str:
+    return url_for("receipts.show", receipt_id=receipt["id"])
 
 
 @bp.get("/")
@@ -62,7 +67,7 @@ def index():
         api().receipts.list,
         list_filters(form),
         statuses(),
-        lambda code: str(STATUS_LABELS.get(code, code)),
+        lambda code: label("receipt_status", code),
     )
 
 
@@ -169,8 +174,10 @@ def stamp(receipt_id: str):
         audit="receipt.stamp",
         object_id=receipt_id,
         reason=lambda stamped: f"invoice {stamped.get('invoice_id')}",
-        message=lambda stamped: _(
-            "Receipt stamped: invoice %(uuid)s.", uuid=stamped.get("invoice_id") or "—"
+        message=confirmation(
+            _("Receipt of %(name)s stamped as an invoice (linked on its page)."),
+            receipt_name(receipt),
+            receipt_url(receipt),
         ),
         then=url_for("receipts.show", receipt_id=receipt_id),
     )
@@ -195,7 +202,11 @@ def cancel(receipt_id: str):
         context=context,
         audit="receipt.cancel",
         object_id=receipt_id,
-        message=_("Receipt cancelled: it will not go into any invoice."),
+        message=confirmation(
+            _("Receipt of %(name)s cancelled: it will not go into any invoice."),
+            receipt_name(receipt),
+            receipt_url(receipt),
+        ),
         then=url_for("receipts.show", receipt_id=receipt_id),
     )
 
@@ -227,5 +238,8 @@ def new():
         object_type="receipt",
         object_id=lambda receipt: receipt["id"],
         reason=lambda receipt: f"{receipt.get('total')} {receipt.get('currency')}",
-        then=lambda receipt: url_for("receipts.show", receipt_id=receipt["id"]),
+        message=lambda receipt: confirmation(
+            _("Receipt of %(name)s created."), receipt_name(receipt), receipt_url(receipt)
+        ),
+        then=receipt_url,
     )

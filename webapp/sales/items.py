@@ -11,6 +11,7 @@ from typing import Any
 
 from webapp.catalogs import sat
 from webapp.domain.money import compute_item
+from webapp.formatting import money
 from webapp.i18n import gettext as _
 from webapp.sat import rules
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
@@ -108,7 +109,11 @@ def rows_from_action(form: Any, action: str) -> None:
 
 def service_choices(services: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [("", _("— free item —"))] + [
-        (s["id"], f"{s.get('description')} · {s.get('unit_price')}") for s in services
+        (
+            s["id"],
+            f"{s.get('description')} · {money(s.get('unit_price'), s.get('currency') or 'MXN')}",
+        )
+        for s in services
     ]
 
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 from flask import request, url_for
 
 from webapp import once
-from webapp.actions import Screen, changed_reason, get_or_404, page_or_walk, perform, verb_screen
+from webapp.actions import (
+    Screen,
+    changed_reason,
+    confirmation,
+    get_or_404,
+    page_or_walk,
+    perform,
+    verb_screen,
+)
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -92,6 +100,11 @@ def new():
         audit="service.create",
         object_id=lambda service: service.get("id"),
         reason=lambda service: service.get("description"),
+        message=lambda service: confirmation(
+            _("Service %(name)s created."),
+            service.get("description") or form.description.data,
+            url_for("services.edit", service_id=service["id"]) if service.get("id") else None,
+        ),
         then=url_for("services.index"),
     )
 
@@ -124,6 +137,11 @@ def edit(service_id: str):
         audit="service.update",
         object_id=service_id,
         reason=changed_reason(payload),
+        message=confirmation(
+            _("Service %(name)s saved."),
+            payload.get("description") or service.get("description") or service_id,
+            url_for("services.edit", service_id=service_id),
+        ),
         then=url_for("services.index"),
     )
 
@@ -142,6 +160,8 @@ def delete(service_id: str):
         context={"service": service, "title": _("Delete service")},
         audit="service.delete",
         object_id=service_id,
-        message=_("Service %(name)s was deleted.", name=service.get("description") or service_id),
+        message=confirmation(
+            _("Service %(name)s was deleted."), service.get("description") or service_id
+        ),
         then=url_for("services.index"),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
-from webapp.actions import Screen, perform
+from webapp.actions import Screen, confirmation, perform
 from webapp.api import api, unscoped_api
 from webapp.audit import record
 from webapp.auth.access import requires
@@ -79,6 +79,9 @@ def upload_csd():
         object_id=team_id,
         reason=lambda answer: _certificate(info),
         refused=lambda form, error: [_not_uploaded(), *apply_api_errors(form, error, API_FIELDS)],
+        message=confirmation(
+            _("%(name)s uploaded: gigstack's answer is below."), _("CSD"), url_for("team.csd")
+        ),
         then=lambda answer: _result_page(team_id, info, answer),
         repeat_to=url_for("team.csd"),
     )

@@ -23,6 +23,11 @@ def team_details(client: Any, team_id: str) -> dict[str, Any]:
     return cache.remember(_key(team_id), TTL_SECONDS, lambda: client.teams.get(team_id))
 
 
+def team_name(team: dict[str, Any]) -> str:
+    """What a message calls a team: its alias, else its legal name, else its id."""
+    return team.get("alias") or team.get("legal_name") or team.get("id") or ""
+
+
 def forget_team(team_id: str) -> None:
     """After the dashboard changed the team: the next page asks gigstack again."""
     cache.forget(_key(team_id))

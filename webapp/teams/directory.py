@@ -16,7 +16,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from webapp import catalogs, once
-from webapp.actions import Screen, perform, refused_on_fields
+from webapp.actions import Screen, confirmation, perform, refused_on_fields
 from webapp.api import unscoped_api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -24,10 +24,12 @@ from webapp.clock import now_seconds
 from webapp.exports import csv_response
 from webapp.formatting import local_date
 from webapp.gigstack.errors import Conflict, ValidationError
+from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
 from webapp.pages import list_url, render_page
 from webapp.shell import scope
 
+from .details import team_name
 from .forms import DirectoryFilterForm, TeamCreateForm, regime_choices, team_payload
 from .readiness import csd_state
 from .team_list import TeamChoice, directory
@@ -200,6 +202,9 @@ def new():
         reason=lambda team: "onboarding link generated" if team.get("onboarding_url") else None,
         refusals=(ValidationError, Conflict),
         refused=refused_on_fields,
+        message=lambda team: confirmation(
+            _("Team %(name)s created."), team_name(team), _overview(team)
+        ),
         then=_created_page,
         repeat_to=_overview,
     )

@@ -36,7 +36,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp import catalogs
+from webapp import catalogs, labels
 from webapp.catalogs import sat
 from webapp.domain.address import ADDRESS_FIELDS
 from webapp.domain.rfc import rfc_person, rfc_problem
@@ -401,7 +401,8 @@ class SeriesEditForm(BackofficeForm):
 
 
 def role_choices() -> list[tuple[str, str]]:
-    return [(e["code"], e["name"]) for e in catalogs.entries("team_roles")]
+    """The roles of ``team_roles.json``, named in the page's language."""
+    return [(e["code"], labels.label("role", e["code"])) for e in catalogs.entries("team_roles")]
 
 
 class MemberAddForm(CreateForm):

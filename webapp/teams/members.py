@@ -10,14 +10,22 @@ from itertools import islice
 
 from flask import abort, url_for
 
-from webapp import catalogs, once
-from webapp.actions import Screen, one_or_404, perform, refused_with_message, verb_screen
+from webapp import once
+from webapp.actions import (
+    Screen,
+    confirmation,
+    one_or_404,
+    perform,
+    refused_with_message,
+    verb_screen,
+)
 from webapp.api import api, unscoped_api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Forbidden, NotFound, ValidationError
 from webapp.i18n import gettext as _
+from webapp.labels import label
 from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.parallel import gather
 from webapp.shell import scope
@@ -45,7 +53,7 @@ def _context(**extra):
     return {
         "rows": members,
         "owner": team.get("owner"),
-        "role_name": lambda code: (catalogs.get("team_roles", code) or {}).get("name", code),
+        "role_name": lambda code: label("role", code),
         "role_choices": role_choices(),
         "add_form": extra.pop("add_form", None) or _fresh_add_form(),
         **extra,
@@ -121,6 +129,12 @@ def new():
         reason=lambda _added: f"role: {form.role.data}",
         refusals=(ValidationError, NotFound),
         refused=_unknown_user,
+        message=confirmation(
+            _("%(name)s is now a member of this team (%(role)s)."),
+            form.user.data,
+            url_for("users.show", user_id=user_id),
+            role=label("role", form.role.data),
+        ),
         then=url_for("members.index"),
     )
 
@@ -152,6 +166,12 @@ def edit(user_id: str):
         object_id=user_id,
         reason=lambda _changed: f"role: {member.get('role')} → {form.role.data}",
         refusals=(),
+        message=confirmation(
+            _("%(name)s is now %(role)s of this team."),
+            member.get("email") or user_id,
+            url_for("users.show", user_id=user_id),
+            role=label("role", form.role.data),
+        ),
         then=url_for("members.index"),
     )
 
@@ -173,5 +193,10 @@ def delete(user_id: str):
         object_id=user_id,
         refusals=(Forbidden, ValidationError),
         refused=refused_with_message,
+        message=confirmation(
+            _("%(name)s was removed from this team."),
+            member.get("email") or user_id,
+            url_for("users.show", user_id=user_id),
+        ),
         then=url_for("members.index"),
     )

@@ -15,6 +15,7 @@ from webapp import catalogs
 from webapp.actions import (
     Screen,
     changed_reason,
+    confirmation,
     perform,
     refused_on_fields,
     refused_with_message,
@@ -29,7 +30,7 @@ from webapp.pages import navigate, render_page
 from webapp.parallel import gather
 
 from . import csd, settings
-from .details import forget_everywhere, team_details
+from .details import forget_everywhere, team_details, team_name
 from .forms import TeamDeleteForm, TeamEditForm, form_data, team_payload
 from .readiness import checklist, csd_state, is_ready
 from .scoped import current_team_id, team_blueprint
@@ -99,6 +100,9 @@ def edit():
         object_id=team_id,
         reason=lambda updated: _changes(payload, updated),
         refused=refused_on_fields,
+        message=lambda updated: confirmation(
+            _("Team %(name)s saved."), team_name(updated or team), url_for("team.show")
+        ),
         then=_edited,
     )
 
@@ -149,7 +153,7 @@ def delete():
         object_id=team_id,
         refusals=(Forbidden, ValidationError),
         refused=refused_with_message,
-        message=_("Team %(name)s was deleted.", name=team.get("legal_name") or team_id),
+        message=confirmation(_("Team %(name)s was deleted."), team_name(team)),
         then=url_for("teams.index"),
     )
 
@@ -174,6 +178,11 @@ def onboarding_link():
         object_id=team_id,
         reason=LINK_SHOWN,
         refusals=(),
+        message=lambda _link: confirmation(
+            _("A new onboarding link for %(name)s: it is shown once, below."),
+            team_name(team_details(api(), team_id)),
+            url_for("team.show"),
+        ),
         then=lambda link: _link_page(team_id, link),
         repeat_to=url_for("team.show"),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from webapp import once
-from webapp.actions import Screen, one_or_404, perform
+from webapp.actions import Screen, confirmation, one_or_404, perform
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -73,6 +73,11 @@ def new():
         ),
         refusals=(ValidationError, Conflict),
         refused=_name_taken,
+        message=lambda created: confirmation(
+            _("Series %(name)s created."),
+            created.get("series") or form.series.data,
+            url_for("series.edit", series_id=created["id"]) if created.get("id") else None,
+        ),
         then=url_for("series.index"),
     )
 
@@ -115,6 +120,11 @@ def edit(series_id: str):
         audit="series.update",
         object_id=series_id,
         reason=_moves(series, changes, form.reason.data),
+        message=confirmation(
+            _("Counters of series %(name)s saved."),
+            series.get("series") or series_id,
+            url_for("series.edit", series_id=series_id),
+        ),
         then=url_for("series.index"),
     )
 

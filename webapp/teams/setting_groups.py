@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from webapp import labels
 from webapp.i18n import lazy_gettext as _l
 
 UNSET = ""
@@ -50,10 +51,7 @@ GROUPS: list[tuple[Any, list[Setting]]] = [
             Setting("sku", "text", _l("Default SKU")),
             Setting("invoice_pdf_notes", "text", _l("Notes printed on the invoice PDF")),
             Setting(
-                "pdf_language",
-                "choice",
-                _l("PDF language"),
-                (("es", _l("Spanish")), ("en", _l("English"))),
+                "pdf_language", "choice", _l("PDF language"), tuple(labels.choices("pdf_language"))
             ),
             Setting("send_invoice_english_pdf", "bool", _l("Also send the PDF in English")),
             Setting("force_series", "text", _l("Force this series on every invoice")),
@@ -86,13 +84,7 @@ GROUPS: list[tuple[Any, list[Setting]]] = [
                 "periodicity",
                 "choice",
                 _l("Global invoice periodicity"),
-                (
-                    ("day", _l("Day")),
-                    ("week", _l("Week")),
-                    ("two_weeks", _l("Fortnight")),
-                    ("month", _l("Month")),
-                    ("two_months", _l("Two months")),
-                ),
+                tuple(labels.choices("periodicity")),
             ),
             Setting(
                 "global_invoicing_monthly_cuts",

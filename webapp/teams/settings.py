@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import abort, url_for
 from flask_login import current_user
 
-from webapp.actions import Screen, changed_reason, perform, refused_on_fields
+from webapp.actions import Screen, changed_reason, confirmation, perform, refused_on_fields
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
+from webapp.i18n import gettext as _
 from webapp.pages import navigate
 from webapp.parallel import gather
 
@@ -57,6 +58,9 @@ def update_settings():
         object_id=team_id,
         reason=lambda _saved: changed_reason(changed_paths(payload)),
         refused=refused_on_fields,
+        message=confirmation(
+            _("%(name)s of the team saved."), _("Settings"), url_for("team.update_settings")
+        ),
         then=url_for("team.show"),
     )
 

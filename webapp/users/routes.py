@@ -11,14 +11,15 @@ from typing import Any
 
 from flask import render_template, request, url_for
 
-from webapp import catalogs, once
-from webapp.actions import Screen, changed_reason, get_or_404, page_or_walk, perform
+from webapp import once
+from webapp.actions import Screen, changed_reason, confirmation, get_or_404, page_or_walk, perform
 from webapp.api import api
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
+from webapp.labels import label
 from webapp.pages import apply_api_errors, navigate, render_page
 from webapp.teams.scoped import current_team_id, team_blueprint
 from webapp.teams.team_index import fold
@@ -39,7 +40,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def role_name(code: str | None) -> str:
-    return (catalogs.get("team_roles", code or "") or {}).get("name", code or "—")
+    return label("role", code)
 
 
 def _matcher(form: UserFilterForm):
@@ -126,6 +127,11 @@ def new():
         reason=lambda user: f"{user.get('email')}{joined}" if joined else user.get("email"),
         refusals=(ValidationError, Conflict),
         refused=_create_refused,
+        message=lambda user: confirmation(
+            _("User %(name)s created."),
+            user.get("email") or form.email.data,
+            url_for("users.show", user_id=user["id"]),
+        ),
         then=lambda user: url_for("users.show", user_id=user["id"]),
     )
 
@@ -153,6 +159,9 @@ def edit(user_id: str):
         object_id=user_id,
         reason=changed_reason(payload),
         refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
+        message=confirmation(
+            _("User %(name)s saved."), user.get("email"), url_for("users.show", user_id=user_id)
+        ),
         then=url_for("users.show", user_id=user_id),
     )
 
@@ -163,7 +172,6 @@ def reset_password(user_id: str):
     """Upstream calls: ``GET /users/{id}``, ``POST /users/reset-password``; shows only that
     the e-mail was sent."""
     user = get_or_404(api().users.get, user_id)
-    notice = _("A password-reset e-mail was sent to %(email)s.", email=user["email"])
     return perform(
         None,
         lambda: api().users.reset_password(user["email"]),
@@ -171,7 +179,12 @@ def reset_password(user_id: str):
         audit="user.reset_password",
         object_id=user_id,
         refusals=(),
-        then=lambda _sent: (NOTICE.show(**_shown(user, notice=notice)), 200),
+        message=confirmation(
+            _("A password-reset e-mail was sent to %(name)s."),
+            user["email"],
+            url_for("users.show", user_id=user_id),
+        ),
+        then=lambda _sent: (NOTICE.show(**_shown(user)), 200),
     )
 
 
@@ -189,6 +202,11 @@ def login_link(user_id: str):
         object_id=user_id,
         reason="link shown once",
         refusals=(),
+        message=confirmation(
+            _("A login link for %(name)s was made: it is shown once, below."),
+            user["email"],
+            url_for("users.show", user_id=user_id),
+        ),
         then=lambda link: (
             render_page("users/show.html", "users/_login_link.html", **_shown(user, link=link)),
             200,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import request, url_for
 
 from webapp import once
 from webapp.actions import (
     NOT_FOUND_OR_REFUSED,
     Screen,
     changed_reason,
+    confirmation,
     cursor_links,
     get_or_404,
     perform,
@@ -84,7 +85,6 @@ def _created(webhook: dict[str, Any]):
     if secret:
         page = NEW.show("webhooks/_secret.html", webhook=webhook, secret=secret)
         return page, 200, {"Cache-Control": "no-store"}
-    flash(_("Webhook created: %(url)s.", url=webhook.get("url")), "info")
     return url_for("webhooks.index")
 
 
@@ -109,6 +109,11 @@ def new():
         object_id=lambda made: made.get("id"),
         reason=lambda made: f"{made.get('url')} · {len(made.get('events') or [])} events",
         refused=_refused,
+        message=lambda made: confirmation(
+            _("Webhook %(name)s created."),
+            made.get("url") or form.url.data,
+            url_for("webhooks.edit", webhook_id=made["id"]) if made.get("id") else None,
+        ),
         then=_created,
         repeat_to=url_for("webhooks.index"),
     )
@@ -140,7 +145,11 @@ def edit(webhook_id: str):
         object_id=webhook_id,
         reason=changed_reason(payload),
         refused=_refused,
-        message=_("Webhook saved."),
+        message=confirmation(
+            _("Webhook %(name)s saved."),
+            form.url.data or webhook.get("url"),
+            url_for("webhooks.edit", webhook_id=webhook_id),
+        ),
         then=url_for("webhooks.index"),
     )
 
@@ -161,6 +170,6 @@ def delete(webhook_id: str):
         audit="webhook.delete",
         object_id=webhook_id,
         reason=f"{webhook.get('url')}: {form.reason.data}",
-        message=_("Webhook %(url)s deleted.", url=webhook.get("url")),
+        message=confirmation(_("Webhook %(name)s deleted."), webhook.get("url")),
         then=url_for("webhooks.index"),
     )
