@@ -59,10 +59,13 @@ def test_every_create_confirms_with_the_object_linked(
     silent: dict[str, str] = {}
     for endpoint, post in create_forms.items():
         ctx = Context(api, stored, teams["partner"], post, server=None)
-        page = admin.get(post.page).get_data(as_text=True)
-        [form] = [f for f in page_of(page, post.page).forms if f.action == post.action]
-        data = form.data(**EXAMPLES[endpoint].fill(ctx))
-        answer = admin.post(post.action, data=data, follow_redirects=True)
+        example = EXAMPLES[endpoint]
+        at = example.at(ctx) if example.at else None  # the object it is tried on, if not the walk's
+        page_url, action = (at, at) if at else (post.page, post.action)
+        page = admin.get(page_url).get_data(as_text=True)
+        [form] = [f for f in page_of(page, page_url).forms if f.action == action]
+        data = form.data(**example.fill(ctx))
+        answer = admin.post(action, data=data, follow_redirects=True)
         assert answer.status_code in (200, 201), (endpoint, answer.status_code)
         banner = flashed(answer.get_data(as_text=True))
         links = LINK.findall(banner)
