@@ -17,10 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from pypdf import PdfReader
 
+from tests.support.cfdi import sat_tfd_cadena, seal_verifies, verifies
 from tests.support.tools import require_tool
-from webapp.sandbox.documents import money, render_invoice_pdf, render_invoice_xml
+from webapp.sandbox.documents import (
+    PAC_NAME,
+    RFC_PROV_CERTIF,
+    money,
+    render_invoice_pdf,
+    render_invoice_xml,
+)
+from webapp.sandbox.seals import sandbox_signer
+from webapp.sat.csd import read_certificate
 
 NS = {
     "cfdi": "http://www.sat.gob.mx/cfd/4",
@@ -281,9 +292,11 @@ def test_xml_header_matches_invoice() -> None:
     assert root.get("TipoDeComprobante") == "I" and root.get("Exportacion") == "01"
     assert root.get("MetodoPago") == "PUE" and root.get("FormaPago") == "03"
     assert root.get("LugarExpedicion") == "06600"
-    assert root.get("Sello") == inv["stamp"]["sello"]
+    # a real seal: SAT's cadena original signed with the key of the certificate in the file
+    assert seal_verifies(render_invoice_xml(inv, TEAM))
     assert re.fullmatch(r"\d{20}", root.get("NoCertificado"))
-    assert base64.b64decode(root.get("Certificado"), validate=True)
+    certificate = x509.load_der_x509_certificate(base64.b64decode(root.get("Certificado")))
+    assert read_certificate(certificate.public_bytes(Encoding.DER)).rfc == "ENI200101AA1"
 
 
 def test_xml_parties() -> None:
@@ -367,10 +380,12 @@ def test_xml_timbre_fiscal_digital() -> None:
     assert tfd.get("UUID") == inv["uuid"]
     assert tfd.get("Version") == "1.1"
     assert tfd.get("FechaTimbrado") == "2024-05-01T10:00:00"
-    assert tfd.get("SelloCFD") == inv["stamp"]["sello"]
+    assert tfd.get("SelloCFD") == root.get("Sello")
     assert re.fullmatch(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", tfd.get("RfcProvCertif"))
-    assert re.fullmatch(r"\d{20}", tfd.get("NoCertificadoSAT"))
-    assert base64.b64decode(tfd.get("SelloSAT"), validate=True)
+    pac = sandbox_signer(RFC_PROV_CERTIF, PAC_NAME)  # the sandbox PAC's certificate
+    assert tfd.get("NoCertificadoSAT") == pac.number
+    xml = render_invoice_xml(inv, TEAM)
+    assert verifies(pac.certificate, tfd.get("SelloSAT"), sat_tfd_cadena(xml))
     assert "TimbreFiscalDigitalv11.xsd" in tfd.get(XSI_LOC)
 
 
