@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pypdf import PdfReader
 
 from tests.support.cfdi import sat_tfd_cadena, seal_verifies, verifies
+from tests.support.paths import cert_bytes, cert_password
 from tests.support.tools import require_tool
 from webapp.sandbox.documents import (
     PAC_NAME,
@@ -30,8 +31,8 @@ from webapp.sandbox.documents import (
     render_invoice_pdf,
     render_invoice_xml,
 )
-from webapp.sandbox.seals import sandbox_signer
-from webapp.sat.csd import read_certificate
+from webapp.sandbox.seals import Signer, csd_signer, sandbox_signer
+from webapp.sat.csd import load_private_key, read_certificate
 
 NS = {
     "cfdi": "http://www.sat.gob.mx/cfd/4",
@@ -545,8 +546,31 @@ def test_pdf_cancelled_mark() -> None:
     )
     text = pdf_text(render_invoice_pdf(inv, TEAM))
     assert "CANCELADA" in text and "2024-05-02" in text
-    assert "SIN VALIDEZ FISCAL" not in text
+    # a live document without a CSD is sealed with the sandbox's own certificate, and says so
+    assert "SIN VALIDEZ FISCAL" in text and "certificado autofirmado del sandbox" in text
+    assert "modo de pruebas" not in text
     assert UUID_I in text and "$1,582.00 MXN" in text
+    sealed_by_csd = pdf_text(render_invoice_pdf(inv, {**TEAM, "_csd": _eku_signer()}))
+    assert "CANCELADA" in sealed_by_csd and "SIN VALIDEZ FISCAL" not in sealed_by_csd
+
+
+def _eku_signer() -> Signer:
+    """SAT's test CSD of EKU9003173C9 as an upload leaves it on the team."""
+    info = read_certificate(cert_bytes("csd_moral_EKU9003173C9_valid.cer"))
+    key = load_private_key(cert_bytes("csd_moral_EKU9003173C9_valid.key"), cert_password())
+    return csd_signer(info.der, info.certificate_number, key)
+
+
+def test_an_uploaded_csd_seals_the_xml() -> None:
+    xml = render_invoice_xml(
+        make_invoice(), {**TEAM, "tax_id": "EKU9003173C9", "_csd": _eku_signer()}
+    )
+    root = parse(xml)
+    assert root.get("NoCertificado") == "30001000000500003416"
+    assert base64.b64decode(root.get("Certificado")) == cert_bytes(
+        "csd_moral_EKU9003173C9_valid.cer"
+    )
+    assert seal_verifies(xml)
 
 
 def test_pdf_many_items_flow_onto_more_pages() -> None:

@@ -848,7 +848,7 @@ class _PdfWriter:
             )
             self._frame((0.8, 0.1, 0.1))
             self._banner(f"CANCELADA  {detail}".strip(), (0.8, 0.1, 0.1))
-        elif self.invoice.get("livemode") is False or self.issuer["signer"].self_signed:
+        if self.invoice.get("livemode") is False or self.issuer["signer"].self_signed:
             self._banner(self._test_banner(), (0.5,) * 3)
 
     def _test_banner(self) -> str:
@@ -924,12 +924,12 @@ class _PdfWriter:
         return [*lines, line] if line else lines
 
     def long_value(self, title: str, text: str, x: float, size: float = 6.0) -> None:
-        """A titled block of hard-wrapped text (seals, cadena original), across pages."""
-        self._need(size + 12)
+        """A titled block of hard-wrapped text (seals, cadena original), kept on one page."""
+        lines = self.hard_wrap(text, self.right - x, size)
+        self._need(12 + len(lines) * (size + 1.5))
         self.text(x, title, 7.5, bold=True, gray=0.25)
         self.y -= 9
-        for line in self.hard_wrap(text, self.right - x, size):
-            self._need(size + 2)
+        for line in lines:
             self.text(x, line, size, gray=0.2)
             self.y -= size + 1.5
         self.y -= 3
@@ -1285,12 +1285,12 @@ class _PdfWriter:
         qr_size = 96.0
         self._need(qr_size + 10)
         top = self.y
-        widget = QrCodeWidget(url)
-        x0, y0, x1, y1 = widget.getBounds()
+        qr = QrCodeWidget(url).draw()  # encoded once (the widget's getBounds encodes again)
+        x0, y0, x1, y1 = qr.getBounds()
         drawing = Drawing(
             qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0]
         )
-        drawing.add(widget)
+        drawing.add(qr)
         renderPDF.draw(drawing, self.c, self.left, top - qr_size + 8)
         text_x = self.left + qr_size + 10
         rows = [
