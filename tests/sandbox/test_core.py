@@ -19,6 +19,37 @@ def test_wrong_method_is_json_405(raw):
     assert response.json()["error"] == "operation_not_allowed"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/invoices/draft"),
+        ("POST", "/invoices/draft"),
+        ("GET", "/invoices/sat"),
+        ("GET", "/invoices/sat/list"),
+        ("GET", "/invoices/complements"),
+        ("GET", "/invoices/download/abc"),
+        ("POST", "/invoices/transfer"),
+        ("POST", "/invoices/eom/run"),
+        ("POST", "/invoices/payment"),
+        ("POST", "/clients/cus_1/support-documents"),
+        ("POST", "/teams/team_1/manifest/sign"),
+        ("PATCH", "/teams/team_1/members/usr_1"),
+        ("DELETE", "/teams/team_1/members/usr_1"),
+        ("GET", "/teams/team_1/email-templates"),
+        ("POST", "/receipts/rec_1/reopen"),
+        ("GET", "/documents"),
+        ("GET", "/api-keys"),
+        ("POST", "/auth/signup"),
+    ],
+)
+def test_routes_outside_the_contract_are_404_not_405(raw, method, path):
+    """REFERENCE §1.14: routes gigstack has but the contract leaves out answer 404, also where
+    their path looks like a contract route of another method (405 would say they exist)."""
+    response = raw.request(method, path)
+    assert response.status_code == 404, (method, path, response.text)
+    assert response.json()["error"] == "resource_not_found"
+
+
 def test_missing_key_is_401_unauthorized(raw):
     response = raw.get("/services", key="")
     assert response.status_code == 401

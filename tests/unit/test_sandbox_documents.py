@@ -17,10 +17,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from pypdf import PdfReader
 
+from tests.support.cfdi import sat_tfd_cadena, seal_verifies, verifies
+from tests.support.paths import cert_bytes, cert_password
 from tests.support.tools import require_tool
-from webapp.sandbox.documents import money, render_invoice_pdf, render_invoice_xml
+from webapp.sandbox.documents import (
+    PAC_NAME,
+    RFC_PROV_CERTIF,
+    money,
+    render_invoice_pdf,
+    render_invoice_xml,
+)
+from webapp.sandbox.seals import Signer, csd_signer, sandbox_signer
+from webapp.sat.csd import load_private_key, read_certificate
 
 NS = {
     "cfdi": "http://www.sat.gob.mx/cfd/4",
@@ -286,9 +298,11 @@ def test_xml_header_matches_invoice() -> None:
     assert root.get("TipoDeComprobante") == "I" and root.get("Exportacion") == "01"
     assert root.get("MetodoPago") == "PUE" and root.get("FormaPago") == "03"
     assert root.get("LugarExpedicion") == "06600"
-    assert root.get("Sello") == inv["stamp"]["sello"]
+    # a real seal: SAT's cadena original signed with the key of the certificate in the file
+    assert seal_verifies(render_invoice_xml(inv, TEAM))
     assert re.fullmatch(r"\d{20}", root.get("NoCertificado"))
-    assert base64.b64decode(root.get("Certificado"), validate=True)
+    certificate = x509.load_der_x509_certificate(base64.b64decode(root.get("Certificado")))
+    assert read_certificate(certificate.public_bytes(Encoding.DER)).rfc == "ENI200101AA1"
 
 
 def test_xml_parties() -> None:
@@ -372,10 +386,12 @@ def test_xml_timbre_fiscal_digital() -> None:
     assert tfd.get("UUID") == inv["uuid"]
     assert tfd.get("Version") == "1.1"
     assert tfd.get("FechaTimbrado") == "2024-05-01T10:00:00"
-    assert tfd.get("SelloCFD") == inv["stamp"]["sello"]
+    assert tfd.get("SelloCFD") == root.get("Sello")
     assert re.fullmatch(r"[A-Z&Ñ]{3,4}\d{6}[A-Z0-9]{3}", tfd.get("RfcProvCertif"))
-    assert re.fullmatch(r"\d{20}", tfd.get("NoCertificadoSAT"))
-    assert base64.b64decode(tfd.get("SelloSAT"), validate=True)
+    pac = sandbox_signer(RFC_PROV_CERTIF, PAC_NAME)  # the sandbox PAC's certificate
+    assert tfd.get("NoCertificadoSAT") == pac.number
+    xml = render_invoice_xml(inv, TEAM)
+    assert verifies(pac.certificate, tfd.get("SelloSAT"), sat_tfd_cadena(xml))
     assert "TimbreFiscalDigitalv11.xsd" in tfd.get(XSI_LOC)
 
 
@@ -538,8 +554,31 @@ def test_pdf_cancelled_mark() -> None:
     )
     text = pdf_text(render_invoice_pdf(inv, TEAM))
     assert "CANCELADA" in text and "2024-05-02" in text
-    assert "SIN VALIDEZ FISCAL" not in text
+    # a live document without a CSD is sealed with the sandbox's own certificate, and says so
+    assert "SIN VALIDEZ FISCAL" in text and "certificado autofirmado del sandbox" in text
+    assert "modo de pruebas" not in text
     assert UUID_I in text and "$1,582.00 MXN" in text
+    sealed_by_csd = pdf_text(render_invoice_pdf(inv, {**TEAM, "_csd": _eku_signer()}))
+    assert "CANCELADA" in sealed_by_csd and "SIN VALIDEZ FISCAL" not in sealed_by_csd
+
+
+def _eku_signer() -> Signer:
+    """SAT's test CSD of EKU9003173C9 as an upload leaves it on the team."""
+    info = read_certificate(cert_bytes("csd_moral_EKU9003173C9_valid.cer"))
+    key = load_private_key(cert_bytes("csd_moral_EKU9003173C9_valid.key"), cert_password())
+    return csd_signer(info.der, info.certificate_number, key)
+
+
+def test_an_uploaded_csd_seals_the_xml() -> None:
+    xml = render_invoice_xml(
+        make_invoice(), {**TEAM, "tax_id": "EKU9003173C9", "_csd": _eku_signer()}
+    )
+    root = parse(xml)
+    assert root.get("NoCertificado") == "30001000000500003416"
+    assert base64.b64decode(root.get("Certificado")) == cert_bytes(
+        "csd_moral_EKU9003173C9_valid.cer"
+    )
+    assert seal_verifies(xml)
 
 
 def test_pdf_many_items_flow_onto_more_pages() -> None:

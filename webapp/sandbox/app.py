@@ -17,6 +17,7 @@ from .context import resolve_caller
 from .errors import ApiError
 from .faults import FaultMiddleware, Faults
 from .http import error_response
+from .outside import outside_contract
 from .store import Clock, Store
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,9 @@ def create_sandbox_app(
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        if error.code == 404:
+        if error.code == 404 or (
+            error.code == 405 and outside_contract(request.method, request.path)
+        ):
             return error_response(ApiError("resource_not_found", "Route not found"))
         if error.code == 405:
             allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))

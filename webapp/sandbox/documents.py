@@ -4,8 +4,9 @@ The real gigstack API hands out the stamped XML and a PDF representation; the sa
 the same (REFERENCE §11) so the back office can preview, download and e-mail files without a
 PAC. Both renderers are pure functions of ``(invoice, team)``: same input, same bytes.
 
-Seals, certificates and the timbre are fake but well-formed, so the XML parses, follows the
-cfdv40 structure and its ``tfd:TimbreFiscalDigital/@UUID`` equals the invoice ``uuid``.
+``Sello`` is the RSA-SHA256 signature of SAT's cadena original (:mod:`webapp.sat.cadena`) with
+the team's CSD, or with a self-signed certificate of its own (:mod:`.seals`); the timbre is the
+sandbox PAC's, sealed the same way, and its ``UUID`` equals the invoice ``uuid``.
 
 Keys read from ``invoice`` (Invoice schema, REFERENCE §12.3; every key optional unless noted):
     uuid (needed), invoice_type (I/E/P), status, currency, exchange_rate, subtotal, discount,
@@ -17,6 +18,8 @@ Keys read from ``invoice`` (Invoice schema, REFERENCE §12.3; every key optional
     items[]{description, quantity, unit_price, product_key, unit_key, unit_name, sku,
     taxability, discount, taxes[]{type, rate, factor, inclusive, withholding}, third_party},
     related_documents[]{relationship, documents[]}, global{periodicity, months, year},
+    issuer{rfc, name, regime, zip, signer} (the emitter as it was at the stamp, see
+    :func:`issuer_of`; else it is read from ``team``),
     cancellation_status, cancellation_motive, substitution_uuid, cancelled_at,
     payment_complement{payment_form, currency, exchange_rate, amount, paid_at,
     related_invoices[]{uuid, series, folio_number, installment, previous_balance,
@@ -29,9 +32,7 @@ address.zip, settings.invoice_pdf_notes.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -46,17 +47,22 @@ from webapp import catalogs
 from webapp.catalogs import sat as sat_catalogs
 from webapp.domain.money import ItemAmounts, TaxLine, compute_item
 from webapp.domain.rfc import GENERIC_RFCS
+from webapp.sat.cadena import cadena_original, tfd_cadena_original
 
 from .complements import tax_object
+from .seals import Signer, sandbox_signer
+from .words import amount_in_words
 
 __all__ = [
     "CFDI_NS",
     "PAGOS_NS",
     "TFD_NS",
     "XSI_NS",
+    "issuer_of",
     "money",
     "render_invoice_pdf",
     "render_invoice_xml",
+    "seal_of",
 ]
 
 CFDI_NS = "http://www.sat.gob.mx/cfd/4"
@@ -74,6 +80,7 @@ for _prefix, _uri in (("cfdi", CFDI_NS), ("tfd", TFD_NS), ("pago20", PAGOS_NS), 
 
 #: Fake PAC RFC (SAT's own test RFC: well-formed, obviously not a real certifier).
 RFC_PROV_CERTIF = "SAT970701NN3"
+PAC_NAME = "gigstack sandbox PAC"
 DEFAULT_ISSUER_REGIME = "601"
 DEFAULT_RECEIVER_REGIME = "616"
 DEFAULT_ZIP = "00000"
@@ -232,29 +239,28 @@ def _stamp_time(invoice: dict[str, Any]) -> Any:
     return _stamp(invoice).get("stamp_at") or invoice.get("created_at")
 
 
-def _fake_b64(seed: str, size: int) -> str:
-    """Deterministic base64 noise of ``size`` bytes: looks like a seal, proves nothing."""
-    return base64.b64encode(hashlib.shake_256(seed.encode("utf-8")).digest(size)).decode("ascii")
-
-
-def _fake_digits(seed: str, count: int) -> str:
-    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()
-    return "".join(str(int(ch, 16) % 10) for ch in digest)[:count]
-
-
-def _issuer(team: dict[str, Any]) -> dict[str, str]:
-    """Emisor data, with fallbacks so a half-configured test team still renders."""
+def issuer_of(team: dict[str, Any]) -> dict[str, Any]:
+    """Emisor data and its signer (the uploaded CSD's, else a sandbox certificate), with
+    fallbacks so a half-configured test team still renders. Kept with an invoice at its stamp,
+    because what was sealed must not change when the team does."""
     brand = team.get("brand") if isinstance(team.get("brand"), dict) else {}
     address = team.get("address") if isinstance(team.get("address"), dict) else {}
     rfc = _s(team.get("tax_id")).upper() or "AAA010101AAA"
+    name = _s(team.get("legal_name")) or _s(brand.get("alias")) or _s(team.get("id"))
+    signer = team.get("_csd")
     return {
         "rfc": rfc,
-        "name": _s(team.get("legal_name")) or _s(brand.get("alias")) or _s(team.get("id")),
+        "name": name,
         "regime": _s(team.get("tax_system")) or DEFAULT_ISSUER_REGIME,
         "zip": _s(address.get("zip")) or DEFAULT_ZIP,
-        "cert_no": "30001000000" + _fake_digits("csd:" + rfc, 9),
-        "certificate": _fake_b64("cert:" + rfc, 900),
+        "signer": signer if isinstance(signer, Signer) else sandbox_signer(rfc, name),
     }
+
+
+def _issuer(team: dict[str, Any], invoice: dict[str, Any]) -> dict[str, Any]:
+    """The emitter frozen at the stamp when the invoice has it, else the team as it is."""
+    frozen = invoice.get("issuer")
+    return frozen if isinstance(frozen, dict) and frozen.get("signer") else issuer_of(team)
 
 
 def _receiver(invoice: dict[str, Any], issuer_zip: str) -> dict[str, str]:
@@ -286,17 +292,15 @@ def _receiver(invoice: dict[str, Any], issuer_zip: str) -> dict[str, str]:
     }
 
 
-def _sello(invoice: dict[str, Any]) -> str:
-    return _s(_stamp(invoice).get("sello")) or _fake_b64("sello:" + _s(invoice.get("uuid")), 256)
-
-
 def _series_folio(invoice: dict[str, Any]) -> str:
     """``A-123`` as printed and searched (§4.9); either part may be missing."""
     series, folio = _s(invoice.get("series")), _s(invoice.get("folio_number"))
     return "-".join(part for part in (series, folio) if part)
 
 
-def _verification_url(invoice: dict[str, Any], issuer: dict[str, str], rfc_receiver: str) -> str:
+def _verification_url(
+    invoice: dict[str, Any], issuer: dict[str, Any], rfc_receiver: str, sello: str
+) -> str:
     """The stored URL, or SAT's verifier link built the documented way (§12.3)."""
     url = _s(invoice.get("verification_url"))
     if url:
@@ -307,7 +311,7 @@ def _verification_url(invoice: dict[str, Any], issuer: dict[str, str], rfc_recei
             "re": issuer["rfc"],
             "rr": rfc_receiver,
             "tt": str(_round2(_dec(invoice.get("total")))),
-            "fe": _sello(invoice)[-8:],
+            "fe": sello[-8:],
         }
     )
     return f"{VERIFY_BASE}?{query}"
@@ -510,6 +514,31 @@ def _tax_nodes(parent: ET.Element, taxes: list[dict[str, Any]], suffix: str) -> 
             )
 
 
+_TOTALES = {
+    "TotalRetencionesIVA": "IVA retenido",
+    "TotalRetencionesISR": "ISR retenido",
+    "TotalRetencionesIEPS": "IEPS retenido",
+    "TotalTrasladosBaseIVA16": "Base IVA 16%",
+    "TotalTrasladosImpuestoIVA16": "IVA 16% trasladado",
+    "TotalTrasladosBaseIVA8": "Base IVA 8%",
+    "TotalTrasladosImpuestoIVA8": "IVA 8% trasladado",
+    "TotalTrasladosBaseIVA0": "Base IVA 0%",
+    "TotalTrasladosImpuestoIVA0": "IVA 0% trasladado",
+    "TotalTrasladosBaseIVAExento": "Base IVA exento",
+    "MontoTotalPagos": "Monto total de pagos",
+}
+
+
+def _pago_tax_label(tax: dict[str, Any]) -> str:
+    """``IVA 16%``, ``Ret. ISR 10%``, ``IVA exento`` for a tax of a payment complement."""
+    kind, factor = _s(tax.get("type")).upper(), _s(tax.get("factor")) or "Tasa"
+    if factor == "Exento":
+        return f"{kind} exento"
+    rate = _dec(tax.get("rate"))
+    shown = f"cuota {_fmt_upto6(rate)}" if factor == "Cuota" else f"{_fmt_upto6(rate * 100)}%"
+    return f"{'Ret. ' if tax.get('withholding') else ''}{kind} {shown}"
+
+
 def _tax_code(tax: dict[str, Any]) -> str:
     entry = catalogs.get("taxes", _s(tax.get("type")).upper())
     return entry["sat_code"] if entry else _s(tax.get("type"))
@@ -596,16 +625,15 @@ def _payments_complement(parent: ET.Element, invoice: dict[str, Any]) -> None:
         _tax_nodes(_sub(pago, "ImpuestosP", {}, PAGOS_NS), paid, "P")
 
 
-def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
-    """The invoice as a stamped-looking CFDI 4.0 document (UTF-8 bytes with declaration)."""
+def _sealed(invoice: dict[str, Any], team: dict[str, Any]) -> ET.Element:
+    """The CFDI before its timbre, sealed: ``Sello`` signs SAT's cadena original."""
     kind = _invoice_type(invoice)
-    issuer = _issuer(team)
+    issuer = _issuer(team, invoice)
+    signer: Signer = issuer["signer"]
     receiver = _receiver(invoice, issuer["zip"])
     items = _items(invoice)
     computed = [compute_item(i) for i in items]
-    uuid = _s(invoice.get("uuid")).upper()
     fecha = _sat_datetime(_stamp_time(invoice), _place_zone(issuer["zip"]))
-    sello = _sello(invoice)
     currency = _s(invoice.get("currency")) or "MXN"
     is_payment = kind == "P"
 
@@ -620,10 +648,10 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
         "Serie": _s(invoice.get("series")),
         "Folio": _s(invoice.get("folio_number")),
         "Fecha": fecha,
-        "Sello": sello,
+        "Sello": "-",  # its place among the attributes; signed below
         "FormaPago": None if is_payment else _s(invoice.get("payment_form")),
-        "NoCertificado": issuer["cert_no"],
-        "Certificado": issuer["certificate"],
+        "NoCertificado": signer.number,
+        "Certificado": signer.certificate_base64,
         # SAT: a payment CFDI carries SubTotal/Total "0" and currency XXX.
         "SubTotal": "0" if is_payment else _fmt2(invoice.get("subtotal")),
         "Descuento": _fmt2(discount) if discount > 0 and not is_payment else None,
@@ -701,23 +729,42 @@ def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
     complemento = _sub(root, "Complemento", {})
     if is_payment:
         _payments_complement(complemento, invoice)
-    stamp_seed = f"{uuid}:{sello}"
-    _sub(
-        complemento,
+    root.set("Sello", signer.seal(cadena_original(root)))
+    return root
+
+
+def seal_of(invoice: dict[str, Any], team: dict[str, Any]) -> str:
+    """The invoice's ``Sello`` (what the API calls ``stamp.sello``)."""
+    return _sealed(invoice, team).get("Sello", "")
+
+
+def _stamped(invoice: dict[str, Any], team: dict[str, Any]) -> ET.Element:
+    """The sealed CFDI with the sandbox PAC's TimbreFiscalDigital, itself sealed."""
+    root = _sealed(invoice, team)
+    pac = sandbox_signer(RFC_PROV_CERTIF, PAC_NAME)
+    timbre = _sub(
+        root.find(_q(CFDI_NS, "Complemento")),  # type: ignore[arg-type]
         "TimbreFiscalDigital",
         {
             _q(XSI_NS, "schemaLocation"): f"{TFD_NS} {TFD_XSD}",
             "Version": "1.1",
-            "UUID": uuid,
+            "UUID": _s(invoice.get("uuid")).upper(),
+            # the PAC's clock (Mexico City), not the place of issue's local Fecha
             "FechaTimbrado": _sat_datetime(_stamp_time(invoice)),
             "RfcProvCertif": RFC_PROV_CERTIF,
-            "SelloCFD": sello,
-            "NoCertificadoSAT": "00001000000" + _fake_digits("sat:" + RFC_PROV_CERTIF, 9),
-            "SelloSAT": _fake_b64("sellosat:" + stamp_seed, 256),
+            "SelloCFD": root.get("Sello"),
+            "NoCertificadoSAT": pac.number,
+            "SelloSAT": "-",
         },
         TFD_NS,
     )
+    timbre.set("SelloSAT", pac.seal(tfd_cadena_original(timbre)))
+    return root
 
+
+def render_invoice_xml(invoice: dict[str, Any], team: dict[str, Any]) -> bytes:
+    """The invoice as a stamped CFDI 4.0 document (UTF-8 bytes with declaration)."""
+    root = _stamped(invoice, team)
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode("utf-8")
 
@@ -782,7 +829,7 @@ class _PdfWriter:
         self.invoice = invoice
         self.team = team
         self.kind = _invoice_type(invoice)
-        self.issuer = _issuer(team)
+        self.issuer = _issuer(team, invoice)
         self.receiver = _receiver(invoice, self.issuer["zip"])
         self.cancelled = _s(invoice.get("status")).lower() in {"cancelled", "canceled"}
         self.width, self.height = letter
@@ -822,8 +869,17 @@ class _PdfWriter:
             )
             self._frame((0.8, 0.1, 0.1))
             self._banner(f"CANCELADA  {detail}".strip(), (0.8, 0.1, 0.1))
-        elif self.invoice.get("livemode") is False:
-            self._banner("SIN VALIDEZ FISCAL  documento emitido en modo de pruebas", (0.5,) * 3)
+        if self.invoice.get("livemode") is False or self.issuer["signer"].self_signed:
+            self._banner(self._test_banner(), (0.5,) * 3)
+
+    def _test_banner(self) -> str:
+        """Why this document has no fiscal value: test mode, a sandbox certificate, or both."""
+        reasons = []
+        if self.invoice.get("livemode") is False:
+            reasons.append("documento emitido en modo de pruebas")
+        if self.issuer["signer"].self_signed:
+            reasons.append("sellado con un certificado autofirmado del sandbox, no un CSD")
+        return "SIN VALIDEZ FISCAL  " + "; ".join(reasons)
 
     def _frame(self, rgb: tuple[float, float, float]) -> None:
         """A coloured page border: visible at a glance, and (unlike a rotated watermark made of
@@ -841,7 +897,12 @@ class _PdfWriter:
         c.setFillColorRGB(*rgb)
         c.rect(self.left, self.y - 5, self.right - self.left, 18, stroke=0, fill=1)
         c.setFillGray(1)
-        c.setFont("Helvetica-Bold", 11)
+        size = 11.0
+        while size > 6 and c.stringWidth(_latin(text), "Helvetica-Bold", size) > self.right - (
+            self.left + 8
+        ):
+            size -= 0.5
+        c.setFont("Helvetica-Bold", size)
         c.drawCentredString((self.left + self.right) / 2, self.y, _latin(text))
         c.restoreState()
         self.y -= 30
@@ -871,6 +932,28 @@ class _PdfWriter:
 
         font = "Helvetica-Bold" if bold else "Helvetica"
         return simpleSplit(_latin(text), font, size, width) or [""]
+
+    def hard_wrap(self, text: str, width: float, size: float) -> list[str]:
+        """Lines of at most ``width`` cut anywhere: a seal or a cadena has no spaces to break
+        at, and SAT wants every character of it printed."""
+        lines, line = [], ""
+        for char in _latin(text):
+            if line and self.c.stringWidth(line + char, "Helvetica", size) > width:
+                lines.append(line)
+                line = ""
+            line += char
+        return [*lines, line] if line else lines
+
+    def long_value(self, title: str, text: str, x: float, size: float = 6.0) -> None:
+        """A titled block of hard-wrapped text (seals, cadena original), kept on one page."""
+        lines = self.hard_wrap(text, self.right - x, size)
+        self._need(12 + len(lines) * (size + 1.5))
+        self.text(x, title, 7.5, bold=True, gray=0.25)
+        self.y -= 9
+        for line in lines:
+            self.text(x, line, size, gray=0.2)
+            self.y -= size + 1.5
+        self.y -= 3
 
     def paragraph(
         self,
@@ -1115,6 +1198,38 @@ class _PdfWriter:
                     self.text(x + width - 3, cell, 8, right=True)
                 x += width
             self.y -= 12
+            taxes = [t for t in rel.get("taxes") or [] if isinstance(t, dict)]
+            if taxes:
+                self.paragraph(
+                    "Impuestos del documento: "
+                    + " · ".join(
+                        f"{_pago_tax_label(t)} base {money(t.get('base'))} "
+                        f"importe {money(t.get('amount'))}"
+                        for t in taxes
+                    ),
+                    7,
+                    gray=0.35,
+                    x=self.left + 3,
+                )
+        self._payment_taxes(pc, currency)
+
+    def _payment_taxes(self, pc: dict[str, Any], currency: str) -> None:
+        """ImpuestosP (the paid share of every tax) and Pagos' Totales, as the XML has them."""
+        related = [r for r in pc.get("related_invoices") or [] if isinstance(r, dict)]
+        paid = _payment_taxes(related)
+        totals = pc.get("totals") if isinstance(pc.get("totals"), dict) else {}
+        if not paid and not totals:
+            return
+        self.y -= 4
+        rows = [
+            (f"{_pago_tax_label(t)}", f"base {money(t['base'])} · importe {money(t['amount'])}")
+            for t in paid
+        ]
+        rows += [(_TOTALES.get(k, k), money(v, currency)) for k, v in totals.items()]
+        self._need(12 * len(rows) + 14)
+        self.text(self.left, "Impuestos del pago y totales", 8.5, bold=True)
+        self.y -= 12
+        self.y = self.pairs(rows, self.left, self.right - self.left, label_width=170) - 4
 
     def totals(self) -> None:
         inv = self.invoice
@@ -1148,7 +1263,17 @@ class _PdfWriter:
         self.y -= 4
         self.text(label_x, "Total", 11, bold=True, right=True)
         self.text(self.right, money(inv.get("total"), currency), 11, bold=True, right=True)
-        self.y -= 18
+        self.y -= 16
+        self.paragraph(self._in_words(), 8.5, bold=True)
+        self.y -= 4
+
+    def _in_words(self) -> str:
+        """SAT's "importe con letra": the total, or for a payment CFDI (total 0) the payment."""
+        pc = self.invoice.get("payment_complement")
+        if self.kind == "P" and isinstance(pc, dict):
+            return amount_in_words(_dec(pc.get("amount")), _s(pc.get("currency")) or "MXN")
+        currency = _s(self.invoice.get("currency")) or "MXN"
+        return amount_in_words(_dec(self.invoice.get("total")), currency)
 
     def notes(self) -> None:
         meta = (
@@ -1165,38 +1290,46 @@ class _PdfWriter:
             self.paragraph(note, 8.5)
 
     def seals(self) -> None:
+        """Anexo 20's printed elements: QR, certificate numbers, both seals in full and the
+        cadena original of the timbre (complemento de certificación digital del SAT)."""
         from reportlab.graphics import renderPDF
         from reportlab.graphics.barcode.qr import QrCodeWidget
         from reportlab.graphics.shapes import Drawing
 
         inv = self.invoice
-        url = _verification_url(inv, self.issuer, self.receiver["rfc"])
-        sello = _sello(inv)
+        stamped = _stamped(inv, self.team)
+        timbre = stamped.find(f"{_q(CFDI_NS, 'Complemento')}/{_q(TFD_NS, 'TimbreFiscalDigital')}")
+        assert timbre is not None
+        sello = stamped.get("Sello", "")
+        url = _verification_url(inv, self.issuer, self.receiver["rfc"], sello)
         self.heading("Timbre fiscal digital")
         qr_size = 96.0
         self._need(qr_size + 10)
         top = self.y
-        widget = QrCodeWidget(url)
-        x0, y0, x1, y1 = widget.getBounds()
+        qr = QrCodeWidget(url).draw()  # encoded once (the widget's getBounds encodes again)
+        x0, y0, x1, y1 = qr.getBounds()
         drawing = Drawing(
             qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0]
         )
-        drawing.add(widget)
+        drawing.add(qr)
         renderPDF.draw(drawing, self.c, self.left, top - qr_size + 8)
         text_x = self.left + qr_size + 10
         rows = [
-            ("No. certificado emisor", self.issuer["cert_no"]),
-            ("No. certificado SAT", "00001000000" + _fake_digits("sat:" + RFC_PROV_CERTIF, 9)),
-            ("RFC proveedor cert.", RFC_PROV_CERTIF),
+            ("Folio fiscal (UUID)", timbre.get("UUID")),
+            ("No. certificado emisor", stamped.get("NoCertificado")),
+            ("No. certificado SAT", timbre.get("NoCertificadoSAT")),
+            ("RFC proveedor cert.", timbre.get("RfcProvCertif")),
             ("Fecha timbrado", _display_datetime(_stamp_time(inv))),
         ]
         self.y = self.pairs(rows, text_x, self.right - text_x, label_width=105)
-        self.text(text_x, "Sello digital del CFDI", 7.5, bold=True, gray=0.25)
-        self.y -= 9
-        for line in self.wrap(sello, self.right - text_x, 6):
-            self.text(text_x, line, 6, gray=0.2)
-            self.y -= 7.5
         self.y = min(self.y, top - qr_size) - 6
+        self.long_value("Sello digital del CFDI", sello, self.left)
+        self.long_value("Sello digital del SAT", timbre.get("SelloSAT", ""), self.left)
+        self.long_value(
+            "Cadena original del complemento de certificación digital del SAT",
+            tfd_cadena_original(timbre),
+            self.left,
+        )
         self._need(24)
         self.text(self.left, "Verifica este comprobante en el portal del SAT:", 8, bold=True)
         self.y -= 10

@@ -9,8 +9,6 @@ services, series and the invoice itself stored. A rejected request changes nothi
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +22,7 @@ from . import complements, events
 from .builders import build_client, build_series, build_service
 from .clients_logic import match_clients, refresh_sat_status, validate_client_fields
 from .context import Caller
+from .documents import issuer_of, seal_of
 from .errors import ApiError
 from .store import Store
 from .taxes import check_taxes
@@ -716,10 +715,6 @@ def _take_folio(
 # --------------------------------------------------------------------------- issue
 
 
-def _sello(uuid: str) -> str:
-    return base64.b64encode(hashlib.shake_256(f"sello:{uuid}".encode()).digest(256)).decode()
-
-
 def verification_url(uuid: str, issuer_rfc: str, receiver_rfc: str, total: Any, sello: str) -> str:
     """SAT's verifier link, built the documented way (§12.3)."""
     query = urlencode(
@@ -907,11 +902,9 @@ def issue_invoice(
 
     # ---- every rule passed: from here on, store.
     uuid = store.new_uuid()
-    sello = _sello(uuid)
     commit_client(who, choice)
     commit_items(who, items)
     series_obj = _take_folio(who, series_obj, series_name, folio, now)
-    issuer_rfc = who.team.get("tax_id") or ""
     invoice: dict[str, Any] = {
         "uuid": uuid,
         "invoice_type": kind,
@@ -929,10 +922,8 @@ def issue_invoice(
         "items": line_items,
         "related_documents": related,
         "global": global_out,
-        "verification_url": verification_url(
-            uuid, issuer_rfc, receiver.get("tax_id") or "", totals["total"], sello
-        ),
-        "stamp": {"stamp_at": now, "sello": sello},
+        "verification_url": None,  # with the seal, on first read (seal_invoice)
+        "stamp": {"stamp_at": now, "sello": None},
         "cancellation_status": None,
         "cancellation_motive": None,
         "substitution_uuid": None,
@@ -958,6 +949,8 @@ def issue_invoice(
             str(receiver.get(k) or "") for k in ("name", "legal_name", "tax_id")
         ).casefold(),
         "_extra": extra,
+        "_issuer": issuer_of(who.team),
+        "_on_read": seal_invoice,
     }
     store.add("invoices", uuid, invoice)
     for target, paid in targets:
@@ -1023,10 +1016,27 @@ def find_invoice(who: Caller, uuid: str, invoice_type: str | None = None) -> dic
     return invoice
 
 
+def seal_invoice(invoice: dict[str, Any]) -> None:
+    """``stamp.sello`` and the verifier link, which ends with it: signing SAT's cadena original
+    costs ~1 ms, so it happens when the invoice is first read, not for every seeded one."""
+    issuer = invoice["_issuer"]
+    sello = seal_of(for_render(invoice), {})
+    invoice["stamp"]["sello"] = sello
+    invoice["verification_url"] = verification_url(
+        invoice["uuid"],
+        issuer["rfc"],
+        (invoice.get("client") or {}).get("tax_id") or "",
+        invoice["total"],
+        sello,
+    )
+
+
 def for_render(invoice: dict[str, Any]) -> dict[str, Any]:
-    """The invoice as :mod:`.documents` reads it (receiver fiscal data, PDF notes)."""
+    """The invoice as :mod:`.documents` reads it (receiver and emitter as stamped, PDF notes)."""
     extra = invoice.get("_extra") or {}
     out = {**invoice, "receiver": invoice.get("_receiver") or {}}
+    if invoice.get("_issuer"):
+        out["issuer"] = invoice["_issuer"]
     if extra.get("invoice_pdf_notes"):
         out["invoice_pdf_notes"] = extra["invoice_pdf_notes"]
     return out

@@ -12,7 +12,7 @@ from ..documents import render_invoice_pdf, render_invoice_xml
 from ..errors import ApiError
 from ..invoicing import for_render
 from ..invoicing_files import open_link
-from ..store import Store
+from ..store import Store, settle
 
 bp = Blueprint("files", __name__, url_prefix="")
 
@@ -28,7 +28,7 @@ def download_file(token: str):
         raise ApiError("file_not_found", "File not found")
     team = store.teams.get(invoice["team"]) or {}
     render = render_invoice_pdf if kind == "pdf" else render_invoice_xml
-    body = render(for_render(invoice), team)
+    body = render(for_render(settle(invoice)), team)
     response = Response(body, status=200, mimetype=_MIME[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{invoice["uuid"]}.{kind}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from flask import Blueprint, request
 
-from webapp.sat.csd import MAX_FILE_BYTES, CsdError, check_csd
+from webapp.sat.csd import MAX_FILE_BYTES, CsdError, check_csd, load_private_key
 
 from .. import events
 from ..builders import add_member, build_series, build_team
@@ -19,6 +20,7 @@ from ..context import Caller, caller
 from ..errors import ApiError, not_found
 from ..http import checked_body, created, deleted, json_body, listed, paged, single
 from ..paging import parse_list_params
+from ..seals import csd_signer
 from ..store import Store
 from ..teams_logic import (
     apply_team_update,
@@ -311,6 +313,13 @@ def _text_part(name: str) -> str | None:
     return None
 
 
+def _private_key(data: bytes, password: str) -> RSAPrivateKey:
+    """The accepted upload's key (check_csd opened it already, so this cannot fail)."""
+    key = load_private_key(data, password)
+    assert isinstance(key, RSAPrivateKey)
+    return key
+
+
 @bp.post("/teams/<team_id>/sat-connection")
 def upload_csd(team_id: str):
     """Check the CSD with :func:`webapp.sat.csd.check_csd`; store only the resulting state.
@@ -331,7 +340,7 @@ def upload_csd(team_id: str):
     try:
         info = check_csd(
             _part("cert"),
-            _part("key"),
+            key_bytes := _part("key"),
             password or "",
             now=datetime.fromtimestamp(who.store.clock.time(), UTC),
             expected_rfc=team.get("tax_id") or None,
@@ -342,6 +351,10 @@ def upload_csd(team_id: str):
             error.code, error.message, details=[{"field": error.field, "message": error.message}]
         ) from None
     sat = mark_sat_connected(who.store, team, expires_at=int(info.not_after.timestamp()))
+    # what seals the team's next documents; the key stays in memory, never in an answer
+    team["_csd"] = csd_signer(
+        info.der, info.certificate_number or "", _private_key(key_bytes, password or "")
+    )
     if not team.get("tax_id"):
         team["tax_id"] = info.rfc
     if not team.get("legal_name"):
