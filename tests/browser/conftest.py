@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.app.conftest import PASSWORD, add_staff, make_app
@@ -201,6 +202,10 @@ def watch() -> PageWatch:
     return PageWatch()
 
 
+BROWSER_WAIT_MS = 15_000
+expect.set_options(timeout=BROWSER_WAIT_MS)
+
+
 @pytest.fixture
 def context(browser: Any, live_server: LiveServer, watch: PageWatch) -> Iterator[Any]:
     """A fresh browser profile (no cookies) pointed at the live server, watched for CSP."""
@@ -210,7 +215,9 @@ def context(browser: Any, live_server: LiveServer, watch: PageWatch) -> Iterator
         locale="es-MX",
         timezone_id="America/Mexico_City",
     )
-    ctx.set_default_timeout(5_000)
+    # generous: the suite runs these beside other workers on two cores (CI), where an htmx
+    # swap can take seconds; a passing step never waits for it
+    ctx.set_default_timeout(BROWSER_WAIT_MS)
     ctx.expose_binding("__reportCspViolation", watch.on_violation)
     ctx.add_init_script(CSP_WATCH_SCRIPT)
     yield ctx
