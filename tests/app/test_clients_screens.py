@@ -19,6 +19,7 @@ from tests.app.helpers import (
     text_of,
 )
 from webapp.sandbox.seed import SEED_ANCHOR
+from webapp.sat.rules import FOREIGN_TAX_ID, foreign_receiver
 
 pytestmark = pytest.mark.databases
 
@@ -241,6 +242,9 @@ def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, res
         ({"zip": "00003"}, "zip", "no es un código postal del catálogo del SAT"),
         ({"legal_name": ""}, "legal_name", "Escribe la razón social como aparece en la CSF."),
         ({"email": "sin-arroba"}, "email", "Escribe un correo válido."),
+        # a foreign client: its tax id in its country and its country (what the PAC requires)
+        ({"tax_id": "XEXX010101000", "country": "USA"}, "foreign_tax_id", "número de registro"),
+        ({"tax_id": "XEXX010101000", "foreign_tax_id": "98-7654321"}, "country", "c_Pais"),
     ],
 )
 def test_bad_input_is_said_on_its_field_with_no_call(
@@ -321,6 +325,36 @@ def test_a_generic_client_is_saved_with_its_fixed_regime_and_use(
         c for c in stored("clients", teams["partner"]) if c.get("legal_name") == "VENTAS MOSTRADOR"
     ]
     assert [(c["tax_system"], c["use"]) for c in made] == [("616", "S01")]
+
+
+def test_a_foreign_client_keeps_its_tax_id_where_the_pac_rules_read_it(
+    api, operator, stored, teams, restore_sandbox
+):
+    foreign = {
+        **GOOD,
+        "legal_name": "NORTHWIND TRADERS",
+        "tax_id": "XEXX010101000",
+        "country": "USA",
+        "foreign_tax_id": "98-7654321",
+    }
+    answer = post_form(operator, _base(teams) + "new", foreign)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    [made] = [
+        c for c in stored("clients", teams["partner"]) if c.get("legal_name") == "NORTHWIND TRADERS"
+    ]
+    assert made["metadata"][FOREIGN_TAX_ID] == "98-7654321"
+    assert made["address"]["country"] == "USA"
+    assert foreign_receiver(made) == {"country": "USA", "tax_id": "98-7654321"}
+    # the edit form shows it, and changing it keeps the client's other metadata
+    path = f"{_base(teams)}{made['id']}/edit"
+    assert input_value(operator.get(path).get_data(as_text=True), "foreign_tax_id") == "98-7654321"
+    api.clients.update(
+        made["id"], {"metadata": {**made["metadata"], "crm": "7"}}, team=teams["partner"]
+    )
+    edited = post_form(operator, path, {**foreign, "foreign_tax_id": "11-2223334"})
+    assert edited.status_code == 302
+    again = stored.one("clients", teams["partner"], id=made["id"])
+    assert again["metadata"] == {FOREIGN_TAX_ID: "11-2223334", "crm": "7"}
 
 
 def test_edit_sends_only_what_changed(

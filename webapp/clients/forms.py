@@ -28,7 +28,9 @@ from webapp.forms import (
     sent_fields,
     strip,
 )
+from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
+from webapp.sat import rules
 from webapp.teams.forms import (
     FiscalAddressForm,
     address_payload,
@@ -82,6 +84,16 @@ class ClientForm(CreateForm, FiscalAddressForm):
         description=_l("Several addresses separated by commas."),
     )
     phone = StringField(_l("Phone"), filters=[strip], validators=[Length(max=40)])
+    # NumRegIdTrib of a foreign client (XEXX010101000): kept where webapp.sat.rules reads it
+    foreign_tax_id = StringField(
+        _l("Foreign tax registration number"),
+        filters=[strip],
+        validators=[Length(max=rules.MAX_FOREIGN_TAX_ID)],
+        description=_l(
+            "Only for a foreign client (RFC XEXX010101000): its tax id in its country "
+            "(NumRegIdTrib). Its country goes in the address, as a code (USA, CAN…)."
+        ),
+    )
 
     def offer_choices(self) -> None:
         """Regimes for the RFC typed; uses for the regime chosen (generic RFCs: fixed)."""
@@ -139,6 +151,28 @@ class ClientForm(CreateForm, FiscalAddressForm):
     def validate_zip(self, field: Field) -> None:
         check_postal_code(field.data)
 
+    def _foreign_problem(self, ending: str) -> str | None:
+        """A foreign client is stamped with its country and tax id, or not at all: the PAC
+        rule (the API's and the pre-stamp report's, :func:`rules.receiver_problems`) on the
+        field it is about, before anything is saved."""
+        client = {
+            "tax_id": self.tax_id.data,
+            "address": {"country": self.country.data},
+            "metadata": {rules.FOREIGN_TAX_ID: self.foreign_tax_id.data},
+        }
+        for problem in rules.receiver_problems(client):
+            if problem.field.endswith(ending):
+                return _(problem.message, **problem.values)
+        return None
+
+    def validate_country(self, field: Field) -> None:
+        if problem := self._foreign_problem(".country"):
+            raise FieldError(problem)
+
+    def validate_foreign_tax_id(self, field: Field) -> None:
+        if problem := self._foreign_problem(rules.FOREIGN_TAX_ID):
+            raise FieldError(problem)
+
 
 def form_data(client: dict[str, Any]) -> dict[str, Any]:
     address = client.get("address") or {}
@@ -146,6 +180,7 @@ def form_data(client: dict[str, Any]) -> dict[str, Any]:
     data.update({name: address.get(name) or "" for name in ADDRESS_FIELDS})
     data["bcc"] = ", ".join(client.get("bcc") or [])
     data["country"] = data["country"] or "MEX"
+    data["foreign_tax_id"] = (client.get("metadata") or {}).get(rules.FOREIGN_TAX_ID) or ""
     return data
 
 
@@ -173,6 +208,9 @@ def client_payload(form: ClientForm, original: dict[str, Any] | None = None) -> 
     }
     if changed("bcc"):
         payload["bcc"] = [part.strip() for part in (form.bcc.data or "").split(",") if part.strip()]
+    if changed("foreign_tax_id"):  # the client's other metadata kept
+        kept = dict((original or {}).get("metadata") or {})
+        payload["metadata"] = {**kept, rules.FOREIGN_TAX_ID: form.foreign_tax_id.data or None}
     address = address_payload(form, ADDRESS_FIELDS, changed)
     if address:
         payload["address"] = address
