@@ -13,6 +13,8 @@ the month the way the dashboard queues it (``lifecycle.start``). Phases:
   water mark), ZIP size, and the ``resumen.csv`` re-added against every XML in the ZIP;
 - ``killed``: the same month, the worker SIGKILLed half-way and started again — the job
   finishes, every CFDI once in the ZIP, nothing missing;
+- ``bulk``: a bulk cancel of 200 invoices, gigstack refusing 20 % of them once: per-item
+  results, then the retry of the failed ones only;
 - ``redis``: two workers on one Redis queue (``BENCH_REDIS_URL``, else a server started by
   ``tools/test-services``): a 10-team partner month and a one-team month queued together, the
   first worker killed while it runs the partner month, the other one finishing both.
@@ -400,6 +402,87 @@ def phase_redis(
     }
 
 
+def phase_bulk(stack: Stack, app: Any, team: str, count: int, refused_share: float) -> dict:
+    """A bulk cancel of ``count`` valid income invoices (motive 02) where gigstack refuses
+    ``refused_share`` of them once (a 400 on their DELETE): the per-item results, then a
+    retry of the failed ones only (every other item left as it was)."""
+    from flask_login import login_user
+
+    from webapp.auth.models import Staff
+    from webapp.bulk.jobs import KINDS as BULK
+    from webapp.extensions import db
+    from webapp.jobs import lifecycle
+    from webapp.jobs.models import Job, JobItem
+
+    client = app.extensions["gigstack"].client
+    picks: list[str] = []
+    for invoice in client.invoices.iter("income", status="valid", limit=100):
+        if invoice.get("payment_method") == "PUE" and invoice.get("uuid"):  # no complements
+            picks.append(invoice["uuid"])
+        if len(picks) == count:
+            break
+    refused = picks[:: round(1 / refused_share)][: round(count * refused_share)]
+    rules = [
+        {"method": "DELETE", "path": f"/invoices/{uuid}", "status": 400, "times": 1}
+        for uuid in refused
+    ]
+    requests.put(
+        stack.sandbox_origin + "/_sandbox/faults",
+        json={"latency_ms": stack.args.latency_ms, "rules": rules},
+        timeout=10,
+    ).raise_for_status()
+    params = {
+        "of": "invoices",
+        "kind": "income",
+        "picks": picks,
+        "count": len(picks),
+        "reason": "bench: a bulk cancel with refusals",
+        "motive": "02",
+    }
+    worker = stack.start_worker()
+    with app.test_request_context("/"):
+        login_user(Staff.query.filter_by(email=EMAIL).one())
+        job_id = lifecycle.start(BULK["cancel"], team=team, params=params, description="bench").id
+    started, calls = time.perf_counter(), stack.calls()
+    first = wait_job(app, job_id)
+    first_seconds, first_calls = time.perf_counter() - started, stack.calls() - calls
+
+    def results() -> dict[str, tuple[str, int]]:
+        with app.app_context():
+            rows = db.session.query(JobItem).filter_by(job_id=job_id).all()
+            return {row.key: (row.status, row.attempts) for row in rows}
+
+    before = results()
+    with app.test_request_context("/"):
+        login_user(Staff.query.filter_by(email=EMAIL).one())
+        sent_again = lifecycle.retry_failed(db.session.get(Job, job_id))
+    calls = stack.calls()
+    second = wait_job(app, job_id)
+    after = results()
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(timeout=60)
+    failed_first = sorted(k for k, (status, _n) in before.items() if status == "failed")
+    return {
+        "items": first.total,
+        "first_run": {
+            "ok": first.ok,
+            "skipped": first.skipped,
+            "failed": first.failed,
+            "seconds": round(first_seconds, 1),
+            "calls": first_calls,
+            "failed_are_the_refused": failed_first == sorted(refused),
+        },
+        "retry": {
+            "sent_again": sent_again,
+            "ok": second.ok,
+            "failed": second.failed,
+            "calls": stack.calls() - calls,
+            "others_untouched": all(after[k][1] == 1 for k in before if k not in set(refused)),
+            "refused_tried_twice": all(after[k] == ("ok", 2) for k in refused),
+        },
+    }
+
+
 def redis_url() -> tuple[str, Any]:
     """``BENCH_REDIS_URL``, else a Redis of ``tools/test-services`` (stopped afterwards)."""
     if os.environ.get("BENCH_REDIS_URL"):
@@ -422,7 +505,8 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=100)
     parser.add_argument("--rate", type=float, default=20.0, help="JOBS_RATE_PER_SECOND")
     parser.add_argument("--per-team", type=int, default=4, help="JOBS_TEAM_CONCURRENCY")
-    parser.add_argument("--phases", default="straight,killed,redis")
+    parser.add_argument("--phases", default="straight,killed,bulk,redis")
+    parser.add_argument("--bulk", type=int, default=200, help="invoices the bulk cancel picks")
     parser.add_argument("--teams", type=int, default=10, help="teams of the redis phase")
     parser.add_argument(
         "--sandbox-teams",
@@ -456,6 +540,9 @@ def main() -> int:
                 if name in phases:
                     results[name] = run_month(stack, app, month, me, kill_at=kill_at)
                     print(json.dumps({name: results[name]}, indent=1), flush=True)
+            if "bulk" in phases:
+                results["bulk"] = phase_bulk(stack, app, me, args.bulk, 0.2)
+                print(json.dumps({"bulk": results["bulk"]}, indent=1), flush=True)
             stack.latency(0)
             teams = sub_teams(app, args.teams)
         if "redis" in phases:
