@@ -21,7 +21,11 @@ from webapp.search.models import SearchEntry, SyncState
 
 pytestmark = pytest.mark.databases
 
-ONCE = r'action="{action}"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+">\s*<input type="hidden" name="once" value="([^"]+)"'
+# the sync form: its action, then its CSRF token and one-time token
+ONCE = (
+    r'action="{action}"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+">'
+    r'\s*<input type="hidden" name="once" value="([^"]+)"'
+)
 
 
 def start_sync(browser, page: str, action: str):

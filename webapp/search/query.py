@@ -124,10 +124,12 @@ def freshness(teams: Sequence[str], now: datetime) -> Freshness:
         ).all()
     )
     missing = [team for team in teams if team not in oldest]
-    stale = [team for team in teams if team in oldest and _aware(oldest[team]) < now - STALE_AFTER]
+    stale = [team for team in teams if team in oldest and is_stale(oldest[team], now)]
     return Freshness(len(teams), len(teams) - len(missing), missing, stale)
 
 
-def _aware(value: datetime) -> datetime:
-    """An aggregate may come back as the database keeps it: naive (UTC) on SQLite."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def is_stale(synced_at: datetime, now: datetime) -> bool:
+    """Read longer ago than the nightly pass allows (an aggregate may come back naive, as
+    SQLite keeps it: it is UTC)."""
+    aware = synced_at.replace(tzinfo=UTC) if synced_at.tzinfo is None else synced_at
+    return aware < now - STALE_AFTER
