@@ -4,8 +4,8 @@ A derived copy of what search across teams and the attention inbox need (ids, ke
 RFCs, amounts, dates, statuses), rebuildable from gigstack at any time. On PostgreSQL:
 ``pg_trgm`` and a trigram GIN index on the folded text (contains-search at a million rows),
 and ``varchar_pattern_ops`` indexes on ``uuid`` and ``rfc`` (prefix search with ``LIKE 'x%'``
-whatever the collation). SQLite (``make run``) has neither: a LIKE over one team's few
-hundred rows per staff member is enough there.
+whatever the collation). SQLite (``make run``) gets plain indexes on ``uuid`` and ``rfc`` and
+no trigram index: its LIKE scans the few thousand rows a ``make run`` holds in milliseconds.
 
 Revision ID: e5a1c93f7d20
 Revises: 957cb869d783
@@ -60,6 +60,18 @@ def upgrade():
             "ix_search_entries_team_kind_created", ["team", "kind", "created_at"], unique=False
         )
         batch_op.create_index("ix_search_entries_kind_amount", ["kind", "amount"], unique=False)
+        batch_op.create_index(
+            "ix_search_entries_uuid_prefix",
+            ["uuid"],
+            unique=False,
+            postgresql_ops={"uuid": "varchar_pattern_ops"},
+        )
+        batch_op.create_index(
+            "ix_search_entries_rfc_prefix",
+            ["rfc"],
+            unique=False,
+            postgresql_ops={"rfc": "varchar_pattern_ops"},
+        )
 
     op.create_table(
         "search_sync",
@@ -77,23 +89,15 @@ def upgrade():
             "CREATE INDEX ix_search_entries_text_trgm ON search_entries "
             "USING gin (text gin_trgm_ops)"
         )
-        op.execute(
-            "CREATE INDEX ix_search_entries_uuid_prefix ON search_entries "
-            "(uuid varchar_pattern_ops)"
-        )
-        op.execute(
-            "CREATE INDEX ix_search_entries_rfc_prefix ON search_entries "
-            "(rfc varchar_pattern_ops)"
-        )
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_search_entries_rfc_prefix")
-        op.execute("DROP INDEX IF EXISTS ix_search_entries_uuid_prefix")
         op.execute("DROP INDEX IF EXISTS ix_search_entries_text_trgm")
     op.drop_table("search_sync")
     with op.batch_alter_table("search_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_entries_rfc_prefix")
+        batch_op.drop_index("ix_search_entries_uuid_prefix")
         batch_op.drop_index("ix_search_entries_kind_amount")
         batch_op.drop_index("ix_search_entries_team_kind_created")
     op.drop_table("search_entries")

@@ -4,7 +4,8 @@ One row per object gigstack holds for a team (``kind``: team, client, invoice, p
 receipt), with the keys search looks up and the few fields the attention inbox will read
 (statuses, balances, dates, SAT validity). ``text`` is every searchable key folded (no
 accents, any case) for contains-search; on PostgreSQL the migration adds a trigram index on
-it and prefix indexes on ``uuid`` and ``rfc`` (they are not in the model: SQLite has neither).
+it (``info["dialect"]``: the only index SQLite lacks) and ``varchar_pattern_ops`` indexes on
+``uuid`` and ``rfc`` (plain ones on SQLite).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ KINDS = ("team", "client", "invoice", "payment", "receipt")
 MONEY = sa.Numeric(18, 2)
 
 
+def _pattern_ops(column: str) -> dict[str, str]:
+    """The operator class that lets a btree index serve ``LIKE 'abc%'`` under any collation."""
+    return {column: "varchar_pattern_ops"}
+
+
 class SearchEntry(db.Model):
     """One object of one team, as search and the inbox need it."""
 
@@ -33,6 +39,17 @@ class SearchEntry(db.Model):
         sa.CheckConstraint(f"kind IN {KINDS!r}", name="ck_search_entries_kind"),
         sa.Index("ix_search_entries_team_kind_created", "team", "kind", "created_at"),
         sa.Index("ix_search_entries_kind_amount", "kind", "amount"),
+        # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
+        sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
+        sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
+        # contains-search at a million rows (pg_trgm); SQLite has no such index
+        sa.Index(
+            "ix_search_entries_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
