@@ -86,9 +86,14 @@ MONTH_JOB = Example(
     lambda ctx: {"kinds": "egress", "statuses": "valid"}, lambda ctx: ctx.server.jobs()
 )
 
+# the search index's sync: nothing to type, one job
+SYNC_JOB = Example(lambda ctx: {}, lambda ctx: ctx.server.jobs())
+
 EXAMPLES: dict[str, Example] = {
     "exports.month": MONTH_JOB,
     "partner_exports.month": MONTH_JOB,
+    "team_search.sync": SYNC_JOB,
+    "search.sync": SYNC_JOB,
     "clients.new": Example(
         lambda ctx: {
             "legal_name": "COMERCIALIZADORA DOBLE CLIC",
