@@ -110,12 +110,17 @@ def folio_of(document: dict[str, Any]) -> str:
 
 
 def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[str, Any]:
-    """A CFDI: UUID, series-folio, the receiver's RFC and name, total, PUE/PPD and balance."""
+    """A CFDI: UUID, series-folio, the receiver's RFC and name, total (a complement's: the
+    amount it says was paid), PUE/PPD and balance."""
     party = _party(invoice)
     uuid = (invoice.get("uuid") or "").lower()  # searched in lower case, linked as it is
     folio = folio_of(invoice)
     rfc = (party.get("tax_id") or "").upper()
     name = party.get("legal_name") or party.get("name") or ""
+    amount, currency = invoice.get("total"), invoice.get("currency")
+    complement = invoice.get("payment_complement") or {}
+    if invoice_type == "payment" and isinstance(complement, dict):  # what it says was paid
+        amount, currency = complement.get("amount"), complement.get("currency") or currency
     return _row(
         team,
         "invoice",
@@ -125,8 +130,8 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
         rfc=rfc,
         name=name,
         email=party.get("email"),
-        amount=_money(invoice.get("total")),
-        currency=invoice.get("currency"),
+        amount=_money(amount),
+        currency=currency,
         status=invoice.get("status"),
         created_at=_when(invoice.get("created_at")),
         invoice_type=invoice_type,
