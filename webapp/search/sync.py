@@ -17,6 +17,7 @@ full pass. A team the key no longer reaches (404 or 403) loses its rows and wate
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ import sqlalchemy as sa
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.gigstack.errors import Forbidden, NotFound
+from webapp.gigstack.errors import Forbidden, GigstackError, NotFound
 from webapp.i18n import gettext as _
 from webapp.jobs import lifecycle
 from webapp.jobs.kinds import Item, JobKind, Outcome, Planned, ok, register, skipped
@@ -36,6 +37,8 @@ from webapp.teams.team_list import directory, team_names
 
 from . import rows
 from .models import SearchEntry, SyncState
+
+log = logging.getLogger(__name__)
 
 NAME = "search_sync"
 PAGE = 100
@@ -206,7 +209,11 @@ SYNC = register(SearchSync())
 def reconcile() -> Job | None:
     """The nightly pass: the rows of teams the key no longer reaches go at once, and a full
     pass over every team it reaches is queued (none while the last one is still under way)."""
-    reached = [team.id for team in directory().index().teams]
+    try:
+        reached = [team.id for team in directory().index().teams]
+    except GigstackError as error:  # no list of teams tonight: nothing is dropped or read
+        log.warning("search index: nightly pass skipped (%s)", type(error).__name__)
+        return None
     with db.engine.begin() as conn:
         indexed = set(conn.scalars(sa.select(STATES.c.team).distinct()))
         indexed |= set(conn.scalars(sa.select(ENTRIES.c.team).distinct()))
