@@ -115,6 +115,15 @@ def test_a_synced_team_is_found_by_every_key_and_linked_under_its_team(app, admi
     assert ("receipt", team, f"{base}/receipts/{receipt['id']}") in hits(admin, receipt["id"])
 
     assert hits(admin, "nada-por-aqui-zzz") == []
+    # an RFC made of hex letters and digits is UUID-shaped too: it is still found by RFC
+    with app.app_context():
+        db.session.execute(
+            sa.update(SearchEntry)
+            .where(SearchEntry.team == team, SearchEntry.object_id == client["id"])
+            .values(rfc="CAFE800101AB1")
+        )
+        db.session.commit()
+    assert ("client", team, client_link) in hits(admin, "cafe800101ab1")
     short = admin.get("/search/", query_string={"q": "ab"}).get_data(as_text=True)
     assert "al menos 3 caracteres" in text_of(short)
 

@@ -67,10 +67,13 @@ def condition(query: str) -> sa.ColumnElement[bool] | None:
     """What a row must match; None when the query is too short to search."""
     needle = fold(query).strip()
     amount = amount_of(query)
+    prefixes = []  # an RFC whose letters are all A-F is UUID-shaped too: both are asked
     if UUID_PREFIX.fullmatch(needle):
-        return SearchEntry.uuid.like(_like(needle) + "%", escape="\\")
+        prefixes.append(SearchEntry.uuid.like(_like(needle) + "%", escape="\\"))
     if RFC_PREFIX.fullmatch(needle):
-        return SearchEntry.rfc.like(_like(needle.upper()) + "%", escape="\\")
+        prefixes.append(SearchEntry.rfc.like(_like(needle.upper()) + "%", escape="\\"))
+    if prefixes:
+        return sa.or_(*prefixes)
     found = []
     if len(needle) >= SHORTEST:
         found.append(SearchEntry.text.like("%" + _like(needle) + "%", escape="\\"))
