@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.jobs import models as _jobs_models  # noqa: F401
+    from webapp.search import models as _search_models  # noqa: F401
 
     db.init_app(app)
     if click.get_current_context(silent=True) is not None:  # `flask db …` and other commands

@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from .payments.routes import bp as payments_bp
     from .receipts.routes import bp as receipts_bp
     from .rep.routes import bp as rep_bp
+    from .search.routes import bp as search_bp
+    from .search.routes import team_bp as team_search_bp
     from .services.routes import bp as services_bp
     from .shell.routes import bp as shell_bp
     from .staff.routes import bp as staff_bp
@@ -124,10 +126,12 @@ def _register_blueprints(app: Flask) -> None:
         jobs_bp,
         exports_bp,
         bulk_bp,
+        team_search_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(all_jobs_bp)
     app.register_blueprint(partner_exports_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)

@@ -250,6 +250,8 @@ def crawl(
         queue.extend((link, _inherited(app, endpoint, link, status)) for link in page.links)
         for form in page.forms:
             _record_form(app, found, form)
+            if form.method == "GET":  # a search box in the frame leads to its page too
+                queue.append((form.action, ""))
         for probe in page.probes:
             probe_endpoint = endpoint_of(app, probe.url)
             if probe_endpoint is not None:

@@ -104,6 +104,8 @@ MONTH_JOB = Example(
 BULK_JOB = Example(
     lambda ctx: {"motive": "02", "reason": "doble clic"}, lambda ctx: ctx.server.jobs()
 )
+# the search index's sync: nothing to type, one job
+SYNC_JOB = Example(lambda ctx: {}, lambda ctx: ctx.server.jobs())
 
 EXAMPLES: dict[str, Example] = {
     "exports.month": MONTH_JOB,
@@ -113,6 +115,8 @@ EXAMPLES: dict[str, Example] = {
     "bulk.cancel": BULK_JOB,
     "bulk.stamp": BULK_JOB,
     "clients.stamp_pending_receipts": Example(lambda ctx: {}, lambda ctx: ctx.server.jobs()),
+    "team_search.sync": SYNC_JOB,
+    "search.sync": SYNC_JOB,
     "clients.new": Example(
         lambda ctx: {
             "legal_name": "COMERCIALIZADORA DOBLE CLIC",

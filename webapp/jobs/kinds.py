@@ -68,6 +68,8 @@ class JobKind:
     role = "viewer"
     # items a worker does at once for one team (each holds one of the team's call slots)
     threads: int | None = None
+    # may run with nobody signed in (the periodic upkeep starts it): read-only kinds only
+    unattended = False
 
     def title(self, job: Job) -> str:
         """What the job is, in the viewer's language (lists, the widget)."""
@@ -104,3 +106,4 @@ def load_kinds() -> None:
     from webapp.bulk import jobs as _bulk  # noqa: F401
     from webapp.bulk import pending as _pending  # noqa: F401
     from webapp.month import job as _month  # noqa: F401
+    from webapp.search import sync as _search  # noqa: F401

@@ -22,19 +22,46 @@ from webapp.pages import navigate
 
 from . import audit_rows, notices
 from .kinds import JobKind
-from .models import ENDED, FAILED, PENDING, PLAN, QUEUED, Job, JobItem
+from .models import ENDED, FAILED, PENDING, PLAN, QUEUED, UNATTENDED, Job, JobItem
 from .queue import REQUEUE_AFTER_SECONDS
 
 
 def start(kind: JobKind, *, team: str | None, params: dict[str, Any], description: str) -> Job:
     """Queue a job of ``kind`` for the signed-in staff member; the files it makes will be in
     their language."""
+    job = _queued(kind, team, params, current_user.id, current_user.email, get_locale())
+    audit_rows.started(job, description)
+    current_app.extensions["jobs"].enqueue(job.id)
+    notices.watch()
+    return job
+
+
+def start_unattended(
+    kind: JobKind, *, team: str | None, params: dict[str, Any], description: str
+) -> Job:
+    """Queue a job nobody started (the periodic upkeep's): only kinds that may run so."""
+    if not kind.unattended:
+        raise ValueError(f"{kind.name} jobs need a staff member to start them")
+    job = _queued(kind, team, params, None, UNATTENDED, None)
+    audit_rows.started(job, description)
+    current_app.extensions["jobs"].enqueue(job.id)
+    return job
+
+
+def _queued(
+    kind: JobKind,
+    team: str | None,
+    params: dict[str, Any],
+    staff_id: int | None,
+    actor: str,
+    locale: Any,
+) -> Job:
     job = Job(
         kind=kind.name,
         team=team,
-        staff_id=current_user.id,
-        actor=current_user.email,
-        locale=str(get_locale() or "es_MX"),
+        staff_id=staff_id,
+        actor=actor,
+        locale=str(locale or "es_MX"),
         params=params,
         state={},
         status=QUEUED,
@@ -43,9 +70,6 @@ def start(kind: JobKind, *, team: str | None, params: dict[str, Any], descriptio
     )
     db.session.add(job)
     db.session.commit()
-    audit_rows.started(job, description)
-    current_app.extensions["jobs"].enqueue(job.id)
-    notices.watch()
     return job
 
 

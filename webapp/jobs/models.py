@@ -27,6 +27,8 @@ PLAN, ITEMS, FILES = "plan", "items", "files"
 # an item's status
 PENDING, OK, SKIPPED = "pending", "ok", "skipped"
 ITEM_STATUSES = (PENDING, OK, SKIPPED, FAILED)
+# who a job started by the periodic upkeep says started it (no staff member did)
+UNATTENDED = "system"
 
 
 class Job(db.Model):

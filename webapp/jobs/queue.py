@@ -79,6 +79,10 @@ class JobQueue:
         self.run_task = self.huey.task(name="run_job")(self._run)
         self.huey.periodic_task(crontab(), name="send_waiting_jobs")(self.send_waiting)
         self.huey.periodic_task(crontab(minute="*/15"), name="delete_old_files")(self._clean)
+        # 03:00 in Mexico City: the search index's full pass over every team
+        self.huey.periodic_task(crontab(minute="0", hour="9"), name="reconcile_search")(
+            self.reconcile_search
+        )
         # a worker that (re)starts goes on at once with the jobs its predecessor left
         self.huey.on_startup(name="send_waiting_jobs")(self.send_waiting)
 
@@ -119,6 +123,14 @@ class JobQueue:
     def _clean(self) -> int:
         with self.app.app_context():
             return cleanup.delete_expired(self.store)
+
+    def reconcile_search(self) -> int | None:
+        """Queue the search index's nightly pass (:func:`webapp.search.sync.reconcile`)."""
+        from webapp.search import sync
+
+        with self.app.app_context():
+            job = sync.reconcile()
+            return job.id if job else None
 
     def drain(self) -> int:
         """Run every message waiting, in this thread (tests; ``flask jobs run-once``); a

@@ -1,0 +1,97 @@
+"""The ``search_entries`` and ``search_sync`` tables: the index and how far each team got.
+
+One row per object gigstack holds for a team (``kind``: team, client, invoice, payment,
+receipt), with the keys search looks up and the few fields the attention inbox will read
+(statuses, balances, dates, SAT validity). ``text`` is every searchable key folded (no
+accents, any case) for contains-search; on PostgreSQL the migration adds a trigram index on
+it (``info["dialect"]``: the only index SQLite lacks) and ``varchar_pattern_ops`` indexes on
+``uuid`` and ``rfc`` (plain ones on SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.clock import utcnow
+from webapp.dbtypes import UtcDateTime
+from webapp.extensions import db
+
+# what a row is (an invoice's CFDI type is in ``invoice_type``)
+KINDS = ("team", "client", "invoice", "payment", "receipt")
+MONEY = sa.Numeric(18, 2)
+
+
+def _pattern_ops(column: str) -> dict[str, str]:
+    """The operator class that lets a btree index serve ``LIKE 'abc%'`` under any collation."""
+    return {column: "varchar_pattern_ops"}
+
+
+class SearchEntry(db.Model):
+    """One object of one team, as search and the inbox need it."""
+
+    __tablename__ = "search_entries"
+    __table_args__ = (
+        sa.UniqueConstraint("team", "kind", "object_id", name="uq_search_entries_object"),
+        sa.CheckConstraint(f"kind IN {KINDS!r}", name="ck_search_entries_kind"),
+        sa.Index("ix_search_entries_team_kind_created", "team", "kind", "created_at"),
+        sa.Index("ix_search_entries_kind_amount", "kind", "amount"),
+        # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
+        sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
+        sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
+        # contains-search at a million rows (pg_trgm); SQLite has no such index
+        sa.Index(
+            "ix_search_entries_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    object_id: Mapped[str] = mapped_column(sa.String(128))
+    # the keys: fiscal UUID (lower case), series-folio, RFC (upper case), name, e-mail
+    uuid: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    folio: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    rfc: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    name: Mapped[str] = mapped_column(sa.String(300), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254), nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    currency: Mapped[str | None] = mapped_column(sa.String(3), nullable=True)
+    status: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # what the inbox reads: the CFDI's type, PUE/PPD, what is left to pay, a cancellation
+    # under way, until when it holds (a receipt's validity, a team's CSD), the client's id
+    # and its SAT checks (a client's own, or the receiver's on a document)
+    invoice_type: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    payment_method: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    last_balance: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    cancellation_status: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    client_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    sat_valid: Mapped[bool | None] = mapped_column(nullable=True)
+    efos_valid: Mapped[bool | None] = mapped_column(nullable=True)
+    # every key above, folded (webapp.teams.team_index.fold), one per line
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    # the sync run that wrote it last (a full pass deletes the rows it did not write)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SyncState(db.Model):
+    """How far a team's list of one kind was read (``source``: ``client``,
+    ``invoice:income``…): the newest ``created_at`` indexed (the next run lists from it)
+    and when it was last read, incrementally or in full."""
+
+    __tablename__ = "search_sync"
+
+    team: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    watermark: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    full_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

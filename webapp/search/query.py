@@ -1,0 +1,138 @@
+"""Looking things up in the index: what a query is (a UUID, an RFC, an amount, or text),
+the rows of each kind it finds among the teams a staff member may see, and how fresh the
+index is for them.
+
+One query per kind, each capped at ``CAP`` (+1 to say there are more), newest first. A
+UUID-shaped query is a prefix of ``uuid`` and an RFC-shaped one a prefix of ``rfc`` (btree
+indexes on PostgreSQL); anything else is contained in the folded ``text`` (a trigram index on
+PostgreSQL; SQLite's LIKE scans, which at ``make run``'s few thousand rows takes
+milliseconds), or equal to an amount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from webapp.extensions import db
+from webapp.teams.team_index import fold
+
+from .models import KINDS, SearchEntry, SyncState
+
+CAP = 20
+# fewer characters would match half the index (and no trigram helps below three)
+SHORTEST = 3
+# the nightly pass runs once a day: past this a team's copy is out of date
+STALE_AFTER = timedelta(hours=26)
+
+UUID_PREFIX = re.compile(r"[0-9a-f]{8}(?:-?[0-9a-f]{0,4}){0,7}")
+RFC_PREFIX = re.compile(r"[a-zñ&]{3,4}\d{6}[a-z0-9]{0,3}")
+AMOUNT = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?")
+
+
+@dataclass
+class Found:
+    """The rows of each kind a query found (at most ``CAP``), and the kinds that had more."""
+
+    query: str
+    rows: dict[str, list[SearchEntry]] = field(default_factory=dict)
+    more: set[str] = field(default_factory=set)
+
+    @property
+    def count(self) -> int:
+        return sum(len(found) for found in self.rows.values())
+
+
+def amount_of(query: str) -> Decimal | None:
+    """``1,160.00``, ``$1160`` or ``1160.5`` as an amount; None when it is not one."""
+    match = AMOUNT.fullmatch(query.strip())
+    if not match:
+        return None
+    try:
+        return Decimal(match.group(1).replace(",", "") + (match.group(2) or ""))
+    except InvalidOperation:
+        return None
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def condition(query: str) -> sa.ColumnElement[bool] | None:
+    """What a row must match; None when the query is too short to search."""
+    needle = fold(query).strip()
+    amount = amount_of(query)
+    prefixes = []  # an RFC whose letters are all A-F is UUID-shaped too: both are asked
+    if UUID_PREFIX.fullmatch(needle):
+        prefixes.append(SearchEntry.uuid.like(_like(needle) + "%", escape="\\"))
+    if RFC_PREFIX.fullmatch(needle):
+        prefixes.append(SearchEntry.rfc.like(_like(needle.upper()) + "%", escape="\\"))
+    if prefixes:
+        return sa.or_(*prefixes)
+    found = []
+    if len(needle) >= SHORTEST:
+        found.append(SearchEntry.text.like("%" + _like(needle) + "%", escape="\\"))
+    if amount is not None:
+        found.append(SearchEntry.amount == amount)
+    return sa.or_(*found) if found else None
+
+
+def search(query: str, teams: Sequence[str] | None) -> Found | None:
+    """The rows ``query`` finds among ``teams`` (None: every team), by kind; None when the
+    query is too short."""
+    where = condition(query)
+    if where is None:
+        return None
+    found = Found(query)
+    for kind in KINDS:
+        select = sa.select(SearchEntry).where(SearchEntry.kind == kind, where)
+        if teams is not None:
+            select = select.where(SearchEntry.team.in_(list(teams)))
+        select = select.order_by(
+            sa.nulls_last(SearchEntry.created_at.desc()), SearchEntry.id.desc()
+        ).limit(CAP + 1)
+        rows = list(db.session.scalars(select))
+        if len(rows) > CAP:
+            found.more.add(kind)
+        if rows:
+            found.rows[kind] = rows[:CAP]
+    return found
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How the index stands for the teams a staff member may see: how many are indexed,
+    which are not yet, which are out of date (their oldest list read before ``STALE_AFTER``)."""
+
+    teams: int
+    indexed: int
+    missing: list[str]
+    stale: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return self.indexed == 0
+
+
+def freshness(teams: Sequence[str], now: datetime) -> Freshness:
+    """One grouped query over ``search_sync``: each team's oldest read."""
+    oldest = dict(
+        db.session.execute(
+            sa.select(SyncState.team, sa.func.min(SyncState.synced_at)).group_by(SyncState.team)
+        ).all()
+    )
+    missing = [team for team in teams if team not in oldest]
+    stale = [team for team in teams if team in oldest and is_stale(oldest[team], now)]
+    return Freshness(len(teams), len(teams) - len(missing), missing, stale)
+
+
+def is_stale(synced_at: datetime, now: datetime) -> bool:
+    """Read longer ago than the nightly pass allows (an aggregate may come back naive, as
+    SQLite keeps it: it is UTC)."""
+    aware = synced_at.replace(tzinfo=UTC) if synced_at.tzinfo is None else synced_at
+    return aware < now - STALE_AFTER

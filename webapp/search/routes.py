@@ -1,0 +1,151 @@
+"""Search across teams (``/search/?q=``) and starting the index's sync: for one team from its
+page (``/teams/<team>/search/sync``), for every team an admin may use (``/search/sync``).
+
+No upstream call here: the search reads the index, the team list at hand names the teams,
+and a sync only queues a job (:mod:`.sync` says what it costs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from webapp import once
+from webapp.auth.access import requires
+from webapp.auth.roles import Role
+from webapp.clock import utcnow
+from webapp.extensions import db
+from webapp.jobs import lifecycle
+from webapp.jobs.models import ENDED, Job
+from webapp.jobs.routes import job_url
+from webapp.pages import navigate, render_page
+from webapp.teams.scoped import current_team_id, team_blueprint
+from webapp.teams.team_list import directory, team_names
+
+from . import query
+from .forms import SyncForm
+from .models import SearchEntry, SyncState
+from .sync import NAME, SYNC
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+bp.verbs = ("sync",)
+team_bp = team_blueprint("team_search", __name__, "/search", verbs=("sync",))
+
+# a query longer than this is no UUID, RFC, name or amount anyone types
+LONGEST = 100
+# teams named on the page when the index lacks some (the rest are counted)
+NAMED = 5
+
+
+def _visible_teams() -> list[str] | None:
+    """The teams this staff member may see, from the list at hand (None: none at hand)."""
+    index = directory().index_without_waiting()
+    if index is None:
+        return current_user.team_ids
+    if current_user.team_ids is None:
+        return [team.id for team in index.teams]
+    return [index.teams[at].id for at in index.positions(current_user.team_ids)]
+
+
+def _running_sync() -> Job | None:
+    """The newest sync of every team still under way (its page shows the progress)."""
+    if current_user.team_ids is not None:
+        return None
+    return db.session.scalar(
+        sa.select(Job)
+        .where(Job.kind == NAME, Job.team.is_(None), Job.status.not_in(ENDED))
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+
+
+@bp.get("/")
+@requires(Role.VIEWER)
+def index():
+    """What ``q`` finds in the index among the teams this staff member may see, by kind,
+    each linked to its page under its team; how fresh the index is for those teams."""
+    text = (request.args.get("q") or "").strip()[:LONGEST]
+    teams = _visible_teams()
+    found = query.search(text, current_user.team_ids) if text else None
+    fresh = query.freshness(teams, utcnow()) if teams is not None else None
+    running = _running_sync()
+    return render_page(
+        "search/page.html",
+        "search/_results.html",
+        q=text,
+        found=found,
+        too_short=bool(text) and found is None,
+        fresh=fresh,
+        named=NAMED,
+        names=team_names(),
+        running_url=job_url(running) if running else None,
+        sync_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        shortest=query.SHORTEST,
+        cap=query.CAP,
+    )
+
+
+def _start(form: SyncForm, team: str | None, teams: list[str], description: str):
+    """The one-time token claimed, the job queued, its page next (a repeat goes there too)."""
+    if not form.validate():
+        abort(400)
+    claim = once.claim(form.once.data)
+    if not claim.fresh:
+        return once.repeated(claim)
+    params = {} if team else {"teams": teams}
+    try:
+        job = lifecycle.start(SYNC, team=team, params=params, description=description)
+    except BaseException:
+        once.release(form.once.data)
+        raise
+    target = job_url(job)
+    once.done(form.once.data, target)
+    return navigate(target)
+
+
+@bp.post("/sync")
+@requires(Role.ADMIN)
+def sync():
+    """Bring the index up to date for every team the admin may use: one job, one item per
+    team (new teams are read in full, the others from their watermark)."""
+    teams = _visible_teams()
+    if not teams:
+        abort(409, description="no_teams")
+    return _start(SyncForm(), None, teams, f"{len(teams)} teams")
+
+
+@team_bp.post("/sync", endpoint="sync")
+@requires(Role.ADMIN)
+def sync_team():
+    """Bring the index up to date for this team (read in full the first time)."""
+    team = current_team_id()
+    return _start(SyncForm(), team, [team], team)
+
+
+@dataclass(frozen=True)
+class TeamIndexState:
+    """What the team's page says of its copy in the index (template global
+    ``search_index_state``): its rows, when it was read, and the form to read it again."""
+
+    rows: int
+    synced_at: datetime | None
+    stale: bool
+    form: SyncForm | None
+
+
+@team_bp.app_template_global("search_index_state")
+def team_index_state(team: str) -> TeamIndexState:
+    """Two small queries on the index's own tables (no upstream call)."""
+    synced_at = db.session.scalar(
+        sa.select(sa.func.min(SyncState.synced_at)).where(SyncState.team == team)
+    )
+    rows = db.session.scalar(
+        sa.select(sa.func.count()).select_from(SearchEntry).where(SearchEntry.team == team)
+    )
+    stale = synced_at is None or query.is_stale(synced_at, utcnow())
+    form = SyncForm.offered() if current_user.can(Role.ADMIN) else None
+    return TeamIndexState(rows or 0, synced_at, stale, form)
