@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
-from webapp import once
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
@@ -22,7 +21,7 @@ from webapp.extensions import db
 from webapp.jobs import lifecycle
 from webapp.jobs.models import ENDED, Job
 from webapp.jobs.routes import job_url
-from webapp.pages import navigate, render_page
+from webapp.pages import render_page
 from webapp.teams.scoped import current_team_id, team_blueprint
 from webapp.teams.team_list import directory, team_names
 
@@ -90,21 +89,13 @@ def index():
 
 
 def _start(form: SyncForm, team: str | None, teams: list[str], description: str):
-    """The one-time token claimed, the job queued, its page next (a repeat goes there too)."""
+    """The job queued through the kit's start (one-time token, confirmation, its page next)."""
     if not form.validate():
         abort(400)
-    claim = once.claim(form.once.data)
-    if not claim.fresh:
-        return once.repeated(claim)
     params = {} if team else {"teams": teams}
-    try:
-        job = lifecycle.start(SYNC, team=team, params=params, description=description)
-    except BaseException:
-        once.release(form.once.data)
-        raise
-    target = job_url(job)
-    once.done(form.once.data, target)
-    return navigate(target)
+    return lifecycle.start_once(
+        form.once.data, SYNC, team=team, params=params, description=description
+    )
 
 
 @bp.post("/sync")
