@@ -55,3 +55,14 @@ def open_user_menu(page: Any) -> None:
 
 def flash_alert(page: Any) -> Any:
     return page.locator("#flash [role=alert]")
+
+
+# the laptop's width and a phone's: the widths a screen's browser test runs at
+WIDTHS = {"laptop": 1366, "phone": 390}
+
+
+def sideways_scroll(page: Any) -> int:
+    """How many pixels the page scrolls sideways (0 when it fits its width)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )

@@ -12,16 +12,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.browser.shell import sign_in
+from tests.browser.shell import WIDTHS, sideways_scroll, sign_in
 
-WIDTHS = {"laptop": 1366, "phone": 390}
 ENGLISH = ("Make the ZIP", "Download", "finished", "queued", "running", "income", "egress")
-
-
-def _fits(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -32,7 +25,7 @@ def test_the_month_is_asked_for_run_and_downloaded(
     sign_in(page, *staff)
     page.goto(f"/teams/{teams['partner']}/exports/month")
     expect(page.locator("h1")).to_have_text("El mes del contador")
-    assert _fits(page) <= 0, "the form scrolls sideways"
+    assert sideways_scroll(page) <= 0, "the form scrolls sideways"
     page.select_option("#month", "2026-05")  # a month of the seeded documents
     shot(f"81-month-form-{width}.png")
     page.get_by_role("button", name="Hacer el ZIP").click()
@@ -55,7 +48,7 @@ def test_the_month_is_asked_for_run_and_downloaded(
     expect(page.get_by_test_id("job-facts")).not_to_contain_text("—")  # ended, and when
     text = page.locator("main").inner_text()
     assert not [word for word in ENGLISH if word in text], text
-    assert _fits(page) <= 0, "the job's page scrolls sideways"
+    assert sideways_scroll(page) <= 0, "the job's page scrolls sideways"
     shot(f"82-month-job-{width}.png")
     with page.expect_download() as download:
         page.get_by_test_id("job-files").get_by_role("link").click()

@@ -15,9 +15,7 @@ from playwright.sync_api import expect
 from tests.app.conftest import sign_in as app_sign_in
 from tests.app.helpers import one_finished_job, open_ppd_invoices, walk_partner_team
 
-from .shell import sign_in
-
-WIDTHS = {"laptop": 1366, "phone": 390}
+from .shell import WIDTHS, sideways_scroll, sign_in
 
 
 def _screens(team: str, stored) -> list[str]:
@@ -83,9 +81,7 @@ def test_every_team_screen_fits_and_has_its_heading(page, staff, teams, stored, 
             continue
         if not page.locator("h1").first.inner_text().strip():
             wrong.append(f"{path}: no heading")
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_scroll(page)
         if overflow > 0:
             wrong.append(f"{path}: {overflow}px of sideways scroll at {width}px")
     assert not wrong, "\n".join(wrong)

@@ -10,16 +10,9 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.shell import sign_in
+from tests.browser.shell import WIDTHS, sideways_scroll, sign_in
 
-WIDTHS = {"laptop": 1366, "phone": 390}
 ENGLISH = ("Search every team", "Teams", "Clients", "Invoices", "not indexed", "Update")
-
-
-def _fits(page) -> int:
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -32,7 +25,7 @@ def test_the_index_is_synced_then_the_frame_box_finds_across_teams(
     page.goto("/search/")
     expect(page.locator("h1")).to_have_text("Buscar en todos los equipos")
     expect(page.get_by_test_id("search-freshness")).to_be_visible()
-    assert _fits(page) <= 0, "the empty search page scrolls sideways"
+    assert sideways_scroll(page) <= 0, "the empty search page scrolls sideways"
     shot(f"91-search-empty-{width}.png")
     page.get_by_role("button", name="Actualizar el índice de todos los equipos").click()
     page.wait_for_url("**/jobs/*")
@@ -54,7 +47,7 @@ def test_the_index_is_synced_then_the_frame_box_finds_across_teams(
     page.locator("#search-q").fill(client["tax_id"])
     page.locator("#search-q").press("Enter")
     expect(page.locator('[data-kind="client"] li').first).to_be_visible()
-    assert _fits(page) <= 0, "the results scroll sideways"
+    assert sideways_scroll(page) <= 0, "the results scroll sideways"
     text = page.locator("main").inner_text()
     assert not [word for word in ENGLISH if word in text], text
     shot(f"92-search-results-{width}.png")

@@ -152,44 +152,39 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
 
 def payment_row(team: str, payment: dict[str, Any]) -> dict[str, Any]:
     """A payment: its id, the client's RFC, name and e-mail, total and status."""
-    party = _party(payment)
-    rfc = (party.get("tax_id") or "").upper()
-    name = party.get("legal_name") or party.get("name") or ""
-    return _row(
-        team,
-        "payment",
-        payment["id"],
-        rfc=rfc,
-        name=name,
-        email=party.get("email"),
-        amount=_money(payment.get("total")),
-        currency=payment.get("currency"),
-        status=payment.get("status"),
-        created_at=_when(payment.get("created_at")),
-        client_id=party.get("id"),
-        text=_text(payment["id"], rfc, name, party.get("email")),
-    )
+    return _sale_row(team, "payment", payment, created_at=_when(payment.get("created_at")))
 
 
 def receipt_row(team: str, receipt: dict[str, Any]) -> dict[str, Any]:
     """A receipt: its id, the client, total, status and until when it can be invoiced."""
-    party = _party(receipt)
+    return _sale_row(
+        team,
+        "receipt",
+        receipt,
+        created_at=_when(receipt.get("created_at") or receipt.get("created")),
+        valid_until=_when(receipt.get("validUntil") or receipt.get("valid_until")),
+    )
+
+
+def _sale_row(team: str, kind: str, sale: dict[str, Any], **dates: Any) -> dict[str, Any]:
+    """A payment's or a receipt's row: the client's keys, the amount and status (their
+    dates come from the caller: the two name them differently)."""
+    party = _party(sale)
     rfc = (party.get("tax_id") or "").upper()
     name = party.get("legal_name") or party.get("name") or ""
     return _row(
         team,
-        "receipt",
-        receipt["id"],
+        kind,
+        sale["id"],
         rfc=rfc,
         name=name,
         email=party.get("email"),
-        amount=_money(receipt.get("total")),
-        currency=receipt.get("currency"),
-        status=receipt.get("status"),
-        created_at=_when(receipt.get("created_at") or receipt.get("created")),
-        valid_until=_when(receipt.get("validUntil") or receipt.get("valid_until")),
+        amount=_money(sale.get("total")),
+        currency=sale.get("currency"),
+        status=sale.get("status"),
         client_id=party.get("id"),
-        text=_text(receipt["id"], rfc, name, party.get("email")),
+        text=_text(sale["id"], rfc, name, party.get("email")),
+        **dates,
     )
 
 
