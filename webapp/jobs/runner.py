@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -67,6 +67,8 @@ JOBS = Job.__table__
 ITEMS_TABLE = JobItem.__table__
 WALK_PAGE = 100  # rows of a gigstack list asked for at once
 ITEMS_PER_READ = 500  # item rows read at once: a 100,000-document job is never held whole
+# items handed to the threads ahead of them, per thread (memory flat, the threads never idle)
+ITEMS_AHEAD = 2
 
 
 class JobFailed(Exception):
@@ -403,21 +405,33 @@ def plan(work: Work, kind: JobKind) -> None:
 
 
 def do_items(work: Work, kind: JobKind) -> None:
-    """Every pending item, ``JOBS_TEAM_CONCURRENCY`` at a time (a kind may ask for fewer)."""
-    threads = kind.threads or work.settings["JOBS_TEAM_CONCURRENCY"]
-    pending = list(work.items(status=PENDING))
-    if not pending:
-        return
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="job-item") as pool:
-        futures = [pool.submit(_in_app, work, do_item, work, kind, item) for item in pending]
-        first: BaseException | None = None
-        for future in futures:
+    """Every pending item, ``JOBS_TEAM_CONCURRENCY`` at a time (a kind may ask for fewer).
+
+    Items are read a chunk at a time and only a few are handed to the threads ahead of
+    them: the worker's memory stays flat whether the month has 100 documents or 100,000."""
+    threads = max(1, kind.threads or work.settings["JOBS_TEAM_CONCURRENCY"])
+    first: BaseException | None = None
+
+    def settle(done: set[Future]) -> None:
+        nonlocal first
+        for future in done:
             try:
                 future.result()
             except BaseException as error:  # the others stop at their next step
                 if first is None:
                     first = error
                     work.halt.set()
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="job-item") as pool:
+        running: set[Future] = set()
+        for item in work.items(status=PENDING):
+            if first is not None:
+                break
+            running.add(pool.submit(_in_app, work, do_item, work, kind, item))
+            if len(running) >= threads * ITEMS_AHEAD:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                settle(done)
+        settle(wait(running).done)
     if first is not None and not isinstance(first, Stopped):
         raise first
     work.check_going()
