@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from webapp.gigstack.errors import Conflict
+from webapp.gigstack.errors import Conflict, NotFound
 from webapp.i18n import gettext as _
 from webapp.invoices.lookup import kind_of
 from webapp.jobs.kinds import Item, JobKind, Outcome, Planned, ok, register, skipped
@@ -27,6 +27,7 @@ from webapp.jobs.runner import Work
 from webapp.month.job import MonthExport, listed
 
 from . import selection
+from .selection import INVOICE_KINDS
 
 
 def _label(of: str, row: dict[str, Any]) -> str:
@@ -52,12 +53,24 @@ def planned(work: Work) -> Iterator[Planned]:
             yield Planned(key=str(key), label=_label(of, row), data=data)
 
 
+def invoice_of(work: Work, uuid: str, kind: str) -> dict[str, Any]:
+    """A picked invoice, asked for as the list's ``kind`` first; a pick from a search (every
+    type on one page) may be of another, asked for next — in a job, never in a request."""
+    client = work.client()
+    for each in dict.fromkeys([kind or "income", *INVOICE_KINDS]):
+        try:
+            return work.call(client.invoices.get, uuid, each)
+        except NotFound as missing:
+            last = missing
+    raise last
+
+
 def read_back(
-    work: Work, conflict: Conflict, get: Callable[[], dict[str, Any]], done: str, why: str
+    conflict: Conflict, get: Callable[[], dict[str, Any]], done: str, why: str
 ) -> Outcome:
     """A 409: the object already in state ``done`` is skipped with ``why``; else gigstack's
-    refusal is the item's result."""
-    found = work.call(get)
+    refusal is the item's result. ``get`` reads it (its calls paced by ``work``)."""
+    found = get()
     if found.get("status") == done:
         return skipped(why)
     raise conflict
@@ -96,8 +109,7 @@ class BulkDownload(MonthExport):
     def run_item(self, work: Work, item: Item) -> Outcome:
         data = item.data
         if "status" not in data:  # a pick: its listing is read now
-            kind = data.get("kind") or "income"
-            invoice = work.call(work.client().invoices.get, item.key, kind)
+            invoice = invoice_of(work, item.key, data.get("kind") or "income")
             data = listed(kind_of(invoice), invoice)
         return self.files_of(work, item, data)
 
@@ -163,18 +175,17 @@ class BulkCancel(BulkKind):
             return ok()
         except Conflict as conflict:
             return read_back(
-                work,
                 conflict,
-                lambda: self._get(client, of, item),
+                lambda: self._get(work, client, of, item),
                 "cancelled",
                 _("It was already cancelled."),
             )
 
     @staticmethod
-    def _get(client: Any, of: str, item: Item) -> dict[str, Any]:
+    def _get(work: Work, client: Any, of: str, item: Item) -> dict[str, Any]:
         if of == "invoices":
-            return client.invoices.get(item.key, item.data.get("kind") or "income")
-        return (client.receipts.get if of == "receipts" else client.payments.get)(item.key)
+            return invoice_of(work, item.key, item.data.get("kind") or "income")
+        return work.call(client.receipts.get if of == "receipts" else client.payments.get, item.key)
 
 
 class BulkStamp(BulkKind):
@@ -195,9 +206,8 @@ class BulkStamp(BulkKind):
             stamped = work.call(client.receipts.stamp, item.key)
         except Conflict as conflict:
             return read_back(
-                work,
                 conflict,
-                lambda: client.receipts.get(item.key),
+                lambda: work.call(client.receipts.get, item.key),
                 "completed",
                 _("It was already stamped."),
             )
