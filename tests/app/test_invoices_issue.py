@@ -100,32 +100,17 @@ def test_rows_are_added_and_removed_and_totals_follow(operator, stored, teams):
         ({"use": "P01"}, "P01 no es un uso de CFDI del catálogo vigente del SAT"),
         ({"currency": "USD"}, "Escribe el tipo de cambio de USD"),
         ({"client_id": ""}, "Elige el cliente."),
-    ],
-)
-def test_the_prestamp_report_blocks_what_the_form_can_check(
-    operator, api, stored, teams, over, problem
-):
-    client = _client(stored, teams)
-    before = _invoice_count(api, teams["partner"])
-    answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
-    assert answer.status_code == 422
-    assert problem in text_of(answer.get_data(as_text=True))
-    assert _invoice_count(api, teams["partner"]) == before
-
-
-@pytest.mark.parametrize(
-    ("over", "problem"),
-    [
+        # the rules a PAC applies: the API's own (webapp.sat.rules), said in Spanish
         ({"items-0-unit_key": "QQQ"}, "QQQ no es una clave de unidad del SAT (catálogo"),
         ({"items-0-description": "Renta | mayo"}, "la descripción no puede contener '|'"),
         ({"items-0-unit_price": "0"}, "un impuesto requiere una base mayor que 0"),
         ({"currency": "ABC", "exchange_rate": "2"}, "ABC no es una moneda del catálogo del SAT"),
     ],
 )
-def test_the_prestamp_report_runs_the_rules_a_pac_applies(
+def test_the_prestamp_report_blocks_what_the_form_can_check(
     operator, api, stored, teams, over, problem
 ):
-    """The same rules as the API's (webapp.sat.rules), said in Spanish, before sending."""
+    """What the form can check and the rules a PAC applies, said before anything is sent."""
     client = _client(stored, teams)
     before = _invoice_count(api, teams["partner"])
     answer = post_form(operator, _base(teams), {**_data(client, **over), "action": "stamp"})
