@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 import requests
 
-from tests.support.processes import gunicorn, run_to_exit
+from tests.support.processes import REPO_ROOT, clean_environment, gunicorn, run_to_exit
 from webapp.sandbox.seed import seed
 from webapp.sandbox.store import Clock, Store
 
@@ -145,3 +147,30 @@ def test_production_logs_are_json_lines_with_the_request_id(sandbox, keys, tmp_p
     for printed in output.splitlines():
         assert printed.startswith("{") and json.loads(printed), printed
     assert keys["partner_test"]["key"] not in output
+
+
+# what a worker needs only once a file is uploaded (a CSD's checks, a CSF's reading): a page
+# that never sees one never pays their memory (~20 MB a worker)
+UPLOAD_ONLY = ("cryptography.x509", "pypdf")
+
+
+def test_a_built_app_has_not_loaded_what_only_uploads_need(tmp_path):
+    script = (
+        "import sys\n"
+        "from webapp import create_app\n"
+        "create_app()\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({UPLOAD_ONLY!r})))\n"
+    )
+    env = clean_environment(
+        APP_ENV="production",
+        SECRET_KEY="k" * 48,
+        ALLOW_SQLITE="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GIGSTACK_SANDBOX_URL="http://127.0.0.1:9/v2",
+        GIGSTACK_SANDBOX_KEY="sk_test_unused",
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip() == "[]"

@@ -10,6 +10,8 @@ rendered, cached or kept after the request.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import render_template, url_for
 
 from webapp.actions import Screen, confirmation, perform
@@ -20,13 +22,15 @@ from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.i18n import gettext as _
 from webapp.pages import apply_api_errors
-from webapp.sat.csd import CertificateInfo, csd_problems
 
 from .csd_messages import FIELD_OF_PART, csd_message
 from .details import forget_everywhere, team_details
 from .forms import CsdForm
 from .readiness import csd_state
 from .scoped import current_team_id
+
+if TYPE_CHECKING:  # the checks (cryptography's x509, ~8 MB) load with the first upload
+    from webapp.sat.csd import CertificateInfo
 
 CSD = Screen("teams/csd.html", "teams/_csd_form.html", "csd-form")
 # gigstack's multipart part → the form's field
@@ -92,6 +96,8 @@ def _checked_locally(
 ) -> CertificateInfo | None:
     """The certificate's details, or None when local checks refused the files: every problem
     on its field at once (another RFC first), the refusal in the audit log."""
+    from webapp.sat.csd import csd_problems
+
     info, problems = csd_problems(cer, key, password, now=utcnow(), expected_rfc=team.get("tax_id"))
     if not problems:
         return info

@@ -4,10 +4,13 @@ API's English, as the sandbox answers with it)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from webapp.formatting import local_date
 from webapp.i18n import gettext as _
-from webapp.sat.csd import CsdError
+
+if TYPE_CHECKING:
+    from webapp.sat.csd import CsdError
 
 # the form field each multipart part is shown on
 FIELD_OF_PART = {
