@@ -123,6 +123,14 @@ class Stack:
         self.workers.append(worker)
         return worker
 
+    def stop_workers(self) -> None:
+        """Stop the jobs workers (the next phase starts fresh ones)."""
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=30)
+        self.workers.clear()
+
     def stop(self) -> None:
         for process in [*self.workers, self.sandbox]:
             if process.poll() is None:
