@@ -45,7 +45,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale $${SCALE:-40} --users $${USERS:-20} --seconds $${BENCH_SECONDS:-30} \
-	  --teams $${TEAMS:-0} $${PROFILE:+--profile}
+	  --teams $${TEAMS:-0} --index-rows $${INDEX_ROWS:-0} $${PROFILE:+--profile}
 
 # the SAT catalogues (product and unit keys, postal codes) from a pinned python-satcfdi wheel
 catalogs: $(STAMP)

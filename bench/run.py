@@ -363,6 +363,8 @@ class Stack:
         if os.environ.get("BENCH_REDIS_URL"):
             self.env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
         self.prepare_database()
+        if args.index_rows:
+            self.fill_index(args.index_rows)
         port = free_port()
         self.origin = f"http://127.0.0.1:{port}"
         settings, command = procfile_web()
@@ -406,6 +408,15 @@ class Stack:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+
+    def fill_index(self, per_team: int) -> None:
+        """Synthetic search-index rows for every team (:func:`bench.index.fill`): searches
+        and the inbox timed at a partner's scale (5,000 teams × 200: 1 M rows)."""
+        url = self.env["DATABASE_URL"]
+        script = f"from bench.index import fill; print(fill({url!r}, {per_team}))"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env, check=True)
+        print(f"index filled in {time.perf_counter() - started:.0f} s", flush=True)
 
     def latency(self, milliseconds: int, jitter: int) -> None:
         requests.put(
@@ -757,6 +768,12 @@ def main() -> int:
     parser.add_argument("--jitter-ms", type=int, default=10)
     parser.add_argument("--only", default="", help="drive only pages whose name contains this")
     parser.add_argument("--teams", type=int, default=0, help="more teams for the partner")
+    parser.add_argument(
+        "--index-rows",
+        type=int,
+        default=0,
+        help="synthetic search-index rows per team (use a PostgreSQL BENCH_DATABASE_URL)",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="sample the workers with py-spy under load"
     )
