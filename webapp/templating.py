@@ -11,11 +11,22 @@ key called ``items``.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import MutableMapping
 from typing import Any
 
 from flask.templating import Environment
 
 DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class TemplateGlobals(ChainMap):
+    """A template's globals over the environment's, as Jinja layers them, whose ``keys()`` is
+    a set made in C: every ``{% from … import %}`` subtracts them from the page's globals,
+    which on a ChainMap's view asks each of ~40 names through Python (~0.4 ms a page)."""
+
+    def keys(self) -> set[str]:  # type: ignore[override]
+        return set().union(*self.maps)
 
 
 class DictFieldsFirst:
@@ -31,4 +42,8 @@ class DictFieldsFirst:
 
 
 class TemplateEnvironment(DictFieldsFirst, Environment):
-    """Flask's environment with the shortcut (set as ``app.jinja_environment``)."""
+    """Flask's environment with the shortcut and the fast globals (set as
+    ``app.jinja_environment``)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return TemplateGlobals(d or {}, self.globals)
