@@ -16,6 +16,7 @@ from webapp import catalogs
 from webapp.api import api
 from webapp.audit import Detail, enum
 from webapp.audit.details import INVOICE_ISSUED
+from webapp.formatting import money
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
 from webapp.sales.items import item_problems, problem_text
@@ -213,7 +214,7 @@ def audit_detail(invoice: dict[str, Any], kind: str) -> Detail:
         INVOICE_ISSUED,
         type=enum("invoice_type", invoice.get("invoice_type") or TYPE_OF.get(kind, kind)),
         folio=f"{invoice.get('series')}-{invoice.get('folio_number')}",
-        amount=f"{invoice.get('total')} {invoice.get('currency')}",
+        amount=money(invoice.get("total"), invoice.get("currency") or "MXN"),
     )
 
 

@@ -27,6 +27,7 @@ from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
+from webapp.formatting import money
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
 from webapp.gigstack.resources.invoices import FILE_TYPES
@@ -485,7 +486,7 @@ def credit_note(uuid: str):
             note=folio_of(note),
             invoice=folio_of(invoice),
             uuid=invoice["uuid"],
-            amount=f"{note.get('total')} {note.get('currency')}",
+            amount=money(note.get("total"), note.get("currency") or "MXN"),
         ),
         message=lambda note: confirmation(
             _("%(name)s issued for %(invoice)s."),

@@ -11,6 +11,7 @@ from flask import request
 
 from webapp.audit import Detail, enum
 from webapp.audit.details import PAYMENT_REGISTERED
+from webapp.formatting import money
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
 from webapp.panels import Panel
@@ -132,6 +133,6 @@ def audit_detail(payment: dict[str, Any], kind: str) -> Detail:
     return Detail(
         PAYMENT_REGISTERED,
         kind=enum("payment_kind", kind),
-        amount=f"{payment.get('total')} {payment.get('currency')}",
+        amount=money(payment.get("total"), payment.get("currency") or "MXN"),
         automation=enum("automation_type", payment.get("automation_type")),
     )

@@ -15,6 +15,7 @@ from flask import abort, request
 from webapp.audit import Detail
 from webapp.audit.details import PAYMENT_PAYS
 from webapp.domain.money import compute_totals, to_number
+from webapp.formatting import money
 from webapp.gigstack import new_idempotency_key
 from webapp.gigstack.errors import NotFound
 from webapp.i18n import gettext as _
@@ -201,7 +202,7 @@ def audit_detail(payment: dict[str, Any], invoice: dict[str, Any]) -> Detail:
         PAYMENT_PAYS,
         folio=folio_of(invoice),
         uuid=invoice["uuid"],
-        amount=f"{payment.get('total')} {payment.get('currency')}",
+        amount=money(payment.get("total"), payment.get("currency") or "MXN"),
     )
 
 

@@ -371,7 +371,7 @@ def _refund_check(form: Any, payment: dict[str, Any], remainder: float, context:
 
 def _refund_detail(form: Any, payment: dict[str, Any]) -> Detail:
     """The refund's amount (the reason typed follows it, as typed)."""
-    amount = f"{float(form.amount.data or 0):.2f} {payment.get('currency') or 'MXN'}"
+    amount = money(form.amount.data, payment.get("currency") or "MXN")
     return Detail(details.REFUND_OUTSIDE if form.external.data else details.REFUND, amount=amount)
 
 

@@ -240,7 +240,7 @@ def new():
         object_type="receipt",
         object_id=lambda receipt: receipt["id"],
         detail=lambda receipt: Detail(
-            RECEIPT_CREATED, amount=f"{receipt.get('total')} {receipt.get('currency')}"
+            RECEIPT_CREATED, amount=money(receipt.get("total"), receipt.get("currency") or "MXN")
         ),
         message=lambda receipt: confirmation(
             _("Receipt of %(name)s created."), receipt_name(receipt), receipt_url(receipt)
