@@ -19,7 +19,8 @@ from flask import abort, flash, request
 from markupsafe import Markup, escape
 
 from webapp import once
-from webapp.audit import record
+from webapp.audit import Detail, enums, record
+from webapp.audit.details import CHANGED
 from webapp.gigstack import GigstackError
 from webapp.gigstack.errors import NotFound, ValidationError
 from webapp.pages import apply_api_errors, form_failed, navigate, render_page
@@ -95,6 +96,7 @@ def perform(
     then: str | Callable[[T], Any],
     object_id: str | Callable[[T], str | None] | None = None,
     reason: str | Callable[[T], str | None] | None = None,
+    detail: dict | Callable[[T], dict | None] | None = None,
     context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     refused: Callable[[Any, GigstackError], list[str]] | None = None,
     refusals: tuple[type[GigstackError], ...] = REFUSALS,
@@ -126,10 +128,12 @@ def perform(
       then goes to ``repeat_to``.
 
     ``object_type`` is the audit action's object unless said (``client`` for ``client.create``);
-    ``reason`` is the form's own ``reason`` field unless said.
-    ``object_id``, ``reason`` and ``message`` may be functions of the call's result (a failure
-    row then carries ``failed_id``, e.g. the e-mail a create was refused for). ``form`` is None
-    for a verb that is only a button (nothing to validate, no one-time token).
+    ``reason`` (what was typed, recorded as typed) is the form's own ``reason`` field unless
+    said; ``detail`` is what the row says of the action in the reader's language (a
+    :class:`~webapp.audit.details.Detail`).
+    ``object_id``, ``reason``, ``detail`` and ``message`` may be functions of the call's result
+    (a failure row then carries ``failed_id``, e.g. the e-mail a create was refused for).
+    ``form`` is None for a verb that is only a button (nothing to validate, no one-time token).
 
     - ``check``: the view's own refusals made once the token is claimed (a state changed in
       another tab, an amount above what is left): an answer from it is returned, the token
@@ -168,6 +172,7 @@ def perform(
     static_id = failed_id if callable(object_id) else object_id
     static_team = None if callable(team) else team
     static_reason = error_reason if error_reason is not None or callable(reason) else reason
+    static_detail = None if callable(detail) else detail
     try:
         result = call()
     except GigstackError as error:
@@ -179,6 +184,7 @@ def perform(
             object_id=static_id,
             outcome=error.code or type(error).__name__,
             reason=static_reason,
+            detail=static_detail,
         )
         if not isinstance(error, refusals):
             if unconfirmed is None:
@@ -195,6 +201,7 @@ def perform(
         object_type=object_type,
         object_id=_value(object_id, result),
         reason=_value(reason, result),
+        detail=_value(detail, result),
     )
     flash(_value(message, result), "info")
     answer = _value(then, result)
@@ -270,10 +277,10 @@ def page_or_walk(
     return list(page), page.total_results, cursor_links(page, cursor)
 
 
-def changed_reason(fields: Iterable[str]) -> str:
-    """An update's audit reason: ``changed: a, b`` (the fields sent, in order), the one
-    shape every edit screen records and the audit log is searched by."""
-    return "changed: " + ", ".join(sorted(fields))
+def changed_reason(fields: Iterable[str], kind: str = "field") -> Detail:
+    """An update's audit detail: ``changed: a, b`` (the fields sent, in order, each shown
+    through the label table ``kind``), the one shape every edit screen records."""
+    return Detail(CHANGED, fields=enums(kind, sorted(fields)))
 
 
 def refused_with_message(form: Any, error: GigstackError) -> list[str]:

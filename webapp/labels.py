@@ -169,6 +169,79 @@ LABELS: dict[str, dict[str, Any]] = {
         "team_not_found": _l("team not found"),
     },
     "yes_no": {"True": _l("Yes"), "False": _l("No")},
+    # the fields an edit sends (an audit row's "changed: …"): clients, services, webhooks,
+    # users, teams (a team's settings are named by their own table, "setting")
+    "field": {
+        "name": _l("display name"),
+        "legal_name": _l("legal name"),
+        "company": _l("company"),
+        "email": _l("e-mail"),
+        "phone": _l("phone"),
+        "tax_id": _l("RFC"),
+        "tax_system": _l("tax regime"),
+        "use": _l("CFDI use"),
+        "bcc": _l("copies to"),
+        "metadata": _l("foreign tax id"),
+        "address": _l("address"),
+        "description": _l("description"),
+        "product_key": _l("product key"),
+        "unit_key": _l("unit key"),
+        "unit_name": _l("unit name"),
+        "unit_price": _l("unit price"),
+        "sku": _l("SKU"),
+        "taxes": _l("taxes"),
+        "url": _l("URL"),
+        "events": _l("events"),
+        "status": _l("status"),
+        "first_name": _l("first name"),
+        "last_name": _l("last name"),
+        "company_role": _l("role in the company"),
+        "support_email": _l("support e-mail"),
+        "support_phone": _l("support phone"),
+        "brand": _l("brand"),
+    },
+    # a staff account's parts (an audit row of staff.update)
+    "staff_field": {
+        "name": _l("name"),
+        "email": _l("e-mail"),
+        "role": _l("role"),
+        "teams": _l("teams"),
+        "password": _l("password"),
+        "active": _l("active"),
+        "locale": _l("language"),
+    },
+    # the back office's own roles (webapp/auth/roles.py)
+    "staff_role": {
+        "viewer": _l("Reader"),
+        "operator": _l("Operator"),
+        "admin": _l("Administrator"),
+    },
+    # JobKind.name: what a background job does
+    "job_kind": {
+        "month_export": _l("Month's CFDI export"),
+        "bulk_download": _l("Bulk download"),
+        "bulk_send": _l("Bulk send"),
+        "bulk_cancel": _l("Bulk cancellation"),
+        "bulk_stamp": _l("Bulk stamping"),
+        "client_receipts": _l("Stamping a client's pending receipts"),
+        "search_sync": _l("Search index update"),
+    },
+    # a list of documents (a month's export, a bulk action's rows)
+    "document_kind": {
+        "income": _l("income invoices"),
+        "egress": _l("credit notes"),
+        "payment": _l("payment complements"),
+        "receipts": _l("receipts"),
+        "payments": _l("payments"),
+    },
+    # a series' counters (an audit row of series.update)
+    "series_mode": {"live": _l("live"), "test": _l("test")},
+    # how a payment was made or asked for (an audit row of payment.create)
+    "payment_kind": {"register": _l("registered"), "request": _l("requested")},
+    "language": {"es": _l("Spanish"), "en": _l("English"), "es_MX": _l("Spanish")},
+    # a team's settings, by their API path: filled in by webapp/teams/setting_groups.py,
+    # where each setting is declared with its label
+    "setting": {},
 }
 # an audit outcome of a refusal made here: ``refused_locally:fiel,expired``
 REFUSED_HERE = "refused_locally:"
@@ -224,5 +297,8 @@ def choices(kind: str) -> list[tuple[str, Any]]:
 def init_app(app: Flask) -> None:
     app.add_template_global(label)
     app.add_template_global(outcome, "audit_outcome")
+    from webapp.audit.details import entry_reason
+
+    app.add_template_global(entry_reason, "audit_reason")
     app.add_template_filter(lambda value, kind, empty="—": label(kind, value, empty), "label")
     app.add_template_filter(labelled)

@@ -11,8 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from tests.app.conftest import csrf_token
+from webapp.audit.details import entry_reason
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 
@@ -227,3 +229,10 @@ def walk_partner_team(sandbox, keys, email: str):
     finally:
         requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)
         app.extensions["gigstack"].close()
+
+
+def said(app, entry: AuditEntry, locale: str = "en") -> str:
+    """An audit row's detail and typed reason as a reader of ``locale`` reads them (English
+    unless said: what the page and the CSV show)."""
+    with app.test_request_context(), force_locale(locale):
+        return entry_reason(entry)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_login import login_user
 
 from tests.app.conftest import add_staff, csrf_token, sign_in
-from tests.app.helpers import input_value, read_csv
+from tests.app.helpers import input_value, read_csv, said
 from webapp.api import unscoped_api
 from webapp.audit import audited, record
 from webapp.audit.models import AuditEntry
@@ -148,12 +148,13 @@ def test_sign_in_switch_language_and_sign_out_are_recorded(app, clock, sandbox, 
     sign_in_entry, switch, language, sign_out = found
     assert sign_in_entry.team is None
     assert (switch.team, switch.object_type, switch.object_id) == (target, "team", target)
-    assert switch.reason == f"{teams['partner']} → {target}"
-    assert (language.team, language.object_type, language.object_id, language.reason) == (
+    assert said(app, switch) == f"from {teams['partner']} to {target}"
+    assert said(app, switch, "es_MX") == f"de {teams['partner']} a {target}"
+    assert (language.team, language.object_type, language.object_id, said(app, language)) == (
         target,
         "staff",
         "ana@staff.test",
-        "en",
+        "language: English",
     )
     assert sign_out.team == target
 

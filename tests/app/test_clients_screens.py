@@ -16,6 +16,7 @@ from tests.app.helpers import (
     post_form,
     read_csv,
     run_jobs,
+    said,
     text_of,
 )
 from webapp.sandbox.seed import SEED_ANCHOR
@@ -215,7 +216,9 @@ def test_stamping_pending_receipts_confirms_then_starts_a_job_that_stamps_them(
     assert 'data-status="finished"' in page
     for receipt in pending:
         assert api.receipts.get(receipt["id"])["status"] == "completed"
-    assert audit_rows(app, "job.start")[-1].reason.startswith("client_receipts:")
+    assert said(app, audit_rows(app, "job.start")[-1]).startswith(
+        "Stamping a client's pending receipts: client "
+    )
 
 
 def test_create_once_with_the_rules_of_cfdi_40(app, operator, stored, teams, restore_sandbox):
@@ -387,7 +390,7 @@ def test_edit_sends_only_what_changed(
     answer = post_form(operator, path, data)
     assert answer.status_code == 302
     assert stored.one("clients", teams["partner"], tax_id="EFO150101AB7")["phone"] == "442 123 4567"
-    assert audit_rows(app, "client.update")[-1].reason == "changed: phone"
+    assert said(app, audit_rows(app, "client.update")[-1]) == "changed: phone"
 
 
 @pytest.mark.parametrize("emptied", ["use", "tax_system", "tax_id", "name"])

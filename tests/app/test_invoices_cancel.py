@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.app.conftest import add_staff, make_app, sign_in
-from tests.app.helpers import audit_rows, field_error, post_form, text_of
+from tests.app.helpers import audit_rows, field_error, post_form, said, text_of
 
 pytestmark = pytest.mark.databases
 
@@ -50,7 +50,7 @@ def test_each_motive_without_substitute_cancels(
     after = stored.one("invoices", teams["partner"], uuid=target["uuid"])
     assert after["status"] == "cancelled" and after["cancellation_motive"] == motive
     entry = audit_rows(app, "invoice.cancel")[-1]
-    assert entry.object_id == target["uuid"] and f"motive {motive}" in entry.reason
+    assert entry.object_id == target["uuid"] and f"motive {motive}" in said(app, entry)
     page = text_of(operator.get(answer.headers["Location"]).get_data(as_text=True))
     assert "cancelada" in page.lower()
 
@@ -217,7 +217,7 @@ def test_valid_complements_are_listed_and_the_cancellation_confirmed_before_send
     )
     assert confirmed.status_code == 302
     assert stored.one("invoices", teams["partner"], uuid=invoice["uuid"])["status"] == "cancelled"
-    assert "despite 1 valid related document" in audit_rows(app, "invoice.cancel")[-1].reason
+    assert "despite 1 valid related document" in said(app, audit_rows(app, "invoice.cancel")[-1])
 
 
 def test_a_valid_credit_note_is_listed_on_the_cancel_form(operator, stored, teams):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, input_value, post_form, text_of
+from tests.app.helpers import audit_rows, input_value, post_form, said, text_of
 
 pytestmark = pytest.mark.databases
 
@@ -106,7 +106,7 @@ def test_a_credit_note_is_titled_so_and_its_trail_starts_with_its_creation(
     assert "invoice.credit_note" in trail and "Aún no se ha hecho nada" not in trail
     assert f"{invoice['series']}-{invoice['folio_number']}" in text_of(trail)
     entry = audit_rows(app, "invoice.credit_note")[-1]
-    assert entry.object_id == uuid and invoice["uuid"] in entry.reason
+    assert entry.object_id == uuid and invoice["uuid"] in said(app, entry)
 
 
 def test_the_series_gigstack_would_take_is_said_and_another_may_be_chosen(

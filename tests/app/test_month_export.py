@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.app.helpers import audit_rows, htmx_headers, post_form, run_jobs, text_of
+from tests.app.helpers import audit_rows, htmx_headers, post_form, run_jobs, said, text_of
 from webapp.month.cfdi import read_cfdi
 from webapp.month.periods import bounds, parse
 
@@ -122,8 +122,8 @@ def test_the_month_zip_holds_every_cfdi_once_with_a_summary_that_adds_up(
     assert "Nada: están todos los CFDI del mes" in note
 
     finished = audit_rows(app, "job.finish")
-    assert finished[-1].outcome == "ok" and f"ok {len(expected)}" in finished[-1].reason
-    assert audit_rows(app, "job.start")[-1].reason.startswith("month_export: 2026-10")
+    assert finished[-1].outcome == "ok" and f"ok {len(expected)}" in said(app, finished[-1])
+    assert said(app, audit_rows(app, "job.start")[-1]).startswith("Month's CFDI export: 2026-10")
 
 
 def test_the_widget_polls_until_the_job_ends_then_stops(app, viewer, teams, sandbox):
@@ -221,7 +221,7 @@ def test_a_cfdi_gigstack_will_not_hand_over_is_missing_then_retried(
     faults({"rules": []})
     retried = post_form(viewer, f"{job_url}/retry", {})
     assert retried.status_code == 302
-    assert audit_rows(app, "job.retry")[-1].reason.endswith("1 failed item(s) again")
+    assert said(app, audit_rows(app, "job.retry")[-1]).endswith("failed items tried again: 1")
     archive = finished_zip(app, viewer, job_url)
     assert len([n for n in archive.namelist() if broken["uuid"] in n]) == 2
     assert len(resumen_rows(archive)) == len(expected)
@@ -229,7 +229,7 @@ def test_a_cfdi_gigstack_will_not_hand_over_is_missing_then_retried(
     finished = audit_rows(app, "job.finish")
     assert [row.outcome for row in finished] == ["ok", "ok"]
     count = len(expected)
-    assert finished[-1].reason.endswith(f"ok {count}, skipped 0, failed 0 of {count}")
+    assert said(app, finished[-1]).endswith(f"ok {count}, skipped 0, failed 0 of {count}")
 
 
 def test_an_english_speaker_gets_an_english_zip(app, viewer, teams, english):

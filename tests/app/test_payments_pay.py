@@ -16,6 +16,7 @@ from tests.app.helpers import (
     input_value,
     open_ppd_invoices,
     post_form,
+    said,
     text_of,
 )
 
@@ -111,7 +112,7 @@ def test_a_partial_payment_stamps_the_complement_for_that_amount(
     after = api.invoices.get(invoice["uuid"], "income", team=teams["partner"])
     assert after["last_balance"] == round(invoice["last_balance"] - part, 2)
     entry = audit_rows(app, "payment.create")[-1]
-    assert entry.object_id == payment["id"] and invoice["uuid"] in entry.reason
+    assert entry.object_id == payment["id"] and invoice["uuid"] in said(app, entry)
 
 
 def test_paying_a_whole_untouched_invoice_repeats_its_items(

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, text_of
+from tests.app.helpers import (
+    audit_rows,
+    field_error,
+    htmx_headers,
+    input_value,
+    post_form,
+    said,
+    text_of,
+)
 from webapp.services.forms import changed
 from webapp.services.taxes import choices_from_taxes, taxes_from_choices
 
@@ -169,7 +177,7 @@ def test_edit_sends_only_what_changed_and_keeps_taxes_it_cannot_show(
     assert after["description"] == "Nueva descripción"
     assert any(t["factor"] == "Cuota" for t in after["taxes"])
     [entry] = audit_rows(app, "service.update")
-    assert entry.reason == "changed: description"
+    assert said(app, entry) == "changed: description"
 
 
 def test_delete_asks_a_reason(app, operator, stored, teams, restore_sandbox):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tests.app.conftest import PASSWORD, add_staff, csrf_token, sign_in
 from tests.app.helpers import audit_rows as audit
+from tests.app.helpers import said
 from webapp.auth.models import Staff
 from webapp.extensions import db
 from webapp.staff.routes import protection_errors
@@ -238,7 +239,7 @@ def test_admin_creates_a_staff_member_who_can_sign_in(app, admin, teams, caplog)
     [entry] = audit(app, "staff.create")
     assert entry.object_type == "staff" and entry.object_id == "nueva@staff.test"
     assert entry.actor == admin.staff_email
-    assert entry.reason == f"role: operator; teams: {','.join(chosen)}"
+    assert said(app, entry) == f"role: Operator; teams: {', '.join(chosen)}"
 
     browser = app.test_client()
     assert sign_in(browser, "nueva@staff.test", NEW_PASSWORD).status_code == 302
@@ -385,14 +386,14 @@ def test_admin_edits_name_role_and_team_limits(app, admin, teams):
     assert (changed.name, changed.role, changed.team_ids) == ("Después", "operator", limited)
     [entry] = audit(app, "staff.update")
     assert entry.object_id == "editar@staff.test"
-    assert entry.reason == (
-        f"name: Antes → Después; role: viewer → operator; teams: all → {limited[0]}"
+    assert said(app, entry) == (
+        f"changed: name: Antes → Después; role: Reader → Operator; teams: all teams → {limited[0]}"
     )
 
     back = post(admin, f"/staff/{target}/edit", edit_data(changed, teams_mode="all"))
     assert back.status_code == 302
     assert staff_of(app, "editar@staff.test").team_ids is None
-    assert audit(app, "staff.update")[-1].reason == f"teams: {limited[0]} → all"
+    assert said(app, audit(app, "staff.update")[-1]) == f"changed: teams: {limited[0]} → all teams"
 
 
 def test_saving_without_changes_records_nothing(app, admin, teams):
@@ -429,7 +430,7 @@ def test_demo_accounts_are_edited_like_others(app, admin):
     response = post(admin, f"/staff/{target}/edit", edit_data(staff, role="viewer"))
     assert response.status_code == 302
     assert staff_of(app, "demo@staff.test").role == "viewer"
-    assert audit(app, "staff.update")[-1].reason == "role: admin → viewer"
+    assert said(app, audit(app, "staff.update")[-1]) == "changed: role: Administrator → Reader"
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(app, admin):
@@ -502,13 +503,13 @@ def test_deactivation_ends_the_live_session_and_blocks_sign_in(app, admin, signe
     assert after.headers["Location"].startswith("/sign-in")
     assert sign_in(app.test_client(), victim.staff_email).status_code == 403
     [entry] = audit(app, "staff.update")
-    assert entry.reason == "active: yes → no; sessions ended"
+    assert said(app, entry) == "changed: active: Yes → No; sessions ended"
 
     back = post(
         admin, f"/staff/{target.id}/edit", edit_data(staff_of(app, victim.staff_email), active="y")
     )
     assert back.status_code == 302
-    assert audit(app, "staff.update")[-1].reason == "active: no → yes"
+    assert said(app, audit(app, "staff.update")[-1]) == "changed: active: No → Yes"
     assert sign_in(app.test_client(), victim.staff_email).status_code == 302
 
 
@@ -532,7 +533,7 @@ def test_password_reset_ends_sessions_and_the_new_password_works(app, admin, sig
 
     [entry] = audit(app, "staff.reset_password")
     assert entry.object_id == victim.staff_email and entry.actor == admin.staff_email
-    assert entry.reason == "sessions ended"
+    assert said(app, entry) == "sessions ended"
     listing = admin.get("/staff/").get_data(as_text=True)
     assert "their sessions were ended" in listing
     assert NEW_PASSWORD not in listing + response.get_data(as_text=True)

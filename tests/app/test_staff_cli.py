@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.app.conftest import PASSWORD, add_staff, make_app, sign_in
+from tests.app.helpers import said
 from webapp import create_app, database
 from webapp.audit.models import AuditEntry
 from webapp.auth.demo import ensure_demo_admin
@@ -285,7 +286,7 @@ def test_set_role(app):
     assert result.exit_code == 0
     assert "ana@staff.test is now operator" in result.output
     assert staff(app, "ana@staff.test").role == "operator"
-    assert only_entry(app, "staff.set_role").reason == "operator"
+    assert said(app, only_entry(app, "staff.set_role")) == "role: Operator"
     assert run(app, "set-role", "ana@staff.test", "root").exit_code == 2
     missing = run(app, "set-role", "nobody@staff.test", "admin")
     assert missing.exit_code == 1 and "no staff member with email" in missing.output
@@ -301,8 +302,8 @@ def test_set_teams_limits_and_lifts(app, teams):
     result = run(app, "set-teams", "ana@staff.test", "--all")
     assert result.exit_code == 0 and "teams: all" in result.output
     assert staff(app, "ana@staff.test").team_ids is None
-    reasons = [e.reason for e in entries(app) if e.action == "staff.set_teams"]
-    assert reasons == [f"{first},{second}", "all"]
+    reasons = [said(app, e) for e in entries(app) if e.action == "staff.set_teams"]
+    assert reasons == [f"teams: {first}, {second}", "teams: all teams"]
     assert all(e.actor == ACTOR for e in entries(app))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, post_form
+from tests.app.helpers import audit_rows, field_error, input_value, post_form, said
 
 pytestmark = pytest.mark.databases
 
@@ -50,7 +50,7 @@ def test_add_by_email_once_then_change_role_then_remove(
     assert changed.status_code == 302
     assert _members(stored, team)[diego["id"]] == "admin"
     [update] = audit_rows(app, "member.update")
-    assert update.reason == "role: editor → admin"
+    assert said(app, update) == "role: Editor → Administrator"
 
     no_reason = post_form(operator, f"/teams/{team}/members/{diego['id']}/delete", {"reason": ""})
     assert no_reason.status_code == 422

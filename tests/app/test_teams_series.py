@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form
+from tests.app.helpers import audit_rows, field_error, htmx_headers, input_value, post_form, said
 
 pytestmark = pytest.mark.databases
 
@@ -36,7 +36,7 @@ def test_create_a_series_and_see_its_next_folio(app, operator, stored, teams, re
     listing = operator.get(first.headers["Location"]).get_data(as_text=True)
     assert "F-42" in listing and "F-1" in listing
     [entry] = audit_rows(app, "series.create")
-    assert entry.reason == "F: live 0, test 41"
+    assert said(app, entry) == "series F: live from 0, test from 41"
 
 
 def test_a_taken_name_is_said_on_the_field(operator, teams):
@@ -90,7 +90,7 @@ def test_raising_needs_no_reason_and_is_audited_with_old_and_new(
     assert answer.status_code == 302
     assert _series(stored, teams["partner"], "B")["test"] == old + 10
     [entry] = audit_rows(app, "series.update")
-    assert entry.reason == f"test: {old} → {old + 10}"
+    assert said(app, entry) == f"counters: test {old} → {old + 10}"
 
 
 def test_lowering_asks_for_a_reason_then_gigstack_may_refuse(app, operator, stored, teams):
@@ -108,7 +108,8 @@ def test_lowering_asks_for_a_reason_then_gigstack_may_refuse(app, operator, stor
     assert _series(stored, teams["partner"], "A")["test"] == series["test"]
     [entry] = audit_rows(app, "series.update")
     assert entry.outcome == "business_rule_violation"
-    assert f"test: {series['test']} → 0" in entry.reason and "reinicio de folios" in entry.reason
+    assert said(app, entry).startswith(f"counters: test {series['test']} → 0")
+    assert entry.reason == "reinicio de folios" or "reinicio de folios" in entry.reason
 
 
 def test_an_unknown_series_is_404(operator, teams):

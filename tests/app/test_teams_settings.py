@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, facts, field_error, post_form
+from tests.app.helpers import audit_rows, facts, field_error, post_form, said
 from webapp.teams.forms import settings_form
 from webapp.teams.setting_groups import SETTINGS, changed_payload
 
@@ -77,7 +77,9 @@ def test_only_changed_fields_are_sent_and_audited(
     assert settings["emails"]["invoices_bcc"] == ["conta@ejemplo.mx", "dueña@ejemplo.mx"]
     assert settings["invoice_per_receipt"] is True
     [entry] = audit_rows(app, "team.update_settings")
-    assert entry.reason == "changed: emails.invoices_bcc, invoice_pdf_notes, invoice_per_receipt"
+    assert said(app, entry) == (
+        "changed: Bcc of invoice e-mails, Notes printed on the invoice PDF, One invoice per receipt"
+    )
     assert [r.method for r in sandbox_requests if r.path.endswith("/settings")] == ["GET", "PUT"]
 
 

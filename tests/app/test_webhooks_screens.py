@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.app.helpers import audit_rows, field_error, input_value, post_form, text_of
+from tests.app.helpers import audit_rows, field_error, input_value, post_form, said, text_of
 
 pytestmark = pytest.mark.databases
 
@@ -138,7 +138,7 @@ def test_edit_sends_only_what_changed(app, operator, api, teams, hook):
         },
     )
     assert answer.status_code == 302
-    assert audit_rows(app, "webhook.update")[-1].reason == "changed: status"
+    assert said(app, audit_rows(app, "webhook.update")[-1]) == "changed: status"
     stored = api.webhooks.get(hook["id"], team=teams["partner"])
     assert stored["status"] == "inactive" and stored["events"] == hook["events"]
 

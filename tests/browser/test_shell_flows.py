@@ -161,7 +161,7 @@ def test_audit_page_shows_the_team_switch(page, staff, teams, shot):
     switch_row = page.locator("#audit-table tbody tr", has_text="team.switch")
     expect(switch_row).to_have_count(1)
     expect(switch_row).to_contain_text(teams["eku"])
-    expect(switch_row).to_contain_text(f"{teams['partner']} → ")
+    expect(switch_row).to_contain_text(f"de {teams['partner']} a ")  # in the reader's language
     expect(page.locator("#audit-table tbody tr", has_text="auth.sign_in")).to_have_count(1)
 
     # the filter form is an hx-get into #audit-list that pushes the filters into the URL

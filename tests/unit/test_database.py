@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "e5a1c93f7d20"
+HEAD = "a7d3e9c41b26"
 TABLES = {
     "staff",
     "audit_entries",

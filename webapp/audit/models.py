@@ -31,7 +31,11 @@ class AuditEntry(db.Model):
     object_type: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     object_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
     outcome: Mapped[str] = mapped_column(sa.String(64), default=OK)
+    # what a person typed, shown as typed (and every row recorded before ``detail`` existed)
     reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # what the back office composed: a message and its values, in words when shown
+    # (:mod:`webapp.audit.details`)
+    detail: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
     @property

@@ -27,10 +27,14 @@ def record(
     object_id: str | None = None,
     outcome: str = OK,
     reason: str | None = None,
+    detail: dict | None = None,
     staff=None,
     actor: str | None = None,
 ) -> AuditEntry:
-    """Append one entry. Defaults: the signed-in staff member and the current request's team."""
+    """Append one entry. Defaults: the signed-in staff member and the current request's team.
+
+    ``reason`` is what a person typed (kept as typed); ``detail`` what the back office says
+    of the action, a :class:`~webapp.audit.details.Detail` shown in the reader's language."""
     if staff is None and has_request_context() and current_user.is_authenticated:
         staff = current_user
     if team is None and has_request_context():
@@ -44,6 +48,7 @@ def record(
         object_id=_storable(None if object_id is None else str(object_id)),
         outcome=outcome,
         reason=_storable(reason or None),
+        detail=dict(detail) if detail else None,
         remote_addr=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
@@ -72,6 +77,7 @@ def audited(
     object_type: str | None = None,
     object_id: str | None = None,
     reason: str | None = None,
+    detail: dict | None = None,
     team: str | None = None,
 ) -> Iterator[dict]:
     """Record ``action`` as ok, or with the gigstack error code if the block raises one.
@@ -89,8 +95,14 @@ def audited(
             object_id=details["object_id"],
             outcome=error.code or type(error).__name__,
             reason=reason,
+            detail=detail,
         )
         raise
     record(
-        action, team=team, object_type=object_type, object_id=details["object_id"], reason=reason
+        action,
+        team=team,
+        object_type=object_type,
+        object_id=details["object_id"],
+        reason=reason,
+        detail=detail,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, request
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 from webapp.auth.access import requires
@@ -17,6 +18,7 @@ from webapp.pages import list_url, render_page
 from webapp.teams.team_list import team_names
 
 from .actions import current_name
+from .details import entry_reason
 from .forms import AuditFilterForm
 from .models import AuditEntry
 from .query import AuditFilters
@@ -113,10 +115,16 @@ def index():
 def export_csv():
     """The filtered rows as CSV, read and written a chunk at a time (``EXPORT_LIMIT`` at most)."""
     _form, filters = _filters_from_request()
-    return csv_response("audit", CSV_COLUMNS, _export_rows(filters))
+    return csv_response("audit", CSV_COLUMNS, _export_rows(filters, str(get_locale())))
 
 
-def _export_rows(filters: AuditFilters):
+def _exported(entry: AuditEntry, column: str):
+    """A cell as the page shows it: the reason is the detail in the reader's language and
+    what was typed."""
+    return entry_reason(entry) if column == "reason" else getattr(entry, column)
+
+
+def _export_rows(filters: AuditFilters, locale: str):
     """Newest first in chunks of ``EXPORT_CHUNK`` by id (keyset): memory stays flat, and each
     chunk is its own query, so nothing holds a cursor open while the download is written."""
     before, sent = None, 0
@@ -125,8 +133,10 @@ def _export_rows(filters: AuditFilters):
         if before is not None:
             query = query.where(AuditEntry.id < before)
         chunk = db.session.scalars(query.limit(min(EXPORT_CHUNK, EXPORT_LIMIT - sent))).all()
-        for entry in chunk:
-            yield [getattr(entry, column) for column in CSV_COLUMNS]
+        # each chunk is written after the request's context is gone: in the reader's language
+        with force_locale(locale):
+            written = [[_exported(entry, column) for column in CSV_COLUMNS] for entry in chunk]
+        yield from written
         db.session.expunge_all()
         if len(chunk) < EXPORT_CHUNK:
             return

@@ -13,7 +13,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from webapp.audit import record
+from webapp.audit import Detail, enum, record
+from webapp.audit.details import CREATED_WITH_ROLE, STAFF_TEAMS_SET, team_limit
 from webapp.extensions import db
 
 from .models import Staff, normalize_email, teams_text
@@ -30,14 +31,14 @@ def _actor() -> str:
         return "cli"
 
 
-def _audit(action: str, staff: Staff, reason: str | None = None) -> None:
+def _audit(action: str, staff: Staff, detail: Detail | None = None) -> None:
     record(
         action,
         staff=None,
         actor=_actor(),
         object_type="staff",
         object_id=staff.email,
-        reason=reason,
+        detail=detail,
     )
 
 
@@ -109,7 +110,7 @@ def set_role(email: str, role: str) -> None:
     staff = _get(email)
     staff.role = role
     db.session.commit()
-    _audit("staff.set_role", staff, reason=role)
+    _audit("staff.set_role", staff, Detail(CREATED_WITH_ROLE, role=enum("staff_role", role)))
     click.echo(f"{staff.email} is now {role}")
 
 
@@ -124,7 +125,7 @@ def set_teams(email: str, teams: tuple[str, ...], all_teams: bool) -> None:
     staff = _get(email)
     staff.team_ids = None if all_teams else list(dict.fromkeys(teams))
     db.session.commit()
-    _audit("staff.set_teams", staff, reason=teams_text(staff.team_ids))
+    _audit("staff.set_teams", staff, Detail(STAFF_TEAMS_SET, teams=team_limit(staff.team_ids)))
     click.echo(f"{staff.email} teams: {teams_text(staff.team_ids)}")
 
 

@@ -16,6 +16,8 @@ from flask_login import current_user
 from webapp import once
 from webapp.actions import verb_screen
 from webapp.api import api
+from webapp.audit import Detail, enum
+from webapp.audit.details import JOB_BULK_CHOSEN, JOB_BULK_EVERY
 from webapp.auth.access import reads_only, requires
 from webapp.auth.roles import Role
 from webapp.i18n import gettext as _
@@ -66,8 +68,11 @@ def _confirm(verb: str, lists: tuple[str, ...]):
     if not form.validate():
         return SCREEN.failed(count=count, **context)
     params = chosen.params() | form.params()
-    description = f"{chosen.of} {chosen.kind}: " + (
-        "every row matching" if chosen.every else f"{len(chosen.picks)} chosen"
+    of = enum("document_kind", chosen.kind or chosen.of)
+    description = (
+        Detail(JOB_BULK_EVERY, kind=of)
+        if chosen.every
+        else Detail(JOB_BULK_CHOSEN, kind=of, count=len(chosen.picks))
     )
     return lifecycle.start_once(
         form.once.data, KINDS[verb], team=current_team_id(), params=params, description=description

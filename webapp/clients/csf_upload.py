@@ -20,7 +20,8 @@ from flask_login import current_user
 from webapp import cache, catalogs
 from webapp.actions import Screen, confirmation, get_or_404, perform
 from webapp.api import api
-from webapp.audit import record
+from webapp.audit import Detail, record
+from webapp.audit.details import CLIENT_FROM_CSF, CLIENT_UPDATED_FROM_CSF
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
@@ -260,7 +261,9 @@ def confirm_csf():
         validate=False,
         audit="client.confirm_csf",
         object_id=client_id or (lambda made: made["id"]),
-        reason=f"from CSF of {pending['preview']['rfc']}" + ("; updated" if client_id else ""),
+        detail=Detail(
+            CLIENT_UPDATED_FROM_CSF if client_id else CLIENT_FROM_CSF, rfc=pending["preview"]["rfc"]
+        ),
         refusals=(GigstackError,),
         refused=_upload_refused,
         message=lambda made: confirmation(

@@ -26,7 +26,8 @@ from webapp.actions import (
     walk,
 )
 from webapp.api import api
-from webapp.audit import record
+from webapp.audit import Detail, record
+from webapp.audit.details import CLIENT_EXPORT, CLIENT_INVALID, CLIENT_VALID, JOB_CLIENT, LINK_SHOWN
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.bulk.pending import CLIENT_RECEIPTS
@@ -224,7 +225,11 @@ def export_csv():
             ]
 
     download = csv_response("clients", CSV_COLUMNS, rows())
-    record("client.export_csv", object_type="client", reason=f"q={query!r}; filters={filters}")
+    record(
+        "client.export_csv",
+        object_type="client",
+        detail=Detail(CLIENT_EXPORT, query=query or "—", filters=str(filters)),
+    )
     return download
 
 
@@ -329,7 +334,7 @@ def validate(client_id: str):
         screen=ACTIONS,
         audit="client.validate",
         object_id=client_id,
-        reason=lambda client: "valid" if client.get("is_valid") else "invalid",
+        detail=lambda client: Detail(CLIENT_VALID if client.get("is_valid") else CLIENT_INVALID),
         refusals=(),
         message=_checked,
         then=lambda client: _actions_page(client),
@@ -348,7 +353,7 @@ def portal_link(client_id: str):
         screen=ACTIONS,
         audit="client.portal_link",
         object_id=client_id,
-        reason="link shown once",
+        detail=Detail(LINK_SHOWN),
         refusals=(),
         message=confirmation(
             _("A portal link for %(name)s was made: it is shown once, below."),
@@ -375,7 +380,7 @@ def stamp_pending_receipts(client_id: str):
             CLIENT_RECEIPTS,
             team=current_team_id(),
             params={"client": client_id, "client_name": name},
-            description=f"client {client_id}",
+            description=Detail(JOB_CLIENT, client=client_id),
         )
     client, pending = gather(
         lambda: get_or_404(client_api.clients.get, client_id),
@@ -449,7 +454,7 @@ def edit(client_id: str):
         validate=False,
         audit="client.update",
         object_id=client_id,
-        reason=changed_reason(payload),
+        detail=changed_reason(payload),
         aliases=API_FIELDS,
         message=lambda saved: confirmation(
             _("Client %(name)s saved."),

@@ -9,6 +9,13 @@ from typing import Any
 from flask import request
 
 from webapp import catalogs
+from webapp.audit import Detail
+from webapp.audit.details import (
+    INVOICE_CANCELLED,
+    INVOICE_CANCELLED_DESPITE,
+    INVOICE_CANCELLED_SUBSTITUTE,
+    INVOICE_CANCELLED_SUBSTITUTE_DESPITE,
+)
 from webapp.formatting import money
 from webapp.i18n import gettext as _
 
@@ -79,13 +86,14 @@ def substitute_of(form: CancelForm) -> str | None:
     return form.substitution_uuid.data if form.motive.data == "01" else None
 
 
-def cancel_reason(form: CancelForm, standing: list[dict[str, Any]]) -> str:
-    """The audit row's reason: the motive, the substitute, the valid related documents the
-    agent confirmed despite, the reason typed."""
+def cancel_detail(form: CancelForm, standing: list[dict[str, Any]]) -> Detail:
+    """The audit row's detail: the motive, the substitute, the valid related documents the
+    agent confirmed despite (the reason typed follows it, as typed)."""
     substitute = substitute_of(form)
-    return (
-        f"motive {form.motive.data}"
-        + (f", substitute {substitute}" if substitute else "")
-        + (f", despite {len(standing)} valid related document(s)" if standing else "")
-        + f": {form.reason.data}"
-    )
+    message = {
+        (False, False): INVOICE_CANCELLED,
+        (True, False): INVOICE_CANCELLED_SUBSTITUTE,
+        (False, True): INVOICE_CANCELLED_DESPITE,
+        (True, True): INVOICE_CANCELLED_SUBSTITUTE_DESPITE,
+    }[bool(substitute), bool(standing)]
+    return Detail(message, motive=form.motive.data, substitute=substitute, count=len(standing))

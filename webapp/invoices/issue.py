@@ -14,6 +14,9 @@ from flask import request, url_for
 
 from webapp import catalogs
 from webapp.api import api
+from webapp.audit import Detail, enum
+from webapp.audit.details import INVOICE_ISSUED
+from webapp.formatting import money
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
 from webapp.sales.items import item_problems, problem_text
@@ -206,12 +209,16 @@ def replaced(form: InvoiceForm) -> str:
     return form.replaces.data if UUID_SHAPE.fullmatch(form.replaces.data or "") else ""
 
 
-def audit_reason(invoice: dict[str, Any], kind: str) -> str:
-    return (
-        f"{invoice.get('invoice_type') or kind} "
-        f"{invoice.get('series')}-{invoice.get('folio_number')} · "
-        f"{invoice.get('total')} {invoice.get('currency')}"
+def audit_detail(invoice: dict[str, Any], kind: str) -> Detail:
+    return Detail(
+        INVOICE_ISSUED,
+        type=enum("invoice_type", invoice.get("invoice_type") or TYPE_OF.get(kind, kind)),
+        folio=f"{invoice.get('series')}-{invoice.get('folio_number')}",
+        amount=money(invoice.get("total"), invoice.get("currency") or "MXN"),
     )
+
+
+TYPE_OF = {"income": "I", "egress": "E", "payment": "P"}
 
 
 def issued(invoice: dict[str, Any], replaces: str) -> str:

@@ -20,10 +20,14 @@ from webapp.actions import (
     verb_screen,
 )
 from webapp.api import api
+from webapp.audit import Detail
+from webapp.audit.details import CREDIT_NOTE as CREDIT_NOTE_ISSUED
+from webapp.audit.details import INVOICE_SENT
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.catalogs import sat
+from webapp.formatting import money
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.gigstack.files import build_zip, safe_stem
 from webapp.gigstack.resources.invoices import FILE_TYPES
@@ -307,7 +311,9 @@ def send(uuid: str):
         context=context,
         audit="invoice.send",
         object_id=invoice["uuid"],
-        reason=lambda result: "to " + ", ".join(recipients(result, form.addresses())),
+        detail=lambda result: Detail(
+            INVOICE_SENT, addresses=", ".join(recipients(result, form.addresses()))
+        ),
         refused=sale.refused_with(),
         message=lambda result: confirmation(
             _("%(name)s sent to %(to)s."),
@@ -358,8 +364,7 @@ def cancel(uuid: str):
         validate=False,
         audit="invoice.cancel",
         object_id=invoice["uuid"],
-        reason=lambda _cancelled: cancellation.cancel_reason(form, standing),
-        error_reason=form.reason.data,
+        detail=cancellation.cancel_detail(form, standing),
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with({"replacement": "substitution_uuid"}),
         message=lambda cancelled: confirmation(
@@ -429,7 +434,7 @@ def _issue(form: InvoiceForm, kind: str):
         audit="invoice.create",
         object_type="invoice",
         object_id=lambda invoice: invoice["uuid"],
-        reason=partial(issue.audit_reason, kind=kind),
+        detail=partial(issue.audit_detail, kind=kind),
         message=lambda invoice: confirmation(
             _("%(name)s issued."), document_name(invoice), document_url(invoice)
         ),
@@ -476,9 +481,12 @@ def credit_note(uuid: str):
         object_type="invoice",
         object_id=lambda note: note["uuid"],
         failed_id=invoice["uuid"],
-        reason=lambda note: (
-            f"credit note {folio_of(note)} of {folio_of(invoice)} ({invoice['uuid']}) · "
-            f"{note.get('total')} {note.get('currency')}"
+        detail=lambda note: Detail(
+            CREDIT_NOTE_ISSUED,
+            note=folio_of(note),
+            invoice=folio_of(invoice),
+            uuid=invoice["uuid"],
+            amount=money(note.get("total"), note.get("currency") or "MXN"),
         ),
         message=lambda note: confirmation(
             _("%(name)s issued for %(invoice)s."),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from webapp.audit import record
+from webapp.audit import Detail, enum, record
+from webapp.audit.details import JOB_FINISHED, JOB_RETRIED, JOB_STARTED
 from webapp.auth.models import Staff
 from webapp.auth.roles import Role
 from webapp.extensions import db
@@ -18,18 +19,25 @@ if TYPE_CHECKING:
     from .kinds import JobKind
 
 
-def counts(job: Job) -> str:
-    """``ok 120, skipped 1, failed 2 of 123``: the audit reason of an ended job."""
-    return f"ok {job.ok}, skipped {job.skipped}, failed {job.failed} of {job.total}"
+def counts(job: Job) -> Detail:
+    """``ok 120, skipped 1, failed 2 of 123``: the audit detail of an ended job."""
+    return Detail(
+        JOB_FINISHED,
+        kind=enum("job_kind", job.kind),
+        ok=job.ok,
+        skipped=job.skipped,
+        failed=job.failed,
+        total=job.total,
+    )
 
 
-def started(job: Job, description: str) -> None:
+def started(job: Job, description: Detail) -> None:
     record(
         "job.start",
         team=job.team,
         object_type="job",
         object_id=str(job.id),
-        reason=f"{job.kind}: {description}",
+        detail=Detail(JOB_STARTED, kind=enum("job_kind", job.kind), what=description),
         actor=job.actor,
     )
 
@@ -40,7 +48,7 @@ def retried(job: Job, items: int) -> None:
         team=job.team,
         object_type="job",
         object_id=str(job.id),
-        reason=f"{job.kind}: {items} failed item(s) again",
+        detail=Detail(JOB_RETRIED, kind=enum("job_kind", job.kind), count=items),
     )
 
 
@@ -52,7 +60,7 @@ def ended(job: Job) -> None:
         object_type="job",
         object_id=str(job.id),
         outcome="ok" if job.status == FINISHED else (job.error or "failed")[:64],
-        reason=f"{job.kind}: {counts(job)}",
+        detail=counts(job),
         staff=staff,
         actor=job.actor,
     )

@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from webapp import once
+from webapp.audit import Detail
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.i18n import gettext as _
@@ -26,7 +27,7 @@ from .models import ENDED, FAILED, PENDING, PLAN, QUEUED, UNATTENDED, Job, JobIt
 from .queue import REQUEUE_AFTER_SECONDS
 
 
-def start(kind: JobKind, *, team: str | None, params: dict[str, Any], description: str) -> Job:
+def start(kind: JobKind, *, team: str | None, params: dict[str, Any], description: Detail) -> Job:
     """Queue a job of ``kind`` for the signed-in staff member; the files it makes will be in
     their language."""
     job = _queued(kind, team, params, current_user.id, current_user.email, get_locale())
@@ -37,7 +38,7 @@ def start(kind: JobKind, *, team: str | None, params: dict[str, Any], descriptio
 
 
 def start_unattended(
-    kind: JobKind, *, team: str | None, params: dict[str, Any], description: str
+    kind: JobKind, *, team: str | None, params: dict[str, Any], description: Detail
 ) -> Job:
     """Queue a job nobody started (the periodic upkeep's): only kinds that may run so."""
     if not kind.unattended:
@@ -74,7 +75,12 @@ def _queued(
 
 
 def start_once(
-    token: str | None, kind: JobKind, *, team: str | None, params: dict[str, Any], description: str
+    token: str | None,
+    kind: JobKind,
+    *,
+    team: str | None,
+    params: dict[str, Any],
+    description: Detail,
 ) -> Any:
     """A form's start: its one-time token claimed, the job queued, its page next with the
     kit's confirmation (the same form sent again goes there too, and starts nothing)."""

@@ -8,6 +8,8 @@ from flask import Blueprint, url_for
 
 from webapp import once
 from webapp.actions import Screen
+from webapp.audit import Detail, enums
+from webapp.audit.details import JOB_MONTH
 from webapp.auth.access import reads_only, requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
@@ -37,9 +39,14 @@ def _offer_months(form: MonthForm) -> None:
         form.once.data = once.issue()
 
 
-def _description(params: dict) -> str:
-    """The audit reason of a start: ``2026-05: income, egress; valid, cancelled``."""
-    return f"{params['month']}: {', '.join(params['kinds'])}; {', '.join(params['statuses'])}"
+def _description(params: dict) -> Detail:
+    """The audit detail of a start: ``2026-05: income, egress; valid, cancelled``."""
+    return Detail(
+        JOB_MONTH,
+        month=params["month"],
+        kinds=enums("document_kind", params["kinds"]),
+        statuses=enums("invoice_status", params["statuses"]),
+    )
 
 
 def _start(form: MonthForm, team: str | None, params: dict):

@@ -9,6 +9,9 @@ from typing import Any
 
 from flask import request
 
+from webapp.audit import Detail, enum
+from webapp.audit.details import PAYMENT_REGISTERED
+from webapp.formatting import money
 from webapp.gigstack import GigstackError
 from webapp.i18n import gettext as _
 from webapp.panels import Panel
@@ -126,8 +129,10 @@ def method_aliases(error: GigstackError) -> dict[str, str]:
     }
 
 
-def audit_reason(payment: dict[str, Any], kind: str) -> str:
-    return (
-        f"{kind} {payment.get('total')} {payment.get('currency')} · "
-        f"{payment.get('automation_type')}"
+def audit_detail(payment: dict[str, Any], kind: str) -> Detail:
+    return Detail(
+        PAYMENT_REGISTERED,
+        kind=enum("payment_kind", kind),
+        amount=money(payment.get("total"), payment.get("currency") or "MXN"),
+        automation=enum("automation_type", payment.get("automation_type")),
     )

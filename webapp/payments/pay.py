@@ -12,7 +12,10 @@ from typing import Any
 
 from flask import abort, request
 
+from webapp.audit import Detail
+from webapp.audit.details import PAYMENT_PAYS
 from webapp.domain.money import compute_totals, to_number
+from webapp.formatting import money
 from webapp.gigstack import new_idempotency_key
 from webapp.gigstack.errors import NotFound
 from webapp.i18n import gettext as _
@@ -194,10 +197,12 @@ def body(form: PayInvoiceForm, invoice: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def audit_reason(payment: dict[str, Any], invoice: dict[str, Any]) -> str:
-    return (
-        f"pays {folio_of(invoice)} ({invoice['uuid']}) · {payment.get('total')} "
-        f"{payment.get('currency')}"
+def audit_detail(payment: dict[str, Any], invoice: dict[str, Any]) -> Detail:
+    return Detail(
+        PAYMENT_PAYS,
+        folio=folio_of(invoice),
+        uuid=invoice["uuid"],
+        amount=money(payment.get("total"), payment.get("currency") or "MXN"),
     )
 
 

@@ -19,6 +19,7 @@ from webapp.actions import (
     verb_screen,
 )
 from webapp.api import api
+from webapp.audit import Detail, details
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -183,7 +184,7 @@ def _pay():
         document="payment",
         audit="payment.create",
         object_id=lambda payment: payment["id"],
-        reason=lambda payment: pay.audit_reason(payment, invoice),
+        detail=lambda payment: pay.audit_detail(payment, invoice),
         message=lambda payment: confirmation(
             _("Payment of %(name)s registered on %(invoice)s."),
             payment_name(payment),
@@ -239,7 +240,7 @@ def _create(form: PaymentForm, kind: str, **audit: Any):
         document="payment",
         object_type="payment",
         object_id=lambda payment: payment["id"],
-        reason=partial(create.audit_reason, kind=kind),
+        detail=partial(create.audit_detail, kind=kind),
         message=lambda payment: confirmation(
             _("Payment of %(name)s registered.")
             if kind == "register"
@@ -314,7 +315,7 @@ def mark_paid(payment_id: str):
         context=context,
         audit="payment.mark_paid",
         object_id=payment_id,
-        reason=lambda _paid: f"payment form {form.payment_form.data}",
+        detail=Detail(details.PAYMENT_FORM, form=form.payment_form.data),
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with(),
         message=lambda paid: confirmation(
@@ -368,12 +369,10 @@ def _refund_check(form: Any, payment: dict[str, Any], remainder: float, context:
     return REFUND.failed(**context) if form.errors else None
 
 
-def _refund_reason(form: Any, payment: dict[str, Any]) -> str:
-    return (
-        f"{float(form.amount.data):.2f} {payment.get('currency') or 'MXN'}"
-        + (" (outside gigstack)" if form.external.data else "")
-        + f": {form.reason.data}"
-    )
+def _refund_detail(form: Any, payment: dict[str, Any]) -> Detail:
+    """The refund's amount (the reason typed follows it, as typed)."""
+    amount = money(form.amount.data, payment.get("currency") or "MXN")
+    return Detail(details.REFUND_OUTSIDE if form.external.data else details.REFUND, amount=amount)
 
 
 @bp.route("/<payment_id>/refund", methods=["GET", "POST"])
@@ -402,8 +401,7 @@ def refund(payment_id: str):
         validate=False,
         audit="payment.refund",
         object_id=payment_id,
-        reason=lambda _done: _refund_reason(form, payment),
-        error_reason=form.reason.data,
+        detail=_refund_detail(form, payment),
         refusals=(ValidationError, Conflict),
         refused=sale.refused_with({"external_processor_refund": "external"}),
         check=lambda: _refund_check(form, payment, remainder, context),

@@ -9,6 +9,8 @@ from flask import request, url_for
 from webapp import catalogs
 from webapp.actions import NOT_FOUND_OR_REFUSED, Screen, confirmation, get_or_404, verb_screen
 from webapp.api import api
+from webapp.audit import Detail
+from webapp.audit.details import RECEIPT_CREATED, RECEIPT_STAMPED
 from webapp.audit.query import trail as audit_trail
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
@@ -173,7 +175,7 @@ def stamp(receipt_id: str):
         validate=False,
         audit="receipt.stamp",
         object_id=receipt_id,
-        reason=lambda stamped: f"invoice {stamped.get('invoice_id')}",
+        detail=lambda stamped: Detail(RECEIPT_STAMPED, invoice=stamped.get("invoice_id")),
         message=confirmation(
             _("Receipt of %(name)s stamped as an invoice (linked on its page)."),
             receipt_name(receipt),
@@ -237,7 +239,9 @@ def new():
         audit="receipt.create",
         object_type="receipt",
         object_id=lambda receipt: receipt["id"],
-        reason=lambda receipt: f"{receipt.get('total')} {receipt.get('currency')}",
+        detail=lambda receipt: Detail(
+            RECEIPT_CREATED, amount=money(receipt.get("total"), receipt.get("currency") or "MXN")
+        ),
         message=lambda receipt: confirmation(
             _("Receipt of %(name)s created."), receipt_name(receipt), receipt_url(receipt)
         ),

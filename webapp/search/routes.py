@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
+from webapp.audit import Detail
+from webapp.audit.details import JOB_TEAMS
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
@@ -88,7 +90,7 @@ def index():
     )
 
 
-def _start(form: SyncForm, team: str | None, teams: list[str], description: str):
+def _start(form: SyncForm, team: str | None, teams: list[str], description: Detail):
     """The job queued through the kit's start (one-time token, confirmation, its page next)."""
     if not form.validate():
         abort(400)
@@ -106,7 +108,7 @@ def sync():
     teams = _visible_teams()
     if not teams:
         abort(409, description="no_teams")
-    return _start(SyncForm(), None, teams, f"{len(teams)} teams")
+    return _start(SyncForm(), None, teams, Detail(JOB_TEAMS, count=len(teams)))
 
 
 @team_bp.post("/sync", endpoint="sync")

@@ -25,6 +25,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from webapp.audit import Detail
+from webapp.audit.details import JOB_NIGHTLY
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.gigstack.errors import Forbidden, GigstackError, NotFound
@@ -227,5 +229,5 @@ def reconcile() -> Job | None:
         return None
     params = {"teams": reached, "full": True}
     return lifecycle.start_unattended(
-        SYNC, team=None, params=params, description="nightly full pass"
+        SYNC, team=None, params=params, description=Detail(JOB_NIGHTLY)
     )

@@ -136,7 +136,7 @@ def edit(service_id: str):
         validate=False,
         audit="service.update",
         object_id=service_id,
-        reason=changed_reason(payload),
+        detail=changed_reason(payload),
         message=confirmation(
             _("Service %(name)s saved."),
             payload.get("description") or service.get("description") or service_id,

@@ -7,7 +7,8 @@ import re
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.audit import record
+from webapp.audit import Detail, enum, record
+from webapp.audit.details import LANGUAGE, TEAM_SWITCH
 from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
 from webapp.extensions import db
@@ -94,7 +95,9 @@ def switch_team():
         team=team.id,
         object_type="team",
         object_id=team.id,
-        reason=f"{previous} → {team.id}" if previous and previous != team.id else None,
+        detail=Detail(TEAM_SWITCH, before=previous, after=team.id)
+        if previous and previous != team.id
+        else None,
     )
     return navigate(
         same_area(safe_next(request.form.get("next")), team.id)
@@ -112,7 +115,12 @@ def set_language():
     if current_user.locale != locale:
         current_user.locale = locale
         db.session.commit()
-        record("staff.language", object_type="staff", object_id=current_user.email, reason=locale)
+        record(
+            "staff.language",
+            object_type="staff",
+            object_id=current_user.email,
+            detail=Detail(LANGUAGE, language=enum("language", locale)),
+        )
     return _back()
 
 

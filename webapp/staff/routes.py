@@ -15,9 +15,19 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
-from webapp.audit import record
+from webapp.audit import Detail, enum, record
+from webapp.audit.details import (
+    ROLE_CHANGED,
+    SESSIONS_ENDED,
+    STAFF_ACTIVE,
+    STAFF_CHANGED,
+    STAFF_CREATED,
+    STAFF_NAME,
+    STAFF_TEAMS,
+    team_limit,
+)
 from webapp.auth.access import requires
-from webapp.auth.models import Staff, normalize_email, teams_text
+from webapp.auth.models import Staff, normalize_email
 from webapp.auth.roles import ROLES, Role
 from webapp.extensions import db
 from webapp.forms import MAX_ID
@@ -66,10 +76,6 @@ def _offer_teams(form: Any, index: TeamIndex | None, current: list[str] | None) 
         elif team_id in kept:
             choices.append(SelectChoice(team_id))
     form.teams.choices = choices
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
 
 
 def _to_list():
@@ -195,7 +201,11 @@ def new():
                 "staff.create",
                 object_type="staff",
                 object_id=staff.email,
-                reason=f"role: {staff.role}; teams: {teams_text(staff.team_ids)}",
+                detail=Detail(
+                    STAFF_CREATED,
+                    role=enum("staff_role", staff.role),
+                    teams=team_limit(staff.team_ids),
+                ),
             )
             flash(_("%(email)s can now sign in.", email=staff.email), "info")
             return _to_list()
@@ -270,31 +280,42 @@ def edit(staff_id: int):
     db.session.commit()
     if changes:
         record(
-            "staff.update", object_type="staff", object_id=staff.email, reason="; ".join(changes)
+            "staff.update",
+            object_type="staff",
+            object_id=staff.email,
+            detail=Detail(STAFF_CHANGED, changes=changes),
         )
         flash(_("Changes to %(email)s saved.", email=staff.email), "info")
     return _to_list()
 
 
-def _apply(staff: Staff, form: StaffEditForm) -> list[str]:
-    """Copy the form onto ``staff``; what changed, as the audit reason reads it."""
+def _apply(staff: Staff, form: StaffEditForm) -> list[Detail]:
+    """Copy the form onto ``staff``; what changed, as the audit detail reads it."""
     changes = []
     name, role, active, team_ids = form.name.data, form.role.data, form.active.data, form.team_ids()
     if name != staff.name:
-        changes.append(f"name: {staff.name} → {name}")
+        changes.append(Detail(STAFF_NAME, before=staff.name, after=name))
         staff.name = name
     if role != staff.role:
-        changes.append(f"role: {staff.role} → {role}")
+        changes.append(
+            Detail(
+                ROLE_CHANGED, before=enum("staff_role", staff.role), after=enum("staff_role", role)
+            )
+        )
         staff.role = role
     if _limits_differ(team_ids, staff.team_ids):
-        changes.append(f"teams: {teams_text(staff.team_ids)} → {teams_text(team_ids)}")
+        changes.append(
+            Detail(STAFF_TEAMS, before=team_limit(staff.team_ids), after=team_limit(team_ids))
+        )
         staff.team_ids = team_ids
     if active != staff.active:
-        changes.append(f"active: {_yes_no(staff.active)} → {_yes_no(active)}")
+        changes.append(
+            Detail(STAFF_ACTIVE, before=enum("yes_no", staff.active), after=enum("yes_no", active))
+        )
         staff.active = active
         if not active:
             staff.end_sessions()
-            changes.append("sessions ended")
+            changes.append(Detail(SESSIONS_ENDED))
     return changes
 
 
@@ -319,7 +340,7 @@ def reset_password(staff_id: int):
             "staff.reset_password",
             object_type="staff",
             object_id=staff.email,
-            reason="sessions ended",
+            detail=Detail(SESSIONS_ENDED),
         )
         flash(
             _("Password of %(email)s changed; their sessions were ended.", email=staff.email),

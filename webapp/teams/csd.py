@@ -16,7 +16,8 @@ from flask import render_template, url_for
 
 from webapp.actions import Screen, confirmation, perform
 from webapp.api import api, unscoped_api
-from webapp.audit import record
+from webapp.audit import Detail, record
+from webapp.audit.details import CERTIFICATE
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
@@ -81,7 +82,7 @@ def upload_csd():
         validate=False,
         audit="team.upload_csd",
         object_id=team_id,
-        reason=lambda answer: _certificate(info),
+        detail=lambda answer: _certificate(info),
         refused=lambda form, error: [_not_uploaded(), *apply_api_errors(form, error, API_FIELDS)],
         message=confirmation(
             _("%(name)s uploaded: gigstack's answer is below."), _("CSD"), url_for("team.csd")
@@ -115,10 +116,12 @@ def _uploaded(team_id: str, cer: bytes, key: bytes, password: str) -> dict:
     return answer
 
 
-def _certificate(info: CertificateInfo) -> str:
-    return (
-        f"certificate {info.certificate_number or '?'} of {info.rfc}, valid to "
-        f"{info.not_after:%Y-%m-%d}"
+def _certificate(info: CertificateInfo) -> Detail:
+    return Detail(
+        CERTIFICATE,
+        number=info.certificate_number or "?",
+        rfc=info.rfc,
+        until=f"{info.not_after:%Y-%m-%d}",
     )
 
 

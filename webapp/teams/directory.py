@@ -18,6 +18,8 @@ from flask_login import current_user
 from webapp import catalogs, once
 from webapp.actions import Screen, confirmation, perform, refused_on_fields
 from webapp.api import unscoped_api
+from webapp.audit import Detail
+from webapp.audit.details import ONBOARDING_LINK
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import now_seconds
@@ -199,7 +201,7 @@ def new():
         audit="team.create",
         object_id=lambda team: team["id"],
         team=lambda team: team["id"],
-        reason=lambda team: "onboarding link generated" if team.get("onboarding_url") else None,
+        detail=lambda team: Detail(ONBOARDING_LINK) if team.get("onboarding_url") else None,
         refusals=(ValidationError, Conflict),
         refused=refused_on_fields,
         message=lambda team: confirmation(

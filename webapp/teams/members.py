@@ -20,6 +20,8 @@ from webapp.actions import (
     verb_screen,
 )
 from webapp.api import api, unscoped_api
+from webapp.audit import Detail, enum
+from webapp.audit.details import CREATED_WITH_ROLE, ROLE_CHANGED
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
@@ -126,7 +128,7 @@ def new():
         validate=False,
         audit="member.create",
         object_id=user_id,
-        reason=lambda _added: f"role: {form.role.data}",
+        detail=Detail(CREATED_WITH_ROLE, role=enum("role", form.role.data)),
         refusals=(ValidationError, NotFound),
         refused=_unknown_user,
         message=confirmation(
@@ -164,7 +166,11 @@ def edit(user_id: str):
         validate=False,
         audit="member.update",
         object_id=user_id,
-        reason=lambda _changed: f"role: {member.get('role')} → {form.role.data}",
+        detail=Detail(
+            ROLE_CHANGED,
+            before=enum("role", member.get("role")),
+            after=enum("role", form.role.data),
+        ),
         refusals=(),
         message=confirmation(
             _("%(name)s is now %(role)s of this team."),

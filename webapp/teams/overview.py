@@ -22,6 +22,8 @@ from webapp.actions import (
     verb_screen,
 )
 from webapp.api import api, unscoped_api
+from webapp.audit import Detail, enums
+from webapp.audit.details import CHANGED_WITH_LINK, LINK_SHOWN_OLDER_STOP
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack.errors import Forbidden, ValidationError
@@ -41,7 +43,6 @@ bp = team_blueprint(
 
 EDIT = Screen("teams/edit.html", "teams/_edit_form.html", "team-form")
 DELETE = verb_screen("teams/_confirm.html", "team-delete")
-LINK_SHOWN = "link shown once; older links stop working"
 
 
 @bp.get("/")
@@ -98,7 +99,7 @@ def edit():
         validate=False,
         audit="team.update",
         object_id=team_id,
-        reason=lambda updated: _changes(payload, updated),
+        detail=lambda updated: _changes(payload, updated),
         refused=refused_on_fields,
         message=lambda updated: confirmation(
             _("Team %(name)s saved."), team_name(updated or team), url_for("team.show")
@@ -113,9 +114,11 @@ def _updated(team_id: str, payload: dict) -> dict:
     return updated
 
 
-def _changes(payload: dict, updated: dict) -> str:
-    link = "; onboarding link generated" if updated.get("onboarding_url") else ""
-    return changed_reason(k for k in payload if k != "generate_onboarding_url") + link
+def _changes(payload: dict, updated: dict) -> Detail:
+    fields = [k for k in payload if k != "generate_onboarding_url"]
+    if not updated.get("onboarding_url"):
+        return changed_reason(fields)
+    return Detail(CHANGED_WITH_LINK, fields=enums("field", sorted(fields)))
 
 
 def _edited(updated: dict):
@@ -176,7 +179,7 @@ def onboarding_link():
         screen=EDIT,
         audit="team.onboarding_link",
         object_id=team_id,
-        reason=LINK_SHOWN,
+        detail=Detail(LINK_SHOWN_OLDER_STOP),
         refusals=(),
         message=lambda _link: confirmation(
             _("A new onboarding link for %(name)s: it is shown once, below."),

@@ -13,6 +13,8 @@ from flask import request, url_for
 from webapp import once
 from webapp.actions import Screen, confirmation, one_or_404, perform
 from webapp.api import api
+from webapp.audit import Detail, enum
+from webapp.audit.details import COUNTER_MOVED, SERIES_CREATED, SERIES_MOVED
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
@@ -68,8 +70,11 @@ def new():
         audit="series.create",
         object_id=lambda created: created.get("id"),
         failed_id=form.series.data,
-        reason=lambda created: (
-            f"{created.get('series')}: live {created.get('live')}, test {created.get('test')}"
+        detail=lambda created: Detail(
+            SERIES_CREATED,
+            series=created.get("series"),
+            live=created.get("live"),
+            test=created.get("test"),
         ),
         refusals=(ValidationError, Conflict),
         refused=_name_taken,
@@ -119,7 +124,7 @@ def edit(series_id: str):
         validate=False,
         audit="series.update",
         object_id=series_id,
-        reason=_moves(series, changes, form.reason.data),
+        detail=_moves(series, changes),
         message=confirmation(
             _("Counters of series %(name)s saved."),
             series.get("series") or series_id,
@@ -138,10 +143,17 @@ def _edit_form(series: dict) -> SeriesEditForm:
     return SeriesEditForm(data={mode: series.get(mode) for mode in MODES})
 
 
-def _moves(series: dict, changes: dict[str, int], why: str | None) -> str:
-    """``test: 12 → 0; <why>`` for the audit row."""
-    summary = "; ".join(f"{mode}: {series.get(mode)} → {value}" for mode, value in changes.items())
-    return f"{summary}; {why}" if why else summary
+def _moves(series: dict, changes: dict[str, int]) -> Detail:
+    """``test: 12 → 0`` for the audit row (the reason typed follows it, as typed)."""
+    return Detail(
+        SERIES_MOVED,
+        moves=[
+            Detail(
+                COUNTER_MOVED, mode=enum("series_mode", mode), before=series.get(mode), after=value
+            )
+            for mode, value in changes.items()
+        ],
+    )
 
 
 def _preview(series: dict, form: SeriesEditForm) -> dict[str, str]:

@@ -197,6 +197,12 @@ def form_values(current: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# each setting's label by its path: how an audit row names what a settings change touched
+labels.LABELS["setting"].update(
+    {setting.path: setting.label for _group, settings in GROUPS for setting in settings}
+)
+
+
 def changed_paths(payload: dict[str, Any], prefix: str = "") -> list[str]:
     """``{"emails": {"invoices_bcc": …}}`` → ``["emails.invoices_bcc"]`` (for the audit row)."""
     out = []

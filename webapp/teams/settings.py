@@ -56,7 +56,7 @@ def update_settings():
         validate=False,
         audit="team.update_settings",
         object_id=team_id,
-        reason=lambda _saved: changed_reason(changed_paths(payload)),
+        detail=lambda _saved: changed_reason(changed_paths(payload), "setting"),
         refused=refused_on_fields,
         message=confirmation(
             _("%(name)s of the team saved."), _("Settings"), url_for("team.update_settings")

@@ -14,6 +14,8 @@ from flask import render_template, request, url_for
 from webapp import once
 from webapp.actions import Screen, changed_reason, confirmation, get_or_404, page_or_walk, perform
 from webapp.api import api
+from webapp.audit import Detail, enum
+from webapp.audit.details import CREATED_WITH_ROLE, LINK_SHOWN
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.gigstack import GigstackError
@@ -116,7 +118,6 @@ def new():
     if not form.is_submitted():
         form.once.data = once.issue()
         return NEW.show(form=form)
-    joined = f"; role: {form.role.data}" if form.auto_join.data else ""
     return perform(
         form,
         lambda: api().users.create(form.payload()),
@@ -124,7 +125,10 @@ def new():
         audit="user.create",
         object_id=lambda user: user.get("id"),
         failed_id=form.email.data,
-        reason=lambda user: f"{user.get('email')}{joined}" if joined else user.get("email"),
+        reason=lambda user: user.get("email"),
+        detail=Detail(CREATED_WITH_ROLE, role=enum("role", form.role.data))
+        if form.auto_join.data
+        else None,
         refusals=(ValidationError, Conflict),
         refused=_create_refused,
         message=lambda user: confirmation(
@@ -157,7 +161,7 @@ def edit(user_id: str):
         validate=False,
         audit="user.update",
         object_id=user_id,
-        reason=changed_reason(payload),
+        detail=changed_reason(payload),
         refused=lambda form, error: apply_api_errors(form, error, API_FIELDS) or [error.message],
         message=confirmation(
             _("User %(name)s saved."), user.get("email"), url_for("users.show", user_id=user_id)
@@ -200,7 +204,7 @@ def login_link(user_id: str):
         screen=NOTICE,
         audit="user.login_link",
         object_id=user_id,
-        reason="link shown once",
+        detail=Detail(LINK_SHOWN),
         refusals=(),
         message=confirmation(
             _("A login link for %(name)s was made: it is shown once, below."),

@@ -18,6 +18,8 @@ from webapp.actions import (
     verb_screen,
 )
 from webapp.api import api
+from webapp.audit import Detail
+from webapp.audit.details import WEBHOOK_CREATED, WEBHOOK_DELETED
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.i18n import gettext as _
@@ -107,7 +109,9 @@ def new():
         validate=False,
         audit="webhook.create",
         object_id=lambda made: made.get("id"),
-        reason=lambda made: f"{made.get('url')} · {len(made.get('events') or [])} events",
+        detail=lambda made: Detail(
+            WEBHOOK_CREATED, url=made.get("url"), count=len(made.get("events") or [])
+        ),
         refused=_refused,
         message=lambda made: confirmation(
             _("Webhook %(name)s created."),
@@ -143,7 +147,7 @@ def edit(webhook_id: str):
         validate=False,
         audit="webhook.update",
         object_id=webhook_id,
-        reason=changed_reason(payload),
+        detail=changed_reason(payload),
         refused=_refused,
         message=confirmation(
             _("Webhook %(name)s saved."),
@@ -169,7 +173,7 @@ def delete(webhook_id: str):
         context=context,
         audit="webhook.delete",
         object_id=webhook_id,
-        reason=f"{webhook.get('url')}: {form.reason.data}",
+        detail=Detail(WEBHOOK_DELETED, url=webhook.get("url")),
         message=confirmation(_("Webhook %(name)s deleted."), webhook.get("url")),
         then=url_for("webhooks.index"),
     )
