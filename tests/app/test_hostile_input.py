@@ -400,6 +400,8 @@ EXAMPLES: dict[str, Callable[[str], Form]] = {
     # a retry shows on a job with failed items only; the walk's job (1) finished clean
     "jobs.retry": lambda team: _form(f"/teams/{team}/jobs/1/retry"),
     "all_jobs.retry": lambda team: _form("/jobs/1/retry"),
+    # gigstack's webhook events: no page posts there (a form body is no event: ignored)
+    "hooks.gigstack": lambda team: _form("/hooks/gigstack", type="customer.updated", team=team),
 }
 # each example is a request: enough of them to find what the issue found by hand, few enough
 # to keep the suite quick
