@@ -24,6 +24,8 @@ from webapp.jobs.models import FINISHED, Job
 from webapp.search.models import SearchEntry
 from webapp.search.reindex import EVENTS
 
+pytestmark = pytest.mark.databases
+
 HOOK = "/hooks/gigstack"
 
 
