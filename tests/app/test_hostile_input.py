@@ -469,6 +469,8 @@ def test_every_page_form_query_and_id_the_pages_reach_survives_anything(
     started = time.monotonic()
     team = teams["partner"]
     spare = add_staff(app, "spare@staff.test")  # the only staff row edited
+    # the webhook registration buttons show only with a public address
+    app.config["PUBLIC_BASE_URL"] = "https://backoffice.example.mx"
     assert set(EXAMPLES) <= {rule.endpoint for rule in app.url_map.iter_rules()}
     browsers = _browsers(client, signed_in)
     one_finished_job(app, browsers["crawler"], team)  # a job's pages
