@@ -138,6 +138,9 @@ IGNORED = {
         "team": other,
         "data": {"uuid": "4f0c2a64-8c1d-4c1e-9d77-0d5f0c0e5a11"},
     },
+    "the other mode's object": lambda synced, other: event(
+        "customer.updated", synced, {"id": "cus_1"}, livemode=True
+    ),
     "no id": lambda synced, other: event("customer.updated", synced, {}),
     "an id that is no id": lambda synced, other: event("customer.updated", synced, {"id": "../x"}),
     "a team that is no text": lambda synced, other: event(

@@ -2,12 +2,13 @@
 fresh between syncs.
 
 The body is trusted for nothing but *which* object changed: the event type, the team and
-the object's id. gigstack's contract defines no signature (§10.7, §13 #25), so none is
-checked — and none is needed: the object is re-read from gigstack with the API key, scoped
-to the team, and that answer is what the index gets (:mod:`.reindex`); a forged body can at
-most make the back office ask gigstack about an object, as the nightly pass would. A team
-the index does not hold (never synced, or out of the key's reach) and an event the index
-does not follow are acknowledged and ignored, without a gigstack call.
+the object's id (and its mode: the other mode's objects are not this key's). gigstack's
+contract defines no signature (§10.7, §13 #25), so none is checked — and none is needed:
+the object is re-read from gigstack with the API key, scoped to the team, and that answer
+is what the index gets (:mod:`.reindex`); a forged body can at most make the back office
+ask gigstack about an object, as the nightly pass would. A team the index does not hold
+(never synced, or out of the key's reach) and an event the index does not follow are
+acknowledged and ignored, without a gigstack call.
 
 No sign-in and no CSRF token (gigstack is no browser and carries neither); instead a size
 limit (``HOOKS_MAX_BYTES``) and a rate limit per sender (``HOOKS_LIMITS``). The re-read is
@@ -28,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request
 
-from webapp.api import unscoped_api
+from webapp.api import unscoped_api, upstream
 from webapp.auth.access import public
 from webapp.extensions import csrf, db, limiter
 from webapp.gigstack.errors import GigstackError
@@ -66,6 +67,8 @@ def event_of(body: Any) -> tuple[str, str, str, Any] | None:
     team = body.get("team")
     if event not in EVENTS or not isinstance(team, str) or not OBJECT_ID.fullmatch(team):
         return None
+    if isinstance(body.get("livemode"), bool) and body["livemode"] != upstream().livemode:
+        return None  # the other mode's object: this key cannot read it
     object_id = obj.get("uuid") or obj.get("id") if EVENTS[event] == "invoice" else obj.get("id")
     if not isinstance(object_id, str) or not OBJECT_ID.fullmatch(object_id):
         return None
