@@ -96,7 +96,7 @@ PAGES = [
         "/teams/{team}/clients/?q=servicios",
         {**HTMX, "HX-Target": "clients-list"},
     ),
-    Page("clients filtered (walks pages)", "/teams/{team}/clients/?validity=valid"),
+    Page("clients filtered (the index)", "/teams/{team}/clients/?validity=valid", upstream=False),
     Page("clients export.csv", "/teams/{team}/clients/export.csv", download=True),
     Page("client detail", "/teams/{team}/clients/{client_id}"),
     Page("client edit", "/teams/{team}/clients/{client_id}/edit"),

@@ -87,6 +87,9 @@ ENVIRONMENT: dict[str, tuple[type, Any]] = {
     "FILES_S3_SECRET_ACCESS_KEY": (str, None),
     # the local folder of those files when no bucket is set (default instance/job-files)
     "FILES_DIR": (str, None),
+    # this back office's address as gigstack reaches it (https://backoffice.example.com):
+    # webhooks registered for the search index post to <it>/hooks/gigstack
+    "PUBLIC_BASE_URL": (str, None),
 }
 
 
@@ -142,6 +145,11 @@ class Config:
     PAGE_BUDGET_SECONDS = 22.0
     # /readyz: how long each dependency may take to answer
     READY_TIMEOUT_SECONDS = 2.0
+    # gigstack's webhook events (webapp/search/hooks.py): per sender, the largest body, and
+    # the time its re-read may take (gigstack waits 5 s for the answer)
+    HOOKS_LIMITS = "1200 per minute"
+    HOOKS_MAX_BYTES = 256 * 1024
+    HOOKS_BUDGET_SECONDS = 4.0
 
 
 class DevelopmentConfig(Config):

@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from .payments.routes import bp as payments_bp
     from .receipts.routes import bp as receipts_bp
     from .rep.routes import bp as rep_bp
+    from .search.hooks import bp as hooks_bp
     from .search.routes import bp as search_bp
     from .search.routes import team_bp as team_search_bp
     from .services.routes import bp as services_bp
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(hooks_bp)
     init_team_urls(app)
 
 

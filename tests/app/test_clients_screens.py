@@ -5,6 +5,7 @@ with CFDI 4.0's rules, delete with a reason."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -18,7 +19,9 @@ from tests.app.helpers import (
     run_jobs,
     said,
     text_of,
+    upstream_calls,
 )
+from tests.app.test_search import start_sync, sync_team
 from webapp.sandbox.seed import SEED_ANCHOR
 from webapp.sat.rules import FOREIGN_TAX_ID, foreign_receiver
 
@@ -57,7 +60,7 @@ def test_list_pages_and_search_by_rfc(viewer, stored, teams):
 
 
 def test_an_empty_list_says_none_yet_unless_a_filter_emptied_it(
-    app, operator, api, restore_sandbox
+    app, admin, operator, api, restore_sandbox
 ):
     team = api.teams.create({"legal_name": "EQUIPO RECIEN CREADO", "tax_system": "601"})
     app.extensions["team_directory"].forget()
@@ -65,6 +68,7 @@ def test_an_empty_list_says_none_yet_unless_a_filter_emptied_it(
     nothing = operator.get(base).get_data(as_text=True)
     assert "Aún no hay clientes." in text_of(nothing) and "Ningún cliente coincide" not in nothing
     assert f'<a href="{base}new">Crear un cliente</a>' in nothing
+    sync_team(app, admin, team["id"])  # the filter reads the index
     filtered = operator.get(base, query_string={"persona": "moral"}).get_data(as_text=True)
     assert "Ningún cliente coincide." in text_of(filtered)
     assert "Aún no hay clientes" not in filtered
@@ -84,16 +88,57 @@ def test_a_search_that_matches_more_than_it_shows_says_so(viewer, teams, monkeyp
     [
         ({"validity": "valid"}, lambda c: bool(c.get("is_valid"))),
         ({"efos": "listed"}, lambda c: (c.get("efos") or {}).get("is_valid") is False),
+        ({"efos": "clear"}, lambda c: (c.get("efos") or {}).get("is_valid") is not False),
         (
             {"persona": "fisica"},
             lambda c: len(c.get("tax_id") or "") == 13 and not c["tax_id"].startswith("X"),
         ),
+        ({"persona": "moral", "sort": "name"}, lambda c: len(c.get("tax_id") or "") == 12),
     ],
 )
-def test_filters_the_api_lacks_are_applied_over_every_page(viewer, stored, teams, query, rule):
-    html = viewer.get(_base(teams), query_string=query).get_data(as_text=True)
+def test_filters_the_api_lacks_read_the_index_a_page_at_a_time_without_walking_gigstack(
+    app, admin, viewer, stored, teams, query, rule
+):
+    sync_team(app, admin, teams["partner"])
     expected = {c["id"] for c in stored("clients", teams["partner"]) if rule(c)}
-    assert expected and set(_rows(html)) == expected
+    seen, url, pages = [], _base(teams), 0
+    while url:
+        answer = viewer.get(url, query_string=query if not pages else None)
+        html = answer.get_data(as_text=True)
+        assert upstream_calls(answer) == 0, url  # the index, not gigstack's pages
+        assert 'data-testid="clients-from-index"' in html
+        assert len(_rows(html)) <= 25
+        seen += _rows(html)
+        found = re.search(r'<a class="button" href="([^"]+)"[^>]*>Siguiente »', html)
+        url = unescape(found.group(1)) if found else None
+        pages += 1
+    assert expected and set(seen) == expected and len(seen) == len(expected)
+    # each row links to its client
+    first = seen[0]
+    assert f'href="{_base(teams)}{first}"' in viewer.get(_base(teams), query_string=query).get_data(
+        as_text=True
+    )
+
+
+def test_a_team_not_indexed_says_so_with_the_button_that_indexes_it(
+    app, admin, viewer, teams, stored
+):
+    team = teams["partner"]
+    answer = viewer.get(_base(teams), query_string={"validity": "valid"})
+    html = answer.get_data(as_text=True)
+    assert 'data-testid="clients-not-indexed"' in html and not _rows(html)
+    assert "no están en él todavía" in text_of(html)
+    assert upstream_calls(answer) <= 1  # at most the team list of the frame; no clients walk
+    assert f'action="/teams/{team}/search/sync"' not in html  # a viewer cannot start it
+    admin_page = admin.get(_base(teams), query_string={"validity": "valid"}).get_data(as_text=True)
+    assert f'action="/teams/{team}/search/sync"' in admin_page
+    answer = start_sync(admin, _base(teams) + "?validity=valid", f"/teams/{team}/search/sync")
+    assert answer.status_code == 302
+    run_jobs(app)
+    indexed = viewer.get(_base(teams), query_string={"validity": "valid"}).get_data(as_text=True)
+    valid = {c["id"] for c in stored("clients", team) if c.get("is_valid")}
+    assert 'data-testid="clients-not-indexed"' not in indexed
+    assert set(_rows(indexed)) <= valid and _rows(indexed)
 
 
 def test_csv_exports_every_match_with_a_bom_and_safe_cells(

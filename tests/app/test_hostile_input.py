@@ -400,6 +400,8 @@ EXAMPLES: dict[str, Callable[[str], Form]] = {
     # a retry shows on a job with failed items only; the walk's job (1) finished clean
     "jobs.retry": lambda team: _form(f"/teams/{team}/jobs/1/retry"),
     "all_jobs.retry": lambda team: _form("/jobs/1/retry"),
+    # gigstack's webhook events: no page posts there (a form body is no event: ignored)
+    "hooks.gigstack": lambda team: _form("/hooks/gigstack", type="customer.updated", team=team),
 }
 # each example is a request: enough of them to find what the issue found by hand, few enough
 # to keep the suite quick
@@ -467,6 +469,8 @@ def test_every_page_form_query_and_id_the_pages_reach_survives_anything(
     started = time.monotonic()
     team = teams["partner"]
     spare = add_staff(app, "spare@staff.test")  # the only staff row edited
+    # the webhook registration buttons show only with a public address
+    app.config["PUBLIC_BASE_URL"] = "https://backoffice.example.mx"
     assert set(EXAMPLES) <= {rule.endpoint for rule in app.url_map.iter_rules()}
     browsers = _browsers(client, signed_in)
     one_finished_job(app, browsers["crawler"], team)  # a job's pages

@@ -80,6 +80,7 @@ JOB_MONTH = N_("%(month)s: %(kinds)s; %(statuses)s")
 JOB_BULK_EVERY = N_("%(kind)s: every row matching")
 JOB_BULK_CHOSEN = N_("%(kind)s: chosen: %(count)s")
 JOB_TEAMS = N_("teams: %(count)s")
+JOB_HOOKS = N_("teams: %(count)s → %(url)s")
 JOB_NIGHTLY = N_("nightly full pass")
 JOB_CLIENT = N_("client %(client)s")
 

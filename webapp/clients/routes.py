@@ -12,6 +12,7 @@ from itertools import islice
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_login import current_user
 
 from webapp import catalogs, once
 from webapp.actions import (
@@ -37,9 +38,12 @@ from webapp.forms import CreateForm
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.jobs import lifecycle
-from webapp.pages import navigate, render_page
+from webapp.pages import list_url, navigate, render_page
 from webapp.panels import panel
 from webapp.parallel import gather
+from webapp.search import lists
+from webapp.search.forms import SyncForm
+from webapp.search.models import SearchEntry
 from webapp.teams.scoped import current_team_id, team_blueprint
 
 from . import csf_upload
@@ -70,7 +74,7 @@ bp = team_blueprint(
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 100  # the search endpoint's most per call; it never pages (§2.2)
-WALK_LIMIT = 5000  # clients walked when a filter the API lacks is applied
+WALK_LIMIT = 5000  # clients the CSV export walks when a filter the API lacks is applied
 PANEL_SIZE = 5
 SORTS = {
     "-created": {"order_by": "timestamp", "sort": "desc"},
@@ -137,8 +141,9 @@ def _matching(
 @requires(Role.VIEWER)
 def index():
     """Upstream calls: ``GET /clients?team=`` one page (cursor and sort in the URL); with a
-    text, ``GET /clients/search`` (one call, up to 100, "more matched" said plainly); with a
-    filter gigstack lacks (SAT check, EFOS, persona), the pages walked and filtered here."""
+    text, ``GET /clients/search`` (one call, up to 100, "more matched" said plainly, the
+    filters applied to what it found); with a filter gigstack lacks (SAT check, EFOS,
+    persona) and no text, none: a page of the search index (:func:`_indexed`)."""
     form = ClientFilterForm(request.args)
     query, filters, order = _criteria(form)
     more_matched = False
@@ -146,11 +151,10 @@ def index():
         found = api().clients.search(query, limit=SEARCH_LIMIT)
         rows = [c for c in found if keep(c, filters)]
         total, links, more_matched = len(rows), NO_LINKS, bool(found.has_more)
+    elif filters:
+        return _indexed(form, filters)
     else:
-        kept = (lambda client: keep(client, filters)) if filters else None
-        rows, total, links = page_or_walk(
-            api().clients, kept, page_size=PAGE_SIZE, walked=WALK_LIMIT, **order
-        )
+        rows, total, links = page_or_walk(api().clients, None, page_size=PAGE_SIZE, **order)
     return render_page(
         "clients/page.html",
         "clients/_rows.html",
@@ -162,6 +166,54 @@ def index():
         search_limit=SEARCH_LIMIT,
         export_args=_export_args(),
     )
+
+
+def _indexed(form: ClientFilterForm, filters: dict[str, str]):
+    """The filtered list from the search index: one query a page (``?next=`` is the
+    offset), each row linked to its client; when the team's clients are not indexed yet,
+    that is said (with the button that indexes them, for admins) instead of walking
+    gigstack. No upstream call."""
+    offset = _offset(request.args.get("next"))
+    page = lists.clients(current_team_id(), filters, form.sort.data, offset, PAGE_SIZE)
+    rows = [] if page is None else [_indexed_client(row) for row in page.rows]
+    links = NO_LINKS
+    if page is not None:
+        more = offset + len(rows) < page.total
+        links = {
+            "first": list_url("next") if offset else None,
+            "next": list_url("next", str(offset + PAGE_SIZE)) if more and rows else None,
+        }
+    return render_page(
+        "clients/page.html",
+        "clients/_rows.html",
+        form=form,
+        rows=rows,
+        total=None if page is None else page.total,
+        links=links,
+        more_matched=False,
+        search_limit=SEARCH_LIMIT,
+        export_args=_export_args(),
+        indexed=page,
+        sync_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+    )
+
+
+def _offset(raw: str | None) -> int:
+    """An index page's offset from ``?next=`` (anything but a small number is the start)."""
+    return int(raw) if raw and raw.isdigit() and len(raw) <= 7 else 0
+
+
+def _indexed_client(row: SearchEntry) -> dict[str, Any]:
+    """An index row as the list's rows read a client (no regime: the index has none)."""
+    return {
+        "id": row.object_id,
+        "legal_name": row.name,
+        "tax_id": row.rfc,
+        "email": row.email,
+        "is_valid": row.sat_valid,
+        "efos": {"is_valid": row.efos_valid},
+        "created_at": row.created_at,
+    }
 
 
 PICKS_LIMIT = 8

@@ -106,4 +106,5 @@ def load_kinds() -> None:
     from webapp.bulk import jobs as _bulk  # noqa: F401
     from webapp.bulk import pending as _pending  # noqa: F401
     from webapp.month import job as _month  # noqa: F401
+    from webapp.search import subscribe as _hooks  # noqa: F401
     from webapp.search import sync as _search  # noqa: F401

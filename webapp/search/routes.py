@@ -1,8 +1,10 @@
 """Search across teams (``/search/?q=``) and starting the index's sync: for one team from its
-page (``/teams/<team>/search/sync``), for every team an admin may use (``/search/sync``).
+page (``/teams/<team>/search/sync``), for every team an admin may use (``/search/sync``);
+and pointing gigstack's webhooks at the back office the same two ways (``…/search/hooks``).
 
 No upstream call here: the search reads the index, the team list at hand names the teams,
-and a sync only queues a job (:mod:`.sync` says what it costs).
+and a sync or a registration only queues a job (:mod:`.sync`, :mod:`.subscribe` say what
+they cost).
 """
 
 from __future__ import annotations
@@ -11,30 +13,32 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from webapp.audit import Detail
-from webapp.audit.details import JOB_TEAMS
+from webapp.audit.details import JOB_HOOKS, JOB_TEAMS
 from webapp.auth.access import requires
 from webapp.auth.roles import Role
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.i18n import gettext as _
 from webapp.jobs import lifecycle
 from webapp.jobs.models import ENDED, Job
 from webapp.jobs.routes import job_url
-from webapp.pages import render_page
+from webapp.pages import navigate, render_page
 from webapp.teams.scoped import current_team_id, team_blueprint
 from webapp.teams.team_list import directory, team_names
 
 from . import query
 from .forms import SyncForm
 from .models import SearchEntry, SyncState
+from .subscribe import HOOKS, hook_url
 from .sync import NAME, SYNC
 
 bp = Blueprint("search", __name__, url_prefix="/search")
-bp.verbs = ("sync",)
-team_bp = team_blueprint("team_search", __name__, "/search", verbs=("sync",))
+bp.verbs = ("sync", "hooks")
+team_bp = team_blueprint("team_search", __name__, "/search", verbs=("sync", "hooks"))
 
 # a query longer than this is no UUID, RFC, name or amount anyone types
 LONGEST = 100
@@ -85,18 +89,46 @@ def index():
         names=team_names(),
         running_url=job_url(running) if running else None,
         sync_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        hooks_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        hook_url=hook_url(),
         shortest=query.SHORTEST,
         cap=query.CAP,
     )
 
 
-def _start(form: SyncForm, team: str | None, teams: list[str], description: Detail):
+def _start(
+    form: SyncForm,
+    team: str | None,
+    teams: list[str],
+    description: Detail | str,
+    kind=SYNC,
+    **params: str,
+):
     """The job queued through the kit's start (one-time token, confirmation, its page next)."""
     if not form.validate():
         abort(400)
-    params = {} if team else {"teams": teams}
+    params = {**params} if team else {**params, "teams": teams}
     return lifecycle.start_once(
-        form.once.data, SYNC, team=team, params=params, description=description
+        form.once.data, kind, team=team, params=params, description=description
+    )
+
+
+def _hooks(team: str | None, teams: list[str], back: str):
+    """Register the webhooks, or say why not: no public address configured."""
+    url = hook_url()
+    if url is None:
+        flash(unset_message(), "error")
+        return navigate(back)
+    detail = Detail(JOB_HOOKS, count=len(teams), url=url)
+    return _start(SyncForm(), team, teams, detail, HOOKS, url=url)
+
+
+@team_bp.app_template_global("hooks_unset_message")
+def unset_message() -> str:
+    """Why no webhook can point here (in the viewer's language; also on the team's page)."""
+    return _(
+        "gigstack cannot reach this back office: PUBLIC_BASE_URL, its public address "
+        "(https://…), is not set. Ask whoever runs it to set it."
     )
 
 
@@ -119,6 +151,24 @@ def sync_team():
     return _start(SyncForm(), team, [team], team)
 
 
+@bp.post("/hooks")
+@requires(Role.ADMIN)
+def hooks():
+    """Point every team's webhooks (that the admin may use) at this back office: one job."""
+    teams = _visible_teams()
+    if not teams:
+        abort(409, description="no_teams")
+    return _hooks(None, teams, url_for("search.index"))
+
+
+@team_bp.post("/hooks", endpoint="hooks")
+@requires(Role.OPERATOR)
+def hooks_team():
+    """Point this team's webhooks at this back office (idempotent: never a second one)."""
+    team = current_team_id()
+    return _hooks(team, [team], url_for("team.show"))
+
+
 @dataclass(frozen=True)
 class TeamIndexState:
     """What the team's page says of its copy in the index (template global
@@ -128,6 +178,10 @@ class TeamIndexState:
     synced_at: datetime | None
     stale: bool
     form: SyncForm | None
+    # where gigstack's events would be sent (None: PUBLIC_BASE_URL unset), and the form
+    # that registers the webhook (operators and above)
+    hook_url: str | None = None
+    hooks_form: SyncForm | None = None
 
 
 @team_bp.app_template_global("search_index_state")
@@ -141,4 +195,5 @@ def team_index_state(team: str) -> TeamIndexState:
     )
     stale = synced_at is None or query.is_stale(synced_at, utcnow())
     form = SyncForm.offered() if current_user.can(Role.ADMIN) else None
-    return TeamIndexState(rows or 0, synced_at, stale, form)
+    hooks_form = SyncForm.offered() if current_user.can(Role.OPERATOR) else None
+    return TeamIndexState(rows or 0, synced_at, stale, form, hook_url(), hooks_form)

@@ -1,0 +1,88 @@
+"""A team's lists filtered on what gigstack's list endpoints cannot filter, read from the index
+in one bounded query a page (instead of walking every page of gigstack inside a request).
+
+The clients' SAT check, EFOS listing and persona type: the client rows hold ``sat_valid``,
+``efos_valid`` and the RFC (a persona moral's has 12 characters, a física's 13 — the same
+rule as :func:`webapp.domain.rfc.rfc_person`, as a regular expression both databases run).
+A page is ``size`` rows from ``offset`` plus how many match in all (a window count: one
+query); the ``(team, kind, created_at)`` index serves the default order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from webapp.domain.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL
+from webapp.extensions import db
+
+from .models import SearchEntry, SyncState
+
+E = SearchEntry
+PERSONAS = {"moral": RFC_MORAL.pattern, "fisica": RFC_FISICA.pattern}
+ORDERS = {
+    "-created": (sa.nulls_last(E.created_at.desc()), E.id.desc()),
+    "created": (sa.nulls_first(E.created_at.asc()), E.id.asc()),
+    "name": (E.name.asc(), E.id.asc()),
+    "-name": (E.name.desc(), E.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """One page of rows, how many match in all, and when the team's list was last read."""
+
+    rows: list[SearchEntry]
+    total: int
+    synced_at: datetime | None
+
+
+def read_at(team: str, source: str) -> datetime | None:
+    """When the sync last read ``source`` of ``team`` (None: never — not indexed yet)."""
+    return db.session.scalar(
+        sa.select(SyncState.synced_at).where(SyncState.team == team, SyncState.source == source)
+    )
+
+
+def client_filters(filters: dict[str, str]) -> list[sa.ColumnElement[bool]]:
+    """``validity`` (valid / invalid), ``efos`` (listed / clear), ``persona`` (moral /
+    fisica) as conditions on client rows; a client gigstack has not checked is invalid and
+    not listed, as the list's own reading has it."""
+    where = []
+    if filters.get("validity") == "valid":
+        where.append(E.sat_valid.is_(True))
+    elif filters.get("validity") == "invalid":
+        where.append(sa.or_(E.sat_valid.is_(False), E.sat_valid.is_(None)))
+    if filters.get("efos") == "listed":
+        where.append(E.efos_valid.is_(False))
+    elif filters.get("efos") == "clear":
+        where.append(sa.or_(E.efos_valid.is_(True), E.efos_valid.is_(None)))
+    if filters.get("persona") in PERSONAS:
+        where.append(E.rfc.regexp_match(PERSONAS[filters["persona"]]))
+        where.append(E.rfc.not_in(sorted(GENERIC_RFCS)))
+    return where
+
+
+def clients(
+    team: str, filters: dict[str, str], sort: str, offset: int, size: int
+) -> IndexPage | None:
+    """A page of ``team``'s clients that pass ``filters`` in ``sort`` order (the clients
+    list's own keys); None when the team's clients are not indexed yet."""
+    synced_at = read_at(team, "client")
+    if synced_at is None:
+        return None
+    total = sa.func.count().over().label("total")
+    found = db.session.execute(
+        sa.select(E, total)
+        .where(E.team == team, E.kind == "client", *client_filters(filters))
+        .order_by(*ORDERS.get(sort, ORDERS["-created"]))
+        .limit(size)
+        .offset(offset)
+    ).all()
+    if not found and offset:  # past the end: the count comes from the first page
+        count = sa.select(sa.func.count()).select_from(E)
+        where = (E.team == team, E.kind == "client", *client_filters(filters))
+        return IndexPage([], db.session.scalar(count.where(*where)) or 0, synced_at)
+    return IndexPage([row for row, _ in found], found[0].total if found else 0, synced_at)
