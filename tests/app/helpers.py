@@ -238,8 +238,8 @@ def open_ppd_invoices(stored, team: str) -> list[dict]:
 
 def walk_partner_team(sandbox, keys, email: str):
     """The partner team's pages walked once as an admin (``email``) — :func:`walk_team` — with
-    the sandbox's clock frozen meanwhile (pending receipts can be stamped) and a finished job
-    made first, so its pages are walked too."""
+    the sandbox's clock frozen meanwhile (pending receipts can be stamped), a finished job
+    made first and the team read into the search index, so their pages are walked too."""
     import requests
 
     from tests.app.conftest import add_staff, make_app, sign_in
@@ -254,6 +254,7 @@ def walk_partner_team(sandbox, keys, email: str):
         browser = app.test_client()
         assert sign_in(browser, email).status_code == 302
         one_finished_job(app, browser, team)
+        sync_team(app, browser, team)  # the index filled: the inbox's rows and their verbs
         return walk_team(app, browser, team)
     finally:
         requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)
