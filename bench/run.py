@@ -153,11 +153,16 @@ PAGES = [
     Page("receipts", "/teams/{team}/receipts/"),
     Page("receipt detail", "/teams/{team}/receipts/{receipt_id}"),
     Page("webhooks", "/teams/{team}/webhooks/"),
-    Page("rep monitor (shell)", "/teams/{team}/rep/"),
+    Page("rep monitor (from the index)", "/teams/{team}/rep/", upstream=False),
+    Page("search /search/?q=", "/search/?q=cumbre", upstream=False),
+    Page("search by RFC prefix", "/search/?q=XAXX010101", upstream=False),
+    Page("inbox /inbox/", "/inbox/", upstream=False),
+    Page("inbox filtered (kind, team)", "/inbox/?kind=ppd&team={team}", upstream=False),
     Page(
-        "rep monitor report (htmx, cached 60 s)",
-        "/teams/{team}/rep/",
-        {**HTMX, "HX-Target": "rep-report"},
+        "inbox rows (htmx)",
+        "/inbox/?kind=complement",
+        {**HTMX, "HX-Target": "inbox-list"},
+        upstream=False,
     ),
     Page("services", "/teams/{team}/services/"),
     Page(
@@ -386,7 +391,8 @@ class Stack:
         return process
 
     def prepare_database(self) -> None:
-        """Migrate and create one admin per user (the master does this only for the demo)."""
+        """Migrate, create one admin per user (the master does this only for the demo) and
+        fill the search index (its nightly pass, run here: the search and inbox pages)."""
         script = (
             "import sys\n"
             "from webapp import create_app, database\n"
@@ -399,6 +405,8 @@ class Stack:
             "role='admin')\n"
             f"        staff.set_password({PASSWORD!r}); db.session.add(staff)\n"
             "    db.session.commit()\n"
+            # the search index and the inbox read: every team synced (the nightly full pass)
+            "app.extensions['jobs'].reconcile_search(); app.extensions['jobs'].drain()\n"
             "app.extensions['gigstack'].close()\n"
         )
         subprocess.run(

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     from webapp import once_tokens as _once_tokens  # noqa: F401
     from webapp.audit import models as _audit_models  # noqa: F401  (register the tables)
     from webapp.auth import models as _auth_models  # noqa: F401
+    from webapp.inbox import models as _inbox_models  # noqa: F401
     from webapp.jobs import models as _jobs_models  # noqa: F401
     from webapp.search import models as _search_models  # noqa: F401
 

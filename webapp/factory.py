@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from .catalogs.routes import bp as catalogs_bp
     from .clients.routes import bp as clients_bp
     from .health import bp as health_bp
+    from .inbox.routes import bp as inbox_bp
     from .invoices.routes import bp as invoices_bp
     from .jobs.routes import all_bp as all_jobs_bp
     from .jobs.routes import bp as jobs_bp
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(all_jobs_bp)
     app.register_blueprint(partner_exports_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(health_bp)

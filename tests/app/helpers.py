@@ -179,6 +179,37 @@ def run_jobs(app) -> int:
     return app.extensions["jobs"].drain()
 
 
+# a sync form: its action, then its CSRF token and one-time token
+SYNC_ONCE = (
+    r'action="{action}"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+">'
+    r'\s*<input type="hidden" name="once" value="([^"]+)"'
+)
+
+
+def start_sync(browser: FlaskClient, page: str, action: str):
+    """Post the search index's sync form found on ``page`` (one-time token and all)."""
+    html = browser.get(page).get_data(as_text=True)
+    found = re.search(SYNC_ONCE.format(action=re.escape(action)), html)
+    assert found, text_of(html)[:1500]
+    return post_form(browser, action, {"once": found.group(1)})
+
+
+def sync_team(app, browser: FlaskClient, team: str):
+    """The team read into the search index through its page's form (``browser``: an admin),
+    its job run here; the finished job."""
+    from webapp.jobs.models import FINISHED, Job
+
+    answer = start_sync(browser, f"/teams/{team}/", f"/teams/{team}/search/sync")
+    assert answer.status_code == 302
+    assert re.fullmatch(rf"/teams/{team}/jobs/\d+", answer.location)
+    run_jobs(app)
+    with app.app_context():
+        job = db.session.get(Job, int(answer.location.rsplit("/", 1)[1]))
+        assert job.status == FINISHED, job.error
+        db.session.expunge(job)
+        return job
+
+
 def one_finished_job(app, browser: FlaskClient, team: str, month: str = "2026-10") -> str:
     """A small accountant's month of ``team`` (its egress CFDI), started through the form as
     ``browser`` and run here: the walks then reach a job's page and its file. The job's
@@ -209,8 +240,8 @@ def open_ppd_invoices(stored, team: str) -> list[dict]:
 
 def walk_partner_team(sandbox, keys, email: str):
     """The partner team's pages walked once as an admin (``email``) — :func:`walk_team` — with
-    the sandbox's clock frozen meanwhile (pending receipts can be stamped) and a finished job
-    made first, so its pages are walked too."""
+    the sandbox's clock frozen meanwhile (pending receipts can be stamped), a finished job
+    made first and the team read into the search index, so their pages are walked too."""
     import requests
 
     from tests.app.conftest import add_staff, make_app, sign_in
@@ -225,6 +256,7 @@ def walk_partner_team(sandbox, keys, email: str):
         browser = app.test_client()
         assert sign_in(browser, email).status_code == 302
         one_finished_job(app, browser, team)
+        sync_team(app, browser, team)  # the index filled: the inbox's rows and their verbs
         return walk_team(app, browser, team)
     finally:
         requests.put(f"{sandbox.origin}/_sandbox/clock", json={"now": None}, timeout=5)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from tests.app.attack import Findings, attack, targets_of
 from tests.app.conftest import add_staff, csrf_token, make_app, sign_in
 from tests.app.crawl import Form, crawl
-from tests.app.helpers import one_finished_job
+from tests.app.helpers import one_finished_job, sync_team
 from tests.app.hostile import HOSTILE_SETTINGS, NASTY, no_server_error
 from webapp.audit.models import AuditEntry
 from webapp.auth.access import PUBLIC, SIGNED_IN, access_of, requires
@@ -474,6 +474,7 @@ def test_every_page_form_query_and_id_the_pages_reach_survives_anything(
     assert set(EXAMPLES) <= {rule.endpoint for rule in app.url_map.iter_rules()}
     browsers = _browsers(client, signed_in)
     one_finished_job(app, browsers["crawler"], team)  # a job's pages
+    sync_team(app, browsers["crawler"], team)  # the index filled: the inbox's rows and verbs
     walked, targets, findings, unreached = walk_and_attack(
         app,
         browsers,

@@ -14,37 +14,12 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from tests.app.helpers import post_form, run_jobs, text_of
+from tests.app.helpers import run_jobs, start_sync, sync_team, text_of
 from webapp.extensions import db
 from webapp.jobs.models import FINISHED, UNATTENDED, Job
 from webapp.search.models import SearchEntry, SyncState
 
 pytestmark = pytest.mark.databases
-
-# the sync form: its action, then its CSRF token and one-time token
-ONCE = (
-    r'action="{action}"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+">'
-    r'\s*<input type="hidden" name="once" value="([^"]+)"'
-)
-
-
-def start_sync(browser, page: str, action: str):
-    html = browser.get(page).get_data(as_text=True)
-    found = re.search(ONCE.format(action=re.escape(action)), html)
-    assert found, text_of(html)[:1500]
-    return post_form(browser, action, {"once": found.group(1)})
-
-
-def sync_team(app, browser, team: str) -> Job:
-    answer = start_sync(browser, f"/teams/{team}/", f"/teams/{team}/search/sync")
-    assert answer.status_code == 302
-    assert re.fullmatch(rf"/teams/{team}/jobs/\d+", answer.location)
-    run_jobs(app)
-    with app.app_context():
-        job = db.session.get(Job, int(answer.location.rsplit("/", 1)[1]))
-        assert job.status == FINISHED, job.error
-        db.session.expunge(job)
-        return job
 
 
 def hits(browser, query: str) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "a7d3e9c41b26"
+HEAD = "c3f9a7e21b54"
 TABLES = {
     "staff",
     "audit_entries",
@@ -31,6 +31,7 @@ TABLES = {
     "job_files",
     "search_entries",
     "search_sync",
+    "inbox_snoozes",
     "alembic_version",
 }
 

@@ -78,6 +78,8 @@ ACTIONS: frozenset[str] = frozenset(
         "job.start",
         "job.retry",
         "job.finish",
+        # the attention inbox (the back office's own state)
+        "inbox.snooze",
     }
 )
 

@@ -1,24 +1,37 @@
-"""What the REP monitor shows, from three lists gigstack gives: the team's valid PPD invoices,
-its valid payment complements and its collected payments.
+"""The REP rules, on the search index's rows (:mod:`webapp.search`): one implementation for a
+team's REP monitor and the attention inbox across teams.
 
-- PPD invoices with a balance still unpaid (oldest first);
-- payments received without their complement, each with SAT's deadline — the
-  ``REP_DEADLINE_DAY``-th day of the month after the payment, Mexico City — sorted by it:
-  a ``ppd_invoice_and_complement`` payment whose complement is missing (it failed), and a
-  payment recorded with no automation from a client who owed a PPD invoice issued before it
-  (it may need one).
+- a PPD invoice is *open* while it is valid with a balance still unpaid; it *ages* from its
+  issue date in buckets of 0–30, 31–60, 61–90 and over 90 days;
+- a payment is *due* its complement when it was collected (``succeeded``) in the last
+  ``REP_LOOKBACK_DAYS``, no valid complement names it, and either its automation should
+  have made one (``ppd_invoice_and_complement``: it failed) or it was recorded with no
+  automation from a client who owed an open PPD invoice issued before it (it may need one);
+  SAT's deadline is the ``REP_DEADLINE_DAY``-th day of the month after the payment, Mexico City.
+
+Each list is one query (capped by the caller), so a page answers in a bounded number of
+queries whatever the number of teams or documents.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.gigstack.timestamps import to_datetime
+from webapp.search.models import SearchEntry
 
 PPD_AUTOMATION = "ppd_invoice_and_complement"
+# a PPD balance's age, in days since its issue: (first day, last day or None, name)
+AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
+BALANCE_LEFT = 0.005  # less than a cent is paid
 
 
 def deadline(paid_at: Any, day: int) -> date:
@@ -33,18 +46,99 @@ def deadline(paid_at: Any, day: int) -> date:
     return date(year, month, 1)
 
 
+def age_bucket(issued: datetime | None, today: date) -> str:
+    """The bucket of a balance issued on ``issued`` (``0-30`` … ``90+``)."""
+    days = (today - issued.astimezone(MEXICO_CITY).date()).days if issued else 0
+    return next(name for first, last, name in AGE_BUCKETS if last is None or days <= last)
+
+
+def _teams(entry: Any, teams: Sequence[str] | None) -> list[Any]:
+    return [] if teams is None else [entry.team.in_(list(teams))]
+
+
+def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
+    """A valid PPD income invoice with a balance."""
+    return [
+        entry.kind == "invoice",
+        entry.invoice_type == "income",
+        entry.payment_method == "PPD",
+        entry.status == "valid",
+        entry.last_balance > BALANCE_LEFT,
+    ]
+
+
+def open_invoices(teams: Sequence[str] | None) -> sa.Select:
+    """The open PPD invoices of ``teams`` (None: every team), oldest first."""
+    return (
+        sa.select(SearchEntry)
+        .where(*open_ppd(), *_teams(SearchEntry, teams))
+        .order_by(sa.nulls_first(SearchEntry.created_at.asc()), SearchEntry.id)
+    )
+
+
 @dataclass(frozen=True)
 class DueComplement:
-    payment: dict[str, Any]
+    payment: SearchEntry
     due: date
     days_left: int
     why: str  # "failed" (its automation made no complement) · "unlinked"
-    open_invoices: list[dict[str, Any]]
+    owed: int  # the client's open PPD invoices issued before the payment
+
+
+def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
+    """Payments of ``teams`` (None: every team) due their complement, with the client's open
+    PPD invoices issued before each (``owed``), by collection date (so by deadline)."""
+    payment, complement, invoice = SearchEntry, aliased(SearchEntry), aliased(SearchEntry)
+    owed = (
+        sa.select(sa.func.count())
+        .where(
+            *open_ppd(invoice),
+            invoice.team == payment.team,
+            invoice.client_id == payment.client_id,
+            invoice.created_at <= payment.paid_at,
+        )
+        .scalar_subquery()
+    )
+    complemented = sa.exists().where(
+        complement.team == payment.team,
+        complement.complement_of == payment.object_id,
+        complement.kind == "invoice",
+        complement.invoice_type == "payment",
+        complement.status == "valid",
+    )
+    no_automation = sa.or_(payment.automation_type.is_(None), payment.automation_type == "none")
+    return (
+        sa.select(payment, owed.label("owed"))
+        .where(
+            payment.kind == "payment",
+            payment.status == "succeeded",
+            payment.created_at >= since,
+            *_teams(payment, teams),
+            ~complemented,
+            sa.or_(
+                payment.automation_type == PPD_AUTOMATION,
+                sa.and_(no_automation, payment.client_id.is_not(None), owed > 0),
+            ),
+        )
+        .order_by(sa.nulls_first(payment.paid_at.asc()), payment.amount.desc(), payment.id)
+    )
+
+
+def due_complements(rows: Sequence[Any], today: date, deadline_day: int) -> list[DueComplement]:
+    """The rows of :func:`due_payments` with their deadline, soonest first."""
+    due = []
+    for payment, owed in rows:
+        when = deadline(payment.paid_at or payment.created_at, deadline_day)
+        why = "failed" if payment.automation_type == PPD_AUTOMATION else "unlinked"
+        due.append(DueComplement(payment, when, (when - today).days, why, owed or 0))
+    due.sort(key=lambda row: (row.due, -(row.payment.amount or 0)))
+    return due
 
 
 @dataclass(frozen=True)
 class Report:
-    open_invoices: list[dict[str, Any]]
+    open_invoices: list[SearchEntry]
+    open_total: int
     due: list[DueComplement]
 
     @property
@@ -52,51 +146,21 @@ class Report:
         return sum(1 for row in self.due if row.days_left < 0)
 
 
-def build(
-    ppd_invoices: list[dict],
-    complements: list[dict],
-    payments: list[dict],
-    today: date,
-    deadline_day: int,
+def lookback(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
+
+
+def report(
+    team: str, now: datetime, deadline_day: int, lookback_days: int, shown: int, due_cap: int
 ) -> Report:
-    """The report from the three lists (pure, so it is tested without gigstack)."""
-    open_invoices = sorted(
-        (
-            inv
-            for inv in ppd_invoices
-            if inv.get("payment_method") == "PPD"
-            and inv.get("status") == "valid"
-            and float(inv.get("last_balance") or 0) > 0.005
-        ),
-        key=lambda inv: inv.get("created_at") or 0,
+    """One team's monitor: its oldest ``shown`` open PPD invoices and how many there are, and
+    its payments due their complement (at most ``due_cap``). Three queries."""
+    today = now.astimezone(MEXICO_CITY).date()
+    listed = list(db.session.scalars(open_invoices([team]).limit(shown)))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).where(*open_ppd(), SearchEntry.team == team)
     )
-    open_by_client: dict[str, list[dict]] = {}
-    for inv in open_invoices:
-        open_by_client.setdefault((inv.get("client") or {}).get("id") or "", []).append(inv)
-    complemented = {
-        (c.get("payment_complement") or {}).get("payment_id")
-        for c in complements
-        if c.get("status") == "valid"
-    }
-    due = []
-    for payment in payments:
-        if payment.get("status") != "succeeded" or payment["id"] in complemented:
-            continue
-        paid_at = payment.get("succeeded_at") or payment.get("created_at") or 0
-        # a payment can only be for a PPD invoice issued before it
-        owed = [
-            inv
-            for inv in open_by_client.get((payment.get("client") or {}).get("id") or "", [])
-            if (inv.get("created_at") or 0) <= paid_at
-        ]
-        automation = payment.get("automation_type")
-        if automation == PPD_AUTOMATION:
-            why = "failed"
-        elif automation in (None, "none") and owed:
-            why = "unlinked"
-        else:
-            continue
-        when = deadline(paid_at, deadline_day)
-        due.append(DueComplement(payment, when, (when - today).days, why, owed))
-    due.sort(key=lambda row: (row.due, -(float(row.payment.get("total") or 0))))
-    return Report(open_invoices, due)
+    rows = db.session.execute(
+        due_payments([team], lookback(now, lookback_days)).limit(due_cap)
+    ).all()
+    return Report(listed, total or 0, due_complements(rows, today, deadline_day))

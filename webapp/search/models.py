@@ -39,6 +39,11 @@ class SearchEntry(db.Model):
         sa.CheckConstraint(f"kind IN {KINDS!r}", name="ck_search_entries_kind"),
         sa.Index("ix_search_entries_team_kind_created", "team", "kind", "created_at"),
         sa.Index("ix_search_entries_kind_amount", "kind", "amount"),
+        # the inbox and the REP monitor: what falls due by date, a client's open invoices,
+        # a payment's complement
+        sa.Index("ix_search_entries_kind_valid_until", "kind", "valid_until"),
+        sa.Index("ix_search_entries_team_client", "team", "client_id"),
+        sa.Index("ix_search_entries_team_complement_of", "team", "complement_of"),
         # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
         sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
         sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
@@ -77,6 +82,14 @@ class SearchEntry(db.Model):
     client_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
     sat_valid: Mapped[bool | None] = mapped_column(nullable=True)
     efos_valid: Mapped[bool | None] = mapped_column(nullable=True)
+    # what the REP rules read: a payment's collection date and automation, the payment a
+    # complement is for, how many complements an invoice has, and what a team lacks to
+    # invoice (``webapp.teams.readiness``: "fiscal", "csd"; empty when ready)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    automation_type: Mapped[str | None] = mapped_column(sa.String(48), nullable=True)
+    complement_of: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    complement_count: Mapped[int | None] = mapped_column(nullable=True)
+    not_ready: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     # every key above, folded (webapp.teams.team_index.fold), one per line
     text: Mapped[str] = mapped_column(sa.Text, default="")
     # the sync run that wrote it last (a full pass deletes the rows it did not write)

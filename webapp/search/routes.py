@@ -46,7 +46,7 @@ LONGEST = 100
 NAMED = 5
 
 
-def _visible_teams() -> list[str] | None:
+def visible_teams() -> list[str] | None:
     """The teams this staff member may see, from the list at hand (None: none at hand)."""
     index = directory().index_without_waiting()
     if index is None:
@@ -56,7 +56,7 @@ def _visible_teams() -> list[str] | None:
     return [index.teams[at].id for at in index.positions(current_user.team_ids)]
 
 
-def _running_sync() -> Job | None:
+def running_sync() -> Job | None:
     """The newest sync of every team still under way (its page shows the progress)."""
     if current_user.team_ids is not None:
         return None
@@ -74,10 +74,10 @@ def index():
     """What ``q`` finds in the index among the teams this staff member may see, by kind,
     each linked to its page under its team; how fresh the index is for those teams."""
     text = (request.args.get("q") or "").strip()[:LONGEST]
-    teams = _visible_teams()
+    teams = visible_teams()
     found = query.search(text, current_user.team_ids) if text else None
     fresh = query.freshness(teams, utcnow()) if teams is not None else None
-    running = _running_sync()
+    running = running_sync()
     return render_page(
         "search/page.html",
         "search/_results.html",
@@ -137,7 +137,7 @@ def unset_message() -> str:
 def sync():
     """Bring the index up to date for every team the admin may use: one job, one item per
     team (new teams are read in full, the others from their watermark)."""
-    teams = _visible_teams()
+    teams = visible_teams()
     if not teams:
         abort(409, description="no_teams")
     return _start(SyncForm(), None, teams, Detail(JOB_TEAMS, count=len(teams)))

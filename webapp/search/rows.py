@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.gigstack.timestamps import to_datetime
+from webapp.teams.readiness import missing_fiscal_data
 from webapp.teams.team_index import fold
+from webapp.teams.team_list import team_choice
 
 from .models import SearchEntry
 
@@ -37,6 +39,10 @@ def _money(value: Any) -> Decimal | None:
         return Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(*keys: Any) -> str:
@@ -79,8 +85,24 @@ def team_row(team: str, details: dict[str, Any]) -> dict[str, Any]:
         created_at=_when(details.get("created_at")),
         valid_until=_when(sat.get("csd_expires_at")),
         sat_valid=bool(sat.get("completed")),
+        not_ready=not_ready({"id": team, **details}),
         text=_text(team, name, details.get("legal_name"), rfc),
     )
+
+
+def not_ready(details: dict[str, Any]) -> str:
+    """What keeps a team from invoicing, by the directory's rules (``fiscal``, ``csd``:
+    none uploaded, ``series``), comma-separated; empty when it is ready. An expired or
+    expiring CSD is the inbox's own kind, read from ``valid_until``."""
+    choice = team_choice(details)
+    missing = []
+    if missing_fiscal_data(choice.legal_name, choice.tax_id, choice.tax_system, choice.zip):
+        missing.append("fiscal")
+    if not choice.csd_completed:
+        missing.append("csd")
+    if not choice.default_series:
+        missing.append("series")
+    return ",".join(missing)
 
 
 def client_row(team: str, client: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +161,10 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
         last_balance=_money(invoice.get("last_balance")),
         cancellation_status=invoice.get("cancellation_status"),
         client_id=party.get("id"),
+        complement_of=_short(complement.get("payment_id"), 128)
+        if invoice_type == "payment" and isinstance(complement, dict)
+        else None,
+        complement_count=_count(invoice.get("payment_complements")),
         text=_text(
             uuid,
             folio,
@@ -152,7 +178,14 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
 
 def payment_row(team: str, payment: dict[str, Any]) -> dict[str, Any]:
     """A payment: its id, the client's RFC, name and e-mail, total and status."""
-    return _sale_row(team, "payment", payment, created_at=_when(payment.get("created_at")))
+    return _sale_row(
+        team,
+        "payment",
+        payment,
+        created_at=_when(payment.get("created_at")),
+        paid_at=_when(payment.get("succeeded_at") or payment.get("created_at")),
+        automation_type=_short(payment.get("automation_type"), 48),
+    )
 
 
 def receipt_row(team: str, receipt: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_l("Teams"), "teams.index", "teams"),
+    NavItem(_l("Inbox"), "inbox.index", "inbox"),
     NavItem(_l("Overview"), "team.show", ("team", "csd", "settings", "series", "members")),
     NavItem(_l("Users"), "users.index", "users"),
     NavItem(_l("Clients"), "clients.index", "clients"),

@@ -1,0 +1,199 @@
+"""What the attention inbox lists, from the search index: one query per kind (each capped),
+plus the snoozed count and the PPD aging buckets — a bounded number whatever the number of
+teams. Rows snoozed until a later day are left out in SQL (so the caps count only what is
+shown); ``snoozed=True`` lists only those.
+
+Each row's *deadline* orders the list (soonest first): a CSD's expiry, SAT's day for a
+complement, a receipt's last day, 30 days after a PPD invoice's issue (the first bucket's
+end: older balances come first); a team not ready and a cancellation awaiting the receiver
+have none and count as due today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp.extensions import db
+from webapp.formatting import MEXICO_CITY
+from webapp.rep import monitor
+from webapp.search.models import SearchEntry
+from webapp.teams.readiness import EXPIRY_WARNING_DAYS, csd_state
+
+from .models import Snooze
+
+KINDS = ("csd", "not_ready", "complement", "ppd", "receipt", "cancellation")
+CAP = 25  # rows of each kind among every kind; one kind alone shows CAP_ONE_KIND
+CAP_ONE_KIND = 100
+RECEIPT_WARNING_DAYS = 7  # a pending receipt this close to its last day needs stamping
+PPD_TERM_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Item:
+    """One row: the team, what (``kind``, the index row, and facts the page shows), until
+    when, and its snooze (when the snoozed rows are shown)."""
+
+    kind: str
+    entry: SearchEntry
+    deadline: date | None
+    sort: date
+    facts: dict[str, Any] = field(default_factory=dict)
+    snooze: Snooze | None = None
+
+    @property
+    def team(self) -> str:
+        return self.entry.team
+
+    @property
+    def object_id(self) -> str:
+        return self.entry.object_id
+
+
+@dataclass
+class Inbox:
+    items: list[Item]
+    more: set[str]  # kinds that had more than their cap
+    snoozed: int  # rows snoozed until a later day (shown with ``snoozed=True``)
+    aging: dict[str, int]  # open PPD balances by age bucket
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.astimezone(MEXICO_CITY).date() if moment else None
+
+
+def _snoozed(kind: str, today: date) -> sa.Exists:
+    return sa.exists().where(
+        Snooze.team == SearchEntry.team,
+        Snooze.kind == kind,
+        Snooze.object_id == SearchEntry.object_id,
+        Snooze.until > today,
+    )
+
+
+def _queries(now: datetime, lookback_days: int) -> dict[str, sa.Select]:
+    """Each kind's rows, in urgency order (before the teams, snooze and cap are applied)."""
+    entry = SearchEntry
+    return {
+        "csd": sa.select(entry)
+        .where(
+            entry.kind == "team",
+            entry.sat_valid.is_(True),
+            entry.valid_until <= now + timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+        .order_by(entry.valid_until, entry.id),
+        "not_ready": sa.select(entry)
+        .where(entry.kind == "team", entry.not_ready.is_not(None), entry.not_ready != "")
+        .order_by(entry.name, entry.id),
+        "complement": monitor.due_payments(None, monitor.lookback(now, lookback_days)),
+        "ppd": monitor.open_invoices(None),
+        "receipt": sa.select(entry)
+        .where(
+            entry.kind == "receipt",
+            entry.status == "pending",
+            entry.valid_until >= now,
+            entry.valid_until <= now + timedelta(days=RECEIPT_WARNING_DAYS),
+        )
+        .order_by(entry.valid_until, entry.id),
+        "cancellation": sa.select(entry)
+        .where(entry.kind == "invoice", entry.cancellation_status == "pending")
+        .order_by(sa.nulls_first(entry.created_at.asc()), entry.id),
+    }
+
+
+def _item(kind: str, row: Any, now: datetime, today: date, deadline_day: int) -> Item:
+    """A query's row as an inbox row."""
+    if kind == "complement":
+        due = monitor.due_complements([row], today, deadline_day)[0]
+        facts = {"why": due.why, "owed": due.owed, "days_left": due.days_left}
+        return Item(kind, due.payment, due.due, due.due, facts)
+    entry = row[0]
+    if kind == "csd":
+        state = csd_state(True, entry.valid_until, now.timestamp())
+        facts = {"status": state.status, "days_left": state.days_left}
+        facts["level"] = state.warning_level
+        return Item(kind, entry, _day(entry.valid_until), _day(entry.valid_until) or today, facts)
+    if kind == "ppd":
+        issued = _day(entry.created_at) or today
+        facts = {"bucket": monitor.age_bucket(entry.created_at, today), "issued": issued}
+        facts["days"] = (today - issued).days
+        term = issued + timedelta(days=PPD_TERM_DAYS)
+        return Item(kind, entry, term, term, facts)
+    if kind == "receipt":
+        last = _day(entry.valid_until) or today
+        return Item(kind, entry, last, last, {"days_left": (last - today).days})
+    if kind == "not_ready":
+        return Item(kind, entry, None, today, {"missing": (entry.not_ready or "").split(",")})
+    return Item(kind, entry, None, today, {})
+
+
+def _aging(teams: Sequence[str] | None, today: date) -> dict[str, int]:
+    """Open PPD balances per age bucket: one grouped query."""
+    start = datetime.combine(today, datetime.min.time(), MEXICO_CITY)
+    bucket = sa.case(
+        *(
+            (SearchEntry.created_at >= start - timedelta(days=last), name)
+            for _first, last, name in monitor.AGE_BUCKETS
+            if last is not None
+        ),
+        else_=monitor.AGE_BUCKETS[-1][2],
+    )
+    select = sa.select(bucket, sa.func.count()).where(*monitor.open_ppd()).group_by(bucket)
+    if teams is not None:
+        select = select.where(SearchEntry.team.in_(list(teams)))
+    counts = dict(db.session.execute(select).all())
+    return {name: counts.get(name, 0) for _first, _last, name in monitor.AGE_BUCKETS}
+
+
+def inbox(
+    teams: Sequence[str] | None,
+    kinds: Sequence[str],
+    now: datetime,
+    deadline_day: int,
+    lookback_days: int,
+    snoozed: bool = False,
+) -> Inbox:
+    """The rows of ``kinds`` among ``teams`` (None: every team), soonest deadline first."""
+    today = now.astimezone(MEXICO_CITY).date()
+    cap = CAP_ONE_KIND if len(kinds) == 1 else CAP
+    queries = _queries(now, lookback_days)
+    items, more = [], set()
+    for kind in kinds:
+        select = queries[kind]
+        if teams is not None:
+            select = select.where(SearchEntry.team.in_(list(teams)))
+        hidden = _snoozed(kind, today)
+        select = select.where(hidden if snoozed else ~hidden).limit(cap + 1)
+        rows = db.session.execute(select).all()
+        if len(rows) > cap:
+            more.add(kind)
+        items += [_item(kind, row, now, today, deadline_day) for row in rows[:cap]]
+    if snoozed:
+        items = _with_snoozes(items)
+    items.sort(key=lambda item: (item.sort, KINDS.index(item.kind), item.team))
+    count = sa.select(sa.func.count()).select_from(Snooze).where(Snooze.until > today)
+    if teams is not None:
+        count = count.where(Snooze.team.in_(list(teams)))
+    aging = _aging(teams, today) if "ppd" in kinds else {}
+    return Inbox(items, more, db.session.scalar(count) or 0, aging)
+
+
+def _with_snoozes(items: list[Item]) -> list[Item]:
+    """Each snoozed row with its snooze (one query for the rows shown)."""
+    if not items:
+        return items
+    keys = {(item.team, item.kind, item.object_id) for item in items}
+    found = db.session.scalars(
+        sa.select(Snooze).where(Snooze.object_id.in_({key[2] for key in keys}))
+    )
+    by_key = {(s.team, s.kind, s.object_id): s for s in found}
+    return [
+        Item(
+            i.kind, i.entry, i.deadline, i.sort, i.facts, by_key.get((i.team, i.kind, i.object_id))
+        )
+        for i in items
+    ]
