@@ -155,7 +155,7 @@ def sync_team():
 @requires(Role.ADMIN)
 def hooks():
     """Point every team's webhooks (that the admin may use) at this back office: one job."""
-    teams = _visible_teams()
+    teams = visible_teams()
     if not teams:
         abort(409, description="no_teams")
     return _hooks(None, teams, url_for("search.index"))
