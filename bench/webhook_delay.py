@@ -44,7 +44,7 @@ def _name_of(app, team: str, client_id: str) -> str | None:
 
 
 def measure(changes: int, latency_ms: int) -> list[float]:
-    sandbox = start_sandbox("127.0.0.1", 0)
+    sandbox = start_sandbox("127.0.0.1", 0, test_mode=bool(latency_ms))
     folder = tempfile.mkdtemp(prefix="webhook-delay-")
     app = create_app(
         {
