@@ -188,7 +188,7 @@ def _with_snoozes(items: list[Item]) -> list[Item]:
         return items
     keys = {(item.team, item.kind, item.object_id) for item in items}
     found = db.session.scalars(
-        sa.select(Snooze).where(Snooze.object_id.in_({key[2] for key in keys}))
+        sa.select(Snooze).where(Snooze.object_id.in_(sorted({key[2] for key in keys})))
     )
     by_key = {(s.team, s.kind, s.object_id): s for s in found}
     return [
