@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "c3f9a7e21b54"
+HEAD = "f2b8d4c6a913"
 TABLES = {
     "staff",
     "audit_entries",

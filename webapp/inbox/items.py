@@ -27,7 +27,7 @@ from webapp.teams.readiness import EXPIRY_WARNING_DAYS, csd_state
 from .models import Snooze
 
 KINDS = ("csd", "not_ready", "complement", "ppd", "receipt", "cancellation")
-CAP = 25  # rows of each kind among every kind; one kind alone shows CAP_ONE_KIND
+CAP = 10  # rows of each kind among every kind (the most urgent); one kind alone: CAP_ONE_KIND
 CAP_ONE_KIND = 100
 RECEIPT_WARNING_DAYS = 7  # a pending receipt this close to its last day needs stamping
 PPD_TERM_DAYS = 30
@@ -101,7 +101,7 @@ def _queries(now: datetime, lookback_days: int) -> dict[str, sa.Select]:
         .order_by(entry.valid_until, entry.id),
         "cancellation": sa.select(entry)
         .where(entry.kind == "invoice", entry.cancellation_status == "pending")
-        .order_by(sa.nulls_first(entry.created_at.asc()), entry.id),
+        .order_by(entry.created_at.asc(), entry.id),
     }
 
 

@@ -72,7 +72,7 @@ def open_invoices(teams: Sequence[str] | None) -> sa.Select:
     return (
         sa.select(SearchEntry)
         .where(*open_ppd(), *_teams(SearchEntry, teams))
-        .order_by(sa.nulls_first(SearchEntry.created_at.asc()), SearchEntry.id)
+        .order_by(SearchEntry.created_at.asc(), SearchEntry.id)
     )
 
 
@@ -120,7 +120,7 @@ def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
                 sa.and_(no_automation, payment.client_id.is_not(None), owed > 0),
             ),
         )
-        .order_by(sa.nulls_first(payment.paid_at.asc()), payment.amount.desc(), payment.id)
+        .order_by(payment.paid_at.asc(), payment.amount.desc(), payment.id)
     )
 
 

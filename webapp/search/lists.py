@@ -23,8 +23,8 @@ from .models import SearchEntry, SyncState
 E = SearchEntry
 PERSONAS = {"moral": RFC_MORAL.pattern, "fisica": RFC_FISICA.pattern}
 ORDERS = {
-    "-created": (sa.nulls_last(E.created_at.desc()), E.id.desc()),
-    "created": (sa.nulls_first(E.created_at.asc()), E.id.asc()),
+    "-created": (E.created_at.desc(), E.id.desc()),
+    "created": (E.created_at.asc(), E.id.asc()),
     "name": (E.name.asc(), E.id.asc()),
     "-name": (E.name.desc(), E.id.desc()),
 }

@@ -44,6 +44,13 @@ class SearchEntry(db.Model):
         sa.Index("ix_search_entries_kind_valid_until", "kind", "valid_until"),
         sa.Index("ix_search_entries_team_client", "team", "client_id"),
         sa.Index("ix_search_entries_team_complement_of", "team", "complement_of"),
+        # the inbox across every team, in the order it lists (the first rows of an index
+        # range, however many teams): open PPD balances and their ages, payments by
+        # collection date, cancellations awaiting the receiver (ordered by the index's own
+        # NULLS placement, so it serves the ORDER BY on PostgreSQL and SQLite)
+        sa.Index("ix_search_entries_ppd", "kind", "payment_method", "status", "created_at"),
+        sa.Index("ix_search_entries_kind_status_paid", "kind", "status", "paid_at"),
+        sa.Index("ix_search_entries_cancellation", "kind", "cancellation_status", "created_at"),
         # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
         sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
         sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
