@@ -42,8 +42,26 @@ class SearchEntry(db.Model):
         # the inbox and the REP monitor: what falls due by date, a client's open invoices,
         # a payment's complement
         sa.Index("ix_search_entries_kind_valid_until", "kind", "valid_until"),
-        sa.Index("ix_search_entries_team_client", "team", "client_id"),
-        sa.Index("ix_search_entries_team_complement_of", "team", "complement_of"),
+        # a team's client's open PPD invoices, a payment's complement: every column the
+        # lookups test is in the index, so even SQLite's planner (no statistics) takes these
+        # over the inbox's wider ranges below
+        sa.Index(
+            "ix_search_entries_team_client",
+            "team",
+            "client_id",
+            "kind",
+            "payment_method",
+            "status",
+            "created_at",
+        ),
+        sa.Index(
+            "ix_search_entries_team_complement_of",
+            "team",
+            "complement_of",
+            "kind",
+            "invoice_type",
+            "status",
+        ),
         # the inbox across every team, in the order it lists (the first rows of an index
         # range, however many teams): open PPD balances and their ages, payments by
         # collection date, cancellations awaiting the receiver (ordered by the index's own
