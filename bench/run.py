@@ -405,9 +405,14 @@ class Stack:
             "role='admin')\n"
             f"        staff.set_password({PASSWORD!r}); db.session.add(staff)\n"
             "    db.session.commit()\n"
-            # the search index and the inbox read: every team synced (the nightly full pass)
-            "app.extensions['jobs'].reconcile_search(); app.extensions['jobs'].drain()\n"
-            "app.extensions['gigstack'].close()\n"
+            # the search index and the inbox read: every team synced (the nightly full pass),
+            # unless synthetic rows stand in for a partner's scale (--index-rows / --index-kept)
+            + (
+                ""
+                if self.args.index_rows or self.args.index_kept
+                else "app.extensions['jobs'].reconcile_search(); app.extensions['jobs'].drain()\n"
+            )
+            + "app.extensions['gigstack'].close()\n"
         )
         subprocess.run(
             [sys.executable, "-c", script],
@@ -781,6 +786,12 @@ def main() -> int:
         type=int,
         default=0,
         help="synthetic search-index rows per team (use a PostgreSQL BENCH_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--index-kept",
+        action="store_true",
+        help="BENCH_DATABASE_URL's index is already filled (python -m bench.index --phases "
+        "fill): keep it as it is",
     )
     parser.add_argument(
         "--profile", action="store_true", help="sample the workers with py-spy under load"
