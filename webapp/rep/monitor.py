@@ -31,7 +31,6 @@ from webapp.search.models import SearchEntry
 PPD_AUTOMATION = "ppd_invoice_and_complement"
 # a PPD balance's age, in days since its issue: (first day, last day or None, name)
 AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
-BALANCE_LEFT = 0.005  # less than a cent is paid
 
 
 def deadline(paid_at: Any, day: int) -> date:
@@ -57,14 +56,9 @@ def _teams(entry: Any, teams: Sequence[str] | None) -> list[Any]:
 
 
 def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
-    """A valid PPD income invoice with a balance."""
-    return [
-        entry.kind == "invoice",
-        entry.invoice_type == "income",
-        entry.payment_method == "PPD",
-        entry.status == "valid",
-        entry.last_balance > BALANCE_LEFT,
-    ]
+    """A valid PPD income invoice with a balance (``is_open_ppd``, stored when the row was
+    written: one indexed equality)."""
+    return [entry.ppd_open == sa.true()]
 
 
 def open_invoices(teams: Sequence[str] | None) -> sa.Select:

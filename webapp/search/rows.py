@@ -19,7 +19,7 @@ from webapp.teams.readiness import missing_fiscal_data
 from webapp.teams.team_index import fold
 from webapp.teams.team_list import team_choice
 
-from .models import SearchEntry
+from .models import SearchEntry, is_open_ppd
 
 ENTRIES = SearchEntry.__table__
 KEY = ("team", "kind", "object_id")
@@ -143,6 +143,7 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
     complement = invoice.get("payment_complement") or {}
     if invoice_type == "payment" and isinstance(complement, dict):  # what it says was paid
         amount, currency = complement.get("amount"), complement.get("currency") or currency
+    balance = _money(invoice.get("last_balance"))
     return _row(
         team,
         "invoice",
@@ -158,7 +159,10 @@ def invoice_row(team: str, invoice_type: str, invoice: dict[str, Any]) -> dict[s
         created_at=_when(invoice.get("created_at")),
         invoice_type=invoice_type,
         payment_method=invoice.get("payment_method"),
-        last_balance=_money(invoice.get("last_balance")),
+        last_balance=balance,
+        ppd_open=is_open_ppd(
+            invoice_type, invoice.get("payment_method"), invoice.get("status"), balance
+        ),
         cancellation_status=invoice.get("cancellation_status"),
         client_id=party.get("id"),
         complement_of=_short(complement.get("payment_id"), 128)
