@@ -107,6 +107,9 @@ def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
             payment.kind == "payment",
             payment.status == "succeeded",
             payment.created_at >= since,
+            # implied by the line above (paid_at is when it succeeded, never before it was
+            # recorded), said so the index's range starts here, not at the oldest payment
+            payment.paid_at >= since,
             *_teams(payment, teams),
             ~complemented,
             sa.or_(
