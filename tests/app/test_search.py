@@ -8,6 +8,7 @@ one."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
@@ -113,6 +114,19 @@ def test_the_team_page_says_how_fresh_its_copy_is(app, admin, viewer, teams):
     sync_team(app, admin, team)
     after = text_of(admin.get(f"/teams/{team}/").get_data(as_text=True))
     assert re.search(r"\d+ objetos en el índice", after), after
+
+
+def test_a_team_read_over_a_day_ago_is_said_to_be_out_of_date(app, admin, teams):
+    team = teams["subs"][3]
+    sync_team(app, admin, team)
+    fresh = text_of(admin.get("/search/", query_string={"q": "zzzz"}).get_data(as_text=True))
+    assert "hace más de un día" not in fresh
+    with app.app_context():
+        for state in db.session.scalars(sa.select(SyncState).where(SyncState.team == team)):
+            state.synced_at = state.synced_at - timedelta(hours=27)
+        db.session.commit()
+    old = text_of(admin.get("/search/", query_string={"q": "zzzz"}).get_data(as_text=True))
+    assert "1 equipo se leyó hace más de un día" in old
 
 
 def test_an_incremental_sync_picks_up_a_new_invoice_and_equals_a_rebuild(

@@ -127,14 +127,14 @@ class Freshness:
 
 
 def freshness(teams: Sequence[str], now: datetime) -> Freshness:
-    """One grouped query over ``search_sync``: each team's oldest read."""
-    oldest = dict(
-        db.session.execute(
-            sa.select(SyncState.team, sa.func.min(SyncState.synced_at)).group_by(SyncState.team)
-        ).all()
+    """One grouped query over ``search_sync``: whether each team's oldest read is out of
+    date, compared in SQL (5,000 teams: no timestamp decoded per team on every page)."""
+    stale_state = sa.func.min(SyncState.synced_at) < now - STALE_AFTER
+    out_of_date = dict(
+        db.session.execute(sa.select(SyncState.team, stale_state).group_by(SyncState.team)).all()
     )
-    missing = [team for team in teams if team not in oldest]
-    stale = [team for team in teams if team in oldest and is_stale(oldest[team], now)]
+    missing = [team for team in teams if team not in out_of_date]
+    stale = [team for team in teams if out_of_date.get(team)]
     return Freshness(len(teams), len(teams) - len(missing), missing, stale)
 
 
