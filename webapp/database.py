@@ -12,6 +12,9 @@ from flask import Flask
 from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 
+# each pooled connection's page cache (SQLite's default: 2 MB): a worker's threads each hold
+# one, and the search index's pages read through them
+SQLITE_CACHE_KIB = 512
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -63,6 +66,7 @@ def _on_connect_sqlite_wal() -> None:
             name = connection.execute("PRAGMA database_list").fetchone()[2]
             if name:  # a file, not memory
                 connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
 
     _on_connect_sqlite_wal.done = True
 
