@@ -6,6 +6,7 @@ Expected texts are the Spanish msgstr of webapp/translations/es_MX (Spanish is t
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from playwright.sync_api import expect
@@ -65,4 +66,18 @@ def sideways_scroll(page: Any) -> int:
     """How many pixels the page scrolls sideways (0 when it fits its width)."""
     return page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def index_every_team(page: Any, live_server: Any) -> None:
+    """From the search page: start the index's update of every team, run the queued job in
+    a thread (the worker's turn) and see its page say it finished."""
+    page.goto("/search/")
+    page.get_by_role("button", name="Actualizar el índice de todos los equipos").click()
+    page.wait_for_url("**/jobs/*")
+    worker = threading.Thread(target=live_server.app.extensions["jobs"].drain)
+    worker.start()
+    worker.join(timeout=120)
+    expect(page.get_by_test_id("job-widget")).to_have_attribute(
+        "data-status", "finished", timeout=15_000
     )

@@ -5,12 +5,10 @@ CSP (the page watch), no sideways scroll, no English on the Spanish page; screen
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.shell import WIDTHS, sideways_scroll, sign_in
+from tests.browser.shell import WIDTHS, index_every_team, sideways_scroll, sign_in
 
 ENGLISH = ("Attention inbox", "Needs attention", "Snooze", "Deadline", "Team not ready")
 
@@ -22,15 +20,7 @@ def test_the_inbox_lists_filters_and_snoozes_across_teams(
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, *staff)
     page.wait_for_url("**/teams/*/")
-    page.goto("/search/")
-    page.get_by_role("button", name="Actualizar el índice de todos los equipos").click()
-    page.wait_for_url("**/jobs/*")
-    worker = threading.Thread(target=live_server.app.extensions["jobs"].drain)
-    worker.start()
-    worker.join(timeout=120)
-    expect(page.get_by_test_id("job-widget")).to_have_attribute(
-        "data-status", "finished", timeout=15_000
-    )
+    index_every_team(page, live_server)
 
     if width < 800:
         page.locator(".nav-toggle").click()

@@ -5,12 +5,10 @@ no sideways scroll, no English on the Spanish pages; screenshots."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.shell import WIDTHS, sideways_scroll, sign_in
+from tests.browser.shell import WIDTHS, index_every_team, sideways_scroll, sign_in
 
 ENGLISH = ("Search every team", "Teams", "Clients", "Invoices", "not indexed", "Update")
 
@@ -27,14 +25,7 @@ def test_the_index_is_synced_then_the_frame_box_finds_across_teams(
     expect(page.get_by_test_id("search-freshness")).to_be_visible()
     assert sideways_scroll(page) <= 0, "the empty search page scrolls sideways"
     shot(f"91-search-empty-{width}.png")
-    page.get_by_role("button", name="Actualizar el índice de todos los equipos").click()
-    page.wait_for_url("**/jobs/*")
-    worker = threading.Thread(target=live_server.app.extensions["jobs"].drain)
-    worker.start()
-    worker.join(timeout=120)
-    expect(page.get_by_test_id("job-widget")).to_have_attribute(
-        "data-status", "finished", timeout=15_000
-    )
+    index_every_team(page, live_server)
 
     invoice = stored("invoices", teams["partner"], status="valid")[0]
     client = invoice["client"]
