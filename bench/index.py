@@ -32,11 +32,20 @@ import random
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.month import EMAIL, RESULTS, RssWatch, Stack, app_context, partner_team, wait_job
+from bench.month import (
+    EMAIL,
+    RESULTS,
+    RssWatch,
+    Stack,
+    app_context,
+    partner_team,
+    results_of,
+    wait_job,
+)
 
 SEED = 23
 CLIENT_NAMES = ("Comercializadora", "Servicios", "Distribuidora", "Grupo", "Consultoría")
@@ -315,11 +324,7 @@ def main() -> int:
     phases = args.phases.split(",")
     folder = tempfile.mkdtemp(prefix="index-bench-")
     stack = Stack(args, folder)
-    results: dict[str, Any] = {
-        "when": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
-        "args": vars(args),
-        "seeded_seconds": round(stack.seeded_seconds, 1),
-    }
+    results = results_of(args, stack)
     try:
         stack.use(
             args.database_url or f"sqlite:///{folder}/index.sqlite3",

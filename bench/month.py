@@ -142,6 +142,15 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+def results_of(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
+    """A bench's results as they start: when, with which arguments, how long seeding took."""
+    return {
+        "when": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+        "args": vars(args),
+        "seeded_seconds": round(stack.seeded_seconds, 1),
+    }
+
+
 class RssWatch:
     """The peak resident memory of some processes, sampled every 0.2 s."""
 
@@ -531,11 +540,7 @@ def main() -> int:
     phases = args.phases.split(",")
     folder = tempfile.mkdtemp(prefix="month-bench-")
     stack = Stack(args, folder)
-    results: dict[str, Any] = {
-        "when": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
-        "args": vars(args),
-        "seeded_seconds": round(stack.seeded_seconds, 1),
-    }
+    results = results_of(args, stack)
     stop_redis = None
     try:
         stack.use(f"sqlite:///{folder}/month.sqlite3", f"sqlite:///{folder}/queue.sqlite3")
