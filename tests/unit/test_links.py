@@ -37,6 +37,14 @@ def test_row_link_is_url_for(app, value, kind):
         )
         team_link = row_link("team.show", "team_id")
         assert team_link(value) == url_for("team.show", team_id=value)
+        payment_link = row_link("payments.show", "team_id", "payment_id")
+        assert payment_link(value, kind or "p") == url_for(
+            "payments.show", team_id=value, payment_id=kind or "p"
+        )
+        backwards = row_link("payments.show", "payment_id", "team_id")
+        assert backwards(value, "team_2", tab=kind) == url_for(
+            "payments.show", team_id="team_2", payment_id=value, tab=kind
+        )
         new_payment = row_link("payments.new", team_id="team_1")
         assert new_payment(client_id=value, mode=kind) == url_for(
             "payments.new", team_id="team_1", client_id=value, mode=kind
@@ -48,3 +56,5 @@ def test_a_key_that_is_not_in_the_path_is_refused(app):
 
     with app.test_request_context("/"), pytest.raises(ValueError):
         row_link("invoices.show", "type", team_id="team_1", uuid="u")
+    with app.test_request_context("/"), pytest.raises(ValueError):
+        row_link("invoices.show", "team_id", "type", uuid="u")
