@@ -2,8 +2,8 @@
 the rows of each kind it finds among the teams a staff member may see, and how fresh the
 index is for them.
 
-One query per kind, each capped at ``CAP`` (+1 to say there are more), newest first among
-the first ``SCANNED`` rows it matches. A
+One query for every kind, each capped at ``CAP`` (+1 to say there are more), newest first
+among the first ``SCANNED`` rows per kind it matches. A
 UUID-shaped query is a prefix of ``uuid`` and an RFC-shaped one a prefix of ``rfc`` (btree
 indexes on PostgreSQL); anything else is contained in the folded ``text`` (a trigram index on
 PostgreSQL; SQLite's LIKE scans, which at ``make run``'s few thousand rows takes
@@ -26,7 +26,7 @@ from webapp.teams.team_index import fold
 
 from .models import KINDS, SearchEntry, SyncState
 
-CAP = 20
+CAP = 10  # of each kind: five kinds make a list of at most 50 rows
 # a word half the index holds ("servicios") is not sorted whole: the newest CAP of the first
 # SCANNED rows it matches are shown, with "more" (at a million rows: ~2 s -> tens of ms)
 SCANNED = 500
@@ -68,15 +68,26 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _prefix(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
+    """``column`` starts with ``prefix``, in the form each database's index serves: a LIKE on
+    PostgreSQL (its ``*_pattern_ops`` index), a range on SQLite (whose LIKE ignores case and so
+    reads the whole index). Binary order keeps the range exact: the prefix's next string is
+    its last character's successor."""
+    if db.engine.dialect.name == "sqlite":
+        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return sa.and_(column >= prefix, column < following)
+    return column.like(_like(prefix) + "%", escape="\\")
+
+
 def condition(query: str) -> sa.ColumnElement[bool] | None:
     """What a row must match; None when the query is too short to search."""
     needle = fold(query).strip()
     amount = amount_of(query)
     prefixes = []  # an RFC whose letters are all A-F is UUID-shaped too: both are asked
     if UUID_PREFIX.fullmatch(needle):
-        prefixes.append(SearchEntry.uuid.like(_like(needle) + "%", escape="\\"))
+        prefixes.append(_prefix(SearchEntry.uuid, needle))
     if RFC_PREFIX.fullmatch(needle):
-        prefixes.append(SearchEntry.rfc.like(_like(needle.upper()) + "%", escape="\\"))
+        prefixes.append(_prefix(SearchEntry.rfc, needle.upper()))
     if prefixes:
         return sa.or_(*prefixes)
     found = []
@@ -89,26 +100,35 @@ def condition(query: str) -> sa.ColumnElement[bool] | None:
 
 def search(query: str, teams: Sequence[str] | None) -> Found | None:
     """The rows ``query`` finds among ``teams`` (None: every team), by kind; None when the
-    query is too short."""
+    query is too short.
+
+    One statement: the first ``SCANNED`` matches of every kind together (one pass over the
+    index, not one per kind: a kind's own index would make each pass visit all its rows), each
+    kind's newest ``CAP`` + 1 of them ranked in SQL."""
     where = condition(query)
     if where is None:
         return None
+    matched = sa.select(SearchEntry.id, SearchEntry.kind, SearchEntry.created_at).where(where)
+    if teams is not None:
+        matched = matched.where(SearchEntry.team.in_(list(teams)))
+    matched = matched.limit(SCANNED * len(KINDS)).subquery()
+    newest = (sa.nulls_last(matched.c.created_at.desc()), matched.c.id.desc())
+    rank = sa.func.row_number().over(partition_by=matched.c.kind, order_by=newest)
+    ranked = sa.select(matched.c.id, rank.label("rank")).subquery()
+    select = (
+        sa.select(SearchEntry)
+        .join(ranked, ranked.c.id == SearchEntry.id)
+        .where(ranked.c.rank <= CAP + 1)
+        .order_by(sa.nulls_last(SearchEntry.created_at.desc()), SearchEntry.id.desc())
+    )
     found = Found(query)
-    for kind in KINDS:
-        matched = sa.select(SearchEntry.id).where(SearchEntry.kind == kind, where)
-        if teams is not None:
-            matched = matched.where(SearchEntry.team.in_(list(teams)))
-        select = (
-            sa.select(SearchEntry)
-            .where(SearchEntry.id.in_(matched.limit(SCANNED).scalar_subquery()))
-            .order_by(sa.nulls_last(SearchEntry.created_at.desc()), SearchEntry.id.desc())
-            .limit(CAP + 1)
-        )
-        rows = list(db.session.scalars(select))
-        if len(rows) > CAP:
-            found.more.add(kind)
-        if rows:
-            found.rows[kind] = rows[:CAP]
+    for entry in db.session.scalars(select):
+        rows = found.rows.setdefault(entry.kind, [])
+        if len(rows) == CAP:
+            found.more.add(entry.kind)
+        else:
+            rows.append(entry)
+    found.rows = {kind: found.rows[kind] for kind in KINDS if kind in found.rows}
     return found
 
 
