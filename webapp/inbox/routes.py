@@ -88,7 +88,7 @@ def index():
         form=form,
         inbox=found,
         snoozed=snoozed,
-        labels=KIND_LABELS,
+        labels={kind: str(label) for kind, label in KIND_LABELS.items()},  # once, not per row
         cap=items.CAP_ONE_KIND if len(kinds) == 1 else items.CAP,
         fresh=query.freshness(teams, utcnow()) if teams is not None else None,
         named=NAMED,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,6 +83,14 @@ class DueComplement:
 def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
     """Payments of ``teams`` (None: every team) due their complement, with the client's open
     PPD invoices issued before each (``owed``), by collection date (so by deadline)."""
+    select = _due_payments(teams is not None)
+    return select.params(since=since, teams=list(teams or ()))
+
+
+@cache
+def _due_payments(by_team: bool) -> sa.Select:
+    """:func:`due_payments`'s statement, built once per process with its values as parameters:
+    its aliased subqueries cost 2–3 ms to build, which every inbox and monitor page paid."""
     payment, complement, invoice = SearchEntry, aliased(SearchEntry), aliased(SearchEntry)
     owed = (
         sa.select(sa.func.count())
@@ -101,6 +110,8 @@ def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
         complement.status == "valid",
     )
     no_automation = sa.or_(payment.automation_type.is_(None), payment.automation_type == "none")
+    since = sa.bindparam("since")
+    teams = [payment.team.in_(sa.bindparam("teams", expanding=True))] if by_team else []
     return (
         sa.select(payment, owed.label("owed"))
         .where(
@@ -110,7 +121,7 @@ def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
             # implied by the line above (paid_at is when it succeeded, never before it was
             # recorded), said so the index's range starts here, not at the oldest payment
             payment.paid_at >= since,
-            *_teams(payment, teams),
+            *teams,
             ~complemented,
             sa.or_(
                 payment.automation_type == PPD_AUTOMATION,
