@@ -13,6 +13,11 @@ app's CPU per request, and the page's gzip bytes; overall req/s and RSS per work
 own cost). A markdown table goes to stdout and JSON to ``bench/results/``. Every loop is
 bounded in time, all traffic stays on loopback, and every process started is stopped.
 
+The database is a SQLite file (its queries count as the workers' CPU); ``--database
+postgresql`` (``make bench BENCH_DATABASE=postgresql``) starts a throwaway PostgreSQL,
+production's database, and shows its CPU beside the workers'; ``BENCH_DATABASE_URL`` names one
+to use instead.
+
 ``--teams N`` gives the partner N more teams (the sandbox's ``--teams``): nothing a page costs
 may grow with them. ``--profile`` samples the workers with py-spy during the load phase and
 prints where their CPU went (the collapsed stacks are kept beside the JSON).
@@ -21,6 +26,7 @@ prints where their CPU went (the collapsed stacks are kept beside the JSON).
 from __future__ import annotations
 
 import argparse
+import glob
 import gzip
 import json
 import os
@@ -321,6 +327,8 @@ class Stack:
         self.args = args
         self.processes: list[subprocess.Popen] = []
         self.folder = tempfile.mkdtemp(prefix="backoffice-bench-")
+        self.postgres_dir: str | None = None
+        self.database = ""
         self.env = {
             k: v
             for k, v in os.environ.items()
@@ -358,8 +366,7 @@ class Stack:
             APP_ENV="production",
             SECRET_KEY=secrets.token_urlsafe(48),
             LOG_LEVEL="WARNING",
-            DATABASE_URL=os.environ.get("BENCH_DATABASE_URL")
-            or f"sqlite:///{self.folder}/bench.sqlite3",
+            DATABASE_URL=self.database_url(),
             ALLOW_SQLITE="1",
             GIGSTACK_SANDBOX_URL=self.sandbox + "/v2",
             GIGSTACK_SANDBOX_KEY=key,
@@ -377,6 +384,30 @@ class Stack:
         command[0] = str(Path(python).with_name(command[0]))
         self.gunicorn = self.spawn([*command, "--bind", f"127.0.0.1:{port}"])
         wait_for(self.origin + "/healthz")
+
+    def database_url(self) -> str:
+        """BENCH_DATABASE_URL when given; with ``--database postgresql`` a throwaway PostgreSQL
+        (production's database: its queries run in its own processes, whose CPU is shown
+        beside the workers'); else a SQLite file, whose queries run inside the workers and
+        count as the app's CPU (the measure every earlier result was taken with)."""
+        if os.environ.get("BENCH_DATABASE_URL"):
+            self.database = "BENCH_DATABASE_URL"
+            return os.environ["BENCH_DATABASE_URL"]
+        if self.args.database == "postgresql":
+            if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+                raise SystemExit("--database postgresql: PostgreSQL is not installed")
+            os.chmod(self.folder, 0o755)  # PostgreSQL runs as its own user when we are root
+            self.postgres_dir = f"{self.folder}/postgres"
+            started = subprocess.run(
+                [str(ROOT / "tools" / "test-services"), "start", self.postgres_dir, "postgres"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            self.database = "PostgreSQL (throwaway)"
+            return started.stdout.strip().rpartition("=")[2]
+        self.database = "SQLite"
+        return f"sqlite:///{self.folder}/bench.sqlite3"
 
     def spawn(self, command: list[str]) -> subprocess.Popen:
         process = subprocess.Popen(
@@ -412,6 +443,10 @@ class Stack:
                 if self.args.index_rows or self.args.index_kept
                 else "app.extensions['jobs'].reconcile_search(); app.extensions['jobs'].drain()\n"
             )
+            # statistics for the planner, as autovacuum gathers them within a minute of a load
+            + "with app.app_context(), db.engine.connect() as connection:\n"
+            + "    if connection.dialect.name == 'postgresql':\n"
+            + "        connection.exec_driver_sql('ANALYZE'); connection.commit()\n"
             + "app.extensions['gigstack'].close()\n"
         )
         subprocess.run(
@@ -442,16 +477,7 @@ class Stack:
 
     def workers(self) -> list[int]:
         """gunicorn's worker processes: the master's children."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.gunicorn.pid:
-                    found.append(int(entry.name))
-        return found
+        return self.children(self.gunicorn.pid)
 
     @staticmethod
     def rss_mb(pid: int) -> float:
@@ -467,10 +493,42 @@ class Stack:
     def other_cpu_seconds(self) -> dict[str, float]:
         """CPU of what shares the machine with the dashboard: the sandbox (gigstack's stand-in)
         and this process (the simulated browsers)."""
-        return {
+        found = {
             "sandbox (gigstack)": self.cpu_seconds(self.sandbox_process.pid),
             "bench browsers": time.process_time(),
         }
+        if self.postgres_dir:
+            found["database (PostgreSQL)"] = self.postgres_cpu_seconds()
+        return found
+
+    def postgres_cpu_seconds(self) -> float:
+        """The throwaway PostgreSQL's CPU: its postmaster, the backends that ended (counted
+        in the postmaster's children) and those still serving the workers' connections."""
+        try:
+            postmaster = int(Path(f"{self.postgres_dir}/pg/postmaster.pid").read_text().split()[0])
+            fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            return 0.0
+        ended = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+        return (
+            self.cpu_seconds(postmaster)
+            + ended
+            + sum(self.cpu_seconds(pid) for pid in self.children(postmaster))
+        )
+
+    @staticmethod
+    def children(parent: int) -> list[int]:
+        """The processes whose parent is ``parent``."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+        return found
 
     @staticmethod
     def cpu_seconds(pid: int) -> float:
@@ -490,6 +548,9 @@ class Stack:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        if self.postgres_dir:
+            test_services = str(ROOT / "tools" / "test-services")
+            subprocess.run([test_services, "stop", self.postgres_dir], check=False)
 
 
 class Profiler:
@@ -799,6 +860,12 @@ def main() -> int:
         "--profile", action="store_true", help="sample the workers with py-spy under load"
     )
     parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("BENCH_DATABASE", "sqlite"),
+        help="postgresql: a throwaway one (production's database), started and stopped here",
+    )
+    parser.add_argument(
         "--phases",
         default="load,single,zero",
         help="comma-separated: load (N users), single (1 user), zero (no latency)",
@@ -811,8 +878,8 @@ def main() -> int:
         stack.start()
         print(
             f"sandbox scale {args.scale} ready in {stack.seeded_seconds:.1f} s; gunicorn "
-            f"workers {stack.workers()} at {stack.origin}; latency {args.latency_ms} ± "
-            f"{args.jitter_ms} ms",
+            f"workers {stack.workers()} at {stack.origin}; database {stack.database}; "
+            f"latency {args.latency_ms} ± {args.jitter_ms} ms",
             flush=True,
         )
         browsers = [Browser(stack.origin) for _ in range(args.users)]
@@ -834,6 +901,7 @@ def main() -> int:
         stack.latency(args.latency_ms, args.jitter_ms)
         page_sizes = {page.name: sizes(browsers[0], page) for page in pages if page.form is None}
         results: dict = {"when": datetime.now(UTC).isoformat(), "args": vars(args), "phases": {}}
+        results["database"] = stack.database
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         results["page_sizes"] = {  # gzip bytes of each page's HTML and of its JS + CSS
             name: {"html": html, "js_css": assets} for name, (html, assets) in page_sizes.items()
