@@ -196,3 +196,23 @@ def test_payments_without_their_complement_are_due_by_deadline(app):
     assert found.due[0].owed == 2
     assert [row.due for row in found.due] == [date(2026, 11, 5), date(2026, 12, 5)]
     assert [row.days_left for row in found.due] == [-28, 2] and found.overdue == 1
+
+
+def test_more_payments_due_than_listed_are_counted_with_their_overdue_ones(app):
+    from webapp.extensions import db
+    from webapp.rep.monitor import report
+    from webapp.search import rows
+
+    payments = [  # deadline the 5th of the next month: on Dec 3, October's are late
+        _payment(f"oct{n}", "c9", "ppd_invoice_and_complement", _at(2026, 10, 10 + n))
+        for n in range(3)
+    ] + [_payment("nov", "c9", "ppd_invoice_and_complement", _at(2026, 11, 20))]
+    with app.app_context():
+        with db.engine.begin() as conn:
+            rows.upsert(conn, [rows.payment_row("team_count", p) for p in payments], _at(2026, 12, 3))
+        capped = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 2)
+        whole = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 25)
+        on_the_6th = report("team_count", _at(2026, 12, 6, 18), 5, 180, 25, 2)
+    assert [row.payment.object_id for row in capped.due] == ["oct0", "oct1"]
+    assert (capped.due_total, capped.overdue) == (4, 3) == (whole.due_total, whole.overdue)
+    assert (on_the_6th.due_total, on_the_6th.overdue) == (4, 4)

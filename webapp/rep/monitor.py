@@ -147,11 +147,18 @@ def due_complements(rows: Sequence[Any], today: date, deadline_day: int) -> list
 class Report:
     open_invoices: list[SearchEntry]
     open_total: int
-    due: list[DueComplement]
+    due: list[DueComplement]  # the soonest deadlines (at most the caller's cap)
+    due_total: int  # every payment due, listed or not
+    overdue: int  # of those, the ones past their deadline
 
-    @property
-    def overdue(self) -> int:
-        return sum(1 for row in self.due if row.days_left < 0)
+
+def overdue_before(today: date, deadline_day: int) -> datetime:
+    """The moment (Mexico City) before which a payment's deadline has passed by ``today``:
+    the start of last month when last month's payments are still in time, else this month's
+    (a deadline is a day of the month after the payment, so it grows with the month)."""
+    this_month = datetime(today.year, today.month, 1, tzinfo=MEXICO_CITY)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    return this_month if deadline(last_month, deadline_day) < today else last_month
 
 
 def lookback(now: datetime, days: int) -> datetime:
@@ -162,13 +169,20 @@ def report(
     team: str, now: datetime, deadline_day: int, lookback_days: int, shown: int, due_cap: int
 ) -> Report:
     """One team's monitor: its oldest ``shown`` open PPD invoices and how many there are, and
-    its payments due their complement (at most ``due_cap``). Three queries."""
+    its ``due_cap`` soonest payments due their complement with how many are due and overdue
+    in all. Three queries, four when more are due than listed."""
     today = now.astimezone(MEXICO_CITY).date()
     listed = list(db.session.scalars(open_invoices([team]).limit(shown)))
     total = db.session.scalar(
         sa.select(sa.func.count()).where(*open_ppd(), SearchEntry.team == team)
     )
-    rows = db.session.execute(
-        due_payments([team], lookback(now, lookback_days)).limit(due_cap)
-    ).all()
-    return Report(listed, total or 0, due_complements(rows, today, deadline_day))
+    due_statement = due_payments([team], lookback(now, lookback_days))
+    rows = db.session.execute(due_statement.limit(due_cap)).all()
+    due = due_complements(rows, today, deadline_day)
+    due_total, overdue = len(due), sum(1 for row in due if row.days_left < 0)
+    if len(rows) == due_cap:  # more may be due than listed: counted in SQL
+        every = due_statement.subquery()
+        late = sa.case((every.c.paid_at < overdue_before(today, deadline_day), 1), else_=0)
+        counted = db.session.execute(sa.select(sa.func.count(), sa.func.sum(late))).one()
+        due_total, overdue = counted[0], counted[1] or 0
+    return Report(listed, total or 0, due, due_total, overdue)

@@ -18,7 +18,7 @@ from . import monitor
 bp = team_blueprint("rep", __name__, "/rep")
 
 SHOWN_OPEN = 25  # open PPD invoices listed (oldest first); the rest are counted and linked
-DUE_CAP = 200  # payments due listed (soonest deadline first): a team owing more has a backlog
+DUE_CAP = 25  # payments due listed (soonest deadline first); the rest counted, in the inbox
 
 
 @bp.get("/")
