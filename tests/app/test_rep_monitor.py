@@ -209,7 +209,8 @@ def test_more_payments_due_than_listed_are_counted_with_their_overdue_ones(app):
     ] + [_payment("nov", "c9", "ppd_invoice_and_complement", _at(2026, 11, 20))]
     with app.app_context():
         with db.engine.begin() as conn:
-            rows.upsert(conn, [rows.payment_row("team_count", p) for p in payments], _at(2026, 12, 3))
+            indexed = [rows.payment_row("team_count", p) for p in payments]
+            rows.upsert(conn, indexed, _at(2026, 12, 3))
         capped = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 2)
         whole = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 25)
         on_the_6th = report("team_count", _at(2026, 12, 6, 18), 5, 180, 25, 2)
