@@ -230,3 +230,20 @@ def test_every_team_at_once_then_a_team_out_of_reach_loses_its_rows(
         nightly = db.session.get(Job, queued)
         assert (nightly.status, nightly.actor) == (FINISHED, UNATTENDED)
         assert nightly.params["full"] and gone["id"] not in nightly.params["teams"]
+
+
+def test_the_freshness_of_the_same_teams_is_worked_out_once_per_change_of_the_index(
+    app, admin, teams
+):
+    from webapp.clock import utcnow
+    from webapp.search import query
+
+    every = tuple(teams["subs"][:3])  # an admin's list: the same object on every request
+    with app.app_context():
+        first = query.freshness(every, utcnow())
+        assert query.freshness(every, utcnow()) is first
+        assert query.freshness(list(every), utcnow()) == first  # another list: worked out
+    sync_team(app, admin, every[0])
+    with app.app_context():
+        after = query.freshness(every, utcnow())
+    assert after is not first and after.indexed == first.indexed + 1

@@ -9,6 +9,7 @@ they cost).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,13 +47,15 @@ LONGEST = 100
 NAMED = 5
 
 
-def visible_teams() -> list[str] | None:
-    """The teams this staff member may see, from the list at hand (None: none at hand)."""
+def visible_teams() -> Sequence[str] | None:
+    """The teams this staff member may see, from the list at hand (None: none at hand); for
+    staff who see every team, the list's own tuple (made once per version of the list, and
+    the same object on every request: :func:`query.freshness` keeps its answer for it)."""
     index = directory().index_without_waiting()
     if index is None:
         return current_user.team_ids
     if current_user.team_ids is None:
-        return [team.id for team in index.teams]
+        return index.ids
     return [index.teams[at].id for at in index.positions(current_user.team_ids)]
 
 
@@ -140,7 +143,7 @@ def sync():
     teams = visible_teams()
     if not teams:
         abort(409, description="no_teams")
-    return _start(SyncForm(), None, teams, Detail(JOB_TEAMS, count=len(teams)))
+    return _start(SyncForm(), None, list(teams), Detail(JOB_TEAMS, count=len(teams)))
 
 
 @team_bp.post("/sync", endpoint="sync")
@@ -158,7 +161,7 @@ def hooks():
     teams = visible_teams()
     if not teams:
         abort(409, description="no_teams")
-    return _hooks(None, teams, url_for("search.index"))
+    return _hooks(None, list(teams), url_for("search.index"))
 
 
 @team_bp.post("/hooks", endpoint="hooks")

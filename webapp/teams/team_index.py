@@ -59,6 +59,7 @@ class TeamIndex:
     def __init__(self, teams: Iterable[TeamChoice], version: str) -> None:
         self.teams: tuple[TeamChoice, ...] = tuple(teams)
         self.version = version
+        self.ids: tuple[str, ...] = tuple(team.id for team in self.teams)
         self.position = {team.id: at for at, team in enumerate(self.teams)}
         self.names = {team.id: team.name for team in self.teams}
         self.keys = [search_key(team) for team in self.teams]
