@@ -91,17 +91,35 @@ def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
 def _due_payments(by_team: bool) -> sa.Select:
     """:func:`due_payments`'s statement, built once per process with its values as parameters:
     its aliased subqueries cost 2–3 ms to build, which every inbox and monitor page paid."""
-    payment, complement, invoice = SearchEntry, aliased(SearchEntry), aliased(SearchEntry)
-    owed = (
-        sa.select(sa.func.count())
-        .where(
-            *open_ppd(invoice),
-            invoice.team == payment.team,
-            invoice.client_id == payment.client_id,
-            invoice.created_at <= payment.paid_at,
-        )
-        .scalar_subquery()
+    owed = sa.select(sa.func.count()).where(*_owed(SearchEntry, aliased(SearchEntry)))
+    return (
+        sa.select(SearchEntry, owed.scalar_subquery().label("owed"))
+        .where(*_due(by_team))
+        .order_by(SearchEntry.paid_at.asc(), SearchEntry.amount.desc(), SearchEntry.id)
     )
+
+
+@cache
+def _due_counts(by_team: bool) -> sa.Select:
+    """How many payments are due in all, and how many of them were collected before
+    ``late_before`` (overdue): the same conditions, counted without listing them."""
+    late = sa.case((SearchEntry.paid_at < sa.bindparam("late_before"), 1), else_=0)
+    return sa.select(sa.func.count(), sa.func.sum(late)).where(*_due(by_team))
+
+
+def _owed(payment: Any, invoice: Any) -> list[sa.ColumnElement[bool]]:
+    """``invoice`` is one of the client's open PPD invoices issued before ``payment``."""
+    return [
+        *open_ppd(invoice),
+        invoice.team == payment.team,
+        invoice.client_id == payment.client_id,
+        invoice.created_at <= payment.paid_at,
+    ]
+
+
+def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
+    """What makes a payment due its complement (``since`` and ``teams`` are parameters)."""
+    payment, complement = SearchEntry, aliased(SearchEntry)
     complemented = sa.exists().where(
         complement.team == payment.team,
         complement.complement_of == payment.object_id,
@@ -109,27 +127,25 @@ def _due_payments(by_team: bool) -> sa.Select:
         complement.invoice_type == "payment",
         complement.status == "valid",
     )
+    # the client owes at least one: an EXISTS stops at the first (the listed rows count them)
+    owes = sa.exists().where(*_owed(payment, aliased(SearchEntry)))
     no_automation = sa.or_(payment.automation_type.is_(None), payment.automation_type == "none")
     since = sa.bindparam("since")
     teams = [payment.team.in_(sa.bindparam("teams", expanding=True))] if by_team else []
-    return (
-        sa.select(payment, owed.label("owed"))
-        .where(
-            payment.kind == "payment",
-            payment.status == "succeeded",
-            payment.created_at >= since,
-            # implied by the line above (paid_at is when it succeeded, never before it was
-            # recorded), said so the index's range starts here, not at the oldest payment
-            payment.paid_at >= since,
-            *teams,
-            ~complemented,
-            sa.or_(
-                payment.automation_type == PPD_AUTOMATION,
-                sa.and_(no_automation, payment.client_id.is_not(None), owed > 0),
-            ),
-        )
-        .order_by(payment.paid_at.asc(), payment.amount.desc(), payment.id)
-    )
+    return [
+        payment.kind == "payment",
+        payment.status == "succeeded",
+        payment.created_at >= since,
+        # implied by the line above (paid_at is when it succeeded, never before it was
+        # recorded), said so the index's range starts here, not at the oldest payment
+        payment.paid_at >= since,
+        *teams,
+        ~complemented,
+        sa.or_(
+            payment.automation_type == PPD_AUTOMATION,
+            sa.and_(no_automation, payment.client_id.is_not(None), owes),
+        ),
+    ]
 
 
 def due_complements(rows: Sequence[Any], today: date, deadline_day: int) -> list[DueComplement]:
@@ -176,13 +192,14 @@ def report(
     total = db.session.scalar(
         sa.select(sa.func.count()).where(*open_ppd(), SearchEntry.team == team)
     )
-    due_statement = due_payments([team], lookback(now, lookback_days))
-    rows = db.session.execute(due_statement.limit(due_cap)).all()
+    since = lookback(now, lookback_days)
+    rows = db.session.execute(due_payments([team], since).limit(due_cap)).all()
     due = due_complements(rows, today, deadline_day)
     due_total, overdue = len(due), sum(1 for row in due if row.days_left < 0)
     if len(rows) == due_cap:  # more may be due than listed: counted in SQL
-        every = due_statement.subquery()
-        late = sa.case((every.c.paid_at < overdue_before(today, deadline_day), 1), else_=0)
-        counted = db.session.execute(sa.select(sa.func.count(), sa.func.sum(late))).one()
-        due_total, overdue = counted[0], counted[1] or 0
+        counts = _due_counts(True).params(
+            since=since, teams=[team], late_before=overdue_before(today, deadline_day)
+        )
+        due_total, overdue = db.session.execute(counts).one()
+        overdue = overdue or 0
     return Report(listed, total or 0, due, due_total, overdue)
