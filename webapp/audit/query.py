@@ -18,7 +18,7 @@ class AuditFilters:
     """What the URL asks for; ``staff_id`` is forced to the viewer's own id for non-admins."""
 
     staff_id: int | None = None
-    team: str | None = None
+    teams: list[str] | None = None  # the ids a typed team names (none matched: no row)
     action: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -28,8 +28,8 @@ class AuditFilters:
         query = sa.select(AuditEntry)
         if self.staff_id is not None:
             query = query.where(AuditEntry.staff_id == self.staff_id)
-        if self.team:
-            query = query.where(AuditEntry.team == self.team)
+        if self.teams is not None:
+            query = query.where(AuditEntry.team.in_(self.teams))
         if self.action:
             query = query.where(AuditEntry.action.in_(recorded_as(self.action)))
         if self.date_from:

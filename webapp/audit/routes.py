@@ -15,9 +15,9 @@ from webapp.extensions import db
 from webapp.forms import parse_id
 from webapp.i18n import gettext as _
 from webapp.pages import list_url, render_page
-from webapp.teams.team_list import team_names
+from webapp.teams.team_list import team_names, teams_named
 
-from .actions import current_name
+from .actions import ACTIONS
 from .details import entry_reason
 from .forms import AuditFilterForm
 from .models import AuditEntry
@@ -49,30 +49,18 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
         (str(s.id), f"{s.name} <{s.email}>")
         for s in db.session.scalars(sa.select(Staff).order_by(Staff.name))
     ]
-    # others choose among their own entries' teams and actions (never what others did)
-    mine = sa.true() if current_user.is_admin else AuditEntry.staff_id == current_user.id
-    teams = db.session.scalars(
-        sa.select(AuditEntry.team)
-        .where(AuditEntry.team.is_not(None), mine)
-        .distinct()
-        .order_by(AuditEntry.team)
-    ).all()
-    names = team_names()
-    form.team.choices = [("", _("All teams"))] + [(t, names.get(t, t)) for t in teams]
-    actions = db.session.scalars(
-        sa.select(AuditEntry.action).where(mine).distinct().order_by(AuditEntry.action)
-    ).all()
-    form.action.choices = [("", _("All actions"))] + [
-        (a, a) for a in sorted({current_name(a) for a in actions})
-    ]
+    # the declared actions (not a scan of the whole log for the ones it holds, which grows
+    # with it); the team is typed and matched against the list at hand
+    form.action.choices = [("", _("All actions"))] + [(a, a) for a in sorted(ACTIONS)]
     form.validate()  # a bad value is reported next to its field and ignored; the rest apply
 
     def accepted(field):
         return None if field.errors else (field.data or None)
 
+    team = accepted(form.team)
     filters = AuditFilters(
         staff_id=parse_id(accepted(form.staff)),
-        team=accepted(form.team),
+        teams=teams_named(team) if team else None,
         action=accepted(form.action),
         date_from=accepted(form.date_from),
         date_to=accepted(form.date_to),

@@ -26,7 +26,7 @@ from webapp.search import query
 from webapp.search.forms import SyncForm
 from webapp.search.models import SearchEntry
 from webapp.search.routes import NAMED, running_sync, visible_teams
-from webapp.teams.team_list import directory, team_names
+from webapp.teams.team_list import team_names, teams_named
 
 from . import items
 from .forms import KIND_LABELS, InboxFilterForm, SnoozeForm
@@ -35,7 +35,6 @@ from .models import Snooze
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 bp.verbs = ("snooze",)
 
-TEAM_MATCHES = 500  # teams a team filter may name (a longer name narrows it)
 LONGEST_SNOOZE = timedelta(days=366)
 # the index row each kind of inbox row is
 ENTRY_KIND = {
@@ -50,15 +49,11 @@ ENTRY_KIND = {
 
 def _scope(team_filter: str) -> list[str] | None:
     """The teams to list: those this staff member may see (None: every team), narrowed to
-    the ones the filter names (an exact id, else a name or RFC in the list at hand)."""
+    the ones the filter names (:func:`teams_named`)."""
     scope = current_user.team_ids
     if not team_filter:
         return scope
-    index = directory().index_without_waiting()
-    if index is None or index.get(team_filter):
-        named = [team_filter]
-    else:
-        named = [index.teams[at].id for at in index.search(team_filter) or []][:TEAM_MATCHES]
+    named = teams_named(team_filter)
     return named if scope is None else [team for team in named if team in set(scope)]
 
 

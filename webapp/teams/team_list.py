@@ -265,3 +265,18 @@ def team_names() -> dict[str, str]:
 def team_name(team_id: str | None) -> str:
     """A team's name when the list at hand has it, else its id (template global)."""
     return team_names().get(team_id or "", team_id or "")
+
+
+# teams a team filter may name (a longer name narrows it): a filter's query stays bounded
+TEAM_MATCHES = 500
+
+
+def teams_named(text: str) -> list[str]:
+    """The ids a team filter's text names: the text itself as an id (a team the list no
+    longer has keeps its rows findable), and unless it is one of the list's ids, the teams
+    whose name, RFC or id contain it in the list at hand (at most ``TEAM_MATCHES``)."""
+    index = directory().index_without_waiting()
+    if index is None or index.get(text):
+        return [text]
+    found = (index.teams[at].id for at in (index.search(text) or [])[:TEAM_MATCHES])
+    return [text, *(team for team in found if team != text)]
