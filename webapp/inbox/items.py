@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,55 +67,78 @@ def _day(moment: datetime | None) -> date | None:
     return moment.astimezone(MEXICO_CITY).date() if moment else None
 
 
-def _snoozed(kind: str, today: date) -> sa.Exists:
+def _snoozed(kind: str) -> sa.Exists:
+    """The row is snoozed until after ``today`` (a parameter)."""
     return sa.exists().where(
         Snooze.team == SearchEntry.team,
         Snooze.kind == kind,
         Snooze.object_id == SearchEntry.object_id,
-        Snooze.until > today,
+        Snooze.until > sa.bindparam("today"),
     )
 
 
-def _query(kind: str, now: datetime, lookback_days: int) -> sa.Select:
-    """One kind's rows, in urgency order (before the teams, snooze and cap are applied); only
-    the kinds asked for are built (building a statement costs more than SQLite running it)."""
+def _query(kind: str) -> sa.Select:
+    """One kind's rows, in urgency order (before the teams, snooze and cap are applied); the
+    moments it compares with are parameters (:func:`_parameters`)."""
     entry = SearchEntry
     if kind == "complement":
-        return monitor.due_payments(None, monitor.lookback(now, lookback_days))
+        return monitor.due_payments_statement(by_team=False)
     if kind == "ppd":
         return monitor.open_invoices(None)
-    queries = {
-        "csd": lambda: (
+    if kind == "csd":
+        return (
             sa.select(entry)
             .where(
                 entry.kind == "team",
                 entry.sat_valid.is_(True),
-                entry.valid_until <= now + timedelta(days=EXPIRY_WARNING_DAYS),
+                entry.valid_until <= sa.bindparam("expiring"),
             )
             .order_by(entry.valid_until, entry.id)
-        ),
-        "not_ready": lambda: (
+        )
+    if kind == "not_ready":
+        return (
             sa.select(entry)
             .where(entry.kind == "team", entry.not_ready.is_not(None), entry.not_ready != "")
             .order_by(entry.name, entry.id)
-        ),
-        "receipt": lambda: (
+        )
+    if kind == "receipt":
+        return (
             sa.select(entry)
             .where(
                 entry.kind == "receipt",
                 entry.status == "pending",
-                entry.valid_until >= now,
-                entry.valid_until <= now + timedelta(days=RECEIPT_WARNING_DAYS),
+                entry.valid_until >= sa.bindparam("now"),
+                entry.valid_until <= sa.bindparam("receipt_until"),
             )
             .order_by(entry.valid_until, entry.id)
-        ),
-        "cancellation": lambda: (
-            sa.select(entry)
-            .where(entry.kind == "invoice", entry.cancellation_status == "pending")
-            .order_by(entry.created_at.asc(), entry.id)
-        ),
+        )
+    return (
+        sa.select(entry)
+        .where(entry.kind == "invoice", entry.cancellation_status == "pending")
+        .order_by(entry.created_at.asc(), entry.id)
+    )
+
+
+@cache
+def _statement(kind: str, by_team: bool, snoozed: bool) -> sa.Select:
+    """One kind's capped rows among some teams or all, snoozed or not: built once per process
+    (building these statements cost more than SQLite running them), the values parameters."""
+    select = _query(kind)
+    if by_team:
+        select = select.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+    hidden = _snoozed(kind)
+    return select.where(hidden if snoozed else ~hidden).limit(sa.bindparam("cap"))
+
+
+def _parameters(now: datetime, today: date, lookback_days: int) -> dict[str, Any]:
+    """The values of the statements' parameters for this moment."""
+    return {
+        "now": now,
+        "today": today,
+        "expiring": now + timedelta(days=EXPIRY_WARNING_DAYS),
+        "receipt_until": now + timedelta(days=RECEIPT_WARNING_DAYS),
+        "since": monitor.lookback(now, lookback_days),
     }
-    return queries[kind]()
 
 
 def _item(kind: str, row: Any, now: datetime, today: date, deadline_day: int) -> Item:
@@ -146,19 +170,31 @@ def _item(kind: str, row: Any, now: datetime, today: date, deadline_day: int) ->
 def _aging(teams: Sequence[str] | None, today: date) -> dict[str, int]:
     """Open PPD balances per age bucket: one grouped query."""
     start = datetime.combine(today, datetime.min.time(), MEXICO_CITY)
+    bounds = {
+        f"since_{last}": start - timedelta(days=last)
+        for _first, last, _name in monitor.AGE_BUCKETS
+        if last is not None
+    }
+    select = _aging_statement(teams is not None).params(teams=list(teams or ()), **bounds)
+    counts = dict(db.session.execute(select).all())
+    return {name: counts.get(name, 0) for _first, _last, name in monitor.AGE_BUCKETS}
+
+
+@cache
+def _aging_statement(by_team: bool) -> sa.Select:
+    """:func:`_aging`'s statement, built once per process (each bucket's start a parameter)."""
     bucket = sa.case(
         *(
-            (SearchEntry.created_at >= start - timedelta(days=last), name)
+            (SearchEntry.created_at >= sa.bindparam(f"since_{last}"), name)
             for _first, last, name in monitor.AGE_BUCKETS
             if last is not None
         ),
         else_=monitor.AGE_BUCKETS[-1][2],
     )
     select = sa.select(bucket, sa.func.count()).where(*monitor.open_ppd()).group_by(bucket)
-    if teams is not None:
-        select = select.where(SearchEntry.team.in_(list(teams)))
-    counts = dict(db.session.execute(select).all())
-    return {name: counts.get(name, 0) for _first, _last, name in monitor.AGE_BUCKETS}
+    if by_team:
+        select = select.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+    return select
 
 
 def inbox(
@@ -173,12 +209,10 @@ def inbox(
     today = now.astimezone(MEXICO_CITY).date()
     cap = CAP_ONE_KIND if len(kinds) == 1 else CAP
     items, more = [], set()
+    values = _parameters(now, today, lookback_days)
+    values.update(cap=cap + 1, teams=list(teams or ()))
     for kind in kinds:
-        select = _query(kind, now, lookback_days)
-        if teams is not None:
-            select = select.where(SearchEntry.team.in_(list(teams)))
-        hidden = _snoozed(kind, today)
-        select = select.where(hidden if snoozed else ~hidden).limit(cap + 1)
+        select = _statement(kind, teams is not None, snoozed).params(**values)
         rows = db.session.execute(select).all()
         if len(rows) > cap:
             more.add(kind)

@@ -83,14 +83,15 @@ class DueComplement:
 def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
     """Payments of ``teams`` (None: every team) due their complement, with the client's open
     PPD invoices issued before each (``owed``), by collection date (so by deadline)."""
-    select = _due_payments(teams is not None)
+    select = due_payments_statement(teams is not None)
     return select.params(since=since, teams=list(teams or ()))
 
 
 @cache
-def _due_payments(by_team: bool) -> sa.Select:
-    """:func:`due_payments`'s statement, built once per process with its values as parameters:
-    its aliased subqueries cost 2–3 ms to build, which every inbox and monitor page paid."""
+def due_payments_statement(by_team: bool) -> sa.Select:
+    """:func:`due_payments`'s statement, built once per process with its values as parameters
+    (``since``, and ``teams`` when ``by_team``): its aliased subqueries cost 2–3 ms to build,
+    which every inbox and monitor page paid."""
     owed = sa.select(sa.func.count()).where(*_owed(SearchEntry, aliased(SearchEntry)))
     return (
         sa.select(SearchEntry, owed.scalar_subquery().label("owed"))
