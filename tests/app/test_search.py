@@ -247,3 +247,29 @@ def test_the_freshness_of_the_same_teams_is_worked_out_once_per_change_of_the_in
     with app.app_context():
         after = query.freshness(every, utcnow())
     assert after is not first and after.indexed == first.indexed + 1
+
+
+def test_a_rows_text_is_found_as_it_is_now_after_each_insert_update_and_delete(app):
+    """The contains-search reads SQLite's trigram table, kept by triggers: an updated row is
+    found by its new words only, a deleted one by none (on PostgreSQL, its trigram index)."""
+    from webapp.clock import utcnow
+    from webapp.search import query, rows
+    from webapp.search.models import SearchEntry
+
+    def found(word: str) -> list[str]:
+        hits = query.search(word, ["team_words"])
+        return [row.object_id for row in hits.rows.get("client", [])] if hits else []
+
+    client = {"id": "client_w", "legal_name": "Papeleria Quetzal", "tax_id": "XAXX010101000"}
+    with app.app_context():
+        with db.engine.begin() as conn:
+            rows.upsert(conn, [rows.client_row("team_words", client)], utcnow())
+        assert found("quetzal") == ["client_w"] and found("colibri") == []
+        renamed = {**client, "legal_name": "Papeleria Colibri"}
+        with db.engine.begin() as conn:
+            rows.upsert(conn, [rows.client_row("team_words", renamed)], utcnow())
+        assert found("colibri") == ["client_w"] and found("quetzal") == []
+        assert found("ria_co") == []  # a LIKE wildcard in the needle is a character
+        with db.engine.begin() as conn:
+            conn.execute(sa.delete(SearchEntry).where(SearchEntry.team == "team_words"))
+        assert found("colibri") == []

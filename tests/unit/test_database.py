@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "f2b8d4c6a913"
+HEAD = "b7e4c2d9a318"
 TABLES = {
     "staff",
     "audit_entries",
@@ -33,6 +33,11 @@ TABLES = {
     "search_sync",
     "inbox_snoozes",
     "alembic_version",
+}
+# SQLite only: the search index's FTS5 trigram table and its shadow tables (PostgreSQL has a
+# trigram index instead); made by the migration, not declared as models
+SQLITE_TRIGRAM_TABLES = {
+    f"search_text{part}" for part in ("", "_data", "_idx", "_docsize", "_config")
 }
 
 
@@ -85,7 +90,10 @@ def schema_diffs(app) -> list:
 
         def on_this_database(item, name, type_, reflected, compare_to) -> bool:
             """An index the model declares for one database only (``info["dialect"]``: the
-            search index's trigram index) is compared on that one."""
+            search index's trigram index) is compared on that one; SQLite's trigram tables
+            are the migration's alone."""
+            if type_ == "table" and name in SQLITE_TRIGRAM_TABLES:
+                return False
             only = getattr(item, "info", {}).get("dialect")
             return only in (None, connection.dialect.name)
 
@@ -112,7 +120,7 @@ def test_migrations_build_the_models_on_a_fresh_file_and_go_back_to_base(tmp_pat
 
     database.upgrade(app)
     assert path.exists()
-    assert tables(app) == TABLES
+    assert tables(app) == TABLES | SQLITE_TRIGRAM_TABLES
     assert revision(app) == HEAD
     assert schema_diffs(app) == []  # the migration and the models agree (types included)
 

@@ -79,6 +79,21 @@ def _prefix(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool
     return column.like(_like(prefix) + "%", escape="\\")
 
 
+# SQLite's FTS5 trigram index of the folded text (migration b7e4c2d9a318): the rows whose
+# text may contain a needle, found without reading every row
+SQLITE_TRIGRAMS = sa.table("search_text", sa.column("rowid"), sa.column("text"))
+
+
+def _trigram_candidates(needle: str) -> sa.ColumnElement[bool]:
+    """Rows that may contain ``needle``: on SQLite, those its trigram index finds (its LIKE
+    takes no ESCAPE, so a ``%`` or ``_`` in the needle widens it; the exact test follows);
+    on PostgreSQL every row (the exact LIKE is served by its own trigram index)."""
+    if db.engine.dialect.name != "sqlite":
+        return sa.true()
+    found = sa.select(SQLITE_TRIGRAMS.c.rowid).where(SQLITE_TRIGRAMS.c.text.like(f"%{needle}%"))
+    return SearchEntry.id.in_(found)
+
+
 def condition(query: str) -> sa.ColumnElement[bool] | None:
     """What a row must match; None when the query is too short to search."""
     needle = fold(query).strip()
@@ -92,7 +107,8 @@ def condition(query: str) -> sa.ColumnElement[bool] | None:
         return sa.or_(*prefixes)
     found = []
     if len(needle) >= SHORTEST:
-        found.append(SearchEntry.text.like("%" + _like(needle) + "%", escape="\\"))
+        contains = SearchEntry.text.like("%" + _like(needle) + "%", escape="\\")
+        found.append(sa.and_(_trigram_candidates(needle), contains))
     if amount is not None:
         found.append(SearchEntry.amount == amount)
     return sa.or_(*found) if found else None
