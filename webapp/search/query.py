@@ -5,9 +5,8 @@ index is for them.
 One query for every kind, each capped at ``CAP`` (+1 to say there are more), newest first
 among the first ``SCANNED`` rows per kind it matches. A
 UUID-shaped query is a prefix of ``uuid`` and an RFC-shaped one a prefix of ``rfc`` (btree
-indexes on PostgreSQL); anything else is contained in the folded ``text`` (a trigram index on
-PostgreSQL; SQLite's LIKE scans, which at ``make run``'s few thousand rows takes
-milliseconds), or equal to an amount.
+indexes on PostgreSQL, ranges on SQLite's); anything else is contained in the folded ``text``
+(a trigram index on PostgreSQL, an FTS5 trigram table on SQLite), or equal to an amount.
 """
 
 from __future__ import annotations
