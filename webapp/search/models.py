@@ -83,7 +83,8 @@ class SearchEntry(db.Model):
         # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
         sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
         sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
-        # contains-search at a million rows (pg_trgm); SQLite has no such index
+        # contains-search at a million rows (pg_trgm); SQLite's counterpart is an FTS5
+        # trigram table kept by triggers (migration b7e4c2d9a318, :mod:`.query`)
         sa.Index(
             "ix_search_entries_text_trgm",
             "text",
