@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "b7e4c2d9a318"
+HEAD = "e9c4b6d1a257"
 TABLES = {
     "staff",
     "audit_entries",

@@ -80,6 +80,8 @@ class SearchEntry(db.Model):
         sa.Index("ix_search_entries_ppd_open", "ppd_open", "created_at"),
         sa.Index("ix_search_entries_kind_status_paid", "kind", "status", "paid_at"),
         sa.Index("ix_search_entries_cancellation", "kind", "cancellation_status", "created_at"),
+        # teams not ready to invoice, by name
+        sa.Index("ix_search_entries_kind_name", "kind", "name"),
         # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
         sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
         sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
