@@ -84,7 +84,7 @@ def _query(kind: str) -> sa.Select:
     if kind == "complement":
         return monitor.due_payments_statement(by_team=False)
     if kind == "ppd":
-        return monitor.open_invoices(None)
+        return monitor.open_invoices_statement(by_team=False)
     if kind == "csd":
         return (
             sa.select(entry)
@@ -125,7 +125,7 @@ def _statement(kind: str, by_team: bool, snoozed: bool) -> sa.Select:
     (building these statements cost more than SQLite running them), the values parameters."""
     select = _query(kind)
     if by_team:
-        select = select.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+        select = select.where(monitor.of_teams())
     hidden = _snoozed(kind)
     return select.where(hidden if snoozed else ~hidden).limit(sa.bindparam("cap"))
 
@@ -193,7 +193,7 @@ def _aging_statement(by_team: bool) -> sa.Select:
     )
     select = sa.select(bucket, sa.func.count()).where(*monitor.open_ppd()).group_by(bucket)
     if by_team:
-        select = select.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+        select = select.where(monitor.of_teams())
     return select
 
 

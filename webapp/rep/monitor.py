@@ -52,8 +52,10 @@ def age_bucket(issued: datetime | None, today: date) -> str:
     return next(name for first, last, name in AGE_BUCKETS if last is None or days <= last)
 
 
-def _teams(entry: Any, teams: Sequence[str] | None) -> list[Any]:
-    return [] if teams is None else [entry.team.in_(list(teams))]
+def of_teams(entry: Any = SearchEntry) -> sa.ColumnElement[bool]:
+    """``entry`` belongs to one of the ``teams`` parameter's teams: the teams of a statement
+    built once per process, given with ``.params(teams=[…])``."""
+    return entry.team.in_(sa.bindparam("teams", expanding=True))
 
 
 def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
@@ -64,9 +66,16 @@ def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
 
 def open_invoices(teams: Sequence[str] | None) -> sa.Select:
     """The open PPD invoices of ``teams`` (None: every team), oldest first."""
+    return open_invoices_statement(teams is not None).params(teams=list(teams or ()))
+
+
+@cache
+def open_invoices_statement(by_team: bool) -> sa.Select:
+    """:func:`open_invoices`'s statement, built once per process (``teams`` a parameter when
+    ``by_team``)."""
     return (
         sa.select(SearchEntry)
-        .where(*open_ppd(), *_teams(SearchEntry, teams))
+        .where(*open_ppd(), *([of_teams()] if by_team else []))
         .order_by(SearchEntry.created_at.asc(), SearchEntry.id)
     )
 
@@ -132,7 +141,7 @@ def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
     owes = sa.exists().where(*_owed(payment, aliased(SearchEntry)))
     no_automation = sa.or_(payment.automation_type.is_(None), payment.automation_type == "none")
     since = sa.bindparam("since")
-    teams = [payment.team.in_(sa.bindparam("teams", expanding=True))] if by_team else []
+    teams = [of_teams(payment)] if by_team else []
     return [
         payment.kind == "payment",
         payment.status == "succeeded",
