@@ -20,12 +20,9 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.i18n import gettext as _
-from webapp.jobs.routes import job_url
 from webapp.pages import form_failed, navigate, render_page
-from webapp.search import query
-from webapp.search.forms import SyncForm
 from webapp.search.models import SearchEntry
-from webapp.search.routes import NAMED, running_sync, visible_teams
+from webapp.search.routes import index_state
 from webapp.teams.team_list import team_names, teams_named
 
 from . import items
@@ -75,8 +72,6 @@ def index():
         config["REP_LOOKBACK_DAYS"],
         snoozed=snoozed,
     )
-    teams = visible_teams()
-    running = running_sync()
     return render_page(
         "inbox/page.html",
         {"inbox-list": "inbox/_list.html"},
@@ -85,11 +80,7 @@ def index():
         snoozed=snoozed,
         labels={kind: str(label) for kind, label in KIND_LABELS.items()},  # once, not per row
         cap=items.CAP_ONE_KIND if len(kinds) == 1 else items.CAP,
-        fresh=query.freshness(teams, utcnow()) if teams is not None else None,
-        named=NAMED,
-        names=team_names(),
-        running_url=job_url(running) if running else None,
-        sync_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        **index_state(),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, request, url_for
@@ -71,27 +72,35 @@ def running_sync() -> Job | None:
     )
 
 
+def index_state() -> dict[str, Any]:
+    """What ``search/_freshness.html`` shows on the search page and the inbox: how fresh the
+    index is for the teams this staff member may see (and their names), the update of every
+    team under way, or (admins) the form that starts one."""
+    teams = visible_teams()
+    running = running_sync()
+    return {
+        "fresh": query.freshness(teams, utcnow()) if teams is not None else None,
+        "named": NAMED,
+        "names": team_names(),
+        "running_url": job_url(running) if running else None,
+        "sync_form": SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+    }
+
+
 @bp.get("/")
 @requires(Role.VIEWER)
 def index():
     """What ``q`` finds in the index among the teams this staff member may see, by kind,
     each linked to its page under its team; how fresh the index is for those teams."""
     text = (request.args.get("q") or "").strip()[:LONGEST]
-    teams = visible_teams()
     found = query.search(text, current_user.team_ids) if text else None
-    fresh = query.freshness(teams, utcnow()) if teams is not None else None
-    running = running_sync()
     return render_page(
         "search/page.html",
         "search/_results.html",
         q=text,
         found=found,
         too_short=bool(text) and found is None,
-        fresh=fresh,
-        named=NAMED,
-        names=team_names(),
-        running_url=job_url(running) if running else None,
-        sync_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        **index_state(),
         hooks_form=SyncForm.offered() if current_user.can(Role.ADMIN) else None,
         hook_url=hook_url(),
         shortest=query.SHORTEST,
