@@ -110,11 +110,15 @@ def due_payments_statement(by_team: bool) -> sa.Select:
 
 
 @cache
-def _due_counts(by_team: bool) -> sa.Select:
-    """How many payments are due in all, and how many of them were collected before
-    ``late_before`` (overdue): the same conditions, counted without listing them."""
+def _due_listed_and_counted() -> sa.Select:
+    """One team's due payments as :func:`due_payments_statement` lists them, each row also
+    carrying how many are due in all and how many of those were collected before
+    ``late_before`` (overdue): counted by window functions over the same conditions, so
+    listing the soonest and counting them all is one pass over the index, not two."""
     late = sa.case((SearchEntry.paid_at < sa.bindparam("late_before"), 1), else_=0)
-    return sa.select(sa.func.count(), sa.func.sum(late)).where(*_due(by_team))
+    return due_payments_statement(True).add_columns(
+        sa.func.count().over().label("due_total"), sa.func.sum(late).over().label("overdue")
+    )
 
 
 def _owed(payment: Any, invoice: Any) -> list[sa.ColumnElement[bool]]:
@@ -196,20 +200,21 @@ def report(
 ) -> Report:
     """One team's monitor: its oldest ``shown`` open PPD invoices and how many there are, and
     its ``due_cap`` soonest payments due their complement with how many are due and overdue
-    in all. Three queries, four when more are due than listed."""
+    in all. Three queries."""
     today = now.astimezone(MEXICO_CITY).date()
     listed = list(db.session.scalars(open_invoices([team]).limit(shown)))
     total = db.session.scalar(
         sa.select(sa.func.count()).where(*open_ppd(), SearchEntry.team == team)
     )
-    since = lookback(now, lookback_days)
-    rows = db.session.execute(due_payments([team], since).limit(due_cap)).all()
-    due = due_complements(rows, today, deadline_day)
-    due_total, overdue = len(due), sum(1 for row in due if row.days_left < 0)
-    if len(rows) == due_cap:  # more may be due than listed: counted in SQL
-        counts = _due_counts(True).params(
-            since=since, teams=[team], late_before=overdue_before(today, deadline_day)
+    rows = db.session.execute(
+        _due_listed_and_counted()
+        .params(
+            since=lookback(now, lookback_days),
+            teams=[team],
+            late_before=overdue_before(today, deadline_day),
         )
-        due_total, overdue = db.session.execute(counts).one()
-        overdue = overdue or 0
+        .limit(due_cap)
+    ).all()
+    due = due_complements([(row[0], row[1]) for row in rows], today, deadline_day)
+    due_total, overdue = (rows[0][2], rows[0][3] or 0) if rows else (0, 0)
     return Report(listed, total or 0, due, due_total, overdue)

@@ -75,15 +75,18 @@ def running_sync() -> Job | None:
 def index_state() -> dict[str, Any]:
     """What ``search/_freshness.html`` shows on the search page and the inbox: how fresh the
     index is for the teams this staff member may see (and their names), the update of every
-    team under way, or (admins) the form that starts one."""
+    team under way, or (admins) the form that starts one. The card shows only when a team is
+    missing or out of date, so the update under way and the form are looked up only then."""
     teams = visible_teams()
-    running = running_sync()
+    fresh = query.freshness(teams, utcnow()) if teams is not None else None
+    shown = fresh is not None and bool(fresh.missing or fresh.stale)
+    running = running_sync() if shown else None
     return {
-        "fresh": query.freshness(teams, utcnow()) if teams is not None else None,
+        "fresh": fresh,
         "named": NAMED,
         "names": team_names(),
         "running_url": job_url(running) if running else None,
-        "sync_form": SyncForm.offered() if current_user.can(Role.ADMIN) else None,
+        "sync_form": SyncForm.offered() if shown and current_user.can(Role.ADMIN) else None,
     }
 
 
