@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tests.app.helpers import run_jobs, start_sync, sync_team, text_of
 from webapp.extensions import db
 from webapp.jobs.models import FINISHED, UNATTENDED, Job
+from webapp.search import routes as search_routes
 from webapp.search.models import SearchEntry, SyncState
 
 pytestmark = pytest.mark.databases
@@ -113,7 +114,18 @@ def test_the_team_page_says_how_fresh_its_copy_is(app, admin, viewer, teams):
     )
     sync_team(app, admin, team)
     after = text_of(admin.get(f"/teams/{team}/").get_data(as_text=True))
-    assert re.search(r"\d+ objetos en el índice", after), after
+    counted = re.search(r"(\d+) objetos en el índice", after)
+    assert counted and int(counted.group(1)) == len(rows_of(app, team)) > 2, after
+
+
+def test_a_large_teams_rows_are_counted_up_to_a_bound(app, admin, teams, monkeypatch):
+    """A team of 100,000 documents does not have every index row read on each of its pages:
+    past the bound, the page says "over" it."""
+    team = teams["subs"][4]
+    sync_team(app, admin, team)
+    monkeypatch.setattr(search_routes, "COUNTED_UP_TO", 2)
+    page = text_of(admin.get(f"/teams/{team}/").get_data(as_text=True))
+    assert "Más de 2 objetos en el índice" in page, page
 
 
 def test_a_team_read_over_a_day_ago_is_said_to_be_out_of_date(app, admin, teams):

@@ -184,12 +184,17 @@ def hooks_team():
     return _hooks(team, [team], url_for("team.show"))
 
 
+# a team's rows in the index are counted up to this many (a team of 100,000 documents would
+# otherwise have every one of its index rows read on each of its pages)
+COUNTED_UP_TO = 10_000
+
+
 @dataclass(frozen=True)
 class TeamIndexState:
     """What the team's page says of its copy in the index (template global
     ``search_index_state``): its rows, when it was read, and the form to read it again."""
 
-    rows: int
+    rows: int  # counted up to COUNTED_UP_TO + 1: more than that is "over COUNTED_UP_TO"
     synced_at: datetime | None
     stale: bool
     form: SyncForm | None
@@ -198,16 +203,20 @@ class TeamIndexState:
     hook_url: str | None = None
     hooks_form: SyncForm | None = None
 
+    @property
+    def more_than(self) -> int | None:
+        """:data:`COUNTED_UP_TO` when the team has more rows than are counted, else None."""
+        return COUNTED_UP_TO if self.rows > COUNTED_UP_TO else None
+
 
 @team_bp.app_template_global("search_index_state")
 def team_index_state(team: str) -> TeamIndexState:
-    """Two small queries on the index's own tables (no upstream call)."""
+    """Two small queries on the index's own tables (no upstream call), the count bounded."""
     synced_at = db.session.scalar(
         sa.select(sa.func.min(SyncState.synced_at)).where(SyncState.team == team)
     )
-    rows = db.session.scalar(
-        sa.select(sa.func.count()).select_from(SearchEntry).where(SearchEntry.team == team)
-    )
+    first = sa.select(SearchEntry.id).where(SearchEntry.team == team).limit(COUNTED_UP_TO + 1)
+    rows = db.session.scalar(sa.select(sa.func.count()).select_from(first.subquery()))
     stale = synced_at is None or query.is_stale(synced_at, utcnow())
     form = SyncForm.offered() if current_user.can(Role.ADMIN) else None
     hooks_form = SyncForm.offered() if current_user.can(Role.OPERATOR) else None
