@@ -22,8 +22,10 @@ from tests.app.helpers import (
     upstream_calls,
 )
 from tests.app.test_search import start_sync, sync_team
+from webapp.clients import routes as clients_routes
 from webapp.sandbox.seed import SEED_ANCHOR
 from webapp.sat.rules import FOREIGN_TAX_ID, foreign_receiver
+from webapp.search import lists
 
 pytestmark = pytest.mark.databases
 
@@ -139,6 +141,33 @@ def test_a_team_not_indexed_says_so_with_the_button_that_indexes_it(
     valid = {c["id"] for c in stored("clients", team) if c.get("is_valid")}
     assert 'data-testid="clients-not-indexed"' not in indexed
     assert set(_rows(indexed)) <= valid and _rows(indexed)
+
+
+def test_an_index_filter_counts_its_matches_up_to_a_bound_and_pages_no_further(
+    app, admin, viewer, stored, teams, monkeypatch
+):
+    """A team of 100,000 clients does not have every match read on each page: past the
+    bound the pager says "over" it, and paging stops there."""
+    sync_team(app, admin, teams["partner"])
+    valid = [c for c in stored("clients", teams["partner"]) if c.get("is_valid")]
+    monkeypatch.setattr(clients_routes, "PAGE_SIZE", 5)
+    monkeypatch.setattr(lists, "COUNTED_UP_TO", 7)  # past one page (5), under the matches
+    assert len(valid) > 7 + 5
+
+    def page(**extra: str) -> str:
+        query = {"validity": "valid", **extra}
+        return viewer.get(_base(teams), query_string=query).get_data(as_text=True)
+
+    first = page()
+    assert "Más de 7 en total" in text_of(first) and len(_rows(first)) == 5
+    following = re.search(r'<a class="button" href="([^"]+)"[^>]*>Siguiente »', first)
+    second = viewer.get(unescape(following.group(1))).get_data(as_text=True)
+    assert len(_rows(second)) == 5 and not set(_rows(second)) & set(_rows(first))
+    assert "Siguiente »" not in second  # rows 6–10: the bound (7) was passed
+    assert _rows(page(next="900")) == _rows(page(next="7"))  # an offset past it: the bound's
+    monkeypatch.setattr(lists, "COUNTED_UP_TO", len(valid))  # all counted: the exact total
+    exact = text_of(page())
+    assert f"{len(valid)} en total" in exact and "Más de" not in exact
 
 
 def test_csv_exports_every_match_with_a_bom_and_safe_cells(

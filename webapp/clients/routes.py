@@ -173,7 +173,7 @@ def _indexed(form: ClientFilterForm, filters: dict[str, str]):
     offset), each row linked to its client; when the team's clients are not indexed yet,
     that is said (with the button that indexes them, for admins) instead of walking
     gigstack. No upstream call."""
-    offset = _offset(request.args.get("next"))
+    offset = min(_offset(request.args.get("next")), lists.COUNTED_UP_TO)
     page = lists.clients(current_team_id(), filters, form.sort.data, offset, PAGE_SIZE)
     rows = [] if page is None else [_indexed_client(row) for row in page.rows]
     links = NO_LINKS
@@ -189,6 +189,7 @@ def _indexed(form: ClientFilterForm, filters: dict[str, str]):
         form=form,
         rows=rows,
         total=None if page is None else page.total,
+        more_than=None if page is None else page.more_than,
         links=links,
         more_matched=False,
         search_limit=SEARCH_LIMIT,

@@ -4,8 +4,9 @@ in one bounded query a page (instead of walking every page of gigstack inside a 
 The clients' SAT check, EFOS listing and persona type: the client rows hold ``sat_valid``,
 ``efos_valid`` and the RFC (a persona moral's has 12 characters, a física's 13 — the same
 rule as :func:`webapp.domain.rfc.rfc_person`, as a regular expression both databases run).
-A page is ``size`` rows from ``offset`` plus how many match in all (a window count: one
-query); the ``(team, kind, created_at)`` index serves the default order.
+A page is ``size`` rows from ``offset`` plus how many match, counted up to
+:data:`COUNTED_UP_TO` (a team of 100,000 clients would otherwise have every match read on
+every page); the ``(team, kind, created_at)`` index serves the default order.
 """
 
 from __future__ import annotations
@@ -30,13 +31,23 @@ ORDERS = {
 }
 
 
+# matches counted at most (one more says "over"); pages past them are not offered
+COUNTED_UP_TO = 1_000
+
+
 @dataclass(frozen=True)
 class IndexPage:
-    """One page of rows, how many match in all, and when the team's list was last read."""
+    """One page of rows, how many match (up to ``COUNTED_UP_TO + 1``), and when the team's
+    list was last read."""
 
     rows: list[SearchEntry]
     total: int
     synced_at: datetime | None
+
+    @property
+    def more_than(self) -> int | None:
+        """:data:`COUNTED_UP_TO` when more match than are counted, else None."""
+        return COUNTED_UP_TO if self.total > COUNTED_UP_TO else None
 
 
 def read_at(team: str, source: str) -> datetime | None:
@@ -73,16 +84,15 @@ def clients(
     synced_at = read_at(team, "client")
     if synced_at is None:
         return None
-    total = sa.func.count().over().label("total")
-    found = db.session.execute(
-        sa.select(E, total)
-        .where(E.team == team, E.kind == "client", *client_filters(filters))
+    where = (E.team == team, E.kind == "client", *client_filters(filters))
+    offset = min(offset, COUNTED_UP_TO)
+    found = db.session.scalars(
+        sa.select(E)
+        .where(*where)
         .order_by(*ORDERS.get(sort, ORDERS["-created"]))
         .limit(size)
         .offset(offset)
     ).all()
-    if not found and offset:  # past the end: the count comes from the first page
-        count = sa.select(sa.func.count()).select_from(E)
-        where = (E.team == team, E.kind == "client", *client_filters(filters))
-        return IndexPage([], db.session.scalar(count.where(*where)) or 0, synced_at)
-    return IndexPage([row for row, _ in found], found[0].total if found else 0, synced_at)
+    counted = sa.select(E.id).where(*where).limit(COUNTED_UP_TO + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    return IndexPage(list(found), total, synced_at)
