@@ -29,6 +29,7 @@ from tests.app.helpers import (
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.gigstack.timestamps import to_datetime
+from webapp.inbox import items
 from webapp.search.models import SearchEntry
 
 pytestmark = pytest.mark.databases
@@ -132,7 +133,7 @@ def _pending_cancellation(app, team: str) -> str:
 
 
 def test_each_kind_appears_with_its_team_deadline_and_fix(
-    app, admin, operator, signed_in, api, synced, clock, sandbox, restore_sandbox
+    app, admin, operator, signed_in, api, synced, clock, sandbox, restore_sandbox, monkeypatch
 ):
     teams, partner = synced, synced["partner"]
     payment_id, invoice = _loose_payment(operator, api, teams)
@@ -156,6 +157,13 @@ def test_each_kind_appears_with_its_team_deadline_and_fix(
     counts = re.findall(r'data-bucket="([^"]+)">[^<]*: (\d+)</span>', aging)
     assert [name for name, _ in counts] == ["0-30", "31-60", "61-90", "90+"]
     assert sum(int(n) for _, n in counts) >= len([r for r in found if r["kind"] == "ppd"])
+    # each bucket is counted up to a bound (tens of thousands across 5,000 teams): past it,
+    # "más de" the bound
+    assert any(int(n) > 1 for _, n in counts)
+    monkeypatch.setattr(items, "AGING_COUNTED_UP_TO", 1)
+    capped = admin.get("/inbox/").get_data(as_text=True)
+    shown = dict(re.findall(r'data-bucket="([^"]+)">[^<]*: ([^<]+)</span>', capped))
+    assert shown == {name: "más de 1" if int(n) > 1 else n for name, n in counts}
 
     cancel = one(found, "cancellation", cancelling)
     assert "Cancelación pendiente" in cancel["text"] and "respuesta del receptor" in cancel["text"]

@@ -80,6 +80,7 @@ def index():
         snoozed=snoozed,
         labels={kind: str(label) for kind, label in KIND_LABELS.items()},  # once, not per row
         cap=items.CAP_ONE_KIND if len(kinds) == 1 else items.CAP,
+        aging_cap=items.AGING_COUNTED_UP_TO,
         **index_state(),
     )
 
