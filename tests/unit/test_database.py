@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "e9c4b6d1a257"
+HEAD = "a4d7f1c3e8b2"
 TABLES = {
     "staff",
     "audit_entries",

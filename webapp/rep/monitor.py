@@ -105,7 +105,7 @@ def due_payments_statement(by_team: bool) -> sa.Select:
     return (
         sa.select(SearchEntry, owed.scalar_subquery().label("owed"))
         .where(*_due(by_team))
-        .order_by(SearchEntry.paid_at.asc(), SearchEntry.amount.desc(), SearchEntry.id)
+        .order_by(SearchEntry.paid_at.asc(), SearchEntry.id)
     )
 
 

@@ -78,10 +78,21 @@ class SearchEntry(db.Model):
         # collection date, cancellations awaiting the receiver (ordered by the index's own
         # NULLS placement, so it serves the ORDER BY on PostgreSQL and SQLite)
         sa.Index("ix_search_entries_ppd_open", "ppd_open", "created_at"),
-        sa.Index("ix_search_entries_kind_status_paid", "kind", "status", "paid_at"),
+        # payments by collection date, then id: the order the inbox lists them in, so the
+        # scan stops at the first due ones even among payments collected at the same moment
+        sa.Index("ix_search_entries_kind_status_paid", "kind", "status", "paid_at", "id"),
         sa.Index("ix_search_entries_cancellation", "kind", "cancellation_status", "created_at"),
-        # teams not ready to invoice, by name
+        # teams not ready to invoice, by name: SQLite's planner takes (kind, name); PostgreSQL's,
+        # whose statistics cannot see that team rows are the ones with ``not_ready``, sorted
+        # every team row instead (47 ms at 5,000 teams) until given this partial index
         sa.Index("ix_search_entries_kind_name", "kind", "name"),
+        sa.Index(
+            "ix_search_entries_not_ready",
+            "name",
+            "id",
+            postgresql_where=sa.text("kind = 'team' AND not_ready IS NOT NULL AND not_ready <> ''"),
+            info={"dialect": "postgresql"},
+        ).ddl_if(dialect="postgresql"),
         # prefix search (``LIKE 'abc%'``) whatever PostgreSQL's collation
         sa.Index("ix_search_entries_uuid_prefix", "uuid", postgresql_ops=_pattern_ops("uuid")),
         sa.Index("ix_search_entries_rfc_prefix", "rfc", postgresql_ops=_pattern_ops("rfc")),
