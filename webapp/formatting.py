@@ -69,6 +69,11 @@ def quantity(value: Any) -> str:
     return f"{number.normalize():f}"
 
 
+def number(value: int) -> str:
+    """A count as es-MX writes it: ``10,000``."""
+    return f"{value:,}"
+
+
 def catalogue_label(catalogue: str, code: Any) -> str:
     """``code — name`` from a local SAT/gigstack catalogue (a dash when there is no code)."""
     from webapp import catalogs
@@ -82,6 +87,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(money, "money")
     app.add_template_filter(quantity, "quantity")
+    app.add_template_filter(number, "number")
 
 
 def day_bound(day: date, end: bool = False) -> int:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.rep import monitor
+from webapp.search.counts import count_up_to
 from webapp.search.models import SearchEntry
 from webapp.teams.readiness import EXPIRY_WARNING_DAYS, csd_state
 
@@ -207,8 +208,7 @@ def _aging_statement(by_team: bool) -> sa.Select:
             where.append(SearchEntry.created_at >= newest_first)
         if at:
             where.append(SearchEntry.created_at < starts[at - 1])
-        rows = sa.select(SearchEntry.id).where(*where).limit(sa.bindparam("most")).subquery()
-        counts.append(sa.select(sa.func.count()).select_from(rows).scalar_subquery())
+        counts.append(count_up_to(sa.select(SearchEntry.id).where(*where), sa.bindparam("most")))
     return sa.select(*counts)
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from webapp.domain.rfc import GENERIC_RFCS, RFC_FISICA, RFC_MORAL
 from webapp.extensions import db
 
+from .counts import count_up_to, over
 from .models import SearchEntry, SyncState
 
 E = SearchEntry
@@ -47,7 +48,7 @@ class IndexPage:
     @property
     def more_than(self) -> int | None:
         """:data:`COUNTED_UP_TO` when more match than are counted, else None."""
-        return COUNTED_UP_TO if self.total > COUNTED_UP_TO else None
+        return over(self.total, COUNTED_UP_TO)
 
 
 def read_at(team: str, source: str) -> datetime | None:
@@ -93,6 +94,7 @@ def clients(
         .limit(size)
         .offset(offset)
     ).all()
-    counted = sa.select(E.id).where(*where).limit(COUNTED_UP_TO + 1).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
-    return IndexPage(list(found), total, synced_at)
+    total = db.session.scalar(
+        sa.select(count_up_to(sa.select(E.id).where(*where), COUNTED_UP_TO + 1))
+    )
+    return IndexPage(list(found), total or 0, synced_at)

@@ -33,6 +33,7 @@ from webapp.teams.scoped import current_team_id, team_blueprint
 from webapp.teams.team_list import directory, team_names
 
 from . import query
+from .counts import count_up_to, over
 from .forms import SyncForm
 from .models import SearchEntry, SyncState
 from .subscribe import HOOKS, hook_url
@@ -206,7 +207,7 @@ class TeamIndexState:
     @property
     def more_than(self) -> int | None:
         """:data:`COUNTED_UP_TO` when the team has more rows than are counted, else None."""
-        return COUNTED_UP_TO if self.rows > COUNTED_UP_TO else None
+        return over(self.rows, COUNTED_UP_TO)
 
 
 @team_bp.app_template_global("search_index_state")
@@ -215,8 +216,13 @@ def team_index_state(team: str) -> TeamIndexState:
     synced_at = db.session.scalar(
         sa.select(sa.func.min(SyncState.synced_at)).where(SyncState.team == team)
     )
-    first = sa.select(SearchEntry.id).where(SearchEntry.team == team).limit(COUNTED_UP_TO + 1)
-    rows = db.session.scalar(sa.select(sa.func.count()).select_from(first.subquery()))
+    rows = db.session.scalar(
+        sa.select(
+            count_up_to(
+                sa.select(SearchEntry.id).where(SearchEntry.team == team), COUNTED_UP_TO + 1
+            )
+        )
+    )
     stale = synced_at is None or query.is_stale(synced_at, utcnow())
     form = SyncForm.offered() if current_user.can(Role.ADMIN) else None
     hooks_form = SyncForm.offered() if current_user.can(Role.OPERATOR) else None
