@@ -17,6 +17,7 @@ from tests.app.helpers import (
     text_of,
     upstream_calls,
 )
+from webapp.rep import monitor
 
 pytestmark = pytest.mark.databases
 RULES_TEAM = "team_rules"
@@ -113,6 +114,11 @@ def test_a_long_list_shows_the_oldest_and_counts_the_rest(viewer, api, teams, mo
     html = viewer.get(_base(teams)).get_data(as_text=True)
     assert re.findall(r'<tr data-invoice="([^"]+)">', html) == [i["uuid"] for i in expected[:2]]
     assert f"de {len(expected)}" in text_of(html) and "payment_method=PPD" in html
+    # counted up to a bound (a team of 100,000 documents is not read whole): past it, "over"
+    monkeypatch.setattr(monitor, "OPEN_COUNTED_UP_TO", 2)
+    assert len(expected) > 2
+    capped = text_of(viewer.get(_base(teams)).get_data(as_text=True))
+    assert "Se muestran las 2 más antiguas de más de 2." in capped, capped
 
 
 def test_each_open_invoice_shows_its_status_as_the_badge_every_list_uses(viewer, teams, indexed):

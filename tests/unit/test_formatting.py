@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.formatting import money
+from webapp.formatting import money, number
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,9 @@ def test_money_writes_amounts_in_es_mx_style(value, shown):
 @pytest.mark.parametrize("value", ["aaaa", "a" * 5000, "NaN", "Infinity", "-inf", "1e309", 1e308])
 def test_money_shows_what_is_no_sane_amount_as_it_came(value):
     assert money(value) == str(value)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(7, "7"), (1000, "1,000"), (10_000, "10,000")])
+def test_number_writes_a_count_as_es_mx_does(value, shown):
+    """The bound a page names when it counted no further ("Más de 10,000 …")."""
+    assert number(value) == shown

@@ -27,9 +27,13 @@ from sqlalchemy.orm import aliased
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.gigstack.timestamps import to_datetime
+from webapp.search.counts import count_up_to, over
 from webapp.search.models import SearchEntry
 
 PPD_AUTOMATION = "ppd_invoice_and_complement"
+# a team's open PPD invoices counted at most (one more says "over"): a team of 100,000
+# documents is not read whole to say how many more the monitor does not list
+OPEN_COUNTED_UP_TO = 1_000
 # a PPD balance's age, in days since its issue: (first day, last day or None, name)
 AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "90+"))
 
@@ -176,10 +180,15 @@ def due_complements(rows: Sequence[Any], today: date, deadline_day: int) -> list
 @dataclass(frozen=True)
 class Report:
     open_invoices: list[SearchEntry]
-    open_total: int
+    open_total: int  # counted up to OPEN_COUNTED_UP_TO + 1
     due: list[DueComplement]  # the soonest deadlines (at most the caller's cap)
     due_total: int  # every payment due, listed or not
     overdue: int  # of those, the ones past their deadline
+
+    @property
+    def open_more_than(self) -> int | None:
+        """:data:`OPEN_COUNTED_UP_TO` when the team has more open PPD invoices than counted."""
+        return over(self.open_total, OPEN_COUNTED_UP_TO)
 
 
 def overdue_before(today: date, deadline_day: int) -> datetime:
@@ -203,9 +212,8 @@ def report(
     in all. Three queries."""
     today = now.astimezone(MEXICO_CITY).date()
     listed = list(db.session.scalars(open_invoices([team]).limit(shown)))
-    total = db.session.scalar(
-        sa.select(sa.func.count()).where(*open_ppd(), SearchEntry.team == team)
-    )
+    team_open = sa.select(SearchEntry.id).where(*open_ppd(), SearchEntry.team == team)
+    total = db.session.scalar(sa.select(count_up_to(team_open, OPEN_COUNTED_UP_TO + 1)))
     rows = db.session.execute(
         _due_listed_and_counted()
         .params(
