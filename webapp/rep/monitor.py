@@ -93,18 +93,13 @@ class DueComplement:
     owed: int  # the client's open PPD invoices issued before the payment
 
 
-def due_payments(teams: Sequence[str] | None, since: datetime) -> sa.Select:
-    """Payments of ``teams`` (None: every team) due their complement, with the client's open
-    PPD invoices issued before each (``owed``), by collection date (so by deadline)."""
-    select = due_payments_statement(teams is not None)
-    return select.params(since=since, teams=list(teams or ()))
-
-
 @cache
 def due_payments_statement(by_team: bool) -> sa.Select:
-    """:func:`due_payments`'s statement, built once per process with its values as parameters
-    (``since``, and ``teams`` when ``by_team``): its aliased subqueries cost 2–3 ms to build,
-    which every inbox and monitor page paid."""
+    """Payments (of the ``teams`` parameter's teams when ``by_team``, else every team) due
+    their complement, with the client's open PPD invoices issued before each (``owed``), by
+    collection date (so by deadline), then id. Built once per process with its values as
+    parameters (``since``, ``teams``): its aliased subqueries cost 2–3 ms to build, which
+    every inbox and monitor page paid."""
     owed = sa.select(sa.func.count()).where(*_owed(SearchEntry, aliased(SearchEntry)))
     return (
         sa.select(SearchEntry, owed.scalar_subquery().label("owed"))
@@ -167,7 +162,7 @@ def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
 
 
 def due_complements(rows: Sequence[Any], today: date, deadline_day: int) -> list[DueComplement]:
-    """The rows of :func:`due_payments` with their deadline, soonest first."""
+    """The rows of :func:`due_payments_statement` with their deadline, soonest first."""
     due = []
     for payment, owed in rows:
         when = deadline(payment.paid_at or payment.created_at, deadline_day)

@@ -81,12 +81,12 @@ def clients(
     team: str, filters: dict[str, str], sort: str, offset: int, size: int
 ) -> IndexPage | None:
     """A page of ``team``'s clients that pass ``filters`` in ``sort`` order (the clients
-    list's own keys); None when the team's clients are not indexed yet."""
+    list's own keys); None when the team's clients are not indexed yet. The caller offers no
+    ``offset`` past :data:`COUNTED_UP_TO` (the pages it counted)."""
     synced_at = read_at(team, "client")
     if synced_at is None:
         return None
     where = (E.team == team, E.kind == "client", *client_filters(filters))
-    offset = min(offset, COUNTED_UP_TO)
     found = db.session.scalars(
         sa.select(E)
         .where(*where)
