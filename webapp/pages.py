@@ -127,6 +127,13 @@ def list_url(cursor_name: str = "next", cursor: str | None = None, **changes: An
     return request.path + (f"?{query}" if query else "")
 
 
+def page_number(last: int) -> int:
+    """The list's ``?page=`` (from 1), within 1…``last``: anything else is the nearest page."""
+    text = request.args.get("page", "1")
+    number = int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
+    return min(max(number, 1), max(last, 1))
+
+
 def htmx_page_path() -> str | None:
     """For an htmx request: path and query of the page that sent it (unchecked), else None."""
     current = request.headers.get("HX-Current-URL") if is_htmx() else None

@@ -212,6 +212,53 @@ def test_filters_by_kind_and_team(app, admin, synced):
     assert page.status_code == 200
 
 
+def test_one_kind_comes_in_pages_with_every_filter_kept(app, admin, synced, monkeypatch):
+    """One kind alone: pages of the back office's length, in the same order as one long list,
+    a pager that keeps the filters, and a bound on the pages offered (each page reads the rows
+    before it again); every kind together stays one page of the most urgent of each."""
+    monkeypatch.setattr(items, "CAP_ONE_KIND", 1000)
+    everything = [row["object"] for row in rows(admin, kind="ppd", team="cumbre")]
+    assert len(everything) > 7
+    monkeypatch.setattr(items, "CAP_ONE_KIND", 3)
+    monkeypatch.setattr(items, "PAGES_OF_ONE_KIND", 2)
+
+    first = admin.get("/inbox/", query_string={"kind": "ppd", "team": "cumbre"})
+    html = unescape(first.get_data(as_text=True))
+    assert [row["object"] for row in rows(admin, kind="ppd", team="cumbre")] == everything[:3]
+    assert "/inbox/?kind=ppd&team=cumbre&page=2" in html
+    assert "Más urgentes" not in text_of(html)  # no first page to go back to
+    second = rows(admin, kind="ppd", team="cumbre", page="2")
+    assert [row["object"] for row in second] == everything[3:6]
+    # the last page offered: no next page, and it says where the list stops and what to do
+    last = admin.get("/inbox/", query_string={"kind": "ppd", "team": "cumbre", "page": "2"})
+    last_html = unescape(last.get_data(as_text=True))
+    assert "page=3" not in last_html and "/inbox/?kind=ppd&team=cumbre" in last_html
+    assert "Más urgentes" in text_of(last_html)
+    assert "La lista termina tras sus primeras 6 filas: filtra por equipo" in text_of(last_html)
+    # the pager swaps the list in place (htmx) and the fragment pages the same way
+    fragment = admin.get(
+        "/inbox/?kind=ppd&team=cumbre&page=2",
+        headers={"HX-Request": "true", "HX-Target": "inbox-list"},
+    ).get_data(as_text=True)
+    assert "<html" not in fragment and 'hx-target="#inbox-list"' in fragment
+    assert [o for o in everything[3:6] if f'data-object="{o}"' in fragment] == everything[3:6]
+    # pages out of range or not numbers: the nearest page, never an error
+    assert [row["object"] for row in rows(admin, kind="ppd", team="cumbre", page="99")] == (
+        everything[3:6]
+    )
+    for wrong in ("0", "-1", "abc", "²", "9" * 40):
+        got = rows(admin, kind="ppd", team="cumbre", page=wrong)
+        assert [row["object"] for row in got] == everything[:3], wrong
+    # every kind: one page, the page number ignored, the old advice kept
+    monkeypatch.setattr(items, "CAP", 2)
+    every = admin.get("/inbox/", query_string={"page": "2"}).get_data(as_text=True)
+    assert 'class="pager"' not in every
+    assert [row["object"] for row in rows(admin, page="2") if row["kind"] == "ppd"] == (
+        [row["object"] for row in rows(admin) if row["kind"] == "ppd"][:2]
+    )
+    assert "filtra por tipo o equipo" in text_of(every)
+
+
 def _snooze(browser, kind: str, team: str, obj: str, **data):
     path = f"/inbox/snooze?kind={kind}&team={team}&object={obj}"
     form = browser.get(path)

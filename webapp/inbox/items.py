@@ -30,7 +30,10 @@ from .models import Snooze
 
 KINDS = ("csd", "not_ready", "complement", "ppd", "receipt", "cancellation")
 CAP = 10  # rows of each kind among every kind (the most urgent); one kind alone: CAP_ONE_KIND
-CAP_ONE_KIND = 50  # a list of one kind: as long as the other lists of the back office
+CAP_ONE_KIND = 25  # a page of one kind: as long as a page of the other lists of the back office
+# pages of one kind offered: each page reads the rows before it again (a team of 100,000
+# documents must not make page 4,000 cost 4,000 pages); past them, a team filter narrows
+PAGES_OF_ONE_KIND = 40
 RECEIPT_WARNING_DAYS = 7  # a pending receipt this close to its last day needs stamping
 PPD_TERM_DAYS = 30
 
@@ -128,7 +131,8 @@ def _statement(kind: str, by_team: bool, snoozed: bool) -> sa.Select:
     if by_team:
         select = select.where(monitor.of_teams())
     hidden = _snoozed(kind)
-    return select.where(hidden if snoozed else ~hidden).limit(sa.bindparam("cap"))
+    select = select.where(hidden if snoozed else ~hidden)
+    return select.limit(sa.bindparam("cap")).offset(sa.bindparam("skip"))
 
 
 def _parameters(now: datetime, today: date, lookback_days: int) -> dict[str, Any]:
@@ -219,13 +223,17 @@ def inbox(
     deadline_day: int,
     lookback_days: int,
     snoozed: bool = False,
+    page: int = 1,
 ) -> Inbox:
-    """The rows of ``kinds`` among ``teams`` (None: every team), soonest deadline first."""
+    """The rows of ``kinds`` among ``teams`` (None: every team), soonest deadline first; one
+    kind alone comes in pages of ``CAP_ONE_KIND`` (``page``, from 1), every kind on one."""
     today = now.astimezone(MEXICO_CITY).date()
-    cap = CAP_ONE_KIND if len(kinds) == 1 else CAP
+    one_kind = len(kinds) == 1
+    cap = CAP_ONE_KIND if one_kind else CAP
+    skip = (min(max(page, 1), PAGES_OF_ONE_KIND) - 1) * cap if one_kind else 0
     items, more = [], set()
     values = _parameters(now, today, lookback_days)
-    values.update(cap=cap + 1, teams=list(teams or ()))
+    values.update(cap=cap + 1, skip=skip, teams=list(teams or ()))
     for kind in kinds:
         select = _statement(kind, teams is not None, snoozed).params(**values)
         rows = db.session.execute(select).all()

@@ -20,7 +20,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.formatting import MEXICO_CITY
 from webapp.i18n import gettext as _
-from webapp.pages import form_failed, navigate, render_page
+from webapp.pages import form_failed, list_url, navigate, page_number, render_page
 from webapp.search.models import SearchEntry
 from webapp.search.routes import index_state
 from webapp.teams.team_list import team_names, teams_named
@@ -63,6 +63,8 @@ def index():
     form.validate()
     kinds = [form.kind.data] if form.kind.data in items.KINDS else list(items.KINDS)
     snoozed = request.args.get("snoozed") == "1"
+    # one kind comes in pages (every kind: the most urgent of each, on one page)
+    page = page_number(items.PAGES_OF_ONE_KIND) if len(kinds) == 1 else 1
     config = current_app.config
     found = items.inbox(
         _scope(form.team.data or ""),
@@ -71,7 +73,15 @@ def index():
         config["REP_DEADLINE_DAY"],
         config["REP_LOOKBACK_DAYS"],
         snoozed=snoozed,
+        page=page,
     )
+    more = bool(found.more)
+    links = {
+        "first": list_url("page") if page > 1 else None,
+        "next": list_url("page", str(page + 1))
+        if more and len(kinds) == 1 and page < items.PAGES_OF_ONE_KIND
+        else None,
+    }
     return render_page(
         "inbox/page.html",
         {"inbox-list": "inbox/_list.html"},
@@ -80,6 +90,10 @@ def index():
         snoozed=snoozed,
         labels={kind: str(label) for kind, label in KIND_LABELS.items()},  # once, not per row
         cap=items.CAP_ONE_KIND if len(kinds) == 1 else items.CAP,
+        one_kind=len(kinds) == 1,
+        links=links,
+        # one kind's last page offered, and more rows past it
+        stops_at=items.CAP_ONE_KIND * items.PAGES_OF_ONE_KIND if more and not links["next"] else 0,
         aging_cap=items.AGING_COUNTED_UP_TO,
         **index_state(),
     )

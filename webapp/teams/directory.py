@@ -28,7 +28,7 @@ from webapp.formatting import local_date
 from webapp.gigstack.errors import Conflict, ValidationError
 from webapp.i18n import gettext as _
 from webapp.i18n import lazy_gettext as _l
-from webapp.pages import list_url, render_page
+from webapp.pages import list_url, page_number, render_page
 from webapp.shell import scope
 
 from .details import team_name
@@ -110,7 +110,7 @@ def _filtered() -> tuple[DirectoryFilterForm, str, list[TeamChoice], dict[str, i
 def index():
     """Upstream calls: ``GET /teams`` (every page) only when the cached list is stale."""
     form, tab, rows, counts = _filtered()
-    page = _page_number(len(rows))
+    page = page_number(math.ceil(len(rows) / PAGE_SIZE))
     links = {
         "first": list_url("page") if page > 1 else None,
         "next": list_url("page", str(page + 1)) if page * PAGE_SIZE < len(rows) else None,
@@ -131,13 +131,6 @@ def index():
         csd_of=_csd,
         regime_name=_regime_name,
     )
-
-
-def _page_number(count: int) -> int:
-    text = request.args.get("page", "1")
-    number = int(text) if text.isascii() and text.isdigit() and len(text) < 6 else 1
-    last = max(1, math.ceil(count / PAGE_SIZE))
-    return min(max(number, 1), last)
 
 
 def _regime_name(code: str) -> str:
