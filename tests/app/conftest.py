@@ -31,6 +31,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 # the stores of the running test's variant, and the apps it built (their pools are closed after)
 _STORES: dict[str, Any] = {}
 _BUILT: list[Flask] = []
+_FOLDERS: list[str] = []  # the database files of the apps served over HTTP (own_connections)
 VARIANTS = {
     "sqlite": ("sqlite", "memory"),
     "postgresql": ("postgresql", "memory"),
@@ -65,15 +66,24 @@ def store_variant(request: pytest.FixtureRequest) -> Iterator[str]:
         with built.app_context():
             db.engine.dispose()
         shutil.rmtree(built.config["FILES_DIR"], ignore_errors=True)
+    while _FOLDERS:
+        shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
 
 
-def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
+def make_app(api_url: str, key: str, *, own_connections: bool = False, **overrides: Any) -> Flask:
     """A testing app on ``api_url`` with a migrated, empty database and a folder of its own
     for the files its jobs make.
 
     In-memory SQLite gets a copy of the session's migrated template; the ``databases``
     variant's PostgreSQL was migrated and emptied for this test by :func:`store_variant`; any
-    other database (a file a test names) is migrated here with Alembic."""
+    other database (a file a test names) is migrated here with Alembic. ``own_connections``
+    (an app served over HTTP, whose jobs run in threads beside its requests): instead of
+    memory, where every thread shares one connection, a file copied from the template."""
+    copied = own_connections and "DATABASE_URL" not in {**_STORES, **overrides}
+    if copied:
+        folder = tempfile.mkdtemp(prefix="live-db-")
+        _FOLDERS.append(folder)
+        overrides["DATABASE_URL"] = migrated.copy_template_to_file(f"{folder}/backoffice.sqlite3")
     with build_cache.static_files_built_once():
         app = create_app(
             {
@@ -90,7 +100,7 @@ def make_app(api_url: str, key: str, **overrides: Any) -> Flask:
     _BUILT.append(app)
     if migrated.is_in_memory(app):
         migrated.copy_template(app)
-    elif "DATABASE_URL" in overrides or "DATABASE_URL" not in _STORES:
+    elif not copied and ("DATABASE_URL" in overrides or "DATABASE_URL" not in _STORES):
         database.upgrade(app)
     return app
 

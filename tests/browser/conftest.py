@@ -4,7 +4,8 @@ The Playwright browser download does not work here, so Chromium is always launch
 ``CHROMIUM`` (default /usr/bin/chromium). Without it the whole folder is skipped, unless
 ``REQUIRE_BROWSER=1`` (CI) where a missing browser must fail the run instead.
 
-Every test gets a fresh app (own in-memory database, rate limiter, breaker and team cache)
+Every test gets a fresh app (own database, a SQLite file copied from the migrated template so
+each thread has its own connection; own rate limiter, breaker and team cache)
 served by a threaded werkzeug server on a random loopback port, with an injected clock, and
 a fresh browser context whose CSP violations, ``Refused to …`` console messages and uncaught
 page errors fail the test.
@@ -137,7 +138,7 @@ class LiveServer:
 def live_server(sandbox: Any, keys: dict[str, dict[str, Any]]) -> Iterator[LiveServer]:
     """A fresh app (empty database, clean limiter and breaker) served over threaded HTTP."""
     clock = Clock()
-    app = make_app(sandbox.api_url, keys["partner_test"]["key"], CLOCK=clock)
+    app = make_app(sandbox.api_url, keys["partner_test"]["key"], own_connections=True, CLOCK=clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever,

@@ -3,6 +3,10 @@ test: the migrations run once per session, and every test starts from a copy of 
 
 * SQLite in memory (the default): the first app's database is migrated with Alembic and kept
   as a template; every later app gets a byte-for-byte copy (SQLite's backup API).
+* A SQLite file copied from that template (:func:`copy_template_to_file`), for an app served
+  to a browser: in memory, every thread shares the one connection, so a request's commit
+  could end the transaction a job's thread had open on it; a file gives each its own, as
+  ``make run`` has.
 * PostgreSQL (the ``databases`` variant): the database is migrated once; before each test
   every table but ``alembic_version`` is emptied (identities restarted). A database that is no
   longer at head — a migration test went down, or a test changed the schema — is dropped and
@@ -51,6 +55,39 @@ def copy_template(app: Flask) -> None:
             _template.backup(raw.driver_connection)
         finally:
             raw.close()
+
+
+def copy_template_to_file(path: str) -> str:
+    """A SQLite file at ``path`` at head (a copy of the template); its ``DATABASE_URL``."""
+    if _template is None:
+        _build_template()
+    target = sqlite3.connect(path)
+    try:
+        _template.backup(target)
+    finally:
+        target.close()
+    return f"sqlite:///{path}"
+
+
+def _build_template() -> None:
+    """The template, from an app of its own (the first test to need it served a browser)."""
+    from webapp import create_app
+    from webapp.sandbox.keys import make_key
+
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "DATABASE_URL": "sqlite://",
+            "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
+            "GIGSTACK_SANDBOX_KEY": make_key("team_migrate", False, "key_migrate"),
+        }
+    )
+    try:
+        copy_template(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        app.extensions["gigstack"].close()
 
 
 def head() -> str:
