@@ -5,7 +5,7 @@ deadline once the index has it, and the link that fixes it; no upstream call on 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -16,6 +16,14 @@ from tests.app.helpers import (
     sync_team,
     text_of,
     upstream_calls,
+)
+from tests.support.rep_rows import (
+    complement_object,
+    every_rules_row,
+    moment,
+    payment_object,
+    ppd_invoice,
+    rules_rows,
 )
 from webapp.rep import monitor
 
@@ -131,68 +139,15 @@ def test_each_open_invoice_shows_its_status_as_the_badge_every_list_uses(viewer,
 # -- the rules on index rows (one implementation for this page and the inbox) ---------------
 
 
-def _at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def _invoice(uuid: str, client: str, balance: float, created: datetime) -> dict:
-    return {
-        "uuid": uuid,
-        "status": "valid",
-        "payment_method": "PPD",
-        "last_balance": balance,
-        "client": {"id": client},
-        "created_at": created.isoformat(),
-        "total": 100,
-    }
-
-
-def _payment(pid: str, client: str, automation: str, paid: datetime, status="succeeded"):
-    return {
-        "id": pid,
-        "status": status,
-        "automation_type": automation,
-        "client": {"id": client},
-        "succeeded_at": paid.isoformat(),
-        "created_at": paid.isoformat(),
-        "total": 100,
-    }
-
-
-def _complement(uuid: str, payment_id: str, status: str) -> dict:
-    return {"uuid": uuid, "status": status, "payment_complement": {"payment_id": payment_id}}
-
-
 def test_payments_without_their_complement_are_due_by_deadline(app):
     from webapp.extensions import db
     from webapp.rep.monitor import report
     from webapp.search import rows
 
-    invoices = [
-        _invoice("B", "c1", 50, _at(2026, 10, 2)),
-        _invoice("A", "c1", 10, _at(2026, 9, 1)),
-        _invoice("PAID", "c2", 0, _at(2026, 9, 1)),
-    ]
-    complements = [_complement("C1", "done", "valid"), _complement("C2", "undone", "cancelled")]
-    payments = [
-        _payment("done", "c1", "ppd_invoice_and_complement", _at(2026, 11, 3)),
-        _payment("undone", "c2", "ppd_invoice_and_complement", _at(2026, 11, 20)),
-        _payment("loose", "c1", "none", _at(2026, 10, 9)),
-        _payment("plain", "c3", "none", _at(2026, 10, 9)),
-        _payment("early", "c1", "none", _at(2026, 8, 1)),  # before any PPD invoice
-        _payment("pue", "c1", "pue_invoice", _at(2026, 10, 9)),
-        _payment("pending", "c1", "ppd_invoice_and_complement", _at(2026, 10, 9), "pending"),
-    ]
     with app.app_context():
         with db.engine.begin() as conn:
-            rows.upsert(
-                conn,
-                [rows.invoice_row(RULES_TEAM, "income", i) for i in invoices]
-                + [rows.invoice_row(RULES_TEAM, "payment", c) for c in complements]
-                + [rows.payment_row(RULES_TEAM, p) for p in payments],
-                _at(2026, 12, 3),
-            )
-        found = report(RULES_TEAM, _at(2026, 12, 3, 18), 5, 180, 25, 200)
+            rows.upsert(conn, every_rules_row(RULES_TEAM), moment(2026, 12, 3))
+        found = report(RULES_TEAM, moment(2026, 12, 3, 18), 5, 180, 25, 200)
     assert [inv.object_id for inv in found.open_invoices] == ["A", "B"]  # oldest first
     assert found.open_total == 2
     assert [(row.payment.object_id, row.why) for row in found.due] == [
@@ -210,16 +165,97 @@ def test_more_payments_due_than_listed_are_counted_with_their_overdue_ones(app):
     from webapp.search import rows
 
     payments = [  # deadline the 5th of the next month: on Dec 3, October's are late
-        _payment(f"oct{n}", "c9", "ppd_invoice_and_complement", _at(2026, 10, 10 + n))
+        payment_object(f"oct{n}", "c9", "ppd_invoice_and_complement", moment(2026, 10, 10 + n))
         for n in range(3)
-    ] + [_payment("nov", "c9", "ppd_invoice_and_complement", _at(2026, 11, 20))]
+    ] + [payment_object("nov", "c9", "ppd_invoice_and_complement", moment(2026, 11, 20))]
     with app.app_context():
         with db.engine.begin() as conn:
             indexed = [rows.payment_row("team_count", p) for p in payments]
-            rows.upsert(conn, indexed, _at(2026, 12, 3))
-        capped = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 2)
-        whole = report("team_count", _at(2026, 12, 3, 18), 5, 180, 25, 25)
-        on_the_6th = report("team_count", _at(2026, 12, 6, 18), 5, 180, 25, 2)
+            rows.upsert(conn, indexed, moment(2026, 12, 3))
+        capped = report("team_count", moment(2026, 12, 3, 18), 5, 180, 25, 2)
+        whole = report("team_count", moment(2026, 12, 3, 18), 5, 180, 25, 25)
+        on_the_6th = report("team_count", moment(2026, 12, 6, 18), 5, 180, 25, 2)
     assert [row.payment.object_id for row in capped.due] == ["oct0", "oct1"]
     assert (capped.due_total, capped.overdue) == (4, 3) == (whole.due_total, whole.overdue)
     assert (on_the_6th.due_total, on_the_6th.overdue) == (4, 4)
+
+
+def _stored_due(team: str) -> dict[str, bool]:
+    """Each payment of ``team``: its stored fact, checked against the rule asked afresh."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.search.models import SearchEntry
+
+    found = db.session.execute(
+        sa.select(SearchEntry.object_id, SearchEntry.complement_due, monitor.is_due()).where(
+            SearchEntry.team == team, SearchEntry.kind == "payment"
+        )
+    ).all()
+    assert all(bool(stored) == bool(afresh) for _id, stored, afresh in found), found
+    return {object_id: bool(stored) for object_id, stored, _afresh in found}
+
+
+def test_whether_a_payment_is_due_does_not_depend_on_the_order_its_rows_arrive(app):
+    """The due fact is stored by the writers: the payment, its complement and the client's
+    PPD invoices reach the index in any order (pages of different lists, webhooks), each
+    order ends with the same payments due."""
+    from itertools import permutations
+
+    from webapp.extensions import db
+    from webapp.search import rows
+
+    with app.app_context():
+        for n, order in enumerate(permutations(("invoices", "complements", "payments"))):
+            team = f"team_order_{n}"
+            written = rules_rows(team)
+            for group in order:  # each group in a transaction of its own, as a sync page
+                with db.engine.begin() as conn:
+                    rows.upsert(conn, written[group], moment(2026, 12, 3))
+            assert {k for k, due in _stored_due(team).items() if due} == {"loose", "undone"}
+            found = monitor.report(team, moment(2026, 12, 3, 18), 5, 180, 25, 25)
+            assert [row.payment.object_id for row in found.due] == ["loose", "undone"], order
+            db.session.rollback()
+
+
+def test_a_change_to_another_row_moves_a_payment_in_or_out_of_due(app):
+    """The client pays its PPD invoices off, a failed automation's complement turns up and
+    then goes from gigstack, a payment is deleted: each change of another row is seen."""
+    from webapp.extensions import db
+    from webapp.gigstack.errors import NotFound
+    from webapp.search import rows
+    from webapp.search.reindex import reindex
+
+    class Gone:
+        """A gigstack that has no such invoice any more (the webhook's re-read: 404)."""
+
+        class invoices:  # noqa: N801
+            @staticmethod
+            def get(_uuid, _invoice_type):
+                raise NotFound("gone")
+
+    team = "team_changes"
+    with app.app_context():
+        with db.engine.begin() as conn:
+            rows.upsert(conn, every_rules_row(team), moment(2026, 12, 3))
+        assert {k for k, due in _stored_due(team).items() if due} == {"loose", "undone"}
+        db.session.rollback()
+
+        paid_off = [
+            rows.invoice_row(team, "income", ppd_invoice(uuid, "c1", 0, created))
+            for uuid, created in (("A", moment(2026, 9, 1)), ("B", moment(2026, 10, 2)))
+        ]
+        with db.engine.begin() as conn:
+            rows.upsert(conn, paid_off, moment(2026, 12, 4))
+        assert {k for k, due in _stored_due(team).items() if due} == {"undone"}
+        db.session.rollback()
+
+        stamped = rows.invoice_row(team, "payment", complement_object("C2", "undone", "valid"))
+        with db.engine.begin() as conn:
+            rows.upsert(conn, [stamped], moment(2026, 12, 4))
+        assert not any(_stored_due(team).values())
+        db.session.rollback()
+
+        assert reindex(db.engine, Gone, team, "invoice", "C2").outcome == "deleted"
+        assert {k for k, due in _stored_due(team).items() if due} == {"undone"}
+        db.session.rollback()

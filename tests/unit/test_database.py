@@ -21,7 +21,7 @@ from webapp.config import ConfigError, database_url
 from webapp.extensions import db
 from webapp.sandbox.keys import make_key
 
-HEAD = "a4d7f1c3e8b2"
+HEAD = "c8e2f4a6b1d3"
 TABLES = {
     "staff",
     "audit_entries",
@@ -357,3 +357,36 @@ def test_staff_accounts_made_before_pins_start_with_none(tmp_path):
         assert "pinned_team_ids" not in {
             column["name"] for column in sa.inspect(db.engine).get_columns("staff")
         }
+
+
+@pytest.mark.parametrize("where", ["sqlite", "postgresql"])
+def test_payments_indexed_before_the_due_fact_get_it_as_the_writers_store_it(
+    where, tmp_path, request
+):
+    """The migration that adds ``complement_due`` fills it for the rows already indexed with
+    the rule the writers apply (webapp.rep.monitor.is_due): the rows written at head, the
+    column dropped and added again, the same payments due; other kinds keep NULL."""
+    from tests.support.rep_rows import every_rules_row, moment
+    from webapp.search import rows
+    from webapp.search.models import SearchEntry
+
+    app = (
+        file_app(tmp_path / "due.sqlite3")
+        if where == "sqlite"
+        else request.getfixturevalue("postgres_app")
+    )
+    database.upgrade(app)
+    read = sa.select(SearchEntry.kind, SearchEntry.object_id, SearchEntry.complement_due)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            rows.upsert(conn, every_rules_row("team_fill"), moment(2026, 12, 3))
+        stored = {(k, o): due for k, o, due in db.session.execute(read)}
+        db.session.rollback()
+        downgrade(directory=database.MIGRATIONS, revision="a4d7f1c3e8b2")
+    database.upgrade(app)
+    with app.app_context():
+        filled = {(k, o): due for k, o, due in db.session.execute(read)}
+        db.session.rollback()
+    assert filled == stored
+    assert {o for (k, o), due in filled.items() if due} == {"loose", "undone"}
+    assert all(due is None for (k, _o), due in filled.items() if k != "payment")

@@ -10,12 +10,15 @@ team's REP monitor and the attention inbox across teams.
   SAT's deadline is the ``REP_DEADLINE_DAY``-th day of the month after the payment, Mexico City.
 
 Each list is one query (capped by the caller), so a page answers in a bounded number of
-queries whatever the number of teams or documents.
+queries whatever the number of teams or documents. Whether a payment is due is a fact of other
+rows too (its complement, the client's invoices): the index's writers store it
+(``complement_due``, :func:`refresh_due`), so the due payments are one index range, not a
+test of every payment collected in the lookback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -130,9 +133,14 @@ def _owed(payment: Any, invoice: Any) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
-    """What makes a payment due its complement (``since`` and ``teams`` are parameters)."""
-    payment, complement = SearchEntry, aliased(SearchEntry)
+def is_due(payment: Any = SearchEntry) -> sa.ColumnElement[bool]:
+    """What makes a payment due its complement, whenever it was collected: it succeeded, no
+    valid complement names it, and either its automation failed or it has none while the
+    client owes an open PPD invoice issued before it. Facts of other rows: stored as
+    ``complement_due`` by the index's writers (:func:`refresh_due`), so a reader takes the
+    due ones as one index range instead of testing every payment; the lookback is the
+    readers'."""
+    complement = aliased(SearchEntry)
     complemented = sa.exists().where(
         complement.team == payment.team,
         complement.complement_of == payment.object_id,
@@ -143,21 +151,80 @@ def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
     # the client owes at least one: an EXISTS stops at the first (the listed rows count them)
     owes = sa.exists().where(*_owed(payment, aliased(SearchEntry)))
     no_automation = sa.or_(payment.automation_type.is_(None), payment.automation_type == "none")
-    since = sa.bindparam("since")
-    teams = [of_teams(payment)] if by_team else []
-    return [
+    return sa.and_(
         payment.kind == "payment",
         payment.status == "succeeded",
-        payment.created_at >= since,
-        # implied by the line above (paid_at is when it succeeded, never before it was
-        # recorded), said so the index's range starts here, not at the oldest payment
-        payment.paid_at >= since,
-        *teams,
         ~complemented,
         sa.or_(
             payment.automation_type == PPD_AUTOMATION,
             sa.and_(no_automation, payment.client_id.is_not(None), owes),
         ),
+    )
+
+
+def refresh_due(
+    conn: sa.Connection, team: str, payment_ids: Iterable[str] = (), client_ids: Iterable[str] = ()
+) -> None:
+    """Store again whether payments of ``team`` are due (:func:`is_due`): those named and
+    those of the clients named. Called by whatever writes or deletes index rows, for the
+    payments the change can concern: a payment itself, the payment a complement names, the
+    payments of an invoice's client."""
+    payment_ids, client_ids = sorted(set(payment_ids)), sorted(set(client_ids))
+    if not (payment_ids or client_ids):
+        return
+    payment = SearchEntry
+    which = []
+    for chunk in _chunks(payment_ids):
+        which.append(payment.object_id.in_(chunk))
+    for chunk in _chunks(client_ids):
+        which.append(payment.client_id.in_(chunk))
+    conn.execute(
+        sa.update(payment)
+        .where(payment.team == team, payment.kind == "payment", sa.or_(*which))
+        .values(complement_due=sa.case((is_due(payment), sa.true()), else_=sa.false()))
+    )
+
+
+def refresh_due_for(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    """After rows were written or deleted (``team``, ``kind``, ``object_id``,
+    ``complement_of``, ``client_id`` of each): the payments each can concern, per team."""
+    concerned: dict[str, tuple[set[str], set[str]]] = {}
+    for row in rows:
+        payments, clients = concerned.setdefault(row["team"], (set(), set()))
+        if row["kind"] == "payment":
+            payments.add(row["object_id"])
+        elif row["kind"] == "invoice":
+            if row.get("complement_of"):
+                payments.add(row["complement_of"])
+            if row.get("client_id"):
+                clients.add(row["client_id"])
+    for team, (payments, clients) in concerned.items():
+        refresh_due(conn, team, payments, clients)
+
+
+# values per IN list: SQLite's default limit on a statement's variables is 32,766 (older
+# builds 999); a page of the sync writes at most 100 rows
+_CHUNK = 500
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _due(by_team: bool) -> list[sa.ColumnElement[bool]]:
+    """The stored due payments collected since ``since`` (``since`` and ``teams`` are
+    parameters): one index range, in collection order."""
+    payment = SearchEntry
+    since = sa.bindparam("since")
+    teams = [of_teams(payment)] if by_team else []
+    return [
+        payment.complement_due == sa.true(),
+        # the lookback is on when the payment was recorded; collected no earlier, so the
+        # range on ``paid_at`` (what the index reads) follows from it
+        payment.paid_at >= since,
+        payment.created_at >= since,
+        *teams,
     ]
 
 

@@ -78,9 +78,11 @@ class SearchEntry(db.Model):
         # collection date, cancellations awaiting the receiver (ordered by the index's own
         # NULLS placement, so it serves the ORDER BY on PostgreSQL and SQLite)
         sa.Index("ix_search_entries_ppd_open", "ppd_open", "created_at"),
-        # payments by collection date, then id: the order the inbox lists them in, so the
-        # scan stops at the first due ones even among payments collected at the same moment
-        sa.Index("ix_search_entries_kind_status_paid", "kind", "status", "paid_at", "id"),
+        # payments due their complement by collection date, then id: the order the inbox
+        # lists them in across every team, and one team's (the REP monitor), each an index
+        # range of the due ones alone however many payments are not due
+        sa.Index("ix_search_entries_due", "complement_due", "paid_at", "id"),
+        sa.Index("ix_search_entries_team_due", "team", "complement_due", "paid_at"),
         sa.Index("ix_search_entries_cancellation", "kind", "cancellation_status", "created_at"),
         # teams not ready to invoice, by name: SQLite's planner takes (kind, name); PostgreSQL's,
         # whose statistics cannot see that team rows are the ones with ``not_ready``, sorted
@@ -141,6 +143,10 @@ class SearchEntry(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     automation_type: Mapped[str | None] = mapped_column(sa.String(48), nullable=True)
     complement_of: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    # a payment due its complement (``webapp.rep.monitor.is_due``): a fact of other rows too
+    # (its complement, the client's open PPD invoices), stored again by whatever writes
+    # or deletes one of them (``webapp.rep.monitor.refresh_due``); NULL on other kinds
+    complement_due: Mapped[bool | None] = mapped_column(nullable=True)
     complement_count: Mapped[int | None] = mapped_column(nullable=True)
     not_ready: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     # every key above, folded (webapp.teams.team_index.fold), one per line

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.gigstack.timestamps import to_datetime
+from webapp.rep import monitor
 from webapp.teams.readiness import missing_fiscal_data
 from webapp.teams.team_index import fold
 from webapp.teams.team_list import team_choice
@@ -226,9 +227,12 @@ def _sale_row(team: str, kind: str, sale: dict[str, Any], **dates: Any) -> dict[
 
 
 def upsert(conn: sa.Connection, rows: Iterable[dict[str, Any]], synced_at: datetime) -> int:
-    """Insert the rows, or update the ones the index has (same team, kind and id)."""
+    """Insert the rows, or update the ones the index has (same team, kind and id); the
+    payments they concern are told again whether they are due their complement."""
     rows = [{**row, "synced_at": synced_at} for row in rows]
-    return upsert_into(conn, ENTRIES, rows, KEY)
+    written = upsert_into(conn, ENTRIES, rows, KEY)
+    monitor.refresh_due_for(conn, rows)  # in the same transaction
+    return written
 
 
 def upsert_into(
