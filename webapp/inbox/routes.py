@@ -64,7 +64,8 @@ def index():
     kinds = [form.kind.data] if form.kind.data in items.KINDS else list(items.KINDS)
     snoozed = request.args.get("snoozed") == "1"
     # one kind comes in pages (every kind: the most urgent of each, on one page)
-    page = page_number(items.PAGES_OF_ONE_KIND) if len(kinds) == 1 else 1
+    one_kind = len(kinds) == 1
+    page = page_number(items.PAGES_OF_ONE_KIND) if one_kind else 1
     config = current_app.config
     found = items.inbox(
         _scope(form.team.data or ""),
@@ -79,7 +80,7 @@ def index():
     links = {
         "first": list_url("page") if page > 1 else None,
         "next": list_url("page", str(page + 1))
-        if more and len(kinds) == 1 and page < items.PAGES_OF_ONE_KIND
+        if more and one_kind and page < items.PAGES_OF_ONE_KIND
         else None,
     }
     return render_page(
@@ -89,8 +90,8 @@ def index():
         inbox=found,
         snoozed=snoozed,
         labels={kind: str(label) for kind, label in KIND_LABELS.items()},  # once, not per row
-        cap=items.CAP_ONE_KIND if len(kinds) == 1 else items.CAP,
-        one_kind=len(kinds) == 1,
+        cap=items.CAP_ONE_KIND if one_kind else items.CAP,
+        one_kind=one_kind,
         links=links,
         # one kind's last page offered, and more rows past it
         stops_at=items.CAP_ONE_KIND * items.PAGES_OF_ONE_KIND if more and not links["next"] else 0,
