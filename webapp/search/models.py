@@ -74,9 +74,9 @@ class SearchEntry(db.Model):
             "status",
         ),
         # the inbox across every team, in the order it lists (the first rows of an index
-        # range, however many teams): open PPD balances and their ages, payments by
-        # collection date, cancellations awaiting the receiver (ordered by the index's own
-        # NULLS placement, so it serves the ORDER BY on PostgreSQL and SQLite)
+        # range, however many teams): open PPD balances and their ages, payments due,
+        # cancellations awaiting the receiver (ordered by the index's own NULLS placement,
+        # so it serves the ORDER BY on PostgreSQL and SQLite)
         sa.Index("ix_search_entries_ppd_open", "ppd_open", "created_at"),
         # payments due their complement by collection date, then id: the order the inbox
         # lists them in across every team, and one team's (the REP monitor), each an index
