@@ -19,11 +19,10 @@ import sqlalchemy as sa
 from webapp.clock import utcnow
 from webapp.gigstack.errors import Forbidden, NotFound
 from webapp.gigstack.resources.invoices import KINDS as INVOICE_TYPES
-from webapp.rep import monitor
 
 from . import rows
 from .models import SearchEntry
-from .sync import GONE, drop_teams
+from .sync import drop_teams
 
 ENTRIES = SearchEntry.__table__
 # the events the index follows (an event's object kind in the index); the rest are not its
@@ -102,12 +101,9 @@ def reindex(
         _write(engine, _row(team, kind, invoice_type, found))
         return Reindexed("upserted", calls)
     with engine.begin() as conn:
-        gone = conn.execute(
-            sa.delete(ENTRIES)
-            .where(ENTRIES.c.team == team, ENTRIES.c.kind == kind, ENTRIES.c.object_id == object_id)
-            .returning(*GONE)
+        rows.delete(
+            conn, ENTRIES.c.team == team, ENTRIES.c.kind == kind, ENTRIES.c.object_id == object_id
         )
-        monitor.refresh_due_for(conn, gone.mappings().all())
     return Reindexed("deleted", calls)
 
 

@@ -235,6 +235,18 @@ def upsert(conn: sa.Connection, rows: Iterable[dict[str, Any]], synced_at: datet
     return written
 
 
+# what a deleted row's payments due their complement are worked out from
+GONE = [ENTRIES.c[name] for name in ("team", "kind", "object_id", "complement_of", "client_id")]
+
+
+def delete(conn: sa.Connection, *where: Any) -> int:
+    """Delete the rows ``where`` selects; the payments they concerned are told again whether
+    they are due their complement (a complement gone, a client's invoice gone)."""
+    gone = conn.execute(sa.delete(ENTRIES).where(*where).returning(*GONE)).mappings().all()
+    monitor.refresh_due_for(conn, gone)
+    return len(gone)
+
+
 def upsert_into(
     conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], key: tuple[str, ...]
 ) -> int:

@@ -35,7 +35,6 @@ from webapp.jobs import lifecycle
 from webapp.jobs.kinds import Item, JobKind, Outcome, Planned, ok, register, skipped
 from webapp.jobs.models import ENDED, Job
 from webapp.jobs.runner import Work
-from webapp.rep import monitor
 from webapp.teams.team_list import directory, team_names
 
 from . import rows
@@ -47,8 +46,6 @@ NAME = "search_sync"
 PAGE = 100
 ENTRIES = SearchEntry.__table__
 STATES = SyncState.__table__
-# what a deleted row's payments due their complement are worked out from
-GONE = [ENTRIES.c[name] for name in ("team", "kind", "object_id", "complement_of", "client_id")]
 
 
 @dataclass(frozen=True)
@@ -163,12 +160,7 @@ class SearchSync(JobKind):
             seen.add(cursor)
         with work.db() as conn:
             if full:
-                gone = conn.execute(
-                    sa.delete(ENTRIES)
-                    .where(*_of(team, source), ENTRIES.c.synced_at < stamp)
-                    .returning(*GONE)
-                )
-                monitor.refresh_due_for(conn, gone.mappings().all())
+                rows.delete(conn, *_of(team, source), ENTRIES.c.synced_at < stamp)
             _save_state(conn, team, source.name, newest, stamp, full)
         return count
 
