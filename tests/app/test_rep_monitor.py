@@ -220,7 +220,8 @@ def test_whether_a_payment_is_due_does_not_depend_on_the_order_its_rows_arrive(a
 
 def test_a_change_to_another_row_moves_a_payment_in_or_out_of_due(app):
     """The client pays its PPD invoices off, a failed automation's complement turns up and
-    then goes from gigstack, a payment is deleted: each change of another row is seen."""
+    then goes from gigstack (deleted through ``rows.delete``, as the sync's full pass deletes
+    too): each change of another row is seen."""
     from webapp.extensions import db
     from webapp.gigstack.errors import NotFound
     from webapp.search import rows
