@@ -19,6 +19,8 @@ a database a test names still run the real migrations (:func:`webapp.database.up
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import Flask
@@ -71,23 +73,8 @@ def copy_template_to_file(path: str) -> str:
 
 def _build_template() -> None:
     """The template, from an app of its own (the first test to need it served a browser)."""
-    from webapp import create_app
-    from webapp.sandbox.keys import make_key
-
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "DATABASE_URL": "sqlite://",
-            "GIGSTACK_SANDBOX_URL": "http://127.0.0.1:9/v2",
-            "GIGSTACK_SANDBOX_KEY": make_key("team_migrate", False, "key_migrate"),
-        }
-    )
-    try:
+    with _database_only_app("sqlite://") as app:
         copy_template(app)
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        app.extensions["gigstack"].close()
 
 
 def head() -> str:
@@ -138,6 +125,13 @@ def reset_postgres(url: str) -> None:
 
 
 def _migrate(url: str) -> None:
+    with _database_only_app(url) as app:
+        database.upgrade(app)
+
+
+@contextmanager
+def _database_only_app(url: str) -> Iterator[Flask]:
+    """An app on ``url`` for its database alone (its gigstack is never called), closed after."""
     from webapp import create_app
     from webapp.sandbox.keys import make_key
 
@@ -150,7 +144,7 @@ def _migrate(url: str) -> None:
         }
     )
     try:
-        database.upgrade(app)
+        yield app
     finally:
         with app.app_context():
             db.engine.dispose()
