@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import MutableMapping
+from types import FunctionType
 from typing import Any
 
 from flask.templating import Environment
+from jinja2.runtime import Context, Macro
 
 DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -41,9 +43,36 @@ class DictFieldsFirst:
         return super().getattr(obj, attribute)
 
 
+class TemplateContext(Context):
+    """Jinja's context, whose ``call`` (every ``f(…)`` a template writes: each macro, each
+    ``_()``, each link of each row) goes straight to a plain function or macro.
+
+    Jinja asks every callee, twice through ``hasattr``, whether it wants the context or the
+    environment passed in (``pass_context``): a failed lookup, an exception raised and
+    caught, for every call of every row (a tenth of a list's rendering). A plain function
+    says so in its own ``__dict__``, a macro never wants it; anything else takes Jinja's way.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's)
+        kind = type(__obj)
+        if not (kind is Macro or (kind is FunctionType and "jinja_pass_arg" not in __obj.__dict__)):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:  # what Jinja adds for pass_context callees only
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
 class TemplateEnvironment(DictFieldsFirst, Environment):
-    """Flask's environment with the shortcut and the fast globals (set as
+    """Flask's environment with the shortcut, the fast globals and the fast calls (set as
     ``app.jinja_environment``)."""
+
+    context_class = TemplateContext
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return TemplateGlobals(d or {}, self.globals)
