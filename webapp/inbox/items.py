@@ -187,10 +187,8 @@ def _aging(teams: Sequence[str] | None, today: date) -> dict[str, int]:
         for _first, last, _name in monitor.AGE_BUCKETS
         if last is not None
     }
-    select = _aging_statement(teams is not None).params(
-        teams=list(teams or ()), most=AGING_COUNTED_UP_TO + 1, **bounds
-    )
-    counts = db.session.execute(select).one()
+    values = {"teams": list(teams or ()), "most": AGING_COUNTED_UP_TO + 1, **bounds}
+    counts = db.session.execute(_aging_statement(teams is not None), values).one()
     return {
         name: count
         for (_first, _last, name), count in zip(monitor.AGE_BUCKETS, counts, strict=True)
@@ -235,19 +233,25 @@ def inbox(
     values = _parameters(now, today, lookback_days)
     values.update(cap=cap + 1, skip=skip, teams=list(teams or ()))
     for kind in kinds:
-        select = _statement(kind, teams is not None, snoozed).params(**values)
-        rows = db.session.execute(select).all()
+        rows = db.session.execute(_statement(kind, teams is not None, snoozed), values).all()
         if len(rows) > cap:
             more.add(kind)
         items += [_item(kind, row, now, today, deadline_day) for row in rows[:cap]]
     if snoozed:
         items = _with_snoozes(items)
     items.sort(key=lambda item: (item.sort, KINDS.index(item.kind), item.team))
-    count = sa.select(sa.func.count()).select_from(Snooze).where(Snooze.until > today)
-    if teams is not None:
-        count = count.where(Snooze.team.in_(list(teams)))
+    snoozes = db.session.scalar(_snoozes_counted(teams is not None), values)
     aging = _aging(teams, today) if "ppd" in kinds else {}
-    return Inbox(items, more, db.session.scalar(count) or 0, aging)
+    return Inbox(items, more, snoozes or 0, aging)
+
+
+@cache
+def _snoozes_counted(by_team: bool) -> sa.Select:
+    """How many rows are snoozed past ``today`` (of the ``teams`` parameter's teams when
+    ``by_team``)."""
+    count = sa.select(sa.func.count()).select_from(Snooze)
+    count = count.where(Snooze.until > sa.bindparam("today"))
+    return count.where(monitor.of_teams(Snooze)) if by_team else count
 
 
 def _with_snoozes(items: list[Item]) -> list[Item]:

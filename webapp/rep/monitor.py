@@ -61,7 +61,11 @@ def age_bucket(issued: datetime | None, today: date) -> str:
 
 def of_teams(entry: Any = SearchEntry) -> sa.ColumnElement[bool]:
     """``entry`` belongs to one of the ``teams`` parameter's teams: the teams of a statement
-    built once per process, given with ``.params(teams=[…])``."""
+    built once per process, given when it is executed (``execute(statement, {"teams": […]})``).
+
+    Statements built once are executed with their values beside them, never through
+    ``.params()`` or ``.limit(n)``: either copies the statement, and a copy's cache key (what
+    finds its compiled SQL) is worked out again on every request — more CPU than the query."""
     return entry.team.in_(sa.bindparam("teams", expanding=True))
 
 
@@ -69,11 +73,6 @@ def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
     """A valid PPD income invoice with a balance (``is_open_ppd``, stored when the row was
     written: one indexed equality)."""
     return [entry.ppd_open == sa.true()]
-
-
-def open_invoices(teams: Sequence[str] | None) -> sa.Select:
-    """The open PPD invoices of ``teams`` (None: every team), oldest first."""
-    return open_invoices_statement(teams is not None).params(teams=list(teams or ()))
 
 
 @cache
@@ -113,14 +112,31 @@ def due_payments_statement(by_team: bool) -> sa.Select:
 
 @cache
 def _due_listed_and_counted() -> sa.Select:
-    """One team's due payments as :func:`due_payments_statement` lists them, each row also
-    carrying how many are due in all and how many of those were collected before
-    ``late_before`` (overdue): counted by window functions over the same conditions, so
-    listing the soonest and counting them all is one pass over the index, not two."""
+    """One team's due payments as :func:`due_payments_statement` lists them (the first
+    ``due_cap``), each row also carrying how many are due in all and how many of those were
+    collected before ``late_before`` (overdue): counted by window functions over the same
+    conditions, so listing the soonest and counting them all is one pass over the index."""
     late = sa.case((SearchEntry.paid_at < sa.bindparam("late_before"), 1), else_=0)
-    return due_payments_statement(True).add_columns(
-        sa.func.count().over().label("due_total"), sa.func.sum(late).over().label("overdue")
+    return (
+        due_payments_statement(True)
+        .add_columns(
+            sa.func.count().over().label("due_total"), sa.func.sum(late).over().label("overdue")
+        )
+        .limit(sa.bindparam("due_cap"))
     )
+
+
+@cache
+def _team_open_listed() -> sa.Select:
+    """One team's (``teams``) oldest ``shown`` open PPD invoices."""
+    return open_invoices_statement(True).limit(sa.bindparam("shown"))
+
+
+@cache
+def _team_open_counted() -> sa.Select:
+    """How many open PPD invoices one team (``teams``) has, up to ``most``."""
+    team_open = sa.select(SearchEntry.id).where(*open_ppd(), of_teams())
+    return sa.select(count_up_to(team_open, sa.bindparam("most")))
 
 
 def _owed(payment: Any, invoice: Any) -> list[sa.ColumnElement[bool]]:
@@ -273,18 +289,18 @@ def report(
     its ``due_cap`` soonest payments due their complement with how many are due and overdue
     in all. Three queries."""
     today = now.astimezone(MEXICO_CITY).date()
-    listed = list(db.session.scalars(open_invoices([team]).limit(shown)))
-    team_open = sa.select(SearchEntry.id).where(*open_ppd(), SearchEntry.team == team)
-    total = db.session.scalar(sa.select(count_up_to(team_open, OPEN_COUNTED_UP_TO + 1)))
-    rows = db.session.execute(
-        _due_listed_and_counted()
-        .params(
-            since=lookback(now, lookback_days),
-            teams=[team],
-            late_before=overdue_before(today, deadline_day),
-        )
-        .limit(due_cap)
-    ).all()
+    teams = [team]
+    listed = list(db.session.scalars(_team_open_listed(), {"teams": teams, "shown": shown}))
+    total = db.session.scalar(
+        _team_open_counted(), {"teams": teams, "most": OPEN_COUNTED_UP_TO + 1}
+    )
+    values = {
+        "since": lookback(now, lookback_days),
+        "teams": teams,
+        "late_before": overdue_before(today, deadline_day),
+        "due_cap": due_cap,
+    }
+    rows = db.session.execute(_due_listed_and_counted(), values).all()
     due = due_complements([(row[0], row[1]) for row in rows], today, deadline_day)
     due_total, overdue = (rows[0][2], rows[0][3] or 0) if rows else (0, 0)
     return Report(listed, total or 0, due, due_total, overdue)

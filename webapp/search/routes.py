@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -210,19 +211,25 @@ class TeamIndexState:
         return over(self.rows, COUNTED_UP_TO)
 
 
+@cache
+def _team_synced_at() -> sa.Select:
+    """When the ``team`` parameter's least recently read list was read (built once: see
+    :func:`webapp.rep.monitor.of_teams` on statements executed with their values)."""
+    return sa.select(sa.func.min(SyncState.synced_at)).where(SyncState.team == sa.bindparam("team"))
+
+
+@cache
+def _team_rows_counted() -> sa.Select:
+    """How many index rows the ``team`` parameter's team has, up to ``most``."""
+    rows = sa.select(SearchEntry.id).where(SearchEntry.team == sa.bindparam("team"))
+    return sa.select(count_up_to(rows, sa.bindparam("most")))
+
+
 @team_bp.app_template_global("search_index_state")
 def team_index_state(team: str) -> TeamIndexState:
     """Two small queries on the index's own tables (no upstream call), the count bounded."""
-    synced_at = db.session.scalar(
-        sa.select(sa.func.min(SyncState.synced_at)).where(SyncState.team == team)
-    )
-    rows = db.session.scalar(
-        sa.select(
-            count_up_to(
-                sa.select(SearchEntry.id).where(SearchEntry.team == team), COUNTED_UP_TO + 1
-            )
-        )
-    )
+    synced_at = db.session.scalar(_team_synced_at(), {"team": team})
+    rows = db.session.scalar(_team_rows_counted(), {"team": team, "most": COUNTED_UP_TO + 1})
     stale = synced_at is None or query.is_stale(synced_at, utcnow())
     form = SyncForm.offered() if current_user.can(Role.ADMIN) else None
     hooks_form = SyncForm.offered() if current_user.can(Role.OPERATOR) else None
