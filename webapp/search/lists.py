@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -51,30 +52,65 @@ class IndexPage:
         return over(self.total, COUNTED_UP_TO)
 
 
-def read_at(team: str, source: str) -> datetime | None:
-    """When the sync last read ``source`` of ``team`` (None: never — not indexed yet)."""
-    return db.session.scalar(
-        sa.select(SyncState.synced_at).where(SyncState.team == team, SyncState.source == source)
+@cache
+def _read_at() -> sa.Select:
+    return sa.select(SyncState.synced_at).where(
+        SyncState.team == sa.bindparam("team"), SyncState.source == sa.bindparam("source")
     )
 
 
-def client_filters(filters: dict[str, str]) -> list[sa.ColumnElement[bool]]:
+def read_at(team: str, source: str) -> datetime | None:
+    """When the sync last read ``source`` of ``team`` (None: never — not indexed yet)."""
+    return db.session.scalar(_read_at(), {"team": team, "source": source})
+
+
+# each filter's values, None for "any": a list's shape, whose statements are built once
+SHAPES = {
+    "validity": ("valid", "invalid"),
+    "efos": ("listed", "clear"),
+    "persona": ("moral", "fisica"),
+}
+
+
+def client_filters(
+    validity: str | None, efos: str | None, persona: str | None
+) -> list[sa.ColumnElement[bool]]:
     """``validity`` (valid / invalid), ``efos`` (listed / clear), ``persona`` (moral /
     fisica) as conditions on client rows; a client gigstack has not checked is invalid and
     not listed, as the list's own reading has it."""
     where = []
-    if filters.get("validity") == "valid":
+    if validity == "valid":
         where.append(E.sat_valid.is_(True))
-    elif filters.get("validity") == "invalid":
+    elif validity == "invalid":
         where.append(sa.or_(E.sat_valid.is_(False), E.sat_valid.is_(None)))
-    if filters.get("efos") == "listed":
+    if efos == "listed":
         where.append(E.efos_valid.is_(False))
-    elif filters.get("efos") == "clear":
+    elif efos == "clear":
         where.append(sa.or_(E.efos_valid.is_(True), E.efos_valid.is_(None)))
-    if filters.get("persona") in PERSONAS:
-        where.append(E.rfc.regexp_match(PERSONAS[filters["persona"]]))
+    if persona in PERSONAS:
+        where.append(E.rfc.regexp_match(PERSONAS[persona]))
         where.append(E.rfc.not_in(sorted(GENERIC_RFCS)))
     return where
+
+
+@cache
+def _client_statements(
+    validity: str | None, efos: str | None, persona: str | None, sort: str
+) -> tuple[sa.Select, sa.Select]:
+    """One shape's page (``team``, ``size``, ``offset``) and count (``team``, up to ``most``), built
+    once per process and executed with their values (see :func:`webapp.rep.monitor.of_teams`):
+    building them cost more than SQLite running them."""
+    where = (E.team == sa.bindparam("team"), E.kind == "client")
+    where += tuple(client_filters(validity, efos, persona))
+    page = (
+        sa.select(E)
+        .where(*where)
+        .order_by(*ORDERS[sort])
+        .limit(sa.bindparam("size"))
+        .offset(sa.bindparam("offset"))
+    )
+    total = sa.select(count_up_to(sa.select(E.id).where(*where), sa.bindparam("most")))
+    return page, total
 
 
 def clients(
@@ -86,15 +122,11 @@ def clients(
     synced_at = read_at(team, "client")
     if synced_at is None:
         return None
-    where = (E.team == team, E.kind == "client", *client_filters(filters))
-    found = db.session.scalars(
-        sa.select(E)
-        .where(*where)
-        .order_by(*ORDERS.get(sort, ORDERS["-created"]))
-        .limit(size)
-        .offset(offset)
-    ).all()
-    total = db.session.scalar(
-        sa.select(count_up_to(sa.select(E.id).where(*where), COUNTED_UP_TO + 1))
-    )
-    return IndexPage(list(found), total or 0, synced_at)
+    shape = [
+        filters.get(name) if filters.get(name) in values else None
+        for name, values in SHAPES.items()
+    ]
+    page, total = _client_statements(*shape, sort if sort in ORDERS else "-created")
+    found = db.session.scalars(page, {"team": team, "size": size, "offset": offset}).all()
+    counted = db.session.scalar(total, {"team": team, "most": COUNTED_UP_TO + 1})
+    return IndexPage(list(found), counted or 0, synced_at)

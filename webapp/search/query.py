@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,15 +68,21 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _prefix(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
-    """``column`` starts with ``prefix``, in the form each database's index serves: a LIKE on
-    PostgreSQL (its ``*_pattern_ops`` index), a range on SQLite (whose LIKE ignores case and so
-    reads the whole index). Binary order keeps the range exact: the prefix's next string is
-    its last character's successor."""
-    if db.engine.dialect.name == "sqlite":
-        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return sa.and_(column >= prefix, column < following)
-    return column.like(_like(prefix) + "%", escape="\\")
+def _prefix(column: sa.ColumnElement[str], name: str, dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` starts with the ``name`` prefix (:func:`_prefix_values`), in the form each
+    database's index serves: a LIKE on PostgreSQL (its ``*_pattern_ops`` index), a range on
+    SQLite (whose LIKE ignores case and so reads the whole index)."""
+    if dialect == "sqlite":
+        return sa.and_(column >= sa.bindparam(f"{name}_from"), column < sa.bindparam(f"{name}_to"))
+    return column.like(sa.bindparam(f"{name}_like"), escape="\\")
+
+
+def _prefix_values(name: str, prefix: str, dialect: str) -> dict[str, str]:
+    """The values of :func:`_prefix`'s parameters. Binary order keeps SQLite's range exact:
+    the prefix's next string is its last character's successor."""
+    if dialect == "sqlite":
+        return {f"{name}_from": prefix, f"{name}_to": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+    return {f"{name}_like": _like(prefix) + "%"}
 
 
 # SQLite's FTS5 trigram index of the folded text (migration b7e4c2d9a318): the rows whose
@@ -83,34 +90,73 @@ def _prefix(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool
 SQLITE_TRIGRAMS = sa.table("search_text", sa.column("rowid"), sa.column("text"))
 
 
-def _trigram_candidates(needle: str) -> sa.ColumnElement[bool]:
-    """Rows that may contain ``needle``: on SQLite, those its trigram index finds (its LIKE
-    takes no ESCAPE, so a ``%`` or ``_`` in the needle widens it; the exact test follows);
-    on PostgreSQL every row (the exact LIKE is served by its own trigram index)."""
-    if db.engine.dialect.name != "sqlite":
+def _trigram_candidates(dialect: str) -> sa.ColumnElement[bool]:
+    """Rows that may contain the needle (``trigram``): on SQLite, those its trigram index
+    finds (its LIKE takes no ESCAPE, so a ``%`` or ``_`` in the needle widens it; the exact
+    test follows); on PostgreSQL every row (the exact LIKE is served by its own trigram
+    index)."""
+    if dialect != "sqlite":
         return sa.true()
-    found = sa.select(SQLITE_TRIGRAMS.c.rowid).where(SQLITE_TRIGRAMS.c.text.like(f"%{needle}%"))
-    return SearchEntry.id.in_(found)
+    trigrams = SQLITE_TRIGRAMS.c.text.like(sa.bindparam("trigram"))
+    return SearchEntry.id.in_(sa.select(SQLITE_TRIGRAMS.c.rowid).where(trigrams))
 
 
-def condition(query: str) -> sa.ColumnElement[bool] | None:
-    """What a row must match; None when the query is too short to search."""
+def condition_values(query: str, dialect: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """What ``query`` asks (a UUID or RFC prefix, else text contained or an
+    amount) and the values of their parameters; no parts when it is too short to search."""
     needle = fold(query).strip()
-    amount = amount_of(query)
-    prefixes = []  # an RFC whose letters are all A-F is UUID-shaped too: both are asked
-    if UUID_PREFIX.fullmatch(needle):
-        prefixes.append(_prefix(SearchEntry.uuid, needle))
+    parts, values = [], {}
+    if UUID_PREFIX.fullmatch(needle):  # an RFC whose letters are all A-F is UUID-shaped too
+        parts.append("uuid")
+        values |= _prefix_values("uuid", needle, dialect)
     if RFC_PREFIX.fullmatch(needle):
-        prefixes.append(_prefix(SearchEntry.rfc, needle.upper()))
-    if prefixes:
-        return sa.or_(*prefixes)
-    found = []
+        parts.append("rfc")
+        values |= _prefix_values("rfc", needle.upper(), dialect)
+    if parts:
+        return tuple(parts), values
     if len(needle) >= SHORTEST:
-        contains = SearchEntry.text.like("%" + _like(needle) + "%", escape="\\")
-        found.append(sa.and_(_trigram_candidates(needle), contains))
+        parts.append("contains")
+        values |= {"contains": "%" + _like(needle) + "%", "trigram": f"%{needle}%"}
+    amount = amount_of(query)
     if amount is not None:
-        found.append(SearchEntry.amount == amount)
-    return sa.or_(*found) if found else None
+        parts.append("amount")
+        values["amount"] = amount
+    return tuple(parts), values
+
+
+def condition(parts: Sequence[str], dialect: str) -> sa.ColumnElement[bool]:
+    """What a row must match to be found by a query of these ``parts`` (its values are
+    parameters)."""
+    found = []
+    for part in parts:
+        if part in ("uuid", "rfc"):
+            found.append(_prefix(getattr(SearchEntry, part), part, dialect))
+        elif part == "contains":
+            contains = SearchEntry.text.like(sa.bindparam("contains"), escape="\\")
+            found.append(sa.and_(_trigram_candidates(dialect), contains))
+        else:
+            found.append(SearchEntry.amount == sa.bindparam("amount"))
+    return sa.or_(*found)
+
+
+@cache
+def _statement(parts: tuple[str, ...], by_team: bool, dialect: str) -> sa.Select:
+    """:func:`search`'s statement for one shape of query, built once per process and executed
+    with its values (see :func:`webapp.rep.monitor.of_teams`)."""
+    matched = sa.select(SearchEntry.id, SearchEntry.kind, SearchEntry.created_at)
+    matched = matched.where(condition(parts, dialect))
+    if by_team:
+        matched = matched.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+    matched = matched.limit(SCANNED * len(KINDS)).subquery()
+    newest = (sa.nulls_last(matched.c.created_at.desc()), matched.c.id.desc())
+    rank = sa.func.row_number().over(partition_by=matched.c.kind, order_by=newest)
+    ranked = sa.select(matched.c.id, rank.label("rank")).subquery()
+    return (
+        sa.select(SearchEntry)
+        .join(ranked, ranked.c.id == SearchEntry.id)
+        .where(ranked.c.rank <= CAP + 1)
+        .order_by(sa.nulls_last(SearchEntry.created_at.desc()), SearchEntry.id.desc())
+    )
 
 
 def search(query: str, teams: Sequence[str] | None) -> Found | None:
@@ -120,24 +166,14 @@ def search(query: str, teams: Sequence[str] | None) -> Found | None:
     One statement: the first ``SCANNED`` matches of every kind together (one pass over the
     index, not one per kind: a kind's own index would make each pass visit all its rows), each
     kind's newest ``CAP`` + 1 of them ranked in SQL."""
-    where = condition(query)
-    if where is None:
+    dialect = db.engine.dialect.name
+    parts, values = condition_values(query, dialect)
+    if not parts:
         return None
-    matched = sa.select(SearchEntry.id, SearchEntry.kind, SearchEntry.created_at).where(where)
-    if teams is not None:
-        matched = matched.where(SearchEntry.team.in_(list(teams)))
-    matched = matched.limit(SCANNED * len(KINDS)).subquery()
-    newest = (sa.nulls_last(matched.c.created_at.desc()), matched.c.id.desc())
-    rank = sa.func.row_number().over(partition_by=matched.c.kind, order_by=newest)
-    ranked = sa.select(matched.c.id, rank.label("rank")).subquery()
-    select = (
-        sa.select(SearchEntry)
-        .join(ranked, ranked.c.id == SearchEntry.id)
-        .where(ranked.c.rank <= CAP + 1)
-        .order_by(sa.nulls_last(SearchEntry.created_at.desc()), SearchEntry.id.desc())
-    )
+    select = _statement(parts, teams is not None, dialect)
+    values["teams"] = list(teams or ())
     found = Found(query)
-    for entry in db.session.scalars(select):
+    for entry in db.session.scalars(select, values):
         rows = found.rows.setdefault(entry.kind, [])
         if len(rows) == CAP:
             found.more.add(entry.kind)
@@ -162,6 +198,8 @@ class Freshness:
         return self.indexed == 0
 
 
+# what ``search_sync`` holds, as a version: its row count and newest read
+_SYNC_VERSION = sa.select(sa.func.count(), sa.func.max(SyncState.synced_at)).select_from(SyncState)
 # (what search_sync held, the minute, team -> out of date): the last answer of this process
 _states: tuple[Any, int, dict[str, bool]] | None = None
 
@@ -171,12 +209,7 @@ def _out_of_date(now: datetime) -> dict[str, bool]:
     change of ``search_sync`` (its row count and newest read) or minute, then reused by
     every page of this process: 5,000 teams' rows are not read on each request."""
     global _states
-    version = (
-        str(db.engine.url),  # tests run several databases in one process
-        *db.session.execute(
-            sa.select(sa.func.count(), sa.func.max(SyncState.synced_at)).select_from(SyncState)
-        ).one(),
-    )
+    version = (str(db.engine.url), *db.session.execute(_SYNC_VERSION).one())  # tests: several
     minute = int(now.timestamp() // 60)
     kept = _states
     if kept is not None and kept[0] == version and kept[1] == minute:
