@@ -77,8 +77,8 @@ def open_ppd(entry: Any = SearchEntry) -> list[sa.ColumnElement[bool]]:
 
 @cache
 def open_invoices_statement(by_team: bool) -> sa.Select:
-    """:func:`open_invoices`'s statement, built once per process (``teams`` a parameter when
-    ``by_team``)."""
+    """The open PPD invoices (of the ``teams`` parameter's teams when ``by_team``), oldest
+    first; built once per process."""
     return (
         sa.select(SearchEntry)
         .where(*open_ppd(), *([of_teams()] if by_team else []))
