@@ -253,3 +253,55 @@ def test_session_holds_only_the_staff_id_teams_csrf_token_and_times(app, keys, t
     text = repr(content) + raw
     for secret in (keys["partner_test"]["key"], password_hash, PASSWORD, "ana@staff.test"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator", "admin"])
+@pytest.mark.parametrize("team_ids", [None, [], ["team_a", "team_b"]])
+def test_each_request_reads_the_staff_row_as_a_copy_that_answers_as_the_row(app, role, team_ids):
+    """``current_user`` is the row's columns read without the ORM (every page reads it); it
+    says who the member is and what they may do exactly as the row does."""
+    from flask_login import current_user
+
+    from webapp.auth.models import SignedIn
+    from webapp.auth.roles import Role
+
+    staff_id = add_staff(app, f"{role}@staff.test", role, team_ids=team_ids)
+    browser = app.test_client()
+    assert sign_in(browser, f"{role}@staff.test").status_code == 302
+    with app.app_context():
+        row = db.session.get(Staff, staff_id)
+        row.pinned_team_ids = ["team_b"]
+        db.session.commit()
+        nonce = row.session_nonce
+    with browser:
+        assert browser.get("/teams/").status_code == 200
+        copy = current_user._get_current_object()
+        assert isinstance(copy, SignedIn) and not isinstance(copy, Staff)
+        with app.app_context():
+            row = db.session.get(Staff, staff_id)
+            assert copy.get_id() == row.get_id() == f"{staff_id}:{nonce}"
+            assert copy == row and copy.is_active and copy.is_authenticated
+            assert (copy.email, copy.name, copy.locale, copy.pinned_team_ids) == (
+                row.email,
+                row.name,
+                row.locale,
+                ["team_b"],
+            )
+            assert [copy.can(r) for r in Role] == [row.can(r) for r in Role]
+            assert copy.is_admin == row.is_admin == (role == "admin")
+            for team in ("team_a", "team_c", "", None):
+                assert copy.may_use_team(team) == row.may_use_team(team)
+
+
+def test_a_change_to_ones_own_row_shows_in_the_same_response(app, teams):
+    """Pinning a team reads the row with the ORM, changes it and makes it the request's
+    user: the switcher's options in the answer show the pin."""
+    team = teams["partner"]
+    browser = signed_in_browser(app)
+    answer = browser.post(
+        "/team/pin",
+        data={"team": team, "csrf_token": csrf_token(browser, "/teams/")},
+        headers={"HX-Request": "true", "Referer": "https://localhost/teams/"},
+    )
+    assert answer.status_code == 200
+    assert 'aria-pressed="true"' in answer.get_data(as_text=True)

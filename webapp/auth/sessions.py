@@ -8,12 +8,12 @@ are enforced here on the server, not only by the cookie's expiry.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 
 from webapp.clock import now_seconds, utcnow
-from webapp.extensions import db
+from webapp.extensions import db, login_manager
 
 from .models import Staff
 
@@ -44,10 +44,21 @@ def start(staff: Staff) -> None:
 def end() -> None:
     """Sign out: this cookie (and any copy of it) stops working."""
     if current_user.is_authenticated:
-        current_user.end_sessions()
+        editable_current_staff().end_sessions()
         db.session.commit()
     logout_user()
     session.clear()
+
+
+def editable_current_staff() -> Staff:
+    """The signed-in staff member's row, to change it (pins, language, sign-out): read with
+    the ORM and made the request's current user, so what the rest of the request shows (the
+    switcher's pins) is the row as changed."""
+    staff = db.session.get(Staff, current_user.id)
+    if staff is None:  # deleted since this request read it
+        abort(401)
+    login_manager._update_request_context_with_user(staff)  # Flask-Login's own setter
+    return staff
 
 
 def expire_stale() -> None:

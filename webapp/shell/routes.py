@@ -11,6 +11,7 @@ from webapp.audit import Detail, enum, record
 from webapp.audit.details import LANGUAGE, TEAM_SWITCH
 from webapp.auth.access import public, requires, safe_next, signed_in
 from webapp.auth.roles import Role
+from webapp.auth.sessions import editable_current_staff
 from webapp.extensions import db
 from webapp.pages import is_htmx, navigate
 
@@ -59,7 +60,7 @@ def _pin(pinned: bool):
     team = scope.find_allowed(request.form.get("team", ""))
     if team is None:
         abort(403, description="team_out_of_scope")
-    if current_user.pin(team.id, pinned):
+    if editable_current_staff().pin(team.id, pinned):
         db.session.commit()
         record(
             "team.pin" if pinned else "team.unpin",
@@ -113,7 +114,7 @@ def set_language():
     if locale not in current_app.config["LANGUAGES"]:
         abort(400)
     if current_user.locale != locale:
-        current_user.locale = locale
+        editable_current_staff().locale = locale
         db.session.commit()
         record(
             "staff.language",
