@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,20 +25,42 @@ class AuditFilters:
     date_from: date | None = None
     date_to: date | None = None
 
-    def statement(self) -> sa.Select:
-        """Newest first. Dates are whole days in Mexico City time, both ends included."""
-        query = sa.select(AuditEntry)
+    def statement(self, after_cursor: bool = False) -> tuple[sa.Select, dict[str, Any]]:
+        """Newest first, the first ``limit`` rows (a parameter the caller adds to the values),
+        with ``after_cursor`` only those older than the entry ``before`` (another). Dates are
+        whole days in Mexico City time, both ends included. The statement is built once per
+        shape of filters and executed with the values (see :func:`webapp.rep.monitor.of_teams`)."""
+        values: dict[str, Any] = {}
         if self.staff_id is not None:
-            query = query.where(AuditEntry.staff_id == self.staff_id)
+            values["staff_id"] = self.staff_id
         if self.teams is not None:
-            query = query.where(AuditEntry.team.in_(self.teams))
+            values["teams"] = list(self.teams)
         if self.action:
-            query = query.where(AuditEntry.action.in_(recorded_as(self.action)))
+            values["actions"] = list(recorded_as(self.action))
         if self.date_from:
-            query = query.where(AuditEntry.at >= _start_of(self.date_from))
+            values["since"] = _start_of(self.date_from)
         if self.date_to:
-            query = query.where(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
-        return query.order_by(AuditEntry.id.desc())
+            values["until"] = _start_of(self.date_to + timedelta(days=1))
+        return _statement(frozenset(values), after_cursor), values
+
+
+@cache
+def _statement(filtered: frozenset[str], after_cursor: bool) -> sa.Select:
+    """:meth:`AuditFilters.statement`'s statement for the filters named in ``filtered``."""
+    entry = AuditEntry
+    conditions = {
+        "staff_id": lambda: entry.staff_id == sa.bindparam("staff_id"),
+        "teams": lambda: entry.team.in_(sa.bindparam("teams", expanding=True)),
+        "actions": lambda: entry.action.in_(sa.bindparam("actions", expanding=True)),
+        "since": lambda: entry.at >= sa.bindparam("since"),
+        "until": lambda: entry.at < sa.bindparam("until"),
+    }
+    query = sa.select(entry).where(
+        *(make() for name, make in conditions.items() if name in filtered)
+    )
+    if after_cursor:
+        query = query.where(entry.id < sa.bindparam("before"))
+    return query.order_by(entry.id.desc()).limit(sa.bindparam("limit"))
 
 
 def _start_of(day: date) -> datetime:

@@ -80,11 +80,9 @@ def _filters_from_request() -> tuple[AuditFilterForm, AuditFilters]:
 def index():
     """Newest first, 50 a page; ``before`` (an entry id) is the cursor, kept in the URL."""
     form, filters = _filters_from_request()
-    query = filters.statement()
     before = parse_id(request.args.get("before"))
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1)).all()
+    query, values = filters.statement(after_cursor=before is not None)
+    rows = db.session.scalars(query, {**values, "before": before, "limit": PAGE_SIZE + 1}).all()
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     links = {
@@ -122,10 +120,9 @@ def _export_rows(filters: AuditFilters, locale: str):
     chunk is its own query, so nothing holds a cursor open while the download is written."""
     before, sent = None, 0
     while sent < EXPORT_LIMIT:
-        query = filters.statement()
-        if before is not None:
-            query = query.where(AuditEntry.id < before)
-        chunk = db.session.scalars(query.limit(min(EXPORT_CHUNK, EXPORT_LIMIT - sent))).all()
+        query, values = filters.statement(after_cursor=before is not None)
+        values |= {"before": before, "limit": min(EXPORT_CHUNK, EXPORT_LIMIT - sent)}
+        chunk = db.session.scalars(query, values).all()
         # each chunk is written after the request's context is gone: in the reader's language
         with force_locale(locale):
             written = [[_exported(entry, column) for column in CSV_COLUMNS] for entry in chunk]
