@@ -26,8 +26,8 @@ class AuditFilters:
     date_to: date | None = None
 
     def statement(self, after_cursor: bool = False) -> tuple[sa.Select, dict[str, Any]]:
-        """Newest first, the first ``limit`` rows (a parameter the caller adds to the values),
-        with ``after_cursor`` only those older than the entry ``before`` (another). Dates are
+        """Newest first, the first ``limit`` rows, with ``after_cursor`` only those older than
+        the entry ``before`` (both parameters the caller adds to the values). Dates are
         whole days in Mexico City time, both ends included. The statement is built once per
         shape of filters and executed with the values (see :func:`webapp.rep.monitor.of_teams`)."""
         values: dict[str, Any] = {}

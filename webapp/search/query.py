@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.extensions import db
+from webapp.rep.monitor import of_teams
 from webapp.teams.team_index import fold
 
 from .models import KINDS, SearchEntry, SyncState
@@ -146,7 +147,7 @@ def _statement(parts: tuple[str, ...], by_team: bool, dialect: str) -> sa.Select
     matched = sa.select(SearchEntry.id, SearchEntry.kind, SearchEntry.created_at)
     matched = matched.where(condition(parts, dialect))
     if by_team:
-        matched = matched.where(SearchEntry.team.in_(sa.bindparam("teams", expanding=True)))
+        matched = matched.where(of_teams())
     matched = matched.limit(SCANNED * len(KINDS)).subquery()
     newest = (sa.nulls_last(matched.c.created_at.desc()), matched.c.id.desc())
     rank = sa.func.row_number().over(partition_by=matched.c.kind, order_by=newest)
